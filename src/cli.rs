@@ -1,0 +1,228 @@
+//! The command line: the clap command tree and what each command does.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::rc::Rc;
+
+use clap::{Parser, Subcommand};
+use slint::ComponentHandle;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::{Config, ConfigSource};
+use crate::kiosk::Language;
+use crate::status::Status;
+use crate::store::{NewRecord, RecordKind, RecordStamp, Store};
+use crate::ui::screenshot::{self, Shot};
+
+#[derive(Debug, Parser)]
+#[command(name = "waystation", version, about = "Touchscreen kiosk for the rest stations of delivery riders, couriers and drivers")]
+pub struct Cli {
+    /// Configuration file [default: /etc/waystation/config.toml if present, else the built-in demo station]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Data directory, overriding the config's (also WAYSTATION_DATA_DIR)
+    #[arg(long, global = true, value_name = "DIR", env = "WAYSTATION_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the kiosk (the default command)
+    Run {
+        /// Show a normal window instead of full screen
+        #[arg(long)]
+        windowed: bool,
+        /// Window size in pixels, e.g. 800x480 (with --windowed)
+        #[arg(long, value_name = "WxH", value_parser = parse_size)]
+        size: Option<(u32, u32)>,
+    },
+    /// Render one screen to a PNG without a display
+    Screenshot {
+        /// Which screen (see `waystation screens`)
+        #[arg(long, value_name = "NAME")]
+        screen: String,
+        /// Language: zh or en
+        #[arg(long, default_value = "zh")]
+        lang: Language,
+        /// Size in pixels
+        #[arg(long, value_name = "WxH", default_value = "800x480", value_parser = parse_size)]
+        size: (u32, u32),
+        /// Output PNG file
+        #[arg(long, value_name = "FILE.png")]
+        out: PathBuf,
+        /// Use the high-contrast (sunlight) palette
+        #[arg(long)]
+        high_contrast: bool,
+    },
+    /// List the screens `screenshot` can render
+    Screens,
+    /// Show version, configuration, data directory, database and upload queue
+    Status {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Work with configuration files
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Check a configuration file; exits non-zero with the field and line at fault
+    Check { file: PathBuf },
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(|| format!("'{text}' is not WxH, e.g. 800x480"))?;
+    let w: u32 = w.trim().parse().map_err(|_| format!("'{text}' is not WxH, e.g. 800x480"))?;
+    let h: u32 = h.trim().parse().map_err(|_| format!("'{text}' is not WxH, e.g. 800x480"))?;
+    if w == 0 || h == 0 {
+        return Err(format!("'{text}' has a zero side"));
+    }
+    Ok((w, h))
+}
+
+/// Parses the command line, runs the command, and turns any error into one line on stderr and
+/// a non-zero exit.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(matches!(cli.command, None | Some(Command::Run { .. })));
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("waystation: {}", message.replace('\n', " "));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(running_kiosk: bool) {
+    let default = if running_kiosk { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+fn dispatch(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        None => run(cli.config.as_deref(), cli.data_dir.as_deref(), false, None),
+        Some(Command::Run { windowed, size }) => run(cli.config.as_deref(), cli.data_dir.as_deref(), windowed, size),
+        Some(Command::Screenshot { screen, lang, size, out, high_contrast }) => {
+            let shot = Shot::from_name(&screen).ok_or_else(|| {
+                let names: Vec<&str> = Shot::all().iter().map(|(s, _)| s.name()).collect();
+                format!("no screen named '{screen}' (one of: {})", names.join(", "))
+            })?;
+            let (mut config, _) = Config::locate(cli.config.as_deref()).map_err(|e| e.to_string())?;
+            if high_contrast {
+                config.kiosk.high_contrast = true;
+            }
+            let pixels = screenshot::render(config, shot, lang, size.0, size.1).map_err(|e| e.to_string())?;
+            screenshot::write_png(&out, &pixels, size.0, size.1).map_err(|e| e.to_string())
+        }
+        Some(Command::Screens) => {
+            for (shot, what) in Shot::all() {
+                println!("{:<10} {what}", shot.name());
+            }
+            Ok(())
+        }
+        Some(Command::Status { json }) => {
+            let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref())?;
+            if json {
+                let text = serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?;
+                println!("{text}");
+            } else {
+                print!("{}", status.to_text());
+            }
+            Ok(())
+        }
+        Some(Command::Config { action: ConfigAction::Check { file } }) => {
+            let config = Config::load_file(&file).map_err(|e| e.to_string())?;
+            let demo = if config.station.demo { " (a demo station)" } else { "" };
+            println!("{}: ok, station {}{demo}", file.display(), config.station.id.as_str());
+            Ok(())
+        }
+    }
+}
+
+fn run(config_file: Option<&Path>, data_dir: Option<&Path>, windowed: bool, size: Option<(u32, u32)>) -> Result<(), String> {
+    let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
+    let dir = config
+        .data_dir(&source, data_dir)
+        .ok_or("no data directory: set --data-dir, WAYSTATION_DATA_DIR or store.data_dir")?;
+    let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
+    let clock: Rc<dyn Clock> = Rc::new(SystemClock::new());
+    record_start(&mut store, &config, &source, clock.as_ref())?;
+    tracing::info!(config = %source, data_dir = %dir.display(), "starting the kiosk");
+
+    select_backend()?;
+    let kiosk = crate::ui::init(crate::ui::KioskParts { config, store, clock }).map_err(|e| e.to_string())?;
+    let window = kiosk.window();
+    if windowed {
+        let (w, h) = size.unwrap_or((800, 480));
+        window.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
+    } else {
+        window.window().set_fullscreen(true);
+    }
+    window.run().map_err(|e| format!("the UI stopped: {e}"))
+}
+
+/// Writes the `kiosk_started` record, so the service centre sees which version runs where.
+fn record_start(store: &mut Store, config: &Config, source: &ConfigSource, clock: &dyn Clock) -> Result<(), String> {
+    let record = NewRecord {
+        kind: RecordKind::KioskStarted,
+        stamp: RecordStamp::now(clock),
+        payload: serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "station": config.station.id.as_str(),
+            "demo": config.station.demo,
+            "config": if *source == ConfigSource::EmbeddedDemo { "demo" } else { "file" },
+        }),
+    };
+    store.commit_record(&record, |_| Ok(())).map(|_| ()).map_err(|e| e.to_string())
+}
+
+/// Picks the Slint backend. `SLINT_BACKEND` in the environment wins; otherwise the Pi build
+/// (feature `kms`) draws straight to the display when no desktop session is around, and
+/// everything else opens a winit window. The software renderer always: it needs no GPU driver.
+fn select_backend() -> Result<(), String> {
+    if std::env::var_os("SLINT_BACKEND").is_some() {
+        return Ok(());
+    }
+    let desktop = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let backend = if cfg!(feature = "kms") && !desktop { "linuxkms" } else { "winit" };
+    if backend == "winit" && !desktop {
+        return Err("no display: set DISPLAY or WAYLAND_DISPLAY, build with --features kms for the Pi's screen, or use `waystation screenshot`".into());
+    }
+    slint::BackendSelector::new()
+        .backend_name(backend.into())
+        .renderer_name("software".into())
+        .select()
+        .map_err(|e| format!("cannot start the {backend} display backend: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_and_bad_ones_say_why() {
+        assert_eq!(parse_size("800x480"), Ok((800, 480)));
+        assert_eq!(parse_size("1280X800"), Ok((1280, 800)));
+        assert!(parse_size("800").unwrap_err().contains("WxH"));
+        assert!(parse_size("0x480").unwrap_err().contains("zero"));
+        assert!(parse_size("axb").is_err());
+    }
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

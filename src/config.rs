@@ -1,0 +1,331 @@
+//! The station's configuration: a TOML file, read once at start-up and checked whole.
+//!
+//! Every field is typed and range-checked while it is parsed, so an error names the field and
+//! its line, and the program never starts half configured. Unknown fields are errors too: a
+//! typo in a field name must not silently fall back to a default.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::kiosk::Language;
+
+/// The embedded configuration of the fictional demo station.
+pub const DEMO_CONFIG: &str = include_str!("../assets/config/demo-station.toml");
+
+/// Where an installed kiosk finds its configuration.
+pub const SYSTEM_CONFIG: &str = "/etc/waystation/config.toml";
+
+/// Where an installed kiosk keeps its data unless the config says otherwise.
+pub const SYSTEM_DATA_DIR: &str = "/var/lib/waystation";
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub station: Station,
+    #[serde(default)]
+    pub kiosk: Kiosk,
+    #[serde(default)]
+    pub store: Store,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Station {
+    pub id: StationId,
+    pub name_zh: Name,
+    pub name_en: Name,
+    pub kind: StationKind,
+    #[serde(default)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StationKind {
+    /// 暖新驿站
+    WarmNewWaystation,
+    /// 工会司机之家
+    UnionDriverHome,
+    /// 暖蜂爱心之家
+    WarmBeeHome,
+    /// 社区就业服务站点 (the "15-minute employment service circle")
+    EmploymentServicePoint,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Kiosk {
+    pub default_language: Language,
+    pub idle_seconds: Seconds<15, 3600>,
+    pub countdown_seconds: Seconds<5, 120>,
+    pub high_contrast: bool,
+}
+
+impl Default for Kiosk {
+    fn default() -> Self {
+        Kiosk {
+            default_language: Language::Chinese,
+            idle_seconds: Seconds(90),
+            countdown_seconds: Seconds(20),
+            high_contrast: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    pub data_dir: Option<PathBuf>,
+}
+
+/// A number of seconds within `MIN..=MAX`, checked while parsing so the error points at it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct Seconds<const MIN: u32, const MAX: u32>(pub u32);
+
+impl<const MIN: u32, const MAX: u32> TryFrom<i64> for Seconds<MIN, MAX> {
+    type Error = String;
+
+    fn try_from(value: i64) -> Result<Self, Self::Error> {
+        if (MIN as i64..=MAX as i64).contains(&value) {
+            Ok(Seconds(value as u32))
+        } else {
+            Err(format!("must be between {MIN} and {MAX} seconds, not {value}"))
+        }
+    }
+}
+
+impl<const MIN: u32, const MAX: u32> Seconds<MIN, MAX> {
+    pub fn duration(self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.0.into())
+    }
+}
+
+/// A station identifier: 1 to 64 lower-case ASCII letters, digits and dashes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct StationId(String);
+
+impl TryFrom<String> for StationId {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let ok = !value.is_empty()
+            && value.len() <= 64
+            && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if ok {
+            Ok(StationId(value))
+        } else {
+            Err(format!("'{value}' is not a station id (1-64 of a-z, 0-9 and -)"))
+        }
+    }
+}
+
+impl StationId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A display name: not blank, at most 60 characters so it fits a slip and a title bar.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Name(String);
+
+impl TryFrom<String> for Name {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let count = value.chars().count();
+        if value.trim().is_empty() {
+            Err("must not be blank".into())
+        } else if count > 60 {
+            Err(format!("is {count} characters long; 60 at most"))
+        } else {
+            Ok(Name(value))
+        }
+    }
+}
+
+impl Name {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Station {
+    pub fn name(&self, lang: Language) -> &str {
+        lang.pick(self.name_zh.as_str(), self.name_en.as_str())
+    }
+}
+
+/// Where the configuration came from, for `waystation status` and the logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    File(PathBuf),
+    EmbeddedDemo,
+}
+
+impl fmt::Display for ConfigSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigSource::File(path) => write!(f, "{}", path.display()),
+            ConfigSource::EmbeddedDemo => f.write_str("built-in demo station"),
+        }
+    }
+}
+
+/// A configuration error, shown on one line: `FILE:LINE:COLUMN: what is wrong`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("{origin}:{line}:{column}: {message}")]
+    Invalid { origin: String, line: usize, column: usize, message: String },
+    #[error("{origin}: {message}")]
+    InvalidNoPosition { origin: String, message: String },
+}
+
+impl Config {
+    /// Parses a whole configuration. `origin` names the text in error messages.
+    pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            // toml's own Display spans several lines with a snippet; the kiosk's errors are one
+            // line, so rebuild it from the span and the bare message.
+            let message = e.message().trim().replace('\n', " ");
+            match e.span() {
+                Some(span) => {
+                    let (line, column) = line_and_column(text, span.start);
+                    ConfigError::Invalid { origin: origin.to_string(), line, column, message }
+                }
+                None => ConfigError::InvalidNoPosition { origin: origin.to_string(), message },
+            }
+        })
+    }
+
+    pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Unreadable {
+            path: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        Config::parse(&text, &path.display().to_string())
+    }
+
+    pub fn demo() -> Config {
+        Config::parse(DEMO_CONFIG, "built-in demo config").expect("the demo config is checked by tests")
+    }
+
+    /// Loads the configuration the way the kiosk does: an explicit file, else the system file
+    /// when it exists, else the built-in demo.
+    pub fn locate(explicit: Option<&Path>) -> Result<(Config, ConfigSource), ConfigError> {
+        if let Some(path) = explicit {
+            return Ok((Config::load_file(path)?, ConfigSource::File(path.to_path_buf())));
+        }
+        let system = Path::new(SYSTEM_CONFIG);
+        if system.exists() {
+            return Ok((Config::load_file(system)?, ConfigSource::File(system.to_path_buf())));
+        }
+        Ok((Config::demo(), ConfigSource::EmbeddedDemo))
+    }
+
+    /// The data directory: the command line (or `WAYSTATION_DATA_DIR`) wins, then the config,
+    /// then `/var/lib/waystation` for an installed kiosk, then the user's XDG data directory.
+    pub fn data_dir(&self, source: &ConfigSource, overridden: Option<&Path>) -> Option<PathBuf> {
+        if let Some(dir) = overridden {
+            return Some(dir.to_path_buf());
+        }
+        if let Some(dir) = &self.store.data_dir {
+            return Some(dir.clone());
+        }
+        if *source == ConfigSource::File(PathBuf::from(SYSTEM_CONFIG)) {
+            return Some(PathBuf::from(SYSTEM_DATA_DIR));
+        }
+        dirs::data_dir().map(|d| d.join("waystation"))
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Config::parse(text, "t.toml").unwrap_err().to_string()
+    }
+
+    const MINIMAL: &str = "[station]\nid = \"s-1\"\nname_zh = \"站\"\nname_en = \"Station\"\nkind = \"warm_bee_home\"\n";
+
+    #[test]
+    fn the_demo_config_parses_and_says_it_is_a_demo() {
+        let config = Config::demo();
+        assert!(config.station.demo);
+        assert_eq!(config.station.id.as_str(), "demo-0001");
+        assert_eq!(config.kiosk.idle_seconds.0, 90);
+        assert_eq!(config.kiosk.countdown_seconds.0, 20);
+        assert_eq!(config.kiosk.default_language, Language::Chinese);
+    }
+
+    #[test]
+    fn a_minimal_config_takes_the_documented_defaults() {
+        let config = Config::parse(MINIMAL, "t.toml").unwrap();
+        assert_eq!(config.kiosk, Kiosk::default());
+        assert!(!config.station.demo);
+        assert_eq!(config.station.name(Language::English), "Station");
+    }
+
+    #[test]
+    fn an_unknown_field_is_named_with_its_line() {
+        let text = format!("{MINIMAL}[kiosk]\nidle_secs = 90\n");
+        let message = err(&text);
+        assert!(message.starts_with("t.toml:7:1: "), "{message}");
+        assert!(message.contains("idle_secs"), "{message}");
+        assert!(!message.contains('\n'));
+    }
+
+    #[test]
+    fn an_out_of_range_value_is_named_with_its_line() {
+        let text = format!("{MINIMAL}[kiosk]\nidle_seconds = 3\n");
+        let message = err(&text);
+        assert!(message.starts_with("t.toml:7:16: "), "{message}");
+        assert!(message.contains("between 15 and 3600"), "{message}");
+    }
+
+    #[test]
+    fn bad_ids_languages_kinds_and_blank_names_are_refused() {
+        assert!(err(&MINIMAL.replace("s-1", "S 1")).contains("station id"));
+        assert!(err(&MINIMAL.replace("warm_bee_home", "cafe")).contains("cafe"));
+        assert!(err(&MINIMAL.replace("\"站\"", "\"  \"")).contains("blank"));
+        let text = format!("{MINIMAL}[kiosk]\ndefault_language = \"fr\"\n");
+        assert!(err(&text).contains("t.toml:7:"));
+    }
+
+    #[test]
+    fn a_missing_station_section_is_an_error() {
+        assert!(err("[kiosk]\nidle_seconds = 90\n").contains("station"));
+    }
+
+    #[test]
+    fn an_unreadable_file_is_a_one_line_error() {
+        let e = Config::load_file(Path::new("/nonexistent/waystation.toml")).unwrap_err();
+        assert!(e.to_string().starts_with("cannot read config /nonexistent/waystation.toml"));
+    }
+
+    #[test]
+    fn data_dir_prefers_override_then_config_then_defaults() {
+        let mut config = Config::demo();
+        let file = ConfigSource::File(PathBuf::from(SYSTEM_CONFIG));
+        assert_eq!(config.data_dir(&file, None), Some(PathBuf::from(SYSTEM_DATA_DIR)));
+        config.store.data_dir = Some(PathBuf::from("/srv/ws"));
+        assert_eq!(config.data_dir(&file, None), Some(PathBuf::from("/srv/ws")));
+        assert_eq!(config.data_dir(&file, Some(Path::new("/tmp/x"))), Some(PathBuf::from("/tmp/x")));
+    }
+}

@@ -1,0 +1,126 @@
+//! Everything one worker's visit leaves in the kiosk's memory, and the one function that wipes
+//! it.
+//!
+//! A session starts when someone touches the attract screen and ends when they finish, press
+//! quick hide, or walk away (idle reset). Whatever a capability keeps about the person in front
+//! of the kiosk (answers, a mood draft, the services picked for a slip) is a field of
+//! [`Session`]; that field *is* its registration with the wipe, because [`Session::wipe`]
+//! replaces the whole value with a fresh one. Nothing can be forgotten by a wipe that rebuilds
+//! everything.
+
+use std::time::Duration;
+
+use super::{Language, Navigation, Screen};
+
+/// Why a session ended. Kept for counts and logs only: it says nothing about the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WipeReason {
+    /// The worker pressed "finish" or reached the end of a flow.
+    Finished,
+    /// The worker pressed quick hide: someone may be looking over their shoulder.
+    QuickHide,
+    /// Nobody touched the screen through the idle countdown.
+    IdleTimeout,
+}
+
+impl WipeReason {
+    pub fn name(self) -> &'static str {
+        match self {
+            WipeReason::Finished => "finished",
+            WipeReason::QuickHide => "quick_hide",
+            WipeReason::IdleTimeout => "idle_timeout",
+        }
+    }
+}
+
+/// Settings that outlive every session (they come from the station's config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SessionDefaults {
+    pub language: Language,
+}
+
+/// The state of one visit. Add a capability's per-visit state as a field here, with a
+/// `Default` that holds nothing about anyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    defaults: SessionDefaults,
+    /// The language the worker chose; back to the station default after a wipe.
+    pub language: Language,
+    pub navigation: Navigation,
+    /// When (on the kiosk's monotonic clock) the worker first touched the attract screen.
+    pub started_at: Option<Duration>,
+}
+
+impl Session {
+    pub fn new(defaults: SessionDefaults) -> Session {
+        Session {
+            defaults,
+            language: defaults.language,
+            navigation: Navigation::default(),
+            started_at: None,
+        }
+    }
+
+    /// Begins a visit: the worker touched the attract screen.
+    pub fn start(&mut self, now: Duration) {
+        self.started_at = Some(now);
+        self.navigation.open(Screen::Home);
+    }
+
+    /// Whether someone is using the kiosk (anything but the attract screen is showing).
+    pub fn is_active(&self) -> bool {
+        self.navigation.current() != Screen::Attract
+    }
+
+    /// Forgets everything about the visit and returns to the attract screen. This is the only
+    /// way a session ends, whatever the reason.
+    pub fn wipe(&mut self, _reason: WipeReason) {
+        *self = Session::new(self.defaults);
+    }
+
+    /// True when the session holds nothing a worker did (used by tests and by a debug check
+    /// after every wipe).
+    pub fn is_fresh(&self) -> bool {
+        *self == Session::new(self.defaults)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wipe_returns_every_field_to_fresh_for_every_reason() {
+        let defaults = SessionDefaults { language: Language::Chinese };
+        for reason in [WipeReason::Finished, WipeReason::QuickHide, WipeReason::IdleTimeout] {
+            let mut session = Session::new(defaults);
+            session.start(Duration::from_secs(5));
+            session.language = Language::English;
+            session.navigation.open(Screen::Emergency);
+            assert!(!session.is_fresh());
+            session.wipe(reason);
+            assert!(session.is_fresh(), "{reason:?} left state behind");
+            assert_eq!(session.navigation.current(), Screen::Attract);
+            assert_eq!(session.language, Language::Chinese);
+            assert_eq!(session.started_at, None);
+        }
+    }
+
+    #[test]
+    fn wipe_restores_the_station_default_language_not_chinese_blindly() {
+        let mut session = Session::new(SessionDefaults { language: Language::English });
+        session.start(Duration::ZERO);
+        session.language = Language::Chinese;
+        session.wipe(WipeReason::Finished);
+        assert_eq!(session.language, Language::English);
+    }
+
+    #[test]
+    fn a_session_is_active_once_started() {
+        let mut session = Session::new(SessionDefaults::default());
+        assert!(!session.is_active());
+        session.start(Duration::from_millis(1));
+        assert!(session.is_active());
+        assert_eq!(session.navigation.current(), Screen::Home);
+    }
+}

@@ -1,0 +1,12 @@
+//! Waystation: the software of a touchscreen kiosk in the rest stations of Shanghai's delivery
+//! riders, couriers and drivers. ARCHITECTURE.md at the repository root is the map.
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod kiosk;
+pub mod status;
+pub mod store;
+pub mod ui;
+
+pub use ui::{Kiosk, KioskParts, init};

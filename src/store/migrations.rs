@@ -1,0 +1,47 @@
+//! The database schema, as an append-only list of migrations.
+//!
+//! Never edit a migration that has shipped: add a new one at the end. `rusqlite_migration`
+//! keeps the applied count in SQLite's `user_version`, so a kiosk that was offline for months
+//! catches up in order when it is updated.
+
+use rusqlite_migration::{M, Migrations};
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![
+        // 1: the outbox. Every capability writes its upload record here in the same
+        // transaction as its own rows (see `Store::commit_record`).
+        M::up(
+            "CREATE TABLE outbox (
+                -- The per-device sequence number. AUTOINCREMENT so a number is never reused,
+                -- even if acknowledged rows are pruned one day: the hub orders by it.
+                seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                -- The record's permanent id (UUIDv7, text form); the hub deduplicates by it.
+                id TEXT NOT NULL UNIQUE,
+                kind TEXT NOT NULL,
+                schema_version INTEGER NOT NULL,
+                payload BLOB NOT NULL,
+                -- Wall time at creation (Unix milliseconds), and whether NTP had synchronised
+                -- the clock then. Before the first sync the wall time may be far off; the boot
+                -- id and the monotonic time since boot let the hub correct it.
+                created_wall_ms INTEGER NOT NULL,
+                clock_synced INTEGER NOT NULL CHECK (clock_synced IN (0, 1)),
+                boot_id TEXT NOT NULL,
+                monotonic_ms INTEGER NOT NULL,
+                state TEXT NOT NULL DEFAULT 'pending'
+                    CHECK (state IN ('pending', 'in_flight', 'acked', 'quarantined')),
+                attempts INTEGER NOT NULL DEFAULT 0,
+                -- Why the hub refused a quarantined record, or the last transient failure.
+                last_error TEXT
+            ) STRICT;
+            CREATE INDEX outbox_by_state ON outbox (state, seq);",
+        ),
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        super::migrations().validate().unwrap();
+    }
+}

@@ -1,0 +1,257 @@
+//! The kiosk's database: one SQLite file in the data directory.
+//!
+//! It runs in WAL mode with `synchronous=FULL`, so a committed record survives a power cut the
+//! moment `commit` returns. Every capability writes through [`Store::commit_record`], which
+//! puts the capability's own rows and its outbox row in one transaction: either both are on
+//! disk or neither is.
+
+mod migrations;
+pub mod outbox;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+
+pub use outbox::{NewRecord, OutboxCounts, RecordKind, RecordStamp, RecordState};
+
+/// The file name of the database inside the data directory.
+pub const DB_FILE: &str = "waystation.db";
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create data directory {path}: {reason}")]
+    DataDir { path: String, reason: String },
+    #[error("database {path}: {source}")]
+    Sqlite { path: String, source: rusqlite::Error },
+    #[error("database {path}: migration failed: {reason}")]
+    Migration { path: String, reason: String },
+    #[error("database {path} has schema version {found}, newer than this program knows ({known}); install the newer Waystation again")]
+    TooNew { path: String, found: usize, known: usize },
+}
+
+pub struct Store {
+    conn: Connection,
+    /// Shown in errors; ":memory:" for an in-memory store.
+    label: String,
+}
+
+/// What `waystation status` reports about the database without changing it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DbState {
+    pub path: PathBuf,
+    pub exists: bool,
+    pub schema_version: usize,
+    pub latest_schema_version: usize,
+    pub outbox: OutboxCounts,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| StoreError::DataDir {
+            path: data_dir.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        let path = data_dir.join(DB_FILE);
+        let label = path.display().to_string();
+        let conn = Connection::open(&path).map_err(|source| StoreError::Sqlite { path: label.clone(), source })?;
+        Store::prepare(conn, label)
+    }
+
+    /// A private database in memory, for headless screenshots and tests.
+    pub fn open_in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory()
+            .map_err(|source| StoreError::Sqlite { path: ":memory:".into(), source })?;
+        Store::prepare(conn, ":memory:".into())
+    }
+
+    fn prepare(mut conn: Connection, label: String) -> Result<Store, StoreError> {
+        let sqlite = |source| StoreError::Sqlite { path: label.clone(), source };
+        // WAL keeps readers and the writer apart and makes a commit one append; FULL syncs the
+        // WAL on every commit so a record is durable when commit returns, power cut or not.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(sqlite)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(sqlite)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(sqlite)?;
+        let known = latest_schema_version();
+        let found = schema_version(&conn).map_err(sqlite)?;
+        if found > known {
+            return Err(StoreError::TooNew { path: label, found, known });
+        }
+        migrations::migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| StoreError::Migration { path: label.clone(), reason: e.to_string() })?;
+        Ok(Store { conn, label })
+    }
+
+    /// Commits one record: first `local` writes the capability's own rows (local counts, for
+    /// example), then the outbox row is appended, all in one transaction. If either part fails,
+    /// nothing is written. Returns what `local` returned and the record's sequence number.
+    pub fn commit_record<T>(
+        &mut self,
+        record: &NewRecord,
+        local: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<(T, i64), StoreError> {
+        let label = self.label.clone();
+        let sqlite = |source| StoreError::Sqlite { path: label.clone(), source };
+        let tx = self.conn.transaction().map_err(sqlite)?;
+        let value = local(&tx).map_err(sqlite)?;
+        let seq = outbox::append(&tx, record).map_err(sqlite)?;
+        tx.commit().map_err(sqlite)?;
+        Ok((value, seq))
+    }
+
+    pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        outbox::counts(&self.conn).map_err(|source| StoreError::Sqlite { path: self.label.clone(), source })
+    }
+
+    /// Read access for capabilities' queries (local counts and the like).
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+pub fn latest_schema_version() -> usize {
+    // Each migration adds one to SQLite's user_version, so the latest version is their count.
+    migrations::migrations()
+        .pending_migrations(&mut Connection::open_in_memory().expect("in-memory SQLite opens"))
+        .map(|n| n.max(0) as usize)
+        .unwrap_or(0)
+}
+
+fn schema_version(conn: &Connection) -> rusqlite::Result<usize> {
+    conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0)).map(|v| v.max(0) as usize)
+}
+
+/// Looks at the database in `data_dir` without creating or migrating it.
+pub fn inspect(data_dir: &Path) -> Result<DbState, StoreError> {
+    let path = data_dir.join(DB_FILE);
+    let latest = latest_schema_version();
+    if !path.exists() {
+        return Ok(DbState {
+            path,
+            exists: false,
+            schema_version: 0,
+            latest_schema_version: latest,
+            outbox: OutboxCounts::default(),
+        });
+    }
+    let label = path.display().to_string();
+    let sqlite = |source| StoreError::Sqlite { path: label.clone(), source };
+    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(sqlite)?;
+    let version = schema_version(&conn).map_err(sqlite)?;
+    let outbox = if version >= 1 { outbox::counts(&conn).map_err(sqlite)? } else { OutboxCounts::default() };
+    Ok(DbState { path, exists: true, schema_version: version, latest_schema_version: latest, outbox })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, FakeClock};
+    use chrono::DateTime;
+
+    fn record(clock: &FakeClock, n: u128) -> NewRecord {
+        NewRecord {
+            kind: RecordKind::KioskStarted,
+            stamp: RecordStamp { id: uuid::Uuid::from_u128(n), clock: clock.read() },
+            payload: serde_json::json!({ "n": n as u64 }),
+        }
+    }
+
+    fn clock() -> FakeClock {
+        FakeClock::new(DateTime::from_timestamp(1_790_000_000, 0).unwrap(), true)
+    }
+
+    #[test]
+    fn opens_in_wal_mode_with_full_sync_and_latest_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+        let sync: i64 = store.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2, "synchronous=FULL is 2");
+        assert_eq!(schema_version(&store.conn).unwrap(), latest_schema_version());
+        assert!(latest_schema_version() >= 1);
+    }
+
+    #[test]
+    fn records_survive_reopening_in_sequence_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = clock();
+        {
+            let mut store = Store::open(dir.path()).unwrap();
+            for n in 1..=3 {
+                store.commit_record(&record(&clock, n), |_| Ok(())).unwrap();
+                clock.advance(std::time::Duration::from_secs(1));
+            }
+        }
+        let store = Store::open(dir.path()).unwrap();
+        assert_eq!(store.outbox_counts().unwrap().pending, 3);
+        let mut stmt = store.conn.prepare("SELECT seq, id, kind, clock_synced, created_wall_ms FROM outbox ORDER BY seq").unwrap();
+        let rows: Vec<(i64, String, String, bool, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows.iter().map(|r| r.0).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(rows[0].1, uuid::Uuid::from_u128(1).to_string());
+        assert_eq!(rows[0].2, "kiosk_started");
+        assert!(rows[0].3);
+        assert_eq!(rows[2].4 - rows[0].4, 2000);
+    }
+
+    #[test]
+    fn a_failing_capability_write_leaves_no_outbox_row() {
+        let mut store = Store::open_in_memory().unwrap();
+        store.conn.execute_batch("CREATE TABLE local_counts (n INTEGER NOT NULL)").unwrap();
+        let result = store.commit_record(&record(&clock(), 1), |tx| {
+            tx.execute("INSERT INTO local_counts VALUES (1)", [])?;
+            tx.execute("INSERT INTO no_such_table VALUES (1)", [])
+        });
+        assert!(result.is_err());
+        assert_eq!(store.outbox_counts().unwrap().total(), 0);
+        let n: i64 = store.conn.query_row("SELECT COUNT(*) FROM local_counts", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0, "the capability's own row must be rolled back too");
+    }
+
+    #[test]
+    fn a_failing_outbox_append_rolls_back_the_capability_rows() {
+        let mut store = Store::open_in_memory().unwrap();
+        store.conn.execute_batch("CREATE TABLE local_counts (n INTEGER NOT NULL)").unwrap();
+        let first = record(&clock(), 7);
+        store.commit_record(&first, |_| Ok(())).unwrap();
+        // The same id again violates the outbox's UNIQUE constraint after the local insert.
+        let result = store.commit_record(&first, |tx| tx.execute("INSERT INTO local_counts VALUES (1)", []));
+        assert!(result.is_err());
+        let n: i64 = store.conn.query_row("SELECT COUNT(*) FROM local_counts", [], |r| r.get(0)).unwrap();
+        assert_eq!(n, 0);
+        assert_eq!(store.outbox_counts().unwrap().pending, 1);
+    }
+
+    #[test]
+    fn inspect_reports_a_missing_database_without_creating_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = inspect(dir.path()).unwrap();
+        assert!(!state.exists);
+        assert!(!dir.path().join(DB_FILE).exists());
+        let mut store = Store::open(dir.path()).unwrap();
+        store.commit_record(&record(&clock(), 1), |_| Ok(())).unwrap();
+        drop(store);
+        let state = inspect(dir.path()).unwrap();
+        assert!(state.exists);
+        assert_eq!(state.schema_version, state.latest_schema_version);
+        assert_eq!(state.outbox.pending, 1);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_program_is_refused_not_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(Store::open(dir.path()).unwrap());
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Store::open(dir.path()).err().unwrap();
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    }
+}

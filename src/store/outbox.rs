@@ -1,0 +1,153 @@
+//! The outbox: every record the service centre should receive, written first to the kiosk's own
+//! disk.
+//!
+//! A capability never inserts into the outbox by itself: it calls [`Store::commit_record`]
+//! (in `store/mod.rs`), which writes the capability's own rows and the outbox row in one
+//! transaction. Nothing is ever deleted to make room.
+
+use std::fmt;
+
+use uuid::Uuid;
+
+use crate::clock::{Clock, ClockReading};
+
+/// What a record is. Each capability adds its kinds here, with the schema version of its
+/// payload; the hub dispatches on the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    /// The kiosk program started: version and station, for the fleet view.
+    KioskStarted,
+}
+
+impl RecordKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::KioskStarted => "kiosk_started",
+        }
+    }
+
+    pub fn schema_version(self) -> u32 {
+        match self {
+            RecordKind::KioskStarted => 1,
+        }
+    }
+}
+
+/// The id and the clock readings that every record carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordStamp {
+    pub id: Uuid,
+    pub clock: ClockReading,
+}
+
+impl RecordStamp {
+    /// A fresh stamp from the real clocks and a new UUIDv7. Tests build stamps by hand.
+    pub fn now(clock: &dyn Clock) -> RecordStamp {
+        RecordStamp { id: Uuid::now_v7(), clock: clock.read() }
+    }
+}
+
+/// A record ready to be committed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRecord {
+    pub kind: RecordKind,
+    pub stamp: RecordStamp,
+    /// The payload as JSON. It never holds a name, phone number or ID of a worker.
+    pub payload: serde_json::Value,
+}
+
+/// Where a record is on its way to the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordState {
+    Pending,
+    InFlight,
+    Acked,
+    Quarantined,
+}
+
+impl RecordState {
+    pub const ALL: [RecordState; 4] =
+        [RecordState::Pending, RecordState::InFlight, RecordState::Acked, RecordState::Quarantined];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordState::Pending => "pending",
+            RecordState::InFlight => "in_flight",
+            RecordState::Acked => "acked",
+            RecordState::Quarantined => "quarantined",
+        }
+    }
+}
+
+impl fmt::Display for RecordState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How many records are in each state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct OutboxCounts {
+    pub pending: u64,
+    pub in_flight: u64,
+    pub acked: u64,
+    pub quarantined: u64,
+}
+
+impl OutboxCounts {
+    pub fn get(&self, state: RecordState) -> u64 {
+        match state {
+            RecordState::Pending => self.pending,
+            RecordState::InFlight => self.in_flight,
+            RecordState::Acked => self.acked,
+            RecordState::Quarantined => self.quarantined,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        RecordState::ALL.iter().map(|s| self.get(*s)).sum()
+    }
+}
+
+/// Appends one record inside the caller's transaction and returns its sequence number.
+pub(super) fn append(tx: &rusqlite::Transaction<'_>, record: &NewRecord) -> rusqlite::Result<i64> {
+    let payload = serde_json::to_vec(&record.payload)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let clock = &record.stamp.clock;
+    tx.execute(
+        "INSERT INTO outbox (id, kind, schema_version, payload, created_wall_ms, clock_synced,
+                             boot_id, monotonic_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        rusqlite::params![
+            record.stamp.id.to_string(),
+            record.kind.name(),
+            record.kind.schema_version(),
+            payload,
+            clock.wall.timestamp_millis(),
+            clock.synced,
+            clock.boot_id,
+            i64::try_from(clock.since_boot.as_millis()).unwrap_or(i64::MAX),
+        ],
+    )?;
+    Ok(tx.last_insert_rowid())
+}
+
+pub(super) fn counts(conn: &rusqlite::Connection) -> rusqlite::Result<OutboxCounts> {
+    let mut counts = OutboxCounts::default();
+    let mut stmt = conn.prepare("SELECT state, COUNT(*) FROM outbox GROUP BY state")?;
+    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+    for row in rows {
+        let (state, n) = row?;
+        let n = u64::try_from(n).unwrap_or(0);
+        match state.as_str() {
+            "pending" => counts.pending = n,
+            "in_flight" => counts.in_flight = n,
+            "acked" => counts.acked = n,
+            "quarantined" => counts.quarantined = n,
+            // The CHECK constraint makes any other state impossible.
+            _ => {}
+        }
+    }
+    Ok(counts)
+}

@@ -1,0 +1,138 @@
+//! Renders any screen to a PNG with Slint's software renderer, with no display and no GPU: for
+//! docs, review and tests (`waystation screenshot`).
+
+use std::path::Path;
+use std::rc::Rc;
+use std::time::Duration;
+
+use slint::ComponentHandle;
+use slint::Rgb8Pixel;
+use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
+use slint::platform::{Platform, WindowAdapter};
+
+use super::{Kiosk, KioskParts, init};
+use crate::clock::{Clock, FakeClock};
+use crate::config::Config;
+use crate::kiosk::{Language, Screen};
+use crate::store::Store;
+
+/// What can be captured: every screen, plus states worth reviewing on their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shot {
+    Screen(Screen),
+    /// The home screen under the "are you still there?" countdown.
+    IdleCountdown,
+}
+
+impl Shot {
+    pub fn all() -> Vec<(Shot, &'static str)> {
+        let mut shots: Vec<(Shot, &'static str)> = Screen::ALL
+            .into_iter()
+            .map(|s| {
+                let what = match s {
+                    Screen::Attract => "the idle screen that invites people in",
+                    Screen::Home => "the capability tiles",
+                    Screen::Emergency => "emergency lines and when to call which",
+                    Screen::About => "what the kiosk keeps and never keeps",
+                };
+                (Shot::Screen(s), what)
+            })
+            .collect();
+        shots.push((Shot::IdleCountdown, "the home screen under the idle countdown"));
+        shots
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Shot::Screen(s) => s.name(),
+            Shot::IdleCountdown => "idle",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Shot> {
+        Shot::all().into_iter().map(|(s, _)| s).find(|s| s.name() == name)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScreenshotError {
+    #[error("size {0}x{1} is too small or too large (320x240 to 3840x2160)")]
+    BadSize(u32, u32),
+    #[error("cannot start the headless renderer: {0}")]
+    Platform(String),
+    #[error("cannot prepare the kiosk: {0}")]
+    Kiosk(String),
+    #[error("cannot write {path}: {reason}")]
+    Write { path: String, reason: String },
+}
+
+struct Headless {
+    window: Rc<MinimalSoftwareWindow>,
+}
+
+impl Platform for Headless {
+    fn create_window_adapter(&self) -> Result<Rc<dyn WindowAdapter>, slint::PlatformError> {
+        Ok(self.window.clone())
+    }
+}
+
+/// Renders `shot` at `width`×`height` in `language` to RGB pixels. Installs a headless Slint
+/// platform, so it can run once per process (the screenshot command is one process per image).
+pub fn render(
+    config: Config,
+    shot: Shot,
+    language: Language,
+    width: u32,
+    height: u32,
+) -> Result<Vec<Rgb8Pixel>, ScreenshotError> {
+    if !(320..=3840).contains(&width) || !(240..=2160).contains(&height) {
+        return Err(ScreenshotError::BadSize(width, height));
+    }
+    let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
+    window.set_size(slint::PhysicalSize::new(width, height));
+    slint::platform::set_platform(Box::new(Headless { window: window.clone() }))
+        .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
+
+    // A fixed clock and an empty in-memory store: a screenshot shows no one's data and writes
+    // nothing to the kiosk's disk.
+    let clock = FakeClock::new(chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default(), true);
+    let idle_after = config.kiosk.idle_seconds.duration();
+    let store = Store::open_in_memory().map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
+    let kiosk: Kiosk = init(KioskParts { config, store, clock: Rc::new(clock.clone()) as Rc<dyn Clock> })
+        .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
+
+    match shot {
+        Shot::Screen(screen) => kiosk.open_for_review(screen, language),
+        Shot::IdleCountdown => {
+            kiosk.open_for_review(Screen::Home, language);
+            clock.advance(idle_after + Duration::from_millis(100));
+            kiosk.tick_idle();
+        }
+    }
+    kiosk.window().show().map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
+
+    let mut pixels = vec![Rgb8Pixel::default(); width as usize * height as usize];
+    // Two passes: the first settles properties that depend on the window size (the theme's
+    // scale), the second draws the settled frame.
+    for _ in 0..2 {
+        slint::platform::update_timers_and_animations();
+        window.request_redraw();
+        window.draw_if_needed(|renderer| {
+            renderer.render(&mut pixels, width as usize);
+        });
+    }
+    Ok(pixels)
+}
+
+/// Writes RGB pixels as a PNG.
+pub fn write_png(path: &Path, pixels: &[Rgb8Pixel], width: u32, height: u32) -> Result<(), ScreenshotError> {
+    let write_err = |reason: String| ScreenshotError::Write { path: path.display().to_string(), reason };
+    let file = std::fs::File::create(path).map_err(|e| write_err(e.to_string()))?;
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| write_err(e.to_string()))?;
+    let bytes: Vec<u8> = pixels.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
+    writer.write_image_data(&bytes).map_err(|e| write_err(e.to_string()))?;
+    writer.finish().map_err(|e| write_err(e.to_string()))
+}

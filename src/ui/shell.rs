@@ -1,0 +1,157 @@
+//! The shell's adapter: navigation, the language switch, quick hide, finish and the idle reset.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use slint::{ComponentHandle, Global};
+
+use super::{AppWindow, KioskState, Screen as UiScreen, Shell};
+use crate::kiosk::{IdlePhase, Screen, WipeReason};
+
+fn to_ui(screen: Screen) -> UiScreen {
+    match screen {
+        Screen::Attract => UiScreen::Attract,
+        Screen::Home => UiScreen::Home,
+        Screen::Emergency => UiScreen::Emergency,
+        Screen::About => UiScreen::About,
+    }
+}
+
+fn from_ui(screen: UiScreen) -> Screen {
+    match screen {
+        UiScreen::Attract => Screen::Attract,
+        UiScreen::Home => Screen::Home,
+        UiScreen::Emergency => Screen::Emergency,
+        UiScreen::About => Screen::About,
+    }
+}
+
+/// Runs `change` on the state, then shows the result. Every callback goes through here so no
+/// change can skip rendering.
+fn update(window: &slint::Weak<AppWindow>, state: &Rc<RefCell<KioskState>>, change: impl FnOnce(&mut KioskState)) {
+    let Some(window) = window.upgrade() else { return };
+    change(&mut state.borrow_mut());
+    super::render(&window, &state.borrow());
+}
+
+fn wipe(state: &mut KioskState, reason: WipeReason) {
+    state.session.wipe(reason);
+    let now = state.clock.monotonic();
+    state.idle.touch(now);
+    debug_assert!(state.session.is_fresh());
+    // The reason is all that is logged: nothing of what the worker did.
+    tracing::info!(reason = reason.name(), "session wiped");
+}
+
+pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
+    let shell = Shell::get(window);
+    let weak = window.as_weak();
+
+    shell.on_start({
+        let (w, s) = (weak.clone(), state.clone());
+        move || {
+            update(&w, &s, |st| {
+                let now = st.clock.monotonic();
+                st.idle.touch(now);
+                st.session.start(now);
+            })
+        }
+    });
+    shell.on_go_home({
+        let (w, s) = (weak.clone(), state.clone());
+        move || update(&w, &s, |st| st.session.navigation.open(Screen::Home))
+    });
+    shell.on_go_back({
+        let (w, s) = (weak.clone(), state.clone());
+        move || update(&w, &s, |st| st.session.navigation.back())
+    });
+    shell.on_open({
+        let (w, s) = (weak.clone(), state.clone());
+        move |screen| update(&w, &s, |st| open(st, from_ui(screen)))
+    });
+    shell.on_toggle_language({
+        let (w, s) = (weak.clone(), state.clone());
+        move || update(&w, &s, |st| st.session.language = st.session.language.other())
+    });
+    shell.on_quick_hide({
+        let (w, s) = (weak.clone(), state.clone());
+        move || update(&w, &s, |st| wipe(st, WipeReason::QuickHide))
+    });
+    shell.on_finish({
+        let (w, s) = (weak.clone(), state.clone());
+        move || update(&w, &s, |st| wipe(st, WipeReason::Finished))
+    });
+    shell.on_touched({
+        let (w, s) = (weak.clone(), state.clone());
+        move || {
+            let Some(window) = w.upgrade() else { return };
+            let now = s.borrow().clock.monotonic();
+            s.borrow_mut().idle.touch(now);
+            // Only the countdown depends on touches; skip a full render on every press.
+            Shell::get(&window).set_idle_seconds_left(0);
+        }
+    });
+}
+
+/// Opens a screen from anywhere. Opening one from the attract screen (emergency help works
+/// without starting a visit) still counts as someone being there, so the idle reset applies.
+pub(super) fn open(state: &mut KioskState, screen: Screen) {
+    let now = state.clock.monotonic();
+    state.idle.touch(now);
+    if state.session.started_at.is_none() {
+        state.session.started_at = Some(now);
+    }
+    state.session.navigation.open(screen);
+}
+
+/// The idle check: shows the countdown, or wipes the session when it has run out.
+pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
+    let phase = {
+        let st = state.borrow();
+        if !st.session.is_active() {
+            return;
+        }
+        st.idle.phase(st.clock.monotonic())
+    };
+    match phase {
+        IdlePhase::Active => Shell::get(window).set_idle_seconds_left(0),
+        IdlePhase::Countdown { seconds_left } => {
+            Shell::get(window).set_idle_seconds_left(i32::try_from(seconds_left).unwrap_or(i32::MAX))
+        }
+        IdlePhase::Expired => {
+            wipe(&mut state.borrow_mut(), WipeReason::IdleTimeout);
+            super::render(window, &state.borrow());
+        }
+    }
+}
+
+pub(super) fn render(window: &AppWindow, state: &KioskState) {
+    let shell = Shell::get(window);
+    let session = &state.session;
+    let language = session.language;
+    if let Err(e) = slint::select_bundled_translation(language.catalogue()) {
+        tracing::error!("cannot select language {}: {e}", language.catalogue());
+    }
+    shell.set_language(language.code().into());
+    shell.set_screen(to_ui(session.navigation.current()));
+    shell.set_can_go_back(session.navigation.can_go_back());
+    shell.set_station_name(state.config.station.name(language).into());
+    shell.set_demo(state.config.station.demo);
+    shell.set_idle_seconds(i32::try_from(state.config.kiosk.idle_seconds.0).unwrap_or(i32::MAX));
+    if !session.is_active() {
+        shell.set_idle_seconds_left(0);
+    }
+    super::Theme::get(window).set_high_contrast(state.config.kiosk.high_contrast);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_screen_maps_to_the_ui_and_back() {
+        for screen in Screen::ALL {
+            assert_eq!(from_ui(to_ui(screen)), screen);
+        }
+    }
+}
