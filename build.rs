@@ -1,7 +1,9 @@
 // Compiles the Slint UI into Rust, with the gettext catalogues under assets/translations bundled
 // into the binary (the kiosk never reads translation files at run time).
 fn main() {
-    let debug = std::env::var("PROFILE").map(|p| p == "debug").unwrap_or(false);
+    let debug = std::env::var("PROFILE")
+        .map(|p| p == "debug")
+        .unwrap_or(false);
     let config = slint_build::CompilerConfiguration::new()
         .with_bundled_translations("assets/translations")
         // Messages are looked up by their English text alone, not per component, so one

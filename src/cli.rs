@@ -15,7 +15,11 @@ use crate::store::{NewRecord, RecordKind, RecordStamp, Store};
 use crate::ui::screenshot::{self, Shot};
 
 #[derive(Debug, Parser)]
-#[command(name = "waystation", version, about = "Touchscreen kiosk for the rest stations of delivery riders, couriers and drivers")]
+#[command(
+    name = "waystation",
+    version,
+    about = "Touchscreen kiosk for the rest stations of delivery riders, couriers and drivers"
+)]
 pub struct Cli {
     /// Configuration file [default: /etc/waystation/config.toml if present, else the built-in demo station]
     #[arg(long, global = true, value_name = "FILE")]
@@ -80,9 +84,17 @@ pub enum ConfigAction {
 }
 
 fn parse_size(text: &str) -> Result<(u32, u32), String> {
-    let (w, h) = text.split_once(['x', 'X']).ok_or_else(|| format!("'{text}' is not WxH, e.g. 800x480"))?;
-    let w: u32 = w.trim().parse().map_err(|_| format!("'{text}' is not WxH, e.g. 800x480"))?;
-    let h: u32 = h.trim().parse().map_err(|_| format!("'{text}' is not WxH, e.g. 800x480"))?;
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("'{text}' is not WxH, e.g. 800x480"))?;
+    let w: u32 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not WxH, e.g. 800x480"))?;
+    let h: u32 = h
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not WxH, e.g. 800x480"))?;
     if w == 0 || h == 0 {
         return Err(format!("'{text}' has a zero side"));
     }
@@ -107,23 +119,39 @@ fn init_logging(running_kiosk: bool) {
     let default = if running_kiosk { "info" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 fn dispatch(cli: Cli) -> Result<(), String> {
     match cli.command {
         None => run(cli.config.as_deref(), cli.data_dir.as_deref(), false, None),
-        Some(Command::Run { windowed, size }) => run(cli.config.as_deref(), cli.data_dir.as_deref(), windowed, size),
-        Some(Command::Screenshot { screen, lang, size, out, high_contrast }) => {
+        Some(Command::Run { windowed, size }) => run(
+            cli.config.as_deref(),
+            cli.data_dir.as_deref(),
+            windowed,
+            size,
+        ),
+        Some(Command::Screenshot {
+            screen,
+            lang,
+            size,
+            out,
+            high_contrast,
+        }) => {
             let shot = Shot::from_name(&screen).ok_or_else(|| {
                 let names: Vec<&str> = Shot::all().iter().map(|(s, _)| s.name()).collect();
                 format!("no screen named '{screen}' (one of: {})", names.join(", "))
             })?;
-            let (mut config, _) = Config::locate(cli.config.as_deref()).map_err(|e| e.to_string())?;
+            let (mut config, _) =
+                Config::locate(cli.config.as_deref()).map_err(|e| e.to_string())?;
             if high_contrast {
                 config.kiosk.high_contrast = true;
             }
-            let pixels = screenshot::render(config, shot, lang, size.0, size.1).map_err(|e| e.to_string())?;
+            let pixels = screenshot::render(config, shot, lang, size.0, size.1)
+                .map_err(|e| e.to_string())?;
             screenshot::write_png(&out, &pixels, size.0, size.1).map_err(|e| e.to_string())
         }
         Some(Command::Screens) => {
@@ -142,31 +170,54 @@ fn dispatch(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Some(Command::Config { action: ConfigAction::Check { file } }) => {
+        Some(Command::Config {
+            action: ConfigAction::Check { file },
+        }) => {
             let config = Config::load_file(&file).map_err(|e| e.to_string())?;
-            let demo = if config.station.demo { " (a demo station)" } else { "" };
-            println!("{}: ok, station {}{demo}", file.display(), config.station.id.as_str());
+            let demo = if config.station.demo {
+                " (a demo station)"
+            } else {
+                ""
+            };
+            println!(
+                "{}: ok, station {}{demo}",
+                file.display(),
+                config.station.id.as_str()
+            );
             Ok(())
         }
     }
 }
 
-fn run(config_file: Option<&Path>, data_dir: Option<&Path>, windowed: bool, size: Option<(u32, u32)>) -> Result<(), String> {
+fn run(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+    windowed: bool,
+    size: Option<(u32, u32)>,
+) -> Result<(), String> {
     let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
     let dir = config
         .data_dir(&source, data_dir)
         .ok_or("no data directory: set --data-dir, WAYSTATION_DATA_DIR or store.data_dir")?;
+    // The display first: a kiosk that cannot show anything must not log a start.
+    select_backend()?;
     let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
     let clock: Rc<dyn Clock> = Rc::new(SystemClock::new());
     record_start(&mut store, &config, &source, clock.as_ref())?;
     tracing::info!(config = %source, data_dir = %dir.display(), "starting the kiosk");
 
-    select_backend()?;
-    let kiosk = crate::ui::init(crate::ui::KioskParts { config, store, clock }).map_err(|e| e.to_string())?;
+    let kiosk = crate::ui::init(crate::ui::KioskParts {
+        config,
+        store,
+        clock,
+    })
+    .map_err(|e| e.to_string())?;
     let window = kiosk.window();
     if windowed {
         let (w, h) = size.unwrap_or((800, 480));
-        window.window().set_size(slint::LogicalSize::new(w as f32, h as f32));
+        window
+            .window()
+            .set_size(slint::LogicalSize::new(w as f32, h as f32));
     } else {
         window.window().set_fullscreen(true);
     }
@@ -174,7 +225,12 @@ fn run(config_file: Option<&Path>, data_dir: Option<&Path>, windowed: bool, size
 }
 
 /// Writes the `kiosk_started` record, so the service centre sees which version runs where.
-fn record_start(store: &mut Store, config: &Config, source: &ConfigSource, clock: &dyn Clock) -> Result<(), String> {
+fn record_start(
+    store: &mut Store,
+    config: &Config,
+    source: &ConfigSource,
+    clock: &dyn Clock,
+) -> Result<(), String> {
     let record = NewRecord {
         kind: RecordKind::KioskStarted,
         stamp: RecordStamp::now(clock),
@@ -185,7 +241,10 @@ fn record_start(store: &mut Store, config: &Config, source: &ConfigSource, clock
             "config": if *source == ConfigSource::EmbeddedDemo { "demo" } else { "file" },
         }),
     };
-    store.commit_record(&record, |_| Ok(())).map(|_| ()).map_err(|e| e.to_string())
+    store
+        .commit_record(&record, |_| Ok(()))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Picks the Slint backend. `SLINT_BACKEND` in the environment wins; otherwise the Pi build
@@ -195,8 +254,13 @@ fn select_backend() -> Result<(), String> {
     if std::env::var_os("SLINT_BACKEND").is_some() {
         return Ok(());
     }
-    let desktop = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    let backend = if cfg!(feature = "kms") && !desktop { "linuxkms" } else { "winit" };
+    let desktop =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let backend = if cfg!(feature = "kms") && !desktop {
+        "linuxkms"
+    } else {
+        "winit"
+    };
     if backend == "winit" && !desktop {
         return Err("no display: set DISPLAY or WAYLAND_DISPLAY, build with --features kms for the Pi's screen, or use `waystation screenshot`".into());
     }

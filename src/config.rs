@@ -92,7 +92,9 @@ impl<const MIN: u32, const MAX: u32> TryFrom<i64> for Seconds<MIN, MAX> {
         if (MIN as i64..=MAX as i64).contains(&value) {
             Ok(Seconds(value as u32))
         } else {
-            Err(format!("must be between {MIN} and {MAX} seconds, not {value}"))
+            Err(format!(
+                "must be between {MIN} and {MAX} seconds, not {value}"
+            ))
         }
     }
 }
@@ -114,11 +116,15 @@ impl TryFrom<String> for StationId {
     fn try_from(value: String) -> Result<Self, Self::Error> {
         let ok = !value.is_empty()
             && value.len() <= 64
-            && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            && value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if ok {
             Ok(StationId(value))
         } else {
-            Err(format!("'{value}' is not a station id (1-64 of a-z, 0-9 and -)"))
+            Err(format!(
+                "'{value}' is not a station id (1-64 of a-z, 0-9 and -)"
+            ))
         }
     }
 }
@@ -183,7 +189,12 @@ pub enum ConfigError {
     #[error("cannot read config {path}: {reason}")]
     Unreadable { path: String, reason: String },
     #[error("{origin}:{line}:{column}: {message}")]
-    Invalid { origin: String, line: usize, column: usize, message: String },
+    Invalid {
+        origin: String,
+        line: usize,
+        column: usize,
+        message: String,
+    },
     #[error("{origin}: {message}")]
     InvalidNoPosition { origin: String, message: String },
 }
@@ -198,9 +209,17 @@ impl Config {
             match e.span() {
                 Some(span) => {
                     let (line, column) = line_and_column(text, span.start);
-                    ConfigError::Invalid { origin: origin.to_string(), line, column, message }
+                    ConfigError::Invalid {
+                        origin: origin.to_string(),
+                        line,
+                        column,
+                        message,
+                    }
                 }
-                None => ConfigError::InvalidNoPosition { origin: origin.to_string(), message },
+                None => ConfigError::InvalidNoPosition {
+                    origin: origin.to_string(),
+                    message,
+                },
             }
         })
     }
@@ -214,18 +233,25 @@ impl Config {
     }
 
     pub fn demo() -> Config {
-        Config::parse(DEMO_CONFIG, "built-in demo config").expect("the demo config is checked by tests")
+        Config::parse(DEMO_CONFIG, "built-in demo config")
+            .expect("the demo config is checked by tests")
     }
 
     /// Loads the configuration the way the kiosk does: an explicit file, else the system file
     /// when it exists, else the built-in demo.
     pub fn locate(explicit: Option<&Path>) -> Result<(Config, ConfigSource), ConfigError> {
         if let Some(path) = explicit {
-            return Ok((Config::load_file(path)?, ConfigSource::File(path.to_path_buf())));
+            return Ok((
+                Config::load_file(path)?,
+                ConfigSource::File(path.to_path_buf()),
+            ));
         }
         let system = Path::new(SYSTEM_CONFIG);
         if system.exists() {
-            return Ok((Config::load_file(system)?, ConfigSource::File(system.to_path_buf())));
+            return Ok((
+                Config::load_file(system)?,
+                ConfigSource::File(system.to_path_buf()),
+            ));
         }
         Ok((Config::demo(), ConfigSource::EmbeddedDemo))
     }
@@ -316,16 +342,25 @@ mod tests {
     #[test]
     fn an_unreadable_file_is_a_one_line_error() {
         let e = Config::load_file(Path::new("/nonexistent/waystation.toml")).unwrap_err();
-        assert!(e.to_string().starts_with("cannot read config /nonexistent/waystation.toml"));
+        assert!(
+            e.to_string()
+                .starts_with("cannot read config /nonexistent/waystation.toml")
+        );
     }
 
     #[test]
     fn data_dir_prefers_override_then_config_then_defaults() {
         let mut config = Config::demo();
         let file = ConfigSource::File(PathBuf::from(SYSTEM_CONFIG));
-        assert_eq!(config.data_dir(&file, None), Some(PathBuf::from(SYSTEM_DATA_DIR)));
+        assert_eq!(
+            config.data_dir(&file, None),
+            Some(PathBuf::from(SYSTEM_DATA_DIR))
+        );
         config.store.data_dir = Some(PathBuf::from("/srv/ws"));
         assert_eq!(config.data_dir(&file, None), Some(PathBuf::from("/srv/ws")));
-        assert_eq!(config.data_dir(&file, Some(Path::new("/tmp/x"))), Some(PathBuf::from("/tmp/x")));
+        assert_eq!(
+            config.data_dir(&file, Some(Path::new("/tmp/x"))),
+            Some(PathBuf::from("/tmp/x"))
+        );
     }
 }

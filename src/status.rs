@@ -45,12 +45,25 @@ impl Status {
         }
         match &self.database {
             None => {}
-            Some(db) if !db.exists => out += &format!("database     not created yet ({})\n", db.path.display()),
+            Some(db) if !db.exists => {
+                out += &format!("database     not created yet ({})\n", db.path.display())
+            }
             Some(db) => {
-                let note = if db.schema_version < db.latest_schema_version { ", will be migrated at next start" } else { "" };
-                out += &format!("database     {} (schema {} of {}{note})\n", db.path.display(), db.schema_version, db.latest_schema_version);
-                let counts: Vec<String> =
-                    RecordState::ALL.iter().map(|s| format!("{} {}", db.outbox.get(*s), s)).collect();
+                let note = if db.schema_version < db.latest_schema_version {
+                    ", will be migrated at next start"
+                } else {
+                    ""
+                };
+                out += &format!(
+                    "database     {} (schema {} of {}{note})\n",
+                    db.path.display(),
+                    db.schema_version,
+                    db.latest_schema_version
+                );
+                let counts: Vec<String> = RecordState::ALL
+                    .iter()
+                    .map(|s| format!("{} {}", db.outbox.get(*s), s))
+                    .collect();
                 out += &format!("outbox       {}\n", counts.join(", "));
             }
         }

@@ -79,10 +79,14 @@ pub fn parse(text: &str) -> Result<Vec<EmergencyLine>, String> {
             (&line.hours_zh, &line.hours_en),
         ];
         if pairs.iter().any(|(zh, en)| zh.is_empty() != en.is_empty()) {
-            return Err(format!("line '{n}': Chinese and English text must both be given or both empty"));
+            return Err(format!(
+                "line '{n}': Chinese and English text must both be given or both empty"
+            ));
         }
         if line.name_zh.is_empty() || line.when_zh.is_empty() {
-            return Err(format!("line '{n}': a name and when-to-call text are required"));
+            return Err(format!(
+                "line '{n}': a name and when-to-call text are required"
+            ));
         }
     }
     if file.line.is_empty() {
@@ -108,8 +112,16 @@ mod tests {
         assert_eq!(numbers, ["120", "110", "12356", "12351"]);
         assert!(lines.iter().all(|l| !l.source.trim().is_empty()));
         let union = &lines[3];
-        assert!(union.then_zh.contains('3') && union.then_en.contains('3'), "12351 needs key 3");
-        assert!(lines.iter().filter(|l| l.urgent).all(|l| l.number == "110" || l.number == "120"));
+        assert!(
+            union.then_zh.contains('3') && union.then_en.contains('3'),
+            "12351 needs key 3"
+        );
+        assert!(
+            lines
+                .iter()
+                .filter(|l| l.urgent)
+                .all(|l| l.number == "110" || l.number == "120")
+        );
     }
 
     #[test]
@@ -129,7 +141,10 @@ mod tests {
     fn text_follows_the_language() {
         let lines = builtin();
         assert_eq!(lines[2].text(Language::Chinese).name, "全国心理援助热线");
-        assert_eq!(lines[2].text(Language::English).name, "National psychological assistance line");
+        assert_eq!(
+            lines[2].text(Language::English).name,
+            "National psychological help line"
+        );
         assert_eq!(lines[2].text(Language::English).hours, "");
     }
 }

@@ -25,7 +25,11 @@ pub struct IdleTimer {
 
 impl IdleTimer {
     pub fn new(idle_after: Duration, countdown: Duration, now: Duration) -> IdleTimer {
-        IdleTimer { idle_after, countdown, last_touch: now }
+        IdleTimer {
+            idle_after,
+            countdown,
+            last_touch: now,
+        }
     }
 
     /// Records a touch. Time that seems to run backwards (it should not on a monotonic clock)
@@ -46,7 +50,9 @@ impl IdleTimer {
         let left = self.countdown - into_countdown;
         // Round up so the countdown shows 20 … 1 and never 0 while still counting.
         let seconds_left = left.as_millis().div_ceil(1000) as u64;
-        IdlePhase::Countdown { seconds_left: seconds_left.max(1) }
+        IdlePhase::Countdown {
+            seconds_left: seconds_left.max(1),
+        }
     }
 }
 
@@ -67,15 +73,27 @@ mod tests {
         let t = timer();
         assert_eq!(t.phase(secs(1000)), IdlePhase::Active);
         assert_eq!(t.phase(secs(1089)), IdlePhase::Active);
-        assert_eq!(t.phase(secs(1090)), IdlePhase::Countdown { seconds_left: 20 });
+        assert_eq!(
+            t.phase(secs(1090)),
+            IdlePhase::Countdown { seconds_left: 20 }
+        );
     }
 
     #[test]
     fn counts_down_whole_seconds_then_expires() {
         let t = timer();
-        assert_eq!(t.phase(secs(1090) + Duration::from_millis(1)), IdlePhase::Countdown { seconds_left: 20 });
-        assert_eq!(t.phase(secs(1101)), IdlePhase::Countdown { seconds_left: 9 });
-        assert_eq!(t.phase(secs(1109) + Duration::from_millis(999)), IdlePhase::Countdown { seconds_left: 1 });
+        assert_eq!(
+            t.phase(secs(1090) + Duration::from_millis(1)),
+            IdlePhase::Countdown { seconds_left: 20 }
+        );
+        assert_eq!(
+            t.phase(secs(1101)),
+            IdlePhase::Countdown { seconds_left: 9 }
+        );
+        assert_eq!(
+            t.phase(secs(1109) + Duration::from_millis(999)),
+            IdlePhase::Countdown { seconds_left: 1 }
+        );
         assert_eq!(t.phase(secs(1110)), IdlePhase::Expired);
         assert_eq!(t.phase(secs(99_999)), IdlePhase::Expired);
     }
@@ -86,7 +104,10 @@ mod tests {
         assert!(matches!(t.phase(secs(1105)), IdlePhase::Countdown { .. }));
         t.touch(secs(1105));
         assert_eq!(t.phase(secs(1106)), IdlePhase::Active);
-        assert_eq!(t.phase(secs(1195)), IdlePhase::Countdown { seconds_left: 20 });
+        assert_eq!(
+            t.phase(secs(1195)),
+            IdlePhase::Countdown { seconds_left: 20 }
+        );
     }
 
     #[test]

@@ -16,7 +16,12 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub const ALL: [Screen; 4] = [Screen::Attract, Screen::Home, Screen::Emergency, Screen::About];
+    pub const ALL: [Screen; 4] = [
+        Screen::Attract,
+        Screen::Home,
+        Screen::Emergency,
+        Screen::About,
+    ];
 
     /// The stable name used by `waystation screenshot --screen NAME` and in tests.
     pub fn name(self) -> &'static str {
@@ -45,13 +50,18 @@ const MAX_HISTORY: usize = 16;
 
 impl Default for Navigation {
     fn default() -> Self {
-        Navigation { stack: vec![Screen::Attract] }
+        Navigation {
+            stack: vec![Screen::Attract],
+        }
     }
 }
 
 impl Navigation {
     pub fn current(&self) -> Screen {
-        *self.stack.last().expect("navigation history is never empty")
+        *self
+            .stack
+            .last()
+            .expect("navigation history is never empty")
     }
 
     /// Opens a screen on top of the current one. Opening the screen already shown does nothing,
@@ -143,7 +153,11 @@ mod tests {
         let mut nav = Navigation::default();
         nav.open(Screen::Home);
         for i in 0..100 {
-            nav.open(if i % 2 == 0 { Screen::Emergency } else { Screen::About });
+            nav.open(if i % 2 == 0 {
+                Screen::Emergency
+            } else {
+                Screen::About
+            });
         }
         assert_eq!(nav.depth(), MAX_HISTORY);
         for _ in 0..MAX_HISTORY {

@@ -91,8 +91,14 @@ mod tests {
 
     #[test]
     fn wipe_returns_every_field_to_fresh_for_every_reason() {
-        let defaults = SessionDefaults { language: Language::Chinese };
-        for reason in [WipeReason::Finished, WipeReason::QuickHide, WipeReason::IdleTimeout] {
+        let defaults = SessionDefaults {
+            language: Language::Chinese,
+        };
+        for reason in [
+            WipeReason::Finished,
+            WipeReason::QuickHide,
+            WipeReason::IdleTimeout,
+        ] {
             let mut session = Session::new(defaults);
             session.start(Duration::from_secs(5));
             session.language = Language::English;
@@ -108,7 +114,9 @@ mod tests {
 
     #[test]
     fn wipe_restores_the_station_default_language_not_chinese_blindly() {
-        let mut session = Session::new(SessionDefaults { language: Language::English });
+        let mut session = Session::new(SessionDefaults {
+            language: Language::English,
+        });
         session.start(Duration::ZERO);
         session.language = Language::Chinese;
         session.wipe(WipeReason::Finished);

@@ -6,12 +6,12 @@
 
 use rusqlite_migration::{M, Migrations};
 
-pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![
-        // 1: the outbox. Every capability writes its upload record here in the same
-        // transaction as its own rows (see `Store::commit_record`).
-        M::up(
-            "CREATE TABLE outbox (
+/// The migrations in order; the schema version of a database is how many of them it has had.
+pub const MIGRATIONS: &[M<'static>] = &[
+    // 1: the outbox. Every capability writes its upload record here in the same
+    // transaction as its own rows (see `Store::commit_record`).
+    M::up(
+        "CREATE TABLE outbox (
                 -- The per-device sequence number. AUTOINCREMENT so a number is never reused,
                 -- even if acknowledged rows are pruned one day: the hub orders by it.
                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -34,8 +34,11 @@ pub fn migrations() -> Migrations<'static> {
                 last_error TEXT
             ) STRICT;
             CREATE INDEX outbox_by_state ON outbox (state, seq);",
-        ),
-    ])
+    ),
+];
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::from_slice(MIGRATIONS)
 }
 
 #[cfg(test)]

@@ -22,11 +22,20 @@ pub enum StoreError {
     #[error("cannot create data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
     #[error("database {path}: {source}")]
-    Sqlite { path: String, source: rusqlite::Error },
+    Sqlite {
+        path: String,
+        source: rusqlite::Error,
+    },
     #[error("database {path}: migration failed: {reason}")]
     Migration { path: String, reason: String },
-    #[error("database {path} has schema version {found}, newer than this program knows ({known}); install the newer Waystation again")]
-    TooNew { path: String, found: usize, known: usize },
+    #[error(
+        "database {path} has schema version {found}, newer than this program knows ({known}); install the newer Waystation again"
+    )]
+    TooNew {
+        path: String,
+        found: usize,
+        known: usize,
+    },
 }
 
 pub struct Store {
@@ -54,33 +63,52 @@ impl Store {
         })?;
         let path = data_dir.join(DB_FILE);
         let label = path.display().to_string();
-        let conn = Connection::open(&path).map_err(|source| StoreError::Sqlite { path: label.clone(), source })?;
+        let conn = Connection::open(&path).map_err(|source| StoreError::Sqlite {
+            path: label.clone(),
+            source,
+        })?;
         Store::prepare(conn, label)
     }
 
     /// A private database in memory, for headless screenshots and tests.
     pub fn open_in_memory() -> Result<Store, StoreError> {
-        let conn = Connection::open_in_memory()
-            .map_err(|source| StoreError::Sqlite { path: ":memory:".into(), source })?;
+        let conn = Connection::open_in_memory().map_err(|source| StoreError::Sqlite {
+            path: ":memory:".into(),
+            source,
+        })?;
         Store::prepare(conn, ":memory:".into())
     }
 
     fn prepare(mut conn: Connection, label: String) -> Result<Store, StoreError> {
-        let sqlite = |source| StoreError::Sqlite { path: label.clone(), source };
+        let sqlite = |source| StoreError::Sqlite {
+            path: label.clone(),
+            source,
+        };
         // WAL keeps readers and the writer apart and makes a commit one append; FULL syncs the
         // WAL on every commit so a record is durable when commit returns, power cut or not.
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(sqlite)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(sqlite)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(sqlite)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(sqlite)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "synchronous", "FULL")
+            .map_err(sqlite)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sqlite)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sqlite)?;
         let known = latest_schema_version();
         let found = schema_version(&conn).map_err(sqlite)?;
         if found > known {
-            return Err(StoreError::TooNew { path: label, found, known });
+            return Err(StoreError::TooNew {
+                path: label,
+                found,
+                known,
+            });
         }
         migrations::migrations()
             .to_latest(&mut conn)
-            .map_err(|e| StoreError::Migration { path: label.clone(), reason: e.to_string() })?;
+            .map_err(|e| StoreError::Migration {
+                path: label.clone(),
+                reason: e.to_string(),
+            })?;
         Ok(Store { conn, label })
     }
 
@@ -93,7 +121,10 @@ impl Store {
         local: impl FnOnce(&Transaction<'_>) -> rusqlite::Result<T>,
     ) -> Result<(T, i64), StoreError> {
         let label = self.label.clone();
-        let sqlite = |source| StoreError::Sqlite { path: label.clone(), source };
+        let sqlite = |source| StoreError::Sqlite {
+            path: label.clone(),
+            source,
+        };
         let tx = self.conn.transaction().map_err(sqlite)?;
         let value = local(&tx).map_err(sqlite)?;
         let seq = outbox::append(&tx, record).map_err(sqlite)?;
@@ -102,7 +133,10 @@ impl Store {
     }
 
     pub fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
-        outbox::counts(&self.conn).map_err(|source| StoreError::Sqlite { path: self.label.clone(), source })
+        outbox::counts(&self.conn).map_err(|source| StoreError::Sqlite {
+            path: self.label.clone(),
+            source,
+        })
     }
 
     /// Read access for capabilities' queries (local counts and the like).
@@ -112,15 +146,13 @@ impl Store {
 }
 
 pub fn latest_schema_version() -> usize {
-    // Each migration adds one to SQLite's user_version, so the latest version is their count.
-    migrations::migrations()
-        .pending_migrations(&mut Connection::open_in_memory().expect("in-memory SQLite opens"))
-        .map(|n| n.max(0) as usize)
-        .unwrap_or(0)
+    // Each migration adds one to SQLite's user_version.
+    migrations::MIGRATIONS.len()
 }
 
 fn schema_version(conn: &Connection) -> rusqlite::Result<usize> {
-    conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0)).map(|v| v.max(0) as usize)
+    conn.pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))
+        .map(|v| v.max(0) as usize)
 }
 
 /// Looks at the database in `data_dir` without creating or migrating it.
@@ -137,12 +169,28 @@ pub fn inspect(data_dir: &Path) -> Result<DbState, StoreError> {
         });
     }
     let label = path.display().to_string();
-    let sqlite = |source| StoreError::Sqlite { path: label.clone(), source };
-    let conn = Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-        .map_err(sqlite)?;
+    let sqlite = |source| StoreError::Sqlite {
+        path: label.clone(),
+        source,
+    };
+    let conn = Connection::open_with_flags(
+        &path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(sqlite)?;
     let version = schema_version(&conn).map_err(sqlite)?;
-    let outbox = if version >= 1 { outbox::counts(&conn).map_err(sqlite)? } else { OutboxCounts::default() };
-    Ok(DbState { path, exists: true, schema_version: version, latest_schema_version: latest, outbox })
+    let outbox = if version >= 1 {
+        outbox::counts(&conn).map_err(sqlite)?
+    } else {
+        OutboxCounts::default()
+    };
+    Ok(DbState {
+        path,
+        exists: true,
+        schema_version: version,
+        latest_schema_version: latest,
+        outbox,
+    })
 }
 
 #[cfg(test)]
@@ -154,7 +202,10 @@ mod tests {
     fn record(clock: &FakeClock, n: u128) -> NewRecord {
         NewRecord {
             kind: RecordKind::KioskStarted,
-            stamp: RecordStamp { id: uuid::Uuid::from_u128(n), clock: clock.read() },
+            stamp: RecordStamp {
+                id: uuid::Uuid::from_u128(n),
+                clock: clock.read(),
+            },
             payload: serde_json::json!({ "n": n as u64 }),
         }
     }
@@ -167,11 +218,20 @@ mod tests {
     fn opens_in_wal_mode_with_full_sync_and_latest_schema() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(dir.path()).unwrap();
-        let mode: String = store.conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
-        let sync: i64 = store.conn.pragma_query_value(None, "synchronous", |r| r.get(0)).unwrap();
+        let mode: String = store
+            .conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let sync: i64 = store
+            .conn
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
         assert_eq!(mode, "wal");
         assert_eq!(sync, 2, "synchronous=FULL is 2");
-        assert_eq!(schema_version(&store.conn).unwrap(), latest_schema_version());
+        assert_eq!(
+            schema_version(&store.conn).unwrap(),
+            latest_schema_version()
+        );
         assert!(latest_schema_version() >= 1);
     }
 
@@ -188,9 +248,14 @@ mod tests {
         }
         let store = Store::open(dir.path()).unwrap();
         assert_eq!(store.outbox_counts().unwrap().pending, 3);
-        let mut stmt = store.conn.prepare("SELECT seq, id, kind, clock_synced, created_wall_ms FROM outbox ORDER BY seq").unwrap();
+        let mut stmt = store
+            .conn
+            .prepare("SELECT seq, id, kind, clock_synced, created_wall_ms FROM outbox ORDER BY seq")
+            .unwrap();
         let rows: Vec<(i64, String, String, bool, i64)> = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
@@ -204,27 +269,41 @@ mod tests {
     #[test]
     fn a_failing_capability_write_leaves_no_outbox_row() {
         let mut store = Store::open_in_memory().unwrap();
-        store.conn.execute_batch("CREATE TABLE local_counts (n INTEGER NOT NULL)").unwrap();
+        store
+            .conn
+            .execute_batch("CREATE TABLE local_counts (n INTEGER NOT NULL)")
+            .unwrap();
         let result = store.commit_record(&record(&clock(), 1), |tx| {
             tx.execute("INSERT INTO local_counts VALUES (1)", [])?;
             tx.execute("INSERT INTO no_such_table VALUES (1)", [])
         });
         assert!(result.is_err());
         assert_eq!(store.outbox_counts().unwrap().total(), 0);
-        let n: i64 = store.conn.query_row("SELECT COUNT(*) FROM local_counts", [], |r| r.get(0)).unwrap();
+        let n: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM local_counts", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 0, "the capability's own row must be rolled back too");
     }
 
     #[test]
     fn a_failing_outbox_append_rolls_back_the_capability_rows() {
         let mut store = Store::open_in_memory().unwrap();
-        store.conn.execute_batch("CREATE TABLE local_counts (n INTEGER NOT NULL)").unwrap();
+        store
+            .conn
+            .execute_batch("CREATE TABLE local_counts (n INTEGER NOT NULL)")
+            .unwrap();
         let first = record(&clock(), 7);
         store.commit_record(&first, |_| Ok(())).unwrap();
         // The same id again violates the outbox's UNIQUE constraint after the local insert.
-        let result = store.commit_record(&first, |tx| tx.execute("INSERT INTO local_counts VALUES (1)", []));
+        let result = store.commit_record(&first, |tx| {
+            tx.execute("INSERT INTO local_counts VALUES (1)", [])
+        });
         assert!(result.is_err());
-        let n: i64 = store.conn.query_row("SELECT COUNT(*) FROM local_counts", [], |r| r.get(0)).unwrap();
+        let n: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM local_counts", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 0);
         assert_eq!(store.outbox_counts().unwrap().pending, 1);
     }
@@ -236,7 +315,9 @@ mod tests {
         assert!(!state.exists);
         assert!(!dir.path().join(DB_FILE).exists());
         let mut store = Store::open(dir.path()).unwrap();
-        store.commit_record(&record(&clock(), 1), |_| Ok(())).unwrap();
+        store
+            .commit_record(&record(&clock(), 1), |_| Ok(()))
+            .unwrap();
         drop(store);
         let state = inspect(dir.path()).unwrap();
         assert!(state.exists);

@@ -43,7 +43,10 @@ pub struct RecordStamp {
 impl RecordStamp {
     /// A fresh stamp from the real clocks and a new UUIDv7. Tests build stamps by hand.
     pub fn now(clock: &dyn Clock) -> RecordStamp {
-        RecordStamp { id: Uuid::now_v7(), clock: clock.read() }
+        RecordStamp {
+            id: Uuid::now_v7(),
+            clock: clock.read(),
+        }
     }
 }
 
@@ -67,8 +70,12 @@ pub enum RecordState {
 }
 
 impl RecordState {
-    pub const ALL: [RecordState; 4] =
-        [RecordState::Pending, RecordState::InFlight, RecordState::Acked, RecordState::Quarantined];
+    pub const ALL: [RecordState; 4] = [
+        RecordState::Pending,
+        RecordState::InFlight,
+        RecordState::Acked,
+        RecordState::Quarantined,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -136,7 +143,9 @@ pub(super) fn append(tx: &rusqlite::Transaction<'_>, record: &NewRecord) -> rusq
 pub(super) fn counts(conn: &rusqlite::Connection) -> rusqlite::Result<OutboxCounts> {
     let mut counts = OutboxCounts::default();
     let mut stmt = conn.prepare("SELECT state, COUNT(*) FROM outbox GROUP BY state")?;
-    let rows = stmt.query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+    let rows = stmt.query_map([], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?))
+    })?;
     for row in rows {
         let (state, n) = row?;
         let n = u64::try_from(n).unwrap_or(0);

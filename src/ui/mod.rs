@@ -65,8 +65,14 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
     let now = parts.clock.monotonic();
     let kiosk_config = &parts.config.kiosk;
     let state = Rc::new(RefCell::new(KioskState {
-        session: Session::new(SessionDefaults { language: kiosk_config.default_language }),
-        idle: IdleTimer::new(kiosk_config.idle_seconds.duration(), kiosk_config.countdown_seconds.duration(), now),
+        session: Session::new(SessionDefaults {
+            language: kiosk_config.default_language,
+        }),
+        idle: IdleTimer::new(
+            kiosk_config.idle_seconds.duration(),
+            kiosk_config.countdown_seconds.duration(),
+            now,
+        ),
         emergency_lines: crate::kiosk::emergency::builtin(),
         config: parts.config,
         clock: parts.clock,
@@ -88,7 +94,11 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         });
     }
 
-    Ok(Kiosk { window, state, _idle_timer: idle_timer })
+    Ok(Kiosk {
+        window,
+        state,
+        _idle_timer: idle_timer,
+    })
 }
 
 /// Shows the current state on every screen. Called after every change.

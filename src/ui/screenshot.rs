@@ -38,7 +38,10 @@ impl Shot {
                 (Shot::Screen(s), what)
             })
             .collect();
-        shots.push((Shot::IdleCountdown, "the home screen under the idle countdown"));
+        shots.push((
+            Shot::IdleCountdown,
+            "the home screen under the idle countdown",
+        ));
         shots
     }
 
@@ -50,7 +53,10 @@ impl Shot {
     }
 
     pub fn from_name(name: &str) -> Option<Shot> {
-        Shot::all().into_iter().map(|(s, _)| s).find(|s| s.name() == name)
+        Shot::all()
+            .into_iter()
+            .map(|(s, _)| s)
+            .find(|s| s.name() == name)
     }
 }
 
@@ -90,16 +96,25 @@ pub fn render(
     }
     let window = MinimalSoftwareWindow::new(RepaintBufferType::NewBuffer);
     window.set_size(slint::PhysicalSize::new(width, height));
-    slint::platform::set_platform(Box::new(Headless { window: window.clone() }))
-        .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
+    slint::platform::set_platform(Box::new(Headless {
+        window: window.clone(),
+    }))
+    .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
 
     // A fixed clock and an empty in-memory store: a screenshot shows no one's data and writes
     // nothing to the kiosk's disk.
-    let clock = FakeClock::new(chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default(), true);
+    let clock = FakeClock::new(
+        chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default(),
+        true,
+    );
     let idle_after = config.kiosk.idle_seconds.duration();
     let store = Store::open_in_memory().map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
-    let kiosk: Kiosk = init(KioskParts { config, store, clock: Rc::new(clock.clone()) as Rc<dyn Clock> })
-        .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
+    let kiosk: Kiosk = init(KioskParts {
+        config,
+        store,
+        clock: Rc::new(clock.clone()) as Rc<dyn Clock>,
+    })
+    .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
 
     match shot {
         Shot::Screen(screen) => kiosk.open_for_review(screen, language),
@@ -109,7 +124,10 @@ pub fn render(
             kiosk.tick_idle();
         }
     }
-    kiosk.window().show().map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
+    kiosk
+        .window()
+        .show()
+        .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
 
     let mut pixels = vec![Rgb8Pixel::default(); width as usize * height as usize];
     // Two passes: the first settles properties that depend on the window size (the theme's
@@ -125,14 +143,26 @@ pub fn render(
 }
 
 /// Writes RGB pixels as a PNG.
-pub fn write_png(path: &Path, pixels: &[Rgb8Pixel], width: u32, height: u32) -> Result<(), ScreenshotError> {
-    let write_err = |reason: String| ScreenshotError::Write { path: path.display().to_string(), reason };
+pub fn write_png(
+    path: &Path,
+    pixels: &[Rgb8Pixel],
+    width: u32,
+    height: u32,
+) -> Result<(), ScreenshotError> {
+    let write_err = |reason: String| ScreenshotError::Write {
+        path: path.display().to_string(),
+        reason,
+    };
     let file = std::fs::File::create(path).map_err(|e| write_err(e.to_string()))?;
     let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().map_err(|e| write_err(e.to_string()))?;
+    let mut writer = encoder
+        .write_header()
+        .map_err(|e| write_err(e.to_string()))?;
     let bytes: Vec<u8> = pixels.iter().flat_map(|p| [p.r, p.g, p.b]).collect();
-    writer.write_image_data(&bytes).map_err(|e| write_err(e.to_string()))?;
+    writer
+        .write_image_data(&bytes)
+        .map_err(|e| write_err(e.to_string()))?;
     writer.finish().map_err(|e| write_err(e.to_string()))
 }

@@ -28,8 +28,14 @@ fn from_ui(screen: UiScreen) -> Screen {
 
 /// Runs `change` on the state, then shows the result. Every callback goes through here so no
 /// change can skip rendering.
-fn update(window: &slint::Weak<AppWindow>, state: &Rc<RefCell<KioskState>>, change: impl FnOnce(&mut KioskState)) {
-    let Some(window) = window.upgrade() else { return };
+fn update(
+    window: &slint::Weak<AppWindow>,
+    state: &Rc<RefCell<KioskState>>,
+    change: impl FnOnce(&mut KioskState),
+) {
+    let Some(window) = window.upgrade() else {
+        return;
+    };
     change(&mut state.borrow_mut());
     super::render(&window, &state.borrow());
 }
@@ -71,7 +77,11 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     });
     shell.on_toggle_language({
         let (w, s) = (weak.clone(), state.clone());
-        move || update(&w, &s, |st| st.session.language = st.session.language.other())
+        move || {
+            update(&w, &s, |st| {
+                st.session.language = st.session.language.other()
+            })
+        }
     });
     shell.on_quick_hide({
         let (w, s) = (weak.clone(), state.clone());
@@ -115,9 +125,8 @@ pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     };
     match phase {
         IdlePhase::Active => Shell::get(window).set_idle_seconds_left(0),
-        IdlePhase::Countdown { seconds_left } => {
-            Shell::get(window).set_idle_seconds_left(i32::try_from(seconds_left).unwrap_or(i32::MAX))
-        }
+        IdlePhase::Countdown { seconds_left } => Shell::get(window)
+            .set_idle_seconds_left(i32::try_from(seconds_left).unwrap_or(i32::MAX)),
         IdlePhase::Expired => {
             wipe(&mut state.borrow_mut(), WipeReason::IdleTimeout);
             super::render(window, &state.borrow());

@@ -1,0 +1,285 @@
+//! The `waystation` binary as the field team, scripts and CI use it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn waystation(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_waystation"))
+        .args(args)
+        // No inherited data directory, and no real /etc config on a developer's machine should
+        // matter: every test names its own.
+        .env_remove("WAYSTATION_DATA_DIR")
+        .output()
+        .expect("the waystation binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A failure is one line on stderr, starting with the program's name, and a non-zero exit.
+fn assert_one_line_error(output: &Output, containing: &str) {
+    assert!(!output.status.success(), "expected failure, got success");
+    let err = stderr(output);
+    assert_eq!(err.trim_end().lines().count(), 1, "not one line: {err:?}");
+    assert!(err.starts_with("waystation: "), "{err:?}");
+    assert!(err.contains(containing), "{err:?} lacks {containing:?}");
+    assert!(!err.contains("panicked"), "{err:?}");
+}
+
+fn demo_config() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/config/demo-station.toml")
+        .display()
+        .to_string()
+}
+
+#[test]
+fn help_lists_every_command() {
+    let output = waystation(&["--help"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    for command in ["run", "screenshot", "screens", "status", "config"] {
+        assert!(
+            text.lines().any(|l| l.trim_start().starts_with(command)),
+            "--help lacks {command}:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn screens_lists_the_names_screenshot_takes() {
+    let output = waystation(&["screens"]);
+    assert!(output.status.success());
+    let names: Vec<String> = stdout(&output)
+        .lines()
+        .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(names, ["attract", "home", "emergency", "about", "idle"]);
+}
+
+fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+#[test]
+fn screenshot_renders_a_png_of_the_asked_size_with_content_and_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let zh = dir.path().join("home-zh.png");
+    let en = dir.path().join("home-en.png");
+    for (lang, out) in [("zh", &zh), ("en", &en)] {
+        let output = waystation(&[
+            "screenshot",
+            "--screen",
+            "home",
+            "--lang",
+            lang,
+            "--size",
+            "800x480",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    let (w, h, zh_pixels) = read_png(&zh);
+    assert_eq!((w, h), (800, 480));
+    // A drawn screen has many colours (text anti-aliasing, tiles); a blank one has one or two.
+    let colours: std::collections::HashSet<&[u8]> = zh_pixels.chunks(3).collect();
+    assert!(
+        colours.len() > 50,
+        "only {} colours: is the screen blank?",
+        colours.len()
+    );
+    let (_, _, en_pixels) = read_png(&en);
+    assert_ne!(
+        zh_pixels, en_pixels,
+        "Chinese and English screenshots are identical"
+    );
+}
+
+#[test]
+fn screenshot_takes_other_sizes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("about.png");
+    let output = waystation(&[
+        "screenshot",
+        "--screen",
+        "about",
+        "--lang",
+        "en",
+        "--size",
+        "1280x800",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(read_png(&out).0, 1280);
+}
+
+#[test]
+fn screenshot_refuses_unknown_screens_languages_and_sizes_in_one_line() {
+    let out = "/tmp/never-written.png";
+    assert_one_line_error(
+        &waystation(&["screenshot", "--screen", "nope", "--out", out]),
+        "no screen named 'nope'",
+    );
+    assert_one_line_error(
+        &waystation(&[
+            "screenshot",
+            "--screen",
+            "home",
+            "--size",
+            "10x10",
+            "--out",
+            out,
+        ]),
+        "too small",
+    );
+    let bad_lang = waystation(&[
+        "screenshot",
+        "--screen",
+        "home",
+        "--lang",
+        "fr",
+        "--out",
+        out,
+    ]);
+    assert!(!bad_lang.status.success());
+    assert!(stderr(&bad_lang).contains("unknown language 'fr'"));
+    assert_one_line_error(
+        &waystation(&[
+            "screenshot",
+            "--screen",
+            "home",
+            "--out",
+            "/nonexistent-dir/x.png",
+        ]),
+        "cannot write /nonexistent-dir/x.png",
+    );
+}
+
+#[test]
+fn config_check_accepts_the_demo_and_names_the_bad_field_and_line() {
+    let ok = waystation(&["config", "check", &demo_config()]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("ok, station demo-0001 (a demo station)"));
+
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    let text = std::fs::read_to_string(demo_config()).unwrap().replace(
+        "idle_seconds = 90",
+        "idle_seconds = 90\nscreen_saver = true",
+    );
+    std::fs::write(&bad, &text).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("screen_saver"))
+        .unwrap()
+        + 1;
+    let output = waystation(&["config", "check", bad.to_str().unwrap()]);
+    assert_one_line_error(
+        &output,
+        &format!("bad.toml:{line}:1: unknown field `screen_saver`"),
+    );
+
+    assert_one_line_error(
+        &waystation(&["config", "check", "/nonexistent.toml"]),
+        "cannot read config",
+    );
+}
+
+#[test]
+fn a_bad_config_stops_every_command_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[station]\nid = \"Bad Id\"\n").unwrap();
+    let data = dir.path().join("data");
+    let output = waystation(&[
+        "--config",
+        bad.to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "run",
+        "--windowed",
+    ]);
+    assert_one_line_error(&output, "bad.toml:2:6:");
+    assert!(
+        !data.exists(),
+        "a half-configured start must not create the store"
+    );
+}
+
+#[test]
+fn status_reports_the_store_without_creating_it_and_honours_the_data_dir_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("store");
+    let output = waystation(&[
+        "status",
+        "--json",
+        "--config",
+        &demo_config(),
+        "--data-dir",
+        data.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["station_id"], "demo-0001");
+    assert_eq!(json["database"]["exists"], false);
+    assert!(!data.exists());
+
+    // Write one record through the library, as the kiosk does at start-up.
+    let mut store = waystation::store::Store::open(&data).unwrap();
+    let clock = waystation::clock::SystemClock::new();
+    let record = waystation::store::NewRecord {
+        kind: waystation::store::RecordKind::KioskStarted,
+        stamp: waystation::store::RecordStamp::now(&clock),
+        payload: serde_json::json!({"version": "test"}),
+    };
+    store.commit_record(&record, |_| Ok(())).unwrap();
+    drop(store);
+
+    let output = Command::new(env!("CARGO_BIN_EXE_waystation"))
+        .args(["status", "--config", &demo_config()])
+        .env("WAYSTATION_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(&format!("data dir     {}", data.display())),
+        "{text}"
+    );
+    assert!(
+        text.contains("outbox       1 pending, 0 in_flight, 0 acked, 0 quarantined"),
+        "{text}"
+    );
+}
+
+#[test]
+fn run_without_a_display_fails_in_one_line_instead_of_panicking() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_waystation"))
+        .args([
+            "--config",
+            &demo_config(),
+            "--data-dir",
+            dir.path().to_str().unwrap(),
+            "run",
+            "--windowed",
+        ])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("SLINT_BACKEND")
+        .output()
+        .unwrap();
+    assert_one_line_error(&output, "no display");
+}

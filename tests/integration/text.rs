@@ -1,0 +1,202 @@
+//! Every user-visible string is translated, and every character the kiosk can show is in the
+//! embedded font (without a glyph, the software renderer silently draws nothing).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn files_with_extension(dir: &Path, ext: &str, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files_with_extension(&path, ext, out);
+        } else if path.extension().is_some_and(|e| e == ext) {
+            out.push(path);
+        }
+    }
+}
+
+fn slint_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    files_with_extension(&root().join("ui"), "slint", &mut files);
+    assert!(files.len() >= 8, "ui/ seems empty");
+    files
+}
+
+/// The string literals of a .slint file, unescaped, each with whether it is the message of an
+/// `@tr(...)`.
+fn string_literals(source: &str) -> Vec<(String, bool)> {
+    let mut found = Vec::new();
+    let chars: Vec<char> = source.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        // Skip line comments: they are not shown to anyone.
+        if chars[i] == '/' && chars.get(i + 1) == Some(&'/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if chars[i] == '"' {
+            let translated = source_before(&chars, i).ends_with("@tr(");
+            let mut text = String::new();
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                if chars[i] == '\\' {
+                    i += 1;
+                }
+                text.push(chars[i]);
+                i += 1;
+            }
+            found.push((text, translated));
+        }
+        i += 1;
+    }
+    found
+}
+
+fn source_before(chars: &[char], end: usize) -> String {
+    chars[end.saturating_sub(4)..end].iter().collect()
+}
+
+fn tr_messages() -> BTreeSet<String> {
+    let mut messages = BTreeSet::new();
+    for file in slint_files() {
+        let source = std::fs::read_to_string(&file).unwrap();
+        for (text, translated) in string_literals(&source) {
+            if translated {
+                messages.insert(text);
+            }
+        }
+    }
+    messages
+}
+
+fn catalogue(lang: &str) -> BTreeMap<String, String> {
+    let path = root().join(format!(
+        "assets/translations/{lang}/LC_MESSAGES/waystation.po"
+    ));
+    let catalog =
+        polib::po_file::parse(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    catalog
+        .messages()
+        .map(|m| {
+            (
+                m.msgid().to_string(),
+                m.msgstr().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_ui_message_is_in_both_catalogues_and_none_is_stale() {
+    let messages = tr_messages();
+    assert!(
+        messages.len() > 20,
+        "found only {} @tr messages",
+        messages.len()
+    );
+    for lang in ["zh_CN", "en"] {
+        let catalogue = catalogue(lang);
+        let ids: BTreeSet<String> = catalogue.keys().cloned().collect();
+        let missing: Vec<_> = messages.difference(&ids).collect();
+        let stale: Vec<_> = ids.difference(&messages).collect();
+        assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+        assert!(
+            stale.is_empty(),
+            "{lang} has messages no screen uses: {stale:?}"
+        );
+    }
+}
+
+#[test]
+fn every_chinese_translation_is_filled_in_and_keeps_its_placeholders() {
+    for (id, text) in catalogue("zh_CN") {
+        assert!(!text.is_empty(), "no Chinese for '{id}'");
+        assert_eq!(
+            id.matches("{}").count(),
+            text.matches("{}").count(),
+            "placeholders differ in '{id}'"
+        );
+        if id.chars().any(|c| c.is_ascii_alphabetic()) && id != "Waystation" {
+            assert!(
+                text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "'{id}' is not translated: '{text}'"
+            );
+        }
+    }
+}
+
+/// Every piece of text the kiosk can show: catalogues, literals in .slint files, the built-in
+/// data and the demo station's config.
+fn shown_text() -> String {
+    let mut text = String::new();
+    for lang in ["zh_CN", "en"] {
+        for (id, translated) in catalogue(lang) {
+            text += &id;
+            text += &translated;
+        }
+    }
+    for file in slint_files() {
+        let source = std::fs::read_to_string(&file).unwrap();
+        for (literal, _) in string_literals(&source) {
+            text += &literal;
+        }
+    }
+    text += &std::fs::read_to_string(root().join("assets/data/emergency-lines.toml")).unwrap();
+    text += &std::fs::read_to_string(root().join("assets/config/demo-station.toml")).unwrap();
+    text
+}
+
+#[test]
+fn every_character_shown_is_in_both_embedded_fonts() {
+    let text = shown_text();
+    let chars: BTreeSet<char> = text.chars().filter(|c| !c.is_control()).collect();
+    assert!(
+        chars.iter().any(|c| ('\u{4e00}'..='\u{9fff}').contains(c)),
+        "no Chinese found to check"
+    );
+    for font in [
+        "NotoSansCJKsc-Regular-subset.otf",
+        "NotoSansCJKsc-Bold-subset.otf",
+    ] {
+        let bytes = std::fs::read(root().join("assets/fonts").join(font)).unwrap();
+        let face = ttf_parser::Face::parse(&bytes, 0).unwrap();
+        let missing: String = chars
+            .iter()
+            .filter(|c| face.glyph_index(**c).is_none())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{font} lacks {missing:?}: rerun assets/fonts/make-subset.py"
+        );
+    }
+}
+
+#[test]
+fn the_font_subset_keeps_the_common_hanzi_for_text_to_come() {
+    // GB2312 level 1 (the 3,755 most common characters) is kept whole, so new text rarely
+    // needs a new subset. Spot-check its first and last characters and a few from the seed.
+    let bytes =
+        std::fs::read(root().join("assets/fonts/NotoSansCJKsc-Regular-subset.otf")).unwrap();
+    let face = ttf_parser::Face::parse(&bytes, 0).unwrap();
+    for c in "啊座焦虑抑郁骑手快递驿站".chars() {
+        assert!(face.glyph_index(c).is_some(), "subset lacks {c}");
+    }
+}
+
+#[test]
+fn the_literal_scanner_sees_tr_messages_and_skips_comments() {
+    let found = string_literals("// \"not this\"\ntext: @tr(\"Hi \\\"you\\\"\"); x: \"plain\";");
+    assert_eq!(
+        found,
+        vec![
+            ("Hi \"you\"".to_string(), true),
+            ("plain".to_string(), false)
+        ]
+    );
+}

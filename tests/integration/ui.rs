@@ -1,0 +1,283 @@
+//! The kiosk window driven as a worker would: touches on labelled elements, with the Slint
+//! testing backend (no display) and a fake clock for the idle reset.
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use i_slint_backend_testing::{ElementHandle, ElementQuery, mock_elapsed_time};
+use slint::{ComponentHandle, Global, platform::PointerEventButton};
+use waystation::clock::{Clock, FakeClock};
+use waystation::config::Config;
+use waystation::kiosk::{Language, Screen};
+use waystation::store::Store;
+use waystation::ui::{Screen as UiScreen, Shell};
+use waystation::{Kiosk, KioskParts};
+
+fn kiosk_with(config: Config) -> (Kiosk, FakeClock) {
+    i_slint_backend_testing::init_no_event_loop();
+    let clock = FakeClock::new(
+        chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+        true,
+    );
+    let kiosk = waystation::init(KioskParts {
+        config,
+        store: Store::open_in_memory().unwrap(),
+        clock: Rc::new(clock.clone()) as Rc<dyn Clock>,
+    })
+    .unwrap();
+    kiosk
+        .window()
+        .window()
+        .set_size(slint::PhysicalSize::new(800, 480));
+    kiosk.window().show().unwrap();
+    (kiosk, clock)
+}
+
+fn kiosk() -> (Kiosk, FakeClock) {
+    kiosk_with(Config::demo())
+}
+
+/// Touches the first element with this accessible label, as a finger would (press and
+/// release at its centre), and fails if there is none.
+fn touch(kiosk: &Kiosk, label: &str) {
+    let found: Vec<ElementHandle> =
+        ElementHandle::find_by_accessible_label(kiosk.window(), label).collect();
+    assert!(
+        !found.is_empty(),
+        "nothing labelled '{label}' on {:?}",
+        shown(kiosk)
+    );
+    found[0].mock_single_click(PointerEventButton::Left);
+}
+
+fn visible(kiosk: &Kiosk, label: &str) -> bool {
+    ElementHandle::find_by_accessible_label(kiosk.window(), label)
+        .next()
+        .is_some()
+}
+
+fn shown(kiosk: &Kiosk) -> UiScreen {
+    Shell::get(kiosk.window()).get_screen()
+}
+
+fn countdown(kiosk: &Kiosk) -> i32 {
+    Shell::get(kiosk.window()).get_idle_seconds_left()
+}
+
+/// Lets time pass on both clocks: the kiosk's (read by the idle rules) and Slint's (which fires
+/// the idle timer).
+fn wait(clock: &FakeClock, by: Duration) {
+    clock.advance(by);
+    mock_elapsed_time(Duration::from_millis(300));
+}
+
+#[test]
+fn touch_to_start_then_home_emergency_and_back() {
+    let (kiosk, _) = kiosk();
+    assert_eq!(shown(&kiosk), UiScreen::Attract);
+    touch(&kiosk, "点击开始");
+    assert_eq!(shown(&kiosk), UiScreen::Home);
+
+    touch(&kiosk, "紧急求助");
+    assert_eq!(shown(&kiosk), UiScreen::Emergency);
+    // The four built-in lines are on screen, each labelled with its number and name.
+    for label in [
+        "120 医疗急救",
+        "110 报警",
+        "12356 全国心理援助热线",
+        "12351 工会职工服务热线",
+    ] {
+        assert!(visible(&kiosk, label), "missing line '{label}'");
+    }
+
+    touch(&kiosk, "返回");
+    assert_eq!(shown(&kiosk), UiScreen::Home);
+    assert_eq!(kiosk.session().navigation.current(), Screen::Home);
+}
+
+#[test]
+fn home_tiles_lead_to_their_screens_and_home_comes_back() {
+    let (kiosk, _) = kiosk();
+    touch(&kiosk, "点击开始");
+    touch(&kiosk, "隐私：本机保存什么");
+    assert_eq!(shown(&kiosk), UiScreen::About);
+    touch(&kiosk, "首页");
+    assert_eq!(shown(&kiosk), UiScreen::Home);
+    touch(&kiosk, "马上求助");
+    assert_eq!(shown(&kiosk), UiScreen::Emergency);
+}
+
+#[test]
+fn emergency_help_works_from_the_attract_screen_without_starting_a_visit_first() {
+    let (kiosk, _) = kiosk();
+    touch(&kiosk, "紧急求助");
+    assert_eq!(shown(&kiosk), UiScreen::Emergency);
+    touch(&kiosk, "返回");
+    assert_eq!(shown(&kiosk), UiScreen::Attract);
+}
+
+#[test]
+fn the_language_switch_changes_every_label_and_back() {
+    let (kiosk, _) = kiosk();
+    touch(&kiosk, "点击开始");
+    assert!(visible(&kiosk, "马上求助"));
+    touch(&kiosk, "切换语言");
+    assert_eq!(kiosk.session().language, Language::English);
+    assert_eq!(Shell::get(kiosk.window()).get_language(), "en");
+    assert!(
+        visible(&kiosk, "Get help now"),
+        "the home tile is not in English"
+    );
+    assert!(!visible(&kiosk, "马上求助"));
+    touch(&kiosk, "Get help now");
+    assert!(
+        visible(&kiosk, "120 Ambulance"),
+        "the data-driven lines did not follow the language"
+    );
+    touch(&kiosk, "Switch language");
+    assert!(visible(&kiosk, "120 医疗急救"));
+    assert_eq!(kiosk.session().language, Language::Chinese);
+}
+
+#[test]
+fn quick_hide_wipes_the_session_and_shows_the_attract_screen() {
+    let (kiosk, _) = kiosk();
+    touch(&kiosk, "点击开始");
+    touch(&kiosk, "切换语言");
+    touch(&kiosk, "Get help now");
+    assert!(!kiosk.session().is_fresh());
+    touch(&kiosk, "Quick hide: clear everything and leave");
+    assert_eq!(shown(&kiosk), UiScreen::Attract);
+    assert!(
+        kiosk.session().is_fresh(),
+        "quick hide left session state behind"
+    );
+    // The language went back to the station default, and the UI shows it.
+    assert_eq!(Shell::get(kiosk.window()).get_language(), "zh");
+    assert!(visible(&kiosk, "点击开始"));
+}
+
+#[test]
+fn idle_countdown_appears_then_wipes_the_session() {
+    let (kiosk, clock) = kiosk();
+    touch(&kiosk, "点击开始");
+    touch(&kiosk, "切换语言");
+    touch(&kiosk, "Get help now");
+
+    wait(&clock, Duration::from_secs(89));
+    assert_eq!(countdown(&kiosk), 0, "the countdown came before 90 s");
+    wait(&clock, Duration::from_secs(1));
+    assert_eq!(countdown(&kiosk), 20);
+    assert!(visible(&kiosk, "Are you still there?"));
+    wait(&clock, Duration::from_secs(15));
+    assert_eq!(countdown(&kiosk), 5);
+    assert_eq!(
+        shown(&kiosk),
+        UiScreen::Emergency,
+        "the session must last through the countdown"
+    );
+
+    wait(&clock, Duration::from_secs(5));
+    assert_eq!(shown(&kiosk), UiScreen::Attract);
+    assert_eq!(countdown(&kiosk), 0);
+    assert!(
+        kiosk.session().is_fresh(),
+        "idle reset left session state behind"
+    );
+    assert!(!visible(&kiosk, "Are you still there?"));
+}
+
+#[test]
+fn continue_during_the_countdown_keeps_the_session() {
+    let (kiosk, clock) = kiosk();
+    touch(&kiosk, "点击开始");
+    touch(&kiosk, "马上求助");
+    wait(&clock, Duration::from_secs(95));
+    assert!(countdown(&kiosk) > 0);
+    touch(&kiosk, "继续使用");
+    assert_eq!(countdown(&kiosk), 0);
+    wait(&clock, Duration::from_secs(60));
+    assert_eq!(shown(&kiosk), UiScreen::Emergency);
+    assert_eq!(
+        countdown(&kiosk),
+        0,
+        "continue must restart the full idle time"
+    );
+}
+
+#[test]
+fn any_touch_on_a_screen_postpones_the_idle_reset() {
+    let (kiosk, clock) = kiosk();
+    touch(&kiosk, "点击开始");
+    touch(&kiosk, "马上求助");
+    for _ in 0..5 {
+        wait(&clock, Duration::from_secs(60));
+        // A touch on a card (not a button) still counts as someone being there.
+        touch(&kiosk, "12356 全国心理援助热线");
+    }
+    assert_eq!(shown(&kiosk), UiScreen::Emergency);
+    assert_eq!(countdown(&kiosk), 0);
+}
+
+#[test]
+fn finish_now_in_the_countdown_wipes_at_once() {
+    let (kiosk, clock) = kiosk();
+    touch(&kiosk, "点击开始");
+    wait(&clock, Duration::from_secs(91));
+    touch(&kiosk, "现在结束");
+    assert_eq!(shown(&kiosk), UiScreen::Attract);
+    assert!(kiosk.session().is_fresh());
+}
+
+#[test]
+fn the_attract_screen_never_counts_down() {
+    let (kiosk, clock) = kiosk();
+    wait(&clock, Duration::from_secs(3600));
+    assert_eq!(countdown(&kiosk), 0);
+    assert_eq!(shown(&kiosk), UiScreen::Attract);
+}
+
+#[test]
+fn configured_idle_times_are_used() {
+    let mut config = Config::demo();
+    config.kiosk.idle_seconds.0 = 30;
+    config.kiosk.countdown_seconds.0 = 10;
+    let (kiosk, clock) = kiosk_with(config);
+    touch(&kiosk, "点击开始");
+    wait(&clock, Duration::from_secs(30));
+    assert_eq!(countdown(&kiosk), 10);
+    wait(&clock, Duration::from_secs(10));
+    assert_eq!(shown(&kiosk), UiScreen::Attract);
+}
+
+#[test]
+fn every_button_is_at_least_72_px_high_at_800_by_480() {
+    let (kiosk, _) = kiosk();
+    let mut checked = 0;
+    for screen_label in [None, Some("点击开始"), Some("马上求助")] {
+        if let Some(label) = screen_label {
+            touch(&kiosk, label);
+        }
+        let buttons = ElementQuery::from_root(kiosk.window())
+            .match_descendants()
+            .match_inherits("KioskButton")
+            .find_all();
+        for button in buttons {
+            let size = button.size();
+            assert!(
+                size.height >= 72.0,
+                "{:?} is {} px high",
+                button.accessible_label(),
+                size.height
+            );
+            assert!(
+                size.width >= 72.0,
+                "{:?} is {} px wide",
+                button.accessible_label(),
+                size.width
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} buttons found");
+}
