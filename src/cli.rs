@@ -10,6 +10,7 @@ use slint::ComponentHandle;
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, ConfigSource};
 use crate::kiosk::Language;
+use crate::screening::{Catalogue, score};
 use crate::status::Status;
 use crate::store::{NewRecord, RecordKind, RecordStamp, Store};
 use crate::ui::screenshot::{self, Shot};
@@ -64,6 +65,17 @@ pub enum Command {
     },
     /// List the screens `screenshot` can render
     Screens,
+    /// Score a questionnaire from the command line, exactly as the kiosk does
+    Assess {
+        /// phq9, gad7, phq4 or who5
+        instrument: String,
+        /// Answers in the published item order, e.g. 0,1,2,3,0,1,2,3,0
+        #[arg(long, value_name = "A,B,...")]
+        answers: String,
+        /// Print one JSON object
+        #[arg(long)]
+        json: bool,
+    },
     /// Show version, configuration, data directory, database and upload queue
     Status {
         /// Print JSON instead of text
@@ -108,11 +120,35 @@ pub fn main() -> ExitCode {
     init_logging(matches!(cli.command, None | Some(Command::Run { .. })));
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("waystation: {}", message.replace('\n', " "));
-            ExitCode::FAILURE
+        Err(failure) => {
+            eprintln!("waystation: {}", failure.message.replace('\n', " "));
+            ExitCode::from(failure.code)
         }
     }
+}
+
+/// A failed command: one line for stderr and the exit status. Status 2 means the input was
+/// wrong (as clap does for bad arguments); 1 means the command could not do its work.
+#[derive(Debug)]
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure { message, code: 1 }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Failure {
+        Failure { message: message.to_string(), code: 1 }
+    }
+}
+
+fn bad_input(message: String) -> Failure {
+    Failure { message, code: 2 }
 }
 
 fn init_logging(running_kiosk: bool) {
@@ -125,15 +161,12 @@ fn init_logging(running_kiosk: bool) {
         .try_init();
 }
 
-fn dispatch(cli: Cli) -> Result<(), String> {
+fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        None => run(cli.config.as_deref(), cli.data_dir.as_deref(), false, None),
-        Some(Command::Run { windowed, size }) => run(
-            cli.config.as_deref(),
-            cli.data_dir.as_deref(),
-            windowed,
-            size,
-        ),
+        None => Ok(run(cli.config.as_deref(), cli.data_dir.as_deref(), false, None)?),
+        Some(Command::Run { windowed, size }) => {
+            Ok(run(cli.config.as_deref(), cli.data_dir.as_deref(), windowed, size)?)
+        }
         Some(Command::Screenshot {
             screen,
             lang,
@@ -152,7 +185,7 @@ fn dispatch(cli: Cli) -> Result<(), String> {
             }
             let pixels = screenshot::render(config, shot, lang, size.0, size.1)
                 .map_err(|e| e.to_string())?;
-            screenshot::write_png(&out, &pixels, size.0, size.1).map_err(|e| e.to_string())
+            Ok(screenshot::write_png(&out, &pixels, size.0, size.1).map_err(|e| e.to_string())?)
         }
         Some(Command::Screens) => {
             for (shot, what) in Shot::all() {
@@ -160,6 +193,7 @@ fn dispatch(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
+        Some(Command::Assess { instrument, answers, json }) => assess(cli.config.as_deref(), &instrument, &answers, json),
         Some(Command::Status { json }) => {
             let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref())?;
             if json {
@@ -222,6 +256,45 @@ fn run(
         window.window().set_fullscreen(true);
     }
     window.run().map_err(|e| format!("the UI stopped: {e}"))
+}
+
+/// `waystation assess`: the same catalogue, scoring and referral thresholds as the kiosk.
+fn assess(config_file: Option<&Path>, id: &str, answers: &str, json: bool) -> Result<(), Failure> {
+    let (config, _) = Config::locate(config_file).map_err(|e| e.to_string())?;
+    let catalogue = Catalogue::builtin();
+    let instrument = catalogue
+        .get(id)
+        .ok_or_else(|| bad_input(format!("unknown instrument '{id}' (one of: {})", catalogue.ids().join(", "))))?;
+    let values: Vec<u32> = answers
+        .split(',')
+        .map(|a| a.trim().parse::<u32>().map_err(|_| bad_input(format!("answer '{}' is not a whole number", a.trim()))))
+        .collect::<Result<_, _>>()?;
+    let result = score(instrument, &values, config.screening.refer_at(instrument))
+        .map_err(|e| bad_input(e.to_string()))?;
+    if json {
+        println!("{}", serde_json::to_string(&result).map_err(|e| e.to_string())?);
+    } else {
+        let mut line = format!("{}: total {}", result.instrument, result.total);
+        if let Some(percent) = result.percent {
+            line += &format!(" ({percent}%)");
+        }
+        line += &format!(", band {}", result.band);
+        if let Some(subscales) = &result.subscales {
+            let parts: Vec<String> = subscales.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            line += &format!(" ({})", parts.join(", "));
+        }
+        if result.crisis {
+            line += ", CRISIS: show crisis help";
+        }
+        if result.refer {
+            line += ", talk to a professional";
+        }
+        if !result.suggest.is_empty() {
+            line += &format!(", suggests {}", result.suggest.join(" and "));
+        }
+        println!("{line}");
+    }
+    Ok(())
 }
 
 /// Writes the `kiosk_started` record, so the service centre sees which version runs where.

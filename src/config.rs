@@ -27,6 +27,8 @@ pub struct Config {
     #[serde(default)]
     pub kiosk: Kiosk,
     #[serde(default)]
+    pub screening: Screening,
+    #[serde(default)]
     pub store: Store,
 }
 
@@ -58,8 +60,12 @@ pub enum StationKind {
 #[serde(deny_unknown_fields, default)]
 pub struct Kiosk {
     pub default_language: Language,
-    pub idle_seconds: Seconds<15, 3600>,
-    pub countdown_seconds: Seconds<5, 120>,
+    pub idle_seconds: Ranged<15, 3600>,
+    pub countdown_seconds: Ranged<5, 120>,
+    /// On the crisis screen the worker may be on the phone to a hotline, reading the numbers
+    /// off the screen: the idle reset waits longer there and counts down longer.
+    pub crisis_idle_seconds: Ranged<60, 1800>,
+    pub crisis_countdown_seconds: Ranged<10, 300>,
     pub high_contrast: bool,
 }
 
@@ -67,10 +73,35 @@ impl Default for Kiosk {
     fn default() -> Self {
         Kiosk {
             default_language: Language::Chinese,
-            idle_seconds: Seconds(90),
-            countdown_seconds: Seconds(20),
+            idle_seconds: Ranged(90),
+            countdown_seconds: Ranged(20),
+            crisis_idle_seconds: Ranged(300),
+            crisis_countdown_seconds: Ranged(60),
             high_contrast: false,
         }
+    }
+}
+
+/// The service centre's choices for self-assessment (docs/config.md cites the defaults).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Screening {
+    /// PHQ-9 total from which "talk to a professional" is shown (default 10).
+    pub refer_at_phq9: Option<Ranged<1, 27>>,
+    /// GAD-7 total from which "talk to a professional" is shown (default 10).
+    pub refer_at_gad7: Option<Ranged<1, 21>>,
+}
+
+impl Screening {
+    /// The referral threshold in force for an instrument: the station's, else the
+    /// instrument's published one.
+    pub fn refer_at(&self, instrument: &crate::screening::Instrument) -> Option<u32> {
+        let station = match instrument.id.as_str() {
+            "phq9" => self.refer_at_phq9.map(|r| r.0),
+            "gad7" => self.refer_at_gad7.map(|r| r.0),
+            _ => None,
+        };
+        station.or(instrument.refer_at)
     }
 }
 
@@ -80,17 +111,17 @@ pub struct Store {
     pub data_dir: Option<PathBuf>,
 }
 
-/// A number of seconds within `MIN..=MAX`, checked while parsing so the error points at it.
+/// A whole number within `MIN..=MAX`, checked while parsing so the error points at it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "i64")]
-pub struct Seconds<const MIN: u32, const MAX: u32>(pub u32);
+pub struct Ranged<const MIN: u32, const MAX: u32>(pub u32);
 
-impl<const MIN: u32, const MAX: u32> TryFrom<i64> for Seconds<MIN, MAX> {
+impl<const MIN: u32, const MAX: u32> TryFrom<i64> for Ranged<MIN, MAX> {
     type Error = String;
 
     fn try_from(value: i64) -> Result<Self, Self::Error> {
         if (MIN as i64..=MAX as i64).contains(&value) {
-            Ok(Seconds(value as u32))
+            Ok(Ranged(value as u32))
         } else {
             Err(format!(
                 "must be between {MIN} and {MAX} seconds, not {value}"
@@ -99,7 +130,8 @@ impl<const MIN: u32, const MAX: u32> TryFrom<i64> for Seconds<MIN, MAX> {
     }
 }
 
-impl<const MIN: u32, const MAX: u32> Seconds<MIN, MAX> {
+impl<const MIN: u32, const MAX: u32> Ranged<MIN, MAX> {
+    /// The number as seconds (for the fields that are times).
     pub fn duration(self) -> std::time::Duration {
         std::time::Duration::from_secs(self.0.into())
     }
@@ -332,6 +364,20 @@ mod tests {
         assert!(err(&MINIMAL.replace("\"站\"", "\"  \"")).contains("blank"));
         let text = format!("{MINIMAL}[kiosk]\ndefault_language = \"fr\"\n");
         assert!(err(&text).contains("t.toml:7:"));
+    }
+
+    #[test]
+    fn referral_thresholds_default_to_the_instruments_and_can_be_changed() {
+        let catalogue = crate::screening::Catalogue::builtin();
+        let phq9 = catalogue.get("phq9").unwrap();
+        let phq4 = catalogue.get("phq4").unwrap();
+        let config = Config::demo();
+        assert_eq!(config.screening.refer_at(phq9), Some(10));
+        assert_eq!(config.screening.refer_at(phq4), None);
+        let text = format!("{MINIMAL}[screening]\nrefer_at_phq9 = 12\n");
+        let config = Config::parse(&text, "t.toml").unwrap();
+        assert_eq!(config.screening.refer_at(phq9), Some(12));
+        assert!(err(&format!("{MINIMAL}[screening]\nrefer_at_gad7 = 22\n")).contains("between 1 and 21"));
     }
 
     #[test]

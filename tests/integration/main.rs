@@ -2,8 +2,10 @@
 //!
 //! - `ui`: the kiosk window driven through Slint's testing backend (no display).
 //! - `cli`: the `waystation` binary as the field team and scripts use it.
+//! - `scoring`: every answer vector of every instrument against an independent formulation.
 //! - `text`: translations complete, and every character of every string in the embedded font.
 
 mod cli;
+mod scoring;
 mod text;
 mod ui;
