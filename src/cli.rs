@@ -143,7 +143,10 @@ impl From<String> for Failure {
 
 impl From<&str> for Failure {
     fn from(message: &str) -> Failure {
-        Failure { message: message.to_string(), code: 1 }
+        Failure {
+            message: message.to_string(),
+            code: 1,
+        }
     }
 }
 
@@ -163,10 +166,18 @@ fn init_logging(running_kiosk: bool) {
 
 fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
-        None => Ok(run(cli.config.as_deref(), cli.data_dir.as_deref(), false, None)?),
-        Some(Command::Run { windowed, size }) => {
-            Ok(run(cli.config.as_deref(), cli.data_dir.as_deref(), windowed, size)?)
-        }
+        None => Ok(run(
+            cli.config.as_deref(),
+            cli.data_dir.as_deref(),
+            false,
+            None,
+        )?),
+        Some(Command::Run { windowed, size }) => Ok(run(
+            cli.config.as_deref(),
+            cli.data_dir.as_deref(),
+            windowed,
+            size,
+        )?),
         Some(Command::Screenshot {
             screen,
             lang,
@@ -193,7 +204,11 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Some(Command::Assess { instrument, answers, json }) => assess(cli.config.as_deref(), &instrument, &answers, json),
+        Some(Command::Assess {
+            instrument,
+            answers,
+            json,
+        }) => assess(cli.config.as_deref(), &instrument, &answers, json),
         Some(Command::Status { json }) => {
             let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref())?;
             if json {
@@ -262,17 +277,27 @@ fn run(
 fn assess(config_file: Option<&Path>, id: &str, answers: &str, json: bool) -> Result<(), Failure> {
     let (config, _) = Config::locate(config_file).map_err(|e| e.to_string())?;
     let catalogue = Catalogue::builtin();
-    let instrument = catalogue
-        .get(id)
-        .ok_or_else(|| bad_input(format!("unknown instrument '{id}' (one of: {})", catalogue.ids().join(", "))))?;
+    let instrument = catalogue.get(id).ok_or_else(|| {
+        bad_input(format!(
+            "unknown instrument '{id}' (one of: {})",
+            catalogue.ids().join(", ")
+        ))
+    })?;
     let values: Vec<u32> = answers
         .split(',')
-        .map(|a| a.trim().parse::<u32>().map_err(|_| bad_input(format!("answer '{}' is not a whole number", a.trim()))))
+        .map(|a| {
+            a.trim()
+                .parse::<u32>()
+                .map_err(|_| bad_input(format!("answer '{}' is not a whole number", a.trim())))
+        })
         .collect::<Result<_, _>>()?;
     let result = score(instrument, &values, config.screening.refer_at(instrument))
         .map_err(|e| bad_input(e.to_string()))?;
     if json {
-        println!("{}", serde_json::to_string(&result).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string(&result).map_err(|e| e.to_string())?
+        );
     } else {
         let mut line = format!("{}: total {}", result.instrument, result.total);
         if let Some(percent) = result.percent {

@@ -377,7 +377,10 @@ mod tests {
         let text = format!("{MINIMAL}[screening]\nrefer_at_phq9 = 12\n");
         let config = Config::parse(&text, "t.toml").unwrap();
         assert_eq!(config.screening.refer_at(phq9), Some(12));
-        assert!(err(&format!("{MINIMAL}[screening]\nrefer_at_gad7 = 22\n")).contains("between 1 and 21"));
+        assert!(
+            err(&format!("{MINIMAL}[screening]\nrefer_at_gad7 = 22\n"))
+                .contains("between 1 and 21")
+        );
     }
 
     #[test]

@@ -18,18 +18,20 @@ pub enum IdlePhase {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdleTimer {
-    idle_after: Duration,
-    countdown: Duration,
     last_touch: Duration,
 }
 
+/// How long without a touch before the countdown, and how long the countdown lasts. The crisis
+/// screen uses longer limits than the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdleLimits {
+    pub idle_after: Duration,
+    pub countdown: Duration,
+}
+
 impl IdleTimer {
-    pub fn new(idle_after: Duration, countdown: Duration, now: Duration) -> IdleTimer {
-        IdleTimer {
-            idle_after,
-            countdown,
-            last_touch: now,
-        }
+    pub fn new(now: Duration) -> IdleTimer {
+        IdleTimer { last_touch: now }
     }
 
     /// Records a touch. Time that seems to run backwards (it should not on a monotonic clock)
@@ -38,16 +40,16 @@ impl IdleTimer {
         self.last_touch = now;
     }
 
-    pub fn phase(&self, now: Duration) -> IdlePhase {
+    pub fn phase(&self, now: Duration, limits: IdleLimits) -> IdlePhase {
         let idle = now.saturating_sub(self.last_touch);
-        if idle < self.idle_after {
+        if idle < limits.idle_after {
             return IdlePhase::Active;
         }
-        let into_countdown = idle - self.idle_after;
-        if into_countdown >= self.countdown {
+        let into_countdown = idle - limits.idle_after;
+        if into_countdown >= limits.countdown {
             return IdlePhase::Expired;
         }
-        let left = self.countdown - into_countdown;
+        let left = limits.countdown - into_countdown;
         // Round up so the countdown shows 20 … 1 and never 0 while still counting.
         let seconds_left = left.as_millis().div_ceil(1000) as u64;
         IdlePhase::Countdown {
@@ -64,17 +66,22 @@ mod tests {
         Duration::from_secs(s)
     }
 
+    const LIMITS: IdleLimits = IdleLimits {
+        idle_after: Duration::from_secs(90),
+        countdown: Duration::from_secs(20),
+    };
+
     fn timer() -> IdleTimer {
-        IdleTimer::new(secs(90), secs(20), secs(1000))
+        IdleTimer::new(secs(1000))
     }
 
     #[test]
     fn active_until_the_idle_time_passes() {
         let t = timer();
-        assert_eq!(t.phase(secs(1000)), IdlePhase::Active);
-        assert_eq!(t.phase(secs(1089)), IdlePhase::Active);
+        assert_eq!(t.phase(secs(1000), LIMITS), IdlePhase::Active);
+        assert_eq!(t.phase(secs(1089), LIMITS), IdlePhase::Active);
         assert_eq!(
-            t.phase(secs(1090)),
+            t.phase(secs(1090), LIMITS),
             IdlePhase::Countdown { seconds_left: 20 }
         );
     }
@@ -83,36 +90,58 @@ mod tests {
     fn counts_down_whole_seconds_then_expires() {
         let t = timer();
         assert_eq!(
-            t.phase(secs(1090) + Duration::from_millis(1)),
+            t.phase(secs(1090) + Duration::from_millis(1), LIMITS),
             IdlePhase::Countdown { seconds_left: 20 }
         );
         assert_eq!(
-            t.phase(secs(1101)),
+            t.phase(secs(1101), LIMITS),
             IdlePhase::Countdown { seconds_left: 9 }
         );
         assert_eq!(
-            t.phase(secs(1109) + Duration::from_millis(999)),
+            t.phase(secs(1109) + Duration::from_millis(999), LIMITS),
             IdlePhase::Countdown { seconds_left: 1 }
         );
-        assert_eq!(t.phase(secs(1110)), IdlePhase::Expired);
-        assert_eq!(t.phase(secs(99_999)), IdlePhase::Expired);
+        assert_eq!(t.phase(secs(1110), LIMITS), IdlePhase::Expired);
+        assert_eq!(t.phase(secs(99_999), LIMITS), IdlePhase::Expired);
     }
 
     #[test]
     fn a_touch_during_the_countdown_keeps_the_session() {
         let mut t = timer();
-        assert!(matches!(t.phase(secs(1105)), IdlePhase::Countdown { .. }));
+        assert!(matches!(
+            t.phase(secs(1105), LIMITS),
+            IdlePhase::Countdown { .. }
+        ));
         t.touch(secs(1105));
-        assert_eq!(t.phase(secs(1106)), IdlePhase::Active);
+        assert_eq!(t.phase(secs(1106), LIMITS), IdlePhase::Active);
         assert_eq!(
-            t.phase(secs(1195)),
+            t.phase(secs(1195), LIMITS),
             IdlePhase::Countdown { seconds_left: 20 }
         );
     }
 
     #[test]
+    fn longer_limits_keep_the_same_touch_active_longer() {
+        let t = timer();
+        let crisis = IdleLimits {
+            idle_after: secs(300),
+            countdown: secs(60),
+        };
+        assert!(matches!(
+            t.phase(secs(1100), LIMITS),
+            IdlePhase::Countdown { .. }
+        ));
+        assert_eq!(t.phase(secs(1100), crisis), IdlePhase::Active);
+        assert_eq!(
+            t.phase(secs(1300), crisis),
+            IdlePhase::Countdown { seconds_left: 60 }
+        );
+        assert_eq!(t.phase(secs(1360), crisis), IdlePhase::Expired);
+    }
+
+    #[test]
     fn a_clock_that_runs_backwards_counts_as_active() {
         let t = timer();
-        assert_eq!(t.phase(secs(10)), IdlePhase::Active);
+        assert_eq!(t.phase(secs(10), LIMITS), IdlePhase::Active);
     }
 }

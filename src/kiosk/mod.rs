@@ -10,7 +10,7 @@ pub mod language;
 pub mod navigation;
 pub mod session;
 
-pub use idle::{IdlePhase, IdleTimer};
+pub use idle::{IdleLimits, IdlePhase, IdleTimer};
 pub use language::Language;
 pub use navigation::{Navigation, Screen};
 pub use session::{Session, WipeReason};

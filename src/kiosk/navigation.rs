@@ -13,14 +13,29 @@ pub enum Screen {
     Emergency,
     /// What the kiosk stores and what it never stores.
     About,
+    /// Before a self-check: what is asked, anonymous, not a diagnosis, stop any time.
+    CheckNotice,
+    /// The plain-language themes that lead to a questionnaire.
+    CheckTopics,
+    /// One question of the questionnaire under way.
+    Question,
+    /// The result of the latest self-check.
+    Result,
+    /// Crisis help, shown at once when an answer meets a crisis rule (PHQ-9 item 9).
+    Crisis,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 4] = [
+    pub const ALL: [Screen; 9] = [
         Screen::Attract,
         Screen::Home,
         Screen::Emergency,
         Screen::About,
+        Screen::CheckNotice,
+        Screen::CheckTopics,
+        Screen::Question,
+        Screen::Result,
+        Screen::Crisis,
     ];
 
     /// The stable name used by `waystation screenshot --screen NAME` and in tests.
@@ -30,6 +45,11 @@ impl Screen {
             Screen::Home => "home",
             Screen::Emergency => "emergency",
             Screen::About => "about",
+            Screen::CheckNotice => "check-notice",
+            Screen::CheckTopics => "check-topics",
+            Screen::Question => "question",
+            Screen::Result => "result",
+            Screen::Crisis => "crisis",
         }
     }
 
@@ -64,13 +84,17 @@ impl Navigation {
             .expect("navigation history is never empty")
     }
 
-    /// Opens a screen on top of the current one. Opening the screen already shown does nothing,
-    /// so a double tap does not make "back" need two taps. Opening home starts the history over.
+    /// Opens a screen on top of the current one. Opening a screen that is already in the
+    /// history returns to it (dropping what came after), so the history never loops and a
+    /// double tap does not make "back" need two taps. Opening home starts the history over.
     pub fn open(&mut self, screen: Screen) {
         match screen {
             Screen::Attract => self.stack = vec![Screen::Attract],
             Screen::Home => self.stack = vec![Screen::Home],
-            _ if self.current() == screen => {}
+            _ if self.stack.contains(&screen) => {
+                let at = self.stack.iter().position(|s| *s == screen).unwrap_or(0);
+                self.stack.truncate(at + 1);
+            }
             _ => {
                 if self.stack.len() == MAX_HISTORY {
                     // Keep the root (home or attract) and drop the oldest step after it.
@@ -79,6 +103,18 @@ impl Navigation {
                 self.stack.push(screen);
             }
         }
+    }
+
+    /// Opens a screen right after home, dropping the steps in between. Used where going back
+    /// must not lead into a finished flow (a result cannot be "un-answered").
+    pub fn open_after_home(&mut self, screen: Screen) {
+        self.stack = vec![Screen::Home];
+        self.open(screen);
+    }
+
+    /// Whether a screen is in the history (shown now or reachable with back).
+    pub fn contains(&self, screen: Screen) -> bool {
+        self.stack.contains(&screen)
     }
 
     /// Goes back one step. From the root, back leads home (and from home it stays home), so
@@ -149,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn history_is_bounded_and_keeps_its_root() {
+    fn going_round_in_circles_does_not_grow_the_history() {
         let mut nav = Navigation::default();
         nav.open(Screen::Home);
         for i in 0..100 {
@@ -159,10 +195,26 @@ mod tests {
                 Screen::About
             });
         }
-        assert_eq!(nav.depth(), MAX_HISTORY);
-        for _ in 0..MAX_HISTORY {
-            nav.back();
-        }
+        assert!(nav.depth() <= 3, "{nav:?}");
+        nav.open(Screen::Emergency);
+        nav.back();
+        assert_eq!(nav.current(), Screen::Home);
+        assert!(nav.depth() <= MAX_HISTORY);
+    }
+
+    #[test]
+    fn a_finished_flow_cannot_be_reentered_with_back() {
+        let mut nav = Navigation::default();
+        nav.open(Screen::Home);
+        nav.open(Screen::CheckNotice);
+        nav.open(Screen::CheckTopics);
+        nav.open(Screen::Question);
+        nav.open_after_home(Screen::Crisis);
+        nav.open(Screen::Result);
+        assert!(!nav.contains(Screen::Question));
+        nav.back();
+        assert_eq!(nav.current(), Screen::Crisis);
+        nav.back();
         assert_eq!(nav.current(), Screen::Home);
     }
 

@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use super::{Language, Navigation, Screen};
+use crate::screening::SelfCheck;
 
 /// Why a session ended. Kept for counts and logs only: it says nothing about the person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +50,10 @@ pub struct Session {
     pub navigation: Navigation,
     /// When (on the kiosk's monotonic clock) the worker first touched the attract screen.
     pub started_at: Option<Duration>,
+    /// Self-checks: topic, answers under way, results, the crisis flag.
+    pub check: SelfCheck,
+    /// The worker asked for station staff (shown on the crisis screen until the wipe).
+    pub staff_asked: bool,
 }
 
 impl Session {
@@ -58,6 +63,8 @@ impl Session {
             language: defaults.language,
             navigation: Navigation::default(),
             started_at: None,
+            check: SelfCheck::default(),
+            staff_asked: false,
         }
     }
 
@@ -103,12 +110,23 @@ mod tests {
             session.start(Duration::from_secs(5));
             session.language = Language::English;
             session.navigation.open(Screen::Emergency);
+            let catalogue = crate::screening::Catalogue::builtin();
+            session.check.start(&catalogue, "phq9").unwrap();
+            session.check.answer(&catalogue, 2, Some(10)).unwrap();
+            session.check.topic = Some("low".into());
+            session.staff_asked = true;
             assert!(!session.is_fresh());
             session.wipe(reason);
             assert!(session.is_fresh(), "{reason:?} left state behind");
             assert_eq!(session.navigation.current(), Screen::Attract);
             assert_eq!(session.language, Language::Chinese);
             assert_eq!(session.started_at, None);
+            assert_eq!(
+                session.check,
+                SelfCheck::default(),
+                "answers survived the wipe"
+            );
+            assert!(!session.staff_asked);
         }
     }
 

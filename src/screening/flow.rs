@@ -47,6 +47,8 @@ pub struct SelfCheck {
     pub results: Vec<Score>,
     /// Any answer this visit met a crisis rule. It stays set until the session is wiped.
     pub crisis: bool,
+    /// The "stop this self-check?" question is showing.
+    pub confirming_stop: bool,
 }
 
 /// A questionnaire left before its end: only the instrument and the question reached are kept.
@@ -61,34 +63,57 @@ pub struct Abandoned {
 impl SelfCheck {
     /// Starts a questionnaire (any one under way is replaced; the caller records it first).
     pub fn start(&mut self, catalogue: &Catalogue, id: &str) -> Result<(), FlowError> {
-        let instrument = catalogue.get(id).ok_or_else(|| FlowError::UnknownInstrument(id.into()))?;
-        self.running = Some(Questionnaire { instrument: id.into(), answers: vec![None; instrument.items.len()], index: 0 });
+        let instrument = catalogue
+            .get(id)
+            .ok_or_else(|| FlowError::UnknownInstrument(id.into()))?;
+        self.running = Some(Questionnaire {
+            instrument: id.into(),
+            answers: vec![None; instrument.items.len()],
+            index: 0,
+        });
         Ok(())
     }
 
-    pub fn current<'c>(&self, catalogue: &'c Catalogue) -> Option<(&Questionnaire, &'c Instrument)> {
+    pub fn current<'c>(
+        &self,
+        catalogue: &'c Catalogue,
+    ) -> Option<(&Questionnaire, &'c Instrument)> {
         let q = self.running.as_ref()?;
         Some((q, catalogue.get(&q.instrument)?))
     }
 
     /// Takes the answer to the question shown now.
-    pub fn answer(&mut self, catalogue: &Catalogue, value: u8, refer_at: Option<u32>) -> Result<AfterAnswer, FlowError> {
+    pub fn answer(
+        &mut self,
+        catalogue: &Catalogue,
+        value: u8,
+        refer_at: Option<u32>,
+    ) -> Result<AfterAnswer, FlowError> {
         let q = self.running.as_mut().ok_or(FlowError::NotStarted)?;
-        let instrument = catalogue.get(&q.instrument).ok_or_else(|| FlowError::UnknownInstrument(q.instrument.clone()))?;
+        let instrument = catalogue
+            .get(&q.instrument)
+            .ok_or_else(|| FlowError::UnknownInstrument(q.instrument.clone()))?;
         if !instrument.options.iter().any(|o| o.value == value) {
             return Err(FlowError::BadAnswer { value });
         }
         q.answers[q.index] = Some(value);
-        let crisis_now = instrument.crisis.is_some_and(|rule| rule.item == q.index + 1 && value >= rule.at_least);
+        let crisis_now = instrument
+            .crisis
+            .is_some_and(|rule| rule.item == q.index + 1 && value >= rule.at_least);
         self.crisis |= crisis_now;
 
         let completed = if q.index + 1 < q.answers.len() {
             q.index += 1;
             None
         } else {
-            let answers: Vec<u32> = q.answers.iter().map(|a| u32::from(a.unwrap_or(0))).collect();
+            let answers: Vec<u32> = q
+                .answers
+                .iter()
+                .map(|a| u32::from(a.unwrap_or(0)))
+                .collect();
             // Every slot is filled: the index only moves forward after an answer.
-            let result = score(instrument, &answers, refer_at).map_err(|_| FlowError::BadAnswer { value })?;
+            let result = score(instrument, &answers, refer_at)
+                .map_err(|_| FlowError::BadAnswer { value })?;
             self.running = None;
             self.results.push(result.clone());
             Some(result)
@@ -116,7 +141,11 @@ impl SelfCheck {
     pub fn abandon(&mut self, catalogue: &Catalogue) -> Option<Abandoned> {
         let q = self.running.take()?;
         let version = catalogue.get(&q.instrument).map_or(0, |i| i.version);
-        Some(Abandoned { instrument: q.instrument, version, reached: q.index + 1 })
+        Some(Abandoned {
+            instrument: q.instrument,
+            version,
+            reached: q.index + 1,
+        })
     }
 
     pub fn latest(&self) -> Option<&Score> {
@@ -129,7 +158,10 @@ mod tests {
     use super::*;
 
     fn answer_all(check: &mut SelfCheck, c: &Catalogue, values: &[u8]) -> Vec<AfterAnswer> {
-        values.iter().map(|v| check.answer(c, *v, Some(10)).unwrap()).collect()
+        values
+            .iter()
+            .map(|v| check.answer(c, *v, Some(10)).unwrap())
+            .collect()
     }
 
     #[test]
@@ -140,7 +172,9 @@ mod tests {
         let steps = answer_all(&mut check, &c, &[0, 0, 0, 0, 0, 0, 0, 0, 1]);
         assert!(steps[..8].iter().all(|s| *s == AfterAnswer::Next));
         match &steps[8] {
-            AfterAnswer::Crisis { completed: Some(score) } => assert!(score.crisis && score.total == 1),
+            AfterAnswer::Crisis {
+                completed: Some(score),
+            } => assert!(score.crisis && score.total == 1),
             other => panic!("expected crisis, got {other:?}"),
         }
         assert!(check.crisis);
@@ -171,7 +205,14 @@ mod tests {
         check.start(&c, "phq9").unwrap();
         answer_all(&mut check, &c, &[1, 2, 3]);
         let left = check.abandon(&c).unwrap();
-        assert_eq!(left, Abandoned { instrument: "phq9".into(), version: 1, reached: 4 });
+        assert_eq!(
+            left,
+            Abandoned {
+                instrument: "phq9".into(),
+                version: 1,
+                reached: 4
+            }
+        );
         assert!(check.running.is_none() && check.results.is_empty());
         assert!(check.abandon(&c).is_none());
     }
@@ -182,7 +223,10 @@ mod tests {
         let mut check = SelfCheck::default();
         assert_eq!(check.answer(&c, 0, None), Err(FlowError::NotStarted));
         check.start(&c, "phq4").unwrap();
-        assert_eq!(check.answer(&c, 4, None), Err(FlowError::BadAnswer { value: 4 }));
+        assert_eq!(
+            check.answer(&c, 4, None),
+            Err(FlowError::BadAnswer { value: 4 })
+        );
         assert!(check.start(&c, "k10").is_err());
     }
 }

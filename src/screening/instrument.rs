@@ -188,8 +188,17 @@ impl Instrument {
         ];
         let items = self.items.iter().map(|t| (&t.zh, &t.en));
         let options = self.options.iter().map(|o| (&o.zh, &o.en));
-        let bands = self.bands.iter().flat_map(|b| [(&b.title_zh, &b.title_en), (&b.text_zh, &b.text_en)]);
-        if texts.into_iter().chain(items).chain(options).chain(bands).any(|(zh, en)| zh.trim().is_empty() || en.trim().is_empty()) {
+        let bands = self
+            .bands
+            .iter()
+            .flat_map(|b| [(&b.title_zh, &b.title_en), (&b.text_zh, &b.text_en)]);
+        if texts
+            .into_iter()
+            .chain(items)
+            .chain(options)
+            .chain(bands)
+            .any(|(zh, en)| zh.trim().is_empty() || en.trim().is_empty())
+        {
             return fail("every text needs both Chinese and English".into());
         }
         if self.band_on == BandScale::Percent && self.percent_factor.is_none() {
@@ -204,7 +213,11 @@ impl Instrument {
             next = band.max + 1;
         }
         if next != self.max_band_value() + 1 {
-            return fail(format!("bands end at {} but the scale ends at {}", next.saturating_sub(1), self.max_band_value()));
+            return fail(format!(
+                "bands end at {} but the scale ends at {}",
+                next.saturating_sub(1),
+                self.max_band_value()
+            ));
         }
         let in_range = |item: usize| (1..=self.items.len()).contains(&item);
         if let Some(rule) = self.crisis {
@@ -219,7 +232,10 @@ impl Instrument {
         }
         for rule in &self.suggest {
             if rule.at_least.is_some() == rule.below.is_some() {
-                return fail(format!("suggestion of {} needs exactly one of at_least and below", rule.instrument));
+                return fail(format!(
+                    "suggestion of {} needs exactly one of at_least and below",
+                    rule.instrument
+                ));
             }
             if let Some(sub) = &rule.subscale {
                 if !self.subscales.iter().any(|s| &s.id == sub) {
@@ -265,23 +281,34 @@ impl Catalogue {
     pub fn parse(files: &[(&str, &str)], topics: &str) -> Result<Catalogue, String> {
         let mut instruments = Vec::new();
         for (name, text) in files {
-            let instrument: Instrument = toml::from_str(text).map_err(|e| format!("instrument {name}: {}", e.message()))?;
+            let instrument: Instrument =
+                toml::from_str(text).map_err(|e| format!("instrument {name}: {}", e.message()))?;
             if instrument.id != *name {
                 return Err(format!("instrument {name}: its id says {}", instrument.id));
             }
             instrument.check()?;
             instruments.push(instrument);
         }
-        let topics: TopicsFile = toml::from_str(topics).map_err(|e| format!("topics: {}", e.message()))?;
-        let catalogue = Catalogue { instruments, topics: topics.topic };
+        let topics: TopicsFile =
+            toml::from_str(topics).map_err(|e| format!("topics: {}", e.message()))?;
+        let catalogue = Catalogue {
+            instruments,
+            topics: topics.topic,
+        };
         let known = |id: &str| catalogue.instruments.iter().any(|i| i.id == id);
         for instrument in &catalogue.instruments {
             if let Some(rule) = instrument.suggest.iter().find(|r| !known(&r.instrument)) {
-                return Err(format!("instrument {} suggests unknown {}", instrument.id, rule.instrument));
+                return Err(format!(
+                    "instrument {} suggests unknown {}",
+                    instrument.id, rule.instrument
+                ));
             }
         }
         if let Some(topic) = catalogue.topics.iter().find(|t| !known(&t.instrument)) {
-            return Err(format!("topic {} leads to unknown {}", topic.id, topic.instrument));
+            return Err(format!(
+                "topic {} leads to unknown {}",
+                topic.id, topic.instrument
+            ));
         }
         Ok(catalogue)
     }
@@ -316,22 +343,48 @@ mod tests {
         assert_eq!(shape("gad7"), (7, 4, 21));
         assert_eq!(shape("phq4"), (4, 4, 12));
         assert_eq!(shape("who5"), (5, 6, 25));
-        assert_eq!(catalogue.get("phq9").unwrap().crisis, Some(CrisisRule { item: 9, at_least: 1 }));
-        assert!(catalogue.instruments.iter().all(|i| i.timeframe_zh == "过去两周"));
+        assert_eq!(
+            catalogue.get("phq9").unwrap().crisis,
+            Some(CrisisRule {
+                item: 9,
+                at_least: 1
+            })
+        );
+        assert!(
+            catalogue
+                .instruments
+                .iter()
+                .all(|i| i.timeframe_zh == "过去两周")
+        );
         assert_eq!(catalogue.topics.len(), 7);
     }
 
     #[test]
     fn phq4_items_are_the_gad7_and_phq9_openers_in_published_order() {
         let c = Catalogue::builtin();
-        let (phq4, gad7, phq9) = (c.get("phq4").unwrap(), c.get("gad7").unwrap(), c.get("phq9").unwrap());
+        let (phq4, gad7, phq9) = (
+            c.get("phq4").unwrap(),
+            c.get("gad7").unwrap(),
+            c.get("phq9").unwrap(),
+        );
         assert_eq!(phq4.items[0..2], gad7.items[0..2]);
         assert_eq!(phq4.items[2..4], phq9.items[0..2]);
     }
 
-    fn phq9_with(change: impl FnOnce(String) -> String) -> Result<Catalogue, String> {
-        let files: Vec<(&str, String)> =
-            BUILT_IN.iter().map(|(n, t)| (*n, if *n == "phq9" { change(t.to_string()) } else { t.to_string() })).collect();
+    fn phq9_with(change: impl Fn(String) -> String) -> Result<Catalogue, String> {
+        let files: Vec<(&str, String)> = BUILT_IN
+            .iter()
+            .map(|(n, t)| {
+                (
+                    *n,
+                    if *n == "phq9" {
+                        change(t.to_string())
+                    } else {
+                        t.to_string()
+                    },
+                )
+            })
+            .collect();
         let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
         Catalogue::parse(&refs, TOPICS)
     }
@@ -344,20 +397,37 @@ mod tests {
 
     #[test]
     fn bands_that_stop_short_of_the_maximum_are_refused() {
-        let err = phq9_with(|t| t.replacen("min = 20\nmax = 27", "min = 20\nmax = 26", 1)).unwrap_err();
+        let err =
+            phq9_with(|t| t.replacen("min = 20\nmax = 27", "min = 20\nmax = 26", 1)).unwrap_err();
         assert!(err.contains("scale ends at 27"), "{err}");
     }
 
     #[test]
     fn missing_source_missing_translation_and_bad_crisis_item_are_refused() {
-        assert!(phq9_with(|t| t.replacen("source = \"Kroenke", "source = \" \" #", 1)).unwrap_err().contains("source"));
-        assert!(phq9_with(|t| t.replacen("en = \"Poor appetite or overeating\"", "en = \"\"", 1)).unwrap_err().contains("English"));
-        assert!(phq9_with(|t| t.replacen("item = 9", "item = 10", 1)).unwrap_err().contains("crisis"));
+        assert!(
+            phq9_with(|t| t.replacen("source = \"Kroenke", "source = \" \" #", 1))
+                .unwrap_err()
+                .contains("source")
+        );
+        assert!(
+            phq9_with(|t| t.replacen("en = \"Poor appetite or overeating\"", "en = \"\"", 1))
+                .unwrap_err()
+                .contains("English")
+        );
+        assert!(
+            phq9_with(|t| t.replacen("item = 9", "item = 10", 1))
+                .unwrap_err()
+                .contains("crisis")
+        );
     }
 
     #[test]
     fn a_topic_leading_nowhere_is_refused() {
         let topics = TOPICS.replacen("instrument = \"who5\"", "instrument = \"k10\"", 1);
-        assert!(Catalogue::parse(BUILT_IN, &topics).unwrap_err().contains("unknown k10"));
+        assert!(
+            Catalogue::parse(BUILT_IN, &topics)
+                .unwrap_err()
+                .contains("unknown k10")
+        );
     }
 }

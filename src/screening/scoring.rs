@@ -30,14 +30,22 @@ pub struct Score {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AnswerError {
     #[error("{instrument} has {expected} items, but {got} answers were given")]
-    WrongCount { instrument: String, expected: usize, got: usize },
+    WrongCount {
+        instrument: String,
+        expected: usize,
+        got: usize,
+    },
     #[error("answer {value} to item {item} is out of range (0 to {max})")]
     OutOfRange { item: usize, value: u32, max: u8 },
 }
 
 /// Scores one complete answer vector (values in published item order). `refer_at` is the
 /// referral threshold in force (the station's config, else the instrument's own).
-pub fn score(instrument: &Instrument, answers: &[u32], refer_at: Option<u32>) -> Result<Score, AnswerError> {
+pub fn score(
+    instrument: &Instrument,
+    answers: &[u32],
+    refer_at: Option<u32>,
+) -> Result<Score, AnswerError> {
     if answers.len() != instrument.items.len() {
         return Err(AnswerError::WrongCount {
             instrument: instrument.id.clone(),
@@ -50,7 +58,13 @@ pub fn score(instrument: &Instrument, answers: &[u32], refer_at: Option<u32>) ->
     for (index, &value) in answers.iter().enumerate() {
         match u8::try_from(value) {
             Ok(v) if v <= max => values.push(v),
-            _ => return Err(AnswerError::OutOfRange { item: index + 1, value, max }),
+            _ => {
+                return Err(AnswerError::OutOfRange {
+                    item: index + 1,
+                    value,
+                    max,
+                });
+            }
         }
     }
 
@@ -67,19 +81,29 @@ pub fn score(instrument: &Instrument, answers: &[u32], refer_at: Option<u32>) ->
         .find(|b| (b.min..=b.max).contains(&on_scale))
         .map(|b| b.id.clone())
         .unwrap_or_default();
-    let crisis = instrument.crisis.is_some_and(|rule| values[rule.item - 1] >= rule.at_least);
+    let crisis = instrument
+        .crisis
+        .is_some_and(|rule| values[rule.item - 1] >= rule.at_least);
 
     let subscale_sum = |id: &str| -> u32 {
         let sub = instrument.subscales.iter().find(|s| s.id == id);
-        sub.map_or(0, |s| s.items.iter().map(|i| u32::from(values[i - 1])).sum())
+        sub.map_or(0, |s| {
+            s.items.iter().map(|i| u32::from(values[i - 1])).sum()
+        })
     };
-    let subscales = (!instrument.subscales.is_empty())
-        .then(|| instrument.subscales.iter().map(|s| (s.id.clone(), subscale_sum(&s.id))).collect());
+    let subscales = (!instrument.subscales.is_empty()).then(|| {
+        instrument
+            .subscales
+            .iter()
+            .map(|s| (s.id.clone(), subscale_sum(&s.id)))
+            .collect()
+    });
 
     let mut suggest: Vec<String> = Vec::new();
     for rule in &instrument.suggest {
         let value = rule.subscale.as_deref().map_or(total, subscale_sum);
-        let hit = rule.at_least.is_some_and(|n| value >= n) || rule.below.is_some_and(|n| value < n);
+        let hit =
+            rule.at_least.is_some_and(|n| value >= n) || rule.below.is_some_and(|n| value < n);
         if hit && !suggest.contains(&rule.instrument) {
             suggest.push(rule.instrument.clone());
         }
@@ -113,7 +137,10 @@ mod tests {
     #[test]
     fn phq9_item_9_alone_is_a_crisis_even_with_a_minimal_total() {
         let s = run("phq9", &[0, 0, 0, 0, 0, 0, 0, 0, 1]);
-        assert_eq!((s.total, s.band.as_str(), s.crisis, s.refer), (1, "minimal", true, false));
+        assert_eq!(
+            (s.total, s.band.as_str(), s.crisis, s.refer),
+            (1, "minimal", true, false)
+        );
     }
 
     #[test]
@@ -121,7 +148,10 @@ mod tests {
         assert_eq!(run("phq9", &[1, 1, 1, 1, 0, 0, 0, 0, 0]).band, "minimal");
         assert_eq!(run("phq9", &[1, 1, 1, 1, 1, 0, 0, 0, 0]).band, "mild");
         let ten = run("phq9", &[2, 2, 2, 2, 2, 0, 0, 0, 0]);
-        assert_eq!((ten.band.as_str(), ten.refer, ten.crisis), ("moderate", true, false));
+        assert_eq!(
+            (ten.band.as_str(), ten.refer, ten.crisis),
+            ("moderate", true, false)
+        );
         assert_eq!(run("phq9", &[3; 9]).band, "severe");
     }
 
@@ -139,7 +169,10 @@ mod tests {
     #[test]
     fn who5_percentage_bands_and_suggestion() {
         let s = run("who5", &[3, 3, 3, 2, 2]);
-        assert_eq!((s.total, s.percent, s.band.as_str()), (13, Some(52), "good"));
+        assert_eq!(
+            (s.total, s.percent, s.band.as_str()),
+            (13, Some(52), "good")
+        );
         assert!(s.suggest.is_empty());
         let s = run("who5", &[3, 3, 2, 2, 2]);
         assert_eq!((s.total, s.percent, s.band.as_str()), (12, Some(48), "low"));
@@ -151,9 +184,14 @@ mod tests {
     fn wrong_counts_and_out_of_range_values_are_named() {
         let c = Catalogue::builtin();
         let gad7 = c.get("gad7").unwrap();
-        assert_eq!(score(gad7, &[0; 6], None).unwrap_err().to_string(), "gad7 has 7 items, but 6 answers were given");
         assert_eq!(
-            score(gad7, &[0, 0, 4, 0, 0, 0, 0], None).unwrap_err().to_string(),
+            score(gad7, &[0; 6], None).unwrap_err().to_string(),
+            "gad7 has 7 items, but 6 answers were given"
+        );
+        assert_eq!(
+            score(gad7, &[0, 0, 4, 0, 0, 0, 0], None)
+                .unwrap_err()
+                .to_string(),
             "answer 4 to item 3 is out of range (0 to 3)"
         );
         assert!(score(gad7, &[0, 0, 0, 0, 0, 0, 300], None).is_err());

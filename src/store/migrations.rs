@@ -35,6 +35,17 @@ pub const MIGRATIONS: &[M<'static>] = &[
             ) STRICT;
             CREATE INDEX outbox_by_state ON outbox (state, seq);",
     ),
+    // 2: completed self-checks per day (Asia/Shanghai), instrument and band, for the station's
+    // own figures. Counts only: no answers, no times of day.
+    M::up(
+        "CREATE TABLE screening_daily (
+            day TEXT NOT NULL,
+            instrument TEXT NOT NULL,
+            band TEXT NOT NULL,
+            completed INTEGER NOT NULL CHECK (completed > 0),
+            PRIMARY KEY (day, instrument, band)
+        ) STRICT;",
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

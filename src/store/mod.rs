@@ -7,6 +7,7 @@
 
 mod migrations;
 pub mod outbox;
+pub mod screening;
 
 use std::path::{Path, PathBuf};
 

@@ -17,18 +17,26 @@ use crate::clock::{Clock, ClockReading};
 pub enum RecordKind {
     /// The kiosk program started: version and station, for the fleet view.
     KioskStarted,
+    /// A completed self-check: instrument, answers, total, band, crisis flag.
+    ScreeningCompleted,
+    /// A self-check left before its end: the instrument and the question reached, nothing else.
+    ScreeningAbandoned,
 }
 
 impl RecordKind {
     pub fn name(self) -> &'static str {
         match self {
             RecordKind::KioskStarted => "kiosk_started",
+            RecordKind::ScreeningCompleted => "screening_completed",
+            RecordKind::ScreeningAbandoned => "screening_abandoned",
         }
     }
 
     pub fn schema_version(self) -> u32 {
         match self {
             RecordKind::KioskStarted => 1,
+            RecordKind::ScreeningCompleted => 1,
+            RecordKind::ScreeningAbandoned => 1,
         }
     }
 }

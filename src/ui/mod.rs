@@ -7,9 +7,11 @@
 //! empty session, so no screen can keep something of the last visit.
 
 mod about;
+mod crisis;
 mod emergency;
 mod home;
 pub mod screenshot;
+mod selfcheck;
 mod shell;
 
 use std::cell::{Ref, RefCell};
@@ -21,7 +23,8 @@ use slint::ComponentHandle;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::kiosk::session::SessionDefaults;
-use crate::kiosk::{IdleTimer, Session};
+use crate::kiosk::{IdleLimits, IdleTimer, Session};
+use crate::screening::Catalogue;
 use crate::store::Store;
 
 slint::include_modules!();
@@ -40,8 +43,10 @@ pub(crate) struct KioskState {
     pub(crate) config: Config,
     pub(crate) clock: Rc<dyn Clock>,
     pub(crate) emergency_lines: Vec<crate::kiosk::emergency::EmergencyLine>,
-    /// Held for the capabilities that write records from the UI (none in the shell itself).
-    #[allow(dead_code)]
+    pub(crate) catalogue: Catalogue,
+    /// Idle limits on every screen but the crisis screen, and there.
+    pub(crate) limits: IdleLimits,
+    pub(crate) crisis_limits: IdleLimits,
     pub(crate) store: Store,
 }
 
@@ -68,12 +73,17 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         session: Session::new(SessionDefaults {
             language: kiosk_config.default_language,
         }),
-        idle: IdleTimer::new(
-            kiosk_config.idle_seconds.duration(),
-            kiosk_config.countdown_seconds.duration(),
-            now,
-        ),
+        idle: IdleTimer::new(now),
+        limits: IdleLimits {
+            idle_after: kiosk_config.idle_seconds.duration(),
+            countdown: kiosk_config.countdown_seconds.duration(),
+        },
+        crisis_limits: IdleLimits {
+            idle_after: kiosk_config.crisis_idle_seconds.duration(),
+            countdown: kiosk_config.crisis_countdown_seconds.duration(),
+        },
         emergency_lines: crate::kiosk::emergency::builtin(),
+        catalogue: Catalogue::builtin(),
         config: parts.config,
         clock: parts.clock,
         store: parts.store,
@@ -81,6 +91,8 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
 
     shell::connect(&window, &state);
     home::connect(&window, &state);
+    selfcheck::connect(&window, &state);
+    crisis::connect(&window, &state);
     render(&window, &state.borrow());
 
     let idle_timer = slint::Timer::default();
@@ -107,6 +119,41 @@ pub(crate) fn render(window: &AppWindow, state: &KioskState) {
     home::render(window, state);
     emergency::render(window, state);
     about::render(window, state);
+    selfcheck::render(window, state);
+    crisis::render(window, state);
+}
+
+/// The emergency lines in one language, as the UI's model, in the order given.
+pub(crate) fn line_models<'a>(
+    lines: impl Iterator<Item = &'a crate::kiosk::emergency::EmergencyLine>,
+    language: crate::kiosk::Language,
+) -> Vec<EmergencyLine> {
+    lines
+        .map(|line| {
+            let text = line.text(language);
+            EmergencyLine {
+                number: text.number.into(),
+                name: text.name.into(),
+                when: text.when.into(),
+                then: text.then.into(),
+                hours: text.hours.into(),
+                urgent: text.urgent,
+            }
+        })
+        .collect()
+}
+
+/// Replaces a model only when its contents changed, so a render does not rebuild what is
+/// already shown.
+pub(crate) fn set_if_changed<T: Clone + PartialEq + 'static>(
+    current: slint::ModelRc<T>,
+    wanted: Vec<T>,
+    set: impl FnOnce(slint::ModelRc<T>),
+) {
+    let shown: Vec<T> = slint::Model::iter(&current).collect();
+    if shown != wanted {
+        set(slint::ModelRc::new(slint::VecModel::from(wanted)));
+    }
 }
 
 impl Kiosk {
@@ -122,21 +169,5 @@ impl Kiosk {
     /// Runs the idle check now, as the timer does every quarter second.
     pub fn tick_idle(&self) {
         shell::tick_idle(&self.window, &self.state);
-    }
-
-    /// Starts a visit and opens `screen`, in `language`: how `screenshot` reaches any screen
-    /// through the same rules a touch would.
-    pub fn open_for_review(&self, screen: crate::kiosk::Screen, language: crate::kiosk::Language) {
-        {
-            let mut state = self.state.borrow_mut();
-            let now = state.clock.monotonic();
-            if screen != crate::kiosk::Screen::Attract {
-                state.session.start(now);
-                state.idle.touch(now);
-            }
-            state.session.navigation.open(screen);
-            state.session.language = language;
-        }
-        render(&self.window, &self.state.borrow());
     }
 }

@@ -5,15 +5,18 @@ use std::path::Path;
 use std::rc::Rc;
 use std::time::Duration;
 
-use slint::ComponentHandle;
 use slint::Rgb8Pixel;
 use slint::platform::software_renderer::{MinimalSoftwareWindow, RepaintBufferType};
 use slint::platform::{Platform, WindowAdapter};
+use slint::{ComponentHandle, Global};
 
-use super::{Kiosk, KioskParts, init};
+use super::{
+    AppWindow, Kiosk, KioskParts, QuestionAdapter, Screen as UiScreen, Shell, TopicsAdapter, init,
+};
 use crate::clock::{Clock, FakeClock};
 use crate::config::Config;
 use crate::kiosk::{Language, Screen};
+use crate::screening::Catalogue;
 use crate::store::Store;
 
 /// What can be captured: every screen, plus states worth reviewing on their own.
@@ -34,6 +37,11 @@ impl Shot {
                     Screen::Home => "the capability tiles",
                     Screen::Emergency => "emergency lines and when to call which",
                     Screen::About => "what the kiosk keeps and never keeps",
+                    Screen::CheckNotice => "before a self-check: anonymous, not a diagnosis",
+                    Screen::CheckTopics => "the themes that lead to a questionnaire",
+                    Screen::Question => "question 3 of the PHQ-9",
+                    Screen::Result => "a GAD-7 result (moderate: talk to a professional)",
+                    Screen::Crisis => "crisis help after PHQ-9 item 9",
                 };
                 (Shot::Screen(s), what)
             })
@@ -116,13 +124,10 @@ pub fn render(
     })
     .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
 
-    match shot {
-        Shot::Screen(screen) => kiosk.open_for_review(screen, language),
-        Shot::IdleCountdown => {
-            kiosk.open_for_review(Screen::Home, language);
-            clock.advance(idle_after + Duration::from_millis(100));
-            kiosk.tick_idle();
-        }
+    walk_to(kiosk.window(), shot, language);
+    if shot == Shot::IdleCountdown {
+        clock.advance(idle_after + Duration::from_millis(100));
+        kiosk.tick_idle();
     }
     kiosk
         .window()
@@ -140,6 +145,44 @@ pub fn render(
         });
     }
     Ok(pixels)
+}
+
+/// Reaches a shot the way a worker would, through the same callbacks a touch fires, so a
+/// screenshot shows exactly what the kiosk shows (the answers are fixed examples).
+fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
+    let shell = Shell::get(window);
+    if shell.get_language() != language.code() {
+        shell.invoke_toggle_language();
+    }
+    let screen = match shot {
+        Shot::Screen(Screen::Attract) => return,
+        Shot::Screen(screen) => screen,
+        Shot::IdleCountdown => Screen::Home,
+    };
+    shell.invoke_start();
+    let answer_topic = |topic: &str, answers: &[i32]| {
+        shell.invoke_open(UiScreen::CheckNotice);
+        shell.invoke_open(UiScreen::CheckTopics);
+        let topics = Catalogue::builtin().topics;
+        let index = topics.iter().position(|t| t.id == topic).unwrap_or(0);
+        TopicsAdapter::get(window).invoke_choose(index as i32);
+        for answer in answers {
+            QuestionAdapter::get(window).invoke_answer(*answer);
+        }
+    };
+    match screen {
+        Screen::Attract | Screen::Home => {}
+        Screen::Emergency => shell.invoke_open(UiScreen::Emergency),
+        Screen::About => shell.invoke_open(UiScreen::About),
+        Screen::CheckNotice => shell.invoke_open(UiScreen::CheckNotice),
+        Screen::CheckTopics => {
+            shell.invoke_open(UiScreen::CheckNotice);
+            shell.invoke_open(UiScreen::CheckTopics);
+        }
+        Screen::Question => answer_topic("low", &[1, 2]),
+        Screen::Result => answer_topic("worried", &[2, 2, 1, 2, 1, 1, 2]),
+        Screen::Crisis => answer_topic("low", &[1, 1, 0, 1, 0, 0, 0, 0, 1]),
+    }
 }
 
 /// Writes RGB pixels as a PNG.

@@ -14,6 +14,11 @@ fn to_ui(screen: Screen) -> UiScreen {
         Screen::Home => UiScreen::Home,
         Screen::Emergency => UiScreen::Emergency,
         Screen::About => UiScreen::About,
+        Screen::CheckNotice => UiScreen::CheckNotice,
+        Screen::CheckTopics => UiScreen::CheckTopics,
+        Screen::Question => UiScreen::Question,
+        Screen::Result => UiScreen::Result,
+        Screen::Crisis => UiScreen::Crisis,
     }
 }
 
@@ -23,12 +28,18 @@ fn from_ui(screen: UiScreen) -> Screen {
         UiScreen::Home => Screen::Home,
         UiScreen::Emergency => Screen::Emergency,
         UiScreen::About => Screen::About,
+        UiScreen::CheckNotice => Screen::CheckNotice,
+        UiScreen::CheckTopics => Screen::CheckTopics,
+        UiScreen::Question => Screen::Question,
+        UiScreen::Result => Screen::Result,
+        UiScreen::Crisis => Screen::Crisis,
     }
 }
 
-/// Runs `change` on the state, then shows the result. Every callback goes through here so no
-/// change can skip rendering.
-fn update(
+/// Runs `change` on the state, settles what the change implies (a questionnaire left behind is
+/// recorded as abandoned), then shows the result. Every callback goes through here so no
+/// change can skip either.
+pub(super) fn update(
     window: &slint::Weak<AppWindow>,
     state: &Rc<RefCell<KioskState>>,
     change: impl FnOnce(&mut KioskState),
@@ -36,11 +47,16 @@ fn update(
     let Some(window) = window.upgrade() else {
         return;
     };
-    change(&mut state.borrow_mut());
+    {
+        let mut st = state.borrow_mut();
+        change(&mut st);
+        super::selfcheck::leave_if_away(&mut st);
+    }
     super::render(&window, &state.borrow());
 }
 
 fn wipe(state: &mut KioskState, reason: WipeReason) {
+    super::selfcheck::abandon_running(state);
     state.session.wipe(reason);
     let now = state.clock.monotonic();
     state.idle.touch(now);
@@ -69,7 +85,15 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     });
     shell.on_go_back({
         let (w, s) = (weak.clone(), state.clone());
-        move || update(&w, &s, |st| st.session.navigation.back())
+        move || {
+            update(&w, &s, |st| {
+                // On a question, back means the previous question until the first one.
+                let on_question = st.session.navigation.current() == Screen::Question;
+                if !(on_question && st.session.check.previous()) {
+                    st.session.navigation.back();
+                }
+            })
+        }
     });
     shell.on_open({
         let (w, s) = (weak.clone(), state.clone());
@@ -121,7 +145,12 @@ pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
         if !st.session.is_active() {
             return;
         }
-        st.idle.phase(st.clock.monotonic())
+        let limits = if st.session.navigation.current() == Screen::Crisis {
+            st.crisis_limits
+        } else {
+            st.limits
+        };
+        st.idle.phase(st.clock.monotonic(), limits)
     };
     match phase {
         IdlePhase::Active => Shell::get(window).set_idle_seconds_left(0),

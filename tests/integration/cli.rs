@@ -59,7 +59,21 @@ fn screens_lists_the_names_screenshot_takes() {
         .lines()
         .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
         .collect();
-    assert_eq!(names, ["attract", "home", "emergency", "about", "idle"]);
+    assert_eq!(
+        names,
+        [
+            "attract",
+            "home",
+            "emergency",
+            "about",
+            "check-notice",
+            "check-topics",
+            "question",
+            "result",
+            "crisis",
+            "idle"
+        ]
+    );
 }
 
 fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {

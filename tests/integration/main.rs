@@ -3,9 +3,11 @@
 //! - `ui`: the kiosk window driven through Slint's testing backend (no display).
 //! - `cli`: the `waystation` binary as the field team and scripts use it.
 //! - `scoring`: every answer vector of every instrument against an independent formulation.
+//! - `selfcheck`: the self-check screens end to end, with the records they leave.
 //! - `text`: translations complete, and every character of every string in the embedded font.
 
 mod cli;
 mod scoring;
+mod selfcheck;
 mod text;
 mod ui;

@@ -56,7 +56,14 @@ fn phq9_all_262144_answer_vectors() {
             15..=19 => "moderately_severe",
             _ => "severe",
         };
-        Expected { total, band, crisis: a[8] >= 1, suggest: vec![], refer: total >= 10, percent: None }
+        Expected {
+            total,
+            band,
+            crisis: a[8] >= 1,
+            suggest: vec![],
+            refer: total >= 10,
+            percent: None,
+        }
     });
     assert_eq!(n, 262_144);
 }
@@ -71,7 +78,14 @@ fn gad7_all_16384_answer_vectors() {
             10..=14 => "moderate",
             _ => "severe",
         };
-        Expected { total, band, crisis: false, suggest: vec![], refer: total >= 10, percent: None }
+        Expected {
+            total,
+            band,
+            crisis: false,
+            suggest: vec![],
+            refer: total >= 10,
+            percent: None,
+        }
     });
     assert_eq!(n, 16_384);
 }
@@ -93,7 +107,14 @@ fn phq4_all_256_answer_vectors() {
         if a[2] + a[3] >= 3 {
             suggest.push("phq9".to_string());
         }
-        Expected { total, band, crisis: false, suggest, refer: false, percent: None }
+        Expected {
+            total,
+            band,
+            crisis: false,
+            suggest,
+            refer: false,
+            percent: None,
+        }
     });
     assert_eq!(n, 256);
 }
@@ -105,7 +126,10 @@ fn phq4_reports_both_subscales() {
     for a in all_vectors(4, 3) {
         let s = score(phq4, &a, None).unwrap();
         let subs = s.subscales.unwrap();
-        assert_eq!((subs["anxiety"], subs["depression"]), (a[0] + a[1], a[2] + a[3]));
+        assert_eq!(
+            (subs["anxiety"], subs["depression"]),
+            (a[0] + a[1], a[2] + a[3])
+        );
     }
 }
 
@@ -121,8 +145,19 @@ fn who5_all_7776_answer_vectors() {
         } else {
             "very_low"
         };
-        let suggest = if raw < 13 { vec!["phq9".to_string()] } else { vec![] };
-        Expected { total: raw, band, crisis: false, suggest, refer: false, percent: Some(percent) }
+        let suggest = if raw < 13 {
+            vec!["phq9".to_string()]
+        } else {
+            vec![]
+        };
+        Expected {
+            total: raw,
+            band,
+            crisis: false,
+            suggest,
+            refer: false,
+            percent: Some(percent),
+        }
     });
     assert_eq!(n, 7_776);
 }

@@ -149,7 +149,111 @@ fn shown_text() -> String {
     }
     text += &std::fs::read_to_string(root().join("assets/data/emergency-lines.toml")).unwrap();
     text += &std::fs::read_to_string(root().join("assets/config/demo-station.toml")).unwrap();
+    for piece in instrument_texts() {
+        text += &piece;
+    }
     text
+}
+
+/// Everything the self-check screens can show from the instrument and topic data (not the
+/// sources and licences, which are for the service centre's records).
+fn instrument_texts() -> Vec<String> {
+    let catalogue = waystation::screening::Catalogue::builtin();
+    let mut texts = Vec::new();
+    for i in &catalogue.instruments {
+        for s in [
+            &i.name_zh,
+            &i.name_en,
+            &i.about_zh,
+            &i.about_en,
+            &i.timeframe_zh,
+            &i.timeframe_en,
+            &i.stem_zh,
+            &i.stem_en,
+        ] {
+            texts.push(s.clone());
+        }
+        for item in &i.items {
+            texts.extend([item.zh.clone(), item.en.clone()]);
+        }
+        for o in &i.options {
+            texts.extend([o.zh.clone(), o.en.clone()]);
+        }
+        for b in &i.bands {
+            texts.extend([
+                b.title_zh.clone(),
+                b.title_en.clone(),
+                b.text_zh.clone(),
+                b.text_en.clone(),
+            ]);
+        }
+    }
+    for t in &catalogue.topics {
+        texts.extend([t.zh.clone(), t.en.clone()]);
+    }
+    texts
+}
+
+/// Every sentence a worker can read: UI messages in both languages, the emergency lines and
+/// the instruments' words (each item, option and result).
+fn readable_sentences() -> Vec<String> {
+    let mut all: Vec<String> = Vec::new();
+    for lang in ["zh_CN", "en"] {
+        for (id, translated) in catalogue(lang) {
+            all.push(id);
+            all.push(translated);
+        }
+    }
+    for line in waystation::kiosk::emergency::builtin() {
+        all.extend([
+            line.name_zh,
+            line.name_en,
+            line.when_zh,
+            line.when_en,
+            line.then_zh,
+            line.then_en,
+        ]);
+    }
+    all.extend(instrument_texts());
+    all
+}
+
+#[test]
+fn no_shown_text_claims_a_diagnosis() {
+    // In China only psychiatrists diagnose: nothing on screen may say or imply that the worker
+    // has a disorder. ("抑郁症状" contains "抑郁症", so none of these may appear even inside a
+    // longer word.)
+    let banned = [
+        "确诊",
+        "患有",
+        "抑郁症",
+        "焦虑症",
+        "诊断为",
+        "你有抑郁",
+        "你有焦虑",
+        "you have depression",
+        "you have anxiety",
+        "you are depressed",
+        "diagnosed with",
+        "you suffer from",
+        "disorder",
+    ];
+    let sentences = readable_sentences();
+    assert!(
+        sentences.len() > 150,
+        "only {} sentences found",
+        sentences.len()
+    );
+    for sentence in &sentences {
+        let lower = sentence.to_lowercase();
+        for word in banned {
+            assert!(!lower.contains(word), "'{sentence}' contains '{word}'");
+        }
+    }
+    // And the result screens say the opposite, in both languages.
+    let zh = catalogue("zh_CN");
+    assert!(zh.values().any(|t| t.contains("这不是诊断")));
+    assert!(zh.keys().any(|t| t.contains("This is not a diagnosis")));
 }
 
 #[test]

@@ -13,7 +13,12 @@ use waystation::store::Store;
 use waystation::ui::{Screen as UiScreen, Shell};
 use waystation::{Kiosk, KioskParts};
 
-fn kiosk_with(config: Config) -> (Kiosk, FakeClock) {
+pub(crate) fn kiosk_with(config: Config) -> (Kiosk, FakeClock) {
+    kiosk_on(config, Store::open_in_memory().unwrap())
+}
+
+/// A kiosk on the given store, at 800×480 (the official 7" display), with a fake clock.
+pub(crate) fn kiosk_on(config: Config, store: Store) -> (Kiosk, FakeClock) {
     i_slint_backend_testing::init_no_event_loop();
     let clock = FakeClock::new(
         chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
@@ -21,7 +26,7 @@ fn kiosk_with(config: Config) -> (Kiosk, FakeClock) {
     );
     let kiosk = waystation::init(KioskParts {
         config,
-        store: Store::open_in_memory().unwrap(),
+        store,
         clock: Rc::new(clock.clone()) as Rc<dyn Clock>,
     })
     .unwrap();
@@ -33,13 +38,13 @@ fn kiosk_with(config: Config) -> (Kiosk, FakeClock) {
     (kiosk, clock)
 }
 
-fn kiosk() -> (Kiosk, FakeClock) {
+pub(crate) fn kiosk() -> (Kiosk, FakeClock) {
     kiosk_with(Config::demo())
 }
 
 /// Touches the first element with this accessible label, as a finger would (press and
 /// release at its centre), and fails if there is none.
-fn touch(kiosk: &Kiosk, label: &str) {
+pub(crate) fn touch(kiosk: &Kiosk, label: &str) {
     let found: Vec<ElementHandle> =
         ElementHandle::find_by_accessible_label(kiosk.window(), label).collect();
     assert!(
@@ -50,23 +55,23 @@ fn touch(kiosk: &Kiosk, label: &str) {
     found[0].mock_single_click(PointerEventButton::Left);
 }
 
-fn visible(kiosk: &Kiosk, label: &str) -> bool {
+pub(crate) fn visible(kiosk: &Kiosk, label: &str) -> bool {
     ElementHandle::find_by_accessible_label(kiosk.window(), label)
         .next()
         .is_some()
 }
 
-fn shown(kiosk: &Kiosk) -> UiScreen {
+pub(crate) fn shown(kiosk: &Kiosk) -> UiScreen {
     Shell::get(kiosk.window()).get_screen()
 }
 
-fn countdown(kiosk: &Kiosk) -> i32 {
+pub(crate) fn countdown(kiosk: &Kiosk) -> i32 {
     Shell::get(kiosk.window()).get_idle_seconds_left()
 }
 
 /// Lets time pass on both clocks: the kiosk's (read by the idle rules) and Slint's (which fires
 /// the idle timer).
-fn wait(clock: &FakeClock, by: Duration) {
+pub(crate) fn wait(clock: &FakeClock, by: Duration) {
     clock.advance(by);
     mock_elapsed_time(Duration::from_millis(300));
 }
