@@ -220,10 +220,10 @@ impl Instrument {
             ));
         }
         let in_range = |item: usize| (1..=self.items.len()).contains(&item);
-        if let Some(rule) = self.crisis {
-            if !in_range(rule.item) || rule.at_least == 0 || rule.at_least > self.max_answer() {
-                return fail("crisis rule names a missing item or an impossible answer".into());
-            }
+        if let Some(rule) = self.crisis
+            && (!in_range(rule.item) || rule.at_least == 0 || rule.at_least > self.max_answer())
+        {
+            return fail("crisis rule names a missing item or an impossible answer".into());
         }
         for sub in &self.subscales {
             if sub.items.is_empty() || !sub.items.iter().all(|i| in_range(*i)) {
@@ -237,10 +237,10 @@ impl Instrument {
                     rule.instrument
                 ));
             }
-            if let Some(sub) = &rule.subscale {
-                if !self.subscales.iter().any(|s| &s.id == sub) {
-                    return fail(format!("suggestion names an unknown subscale {sub}"));
-                }
+            if let Some(sub) = &rule.subscale
+                && !self.subscales.iter().any(|s| &s.id == sub)
+            {
+                return fail(format!("suggestion names an unknown subscale {sub}"));
             }
         }
         Ok(())

@@ -297,3 +297,87 @@ fn run_without_a_display_fails_in_one_line_instead_of_panicking() {
         .unwrap();
     assert_one_line_error(&output, "no display");
 }
+
+#[test]
+fn assess_prints_the_published_scoring_as_json() {
+    let output = waystation(&["assess", "phq9", "--answers", "0,0,0,0,0,0,0,0,1", "--json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["instrument"], "phq9");
+    assert_eq!(json["total"], 1);
+    assert_eq!(json["band"], "minimal");
+    assert_eq!(json["crisis"], true);
+    assert_eq!(json["suggest"], serde_json::json!([]));
+
+    let phq4 = waystation(&["assess", "phq4", "--answers", "2,1,0,3", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&phq4.stdout).unwrap();
+    assert_eq!(
+        json["subscales"],
+        serde_json::json!({"anxiety": 3, "depression": 3})
+    );
+    assert_eq!(json["suggest"], serde_json::json!(["gad7", "phq9"]));
+    assert_eq!(json["band"], "moderate");
+
+    let who5 = waystation(&["assess", "who5", "--answers", "3,3,2,2,2", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&who5.stdout).unwrap();
+    assert_eq!(
+        (json["total"].as_u64(), json["percent"].as_u64()),
+        (Some(12), Some(48))
+    );
+    assert_eq!(json["band"], "low");
+    assert_eq!(json["suggest"], serde_json::json!(["phq9"]));
+
+    let gad7 = waystation(&["assess", "gad7", "--answers", "3,3,3,1,0,0,0"]);
+    assert_eq!(
+        stdout(&gad7).trim(),
+        "gad7: total 10, band moderate, talk to a professional"
+    );
+}
+
+#[test]
+fn assess_refuses_bad_answers_with_status_2_and_one_line() {
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["assess", "gad7", "--answers", "1,2"],
+            "gad7 has 7 items, but 2 answers were given",
+        ),
+        (
+            &["assess", "phq9", "--answers", "0,0,0,0,0,0,0,0,4"],
+            "answer 4 to item 9 is out of range (0 to 3)",
+        ),
+        (
+            &["assess", "who5", "--answers", "1,2,x,1,1"],
+            "answer 'x' is not a whole number",
+        ),
+        (
+            &["assess", "k10", "--answers", "1"],
+            "unknown instrument 'k10'",
+        ),
+    ];
+    for (args, message) in cases {
+        let output = waystation(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_one_line_error(&output, message);
+    }
+}
+
+#[test]
+fn assess_uses_the_stations_referral_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("station.toml");
+    let text = std::fs::read_to_string(demo_config())
+        .unwrap()
+        .replace("refer_at_gad7 = 10", "refer_at_gad7 = 12");
+    std::fs::write(&config, text).unwrap();
+    let output = waystation(&[
+        "--config",
+        config.to_str().unwrap(),
+        "assess",
+        "gad7",
+        "--answers",
+        "3,3,3,1,0,0,0",
+        "--json",
+    ]);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["refer"], false);
+}

@@ -164,10 +164,7 @@ fn idle_reset_wipes_the_answers_and_records_only_how_far_it_got() {
         kiosk.session().is_fresh(),
         "answers survived the idle reset"
     );
-    assert_eq!(
-        QuestionAdapter::get(kiosk.window()).get_confirming_stop(),
-        false
-    );
+    assert!(!QuestionAdapter::get(kiosk.window()).get_confirming_stop());
 
     let abandoned = records(&dir, "screening_abandoned");
     assert_eq!(

@@ -104,7 +104,7 @@ fn touch_to_start_then_home_emergency_and_back() {
 fn home_tiles_lead_to_their_screens_and_home_comes_back() {
     let (kiosk, _) = kiosk();
     touch(&kiosk, "点击开始");
-    touch(&kiosk, "隐私：本机保存什么");
+    touch(&kiosk, "隐私说明");
     assert_eq!(shown(&kiosk), UiScreen::About);
     touch(&kiosk, "首页");
     assert_eq!(shown(&kiosk), UiScreen::Home);
