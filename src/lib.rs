@@ -5,6 +5,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod kiosk;
+pub mod mood;
 pub mod screening;
 pub mod status;
 pub mod store;
