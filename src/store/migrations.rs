@@ -46,6 +46,38 @@ pub const MIGRATIONS: &[M<'static>] = &[
             PRIMARY KEY (day, instrument, band)
         ) STRICT;",
     ),
+    // 3: mood check-ins. Per-day counts for the station's week view; the personal trend rows,
+    // keyed by the salted hash of a personal code and never uploaded; and kiosk secrets (the
+    // salt of those hashes).
+    M::up(
+        "CREATE TABLE mood_daily (
+            day TEXT NOT NULL,
+            quadrant TEXT NOT NULL,
+            word TEXT NOT NULL,
+            count INTEGER NOT NULL CHECK (count > 0),
+            PRIMARY KEY (day, quadrant, word)
+        ) STRICT;
+        CREATE TABLE mood_tag_daily (
+            day TEXT NOT NULL,
+            tag TEXT NOT NULL,
+            count INTEGER NOT NULL CHECK (count > 0),
+            PRIMARY KEY (day, tag)
+        ) STRICT;
+        CREATE TABLE mood_personal (
+            id INTEGER PRIMARY KEY,
+            code_hash BLOB NOT NULL,
+            day TEXT NOT NULL,
+            quadrant TEXT NOT NULL,
+            pleasantness INTEGER NOT NULL,
+            energy INTEGER NOT NULL,
+            word TEXT NOT NULL
+        ) STRICT;
+        CREATE INDEX mood_personal_by_code ON mood_personal (code_hash, id);
+        CREATE TABLE kiosk_secret (
+            name TEXT PRIMARY KEY,
+            value BLOB NOT NULL
+        ) STRICT;",
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -6,6 +6,7 @@
 //! disk or neither is.
 
 mod migrations;
+pub mod mood;
 pub mod outbox;
 pub mod screening;
 

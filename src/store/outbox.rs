@@ -21,6 +21,8 @@ pub enum RecordKind {
     ScreeningCompleted,
     /// A self-check left before its end: the instrument and the question reached, nothing else.
     ScreeningAbandoned,
+    /// A mood check-in: quadrant, the two axis values, word, tags.
+    MoodCheckIn,
 }
 
 impl RecordKind {
@@ -29,6 +31,7 @@ impl RecordKind {
             RecordKind::KioskStarted => "kiosk_started",
             RecordKind::ScreeningCompleted => "screening_completed",
             RecordKind::ScreeningAbandoned => "screening_abandoned",
+            RecordKind::MoodCheckIn => "mood_check_in",
         }
     }
 
@@ -37,6 +40,7 @@ impl RecordKind {
             RecordKind::KioskStarted => 1,
             RecordKind::ScreeningCompleted => 1,
             RecordKind::ScreeningAbandoned => 1,
+            RecordKind::MoodCheckIn => 1,
         }
     }
 }
