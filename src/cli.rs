@@ -76,6 +76,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Record a mood check-in, or show this station's week
+    Mood {
+        #[command(subcommand)]
+        action: MoodAction,
+    },
     /// Show version, configuration, data directory, database and upload queue
     Status {
         /// Print JSON instead of text
@@ -86,6 +91,34 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MoodAction {
+    /// Record one check-in; prints its record id once it is durably committed
+    Add {
+        /// red, yellow, blue or green (high/unpleasant, high/pleasant, low/unpleasant, low/pleasant)
+        #[arg(long)]
+        quadrant: String,
+        /// -2, -1, 1 or 2 (unpleasant to pleasant)
+        #[arg(long, allow_hyphen_values = true)]
+        pleasantness: i64,
+        /// -2, -1, 1 or 2 (drained to full of energy)
+        #[arg(long, allow_hyphen_values = true)]
+        energy: i64,
+        /// A word id of that quadrant, e.g. tired
+        #[arg(long)]
+        word: String,
+        /// Tag ids, e.g. sleep,income
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+    },
+    /// This station's last seven days as the kiosk shows them, small counts hidden
+    Week {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -209,6 +242,9 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             answers,
             json,
         }) => assess(cli.config.as_deref(), &instrument, &answers, json),
+        Some(Command::Mood { action }) => {
+            mood(cli.config.as_deref(), cli.data_dir.as_deref(), action)
+        }
         Some(Command::Status { json }) => {
             let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref())?;
             if json {
@@ -320,6 +356,93 @@ fn assess(config_file: Option<&Path>, id: &str, answers: &str, json: bool) -> Re
         println!("{line}");
     }
     Ok(())
+}
+
+/// Opens the store the way `run` does (same config, same data directory rules).
+fn open_store(config_file: Option<&Path>, data_dir: Option<&Path>) -> Result<Store, String> {
+    let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
+    let dir = config
+        .data_dir(&source, data_dir)
+        .ok_or("no data directory: set --data-dir, WAYSTATION_DATA_DIR or store.data_dir")?;
+    Store::open(&dir).map_err(|e| e.to_string())
+}
+
+/// `waystation mood add` and `waystation mood week`.
+fn mood(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+    action: MoodAction,
+) -> Result<(), Failure> {
+    let vocabulary = crate::mood::Vocabulary::builtin();
+    match action {
+        MoodAction::Add {
+            quadrant,
+            pleasantness,
+            energy,
+            word,
+            tags,
+        } => {
+            let q = crate::mood::Quadrant::from_id(&quadrant).ok_or_else(|| {
+                bad_input(format!(
+                    "unknown quadrant '{quadrant}' (red, yellow, blue or green)"
+                ))
+            })?;
+            let check_in =
+                crate::mood::CheckIn::new(&vocabulary, q, pleasantness, energy, &word, &tags)
+                    .map_err(|e| bad_input(e.to_string()))?;
+            let mut store = open_store(config_file, data_dir)?;
+            let clock = SystemClock::new();
+            let id = crate::store::mood::commit_check_in(
+                &mut store,
+                RecordStamp::now(&clock),
+                &check_in,
+                None,
+            )
+            .map_err(|e| e.to_string())?;
+            println!("{id}");
+            Ok(())
+        }
+        MoodAction::Week { json } => {
+            let store = open_store(config_file, data_dir)?;
+            let now = SystemClock::new().read().wall;
+            let counts = crate::store::mood::week_counts(&store, now).map_err(|e| e.to_string())?;
+            let week = crate::mood::week::station_week(&counts);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&week).map_err(|e| e.to_string())?
+                );
+                return Ok(());
+            }
+            let Some(total) = week.total else {
+                println!(
+                    "fewer than {} check-ins in the last seven days: nothing is shown",
+                    crate::mood::week::MIN_SHOWN
+                );
+                return Ok(());
+            };
+            println!("{total} check-ins in the last seven days");
+            for q in &week.quadrants {
+                let label = vocabulary.quadrant_label(q.quadrant, crate::kiosk::Language::English);
+                match q.percent {
+                    Some(p) => println!("  {:<7} {label:<18} {p:>3}%", q.quadrant.id()),
+                    None => println!("  {:<7} {label:<18} hidden", q.quadrant.id()),
+                }
+            }
+            if let Some((word, n)) = &week.top_word {
+                println!("most felt: {word} ({n})");
+            }
+            if !week.top_tags.is_empty() {
+                let tags: Vec<String> = week
+                    .top_tags
+                    .iter()
+                    .map(|(t, n)| format!("{t} ({n})"))
+                    .collect();
+                println!("weighing on many: {}", tags.join(", "));
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Writes the `kiosk_started` record, so the service centre sees which version runs where.

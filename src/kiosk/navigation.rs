@@ -23,10 +23,24 @@ pub enum Screen {
     Result,
     /// Crisis help, shown at once when an answer meets a crisis rule (PHQ-9 item 9).
     Crisis,
+    /// Mood check-in, step 1: the pleasantness × energy grid (and the personal code).
+    MoodFeel,
+    /// Step 2: one word from the chosen quadrant.
+    MoodWord,
+    /// Step 3: what weighs on you.
+    MoodTags,
+    /// Done: a kind reply, one offer, the station's week and a personal code.
+    MoodDone,
+    /// A 60-second breathing exercise.
+    Breathing,
+    /// How people at this station felt this week, small counts hidden.
+    MoodWeek,
+    /// The keypad for a personal code.
+    MoodCode,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 9] = [
+    pub const ALL: [Screen; 16] = [
         Screen::Attract,
         Screen::Home,
         Screen::Emergency,
@@ -36,6 +50,13 @@ impl Screen {
         Screen::Question,
         Screen::Result,
         Screen::Crisis,
+        Screen::MoodFeel,
+        Screen::MoodWord,
+        Screen::MoodTags,
+        Screen::MoodDone,
+        Screen::Breathing,
+        Screen::MoodWeek,
+        Screen::MoodCode,
     ];
 
     /// The stable name used by `waystation screenshot --screen NAME` and in tests.
@@ -50,6 +71,13 @@ impl Screen {
             Screen::Question => "question",
             Screen::Result => "result",
             Screen::Crisis => "crisis",
+            Screen::MoodFeel => "mood",
+            Screen::MoodWord => "mood-word",
+            Screen::MoodTags => "mood-tags",
+            Screen::MoodDone => "mood-done",
+            Screen::Breathing => "breathing",
+            Screen::MoodWeek => "mood-week",
+            Screen::MoodCode => "mood-code",
         }
     }
 

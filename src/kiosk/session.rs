@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use super::{Language, Navigation, Screen};
+use crate::mood::MoodVisit;
 use crate::screening::SelfCheck;
 
 /// Why a session ended. Kept for counts and logs only: it says nothing about the person.
@@ -52,6 +53,8 @@ pub struct Session {
     pub started_at: Option<Duration>,
     /// Self-checks: topic, answers under way, results, the crisis flag.
     pub check: SelfCheck,
+    /// The mood check-in: what was picked, the saved check-in, the personal code.
+    pub mood: MoodVisit,
     /// The worker asked for station staff (shown on the crisis screen until the wipe).
     pub staff_asked: bool,
 }
@@ -64,6 +67,7 @@ impl Session {
             navigation: Navigation::default(),
             started_at: None,
             check: SelfCheck::default(),
+            mood: MoodVisit::default(),
             staff_asked: false,
         }
     }
@@ -115,6 +119,9 @@ mod tests {
             session.check.answer(&catalogue, 2, Some(10)).unwrap();
             session.check.topic = Some("low".into());
             session.staff_asked = true;
+            session.mood.feel(-1, -2);
+            session.mood.new_code = Some("ABCD-EFGH".into());
+            session.mood.code_hash = Some([1; 32]);
             assert!(!session.is_fresh());
             session.wipe(reason);
             assert!(session.is_fresh(), "{reason:?} left state behind");
@@ -127,6 +134,11 @@ mod tests {
                 "answers survived the wipe"
             );
             assert!(!session.staff_asked);
+            assert_eq!(
+                session.mood,
+                MoodVisit::default(),
+                "the mood check-in survived the wipe"
+            );
         }
     }
 

@@ -7,11 +7,13 @@
 //! small-count suppression, `code.rs` the personal code.
 
 pub mod code;
+pub mod visit;
 pub mod vocabulary;
 pub mod week;
 
 use serde::{Deserialize, Serialize};
 
+pub use visit::{MoodVisit, TrendPoint};
 pub use vocabulary::Vocabulary;
 
 /// The four quadrants of the pleasantness × energy grid, named by their Mood Meter colours.

@@ -28,12 +28,15 @@ pub struct Tag {
     pub en: String,
 }
 
+/// A quadrant's short label (for the week view) and the kind reply after a check-in in it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Reply {
-    pub quadrant: Quadrant,
-    pub zh: String,
-    pub en: String,
+pub struct QuadrantText {
+    pub id: Quadrant,
+    pub label_zh: String,
+    pub label_en: String,
+    pub reply_zh: String,
+    pub reply_en: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -43,8 +46,8 @@ pub struct Vocabulary {
     pub words: Vec<Word>,
     #[serde(rename = "tag")]
     pub tags: Vec<Tag>,
-    #[serde(rename = "reply")]
-    pub replies: Vec<Reply>,
+    #[serde(rename = "quadrant")]
+    pub quadrants: Vec<QuadrantText>,
 }
 
 impl Vocabulary {
@@ -68,8 +71,11 @@ impl Vocabulary {
                     q.id()
                 ));
             }
-            if v.replies.iter().filter(|r| r.quadrant == q).count() != 1 {
-                return Err(format!("quadrant {} needs exactly one reply", q.id()));
+            if v.quadrants.iter().filter(|t| t.id == q).count() != 1 {
+                return Err(format!(
+                    "quadrant {} needs exactly one label and reply",
+                    q.id()
+                ));
             }
         }
         if !v.tags.iter().any(|t| t.id == NOTHING) {
@@ -81,7 +87,11 @@ impl Vocabulary {
             .map(|w| (&w.zh, &w.en))
             .chain(v.tags.iter().map(|t| (&t.zh, &t.en)));
         if texts
-            .chain(v.replies.iter().map(|r| (&r.zh, &r.en)))
+            .chain(
+                v.quadrants
+                    .iter()
+                    .flat_map(|t| [(&t.label_zh, &t.label_en), (&t.reply_zh, &t.reply_en)]),
+            )
             .any(|(zh, en)| zh.trim().is_empty() || en.trim().is_empty())
         {
             return Err("every word, tag and reply needs Chinese and English".into());
@@ -107,10 +117,17 @@ impl Vocabulary {
     }
 
     pub fn reply(&self, quadrant: Quadrant, lang: Language) -> &str {
-        self.replies
+        self.quadrants
             .iter()
-            .find(|r| r.quadrant == quadrant)
-            .map_or("", |r| lang.pick(&r.zh, &r.en))
+            .find(|t| t.id == quadrant)
+            .map_or("", |t| lang.pick(&t.reply_zh, &t.reply_en))
+    }
+
+    pub fn quadrant_label(&self, quadrant: Quadrant, lang: Language) -> &str {
+        self.quadrants
+            .iter()
+            .find(|t| t.id == quadrant)
+            .map_or("", |t| lang.pick(&t.label_zh, &t.label_en))
     }
 }
 
@@ -164,15 +181,11 @@ mod tests {
                 .unwrap_err()
                 .contains("used twice")
         );
-        let no_reply = EMBEDDED.replacen(
-            "quadrant = \"green\"\nzh = \"能静下来",
-            "quadrant = \"blue\"\nzh = \"能静下来",
-            1,
-        );
+        let no_reply = EMBEDDED.replacen("id = \"green\"\nlabel_zh", "id = \"blue\"\nlabel_zh", 1);
         assert!(
             Vocabulary::parse(&no_reply)
                 .unwrap_err()
-                .contains("exactly one reply")
+                .contains("exactly one label and reply")
         );
     }
 }

@@ -7,7 +7,7 @@ use rusqlite::OptionalExtension;
 
 use super::{NewRecord, RecordKind, RecordStamp, Store, StoreError};
 use crate::mood::week::WeekCounts;
-use crate::mood::{CheckIn, Quadrant};
+use crate::mood::{CheckIn, Quadrant, TrendPoint};
 
 /// How many check-ins a personal code keeps; older ones are deleted as new ones come.
 pub const PERSONAL_KEPT: usize = 12;
@@ -15,14 +15,6 @@ pub const PERSONAL_KEPT: usize = 12;
 /// The Shanghai calendar day of a moment, as `YYYY-MM-DD`.
 pub fn shanghai_day(at: DateTime<Utc>) -> String {
     at.with_timezone(&Shanghai).date_naive().to_string()
-}
-
-/// A point of a worker's own trend.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PersonalPoint {
-    pub day: String,
-    pub quadrant: Quadrant,
-    pub word: String,
 }
 
 fn sqlite(store: &Store) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -118,8 +110,8 @@ pub fn link_personal(
 }
 
 /// A code's check-ins, oldest first; empty when the code is unknown.
-pub fn personal_trend(store: &Store, hash: &[u8; 32]) -> Result<Vec<PersonalPoint>, StoreError> {
-    let read = || -> rusqlite::Result<Vec<PersonalPoint>> {
+pub fn personal_trend(store: &Store, hash: &[u8; 32]) -> Result<Vec<TrendPoint>, StoreError> {
+    let read = || -> rusqlite::Result<Vec<TrendPoint>> {
         let mut stmt = store.conn.prepare(
             "SELECT day, quadrant, word FROM mood_personal WHERE code_hash = ?1 ORDER BY id",
         )?;
@@ -130,7 +122,7 @@ pub fn personal_trend(store: &Store, hash: &[u8; 32]) -> Result<Vec<PersonalPoin
         for row in rows {
             let (day, quadrant, word) = row?;
             if let Some(quadrant) = Quadrant::from_id(&quadrant) {
-                points.push(PersonalPoint {
+                points.push(TrendPoint {
                     day,
                     quadrant,
                     word,

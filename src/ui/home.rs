@@ -11,11 +11,17 @@ use crate::kiosk::Screen;
 /// The tiles of the built capabilities, in order. A capability adds its tile kind here (and
 /// its look in `ui/screens/home.slint`) when it is built, never before.
 fn tiles(_state: &KioskState) -> Vec<TileKind> {
-    vec![TileKind::Check, TileKind::Emergency, TileKind::About]
+    vec![
+        TileKind::Mood,
+        TileKind::Check,
+        TileKind::Emergency,
+        TileKind::About,
+    ]
 }
 
 fn destination(tile: TileKind) -> Screen {
     match tile {
+        TileKind::Mood => Screen::MoodFeel,
         TileKind::Check => Screen::CheckNotice,
         TileKind::Emergency => Screen::Emergency,
         TileKind::About => Screen::About,

@@ -10,6 +10,7 @@ mod about;
 mod crisis;
 mod emergency;
 mod home;
+mod mood;
 pub mod screenshot;
 mod selfcheck;
 mod shell;
@@ -44,6 +45,9 @@ pub(crate) struct KioskState {
     pub(crate) clock: Rc<dyn Clock>,
     pub(crate) emergency_lines: Vec<crate::kiosk::emergency::EmergencyLine>,
     pub(crate) catalogue: Catalogue,
+    pub(crate) vocabulary: crate::mood::Vocabulary,
+    /// Wrong personal codes, counted kiosk-wide: it outlives every session on purpose.
+    pub(crate) code_throttle: crate::mood::code::CodeThrottle,
     /// Idle limits on every screen but the crisis screen, and there.
     pub(crate) limits: IdleLimits,
     pub(crate) crisis_limits: IdleLimits,
@@ -84,6 +88,8 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         },
         emergency_lines: crate::kiosk::emergency::builtin(),
         catalogue: Catalogue::builtin(),
+        vocabulary: crate::mood::Vocabulary::builtin(),
+        code_throttle: Default::default(),
         config: parts.config,
         clock: parts.clock,
         store: parts.store,
@@ -93,6 +99,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
     home::connect(&window, &state);
     selfcheck::connect(&window, &state);
     crisis::connect(&window, &state);
+    mood::connect(&window, &state);
     render(&window, &state.borrow());
 
     let idle_timer = slint::Timer::default();
@@ -121,6 +128,7 @@ pub(crate) fn render(window: &AppWindow, state: &KioskState) {
     about::render(window, state);
     selfcheck::render(window, state);
     crisis::render(window, state);
+    mood::render(window, state);
 }
 
 /// The emergency lines in one language, as the UI's model, in the order given.

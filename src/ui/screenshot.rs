@@ -11,7 +11,9 @@ use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, Global};
 
 use super::{
-    AppWindow, Kiosk, KioskParts, QuestionAdapter, Screen as UiScreen, Shell, TopicsAdapter, init,
+    AppWindow, Kiosk, KioskParts, MoodCodeAdapter, MoodDoneAdapter, MoodFeelAdapter,
+    MoodTagsAdapter, MoodWordAdapter, QuestionAdapter, Screen as UiScreen, Shell, TopicsAdapter,
+    init,
 };
 use crate::clock::{Clock, FakeClock};
 use crate::config::Config;
@@ -42,6 +44,13 @@ impl Shot {
                     Screen::Question => "question 3 of the PHQ-9",
                     Screen::Result => "a GAD-7 result (moderate: talk to a professional)",
                     Screen::Crisis => "crisis help after PHQ-9 item 9",
+                    Screen::MoodFeel => "mood check-in: the pleasantness × energy grid",
+                    Screen::MoodWord => "mood check-in: one word",
+                    Screen::MoodTags => "mood check-in: what weighs on you",
+                    Screen::MoodDone => "mood check-in done, with a personal code",
+                    Screen::Breathing => "the 60-second breathing exercise",
+                    Screen::MoodWeek => "this station this week (example check-ins)",
+                    Screen::MoodCode => "the personal code keypad",
                 };
                 (Shot::Screen(s), what)
             })
@@ -116,7 +125,10 @@ pub fn render(
         true,
     );
     let idle_after = config.kiosk.idle_seconds.duration();
-    let store = Store::open_in_memory().map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
+    let mut store = Store::open_in_memory().map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
+    if shot == Shot::Screen(Screen::MoodWeek) {
+        example_week(&mut store, &clock).map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
+    }
     let kiosk: Kiosk = init(KioskParts {
         config,
         store,
@@ -145,6 +157,37 @@ pub fn render(
         });
     }
     Ok(pixels)
+}
+
+/// Fills the screenshot's private in-memory store with an example week, so the week view shows
+/// what it does with real numbers: two quadrants shown, one hidden for being small and one
+/// hidden because it could otherwise be worked out. These check-ins exist only in the picture.
+fn example_week(store: &mut Store, clock: &FakeClock) -> Result<(), crate::store::StoreError> {
+    use crate::mood::{CheckIn, Quadrant, Vocabulary};
+    let vocabulary = Vocabulary::builtin();
+    let plan: [(Quadrant, i64, i64, &str, &[&str], usize); 7] = [
+        (Quadrant::Blue, -1, -2, "tired", &["sleep", "orders"], 18),
+        (Quadrant::Blue, -2, -1, "down", &["income", "sleep"], 9),
+        (Quadrant::Blue, -1, -1, "exhausted", &["weather"], 7),
+        (Quadrant::Red, -1, 2, "stressed", &["orders", "ratings"], 12),
+        (Quadrant::Red, -2, 1, "rushed", &["traffic", "weather"], 9),
+        (Quadrant::Green, 1, -1, "calm", &["nothing"], 14),
+        (Quadrant::Yellow, 2, 1, "happy", &[], 6),
+    ];
+    for (quadrant, p, e, word, tags, times) in plan {
+        let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
+        let check_in = CheckIn::new(&vocabulary, quadrant, p, e, word, &tags)
+            .expect("the example check-ins are valid");
+        for _ in 0..times {
+            crate::store::mood::commit_check_in(
+                store,
+                crate::store::RecordStamp::now(clock),
+                &check_in,
+                None,
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Reaches a shot the way a worker would, through the same callbacks a touch fires, so a
@@ -182,6 +225,37 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
         Screen::Question => answer_topic("low", &[1, 2]),
         Screen::Result => answer_topic("worried", &[2, 2, 1, 2, 1, 1, 2]),
         Screen::Crisis => answer_topic("low", &[1, 1, 0, 1, 0, 0, 0, 0, 1]),
+        Screen::MoodFeel => shell.invoke_open(UiScreen::MoodFeel),
+        Screen::MoodWord | Screen::MoodTags | Screen::MoodDone => {
+            shell.invoke_open(UiScreen::MoodFeel);
+            MoodFeelAdapter::get(window).invoke_feel(-1, -2);
+            if screen == Screen::MoodWord {
+                return;
+            }
+            MoodWordAdapter::get(window).invoke_choose(0);
+            let tags = MoodTagsAdapter::get(window);
+            tags.invoke_toggle(7);
+            tags.invoke_toggle(5);
+            if screen == Screen::MoodDone {
+                tags.invoke_done();
+                MoodDoneAdapter::get(window).invoke_take_code();
+            }
+        }
+        Screen::Breathing => {
+            shell.invoke_open(UiScreen::MoodFeel);
+            MoodFeelAdapter::get(window).invoke_feel(-2, 2);
+            MoodWordAdapter::get(window).invoke_choose(0);
+            MoodTagsAdapter::get(window).invoke_done();
+            MoodDoneAdapter::get(window).invoke_take_offer();
+        }
+        Screen::MoodWeek => shell.invoke_open(UiScreen::MoodWeek),
+        Screen::MoodCode => {
+            shell.invoke_open(UiScreen::MoodFeel);
+            MoodFeelAdapter::get(window).invoke_enter_code();
+            for key in ["7", "K", "3", "M", "Q"] {
+                MoodCodeAdapter::get(window).invoke_key(key.into());
+            }
+        }
     }
 }
 

@@ -19,6 +19,13 @@ fn to_ui(screen: Screen) -> UiScreen {
         Screen::Question => UiScreen::Question,
         Screen::Result => UiScreen::Result,
         Screen::Crisis => UiScreen::Crisis,
+        Screen::MoodFeel => UiScreen::MoodFeel,
+        Screen::MoodWord => UiScreen::MoodWord,
+        Screen::MoodTags => UiScreen::MoodTags,
+        Screen::MoodDone => UiScreen::MoodDone,
+        Screen::Breathing => UiScreen::Breathing,
+        Screen::MoodWeek => UiScreen::MoodWeek,
+        Screen::MoodCode => UiScreen::MoodCode,
     }
 }
 
@@ -33,6 +40,13 @@ fn from_ui(screen: UiScreen) -> Screen {
         UiScreen::Question => Screen::Question,
         UiScreen::Result => Screen::Result,
         UiScreen::Crisis => Screen::Crisis,
+        UiScreen::MoodFeel => Screen::MoodFeel,
+        UiScreen::MoodWord => Screen::MoodWord,
+        UiScreen::MoodTags => Screen::MoodTags,
+        UiScreen::MoodDone => Screen::MoodDone,
+        UiScreen::Breathing => Screen::Breathing,
+        UiScreen::MoodWeek => Screen::MoodWeek,
+        UiScreen::MoodCode => Screen::MoodCode,
     }
 }
 
@@ -140,6 +154,7 @@ pub(super) fn open(state: &mut KioskState, screen: Screen) {
 
 /// The idle check: shows the countdown, or wipes the session when it has run out.
 pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
+    super::mood::tick(window, &state.borrow());
     let phase = {
         let st = state.borrow();
         if !st.session.is_active() {

@@ -52,28 +52,32 @@ fn help_lists_every_command() {
 }
 
 #[test]
-fn screens_lists_the_names_screenshot_takes() {
+fn screens_lists_every_screen_and_each_one_renders() {
     let output = waystation(&["screens"]);
     assert!(output.status.success());
     let names: Vec<String> = stdout(&output)
         .lines()
         .map(|l| l.split_whitespace().next().unwrap_or("").to_string())
         .collect();
-    assert_eq!(
-        names,
-        [
-            "attract",
-            "home",
-            "emergency",
-            "about",
-            "check-notice",
-            "check-topics",
-            "question",
-            "result",
-            "crisis",
-            "idle"
-        ]
-    );
+    let mut expected: Vec<String> = waystation::kiosk::Screen::ALL
+        .iter()
+        .map(|s| s.name().to_string())
+        .collect();
+    expected.push("idle".into());
+    assert_eq!(names, expected);
+    let dir = tempfile::tempdir().unwrap();
+    for name in &names {
+        let out = dir.path().join(format!("{name}.png"));
+        let output = waystation(&[
+            "screenshot",
+            "--screen",
+            name,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        assert_eq!(read_png(&out).0, 800, "{name}");
+    }
 }
 
 fn read_png(path: &Path) -> (u32, u32, Vec<u8>) {
@@ -380,4 +384,167 @@ fn assess_uses_the_stations_referral_threshold() {
     ]);
     let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(json["refer"], false);
+}
+
+#[test]
+fn mood_add_prints_the_committed_record_id_and_week_hides_small_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let add = |args: &[&str]| {
+        let mut all = vec!["--data-dir", data, "mood", "add"];
+        all.extend_from_slice(args);
+        waystation(&all)
+    };
+    let output = add(&[
+        "--quadrant",
+        "blue",
+        "--pleasantness",
+        "-1",
+        "--energy",
+        "-2",
+        "--word",
+        "tired",
+        "--tags",
+        "sleep,income",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let id = stdout(&output).trim().to_string();
+    let conn = rusqlite::Connection::open(dir.path().join(waystation::store::DB_FILE)).unwrap();
+    let kind: String = conn
+        .query_row("SELECT kind FROM outbox WHERE id = ?1", [&id], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kind, "mood_check_in");
+
+    let week = waystation(&["--data-dir", data, "mood", "week", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&week.stdout).unwrap();
+    assert_eq!(
+        json["total"],
+        serde_json::Value::Null,
+        "one check-in must not be shown"
+    );
+    for _ in 0..12 {
+        assert!(
+            add(&[
+                "--quadrant",
+                "green",
+                "--pleasantness",
+                "1",
+                "--energy",
+                "-1",
+                "--word",
+                "calm"
+            ])
+            .status
+            .success()
+        );
+    }
+    for _ in 0..11 {
+        assert!(
+            add(&[
+                "--quadrant",
+                "red",
+                "--pleasantness",
+                "-1",
+                "--energy",
+                "1",
+                "--word",
+                "tense"
+            ])
+            .status
+            .success()
+        );
+    }
+    // Blue's single check-in is hidden; with yellow's 0 it still adds up to 1, so red's 11 is
+    // hidden as well, and only green shows.
+    let text = stdout(&waystation(&["--data-dir", data, "mood", "week"]));
+    assert!(text.contains("24 check-ins"), "{text}");
+    assert!(text.contains("green   Calm, relaxed       50%"), "{text}");
+    assert!(text.contains("blue    Tired, down        hidden"), "{text}");
+    assert!(text.contains("red     Tense, irritated   hidden"), "{text}");
+}
+
+#[test]
+fn mood_add_refuses_bad_values_with_status_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &[
+                "--quadrant",
+                "purple",
+                "--pleasantness",
+                "1",
+                "--energy",
+                "1",
+                "--word",
+                "happy",
+            ],
+            "unknown quadrant 'purple'",
+        ),
+        (
+            &[
+                "--quadrant",
+                "yellow",
+                "--pleasantness",
+                "0",
+                "--energy",
+                "1",
+                "--word",
+                "happy",
+            ],
+            "pleasantness must be one of",
+        ),
+        (
+            &[
+                "--quadrant",
+                "yellow",
+                "--pleasantness",
+                "1",
+                "--energy",
+                "1",
+                "--word",
+                "tired",
+            ],
+            "belongs to the blue quadrant",
+        ),
+        (
+            &[
+                "--quadrant",
+                "yellow",
+                "--pleasantness",
+                "1",
+                "--energy",
+                "1",
+                "--word",
+                "happy",
+                "--tags",
+                "boss",
+            ],
+            "unknown tag 'boss'",
+        ),
+        (
+            &[
+                "--quadrant",
+                "red",
+                "--pleasantness",
+                "1",
+                "--energy",
+                "1",
+                "--word",
+                "happy",
+            ],
+            "in the yellow quadrant, not red",
+        ),
+    ];
+    for (args, message) in cases {
+        let mut all = vec!["--data-dir", data, "mood", "add"];
+        all.extend_from_slice(args);
+        let output = waystation(&all);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_one_line_error(&output, message);
+    }
+    assert!(
+        !dir.path().join(waystation::store::DB_FILE).exists(),
+        "bad input must not even open the store"
+    );
 }

@@ -2,11 +2,13 @@
 //!
 //! - `ui`: the kiosk window driven through Slint's testing backend (no display).
 //! - `cli`: the `waystation` binary as the field team and scripts use it.
+//! - `mood`: the mood check-in end to end: records, personal code, breathing, week view.
 //! - `scoring`: every answer vector of every instrument against an independent formulation.
 //! - `selfcheck`: the self-check screens end to end, with the records they leave.
 //! - `text`: translations complete, and every character of every string in the embedded font.
 
 mod cli;
+mod mood;
 mod scoring;
 mod selfcheck;
 mod text;

@@ -1,0 +1,388 @@
+//! The mood check-in adapters: the grid, the word, the tags, the done screen with its offer and
+//! personal code, the breathing exercise, the station's week and the code keypad. The rules are
+//! in `crate::mood`; this module turns touches into calls, stores what must be stored, reads
+//! the station's week, and fills the adapter globals from the session.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use slint::{ComponentHandle, Global};
+
+use super::shell::update;
+use super::{
+    AppWindow, BreathingAdapter, KioskState, MoodCell, MoodCodeAdapter, MoodDoneAdapter,
+    MoodFeelAdapter, MoodOffer, MoodTagsAdapter, MoodWeekAdapter, MoodWordAdapter, TagChip,
+    TrendDot, WeekBar, set_if_changed,
+};
+use crate::kiosk::Screen;
+use crate::mood::code::PersonalCode;
+use crate::mood::visit::CodeNotice;
+use crate::mood::week::station_week;
+use crate::mood::{AXIS_VALUES, Offer, Quadrant, offer_for};
+use crate::store::RecordStamp;
+use crate::store::mood::{commit_check_in, link_personal, personal_trend, secret, week_counts};
+
+/// How long the breathing exercise lasts.
+pub const BREATHING: Duration = Duration::from_secs(60);
+
+/// The name of the salt of personal-code hashes among the kiosk's secrets.
+const CODE_SALT: &str = "personal_code_salt";
+
+fn quadrant_index(q: Quadrant) -> i32 {
+    match q {
+        Quadrant::Red => 0,
+        Quadrant::Yellow => 1,
+        Quadrant::Blue => 2,
+        Quadrant::Green => 3,
+    }
+}
+
+/// Random bytes from the operating system. `None` (logged) if it has none to give, in which
+/// case no code is made rather than a guessable one.
+fn random_bytes<const N: usize>() -> Option<[u8; N]> {
+    let mut bytes = [0u8; N];
+    match getrandom::fill(&mut bytes) {
+        Ok(()) => Some(bytes),
+        Err(e) => {
+            tracing::error!("no randomness from the operating system: {e}");
+            None
+        }
+    }
+}
+
+fn code_salt(st: &mut KioskState) -> Option<Vec<u8>> {
+    let fresh = random_bytes::<16>()?;
+    match secret(&mut st.store, CODE_SALT, || fresh.to_vec()) {
+        Ok(salt) => Some(salt),
+        Err(e) => {
+            tracing::error!("cannot read the personal-code salt: {e}");
+            None
+        }
+    }
+}
+
+pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
+    let weak = window.as_weak();
+    let on = |f: fn(&mut KioskState)| {
+        let (w, s) = (weak.clone(), state.clone());
+        move || update(&w, &s, f)
+    };
+
+    let feel = MoodFeelAdapter::get(window);
+    feel.on_feel({
+        let (w, s) = (weak.clone(), state.clone());
+        move |p, e| {
+            update(&w, &s, |st| {
+                let (Ok(p), Ok(e)) = (i8::try_from(p), i8::try_from(e)) else {
+                    return;
+                };
+                st.session.mood.feel(p, e);
+                st.session.navigation.open(Screen::MoodWord);
+            })
+        }
+    });
+    feel.on_enter_code(on(|st| st.session.navigation.open(Screen::MoodCode)));
+
+    MoodWordAdapter::get(window).on_choose({
+        let (w, s) = (weak.clone(), state.clone());
+        move |index| {
+            update(&w, &s, |st| {
+                let Some(q) = st.session.mood.quadrant() else {
+                    return;
+                };
+                let word = st
+                    .vocabulary
+                    .words_in(q)
+                    .nth(index as usize)
+                    .map(|w| w.id.clone());
+                if let Some(word) = word {
+                    st.session.mood.word = Some(word);
+                    st.session.navigation.open(Screen::MoodTags);
+                }
+            })
+        }
+    });
+
+    let tags = MoodTagsAdapter::get(window);
+    tags.on_toggle({
+        let (w, s) = (weak.clone(), state.clone());
+        move |index| {
+            update(&w, &s, |st| {
+                if let Some(tag) = st.vocabulary.tags.get(index as usize).map(|t| t.id.clone()) {
+                    st.session.mood.toggle_tag(&tag);
+                }
+            })
+        }
+    });
+    tags.on_done(on(save));
+
+    let done = MoodDoneAdapter::get(window);
+    done.on_take_offer(on(take_offer));
+    done.on_take_code(on(take_code));
+    done.on_show_week(on(|st| st.session.navigation.open(Screen::MoodWeek)));
+
+    BreathingAdapter::get(window).on_done(on(|st| {
+        st.session.mood.breathing_since = None;
+        st.session.navigation.back();
+    }));
+
+    let code = MoodCodeAdapter::get(window);
+    code.on_key({
+        let (w, s) = (weak.clone(), state.clone());
+        move |key| {
+            update(&w, &s, |st| {
+                if let Some(c) = key.chars().next() {
+                    st.session.mood.type_char(c);
+                }
+            })
+        }
+    });
+    code.on_erase(on(|st| st.session.mood.erase()));
+    code.on_submit(on(try_code));
+}
+
+/// Saves the check-in (record, day counts and, with a code, the trend row: one transaction)
+/// and shows the done screen.
+fn save(st: &mut KioskState) {
+    let check_in = match st.session.mood.check_in(&st.vocabulary) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("mood check-in refused: {e}");
+            return;
+        }
+    };
+    let stamp = RecordStamp::now(st.clock.as_ref());
+    let day = crate::store::mood::shanghai_day(stamp.clock.wall);
+    match commit_check_in(
+        &mut st.store,
+        stamp,
+        &check_in,
+        st.session.mood.code_hash.as_ref(),
+    ) {
+        Ok(_) => {
+            st.session.mood.saved = Some((check_in, day));
+            // Done is the end of this check-in: back from it leads home, not to a second save.
+            st.session.navigation.open_after_home(Screen::MoodDone);
+        }
+        Err(e) => tracing::error!("cannot store a mood check-in: {e}"),
+    }
+}
+
+fn take_offer(st: &mut KioskState) {
+    let Some((check_in, _)) = &st.session.mood.saved else {
+        return;
+    };
+    match offer_for(check_in) {
+        Offer::Breathing => {
+            st.session.mood.breathing_since = Some(st.clock.monotonic());
+            st.session.navigation.open(Screen::Breathing);
+        }
+        Offer::SelfCheck => st.session.navigation.open(Screen::CheckNotice),
+        Offer::Help => st.session.navigation.open(Screen::Emergency),
+    }
+}
+
+/// Makes a personal code for the check-in just saved and links the check-in to it.
+fn take_code(st: &mut KioskState) {
+    let Some((check_in, day)) = st.session.mood.saved.clone() else {
+        return;
+    };
+    if st.session.mood.code_hash.is_some() {
+        return;
+    }
+    let (Some(salt), Some(bytes)) = (code_salt(st), random_bytes::<5>()) else {
+        return;
+    };
+    let code = PersonalCode::from_random(bytes);
+    let hash = code.hash(&salt);
+    match link_personal(&mut st.store, &hash, &day, &check_in) {
+        Ok(()) => {
+            st.session.mood.code_hash = Some(hash);
+            st.session.mood.new_code = Some(code.display());
+        }
+        Err(e) => tracing::error!("cannot keep a personal code: {e}"),
+    }
+}
+
+fn try_code(st: &mut KioskState) {
+    let Some(salt) = code_salt(st) else { return };
+    let now = st.clock.monotonic();
+    let KioskState {
+        session,
+        store,
+        code_throttle,
+        ..
+    } = st;
+    let found = session.mood.try_code(code_throttle, now, |code| {
+        let hash = code.hash(&salt);
+        let trend = personal_trend(store, &hash).unwrap_or_else(|e| {
+            tracing::error!("cannot read a personal trend: {e}");
+            Vec::new()
+        });
+        (hash, trend)
+    });
+    if found {
+        session.navigation.open(Screen::MoodFeel);
+    }
+}
+
+/// Updates what changes with time alone (the breathing exercise's seconds left).
+pub(super) fn tick(window: &AppWindow, st: &KioskState) {
+    if st.session.navigation.current() != Screen::Breathing {
+        return;
+    }
+    let left = st.session.mood.breathing_since.map_or(BREATHING, |since| {
+        BREATHING.saturating_sub(st.clock.monotonic().saturating_sub(since))
+    });
+    BreathingAdapter::get(window).set_seconds_left(left.as_millis().div_ceil(1000) as i32);
+}
+
+pub(super) fn render(window: &AppWindow, st: &KioskState) {
+    let lang = st.session.language;
+    let mood = &st.session.mood;
+    let vocabulary = &st.vocabulary;
+
+    let feel = MoodFeelAdapter::get(window);
+    let corner_hint = |q: Quadrant| {
+        vocabulary
+            .words_in(q)
+            .next()
+            .map_or("", |w| w.label(lang))
+            .to_string()
+    };
+    let mut cells = Vec::new();
+    for &e in AXIS_VALUES.iter().rev() {
+        for &p in &AXIS_VALUES {
+            let q = Quadrant::of(p, e);
+            let hint = if p.abs() == 2 && e.abs() == 2 {
+                corner_hint(q)
+            } else {
+                String::new()
+            };
+            cells.push(MoodCell {
+                pleasantness: p.into(),
+                energy: e.into(),
+                quadrant: quadrant_index(q),
+                hint: hint.into(),
+            });
+        }
+    }
+    set_if_changed(feel.get_cells(), cells, |m| feel.set_cells(m));
+    feel.set_has_code(mood.code_hash.is_some());
+    let trend: Vec<TrendDot> = mood
+        .trend
+        .iter()
+        .map(|p| TrendDot {
+            quadrant: quadrant_index(p.quadrant),
+            word: vocabulary
+                .word(&p.word)
+                .map_or("", |w| w.label(lang))
+                .into(),
+            day: p.day.clone().into(),
+        })
+        .collect();
+    set_if_changed(feel.get_trend(), trend, |m| feel.set_trend(m));
+
+    let word = MoodWordAdapter::get(window);
+    if let Some(q) = mood.quadrant() {
+        word.set_quadrant(quadrant_index(q));
+        let words = vocabulary
+            .words_in(q)
+            .map(|w| w.label(lang).into())
+            .collect();
+        set_if_changed(word.get_words(), words, |m| word.set_words(m));
+    }
+
+    let tags = MoodTagsAdapter::get(window);
+    let chips = vocabulary
+        .tags
+        .iter()
+        .map(|t| TagChip {
+            label: t.label(lang).into(),
+            on: mood.tags.contains(&t.id),
+        })
+        .collect();
+    set_if_changed(tags.get_tags(), chips, |m| tags.set_tags(m));
+
+    let done = MoodDoneAdapter::get(window);
+    if let Some((check_in, _)) = &mood.saved {
+        done.set_quadrant(quadrant_index(check_in.quadrant));
+        done.set_word(
+            vocabulary
+                .word(&check_in.word)
+                .map_or("", |w| w.label(lang))
+                .into(),
+        );
+        done.set_reply(vocabulary.reply(check_in.quadrant, lang).into());
+        done.set_offer(match offer_for(check_in) {
+            Offer::Breathing => MoodOffer::Breathing,
+            Offer::SelfCheck => MoodOffer::SelfCheck,
+            Offer::Help => MoodOffer::Help,
+        });
+    }
+    done.set_new_code(mood.new_code.clone().unwrap_or_default().into());
+    done.set_linked(mood.code_hash.is_some());
+
+    if st.session.navigation.current() == Screen::MoodWeek {
+        render_week(window, st);
+    }
+    tick(window, st);
+
+    let code = MoodCodeAdapter::get(window);
+    let typed: String = mood
+        .typed
+        .chars()
+        .enumerate()
+        .flat_map(|(i, c)| (i == 4).then_some('-').into_iter().chain([c]))
+        .collect();
+    code.set_typed(typed.into());
+    let (notice, wait) = match mood.notice {
+        None => ("", 0),
+        Some(CodeNotice::Malformed) => ("format", 0),
+        Some(CodeNotice::Unknown) => ("wrong", 0),
+        Some(CodeNotice::Wait(s)) => ("wait", s),
+    };
+    code.set_notice(notice.into());
+    code.set_wait_seconds(i32::try_from(wait).unwrap_or(i32::MAX));
+}
+
+/// The station's week, read from the store only while that screen shows.
+fn render_week(window: &AppWindow, st: &KioskState) {
+    let lang = st.session.language;
+    let adapter = MoodWeekAdapter::get(window);
+    let counts = match week_counts(&st.store, st.clock.read().wall) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("cannot read the week's check-ins: {e}");
+            Default::default()
+        }
+    };
+    let week = station_week(&counts);
+    adapter.set_total(
+        week.total
+            .map_or(-1, |t| i32::try_from(t).unwrap_or(i32::MAX)),
+    );
+    let bars = week
+        .quadrants
+        .iter()
+        .map(|q| WeekBar {
+            quadrant: quadrant_index(q.quadrant),
+            label: st.vocabulary.quadrant_label(q.quadrant, lang).into(),
+            percent: q.percent.map_or(-1, |p| p as i32),
+        })
+        .collect();
+    set_if_changed(adapter.get_bars(), bars, |m| adapter.set_bars(m));
+    let word = week
+        .top_word
+        .and_then(|(w, _)| st.vocabulary.word(&w).map(|w| w.label(lang).to_string()));
+    adapter.set_top_word(word.unwrap_or_default().into());
+    let separator = lang.pick("、", ", ");
+    let tags: Vec<&str> = week
+        .top_tags
+        .iter()
+        .filter_map(|(t, _)| st.vocabulary.tag(t))
+        .map(|t| t.label(lang))
+        .collect();
+    adapter.set_top_tags(tags.join(separator).into());
+}

@@ -1,0 +1,259 @@
+//! The mood check-in as a worker goes through it, with the store on disk so the records (and
+//! what never becomes a record) can be checked.
+
+use std::time::Duration;
+
+use slint::{Global, Model};
+use waystation::config::Config;
+use waystation::store::{self, Store};
+use waystation::ui::{BreathingAdapter, MoodDoneAdapter, MoodFeelAdapter, Screen as UiScreen};
+
+use crate::ui::{kiosk_on, shown, touch, visible, wait};
+
+fn kiosk_with_disk() -> (
+    waystation::Kiosk,
+    waystation::clock::FakeClock,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let (kiosk, clock) = kiosk_on(Config::demo(), Store::open(dir.path()).unwrap());
+    (kiosk, clock, dir)
+}
+
+fn db(dir: &tempfile::TempDir) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap()
+}
+
+fn payloads(dir: &tempfile::TempDir) -> Vec<serde_json::Value> {
+    let conn = db(dir);
+    let mut stmt = conn
+        .prepare("SELECT payload FROM outbox WHERE kind = 'mood_check_in' ORDER BY seq")
+        .unwrap();
+    stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))
+        .unwrap()
+        .map(|p| serde_json::from_slice(&p.unwrap()).unwrap())
+        .collect()
+}
+
+/// Home → grid → word → tags → done.
+fn check_in(kiosk: &waystation::Kiosk, cell: &str, word: &str, tags: &[&str]) {
+    if shown(kiosk) == UiScreen::Attract {
+        touch(kiosk, "点击开始");
+    }
+    touch(kiosk, "情绪打卡");
+    assert_eq!(shown(kiosk), UiScreen::MoodFeel);
+    touch(kiosk, cell);
+    assert_eq!(shown(kiosk), UiScreen::MoodWord);
+    touch(kiosk, word);
+    assert_eq!(shown(kiosk), UiScreen::MoodTags);
+    for tag in tags {
+        touch(kiosk, tag);
+    }
+    touch(kiosk, "完成");
+    assert_eq!(shown(kiosk), UiScreen::MoodDone);
+}
+
+#[test]
+fn a_check_in_reaches_the_outbox_with_nothing_about_the_worker() {
+    let (kiosk, _, dir) = kiosk_with_disk();
+    check_in(&kiosk, "mood -1 -2", "累", &["睡眠", "收入"]);
+    assert!(visible(&kiosk, "mood-reply"));
+    assert_eq!(
+        payloads(&dir),
+        [
+            serde_json::json!({"quadrant": "blue", "pleasantness": -1, "energy": -2, "word": "tired", "tags": ["sleep", "income"]})
+        ]
+    );
+    let day_count: i64 = db(&dir)
+        .query_row("SELECT SUM(count) FROM mood_daily", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(day_count, 1);
+    // Back from the done screen leads home: the check-in cannot be saved twice.
+    touch(&kiosk, "返回");
+    assert_eq!(shown(&kiosk), UiScreen::Home);
+    assert_eq!(payloads(&dir).len(), 1);
+}
+
+#[test]
+fn a_personal_code_brings_back_the_trend_at_the_next_visit() {
+    let (kiosk, _, dir) = kiosk_with_disk();
+    check_in(&kiosk, "mood -2 1", "着急", &["派单压力"]);
+    touch(&kiosk, "领取个人码");
+    let code = MoodDoneAdapter::get(kiosk.window())
+        .get_new_code()
+        .to_string();
+    assert_eq!(code.len(), 9, "{code}");
+    assert!(visible(&kiosk, "personal-code"));
+    touch(&kiosk, "结束并清除");
+    assert!(kiosk.session().is_fresh());
+
+    // A later visit: enter the code, see the last check-in, add another.
+    touch(&kiosk, "点击开始");
+    touch(&kiosk, "情绪打卡");
+    touch(&kiosk, "我有个人码");
+    assert_eq!(shown(&kiosk), UiScreen::MoodCode);
+    for c in code.chars().filter(|c| *c != '-') {
+        touch(&kiosk, &format!("key {c}"));
+    }
+    touch(&kiosk, "查看我的变化");
+    assert_eq!(shown(&kiosk), UiScreen::MoodFeel);
+    assert!(visible(&kiosk, "trend 着急"));
+    touch(&kiosk, "mood 2 -1");
+    touch(&kiosk, "平静");
+    touch(&kiosk, "完成");
+    assert!(visible(&kiosk, "已记到你的个人码下。"));
+
+    let rows: i64 = db(&dir)
+        .query_row("SELECT COUNT(*) FROM mood_personal", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 2);
+    // Only a hash is kept, and nothing of the code or its hash is ever uploaded.
+    let everything: String = db(&dir)
+        .query_row(
+            "SELECT group_concat(CAST(payload AS TEXT), '') FROM outbox",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let bare = code.replace('-', "");
+    assert!(!everything.contains(&bare) && !everything.contains(&code));
+    let stored_code: i64 = db(&dir)
+        .query_row(
+            "SELECT COUNT(*) FROM mood_personal WHERE instr(CAST(code_hash AS TEXT), ?1) > 0",
+            [&bare],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored_code, 0);
+}
+
+#[test]
+fn wrong_codes_are_refused_then_throttled() {
+    let (kiosk, _, _dir) = kiosk_with_disk();
+    touch(&kiosk, "点击开始");
+    touch(&kiosk, "情绪打卡");
+    touch(&kiosk, "我有个人码");
+    touch(&kiosk, "key 7");
+    touch(&kiosk, "查看我的变化");
+    assert_eq!(
+        waystation::ui::MoodCodeAdapter::get(kiosk.window()).get_notice(),
+        "format"
+    );
+    for attempt in 1..=3 {
+        touch(&kiosk, "删除");
+        for _ in 0..8 {
+            touch(&kiosk, "key 0");
+        }
+        touch(&kiosk, "查看我的变化");
+        let notice = waystation::ui::MoodCodeAdapter::get(kiosk.window()).get_notice();
+        assert_eq!(
+            notice,
+            if attempt < 3 { "wrong" } else { "wait" },
+            "attempt {attempt}"
+        );
+    }
+    assert_eq!(
+        waystation::ui::MoodCodeAdapter::get(kiosk.window()).get_wait_seconds(),
+        30
+    );
+    assert_eq!(shown(&kiosk), UiScreen::MoodCode);
+}
+
+#[test]
+fn a_tense_check_in_offers_a_minute_of_breathing() {
+    let (kiosk, clock, _dir) = kiosk_with_disk();
+    check_in(&kiosk, "mood -2 2", "生气", &[]);
+    touch(&kiosk, "跟着圆圈呼吸一分钟");
+    assert_eq!(shown(&kiosk), UiScreen::Breathing);
+    assert_eq!(BreathingAdapter::get(kiosk.window()).get_seconds_left(), 60);
+    wait(&clock, Duration::from_secs(30));
+    assert_eq!(BreathingAdapter::get(kiosk.window()).get_seconds_left(), 30);
+    wait(&clock, Duration::from_secs(30));
+    assert_eq!(BreathingAdapter::get(kiosk.window()).get_seconds_left(), 0);
+    assert!(visible(&kiosk, "breathing-left"));
+    touch(&kiosk, "完成");
+    assert_eq!(shown(&kiosk), UiScreen::MoodDone);
+}
+
+#[test]
+fn the_heaviest_corner_offers_help_and_a_good_mood_the_self_check() {
+    let (kiosk, _, _dir) = kiosk_with_disk();
+    check_in(&kiosk, "mood -2 -2", "无力", &["孤单"]);
+    touch(&kiosk, "看看可以找谁聊聊");
+    assert_eq!(shown(&kiosk), UiScreen::Emergency);
+    touch(&kiosk, "快速隐藏：清除全部内容并离开");
+    check_in(&kiosk, "mood 2 2", "开心", &["没什么特别的"]);
+    touch(&kiosk, "做个简单的心理自测");
+    assert_eq!(shown(&kiosk), UiScreen::CheckNotice);
+}
+
+#[test]
+fn the_week_view_hides_a_week_with_few_check_ins() {
+    let (kiosk, _, _dir) = kiosk_with_disk();
+    check_in(&kiosk, "mood 1 -1", "放松", &[]);
+    touch(&kiosk, "本站这周大家的感受");
+    assert_eq!(shown(&kiosk), UiScreen::MoodWeek);
+    assert!(visible(&kiosk, "week-hidden"));
+    assert_eq!(
+        waystation::ui::MoodWeekAdapter::get(kiosk.window()).get_total(),
+        -1
+    );
+}
+
+fn week_bars(kiosk: &waystation::Kiosk) -> (i32, Vec<i32>) {
+    let week = waystation::ui::MoodWeekAdapter::get(kiosk.window());
+    (
+        week.get_total(),
+        week.get_bars().iter().map(|b| b.percent).collect(),
+    )
+}
+
+#[test]
+fn the_week_view_shows_shares_but_never_a_cell_that_could_be_worked_out() {
+    let (kiosk, _, _dir) = kiosk_with_disk();
+    for _ in 0..11 {
+        check_in(&kiosk, "mood -1 -1", "累", &["睡眠"]);
+        touch(&kiosk, "结束并清除");
+    }
+    check_in(&kiosk, "mood 1 1", "开心", &[]);
+    touch(&kiosk, "本站这周大家的感受");
+    // 11 blue and 1 yellow: showing blue's 11 of 12 would give away the one pleasant
+    // check-in, so every quadrant is hidden, while the shared word and tag may show.
+    assert_eq!(week_bars(&kiosk), (12, vec![-1, -1, -1, -1]));
+    let week = waystation::ui::MoodWeekAdapter::get(kiosk.window());
+    assert_eq!(week.get_top_word(), "累");
+    assert_eq!(week.get_top_tags(), "睡眠");
+    touch(&kiosk, "快速隐藏：清除全部内容并离开");
+
+    for _ in 0..11 {
+        check_in(&kiosk, "mood -1 1", "紧张", &[]);
+        touch(&kiosk, "结束并清除");
+    }
+    check_in(&kiosk, "mood -1 -1", "累", &[]);
+    touch(&kiosk, "本站这周大家的感受");
+    // Yellow's 1 is hidden; with green's 0 it would still add up to 1, so the next smallest
+    // (red, 11) is hidden too. Blue's 12 of 24 shows.
+    assert_eq!(week_bars(&kiosk), (24, vec![-1, -1, 50, -1]));
+}
+
+#[test]
+fn idle_reset_in_the_middle_of_a_check_in_forgets_it() {
+    let (kiosk, clock, dir) = kiosk_with_disk();
+    touch(&kiosk, "点击开始");
+    touch(&kiosk, "情绪打卡");
+    touch(&kiosk, "mood -1 1");
+    touch(&kiosk, "紧张");
+    assert!(kiosk.session().mood.word.is_some());
+    wait(&clock, Duration::from_secs(90));
+    wait(&clock, Duration::from_secs(20));
+    assert_eq!(shown(&kiosk), UiScreen::Attract);
+    assert!(kiosk.session().is_fresh());
+    assert!(
+        payloads(&dir).is_empty(),
+        "an unfinished check-in is never stored"
+    );
+    assert_eq!(
+        MoodFeelAdapter::get(kiosk.window()).get_trend().row_count(),
+        0
+    );
+}
