@@ -165,7 +165,9 @@ pub fn render(
 fn example_week(store: &mut Store, clock: &FakeClock) -> Result<(), crate::store::StoreError> {
     use crate::mood::{CheckIn, Quadrant, Vocabulary};
     let vocabulary = Vocabulary::builtin();
-    let plan: [(Quadrant, i64, i64, &str, &[&str], usize); 7] = [
+    // Quadrant, pleasantness, energy, word, tags, how many times.
+    type Example<'a> = (Quadrant, i64, i64, &'a str, &'a [&'a str], usize);
+    let plan: [Example; 7] = [
         (Quadrant::Blue, -1, -2, "tired", &["sleep", "orders"], 18),
         (Quadrant::Blue, -2, -1, "down", &["income", "sleep"], 9),
         (Quadrant::Blue, -1, -1, "exhausted", &["weather"], 7),
