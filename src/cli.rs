@@ -81,6 +81,27 @@ pub enum Command {
         #[command(subcommand)]
         action: MoodAction,
     },
+    /// Render a referral slip to a PNG preview and/or the exact ESC/POS bytes for a printer
+    Slip {
+        /// The demo slip for the demo station (the only kind the command line makes)
+        #[arg(long, required = true)]
+        demo: bool,
+        /// A crisis slip: lines first and a safety plan to fill in
+        #[arg(long)]
+        crisis: bool,
+        /// Printer width in dots: 384 (58 mm paper) or 576 (80 mm)
+        #[arg(long, default_value = "384")]
+        width: u32,
+        /// Language: zh or en
+        #[arg(long, default_value = "zh")]
+        lang: Language,
+        /// Write a PNG preview here
+        #[arg(long, value_name = "OUT.png")]
+        png: Option<PathBuf>,
+        /// Write the ESC/POS job here
+        #[arg(long, value_name = "OUT.bin")]
+        escpos: Option<PathBuf>,
+    },
     /// Show version, configuration, data directory, database and upload queue
     Status {
         /// Print JSON instead of text
@@ -245,6 +266,21 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Mood { action }) => {
             mood(cli.config.as_deref(), cli.data_dir.as_deref(), action)
         }
+        Some(Command::Slip {
+            demo: _,
+            crisis,
+            width,
+            lang,
+            png,
+            escpos,
+        }) => demo_slip(
+            cli.config.as_deref(),
+            crisis,
+            width,
+            lang,
+            png.as_deref(),
+            escpos.as_deref(),
+        ),
         Some(Command::Status { json }) => {
             let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref())?;
             if json {
@@ -443,6 +479,58 @@ fn mood(
             Ok(())
         }
     }
+}
+
+/// `waystation slip --demo`: the slip for the configured (by default the demo) station, with a
+/// fixed time and slip number so previews are comparable.
+fn demo_slip(
+    config_file: Option<&Path>,
+    crisis: bool,
+    width: u32,
+    lang: Language,
+    png: Option<&Path>,
+    escpos: Option<&Path>,
+) -> Result<(), Failure> {
+    if !crate::slip::layout::WIDTHS.contains(&width) {
+        return Err(bad_input(format!(
+            "width {width} is not 384 (58 mm) or 576 (80 mm)"
+        )));
+    }
+    if png.is_none() && escpos.is_none() {
+        return Err(bad_input(
+            "nothing to write: give --png OUT.png and/or --escpos OUT.bin".into(),
+        ));
+    }
+    let (config, _) = Config::locate(config_file).map_err(|e| e.to_string())?;
+    let slip = crate::slip::Slip::new(
+        lang,
+        config.station.name(lang),
+        Some("2026-11-28 17:30".into()),
+        crisis,
+        &crate::kiosk::emergency::builtin(),
+        "K7M2QX".into(),
+    );
+    let bitmap = crate::slip::layout::render(&slip, &crate::slip::SlipText::builtin(), width);
+    let write = |path: &Path, bytes: &[u8]| {
+        std::fs::write(path, bytes)
+            .map_err(|e| Failure::from(format!("cannot write {}: {e}", path.display())))
+    };
+    if let Some(path) = png {
+        let bytes = crate::slip::layout::to_png(&bitmap).map_err(|e| e.to_string())?;
+        write(path, &bytes)?;
+    }
+    if let Some(path) = escpos {
+        let job = crate::slip::escpos::encode(&bitmap);
+        write(path, &job)?;
+        println!(
+            "{} bytes, {:.0} mm of paper, {}×{} dots",
+            job.len(),
+            crate::slip::layout::length_mm(&bitmap),
+            bitmap.width(),
+            bitmap.height()
+        );
+    }
+    Ok(())
 }
 
 /// Writes the `kiosk_started` record, so the service centre sees which version runs where.

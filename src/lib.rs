@@ -7,6 +7,7 @@ pub mod config;
 pub mod kiosk;
 pub mod mood;
 pub mod screening;
+pub mod slip;
 pub mod status;
 pub mod store;
 pub mod ui;

@@ -5,11 +5,13 @@
 //! - `mood`: the mood check-in end to end: records, personal code, breathing, week view.
 //! - `scoring`: every answer vector of every instrument against an independent formulation.
 //! - `selfcheck`: the self-check screens end to end, with the records they leave.
+//! - `slip`: the slip image, its ESC/POS bytes and its QR code, read back.
 //! - `text`: translations complete, and every character of every string in the embedded font.
 
 mod cli;
 mod mood;
 mod scoring;
 mod selfcheck;
+mod slip;
 mod text;
 mod ui;

@@ -149,6 +149,8 @@ fn shown_text() -> String {
     }
     text += &std::fs::read_to_string(root().join("assets/data/emergency-lines.toml")).unwrap();
     text += &std::fs::read_to_string(root().join("assets/config/demo-station.toml")).unwrap();
+    text += &std::fs::read_to_string(root().join("assets/slip/text.toml")).unwrap();
+    text += &std::fs::read_to_string(root().join("assets/mood/vocabulary.toml")).unwrap();
     for piece in instrument_texts() {
         text += &piece;
     }
@@ -215,6 +217,30 @@ fn readable_sentences() -> Vec<String> {
         ]);
     }
     all.extend(instrument_texts());
+    let slip = waystation::slip::SlipText::builtin();
+    for pair in [
+        slip.talk_heading,
+        slip.emergency,
+        slip.not_diagnosis,
+        slip.scan,
+        slip.code,
+        slip.code_note,
+        slip.crisis_heading,
+        slip.plan_heading,
+    ]
+    .into_iter()
+    .chain(slip.plan_steps)
+    {
+        all.extend([pair.zh, pair.en]);
+    }
+    let mood = waystation::mood::Vocabulary::builtin();
+    all.extend(mood.words.into_iter().flat_map(|w| [w.zh, w.en]));
+    all.extend(mood.tags.into_iter().flat_map(|t| [t.zh, t.en]));
+    all.extend(
+        mood.quadrants
+            .into_iter()
+            .flat_map(|q| [q.label_zh, q.label_en, q.reply_zh, q.reply_en]),
+    );
     all
 }
 

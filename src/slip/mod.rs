@@ -1,0 +1,240 @@
+//! The referral slip: what a worker takes away on paper (or sees on screen when there is no
+//! paper): the lines to call, a QR code carrying the same as plain text, a random slip number,
+//! and "this is not a diagnosis". A crisis slip puts the lines first and adds a safety plan to
+//! fill in by hand.
+//!
+//! `mod.rs` builds the content (pure: time, randomness and the station come in from outside);
+//! `layout.rs` draws it onto a 1-bit image at the printer's width; `escpos.rs` turns that image
+//! into the bytes a thermal printer takes.
+
+pub mod escpos;
+pub mod layout;
+
+use serde::Deserialize;
+
+use crate::kiosk::Language;
+use crate::kiosk::emergency::EmergencyLine;
+
+const TEXT: &str = include_str!("../../assets/slip/text.toml");
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pair {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Pair {
+    pub fn get(&self, lang: Language) -> &str {
+        lang.pick(&self.zh, &self.en)
+    }
+}
+
+/// The fixed words of a slip (`assets/slip/text.toml`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlipText {
+    pub talk_heading: Pair,
+    pub emergency: Pair,
+    pub not_diagnosis: Pair,
+    pub scan: Pair,
+    pub code: Pair,
+    pub code_note: Pair,
+    pub crisis_heading: Pair,
+    pub plan_heading: Pair,
+    pub plan_steps: Vec<Pair>,
+}
+
+impl SlipText {
+    pub fn builtin() -> SlipText {
+        toml::from_str(TEXT).expect("the slip text is checked by tests")
+    }
+}
+
+/// One line to call, as printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlipLine {
+    pub number: String,
+    pub name: String,
+    /// What to press once connected, and the hours, when the source gives them.
+    pub note: String,
+}
+
+/// Everything printed on one slip, in one language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Slip {
+    pub language: Language,
+    pub station: String,
+    /// Local date and time, or `None` when the clock was never synchronised (never 1970).
+    pub printed_at: Option<String>,
+    pub crisis: bool,
+    pub lines: Vec<SlipLine>,
+    /// Random characters only: no person, no result, nothing derived from either.
+    pub code: String,
+}
+
+/// The slip number: 6 characters of Crockford's base 32 (30 random bits), from the caller's
+/// randomness.
+pub fn slip_code(random: [u8; 4]) -> String {
+    let bits = u32::from_be_bytes(random);
+    (0..6)
+        .rev()
+        .map(|i| crate::mood::code::ALPHABET[((bits >> (5 * i)) & 31) as usize] as char)
+        .collect()
+}
+
+impl Slip {
+    /// A slip with the counselling lines (12356, 12351 key 3); 110 and 120 are printed as the
+    /// emergency sentence. `printed_at` is the local time only when the clock is synchronised.
+    pub fn new(
+        language: Language,
+        station: &str,
+        printed_at: Option<String>,
+        crisis: bool,
+        lines: &[EmergencyLine],
+        code: String,
+    ) -> Slip {
+        let lines = lines
+            .iter()
+            .filter(|l| !l.urgent)
+            .map(|l| {
+                let t = l.text(language);
+                let note = [t.then, t.hours]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                SlipLine {
+                    number: t.number.into(),
+                    name: t.name.into(),
+                    note,
+                }
+            })
+            .collect();
+        Slip {
+            language,
+            station: station.into(),
+            printed_at,
+            crisis,
+            lines,
+            code,
+        }
+    }
+
+    /// The QR code's text: the same lines as plain text, readable by any phone camera offline.
+    pub fn qr_text(&self, text: &SlipText) -> String {
+        let lang = self.language;
+        let mut out = String::new();
+        out += &format!("{}\n", self.station);
+        for line in &self.lines {
+            out += &format!("{} {}", line.number, line.name);
+            if !line.note.is_empty() {
+                out += &format!(" ({})", line.note);
+            }
+            out.push('\n');
+        }
+        out += &format!("{}\n", text.emergency.get(lang));
+        out += &format!("{}\n", text.not_diagnosis.get(lang));
+        out += &format!("{} {}", text.code.get(lang), self.display_code());
+        out
+    }
+
+    pub fn display_code(&self) -> String {
+        if self.code.len() == 6 {
+            format!("{}-{}", &self.code[..3], &self.code[3..])
+        } else {
+            self.code.clone()
+        }
+    }
+}
+
+/// The local time printed on a slip, or nothing when the clock cannot be trusted.
+pub fn printed_at(reading: &crate::clock::ClockReading) -> Option<String> {
+    use chrono_tz::Asia::Shanghai;
+    reading.synced.then(|| {
+        reading
+            .wall
+            .with_timezone(&Shanghai)
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, FakeClock};
+
+    fn slip(crisis: bool, lang: Language) -> Slip {
+        Slip::new(
+            lang,
+            "示例驿站（演示）",
+            Some("2026-11-28 17:30".into()),
+            crisis,
+            &crate::kiosk::emergency::builtin(),
+            slip_code([1, 2, 3, 4]),
+        )
+    }
+
+    #[test]
+    fn the_text_data_has_both_languages_and_six_plan_steps() {
+        let t = SlipText::builtin();
+        assert_eq!(t.plan_steps.len(), 6);
+        for p in [
+            &t.talk_heading,
+            &t.emergency,
+            &t.not_diagnosis,
+            &t.scan,
+            &t.code,
+            &t.code_note,
+        ]
+        .into_iter()
+        .chain(&t.plan_steps)
+        {
+            assert!(!p.zh.is_empty() && !p.en.is_empty());
+        }
+    }
+
+    #[test]
+    fn a_slip_carries_the_counselling_lines_and_the_qr_says_the_same() {
+        let s = slip(false, Language::Chinese);
+        let numbers: Vec<&str> = s.lines.iter().map(|l| l.number.as_str()).collect();
+        assert_eq!(numbers, ["12356", "12351"]);
+        assert!(s.lines[1].note.contains("3"));
+        let qr = s.qr_text(&SlipText::builtin());
+        for needle in [
+            "12356",
+            "12351",
+            "120",
+            "110",
+            "这不是诊断",
+            &s.display_code(),
+        ] {
+            assert!(qr.contains(needle), "QR text lacks {needle}: {qr}");
+        }
+    }
+
+    #[test]
+    fn the_slip_code_is_randomness_only() {
+        assert_eq!(slip_code([0, 0, 0, 0]), "000000");
+        assert_ne!(slip_code([1, 2, 3, 4]), slip_code([1, 2, 3, 5]));
+        assert_eq!(slip_code([255; 4]).len(), 6);
+    }
+
+    #[test]
+    fn an_unsynchronised_clock_prints_no_time_at_all() {
+        let unsynced = FakeClock::new(chrono::DateTime::from_timestamp(0, 0).unwrap(), false);
+        assert_eq!(printed_at(&unsynced.read()), None);
+        let synced = FakeClock::new(
+            chrono::DateTime::parse_from_rfc3339("2026-11-28T09:30:00Z")
+                .unwrap()
+                .into(),
+            true,
+        );
+        assert_eq!(
+            printed_at(&synced.read()).as_deref(),
+            Some("2026-11-28 17:30")
+        );
+    }
+}
