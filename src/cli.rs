@@ -102,6 +102,11 @@ pub enum Command {
         #[arg(long, value_name = "OUT.bin")]
         escpos: Option<PathBuf>,
     },
+    /// Ask the slip printer how it is, or print a test slip (for staff and the field team)
+    Printer {
+        #[command(subcommand)]
+        action: PrinterAction,
+    },
     /// Show version, configuration, data directory, database and upload queue
     Status {
         /// Print JSON instead of text
@@ -141,6 +146,14 @@ pub enum MoodAction {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrinterAction {
+    /// Print the printer's status: ready, paper near end, paper out, cover open, offline or unknown
+    Status,
+    /// Print a test slip (the demo slip) and report what happened
+    Test,
 }
 
 #[derive(Debug, Subcommand)]
@@ -281,6 +294,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             png.as_deref(),
             escpos.as_deref(),
         ),
+        Some(Command::Printer { action }) => printer(cli.config.as_deref(), action),
         Some(Command::Status { json }) => {
             let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref())?;
             if json {
@@ -531,6 +545,58 @@ fn demo_slip(
         );
     }
     Ok(())
+}
+
+/// `waystation printer status|test`. Exits non-zero when the printer cannot be reached or the
+/// test slip did not print.
+fn printer(config_file: Option<&Path>, action: PrinterAction) -> Result<(), Failure> {
+    let (config, _) = Config::locate(config_file).map_err(|e| e.to_string())?;
+    let mut transport = crate::printer::open(&config.printer)
+        .map_err(|e| {
+            format!(
+                "cannot open the printer ({:?}): {e}",
+                config.printer.transport
+            )
+            .to_lowercase()
+        })?
+        .ok_or("no printer is configured (printer.transport = \"none\")")?;
+    match action {
+        PrinterAction::Status => {
+            println!("{}", crate::printer::status(transport.as_mut()).name());
+            Ok(())
+        }
+        PrinterAction::Test => {
+            let lang = config.kiosk.default_language;
+            let slip = crate::slip::Slip::new(
+                lang,
+                config.station.name(lang),
+                crate::slip::printed_at(&SystemClock::new().read()),
+                false,
+                &crate::kiosk::emergency::builtin(),
+                "TEST00".into(),
+            );
+            let image = crate::slip::layout::render(
+                &slip,
+                &crate::slip::SlipText::builtin(),
+                config.printer.width.0,
+            );
+            match crate::printer::print(transport.as_mut(), &crate::slip::escpos::encode(&image)) {
+                crate::printer::PrintOutcome::Printed { after } => {
+                    println!(
+                        "printed {:.0} mm; printer now {}",
+                        crate::slip::layout::length_mm(&image),
+                        after.name()
+                    );
+                    Ok(())
+                }
+                crate::printer::PrintOutcome::NotReady(s) => {
+                    Err(format!("not printed: the printer reports {}", s.name()).into())
+                }
+                crate::printer::PrintOutcome::Failed(e) => Err(format!("not printed: {e}").into()),
+                crate::printer::PrintOutcome::NoPrinter => Err("no printer is configured".into()),
+            }
+        }
+    }
 }
 
 /// Writes the `kiosk_started` record, so the service centre sees which version runs where.

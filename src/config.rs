@@ -29,6 +29,8 @@ pub struct Config {
     #[serde(default)]
     pub screening: Screening,
     #[serde(default)]
+    pub printer: Printer,
+    #[serde(default)]
     pub store: Store,
 }
 
@@ -78,6 +80,67 @@ impl Default for Kiosk {
             crisis_idle_seconds: Ranged(300),
             crisis_countdown_seconds: Ranged(60),
             high_contrast: false,
+        }
+    }
+}
+
+/// How the kiosk reaches its slip printer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PrinterTransport {
+    /// No printer: slips are shown on screen only.
+    #[default]
+    None,
+    /// A file (for development); one-way.
+    File,
+    /// A USB printer class device such as /dev/usb/lp0.
+    Usb,
+    /// A serial port or the Pi's UART.
+    Serial,
+    /// Raw TCP, usually port 9100.
+    Tcp,
+}
+
+/// The slip printer.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Printer {
+    pub transport: PrinterTransport,
+    /// The device or file (file, usb, serial).
+    pub path: Option<PathBuf>,
+    /// host:port (tcp).
+    pub address: Option<String>,
+    pub baud: Ranged<1200, 921_600>,
+    /// Printable width in dots: 384 (58 mm paper) or 576 (80 mm).
+    pub width: PrintWidth,
+}
+
+impl Default for Printer {
+    fn default() -> Self {
+        Printer {
+            transport: PrinterTransport::None,
+            path: None,
+            address: None,
+            baud: Ranged(9600),
+            width: PrintWidth(384),
+        }
+    }
+}
+
+/// 384 or 576 dots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct PrintWidth(pub u32);
+
+impl TryFrom<i64> for PrintWidth {
+    type Error = String;
+
+    fn try_from(value: i64) -> Result<Self, Self::Error> {
+        match value {
+            384 | 576 => Ok(PrintWidth(value as u32)),
+            other => Err(format!(
+                "must be 384 (58 mm paper) or 576 (80 mm), not {other}"
+            )),
         }
     }
 }
@@ -234,7 +297,7 @@ pub enum ConfigError {
 impl Config {
     /// Parses a whole configuration. `origin` names the text in error messages.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        toml::from_str(text).map_err(|e| {
+        let config: Config = toml::from_str(text).map_err(|e| {
             // toml's own Display spans several lines with a snippet; the kiosk's errors are one
             // line, so rebuild it from the span and the bare message.
             let message = e.message().trim().replace('\n', " ");
@@ -253,7 +316,8 @@ impl Config {
                     message,
                 },
             }
-        })
+        })?;
+        config.check(origin)
     }
 
     pub fn load_file(path: &Path) -> Result<Config, ConfigError> {
@@ -262,6 +326,28 @@ impl Config {
             reason: e.to_string(),
         })?;
         Config::parse(&text, &path.display().to_string())
+    }
+
+    /// Checks what the field types alone cannot: fields that only one transport needs.
+    fn check(self, origin: &str) -> Result<Config, ConfigError> {
+        let p = &self.printer;
+        let missing = |what: &str| ConfigError::InvalidNoPosition {
+            origin: origin.to_string(),
+            message: format!(
+                "printer.{what} is required when printer.transport is {:?}",
+                p.transport
+            )
+            .to_lowercase(),
+        };
+        match p.transport {
+            PrinterTransport::File | PrinterTransport::Usb | PrinterTransport::Serial
+                if p.path.is_none() =>
+            {
+                Err(missing("path"))
+            }
+            PrinterTransport::Tcp if p.address.is_none() => Err(missing("address")),
+            _ => Ok(self),
+        }
     }
 
     pub fn demo() -> Config {
@@ -380,6 +466,30 @@ mod tests {
         assert!(
             err(&format!("{MINIMAL}[screening]\nrefer_at_gad7 = 22\n"))
                 .contains("between 1 and 21")
+        );
+    }
+
+    #[test]
+    fn a_printer_needs_the_fields_of_its_transport() {
+        assert_eq!(Config::demo().printer.transport, PrinterTransport::None);
+        let usb = format!(
+            "{MINIMAL}[printer]\ntransport = \"usb\"\npath = \"/dev/usb/lp0\"\nwidth = 576\n"
+        );
+        let config = Config::parse(&usb, "t.toml").unwrap();
+        assert_eq!(
+            (config.printer.transport, config.printer.width.0),
+            (PrinterTransport::Usb, 576)
+        );
+        assert!(
+            err(&format!("{MINIMAL}[printer]\ntransport = \"usb\"\n"))
+                .contains("printer.path is required")
+        );
+        assert!(
+            err(&format!("{MINIMAL}[printer]\ntransport = \"tcp\"\n"))
+                .contains("printer.address is required")
+        );
+        assert!(
+            err(&format!("{MINIMAL}[printer]\nwidth = 500\n")).contains("t.toml:7:9: must be 384")
         );
     }
 

@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod kiosk;
 pub mod mood;
+pub mod printer;
 pub mod screening;
 pub mod slip;
 pub mod status;
