@@ -341,10 +341,12 @@ fn run(
     record_start(&mut store, &config, &source, clock.as_ref())?;
     tracing::info!(config = %source, data_dir = %dir.display(), "starting the kiosk");
 
+    let printer = crate::printer::opener(&config.printer);
     let kiosk = crate::ui::init(crate::ui::KioskParts {
         config,
         store,
         clock,
+        printer,
     })
     .map_err(|e| e.to_string())?;
     let window = kiosk.window();

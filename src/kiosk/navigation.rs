@@ -37,10 +37,12 @@ pub enum Screen {
     MoodWeek,
     /// The keypad for a personal code.
     MoodCode,
+    /// The referral slip on screen, with "print" when a printer is fitted.
+    Slip,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 16] = [
+    pub const ALL: [Screen; 17] = [
         Screen::Attract,
         Screen::Home,
         Screen::Emergency,
@@ -57,6 +59,7 @@ impl Screen {
         Screen::Breathing,
         Screen::MoodWeek,
         Screen::MoodCode,
+        Screen::Slip,
     ];
 
     /// The stable name used by `waystation screenshot --screen NAME` and in tests.
@@ -78,6 +81,7 @@ impl Screen {
             Screen::Breathing => "breathing",
             Screen::MoodWeek => "mood-week",
             Screen::MoodCode => "mood-code",
+            Screen::Slip => "slip",
         }
     }
 

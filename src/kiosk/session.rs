@@ -13,6 +13,7 @@ use std::time::Duration;
 use super::{Language, Navigation, Screen};
 use crate::mood::MoodVisit;
 use crate::screening::SelfCheck;
+use crate::slip::SlipVisit;
 
 /// Why a session ended. Kept for counts and logs only: it says nothing about the person.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +56,8 @@ pub struct Session {
     pub check: SelfCheck,
     /// The mood check-in: what was picked, the saved check-in, the personal code.
     pub mood: MoodVisit,
+    /// The referral slip asked for this visit, and its printing.
+    pub slip: SlipVisit,
     /// The worker asked for station staff (shown on the crisis screen until the wipe).
     pub staff_asked: bool,
 }
@@ -68,6 +71,7 @@ impl Session {
             started_at: None,
             check: SelfCheck::default(),
             mood: MoodVisit::default(),
+            slip: SlipVisit::default(),
             staff_asked: false,
         }
     }
@@ -122,6 +126,7 @@ mod tests {
             session.mood.feel(-1, -2);
             session.mood.new_code = Some("ABCD-EFGH".into());
             session.mood.code_hash = Some([1; 32]);
+            session.slip.print = crate::slip::PrintState::Printing(3);
             assert!(!session.is_fresh());
             session.wipe(reason);
             assert!(session.is_fresh(), "{reason:?} left state behind");
@@ -139,6 +144,7 @@ mod tests {
                 MoodVisit::default(),
                 "the mood check-in survived the wipe"
             );
+            assert_eq!(session.slip, SlipVisit::default());
         }
     }
 

@@ -128,6 +128,26 @@ pub fn print(t: &mut dyn Transport, job: &[u8]) -> PrintOutcome {
     PrintOutcome::Printed { after: status(t) }
 }
 
+/// How the kiosk gets a connection to its printer for each job: from the config in the kiosk,
+/// a fake in tests. Called on the printing thread, never on the UI thread.
+pub type Opener = std::sync::Arc<dyn Fn() -> io::Result<Option<Box<dyn Transport>>> + Send + Sync>;
+
+/// The opener for the configured printer.
+pub fn opener(config: &crate::config::Printer) -> Opener {
+    let config = config.clone();
+    std::sync::Arc::new(move || open(&config))
+}
+
+/// An opener for tests and previews: a fake printer that behaves as told.
+pub fn fake_opener(printer: FakePrinter) -> Opener {
+    std::sync::Arc::new(move || Ok(Some(Box::new(printer.clone()) as Box<dyn Transport>)))
+}
+
+/// An opener for a kiosk without a printer.
+pub fn no_printer() -> Opener {
+    std::sync::Arc::new(|| Ok(None))
+}
+
 /// Opens the configured printer, or `None` when the kiosk has none.
 pub fn open(config: &crate::config::Printer) -> io::Result<Option<Box<dyn Transport>>> {
     use crate::config::PrinterTransport as T;

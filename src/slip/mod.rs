@@ -149,6 +149,27 @@ impl Slip {
     }
 }
 
+/// Where printing this visit's slip stands (session state).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PrintState {
+    #[default]
+    Idle,
+    /// Sent to the printer thread as job `n`.
+    Printing(u64),
+    Printed,
+    /// Not printed, with the printer's status when it said so.
+    NotPrinted(crate::printer::PrinterStatus),
+    /// The printer stopped answering or could not be reached.
+    Failed,
+}
+
+/// The slip of this visit, once the worker asked for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SlipVisit {
+    pub slip: Option<Slip>,
+    pub print: PrintState,
+}
+
 /// The local time printed on a slip, or nothing when the clock cannot be trusted.
 pub fn printed_at(reading: &crate::clock::ClockReading) -> Option<String> {
     use chrono_tz::Asia::Shanghai;

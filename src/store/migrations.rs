@@ -78,6 +78,15 @@ pub const MIGRATIONS: &[M<'static>] = &[
             value BLOB NOT NULL
         ) STRICT;",
     ),
+    // 4: the printer's use per day (for the staff view's paper estimate and fault list).
+    M::up(
+        "CREATE TABLE printer_daily (
+            day TEXT PRIMARY KEY,
+            jobs INTEGER NOT NULL DEFAULT 0,
+            paper_mm REAL NOT NULL DEFAULT 0,
+            faults INTEGER NOT NULL DEFAULT 0
+        ) STRICT;",
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -9,6 +9,7 @@ mod migrations;
 pub mod mood;
 pub mod outbox;
 pub mod screening;
+pub mod slip;
 
 use std::path::{Path, PathBuf};
 

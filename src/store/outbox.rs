@@ -23,6 +23,8 @@ pub enum RecordKind {
     ScreeningAbandoned,
     /// A mood check-in: quadrant, the two axis values, word, tags.
     MoodCheckIn,
+    /// A slip print attempt: the lines referred, crisis or not, the slip number, the outcome.
+    SlipPrinted,
 }
 
 impl RecordKind {
@@ -32,6 +34,7 @@ impl RecordKind {
             RecordKind::ScreeningCompleted => "screening_completed",
             RecordKind::ScreeningAbandoned => "screening_abandoned",
             RecordKind::MoodCheckIn => "mood_check_in",
+            RecordKind::SlipPrinted => "slip_printed",
         }
     }
 
@@ -41,6 +44,7 @@ impl RecordKind {
             RecordKind::ScreeningCompleted => 1,
             RecordKind::ScreeningAbandoned => 1,
             RecordKind::MoodCheckIn => 1,
+            RecordKind::SlipPrinted => 1,
         }
     }
 }

@@ -14,6 +14,7 @@ mod mood;
 pub mod screenshot;
 mod selfcheck;
 mod shell;
+mod slip;
 
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
@@ -35,6 +36,8 @@ pub struct KioskParts {
     pub config: Config,
     pub store: Store,
     pub clock: Rc<dyn Clock>,
+    /// How to reach the slip printer (`printer::opener(&config.printer)` on a kiosk).
+    pub printer: crate::printer::Opener,
 }
 
 /// The state behind the window, shared by the adapters' callbacks.
@@ -52,6 +55,8 @@ pub(crate) struct KioskState {
     pub(crate) limits: IdleLimits,
     pub(crate) crisis_limits: IdleLimits,
     pub(crate) store: Store,
+    pub(crate) slip_text: crate::slip::SlipText,
+    pub(crate) printing: slip::Printing,
 }
 
 /// A built kiosk window with its adapters wired. Tests drive it without an event loop;
@@ -90,6 +95,8 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         catalogue: Catalogue::builtin(),
         vocabulary: crate::mood::Vocabulary::builtin(),
         code_throttle: Default::default(),
+        slip_text: crate::slip::SlipText::builtin(),
+        printing: slip::Printing::new(parts.printer),
         config: parts.config,
         clock: parts.clock,
         store: parts.store,
@@ -100,6 +107,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
     selfcheck::connect(&window, &state);
     crisis::connect(&window, &state);
     mood::connect(&window, &state);
+    slip::connect(&window, &state);
     render(&window, &state.borrow());
 
     let idle_timer = slint::Timer::default();
@@ -129,6 +137,7 @@ pub(crate) fn render(window: &AppWindow, state: &KioskState) {
     selfcheck::render(window, state);
     crisis::render(window, state);
     mood::render(window, state);
+    slip::render(window, state);
 }
 
 /// The emergency lines in one language, as the UI's model, in the order given.

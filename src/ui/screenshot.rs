@@ -51,6 +51,7 @@ impl Shot {
                     Screen::Breathing => "the 60-second breathing exercise",
                     Screen::MoodWeek => "this station this week (example check-ins)",
                     Screen::MoodCode => "the personal code keypad",
+                    Screen::Slip => "the slip on screen after a crisis (QR and lines)",
                 };
                 (Shot::Screen(s), what)
             })
@@ -133,6 +134,8 @@ pub fn render(
         config,
         store,
         clock: Rc::new(clock.clone()) as Rc<dyn Clock>,
+        // A screenshot never prints.
+        printer: crate::printer::no_printer(),
     })
     .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
 
@@ -251,6 +254,10 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
             MoodDoneAdapter::get(window).invoke_take_offer();
         }
         Screen::MoodWeek => shell.invoke_open(UiScreen::MoodWeek),
+        Screen::Slip => {
+            answer_topic("low", &[1, 1, 0, 1, 0, 0, 0, 0, 1]);
+            shell.invoke_open(UiScreen::Slip);
+        }
         Screen::MoodCode => {
             shell.invoke_open(UiScreen::MoodFeel);
             MoodFeelAdapter::get(window).invoke_enter_code();

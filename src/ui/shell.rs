@@ -26,6 +26,7 @@ fn to_ui(screen: Screen) -> UiScreen {
         Screen::Breathing => UiScreen::Breathing,
         Screen::MoodWeek => UiScreen::MoodWeek,
         Screen::MoodCode => UiScreen::MoodCode,
+        Screen::Slip => UiScreen::Slip,
     }
 }
 
@@ -47,6 +48,7 @@ fn from_ui(screen: UiScreen) -> Screen {
         UiScreen::Breathing => Screen::Breathing,
         UiScreen::MoodWeek => Screen::MoodWeek,
         UiScreen::MoodCode => Screen::MoodCode,
+        UiScreen::Slip => Screen::Slip,
     }
 }
 
@@ -65,6 +67,7 @@ pub(super) fn update(
         let mut st = state.borrow_mut();
         change(&mut st);
         super::selfcheck::leave_if_away(&mut st);
+        super::slip::prepare(&mut st);
     }
     super::render(&window, &state.borrow());
 }
@@ -155,6 +158,9 @@ pub(super) fn open(state: &mut KioskState, screen: Screen) {
 /// The idle check: shows the countdown, or wipes the session when it has run out.
 pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     super::mood::tick(window, &state.borrow());
+    if super::slip::poll(&mut state.borrow_mut()) {
+        super::render(window, &state.borrow());
+    }
     let phase = {
         let st = state.borrow();
         if !st.session.is_active() {

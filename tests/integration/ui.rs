@@ -19,6 +19,15 @@ pub(crate) fn kiosk_with(config: Config) -> (Kiosk, FakeClock) {
 
 /// A kiosk on the given store, at 800×480 (the official 7" display), with a fake clock.
 pub(crate) fn kiosk_on(config: Config, store: Store) -> (Kiosk, FakeClock) {
+    kiosk_printing(config, store, waystation::printer::no_printer())
+}
+
+/// The same, with a printer.
+pub(crate) fn kiosk_printing(
+    config: Config,
+    store: Store,
+    printer: waystation::printer::Opener,
+) -> (Kiosk, FakeClock) {
     i_slint_backend_testing::init_no_event_loop();
     let clock = FakeClock::new(
         chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
@@ -28,6 +37,7 @@ pub(crate) fn kiosk_on(config: Config, store: Store) -> (Kiosk, FakeClock) {
         config,
         store,
         clock: Rc::new(clock.clone()) as Rc<dyn Clock>,
+        printer,
     })
     .unwrap();
     kiosk

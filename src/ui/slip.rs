@@ -1,0 +1,213 @@
+//! The slip screen's adapter: the slip on screen (QR code and text) and printing it.
+//!
+//! Printing runs on its own thread (opening the device, asking its status and sending the job
+//! can each take seconds), one job at a time; the outcome comes back over a channel that the
+//! UI's quarter-second tick drains. A job is never retried, and an outcome that arrives after
+//! the session was wiped is recorded but shown to no one.
+
+use std::sync::Mutex;
+use std::sync::mpsc::{Receiver, Sender};
+
+use slint::{ComponentHandle, Global, Rgb8Pixel, SharedPixelBuffer};
+
+use super::shell::update;
+use super::{AppWindow, KioskState, SlipAdapter, SlipRow, set_if_changed};
+use crate::kiosk::Screen;
+use crate::printer::{Opener, PrintOutcome, PrinterStatus};
+use crate::slip::layout::{length_mm, qr_matrix, render as render_slip};
+use crate::slip::{PrintState, Slip, SlipText, escpos, printed_at, slip_code};
+use crate::store::RecordStamp;
+
+/// What the printing thread sends back.
+pub(crate) struct PrintDone {
+    id: u64,
+    slip: Slip,
+    outcome: PrintOutcome,
+    paper_mm: f32,
+}
+
+/// The printing side of the kiosk: how to reach the printer, and the channel back.
+pub(crate) struct Printing {
+    opener: Opener,
+    done_tx: Sender<PrintDone>,
+    done_rx: Receiver<PrintDone>,
+    next_id: u64,
+}
+
+impl Printing {
+    pub(crate) fn new(opener: Opener) -> Printing {
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        Printing {
+            opener,
+            done_tx,
+            done_rx,
+            next_id: 0,
+        }
+    }
+}
+
+/// One job at a time reaches the printer, whichever visit sent it.
+static PRINTER: Mutex<()> = Mutex::new(());
+
+pub(super) fn connect(window: &AppWindow, state: &std::rc::Rc<std::cell::RefCell<KioskState>>) {
+    let (w, s) = (window.as_weak(), state.clone());
+    SlipAdapter::get(window).on_print(move || update(&w, &s, start_printing));
+}
+
+/// Makes this visit's slip when the slip screen is first shown: the counselling lines, the
+/// crisis form after a crisis, the time only if the clock is synchronised, a random number.
+pub(super) fn prepare(st: &mut KioskState) {
+    if st.session.navigation.current() != Screen::Slip || st.session.slip.slip.is_some() {
+        return;
+    }
+    let mut random = [0u8; 4];
+    if let Err(e) = getrandom::fill(&mut random) {
+        tracing::error!("no randomness for a slip number: {e}");
+        return;
+    }
+    st.session.slip.slip = Some(build(st, slip_code(random)));
+}
+
+fn build(st: &KioskState, code: String) -> Slip {
+    let lang = st.session.language;
+    Slip::new(
+        lang,
+        st.config.station.name(lang),
+        printed_at(&st.clock.read()),
+        st.session.check.crisis,
+        &st.emergency_lines,
+        code,
+    )
+}
+
+/// The visit's slip in the language shown now (the number and time stay the same).
+fn current(st: &KioskState) -> Option<Slip> {
+    let slip = st.session.slip.slip.as_ref()?;
+    if slip.language == st.session.language {
+        return Some(slip.clone());
+    }
+    Some(Slip {
+        printed_at: slip.printed_at.clone(),
+        ..build(st, slip.code.clone())
+    })
+}
+
+fn start_printing(st: &mut KioskState) {
+    if matches!(
+        st.session.slip.print,
+        PrintState::Printing(_) | PrintState::Printed
+    ) {
+        return;
+    }
+    let Some(slip) = current(st) else { return };
+    let image = render_slip(&slip, &st.slip_text, st.config.printer.width.0);
+    let job = escpos::encode(&image);
+    let paper_mm = length_mm(&image);
+    st.printing.next_id += 1;
+    let id = st.printing.next_id;
+    st.session.slip.print = PrintState::Printing(id);
+    let (opener, tx) = (st.printing.opener.clone(), st.printing.done_tx.clone());
+    std::thread::spawn(move || {
+        let _one_at_a_time = PRINTER.lock();
+        let outcome = match opener() {
+            Ok(Some(mut transport)) => crate::printer::print(transport.as_mut(), &job),
+            Ok(None) => PrintOutcome::NoPrinter,
+            Err(e) => PrintOutcome::Failed(e.to_string()),
+        };
+        // The kiosk may have closed meanwhile; then there is nobody to tell.
+        let _ = tx.send(PrintDone {
+            id,
+            slip,
+            outcome,
+            paper_mm,
+        });
+    });
+}
+
+/// Takes in finished jobs: records each, and shows the outcome if its visit is still here.
+/// Returns whether anything changed on screen.
+pub(super) fn poll(st: &mut KioskState) -> bool {
+    let mut changed = false;
+    while let Ok(done) = st.printing.done_rx.try_recv() {
+        let stamp = RecordStamp::now(st.clock.as_ref());
+        if let Err(e) = crate::store::slip::commit_print(
+            &mut st.store,
+            stamp,
+            &done.slip,
+            &done.outcome,
+            done.paper_mm,
+        ) {
+            tracing::error!("cannot record a print job: {e}");
+        }
+        if !done.outcome.printed() {
+            tracing::warn!(outcome = ?done.outcome, "slip not printed");
+        }
+        if st.session.slip.print == PrintState::Printing(done.id) {
+            st.session.slip.print = match done.outcome {
+                PrintOutcome::Printed { .. } => PrintState::Printed,
+                PrintOutcome::NotReady(status) => PrintState::NotPrinted(status),
+                PrintOutcome::Failed(_) | PrintOutcome::NoPrinter => PrintState::Failed,
+            };
+            changed = true;
+        }
+    }
+    changed
+}
+
+/// The QR code as an image, 8 pixels a module with the standard quiet zone.
+fn qr_image(text: &str) -> slint::Image {
+    let Some((side, dark)) = qr_matrix(text) else {
+        return slint::Image::default();
+    };
+    const SCALE: usize = 8;
+    let full = (side + 8) * SCALE;
+    let mut buffer = SharedPixelBuffer::<Rgb8Pixel>::new(full as u32, full as u32);
+    let pixels = buffer.make_mut_slice();
+    for (i, px) in pixels.iter_mut().enumerate() {
+        let (x, y) = (i % full / SCALE, i / full / SCALE);
+        let is_dark =
+            x >= 4 && y >= 4 && x < side + 4 && y < side + 4 && dark[(y - 4) * side + (x - 4)];
+        *px = if is_dark {
+            Rgb8Pixel::new(0, 0, 0)
+        } else {
+            Rgb8Pixel::new(255, 255, 255)
+        };
+    }
+    slint::Image::from_rgb8(buffer)
+}
+
+pub(super) fn render(window: &AppWindow, st: &KioskState) {
+    let adapter = SlipAdapter::get(window);
+    adapter.set_can_print(st.config.printer.transport != crate::config::PrinterTransport::None);
+    adapter.set_state(
+        match &st.session.slip.print {
+            PrintState::Idle => "",
+            PrintState::Printing(_) => "printing",
+            PrintState::Printed => "printed",
+            PrintState::NotPrinted(PrinterStatus::PaperOut) => "no-paper",
+            PrintState::NotPrinted(_) | PrintState::Failed => "not-printed",
+        }
+        .into(),
+    );
+    if st.session.navigation.current() != Screen::Slip {
+        return;
+    }
+    let Some(slip) = current(st) else { return };
+    let lang = slip.language;
+    let words: &SlipText = &st.slip_text;
+    adapter.set_qr(qr_image(&slip.qr_text(words)));
+    let rows = slip
+        .lines
+        .iter()
+        .map(|l| SlipRow {
+            number: l.number.clone().into(),
+            name: l.name.clone().into(),
+            note: l.note.clone().into(),
+        })
+        .collect();
+    set_if_changed(adapter.get_lines(), rows, |m| adapter.set_lines(m));
+    adapter.set_emergency(words.emergency.get(lang).into());
+    adapter.set_scan(words.scan.get(lang).into());
+    adapter.set_not_diagnosis(words.not_diagnosis.get(lang).into());
+    adapter.set_code(format!("{} {}", words.code.get(lang), slip.display_code()).into());
+}
