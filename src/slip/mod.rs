@@ -157,6 +157,8 @@ pub enum PrintState {
     /// Sent to the printer thread as job `n`.
     Printing(u64),
     Printed,
+    /// Sent, but the printer could not say whether it printed (a one-way connection).
+    Sent,
     /// Not printed, with the printer's status when it said so.
     NotPrinted(crate::printer::PrinterStatus),
     /// The printer stopped answering or could not be reached.

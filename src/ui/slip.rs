@@ -95,7 +95,7 @@ fn current(st: &KioskState) -> Option<Slip> {
 fn start_printing(st: &mut KioskState) {
     if matches!(
         st.session.slip.print,
-        PrintState::Printing(_) | PrintState::Printed
+        PrintState::Printing(_) | PrintState::Printed | PrintState::Sent
     ) {
         return;
     }
@@ -144,6 +144,9 @@ pub(super) fn poll(st: &mut KioskState) -> bool {
         }
         if st.session.slip.print == PrintState::Printing(done.id) {
             st.session.slip.print = match done.outcome {
+                PrintOutcome::Printed {
+                    after: PrinterStatus::Unknown,
+                } => PrintState::Sent,
                 PrintOutcome::Printed { .. } => PrintState::Printed,
                 PrintOutcome::NotReady(status) => PrintState::NotPrinted(status),
                 PrintOutcome::Failed(_) | PrintOutcome::NoPrinter => PrintState::Failed,
@@ -184,6 +187,7 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
             PrintState::Idle => "",
             PrintState::Printing(_) => "printing",
             PrintState::Printed => "printed",
+            PrintState::Sent => "sent",
             PrintState::NotPrinted(PrinterStatus::PaperOut) => "no-paper",
             PrintState::NotPrinted(_) | PrintState::Failed => "not-printed",
         }

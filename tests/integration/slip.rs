@@ -109,3 +109,159 @@ fn the_command_line_writes_a_png_and_the_escpos_bytes_headlessly() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
 }
+
+mod on_screen {
+    use std::time::{Duration, Instant};
+
+    use slint::Global;
+    use waystation::config::{Config, PrinterTransport};
+    use waystation::printer::{FakeBehaviour, FakePrinter, fake_opener};
+    use waystation::store::{self, Store};
+    use waystation::ui::{Screen as UiScreen, SlipAdapter};
+
+    use crate::ui::{kiosk_printing, shown, touch, visible, wait};
+
+    /// A kiosk whose config says it has a printer, reaching the fake one given.
+    fn kiosk(
+        printer: &FakePrinter,
+    ) -> (
+        waystation::Kiosk,
+        waystation::clock::FakeClock,
+        tempfile::TempDir,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = Config::demo();
+        config.printer.transport = PrinterTransport::Usb;
+        let (kiosk, clock) = kiosk_printing(
+            config,
+            Store::open(dir.path()).unwrap(),
+            fake_opener(printer.clone()),
+        );
+        (kiosk, clock, dir)
+    }
+
+    /// Lets the printing thread finish and the UI's tick take its outcome in.
+    fn settle(kiosk: &waystation::Kiosk, clock: &waystation::clock::FakeClock) -> String {
+        let start = Instant::now();
+        loop {
+            wait(clock, Duration::from_millis(250));
+            let state = SlipAdapter::get(kiosk.window()).get_state().to_string();
+            if state != "printing" || start.elapsed() > Duration::from_secs(10) {
+                return state;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn print_records(dir: &tempfile::TempDir) -> Vec<serde_json::Value> {
+        let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT payload FROM outbox WHERE kind = 'slip_printed' ORDER BY seq")
+            .unwrap();
+        stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))
+            .unwrap()
+            .map(|p| serde_json::from_slice(&p.unwrap()).unwrap())
+            .collect()
+    }
+
+    /// Through the PHQ-9 with item 9 answered, to the crisis screen, to the slip.
+    fn crisis_slip(kiosk: &waystation::Kiosk) {
+        touch(kiosk, "点击开始");
+        touch(kiosk, "心理自测");
+        touch(kiosk, "开始");
+        touch(kiosk, "心情低落");
+        for _ in 0..8 {
+            touch(kiosk, "完全不会");
+        }
+        touch(kiosk, "好几天");
+        assert_eq!(shown(kiosk), UiScreen::Crisis);
+        touch(kiosk, "带走这些号码");
+        assert_eq!(shown(kiosk), UiScreen::Slip);
+        assert!(visible(kiosk, "slip-qr"));
+    }
+
+    #[test]
+    fn a_ready_printer_prints_the_crisis_slip_and_it_is_recorded_without_answers() {
+        let printer = FakePrinter::new(FakeBehaviour::Ready);
+        let (kiosk, clock, dir) = kiosk(&printer);
+        crisis_slip(&kiosk);
+        touch(&kiosk, "打印纸条");
+        assert_eq!(settle(&kiosk, &clock), "printed");
+        let image = waystation::slip::escpos::decode(&printer.received(), 384).unwrap();
+        assert!(
+            image.height() > 1000,
+            "a crisis slip with its safety plan is long"
+        );
+        let records = print_records(&dir);
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0]["crisis"], true);
+        assert_eq!(records[0]["result"], "printed");
+        assert_eq!(records[0]["lines"], serde_json::json!(["12356", "12351"]));
+        assert!(records[0].get("answers").is_none());
+        // Printed once: the button is gone, so the same slip is not printed twice by accident.
+        assert!(!visible(&kiosk, "打印纸条"));
+    }
+
+    #[test]
+    fn paper_out_tells_the_worker_and_sends_nothing() {
+        let printer = FakePrinter::new(FakeBehaviour::PaperOut);
+        let (kiosk, clock, dir) = kiosk(&printer);
+        crisis_slip(&kiosk);
+        touch(&kiosk, "打印纸条");
+        assert_eq!(settle(&kiosk, &clock), "no-paper");
+        assert!(visible(&kiosk, "print-state no-paper"));
+        assert!(printer.received().is_empty());
+        assert_eq!(print_records(&dir)[0]["result"], "not_ready");
+        assert_eq!(print_records(&dir)[0]["printer_status"], "paper out");
+        // The slip is still on screen to scan.
+        assert!(visible(&kiosk, "slip-qr"));
+    }
+
+    fn not_printed(behaviour: FakeBehaviour, result: &str) {
+        let printer = FakePrinter::new(behaviour);
+        let (kiosk, clock, dir) = kiosk(&printer);
+        crisis_slip(&kiosk);
+        touch(&kiosk, "打印纸条");
+        assert_eq!(settle(&kiosk, &clock), "not-printed", "{behaviour:?}");
+        assert_eq!(print_records(&dir)[0]["result"], result);
+        // A failed job is offered again only when the worker asks; it is never resent on its
+        // own.
+        wait(&clock, Duration::from_secs(30));
+        assert_eq!(print_records(&dir).len(), 1);
+        assert!(visible(&kiosk, "打印纸条"));
+    }
+
+    #[test]
+    fn cover_open_is_not_printed() {
+        not_printed(FakeBehaviour::CoverOpen, "not_ready");
+    }
+
+    #[test]
+    fn a_printer_that_stops_answering_mid_job_is_not_printed() {
+        not_printed(FakeBehaviour::StopsAfter(2000), "failed");
+    }
+
+    #[test]
+    fn a_printer_that_cannot_answer_is_unknown_and_the_worker_is_told_to_check() {
+        let printer = FakePrinter::new(FakeBehaviour::Silent);
+        let (kiosk, clock, dir) = kiosk(&printer);
+        crisis_slip(&kiosk);
+        touch(&kiosk, "打印纸条");
+        assert_eq!(settle(&kiosk, &clock), "sent");
+        assert!(!printer.received().is_empty());
+        assert_eq!(print_records(&dir)[0]["printer_status"], "unknown");
+    }
+
+    #[test]
+    fn without_a_printer_the_slip_is_on_screen_only() {
+        let (kiosk, _) = crate::ui::kiosk();
+        touch(&kiosk, "点击开始");
+        touch(&kiosk, "马上求助");
+        touch(&kiosk, "带走这些号码");
+        assert_eq!(shown(&kiosk), UiScreen::Slip);
+        assert!(visible(&kiosk, "slip-qr"));
+        assert!(!visible(&kiosk, "打印纸条"));
+        touch(&kiosk, "快速隐藏：清除全部内容并离开");
+        assert!(kiosk.session().is_fresh());
+    }
+}
