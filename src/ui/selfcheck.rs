@@ -147,12 +147,13 @@ pub(super) fn abandon_running(st: &mut KioskState) {
 }
 
 /// A questionnaire is left behind when the worker goes anywhere but the question, the crisis
-/// screen, or a quick look at emergency help or privacy (from which back returns to it).
+/// screen, or a quick look at emergency help, privacy or the slip (from which back returns to
+/// it).
 pub(super) fn leave_if_away(st: &mut KioskState) {
     let here = st.session.navigation.current();
     let keeps_it = matches!(
         here,
-        Screen::Question | Screen::Crisis | Screen::Emergency | Screen::About
+        Screen::Question | Screen::Crisis | Screen::Emergency | Screen::About | Screen::Slip
     );
     if st.session.check.running.is_some() && !keeps_it {
         abandon_running(st);

@@ -57,15 +57,27 @@ pub(super) fn connect(window: &AppWindow, state: &std::rc::Rc<std::cell::RefCell
 /// Makes this visit's slip when the slip screen is first shown: the counselling lines, the
 /// crisis form after a crisis, the time only if the clock is synchronised, a random number.
 pub(super) fn prepare(st: &mut KioskState) {
-    if st.session.navigation.current() != Screen::Slip || st.session.slip.slip.is_some() {
+    if st.session.navigation.current() != Screen::Slip {
         return;
     }
-    let mut random = [0u8; 4];
-    if let Err(e) = getrandom::fill(&mut random) {
-        tracing::error!("no randomness for a slip number: {e}");
-        return;
+    match &st.session.slip.slip {
+        None => {
+            let mut random = [0u8; 4];
+            if let Err(e) = getrandom::fill(&mut random) {
+                tracing::error!("no randomness for a slip number: {e}");
+                return;
+            }
+            st.session.slip.slip = Some(build(st, slip_code(random)));
+        }
+        // A crisis since the slip was made: it becomes a crisis slip (with the safety plan),
+        // which may be printed even if the earlier one was.
+        Some(slip) if slip.crisis != st.session.check.crisis => {
+            let rebuilt = build(st, slip.code.clone());
+            st.session.slip.slip = Some(rebuilt);
+            st.session.slip.print = PrintState::Idle;
+        }
+        Some(_) => {}
     }
-    st.session.slip.slip = Some(build(st, slip_code(random)));
 }
 
 fn build(st: &KioskState, code: String) -> Slip {

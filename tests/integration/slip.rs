@@ -264,4 +264,39 @@ mod on_screen {
         touch(&kiosk, "快速隐藏：清除全部内容并离开");
         assert!(kiosk.session().is_fresh());
     }
+
+    #[test]
+    fn a_slip_taken_before_a_crisis_becomes_a_crisis_slip_after_it() {
+        let printer = FakePrinter::new(FakeBehaviour::Ready);
+        let (kiosk, clock, dir) = kiosk(&printer);
+        touch(&kiosk, "点击开始");
+        touch(&kiosk, "马上求助");
+        touch(&kiosk, "带走这些号码");
+        touch(&kiosk, "打印纸条");
+        assert_eq!(settle(&kiosk, &clock), "printed");
+        touch(&kiosk, "首页");
+        touch(&kiosk, "心理自测");
+        touch(&kiosk, "开始");
+        touch(&kiosk, "心情低落");
+        for _ in 0..8 {
+            touch(&kiosk, "完全不会");
+        }
+        touch(&kiosk, "几乎每天");
+        touch(&kiosk, "带走这些号码");
+        assert!(
+            visible(&kiosk, "打印纸条"),
+            "the crisis slip may be printed too"
+        );
+        touch(&kiosk, "打印纸条");
+        assert_eq!(settle(&kiosk, &clock), "printed");
+        let records = print_records(&dir);
+        assert_eq!(
+            (records[0]["crisis"].clone(), records[1]["crisis"].clone()),
+            (false.into(), true.into())
+        );
+        assert_eq!(
+            records[0]["code"], records[1]["code"],
+            "one visit, one slip number"
+        );
+    }
 }
