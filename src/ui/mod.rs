@@ -57,6 +57,8 @@ pub(crate) struct KioskState {
     pub(crate) store: Store,
     pub(crate) slip_text: crate::slip::SlipText,
     pub(crate) printing: slip::Printing,
+    /// Whether a language was ever selected in Slint (the first render must select one).
+    pub(crate) language_selected: std::cell::Cell<bool>,
 }
 
 /// A built kiosk window with its adapters wired. Tests drive it without an event loop;
@@ -68,8 +70,8 @@ pub struct Kiosk {
     _idle_timer: slint::Timer,
 }
 
-/// How often the idle timer looks at the clock. A quarter second keeps the countdown's
-/// seconds on time without waking the Pi often.
+/// How often the kiosk's tick runs: the idle countdown, the breathing exercise's seconds and
+/// finished print jobs. A quarter second keeps the seconds on time without waking the Pi often.
 const IDLE_TICK: Duration = Duration::from_millis(250);
 
 /// Builds the window and wires every adapter. The Slint platform must already be chosen (the
@@ -97,6 +99,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         code_throttle: Default::default(),
         slip_text: crate::slip::SlipText::builtin(),
         printing: slip::Printing::new(parts.printer),
+        language_selected: std::cell::Cell::new(false),
         config: parts.config,
         clock: parts.clock,
         store: parts.store,
@@ -183,7 +186,8 @@ impl Kiosk {
         Ref::map(self.state.borrow(), |s| &s.session)
     }
 
-    /// Runs the idle check now, as the timer does every quarter second.
+    /// Runs the kiosk's tick now (idle check, breathing, print outcomes), as the timer does
+    /// every quarter second.
     pub fn tick_idle(&self) {
         shell::tick_idle(&self.window, &self.state);
     }

@@ -188,8 +188,14 @@ pub(super) fn render(window: &AppWindow, state: &KioskState) {
     let shell = Shell::get(window);
     let session = &state.session;
     let language = session.language;
-    if let Err(e) = slint::select_bundled_translation(language.catalogue()) {
-        tracing::error!("cannot select language {}: {e}", language.catalogue());
+    // Selecting a language re-translates every string on every screen, so only on a change.
+    // (The shell's language starts as "zh" while Slint starts untranslated: the first render
+    // always selects, see `init`.)
+    if shell.get_language() != language.code() || !state.language_selected.get() {
+        if let Err(e) = slint::select_bundled_translation(language.catalogue()) {
+            tracing::error!("cannot select language {}: {e}", language.catalogue());
+        }
+        state.language_selected.set(true);
     }
     shell.set_language(language.code().into());
     shell.set_screen(to_ui(session.navigation.current()));
