@@ -233,6 +233,80 @@ mod tests {
         }
     }
 
+    /// A printer on loopback TCP that answers every status question "ready" (0x12) and keeps
+    /// the rest; the job must not contain DLE EOT itself, which a real printer would not
+    /// mistake inside raster data but this little server would.
+    fn loopback_printer() -> (String, std::thread::JoinHandle<Vec<u8>>) {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap().to_string();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let mut job = Vec::new();
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                job.extend_from_slice(&buf[..n]);
+                while let Some(at) = job.windows(2).position(|w| w == DLE_EOT) {
+                    if job.len() < at + 3 {
+                        break;
+                    }
+                    job.drain(at..at + 3);
+                    let _ = stream.write_all(&[0x12]);
+                }
+            }
+            job
+        });
+        (address, server)
+    }
+
+    #[test]
+    fn a_tcp_printer_on_loopback_gets_the_job_and_answers_ready() {
+        let (address, server) = loopback_printer();
+        let mut t = TcpTransport::connect(&address).unwrap();
+        let job = vec![0x41u8; 30_000];
+        assert_eq!(
+            print(&mut t, &job),
+            PrintOutcome::Printed {
+                after: PrinterStatus::Ready
+            }
+        );
+        drop(t);
+        assert_eq!(server.join().unwrap(), job);
+    }
+
+    #[test]
+    fn an_unreachable_tcp_printer_fails_quickly_instead_of_hanging() {
+        // Nothing listens on this loopback port (bound, then closed).
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let started = std::time::Instant::now();
+        assert!(TcpTransport::connect(&format!("127.0.0.1:{port}")).is_err());
+        assert!(started.elapsed() < TIMEOUT + Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_file_transport_is_one_way_so_its_status_is_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("printer.bin");
+        let mut t = FileTransport::open(&path).unwrap();
+        assert_eq!(
+            print(&mut t, b"job"),
+            PrintOutcome::Printed {
+                after: PrinterStatus::Unknown
+            }
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"job");
+    }
+
     #[test]
     fn status_bytes_are_read_as_published() {
         assert!(valid(0x12) && valid(0x16) && !valid(0x00) && !valid(0xff));
