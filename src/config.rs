@@ -31,6 +31,8 @@ pub struct Config {
     #[serde(default)]
     pub printer: Printer,
     #[serde(default)]
+    pub directory: Directory,
+    #[serde(default)]
     pub store: Store,
 }
 
@@ -43,6 +45,59 @@ pub struct Station {
     pub kind: StationKind,
     #[serde(default)]
     pub demo: bool,
+    /// Where the station is (WGS-84 degrees), for sorting places by distance.
+    #[serde(default)]
+    pub latitude: Option<Latitude>,
+    #[serde(default)]
+    pub longitude: Option<Longitude>,
+}
+
+/// Degrees north, −90 to 90.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct Latitude(pub f64);
+
+impl TryFrom<f64> for Latitude {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, Self::Error> {
+        if (-90.0..=90.0).contains(&v) {
+            Ok(Latitude(v))
+        } else {
+            Err(format!("latitude {v} is outside -90 to 90"))
+        }
+    }
+}
+
+/// Degrees east, −180 to 180.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(try_from = "f64")]
+pub struct Longitude(pub f64);
+
+impl TryFrom<f64> for Longitude {
+    type Error = String;
+    fn try_from(v: f64) -> Result<Self, Self::Error> {
+        if (-180.0..=180.0).contains(&v) {
+            Ok(Longitude(v))
+        } else {
+            Err(format!("longitude {v} is outside -180 to 180"))
+        }
+    }
+}
+
+impl Station {
+    /// The station's location, when both coordinates are given.
+    pub fn location(&self) -> Option<(f64, f64)> {
+        Some((self.latitude?.0, self.longitude?.0))
+    }
+}
+
+/// The resource directory: the service centre's public key for signed bundles.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Directory {
+    /// Base64 Ed25519 public key. Without it, no bundle can be installed and the kiosk keeps
+    /// the directory built into it.
+    pub public_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -39,10 +39,14 @@ pub enum Screen {
     MoodCode,
     /// The referral slip on screen, with "print" when a printer is fitted.
     Slip,
+    /// The resource directory, ranked for this station and visit.
+    Resources,
+    /// One directory entry in full.
+    ResourceDetail,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 17] = [
+    pub const ALL: [Screen; 19] = [
         Screen::Attract,
         Screen::Home,
         Screen::Emergency,
@@ -60,6 +64,8 @@ impl Screen {
         Screen::MoodWeek,
         Screen::MoodCode,
         Screen::Slip,
+        Screen::Resources,
+        Screen::ResourceDetail,
     ];
 
     /// The stable name used by `waystation screenshot --screen NAME` and in tests.
@@ -82,6 +88,8 @@ impl Screen {
             Screen::MoodWeek => "mood-week",
             Screen::MoodCode => "mood-code",
             Screen::Slip => "slip",
+            Screen::Resources => "resources",
+            Screen::ResourceDetail => "resource",
         }
     }
 

@@ -58,6 +58,9 @@ pub struct Session {
     pub mood: MoodVisit,
     /// The referral slip asked for this visit, and its printing.
     pub slip: SlipVisit,
+    /// The directory: the topic filter chosen, and the entry open (by id).
+    pub resource_filter: Option<crate::directory::Topic>,
+    pub resource_open: Option<String>,
     /// The worker asked for station staff (shown on the crisis screen until the wipe).
     pub staff_asked: bool,
 }
@@ -72,6 +75,8 @@ impl Session {
             check: SelfCheck::default(),
             mood: MoodVisit::default(),
             slip: SlipVisit::default(),
+            resource_filter: None,
+            resource_open: None,
             staff_asked: false,
         }
     }

@@ -232,15 +232,15 @@ impl Transport for FakePrinter {
             .received
             .lock()
             .map_err(|_| io::Error::other("poisoned"))?;
-        if let FakeBehaviour::StopsAfter(limit) = self.behaviour {
-            if received.len() + bytes.len() > limit {
-                // What a stalled printer looks like from here: the write waits, then times out.
-                std::thread::sleep(Duration::from_millis(20));
-                return Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the printer timed out taking data",
-                ));
-            }
+        if let FakeBehaviour::StopsAfter(limit) = self.behaviour
+            && received.len() + bytes.len() > limit
+        {
+            // What a stalled printer looks like from here: the write waits, then times out.
+            std::thread::sleep(Duration::from_millis(20));
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the printer timed out taking data",
+            ));
         }
         received.extend_from_slice(bytes);
         Ok(())

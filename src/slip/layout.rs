@@ -136,17 +136,17 @@ impl DrawTarget for Bitmap {
     }
 }
 
-/// Draws text into `width` dots from `x`, top at `y`, and returns the y below it.
-fn text(
-    bitmap: &mut Bitmap,
-    x: u32,
-    y: u32,
-    width: u32,
-    s: &str,
+/// How a piece of text is set: size in pixels, bold, centred.
+#[derive(Debug, Clone, Copy)]
+struct Style {
     px: f32,
     bold: bool,
     center: bool,
-) -> u32 {
+}
+
+/// Draws text into `width` dots from `x`, top at `y`, and returns the y below it.
+fn text(bitmap: &mut Bitmap, x: u32, y: u32, width: u32, s: &str, style: Style) -> u32 {
+    let Style { px, bold, center } = style;
     let font = font();
     let mut layout: Layout<()> = Layout::new(CoordinateSystem::PositiveYDown);
     layout.reset(&LayoutSettings {
@@ -259,12 +259,25 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
         y,
         inner,
         &slip.station,
-        px(30.0),
-        true,
-        true,
+        Style {
+            px: px(30.0),
+            bold: true,
+            center: true,
+        },
     );
     if let Some(at) = &slip.printed_at {
-        y = text(&mut b, margin, y + 2, inner, at, px(20.0), false, true);
+        y = text(
+            &mut b,
+            margin,
+            y + 2,
+            inner,
+            at,
+            Style {
+                px: px(20.0),
+                bold: false,
+                center: true,
+            },
+        );
     }
     y = rule(&mut b, y + 10, margin, false) + 10;
 
@@ -279,9 +292,11 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
         y,
         inner,
         heading.get(lang),
-        px(24.0),
-        true,
-        false,
+        Style {
+            px: px(24.0),
+            bold: true,
+            center: false,
+        },
     ) + 6;
     for line in &slip.lines {
         let number_end = text(
@@ -290,9 +305,11 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
             y,
             inner,
             &line.number,
-            px(40.0),
-            true,
-            false,
+            Style {
+                px: px(40.0),
+                bold: true,
+                center: false,
+            },
         );
         y = text(
             &mut b,
@@ -300,12 +317,25 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
             number_end,
             inner,
             &line.name,
-            px(24.0),
-            true,
-            false,
+            Style {
+                px: px(24.0),
+                bold: true,
+                center: false,
+            },
         );
         if !line.note.is_empty() {
-            y = text(&mut b, margin, y, inner, &line.note, px(22.0), false, false);
+            y = text(
+                &mut b,
+                margin,
+                y,
+                inner,
+                &line.note,
+                Style {
+                    px: px(22.0),
+                    bold: false,
+                    center: false,
+                },
+            );
         }
         y += 10;
     }
@@ -317,9 +347,11 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
         y + 8,
         inner - 16,
         words.emergency.get(lang),
-        px(24.0),
-        true,
-        false,
+        Style {
+            px: px(24.0),
+            bold: true,
+            center: false,
+        },
     ) + 8;
     let _ = Rectangle::new(
         Point::new(margin as i32, box_top as i32),
@@ -337,9 +369,11 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
             y,
             inner,
             words.plan_heading.get(lang),
-            px(26.0),
-            true,
-            false,
+            Style {
+                px: px(26.0),
+                bold: true,
+                center: false,
+            },
         ) + 4;
         for step in &words.plan_steps {
             y = text(
@@ -348,9 +382,11 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
                 y + 6,
                 inner,
                 step.get(lang),
-                px(22.0),
-                true,
-                false,
+                Style {
+                    px: px(22.0),
+                    bold: true,
+                    center: false,
+                },
             );
             // Two dashed lines to write on by hand.
             for _ in 0..2 {
@@ -373,9 +409,11 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
         y,
         inner,
         words.scan.get(lang),
-        px(20.0),
-        false,
-        true,
+        Style {
+            px: px(20.0),
+            bold: false,
+            center: true,
+        },
     ) + 10;
     y = text(
         &mut b,
@@ -383,21 +421,36 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
         y,
         inner,
         words.not_diagnosis.get(lang),
-        px(26.0),
-        true,
-        true,
+        Style {
+            px: px(26.0),
+            bold: true,
+            center: true,
+        },
     ) + 6;
     let code = format!("{} {}", words.code.get(lang), slip.display_code());
-    y = text(&mut b, margin, y, inner, &code, px(24.0), true, true);
+    y = text(
+        &mut b,
+        margin,
+        y,
+        inner,
+        &code,
+        Style {
+            px: px(24.0),
+            bold: true,
+            center: true,
+        },
+    );
     y = text(
         &mut b,
         margin,
         y,
         inner,
         words.code_note.get(lang),
-        px(18.0),
-        false,
-        true,
+        Style {
+            px: px(18.0),
+            bold: false,
+            center: true,
+        },
     );
     b.truncate(y);
     b.trim_bottom();
@@ -472,7 +525,7 @@ mod tests {
                 "the safety plan needs room"
             );
             // Something is drawn near both edges (the rules), and nothing beyond the width.
-            let margin = (8 * width / 384) as u32;
+            let margin = 8 * width / 384;
             assert!((0..normal.height()).any(|y| normal.get(margin + 1, y)));
             assert!((0..normal.height()).any(|y| normal.get(width - margin - 1, y)));
         }
@@ -482,7 +535,18 @@ mod tests {
     fn chinese_and_english_text_wrap_inside_the_margins() {
         let mut b = Bitmap::new(384, 400);
         let long_zh = "有生命危险时，马上拨打一二零急救或者一一零报警，驿站工作人员也可以帮你联系";
-        let end = text(&mut b, 8, 0, 368, long_zh, 24.0, false, false);
+        let end = text(
+            &mut b,
+            8,
+            0,
+            368,
+            long_zh,
+            Style {
+                px: 24.0,
+                bold: false,
+                center: false,
+            },
+        );
         assert!(
             end > 60,
             "a long Chinese sentence must wrap onto several lines (ended at {end})"
@@ -499,9 +563,11 @@ mod tests {
             0,
             368,
             "If a life is in danger, call 120 (ambulance) or 110 (police) at once",
-            24.0,
-            false,
-            false,
+            Style {
+                px: 24.0,
+                bold: false,
+                center: false,
+            },
         );
         assert!(end_en > 50);
         assert!((0..e.height()).all(|y| (377..384).all(|x| !e.get(x, y))));

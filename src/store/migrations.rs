@@ -87,6 +87,14 @@ pub const MIGRATIONS: &[M<'static>] = &[
             faults INTEGER NOT NULL DEFAULT 0
         ) STRICT;",
     ),
+    // 5: every directory bundle version ever installed, so an older signed bundle can never be
+    // installed again.
+    M::up(
+        "CREATE TABLE directory_installed (
+            version INTEGER PRIMARY KEY,
+            installed_wall_ms INTEGER NOT NULL
+        ) STRICT;",
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

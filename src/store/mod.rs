@@ -5,6 +5,7 @@
 //! puts the capability's own rows and its outbox row in one transaction: either both are on
 //! disk or neither is.
 
+pub mod directory;
 mod migrations;
 pub mod mood;
 pub mod outbox;

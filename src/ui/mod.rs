@@ -11,6 +11,7 @@ mod crisis;
 mod emergency;
 mod home;
 mod mood;
+mod resources;
 pub mod screenshot;
 mod selfcheck;
 mod shell;
@@ -38,6 +39,8 @@ pub struct KioskParts {
     pub clock: Rc<dyn Clock>,
     /// How to reach the slip printer (`printer::opener(&config.printer)` on a kiosk).
     pub printer: crate::printer::Opener,
+    /// The resource directory to serve (`store::directory::active` on a kiosk).
+    pub directory: crate::directory::Bundle,
 }
 
 /// The state behind the window, shared by the adapters' callbacks.
@@ -57,6 +60,7 @@ pub(crate) struct KioskState {
     pub(crate) store: Store,
     pub(crate) slip_text: crate::slip::SlipText,
     pub(crate) printing: slip::Printing,
+    pub(crate) directory: crate::directory::Bundle,
     /// Whether a language was ever selected in Slint (the first render must select one).
     pub(crate) language_selected: std::cell::Cell<bool>,
 }
@@ -100,6 +104,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         slip_text: crate::slip::SlipText::builtin(),
         printing: slip::Printing::new(parts.printer),
         language_selected: std::cell::Cell::new(false),
+        directory: parts.directory,
         config: parts.config,
         clock: parts.clock,
         store: parts.store,
@@ -111,6 +116,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
     crisis::connect(&window, &state);
     mood::connect(&window, &state);
     slip::connect(&window, &state);
+    resources::connect(&window, &state);
     render(&window, &state.borrow());
 
     let idle_timer = slint::Timer::default();
@@ -141,6 +147,7 @@ pub(crate) fn render(window: &AppWindow, state: &KioskState) {
     crisis::render(window, state);
     mood::render(window, state);
     slip::render(window, state);
+    resources::render(window, state);
 }
 
 /// The emergency lines in one language, as the UI's model, in the order given.

@@ -12,8 +12,8 @@ use slint::{ComponentHandle, Global};
 
 use super::{
     AppWindow, Kiosk, KioskParts, MoodCodeAdapter, MoodDoneAdapter, MoodFeelAdapter,
-    MoodTagsAdapter, MoodWordAdapter, QuestionAdapter, Screen as UiScreen, Shell, TopicsAdapter,
-    init,
+    MoodTagsAdapter, MoodWordAdapter, QuestionAdapter, ResourcesAdapter, Screen as UiScreen, Shell,
+    TopicsAdapter, init,
 };
 use crate::clock::{Clock, FakeClock};
 use crate::config::Config;
@@ -52,6 +52,8 @@ impl Shot {
                     Screen::MoodWeek => "this station this week (example check-ins)",
                     Screen::MoodCode => "the personal code keypad",
                     Screen::Slip => "the slip on screen after a crisis (QR and lines)",
+                    Screen::Resources => "the directory for the demo station (Saturday 10:00)",
+                    Screen::ResourceDetail => "one directory entry with its QR code",
                 };
                 (Shot::Screen(s), what)
             })
@@ -136,6 +138,7 @@ pub fn render(
         clock: Rc::new(clock.clone()) as Rc<dyn Clock>,
         // A screenshot never prints.
         printer: crate::printer::no_printer(),
+        directory: crate::directory::Bundle::shipped(),
     })
     .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
 
@@ -257,6 +260,11 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
         Screen::Slip => {
             answer_topic("low", &[1, 1, 0, 1, 0, 0, 0, 0, 1]);
             shell.invoke_open(UiScreen::Slip);
+        }
+        Screen::Resources => shell.invoke_open(UiScreen::Resources),
+        Screen::ResourceDetail => {
+            shell.invoke_open(UiScreen::Resources);
+            ResourcesAdapter::get(window).invoke_open_entry(1);
         }
         Screen::MoodCode => {
             shell.invoke_open(UiScreen::MoodFeel);

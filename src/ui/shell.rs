@@ -27,6 +27,8 @@ fn to_ui(screen: Screen) -> UiScreen {
         Screen::MoodWeek => UiScreen::MoodWeek,
         Screen::MoodCode => UiScreen::MoodCode,
         Screen::Slip => UiScreen::Slip,
+        Screen::Resources => UiScreen::Resources,
+        Screen::ResourceDetail => UiScreen::ResourceDetail,
     }
 }
 
@@ -49,6 +51,8 @@ fn from_ui(screen: UiScreen) -> Screen {
         UiScreen::MoodWeek => Screen::MoodWeek,
         UiScreen::MoodCode => Screen::MoodCode,
         UiScreen::Slip => Screen::Slip,
+        UiScreen::Resources => Screen::Resources,
+        UiScreen::ResourceDetail => Screen::ResourceDetail,
     }
 }
 

@@ -170,7 +170,7 @@ pub(super) fn poll(st: &mut KioskState) -> bool {
 }
 
 /// The QR code as an image, 8 pixels a module with the standard quiet zone.
-fn qr_image(text: &str) -> slint::Image {
+pub(super) fn qr_image(text: &str) -> slint::Image {
     let Some((side, dark)) = qr_matrix(text) else {
         return slint::Image::default();
     };

@@ -2,6 +2,7 @@
 //!
 //! - `ui`: the kiosk window driven through Slint's testing backend (no display).
 //! - `cli`: the `waystation` binary as the field team and scripts use it.
+//! - `directory`: the resource directory: list, signed bundles, install and refusals, screens.
 //! - `mood`: the mood check-in end to end: records, personal code, breathing, week view.
 //! - `scoring`: every answer vector of every instrument against an independent formulation.
 //! - `selfcheck`: the self-check screens end to end, with the records they leave.
@@ -9,6 +10,7 @@
 //! - `text`: translations complete, and every character of every string in the embedded font.
 
 mod cli;
+mod directory;
 mod mood;
 mod scoring;
 mod selfcheck;

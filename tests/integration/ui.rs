@@ -38,6 +38,7 @@ pub(crate) fn kiosk_printing(
         store,
         clock: Rc::new(clock.clone()) as Rc<dyn Clock>,
         printer,
+        directory: waystation::directory::Bundle::shipped(),
     })
     .unwrap();
     kiosk

@@ -1,0 +1,298 @@
+//! The resource directory: where a worker can turn for help, from hotlines to walk-in
+//! counselling points, each entry naming its source.
+//!
+//! Pure: `mod.rs` holds the entries and their checks, `rank.rs` orders them for a person at a
+//! station at a time (distance, open now, topics, crisis), and `bundle.rs` reads and checks
+//! signed bundles from the service centre. Installing a bundle on disk is in `store`.
+
+pub mod bundle;
+pub mod rank;
+
+use serde::{Deserialize, Serialize};
+
+use crate::kiosk::Language;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A telephone counselling line (12356, 12351 key 3).
+    Hotline,
+    /// 110 and 120.
+    Emergency,
+    /// A hospital's psychiatry or psychology clinic.
+    HospitalClinic,
+    /// A community mental-health counselling point.
+    CounsellingPoint,
+    /// 暖新驿站
+    UnionWaystation,
+    /// 工会司机之家
+    DriverHome,
+    /// 暖蜂爱心之家
+    CourierHome,
+    /// 社区就业服务站点
+    EmploymentServicePoint,
+    /// A company's own support line (e.g. YTO's for its couriers).
+    CompanyLine,
+    /// A district's own line (e.g. Jing'an's 幸福树洞).
+    DistrictLine,
+}
+
+impl Kind {
+    /// Lines are called, not walked to.
+    pub fn is_line(self) -> bool {
+        matches!(
+            self,
+            Kind::Hotline | Kind::Emergency | Kind::CompanyLine | Kind::DistrictLine
+        )
+    }
+}
+
+/// What a service helps with: the seed's three 12351 call categories, and crisis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    EmotionalDistress,
+    PersonalDevelopment,
+    FamilyRelationships,
+    Crisis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The document the entry's facts come from.
+    pub document: String,
+    /// Its date, YYYY-MM-DD.
+    pub date: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub id: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub kind: Kind,
+    /// Digits and dashes; empty when the source gives no number.
+    #[serde(default)]
+    pub phones: Vec<String>,
+    /// What to do once connected ("press 3"), or how to reach it without a number.
+    #[serde(default)]
+    pub note_zh: String,
+    #[serde(default)]
+    pub note_en: String,
+    #[serde(default)]
+    pub address_zh: String,
+    #[serde(default)]
+    pub address_en: String,
+    #[serde(default)]
+    pub district: String,
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lon: Option<f64>,
+    /// OpenStreetMap `opening_hours` syntax; empty when the source gives no hours.
+    #[serde(default)]
+    pub opening_hours: String,
+    #[serde(default)]
+    pub cost_zh: String,
+    #[serde(default)]
+    pub cost_en: String,
+    pub topics: Vec<Topic>,
+    #[serde(default)]
+    pub languages: Vec<String>,
+    pub source: Source,
+    /// A stand-in for a station's own local services, for the field team to replace.
+    #[serde(default)]
+    pub example: bool,
+}
+
+impl Entry {
+    pub fn name(&self, lang: Language) -> &str {
+        lang.pick(&self.name_zh, &self.name_en)
+    }
+    pub fn note(&self, lang: Language) -> &str {
+        lang.pick(&self.note_zh, &self.note_en)
+    }
+    pub fn address(&self, lang: Language) -> &str {
+        lang.pick(&self.address_zh, &self.address_en)
+    }
+    pub fn location(&self) -> Option<(f64, f64)> {
+        Some((self.lat?, self.lon?))
+    }
+
+    /// Checks one entry; the error names the field.
+    pub fn check(&self) -> Result<(), String> {
+        let at = |field: &str, what: &str| Err(format!("entry {}: {field} {what}", self.id));
+        if self.id.is_empty()
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return at("id", "must be lower-case letters, digits and dashes");
+        }
+        if self.name_zh.trim().is_empty() || self.name_en.trim().is_empty() {
+            return at("name_zh/name_en", "must both be given");
+        }
+        if self.source.document.trim().is_empty()
+            || chrono::NaiveDate::parse_from_str(&self.source.date, "%Y-%m-%d").is_err()
+        {
+            return at("source", "must name a document and its date (YYYY-MM-DD)");
+        }
+        if self
+            .phones
+            .iter()
+            .any(|p| p.is_empty() || !p.chars().all(|c| c.is_ascii_digit() || c == '-'))
+        {
+            return at("phones", "are digits and dashes only");
+        }
+        if self.note_zh.is_empty() != self.note_en.is_empty()
+            || self.address_zh.is_empty() != self.address_en.is_empty()
+            || self.cost_zh.is_empty() != self.cost_en.is_empty()
+        {
+            return at(
+                "note/address/cost",
+                "must be given in both languages or neither",
+            );
+        }
+        if self.lat.is_some() != self.lon.is_some()
+            || self.lat.is_some_and(|l| !(-90.0..=90.0).contains(&l))
+            || self.lon.is_some_and(|l| !(-180.0..=180.0).contains(&l))
+        {
+            return at("lat/lon", "must both be given, within range");
+        }
+        if !self.opening_hours.is_empty()
+            && self
+                .opening_hours
+                .parse::<opening_hours::OpeningHours>()
+                .is_err()
+        {
+            return at(
+                "opening_hours",
+                "is not valid OpenStreetMap opening_hours syntax",
+            );
+        }
+        if self.topics.is_empty() {
+            return at("topics", "must name at least one");
+        }
+        if self.phones.is_empty() && self.note_zh.is_empty() && self.address_zh.is_empty() {
+            return at(
+                "phones/note/address",
+                "leave no way to reach it: say at least how (e.g. ask station staff)",
+            );
+        }
+        Ok(())
+    }
+}
+
+/// A versioned set of entries with its issue and expiry dates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bundle {
+    pub version: u64,
+    pub issued: chrono::NaiveDate,
+    pub expires: chrono::NaiveDate,
+    pub entries: Vec<Entry>,
+}
+
+impl Bundle {
+    /// Parses a bundle's JSON text and checks every entry.
+    pub fn parse(text: &str) -> Result<Bundle, String> {
+        let bundle: Bundle = serde_json::from_str(text)
+            .map_err(|e| format!("malformed at line {}, column {}: {e}", e.line(), e.column()))?;
+        bundle.check()?;
+        Ok(bundle)
+    }
+
+    pub fn check(&self) -> Result<(), String> {
+        if self.expires <= self.issued {
+            return Err("expires must be after issued".into());
+        }
+        let mut ids: Vec<&str> = self.entries.iter().map(|e| e.id.as_str()).collect();
+        ids.sort_unstable();
+        if let Some(pair) = ids.windows(2).find(|p| p[0] == p[1]) {
+            return Err(format!("entry id {} is used twice", pair[0]));
+        }
+        self.entries.iter().try_for_each(Entry::check)
+    }
+
+    /// The directory built into the kiosk (`assets/directory/bundle.json`): used until the
+    /// service centre's first signed bundle is installed, and whenever none is.
+    pub fn shipped() -> Bundle {
+        Bundle::parse(SHIPPED).expect("the shipped directory is checked by tests")
+    }
+}
+
+const SHIPPED: &str = include_str!("../../assets/directory/bundle.json");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_shipped_entry_names_its_source_and_every_stand_in_is_marked() {
+        let bundle = Bundle::shipped();
+        assert!(bundle.entries.len() >= 8);
+        for e in &bundle.entries {
+            assert!(
+                !e.source.document.trim().is_empty(),
+                "{} has no source",
+                e.id
+            );
+            // Stand-ins for a station's local services are examples; nothing else may be.
+            let local_place = !e.kind.is_line() && e.location().is_some();
+            assert_eq!(
+                e.example, local_place,
+                "{}: a located place in the shipped bundle must be an example",
+                e.id
+            );
+            if e.example {
+                assert!(
+                    e.name_zh.contains("示例") && e.name_en.to_lowercase().contains("example"),
+                    "{}",
+                    e.id
+                );
+                assert!(
+                    e.phones.is_empty(),
+                    "{}: an example never carries a phone number",
+                    e.id
+                );
+            }
+        }
+        let phones: Vec<&str> = bundle
+            .entries
+            .iter()
+            .flat_map(|e| e.phones.iter().map(|p| p.as_str()))
+            .collect();
+        // Only the numbers the seed and the public emergency services give.
+        for p in &phones {
+            assert!(
+                ["12351", "12356", "110", "120", "400-820-0393"].contains(p),
+                "unexpected number {p}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_entry_is_named_with_its_field() {
+        let mut bundle = Bundle::shipped();
+        bundle.entries[0].source.document.clear();
+        assert!(bundle.check().unwrap_err().contains("source"));
+        let mut bundle = Bundle::shipped();
+        bundle.entries[0].opening_hours = "Mo-Fr 25:00-26:00 nonsense".into();
+        assert!(bundle.check().unwrap_err().contains("opening_hours"));
+        let mut bundle = Bundle::shipped();
+        bundle.entries[0].phones = vec!["12a".into()];
+        assert!(bundle.check().unwrap_err().contains("phones"));
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_their_place() {
+        let text = Bundle::shipped();
+        let mut json = serde_json::to_value(&text).unwrap();
+        json["entries"][0]["fax"] = "123".into();
+        let err = Bundle::parse(&json.to_string()).unwrap_err();
+        assert!(err.contains("unknown field `fax`"), "{err}");
+    }
+}

@@ -1,0 +1,180 @@
+//! The directory's adapters: the ranked list with its topic chips, and one entry in full.
+
+use slint::{ComponentHandle, Global};
+
+use super::shell::update;
+use super::{
+    AppWindow, KioskState, ResourceDetailAdapter, ResourceRow, ResourcesAdapter, set_if_changed,
+};
+use crate::directory::Topic;
+use crate::directory::rank::{OpenNow, Query, Ranked, rank, visit_topics};
+use crate::kiosk::Screen;
+
+/// The chips in `ui/screens/resources.slint`, after "all".
+const CHIPS: [Topic; 4] = [
+    Topic::EmotionalDistress,
+    Topic::PersonalDevelopment,
+    Topic::FamilyRelationships,
+    Topic::Crisis,
+];
+
+fn query(st: &KioskState) -> Query {
+    use chrono_tz::Asia::Shanghai;
+    let s = &st.session;
+    let mood_tags = s
+        .mood
+        .saved
+        .as_ref()
+        .map(|(c, _)| c.tags.clone())
+        .unwrap_or_default();
+    Query {
+        here: st.config.station.location(),
+        now: st.clock.read().wall.with_timezone(&Shanghai).naive_local(),
+        crisis: s.check.crisis,
+        topics: visit_topics(
+            s.check.crisis,
+            !s.check.results.is_empty(),
+            s.check.topic.as_deref(),
+            &mood_tags,
+        ),
+        only_topic: s.resource_filter,
+    }
+}
+
+pub(super) fn connect(window: &AppWindow, state: &std::rc::Rc<std::cell::RefCell<KioskState>>) {
+    let adapter = ResourcesAdapter::get(window);
+    let weak = window.as_weak();
+    adapter.on_choose_chip({
+        let (w, s) = (weak.clone(), state.clone());
+        move |index| {
+            update(&w, &s, |st| {
+                let chosen = usize::try_from(index)
+                    .ok()
+                    .and_then(|i| CHIPS.get(i))
+                    .copied();
+                // Touching the chip that is on switches it off (back to all).
+                st.session.resource_filter = if chosen == st.session.resource_filter {
+                    None
+                } else {
+                    chosen
+                };
+            })
+        }
+    });
+    adapter.on_open_entry({
+        let (w, s) = (weak.clone(), state.clone());
+        move |index| {
+            update(&w, &s, |st| {
+                let q = query(st);
+                let id = rank(&st.directory, &q)
+                    .get(index as usize)
+                    .map(|r| r.entry.id.clone());
+                if let Some(id) = id {
+                    st.session.resource_open = Some(id);
+                    st.session.navigation.open(Screen::ResourceDetail);
+                }
+            })
+        }
+    });
+}
+
+fn distance_text(r: &Ranked) -> String {
+    match r.distance_m {
+        Some(d) if d < 1000.0 => format!("{} m", (d / 10.0).round() * 10.0),
+        Some(d) => format!("{:.1} km", d / 1000.0),
+        None => String::new(),
+    }
+}
+
+/// "Open now", "24 hours", "opens Mon 09:00", "closed", in the language shown. (Weekday and
+/// time do not fit a translated sentence with placeholders as well as this small table.)
+fn open_text(open: &OpenNow, lang: crate::kiosk::Language) -> String {
+    let days_zh = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    let days_en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    match open {
+        OpenNow::Always => lang.pick("24 小时", "24 hours").into(),
+        OpenNow::Open { .. } => lang.pick("营业中", "Open now").into(),
+        OpenNow::Closed { opens: Some(t) } => {
+            use chrono::Datelike;
+            let day = t.weekday().num_days_from_monday() as usize;
+            match lang {
+                crate::kiosk::Language::Chinese => {
+                    format!("{} {} 开门", days_zh[day], t.format("%H:%M"))
+                }
+                crate::kiosk::Language::English => {
+                    format!("Opens {} {}", days_en[day], t.format("%H:%M"))
+                }
+            }
+        }
+        OpenNow::Closed { opens: None } => lang.pick("已关门", "Closed").into(),
+        OpenNow::Unknown => String::new(),
+    }
+}
+
+pub(super) fn render(window: &AppWindow, st: &KioskState) {
+    let here = st.session.navigation.current();
+    if here != Screen::Resources && here != Screen::ResourceDetail {
+        return;
+    }
+    let lang = st.session.language;
+    let ranked = rank(&st.directory, &query(st));
+    let adapter = ResourcesAdapter::get(window);
+    adapter.set_chosen_chip(
+        st.session
+            .resource_filter
+            .and_then(|t| CHIPS.iter().position(|c| *c == t))
+            .map_or(-1, |i| i as i32),
+    );
+    let rows = ranked
+        .iter()
+        .map(|r| ResourceRow {
+            name: r.entry.name(lang).into(),
+            phone: r.entry.phones.join(" ").into(),
+            distance: distance_text(r).into(),
+            open_text: open_text(&r.open, lang).into(),
+            is_open: r.open.is_open(),
+            note: r.entry.note(lang).into(),
+            example: r.entry.example,
+        })
+        .collect();
+    set_if_changed(adapter.get_entries(), rows, |m| adapter.set_entries(m));
+
+    let Some(r) = st
+        .session
+        .resource_open
+        .as_ref()
+        .and_then(|id| ranked.iter().find(|r| &r.entry.id == id))
+    else {
+        return;
+    };
+    let e = r.entry;
+    let detail = ResourceDetailAdapter::get(window);
+    detail.set_name(e.name(lang).into());
+    detail.set_phones(e.phones.join("  ").into());
+    detail.set_note(e.note(lang).into());
+    detail.set_address(e.address(lang).into());
+    let open = open_text(&r.open, lang);
+    let hours = match (
+        open.is_empty(),
+        e.opening_hours.is_empty() || r.open == OpenNow::Always,
+    ) {
+        (true, true) => String::new(),
+        (false, true) => open,
+        (true, false) => e.opening_hours.clone(),
+        (false, false) => format!("{open} · {}", e.opening_hours),
+    };
+    detail.set_hours(hours.into());
+    detail.set_distance(distance_text(r).into());
+    detail.set_source(format!("{} ({})", e.source.document, e.source.date).into());
+    detail.set_example(e.example);
+    let qr_text = match e.phones.first() {
+        Some(phone) => format!("tel:{}", phone.replace('-', "")),
+        None => [e.name(lang), e.address(lang), e.note(lang)]
+            .iter()
+            .filter(|s| !s.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join("\n"),
+    };
+    detail.set_qr(super::slip::qr_image(&qr_text));
+}
