@@ -61,6 +61,8 @@ pub struct Session {
     /// The directory: the topic filter chosen, and the entry open (by id).
     pub resource_filter: Option<crate::directory::Topic>,
     pub resource_open: Option<String>,
+    /// Directory entries (by id) the worker added to their slip.
+    pub slip_services: Vec<String>,
     /// The worker asked for station staff (shown on the crisis screen until the wipe).
     pub staff_asked: bool,
 }
@@ -77,6 +79,7 @@ impl Session {
             slip: SlipVisit::default(),
             resource_filter: None,
             resource_open: None,
+            slip_services: Vec::new(),
             staff_asked: false,
         }
     }

@@ -339,6 +339,63 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
         }
         y += 10;
     }
+    if !slip.services.is_empty() {
+        y = text(
+            &mut b,
+            margin,
+            y + 4,
+            inner,
+            words.services_heading.get(lang),
+            Style {
+                px: px(24.0),
+                bold: true,
+                center: false,
+            },
+        ) + 6;
+        for service in &slip.services {
+            if !service.number.is_empty() {
+                y = text(
+                    &mut b,
+                    margin,
+                    y,
+                    inner,
+                    &service.number,
+                    Style {
+                        px: px(32.0),
+                        bold: true,
+                        center: false,
+                    },
+                );
+            }
+            y = text(
+                &mut b,
+                margin,
+                y,
+                inner,
+                &service.name,
+                Style {
+                    px: px(24.0),
+                    bold: true,
+                    center: false,
+                },
+            );
+            if !service.note.is_empty() {
+                y = text(
+                    &mut b,
+                    margin,
+                    y,
+                    inner,
+                    &service.note,
+                    Style {
+                        px: px(20.0),
+                        bold: false,
+                        center: false,
+                    },
+                );
+            }
+            y += 10;
+        }
+    }
     // Emergency numbers in a box, so they stand out on the paper.
     let box_top = y;
     y = text(
@@ -529,6 +586,21 @@ mod tests {
             assert!((0..normal.height()).any(|y| normal.get(margin + 1, y)));
             assert!((0..normal.height()).any(|y| normal.get(width - margin - 1, y)));
         }
+    }
+
+    #[test]
+    fn chosen_services_make_the_slip_longer_and_go_into_the_qr_text() {
+        let bundle = crate::directory::Bundle::shipped();
+        let yto = bundle
+            .entries
+            .iter()
+            .find(|e| e.id == "yto-courier-line")
+            .unwrap();
+        let plain = demo(false, Language::Chinese);
+        let with = plain.clone().with_services(&[yto]);
+        let words = SlipText::builtin();
+        assert!(render(&with, &words, 384).height() > render(&plain, &words, 384).height() + 60);
+        assert!(with.qr_text(&words).contains("400-820-0393"));
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub struct SlipText {
     pub scan: Pair,
     pub code: Pair,
     pub code_note: Pair,
+    pub services_heading: Pair,
     pub crisis_heading: Pair,
     pub plan_heading: Pair,
     pub plan_steps: Vec<Pair>,
@@ -69,6 +70,8 @@ pub struct Slip {
     pub printed_at: Option<String>,
     pub crisis: bool,
     pub lines: Vec<SlipLine>,
+    /// Services the worker added from the directory ("add to my slip").
+    pub services: Vec<SlipLine>,
     /// Random characters only: no person, no result, nothing derived from either.
     pub code: String,
 }
@@ -118,8 +121,37 @@ impl Slip {
             printed_at,
             crisis,
             lines,
+            services: Vec::new(),
             code,
         }
+    }
+
+    /// Adds directory entries the worker chose: name, phone (or the address), and a note with
+    /// what to press or the hours, as the entry's source gives them.
+    pub fn with_services(mut self, entries: &[&crate::directory::Entry]) -> Slip {
+        let lang = self.language;
+        self.services = entries
+            .iter()
+            .map(|e| {
+                let hours = if e.opening_hours.is_empty() {
+                    ""
+                } else {
+                    e.opening_hours.as_str()
+                };
+                let note = [e.address(lang), e.note(lang), hours]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                SlipLine {
+                    number: e.phones.join(" "),
+                    name: e.name(lang).into(),
+                    note,
+                }
+            })
+            .collect();
+        self
     }
 
     /// The QR code's text: the same lines as plain text, readable by any phone camera offline.
@@ -127,8 +159,11 @@ impl Slip {
         let lang = self.language;
         let mut out = String::new();
         out += &format!("{}\n", self.station);
-        for line in &self.lines {
-            out += &format!("{} {}", line.number, line.name);
+        for line in self.lines.iter().chain(&self.services) {
+            if !line.number.is_empty() {
+                out += &format!("{} ", line.number);
+            }
+            out += &line.name;
             if !line.note.is_empty() {
                 out += &format!(" ({})", line.note);
             }

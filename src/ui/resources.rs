@@ -61,6 +61,25 @@ pub(super) fn connect(window: &AppWindow, state: &std::rc::Rc<std::cell::RefCell
             })
         }
     });
+    ResourceDetailAdapter::get(window).on_toggle_slip({
+        let (w, s) = (weak.clone(), state.clone());
+        move || {
+            update(&w, &s, |st| {
+                let Some(id) = st.session.resource_open.clone() else {
+                    return;
+                };
+                let chosen = &mut st.session.slip_services;
+                match chosen.iter().position(|c| *c == id) {
+                    Some(at) => {
+                        chosen.remove(at);
+                    }
+                    None => chosen.push(id),
+                }
+                // The slip changed: what was printed is not this slip any more.
+                st.session.slip.print = crate::slip::PrintState::Idle;
+            })
+        }
+    });
     adapter.on_open_entry({
         let (w, s) = (weak.clone(), state.clone());
         move |index| {
@@ -167,6 +186,7 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     detail.set_distance(distance_text(r).into());
     detail.set_source(format!("{} ({})", e.source.document, e.source.date).into());
     detail.set_example(e.example);
+    detail.set_on_slip(st.session.slip_services.contains(&e.id));
     let qr_text = match e.phones.first() {
         Some(phone) => format!("tel:{}", phone.replace('-', "")),
         None => [e.name(lang), e.address(lang), e.note(lang)]

@@ -95,13 +95,21 @@ fn build(st: &KioskState, code: String) -> Slip {
 /// The visit's slip in the language shown now (the number and time stay the same).
 fn current(st: &KioskState) -> Option<Slip> {
     let slip = st.session.slip.slip.as_ref()?;
-    if slip.language == st.session.language {
-        return Some(slip.clone());
-    }
-    Some(Slip {
-        printed_at: slip.printed_at.clone(),
-        ..build(st, slip.code.clone())
-    })
+    let slip = if slip.language == st.session.language {
+        slip.clone()
+    } else {
+        Slip {
+            printed_at: slip.printed_at.clone(),
+            ..build(st, slip.code.clone())
+        }
+    };
+    let chosen: Vec<&crate::directory::Entry> = st
+        .session
+        .slip_services
+        .iter()
+        .filter_map(|id| st.directory.entries.iter().find(|e| &e.id == id))
+        .collect();
+    Some(slip.with_services(&chosen))
 }
 
 fn start_printing(st: &mut KioskState) {
@@ -215,6 +223,7 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     let rows = slip
         .lines
         .iter()
+        .chain(&slip.services)
         .map(|l| SlipRow {
             number: l.number.clone().into(),
             name: l.name.clone().into(),

@@ -225,4 +225,46 @@ mod on_screen {
         assert!(detail.get_source().contains("沪工总宣〔2026〕136号"));
         assert!(!detail.get_example());
     }
+
+    #[test]
+    fn a_chosen_service_goes_on_the_slip_and_into_its_qr_code() {
+        let (kiosk, _) = kiosk();
+        touch(&kiosk, "点击开始");
+        touch(&kiosk, "附近的帮助");
+        touch(&kiosk, "resource 圆通快递心理支持热线");
+        touch(&kiosk, "加到我的纸条");
+        assert!(ResourceDetailAdapter::get(kiosk.window()).get_on_slip());
+        touch(&kiosk, "紧急求助");
+        touch(&kiosk, "带走这些号码");
+        let rows: Vec<String> = waystation::ui::SlipAdapter::get(kiosk.window())
+            .get_lines()
+            .iter()
+            .map(|r| r.number.to_string())
+            .collect();
+        assert_eq!(rows, ["12356", "12351", "400-820-0393"]);
+        assert_eq!(kiosk.session().slip_services, ["yto-courier-line"]);
+    }
+
+    #[test]
+    fn a_result_opens_the_list_filtered_to_what_fits_it() {
+        let (kiosk, _) = kiosk();
+        touch(&kiosk, "点击开始");
+        touch(&kiosk, "心理自测");
+        touch(&kiosk, "开始");
+        touch(&kiosk, "担心、紧张");
+        for _ in 0..7 {
+            touch(&kiosk, "好几天");
+        }
+        touch(&kiosk, "附近的帮助");
+        assert_eq!(shown(&kiosk), UiScreen::Resources);
+        assert_eq!(
+            ResourcesAdapter::get(kiosk.window()).get_chosen_chip(),
+            0,
+            "emotional distress"
+        );
+        let shown_count = ResourcesAdapter::get(kiosk.window())
+            .get_entries()
+            .row_count();
+        assert!(shown_count < waystation::directory::Bundle::shipped().entries.len());
+    }
 }
