@@ -420,6 +420,16 @@ fn run(
         .as_deref()
         .and_then(|k| crate::directory::bundle::public_key(k).ok());
     let directory = crate::store::directory::active(Some(&dir), key.as_ref());
+    if directory.expires
+        < SystemClock::new()
+            .read()
+            .wall
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive()
+    {
+        // Still served: an old directory is better than none. Staff see it in `status`.
+        tracing::warn!(expires = %directory.expires, "the resource directory has expired; install a newer bundle");
+    }
     let kiosk = crate::ui::init(crate::ui::KioskParts {
         config,
         store,

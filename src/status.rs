@@ -13,6 +13,17 @@ pub struct Status {
     pub demo: bool,
     pub data_dir: Option<PathBuf>,
     pub database: Option<DbState>,
+    pub directory: DirectoryState,
+}
+
+/// The resource directory being served, and whether it is past its expiry (still served,
+/// but staff should get the service centre's newer bundle installed).
+#[derive(Debug, serde::Serialize)]
+pub struct DirectoryState {
+    pub version: u64,
+    pub installed: bool,
+    pub expires: String,
+    pub expired: bool,
 }
 
 impl Status {
@@ -23,7 +34,29 @@ impl Status {
             Some(dir) => Some(store::inspect(dir).map_err(|e| e.to_string())?),
             None => None,
         };
+        let key = config
+            .directory
+            .public_key
+            .as_deref()
+            .and_then(|k| crate::directory::bundle::public_key(k).ok());
+        let active = crate::store::directory::active(dir.as_deref(), key.as_ref());
+        let today = chrono::Utc::now()
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive();
+        let directory = DirectoryState {
+            version: active.version,
+            installed: active != crate::directory::Bundle::shipped(),
+            expires: active.expires.to_string(),
+            expired: active.expires < today,
+        };
+        if directory.expired {
+            tracing::warn!(
+                "the resource directory expired on {}: install the service centre's newer bundle",
+                directory.expires
+            );
+        }
         Ok(Status {
+            directory,
             version: env!("CARGO_PKG_VERSION"),
             config_source: source.to_string(),
             station_id: config.station.id.as_str().to_string(),
@@ -67,6 +100,17 @@ impl Status {
                 out += &format!("outbox       {}\n", counts.join(", "));
             }
         }
+        let d = &self.directory;
+        let origin = if d.installed { "installed" } else { "built in" };
+        let stale = if d.expired {
+            " EXPIRED: still served, install a newer bundle"
+        } else {
+            ""
+        };
+        out += &format!(
+            "directory    version {} ({origin}), expires {}{stale}\n",
+            d.version, d.expires
+        );
         out
     }
 }
