@@ -76,6 +76,16 @@ pub struct Slip {
     pub code: String,
 }
 
+/// The parts that are given, joined with a middle dot (a missing part leaves no stray dot).
+fn join_given(parts: &[&str]) -> String {
+    parts
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 /// The slip number: 6 characters of Crockford's base 32 (30 random bits), from the caller's
 /// randomness.
 pub fn slip_code(random: [u8; 4]) -> String {
@@ -102,12 +112,7 @@ impl Slip {
             .filter(|l| !l.urgent)
             .map(|l| {
                 let t = l.text(language);
-                let note = [t.then, t.hours]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(" · ");
+                let note = join_given(&[t.then, t.hours]);
                 SlipLine {
                     number: t.number.into(),
                     name: t.name.into(),
@@ -133,17 +138,7 @@ impl Slip {
         self.services = entries
             .iter()
             .map(|e| {
-                let hours = if e.opening_hours.is_empty() {
-                    ""
-                } else {
-                    e.opening_hours.as_str()
-                };
-                let note = [e.address(lang), e.note(lang), hours]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join(" · ");
+                let note = join_given(&[e.address(lang), e.note(lang), &e.opening_hours]);
                 SlipLine {
                     number: e.phones.join(" "),
                     name: e.name(lang).into(),

@@ -4,21 +4,10 @@
 use std::time::Duration;
 
 use slint::{Global, Model};
-use waystation::config::Config;
-use waystation::store::{self, Store};
+use waystation::store;
 use waystation::ui::{BreathingAdapter, MoodDoneAdapter, MoodFeelAdapter, Screen as UiScreen};
 
-use crate::ui::{kiosk_on, shown, touch, visible, wait};
-
-fn kiosk_with_disk() -> (
-    waystation::Kiosk,
-    waystation::clock::FakeClock,
-    tempfile::TempDir,
-) {
-    let dir = tempfile::tempdir().unwrap();
-    let (kiosk, clock) = kiosk_on(Config::demo(), Store::open(dir.path()).unwrap());
-    (kiosk, clock, dir)
-}
+use crate::ui::{kiosk_with_disk, shown, touch, visible, wait};
 
 fn db(dir: &tempfile::TempDir) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap()

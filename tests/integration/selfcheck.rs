@@ -4,22 +4,10 @@
 use std::time::Duration;
 
 use slint::{Global, Model};
-use waystation::config::Config;
-use waystation::store::{self, Store};
+use waystation::store;
 use waystation::ui::{QuestionAdapter, Screen as UiScreen};
 
-use crate::ui::{countdown, kiosk_on, shown, touch, visible, wait};
-
-/// A kiosk whose store lives in a temporary directory, and that directory.
-fn kiosk_with_disk() -> (
-    waystation::Kiosk,
-    waystation::clock::FakeClock,
-    tempfile::TempDir,
-) {
-    let dir = tempfile::tempdir().unwrap();
-    let (kiosk, clock) = kiosk_on(Config::demo(), Store::open(dir.path()).unwrap());
-    (kiosk, clock, dir)
-}
+use crate::ui::{countdown, kiosk_with_disk, shown, touch, visible, wait};
 
 fn records(dir: &tempfile::TempDir, kind: &str) -> Vec<serde_json::Value> {
     let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();

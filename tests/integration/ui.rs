@@ -22,6 +22,14 @@ pub(crate) fn kiosk_on(config: Config, store: Store) -> (Kiosk, FakeClock) {
     kiosk_printing(config, store, waystation::printer::no_printer())
 }
 
+/// A kiosk whose store lives in a temporary directory (so tests can read its records), and
+/// that directory.
+pub(crate) fn kiosk_with_disk() -> (Kiosk, FakeClock, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let (kiosk, clock) = kiosk_on(Config::demo(), Store::open(dir.path()).unwrap());
+    (kiosk, clock, dir)
+}
+
 /// The same, with a printer.
 pub(crate) fn kiosk_printing(
     config: Config,
