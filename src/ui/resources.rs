@@ -4,7 +4,8 @@ use slint::{ComponentHandle, Global};
 
 use super::shell::update;
 use super::{
-    AppWindow, KioskState, ResourceDetailAdapter, ResourceRow, ResourcesAdapter, set_if_changed,
+    AppWindow, KioskState, OpenState, ResourceDetailAdapter, ResourceRow, ResourcesAdapter,
+    set_if_changed,
 };
 use crate::directory::Topic;
 use crate::directory::rank::{OpenNow, Query, Ranked, rank, visit_topics};
@@ -105,28 +106,24 @@ fn distance_text(r: &Ranked) -> String {
     }
 }
 
-/// "Open now", "24 hours", "opens Mon 09:00", "closed", in the language shown. (Weekday and
-/// time do not fit a translated sentence with placeholders as well as this small table.)
-fn open_text(open: &OpenNow, lang: crate::kiosk::Language) -> String {
-    let days_zh = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
-    let days_en = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+/// Whether a place is open, for the screens to put into words.
+fn open_state(open: &OpenNow) -> OpenState {
+    use chrono::Datelike;
+    let plain = |kind| OpenState {
+        kind,
+        day: 0,
+        time: Default::default(),
+    };
     match open {
-        OpenNow::Always => lang.pick("24 小时", "24 hours").into(),
-        OpenNow::Open { .. } => lang.pick("营业中", "Open now").into(),
-        OpenNow::Closed { opens: Some(t) } => {
-            use chrono::Datelike;
-            let day = t.weekday().num_days_from_monday() as usize;
-            match lang {
-                crate::kiosk::Language::Chinese => {
-                    format!("{} {} 开门", days_zh[day], t.format("%H:%M"))
-                }
-                crate::kiosk::Language::English => {
-                    format!("Opens {} {}", days_en[day], t.format("%H:%M"))
-                }
-            }
-        }
-        OpenNow::Closed { opens: None } => lang.pick("已关门", "Closed").into(),
-        OpenNow::Unknown => String::new(),
+        OpenNow::Unknown => plain(0),
+        OpenNow::Always => plain(1),
+        OpenNow::Open { .. } => plain(2),
+        OpenNow::Closed { opens: Some(t) } => OpenState {
+            kind: 3,
+            day: t.weekday().num_days_from_monday() as i32,
+            time: t.format("%H:%M").to_string().into(),
+        },
+        OpenNow::Closed { opens: None } => plain(4),
     }
 }
 
@@ -150,8 +147,7 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
             name: r.entry.name(lang).into(),
             phone: r.entry.phones.join(" ").into(),
             distance: distance_text(r).into(),
-            open_text: open_text(&r.open, lang).into(),
-            is_open: r.open.is_open(),
+            open: open_state(&r.open),
             note: r.entry.note(lang).into(),
             example: r.entry.example,
         })
@@ -172,17 +168,16 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     detail.set_phones(e.phones.join("  ").into());
     detail.set_note(e.note(lang).into());
     detail.set_address(e.address(lang).into());
-    let open = open_text(&r.open, lang);
-    let hours = match (
-        open.is_empty(),
-        e.opening_hours.is_empty() || r.open == OpenNow::Always,
-    ) {
-        (true, true) => String::new(),
-        (false, true) => open,
-        (true, false) => e.opening_hours.clone(),
-        (false, false) => format!("{open} · {}", e.opening_hours),
-    };
-    detail.set_hours(hours.into());
+    detail.set_open(open_state(&r.open));
+    detail.set_hours(
+        if r.open == OpenNow::Always {
+            String::new()
+        } else {
+            e.opening_hours.clone()
+        }
+        .into(),
+    );
+
     detail.set_distance(distance_text(r).into());
     detail.set_source(format!("{} ({})", e.source.document, e.source.date).into());
     detail.set_example(e.example);
