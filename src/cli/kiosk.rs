@@ -1,0 +1,126 @@
+//! `waystation run`: the kiosk itself, its display backend and its start record.
+
+use std::path::Path;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::store::{RecordStamp, Store};
+use std::rc::Rc;
+
+use slint::ComponentHandle;
+
+use crate::config::ConfigSource;
+use crate::store::{NewRecord, RecordKind};
+
+pub(super) fn run(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+    windowed: bool,
+    size: Option<(u32, u32)>,
+) -> Result<(), String> {
+    let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
+    let dir = config
+        .data_dir(&source, data_dir)
+        .ok_or("no data directory: set --data-dir, WAYSTATION_DATA_DIR or store.data_dir")?;
+    // The display first: a kiosk that cannot show anything must not log a start.
+    select_backend()?;
+    let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
+    let clock: Rc<dyn Clock> = Rc::new(SystemClock::new());
+    record_start(&mut store, &config, &source, clock.as_ref())?;
+    tracing::info!(config = %source, data_dir = %dir.display(), "starting the kiosk");
+
+    let printer = crate::printer::opener(&config.printer);
+    let key = config
+        .directory
+        .public_key
+        .as_deref()
+        .and_then(|k| crate::directory::bundle::public_key(k).ok());
+    let directory = crate::store::directory::active(Some(&dir), key.as_ref());
+    if directory.expires
+        < SystemClock::new()
+            .read()
+            .wall
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive()
+    {
+        // Still served: an old directory is better than none. Staff see it in `status`.
+        tracing::warn!(expires = %directory.expires, "the resource directory has expired; install a newer bundle");
+    }
+    let kiosk = crate::ui::init(crate::ui::KioskParts {
+        config,
+        store,
+        clock,
+        printer,
+        directory,
+    })
+    .map_err(|e| e.to_string())?;
+    let window = kiosk.window();
+    if windowed {
+        let (w, h) = size.unwrap_or((800, 480));
+        window
+            .window()
+            .set_size(slint::LogicalSize::new(w as f32, h as f32));
+    } else {
+        window.window().set_fullscreen(true);
+    }
+    window.run().map_err(|e| format!("the UI stopped: {e}"))
+}
+
+/// Writes the `kiosk_started` record, so the service centre sees which version runs where.
+fn record_start(
+    store: &mut Store,
+    config: &Config,
+    source: &ConfigSource,
+    clock: &dyn Clock,
+) -> Result<(), String> {
+    let record = NewRecord {
+        kind: RecordKind::KioskStarted,
+        stamp: RecordStamp::now(clock),
+        payload: serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "station": config.station.id.as_str(),
+            "demo": config.station.demo,
+            "config": if *source == ConfigSource::EmbeddedDemo { "demo" } else { "file" },
+        }),
+    };
+    store
+        .commit_record(&record, |_| Ok(()))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Picks the Slint backend. `SLINT_BACKEND` in the environment wins; otherwise the Pi build
+/// (feature `kms`) draws straight to the display when no desktop session is around, and
+/// everything else opens a winit window. The software renderer always: it needs no GPU driver.
+fn select_backend() -> Result<(), String> {
+    if std::env::var_os("SLINT_BACKEND").is_some() {
+        return Ok(());
+    }
+    let desktop =
+        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
+    let backend = if cfg!(feature = "kms") && !desktop {
+        "linuxkms"
+    } else {
+        "winit"
+    };
+    if backend == "winit" && !desktop {
+        return Err("no display: set DISPLAY or WAYLAND_DISPLAY, build with --features kms for the Pi's screen, or use `waystation screenshot`".into());
+    }
+    slint::BackendSelector::new()
+        .backend_name(backend.into())
+        .renderer_name("software".into())
+        .select()
+        .map_err(|e| format!("cannot start the {backend} display backend: {e}"))
+}
+
+/// Opens the store the way `run` does (same config, same data directory rules).
+pub(super) fn open_store(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+) -> Result<Store, String> {
+    let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
+    let dir = config
+        .data_dir(&source, data_dir)
+        .ok_or("no data directory: set --data-dir, WAYSTATION_DATA_DIR or store.data_dir")?;
+    Store::open(&dir).map_err(|e| e.to_string())
+}

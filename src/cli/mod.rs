@@ -1,0 +1,419 @@
+//! The command line: the clap command tree, dispatch, and the one-line error at exit. Each
+//! command's work is in the file named for it (`kiosk.rs` for `run`).
+
+mod assess;
+mod kiosk;
+mod mood;
+mod resources;
+mod slip;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+use crate::kiosk::Language;
+use crate::status::Status;
+use crate::ui::screenshot::{self, Shot};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "waystation",
+    version,
+    about = "Touchscreen kiosk for the rest stations of delivery riders, couriers and drivers"
+)]
+pub struct Cli {
+    /// Configuration file [default: /etc/waystation/config.toml if present, else the built-in demo station]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Data directory, overriding the config's (also WAYSTATION_DATA_DIR)
+    #[arg(long, global = true, value_name = "DIR", env = "WAYSTATION_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the kiosk (the default command)
+    Run {
+        /// Show a normal window instead of full screen
+        #[arg(long)]
+        windowed: bool,
+        /// Window size in pixels, e.g. 800x480 (with --windowed)
+        #[arg(long, value_name = "WxH", value_parser = parse_size)]
+        size: Option<(u32, u32)>,
+    },
+    /// Render one screen to a PNG without a display
+    Screenshot {
+        /// Which screen (see `waystation screens`)
+        #[arg(long, value_name = "NAME")]
+        screen: String,
+        /// Language: zh or en
+        #[arg(long, default_value = "zh")]
+        lang: Language,
+        /// Size in pixels
+        #[arg(long, value_name = "WxH", default_value = "800x480", value_parser = parse_size)]
+        size: (u32, u32),
+        /// Output PNG file
+        #[arg(long, value_name = "FILE.png")]
+        out: PathBuf,
+        /// Use the high-contrast (sunlight) palette
+        #[arg(long)]
+        high_contrast: bool,
+    },
+    /// List the screens `screenshot` can render
+    Screens,
+    /// Score a questionnaire from the command line, exactly as the kiosk does
+    Assess {
+        /// phq9, gad7, phq4 or who5
+        instrument: String,
+        /// Answers in the published item order, e.g. 0,1,2,3,0,1,2,3,0
+        #[arg(long, value_name = "A,B,...")]
+        answers: String,
+        /// Print one JSON object
+        #[arg(long)]
+        json: bool,
+    },
+    /// Record a mood check-in, or show this station's week
+    Mood {
+        #[command(subcommand)]
+        action: MoodAction,
+    },
+    /// Render a referral slip to a PNG preview and/or the exact ESC/POS bytes for a printer
+    Slip {
+        /// The demo slip for the demo station (the only kind the command line makes)
+        #[arg(long, required = true)]
+        demo: bool,
+        /// A crisis slip: lines first and a safety plan to fill in
+        #[arg(long)]
+        crisis: bool,
+        /// Printer width in dots: 384 (58 mm paper) or 576 (80 mm)
+        #[arg(long, default_value = "384")]
+        width: u32,
+        /// Language: zh or en
+        #[arg(long, default_value = "zh")]
+        lang: Language,
+        /// Write a PNG preview here
+        #[arg(long, value_name = "OUT.png")]
+        png: Option<PathBuf>,
+        /// Write the ESC/POS job here
+        #[arg(long, value_name = "OUT.bin")]
+        escpos: Option<PathBuf>,
+    },
+    /// Ask the slip printer how it is, or print a test slip (for staff and the field team)
+    Printer {
+        #[command(subcommand)]
+        action: PrinterAction,
+    },
+    /// The resource directory: list it for this station, and check, install or sign bundles
+    Resources {
+        #[command(subcommand)]
+        action: ResourcesAction,
+    },
+    /// Show version, configuration, data directory, database and upload queue
+    Status {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Work with configuration files
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MoodAction {
+    /// Record one check-in; prints its record id once it is durably committed
+    Add {
+        /// red, yellow, blue or green (high/unpleasant, high/pleasant, low/unpleasant, low/pleasant)
+        #[arg(long)]
+        quadrant: String,
+        /// -2, -1, 1 or 2 (unpleasant to pleasant)
+        #[arg(long, allow_hyphen_values = true)]
+        pleasantness: i64,
+        /// -2, -1, 1 or 2 (drained to full of energy)
+        #[arg(long, allow_hyphen_values = true)]
+        energy: i64,
+        /// A word id of that quadrant, e.g. tired
+        #[arg(long)]
+        word: String,
+        /// Tag ids, e.g. sleep,income
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+    },
+    /// This station's last seven days as the kiosk shows them, small counts hidden
+    Week {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PrinterAction {
+    /// Print the printer's status: ready, paper near end, paper out, cover open, offline or unknown
+    Status,
+    /// Print a test slip (the demo slip) and report what happened
+    Test,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResourcesAction {
+    /// The directory in the kiosk's order: lines in a crisis, topics, open now, nearest
+    List {
+        /// Rank from here instead of the station's location
+        #[arg(long, value_name = "LAT,LON", value_parser = parse_location, allow_hyphen_values = true)]
+        near: Option<(f64, f64)>,
+        /// Rank for this moment instead of now (RFC 3339, e.g. 2026-11-28T10:00:00+08:00)
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Only entries that help with this topic
+        #[arg(long, value_name = "T", value_parser = parse_topic)]
+        topic: Option<crate::directory::Topic>,
+        /// Rank as for someone in crisis (lines to call first)
+        #[arg(long)]
+        crisis: bool,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a signed bundle against the configured public key (signature and content)
+    Verify { file: PathBuf },
+    /// Check and install a signed bundle (refuses bad signatures, rollbacks and expired bundles)
+    Install { file: PathBuf },
+    /// Sign a bundle (for the service centre)
+    Sign {
+        /// File holding the base64 secret key
+        #[arg(long, value_name = "KEYFILE")]
+        key: PathBuf,
+        input: PathBuf,
+        output: PathBuf,
+    },
+    /// Make a signing key pair (for the service centre): writes the secret key, prints the public key
+    Keygen {
+        /// Where to write the secret key (created with mode 0600, never overwritten)
+        #[arg(long, value_name = "FILE")]
+        secret: PathBuf,
+    },
+}
+
+fn parse_location(text: &str) -> Result<(f64, f64), String> {
+    let (lat, lon) = text
+        .split_once(',')
+        .ok_or_else(|| format!("'{text}' is not LAT,LON"))?;
+    let lat: f64 = lat
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{lat}' is not a latitude"))?;
+    let lon: f64 = lon
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{lon}' is not a longitude"))?;
+    if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
+        return Err(format!("'{text}' is outside the globe"));
+    }
+    Ok((lat, lon))
+}
+
+fn parse_topic(text: &str) -> Result<crate::directory::Topic, String> {
+    serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|_| {
+        format!("unknown topic '{text}' (emotional_distress, personal_development, family_relationships, crisis)")
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Check a configuration file; exits non-zero with the field and line at fault
+    Check { file: PathBuf },
+}
+
+fn parse_size(text: &str) -> Result<(u32, u32), String> {
+    let (w, h) = text
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("'{text}' is not WxH, e.g. 800x480"))?;
+    let w: u32 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not WxH, e.g. 800x480"))?;
+    let h: u32 = h
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not WxH, e.g. 800x480"))?;
+    if w == 0 || h == 0 {
+        return Err(format!("'{text}' has a zero side"));
+    }
+    Ok((w, h))
+}
+
+/// Parses the command line, runs the command, and turns any error into one line on stderr and
+/// a non-zero exit.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(matches!(cli.command, None | Some(Command::Run { .. })));
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("waystation: {}", failure.message.replace('\n', " "));
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+/// A failed command: one line for stderr and the exit status. Status 2 means the input was
+/// wrong (as clap does for bad arguments); 1 means the command could not do its work.
+#[derive(Debug)]
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure { message, code: 1 }
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Failure {
+        Failure {
+            message: message.to_string(),
+            code: 1,
+        }
+    }
+}
+
+fn bad_input(message: String) -> Failure {
+    Failure { message, code: 2 }
+}
+
+fn init_logging(running_kiosk: bool) {
+    let default = if running_kiosk { "info" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn dispatch(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        None => Ok(kiosk::run(
+            cli.config.as_deref(),
+            cli.data_dir.as_deref(),
+            false,
+            None,
+        )?),
+        Some(Command::Run { windowed, size }) => Ok(kiosk::run(
+            cli.config.as_deref(),
+            cli.data_dir.as_deref(),
+            windowed,
+            size,
+        )?),
+        Some(Command::Screenshot {
+            screen,
+            lang,
+            size,
+            out,
+            high_contrast,
+        }) => {
+            let shot = Shot::from_name(&screen).ok_or_else(|| {
+                let names: Vec<&str> = Shot::all().iter().map(|(s, _)| s.name()).collect();
+                format!("no screen named '{screen}' (one of: {})", names.join(", "))
+            })?;
+            let (mut config, _) =
+                Config::locate(cli.config.as_deref()).map_err(|e| e.to_string())?;
+            if high_contrast {
+                config.kiosk.high_contrast = true;
+            }
+            let pixels = screenshot::render(config, shot, lang, size.0, size.1)
+                .map_err(|e| e.to_string())?;
+            Ok(screenshot::write_png(&out, &pixels, size.0, size.1).map_err(|e| e.to_string())?)
+        }
+        Some(Command::Screens) => {
+            for (shot, what) in Shot::all() {
+                println!("{:<10} {what}", shot.name());
+            }
+            Ok(())
+        }
+        Some(Command::Assess {
+            instrument,
+            answers,
+            json,
+        }) => assess::assess(cli.config.as_deref(), &instrument, &answers, json),
+        Some(Command::Mood { action }) => {
+            mood::mood(cli.config.as_deref(), cli.data_dir.as_deref(), action)
+        }
+        Some(Command::Slip {
+            demo: _,
+            crisis,
+            width,
+            lang,
+            png,
+            escpos,
+        }) => slip::demo_slip(
+            cli.config.as_deref(),
+            crisis,
+            width,
+            lang,
+            png.as_deref(),
+            escpos.as_deref(),
+        ),
+        Some(Command::Printer { action }) => slip::printer(cli.config.as_deref(), action),
+        Some(Command::Resources { action }) => {
+            resources::resources(cli.config.as_deref(), cli.data_dir.as_deref(), action)
+        }
+        Some(Command::Status { json }) => {
+            let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref())?;
+            if json {
+                let text = serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?;
+                println!("{text}");
+            } else {
+                print!("{}", status.to_text());
+            }
+            Ok(())
+        }
+        Some(Command::Config {
+            action: ConfigAction::Check { file },
+        }) => {
+            let config = Config::load_file(&file).map_err(|e| e.to_string())?;
+            let demo = if config.station.demo {
+                " (a demo station)"
+            } else {
+                ""
+            };
+            println!(
+                "{}: ok, station {}{demo}",
+                file.display(),
+                config.station.id.as_str()
+            );
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_and_bad_ones_say_why() {
+        assert_eq!(parse_size("800x480"), Ok((800, 480)));
+        assert_eq!(parse_size("1280X800"), Ok((1280, 800)));
+        assert!(parse_size("800").unwrap_err().contains("WxH"));
+        assert!(parse_size("0x480").unwrap_err().contains("zero"));
+        assert!(parse_size("axb").is_err());
+    }
+
+    #[test]
+    fn the_command_tree_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

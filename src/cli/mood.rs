@@ -1,0 +1,87 @@
+//! `waystation mood add|week`.
+
+use std::path::Path;
+
+use super::MoodAction;
+use super::kiosk::open_store;
+use super::{Failure, bad_input};
+use crate::clock::{Clock, SystemClock};
+use crate::store::RecordStamp;
+
+/// `waystation mood add` and `waystation mood week`.
+pub(super) fn mood(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+    action: MoodAction,
+) -> Result<(), Failure> {
+    let vocabulary = crate::mood::Vocabulary::builtin();
+    match action {
+        MoodAction::Add {
+            quadrant,
+            pleasantness,
+            energy,
+            word,
+            tags,
+        } => {
+            let q = crate::mood::Quadrant::from_id(&quadrant).ok_or_else(|| {
+                bad_input(format!(
+                    "unknown quadrant '{quadrant}' (red, yellow, blue or green)"
+                ))
+            })?;
+            let check_in =
+                crate::mood::CheckIn::new(&vocabulary, q, pleasantness, energy, &word, &tags)
+                    .map_err(|e| bad_input(e.to_string()))?;
+            let mut store = open_store(config_file, data_dir)?;
+            let clock = SystemClock::new();
+            let id = crate::store::mood::commit_check_in(
+                &mut store,
+                RecordStamp::now(&clock),
+                &check_in,
+                None,
+            )
+            .map_err(|e| e.to_string())?;
+            println!("{id}");
+            Ok(())
+        }
+        MoodAction::Week { json } => {
+            let store = open_store(config_file, data_dir)?;
+            let now = SystemClock::new().read().wall;
+            let counts = crate::store::mood::week_counts(&store, now).map_err(|e| e.to_string())?;
+            let week = crate::mood::week::station_week(&counts);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&week).map_err(|e| e.to_string())?
+                );
+                return Ok(());
+            }
+            let Some(total) = week.total else {
+                println!(
+                    "fewer than {} check-ins in the last seven days: nothing is shown",
+                    crate::mood::week::MIN_SHOWN
+                );
+                return Ok(());
+            };
+            println!("{total} check-ins in the last seven days");
+            for q in &week.quadrants {
+                let label = vocabulary.quadrant_label(q.quadrant, crate::kiosk::Language::English);
+                match q.percent {
+                    Some(p) => println!("  {:<7} {label:<18} {p:>3}%", q.quadrant.id()),
+                    None => println!("  {:<7} {label:<18} hidden", q.quadrant.id()),
+                }
+            }
+            if let Some((word, n)) = &week.top_word {
+                println!("most felt: {word} ({n})");
+            }
+            if !week.top_tags.is_empty() {
+                let tags: Vec<String> = week
+                    .top_tags
+                    .iter()
+                    .map(|(t, n)| format!("{t} ({n})"))
+                    .collect();
+                println!("weighing on many: {}", tags.join(", "));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! `waystation resources list|verify|install|sign|keygen`.
+
+use std::path::Path;
+
+use super::ResourcesAction;
+use super::{Failure, bad_input};
+use crate::config::Config;
+use crate::store::Store;
+
+/// `waystation resources ...`.
+pub(super) fn resources(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+    action: ResourcesAction,
+) -> Result<(), Failure> {
+    use crate::directory::bundle;
+    use chrono_tz::Asia::Shanghai;
+    let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
+    let key = || -> Result<ed25519_dalek::VerifyingKey, Failure> {
+        let text = config
+            .directory
+            .public_key
+            .as_deref()
+            .ok_or("no directory.public_key in the config: bundles cannot be checked")?;
+        bundle::public_key(text).map_err(|e| Failure::from(e.to_string()))
+    };
+    let read = |path: &Path| {
+        std::fs::read_to_string(path)
+            .map_err(|e| Failure::from(format!("cannot read {}: {e}", path.display())))
+    };
+    match action {
+        ResourcesAction::List {
+            near,
+            at,
+            topic,
+            crisis,
+            json,
+        } => {
+            let now = match at {
+                Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
+                    .map_err(|e| bad_input(format!("--at '{text}': {e}")))?
+                    .with_timezone(&Shanghai)
+                    .naive_local(),
+                None => chrono::Utc::now().with_timezone(&Shanghai).naive_local(),
+            };
+            let dir = config.data_dir(&source, data_dir);
+            let key = config
+                .directory
+                .public_key
+                .as_deref()
+                .and_then(|k| bundle::public_key(k).ok());
+            let active = crate::store::directory::active(dir.as_deref(), key.as_ref());
+            let query = crate::directory::rank::Query {
+                here: near.or(config.station.location()),
+                now,
+                crisis,
+                topics: Vec::new(),
+                only_topic: topic,
+            };
+            let ranked = crate::directory::rank::rank(&active, &query);
+            if json {
+                let rows: Vec<serde_json::Value> = ranked
+                    .iter()
+                    .map(|r| {
+                        serde_json::json!({
+                            "id": r.entry.id,
+                            "name": r.entry.name_zh,
+                            "kind": r.entry.kind,
+                            "phones": r.entry.phones,
+                            "distance_m": r.distance_m.map(|d| d.round()),
+                            "open_now": r.open.is_open(),
+                            "example": r.entry.example,
+                        })
+                    })
+                    .collect();
+                let out = serde_json::json!({ "version": active.version, "expires": active.expires, "at": now, "entries": rows });
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+                );
+            } else {
+                println!(
+                    "directory version {} (expires {}), at {}",
+                    active.version,
+                    active.expires,
+                    now.format("%Y-%m-%d %H:%M")
+                );
+                for r in ranked {
+                    let distance = r
+                        .distance_m
+                        .map_or(String::new(), |d| format!("{:.1} km", d / 1000.0));
+                    let open = match &r.open {
+                        crate::directory::rank::OpenNow::Always => "24 h".to_string(),
+                        crate::directory::rank::OpenNow::Open { .. } => "open".to_string(),
+                        crate::directory::rank::OpenNow::Closed { opens: Some(t) } => {
+                            format!("opens {}", t.format("%a %H:%M"))
+                        }
+                        crate::directory::rank::OpenNow::Closed { opens: None } => {
+                            "closed".to_string()
+                        }
+                        crate::directory::rank::OpenNow::Unknown => String::new(),
+                    };
+                    let example = if r.entry.example { " [example]" } else { "" };
+                    println!(
+                        "  {:<26} {:<14} {:>8} {:<14} {}{example}",
+                        r.entry.id,
+                        r.entry.phones.join(" "),
+                        distance,
+                        open,
+                        r.entry.name_en
+                    );
+                }
+            }
+            Ok(())
+        }
+        ResourcesAction::Verify { file } => {
+            let bundle =
+                bundle::verify_signature(&read(&file)?, &key()?).map_err(|e| e.to_string())?;
+            println!(
+                "{}: good signature, version {}, {} entries, expires {}",
+                file.display(),
+                bundle.version,
+                bundle.entries.len(),
+                bundle.expires
+            );
+            Ok(())
+        }
+        ResourcesAction::Install { file } => {
+            let dir = config
+                .data_dir(&source, data_dir)
+                .ok_or("no data directory: set --data-dir")?;
+            let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
+            let now = chrono::Utc::now();
+            let today = now.with_timezone(&Shanghai).date_naive();
+            let bundle = crate::store::directory::install(
+                &mut store,
+                &dir,
+                &read(&file)?,
+                &key()?,
+                today,
+                now.timestamp_millis(),
+            )
+            .map_err(|e| format!("not installed: {e}"))?;
+            println!(
+                "installed directory version {} ({} entries, expires {})",
+                bundle.version,
+                bundle.entries.len(),
+                bundle.expires
+            );
+            Ok(())
+        }
+        ResourcesAction::Sign { key, input, output } => {
+            let secret = bundle::secret_key(&read(&key)?).map_err(|e| e.to_string())?;
+            let signed =
+                bundle::sign(&read(&input)?, &secret).map_err(|e| format!("not signed: {e}"))?;
+            std::fs::write(&output, signed)
+                .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
+            println!("signed {} into {}", input.display(), output.display());
+            Ok(())
+        }
+        ResourcesAction::Keygen { secret } => {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut random = [0u8; 32];
+            getrandom::fill(&mut random).map_err(|e| format!("no randomness: {e}"))?;
+            let (secret_text, public_text) = bundle::keygen(random);
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&secret)
+                .map_err(|e| format!("cannot create {}: {e}", secret.display()))?;
+            writeln!(file, "{secret_text}").map_err(|e| e.to_string())?;
+            println!("{public_text}");
+            Ok(())
+        }
+    }
+}
