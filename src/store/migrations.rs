@@ -95,6 +95,9 @@ pub const MIGRATIONS: &[M<'static>] = &[
             installed_wall_ms INTEGER NOT NULL
         ) STRICT;",
     ),
+    // 6: the uploader's lease on a claimed batch (monotonic milliseconds): a batch whose
+    // uploader died is claimed again once its lease runs out.
+    M::up("ALTER TABLE outbox ADD COLUMN claimed_until_ms INTEGER;"),
 ];
 
 pub fn migrations() -> Migrations<'static> {

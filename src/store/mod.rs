@@ -9,6 +9,7 @@ pub mod directory;
 mod migrations;
 pub mod mood;
 pub mod outbox;
+pub mod queue;
 pub mod screening;
 pub mod slip;
 
