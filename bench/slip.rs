@@ -15,31 +15,19 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn main() {
     let words = SlipText::builtin();
-    let lines = waystation::kiosk::emergency::builtin();
     // The font is parsed once per process; do it before timing, as the kiosk does at its first slip.
-    let warm = Slip::new(
-        Language::Chinese,
-        "示例驿站（演示）",
-        None,
-        false,
-        &lines,
-        "K7M2QX".into(),
+    let _ = layout::render(
+        &Slip::demo(Language::Chinese, "示例驿站（演示）", false),
+        &words,
+        384,
     );
-    let _ = layout::render(&warm, &words, 384);
 
     println!(
         "{:<22} {:>10} {:>10} {:>10} {:>9} {:>8}",
         "slip", "p10", "median", "p90", "bytes", "paper"
     );
     for (width, crisis) in [(384, false), (384, true), (576, false), (576, true)] {
-        let slip = Slip::new(
-            Language::Chinese,
-            "示例驿站（演示）",
-            Some("2026-11-28 17:30".into()),
-            crisis,
-            &lines,
-            "K7M2QX".into(),
-        );
+        let slip = Slip::demo(Language::Chinese, "示例驿站（演示）", crisis);
         let mut times = Vec::new();
         let mut bytes = 0;
         let mut mm = 0.0;

@@ -29,14 +29,7 @@ pub(super) fn demo_slip(
         ));
     }
     let (config, _) = Config::locate(config_file).map_err(|e| e.to_string())?;
-    let slip = crate::slip::Slip::new(
-        lang,
-        config.station.name(lang),
-        Some("2026-11-28 17:30".into()),
-        crisis,
-        &crate::kiosk::emergency::builtin(),
-        "K7M2QX".into(),
-    );
+    let slip = crate::slip::Slip::demo(lang, config.station.name(lang), crisis);
     let bitmap = crate::slip::layout::render(&slip, &crate::slip::SlipText::builtin(), width);
     let write = |path: &Path, bytes: &[u8]| {
         std::fs::write(path, bytes)

@@ -544,14 +544,7 @@ mod tests {
     use crate::kiosk::Language;
 
     fn demo(crisis: bool, lang: Language) -> Slip {
-        Slip::new(
-            lang,
-            "示例驿站（演示）",
-            Some("2026-11-28 17:30".into()),
-            crisis,
-            &crate::kiosk::emergency::builtin(),
-            "K7M2QX".into(),
-        )
+        Slip::demo(lang, "示例驿站（演示）", crisis)
     }
 
     #[test]

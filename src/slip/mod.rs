@@ -131,6 +131,20 @@ impl Slip {
         }
     }
 
+    /// The demo slip: the built-in lines, a fixed time and slip number, so previews, tests and
+    /// benchmarks all show the same slip (`waystation slip --demo`).
+    pub fn demo(language: Language, station: &str, crisis: bool) -> Slip {
+        let lines = crate::kiosk::emergency::builtin();
+        Slip::new(
+            language,
+            station,
+            Some("2026-11-28 17:30".into()),
+            crisis,
+            &lines,
+            "K7M2QX".into(),
+        )
+    }
+
     /// Adds directory entries the worker chose: name, phone (or the address), and a note with
     /// what to press or the hours, as the entry's source gives them.
     pub fn with_services(mut self, entries: &[&crate::directory::Entry]) -> Slip {

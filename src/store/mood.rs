@@ -176,12 +176,13 @@ pub fn week_counts(store: &Store, now: DateTime<Utc>) -> Result<WeekCounts, Stor
 }
 
 /// A kiosk secret (such as the personal-code salt), made by `make` the first time it is asked
-/// for and kept from then on.
+/// for and kept from then on. `None` when it does not exist yet and `make` cannot make it
+/// (no randomness from the operating system).
 pub fn secret(
     store: &mut Store,
     name: &str,
-    make: impl FnOnce() -> Vec<u8>,
-) -> Result<Vec<u8>, StoreError> {
+    make: impl FnOnce() -> Option<Vec<u8>>,
+) -> Result<Option<Vec<u8>>, StoreError> {
     let label = store.label.clone();
     let err = |source| StoreError::Sqlite {
         path: label.clone(),
@@ -197,9 +198,9 @@ pub fn secret(
         .optional()
         .map_err(err)?;
     if let Some(value) = existing {
-        return Ok(value);
+        return Ok(Some(value));
     }
-    let value = make();
+    let Some(value) = make() else { return Ok(None) };
     store
         .conn
         .execute(
@@ -207,7 +208,7 @@ pub fn secret(
             rusqlite::params![name, value],
         )
         .map_err(err)?;
-    Ok(value)
+    Ok(Some(value))
 }
 
 #[cfg(test)]
@@ -318,14 +319,20 @@ mod tests {
     #[test]
     fn a_secret_is_made_once_and_kept() {
         let dir = tempfile::tempdir().unwrap();
+        // Nothing to make it from yet: no secret, and nothing stored.
+        assert_eq!(
+            secret(&mut Store::open(dir.path()).unwrap(), "salt", || None).unwrap(),
+            None
+        );
         let first = secret(&mut Store::open(dir.path()).unwrap(), "salt", || {
-            vec![9; 16]
+            Some(vec![9; 16])
         })
         .unwrap();
         let again = secret(&mut Store::open(dir.path()).unwrap(), "salt", || {
-            vec![1; 16]
+            Some(vec![1; 16])
         })
         .unwrap();
         assert_eq!(first, again);
+        assert_eq!(first, Some(vec![9; 16]));
     }
 }

@@ -52,9 +52,11 @@ fn random_bytes<const N: usize>() -> Option<[u8; N]> {
 }
 
 fn code_salt(st: &mut KioskState) -> Option<Vec<u8>> {
-    let fresh = random_bytes::<16>()?;
-    match secret(&mut st.store, CODE_SALT, || fresh.to_vec()) {
-        Ok(salt) => Some(salt),
+    // Randomness is asked for only the first time, when the salt is made.
+    match secret(&mut st.store, CODE_SALT, || {
+        random_bytes::<16>().map(|b| b.to_vec())
+    }) {
+        Ok(salt) => salt,
         Err(e) => {
             tracing::error!("cannot read the personal-code salt: {e}");
             None

@@ -5,14 +5,7 @@ use waystation::kiosk::Language;
 use waystation::slip::{Slip, SlipText, escpos, layout};
 
 fn demo(crisis: bool, lang: Language) -> Slip {
-    Slip::new(
-        lang,
-        "示例驿站（演示）",
-        Some("2026-11-28 17:30".into()),
-        crisis,
-        &waystation::kiosk::emergency::builtin(),
-        "K7M2QX".into(),
-    )
+    Slip::demo(lang, "示例驿站（演示）", crisis)
 }
 
 #[test]
