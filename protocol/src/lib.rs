@@ -1,0 +1,19 @@
+//! What a Waystation kiosk and the service centre's hub say to each other.
+//!
+//! Both sides depend on this crate so that the wire format, the sealing of record payloads and
+//! the signing of requests exist in exactly one place. It does no I/O: no sockets, no files,
+//! no clock. Randomness is only drawn where the cryptography needs it (sealing, key
+//! generation). The protocol itself is described for people in `docs/protocol.md`.
+
+pub mod clock;
+pub mod request;
+pub mod sealing;
+pub mod wire;
+
+pub use clock::{TimeSource, corrected_time};
+pub use request::{DeviceKey, SignatureError, device_id, sign_request, verify_request};
+pub use sealing::{CentrePublicKey, CentreSecretKey, SealBinding, SealError};
+pub use wire::{
+    Batch, BatchReply, ClockStamp, ExportFile, Outcome, RecordResult, SealedBody, WireError,
+    WireRecord,
+};
