@@ -34,6 +34,8 @@ pub struct Config {
     pub directory: Directory,
     #[serde(default)]
     pub store: Store,
+    #[serde(default)]
+    pub hub: Hub,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -98,6 +100,87 @@ pub struct Directory {
     /// Base64 Ed25519 public key. Without it, no bundle can be installed and the kiosk keeps
     /// the directory built into it.
     pub public_key: Option<String>,
+}
+
+/// The service centre's hub, where the outbox is uploaded (docs/protocol.md).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hub {
+    /// The hub's address. Without it the kiosk keeps every record on its own disk (and
+    /// `waystation queue export` can still carry them to the hub on a USB stick).
+    pub url: Option<HubUrl>,
+    /// The centre's X25519 public key (base64) that every record is sealed to. Without it
+    /// records wait unsealed on the kiosk and are sealed the moment a key is configured;
+    /// nothing is uploaded unsealed.
+    pub public_key: Option<CentreKey>,
+    /// A PEM file with an extra certificate authority to trust for the hub (a centre that
+    /// runs its own CA). The system's and Mozilla's roots are trusted anyway.
+    pub ca_file: Option<PathBuf>,
+    /// Records per upload request (1 to 2000, default 500).
+    pub batch_records: Option<Ranged<1, 2000>>,
+    /// Minutes between heartbeats (1 to 1440, default 15).
+    pub heartbeat_minutes: Option<Ranged<1, 1440>>,
+}
+
+impl Hub {
+    pub fn batch_records(&self) -> usize {
+        self.batch_records.map_or(500, |r| r.0 as usize)
+    }
+
+    pub fn heartbeat_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(60 * u64::from(self.heartbeat_minutes.map_or(15, |r| r.0)))
+    }
+
+    pub fn centre_key(&self) -> Option<waystation_protocol::CentrePublicKey> {
+        // Checked while parsing, so this cannot fail for a loaded config.
+        self.public_key
+            .as_ref()
+            .and_then(|k| waystation_protocol::CentrePublicKey::from_base64(&k.0).ok())
+    }
+}
+
+/// A hub address: HTTPS, or plain HTTP to this machine only (for tests and a hub on the
+/// kiosk itself), because records and signatures must not cross a network in the clear.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct HubUrl(pub reqwest::Url);
+
+impl TryFrom<String> for HubUrl {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let url =
+            reqwest::Url::parse(&value).map_err(|e| format!("'{value}' is not a URL: {e}"))?;
+        let loopback = match url.host() {
+            Some(url::Host::Domain(d)) => d == "localhost",
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        match url.scheme() {
+            "https" => Ok(HubUrl(url)),
+            "http" if loopback => Ok(HubUrl(url)),
+            "http" => Err(format!(
+                "'{value}' must use https (plain http only to this machine)"
+            )),
+            other => Err(format!("'{value}' must use https, not {other}")),
+        }
+    }
+}
+
+/// The centre's sealing key, checked to be a valid X25519 public key while parsing.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct CentreKey(pub String);
+
+impl TryFrom<String> for CentreKey {
+    type Error = String;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        waystation_protocol::CentrePublicKey::from_base64(&value)
+            .map(|_| CentreKey(value))
+            .map_err(|e| e.to_string())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

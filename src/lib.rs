@@ -12,6 +12,7 @@ pub mod screening;
 pub mod slip;
 pub mod status;
 pub mod store;
+pub mod sync;
 pub mod ui;
 
 pub use ui::{Kiosk, KioskParts, init};

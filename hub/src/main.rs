@@ -1,1 +1,273 @@
-fn main() {}
+//! `waystation-hub`: the command line of the service centre's hub.
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use waystation_hub::{HubError, KindCount};
+
+#[derive(Parser)]
+#[command(
+    name = "waystation-hub",
+    version,
+    about = "The service centre's hub: receives records from Waystation kiosks and serves them the resource bundle"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args)]
+struct Data {
+    /// The hub's data folder (hub.db, centre.key, centre.pub, bundle.json)
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Make the centre's key pair and print the public key for kiosk configs
+    Keygen {
+        #[command(flatten)]
+        data: Data,
+    },
+    /// Register kiosks and list them
+    #[command(subcommand)]
+    Devices(DevicesCommand),
+    /// Receive batches over HTTP until Ctrl-C or SIGTERM
+    Serve {
+        #[command(flatten)]
+        data: Data,
+        /// Address and port to listen on; put a TLS-terminating proxy in front in production
+        #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8700")]
+        listen: SocketAddr,
+    },
+    /// Look at the stored records
+    #[command(subcommand)]
+    Records(RecordsCommand),
+    /// Import every export file (*.json) in a folder, as from a kiosk's USB stick
+    Import {
+        #[command(flatten)]
+        data: Data,
+        /// The folder holding the export files
+        folder: PathBuf,
+    },
+    /// Set the signed resource bundle the kiosks download
+    #[command(subcommand)]
+    Bundle(BundleCommand),
+}
+
+#[derive(Subcommand)]
+enum DevicesCommand {
+    /// Register a kiosk by its public key and print its device id
+    Add {
+        #[command(flatten)]
+        data: Data,
+        /// The kiosk's public key, base64 (shown by the kiosk)
+        #[arg(long, value_name = "B64")]
+        key: String,
+        /// The station the kiosk stands in
+        #[arg(long, value_name = "ID")]
+        station: Option<String>,
+        /// Anything the field team wants to remember about it
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// List the registered kiosks
+    List {
+        #[command(flatten)]
+        data: Data,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum RecordsCommand {
+    /// Unique records per kind and device
+    Count {
+        #[command(flatten)]
+        data: Data,
+        /// Print a JSON array of {device_id, kind, records} instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Serve FILE (a signed bundle) from now on, replacing the one served before
+    Set {
+        #[command(flatten)]
+        data: Data,
+        file: PathBuf,
+    },
+}
+
+/// How a command ended when it did not fail outright.
+enum Done {
+    Ok,
+    /// The command did what it could, but some of its input was refused (exit 2).
+    SomeRefused,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // The server reports every request; the other commands only what went wrong, so that
+    // their own output stays readable. RUST_LOG overrides either.
+    let level = if matches!(cli.command, Command::Serve { .. }) {
+        "info"
+    } else {
+        "warn"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        // Colour codes only for a person at a terminal, not in journald or a log file.
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+    match run(cli.command) {
+        Ok(Done::Ok) => ExitCode::SUCCESS,
+        Ok(Done::SomeRefused) => ExitCode::from(2),
+        Err(e) => {
+            eprintln!("waystation-hub: {e}");
+            ExitCode::from(if e.is_bad_input() { 2 } else { 1 })
+        }
+    }
+}
+
+fn run(command: Command) -> Result<Done, HubError> {
+    match command {
+        Command::Keygen { data } => {
+            let public = waystation_hub::keygen(&data.data)?;
+            println!("{public}");
+            println!(
+                "The public key is in {} for kiosk configs; the secret key is in {} (mode 0600): back it up offline, records cannot be read without it.",
+                data.data.join(waystation_hub::PUB_FILE).display(),
+                data.data.join(waystation_hub::KEY_FILE).display(),
+            );
+        }
+        Command::Devices(DevicesCommand::Add {
+            data,
+            key,
+            station,
+            note,
+        }) => {
+            let id =
+                waystation_hub::add_device(&data.data, &key, station.as_deref(), note.as_deref())?;
+            println!("{id}");
+        }
+        Command::Devices(DevicesCommand::List { data, json }) => {
+            let devices = waystation_hub::devices(&data.data)?;
+            if json {
+                print_json(&devices);
+            } else if devices.is_empty() {
+                println!("no devices registered");
+            } else {
+                let rows: Vec<[String; 3]> = devices
+                    .into_iter()
+                    .map(|d| {
+                        [
+                            d.device_id,
+                            d.station.unwrap_or_default(),
+                            d.note.unwrap_or_default(),
+                        ]
+                    })
+                    .collect();
+                print_table(["DEVICE", "STATION", "NOTE"], &rows);
+            }
+        }
+        Command::Serve { data, listen } => {
+            waystation_hub::serve(&data.data, listen)?;
+        }
+        Command::Records(RecordsCommand::Count { data, json }) => {
+            let counts = waystation_hub::counts(&data.data)?;
+            if json {
+                print_json(&counts);
+            } else {
+                print_counts(&counts);
+            }
+        }
+        Command::Import { data, folder } => return import(&data.data, &folder),
+        Command::Bundle(BundleCommand::Set { data, file }) => {
+            let etag = waystation_hub::set_bundle(&data.data, &file)?;
+            println!("serving {} as the bundle, ETag {etag}", file.display());
+        }
+    }
+    Ok(Done::Ok)
+}
+
+fn import(data: &Path, folder: &Path) -> Result<Done, HubError> {
+    let summary = waystation_hub::import_dir(data, folder)?;
+    for refused in &summary.refused {
+        eprintln!(
+            "waystation-hub: refused {}: {}",
+            refused.file.display(),
+            refused.reason
+        );
+    }
+    println!(
+        "files {}, stored {}, duplicate {}, rejected {}",
+        summary.files, summary.stored, summary.duplicate, summary.rejected
+    );
+    if summary.rejected > 0 {
+        // The reasons are in the log above; a rejected record can never be stored as sent, so
+        // someone has to look at the kiosk it came from.
+        eprintln!(
+            "waystation-hub: {} records were rejected; the reasons are logged above",
+            summary.rejected
+        );
+    }
+    Ok(if summary.refused.is_empty() {
+        Done::Ok
+    } else {
+        Done::SomeRefused
+    })
+}
+
+fn print_counts(counts: &[KindCount]) {
+    if counts.is_empty() {
+        println!("no records yet");
+        return;
+    }
+    let rows: Vec<[String; 3]> = counts
+        .iter()
+        .map(|c| [c.device_id.clone(), c.kind.clone(), c.records.to_string()])
+        .collect();
+    print_table(["DEVICE", "KIND", "RECORDS"], &rows);
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    // Serialising plain structs of strings and numbers cannot fail.
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("plain data serialises")
+    );
+}
+
+/// Prints rows in columns as wide as their widest cell.
+fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; N]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect();
+        println!("{}", padded.join("  ").trim_end());
+    };
+    line(header);
+    for row in rows {
+        line(row.each_ref().map(String::as_str));
+    }
+}

@@ -109,8 +109,9 @@ pub enum Outcome {
     Stored,
     /// Already stored before (a resend); as good as stored.
     Duplicate,
-    /// Can never be stored as sent (it does not open, or its kind is unknown). The kiosk sets
-    /// it aside with the reason, for staff to see; it never blocks the others.
+    /// Can never be stored as sent (it does not open, or its id or day is malformed). The kiosk
+    /// sets it aside with the reason, for staff to see; it never blocks the others. A kind the
+    /// hub does not know yet is stored, not rejected: a newer kiosk may send it.
     Rejected { reason: String },
 }
 

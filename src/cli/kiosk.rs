@@ -1,6 +1,6 @@
 //! `waystation run`: the kiosk itself, its display backend and its start record.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -18,13 +18,10 @@ pub(super) fn run(
     windowed: bool,
     size: Option<(u32, u32)>,
 ) -> Result<(), String> {
-    let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
-    let dir = config
-        .data_dir(&source, data_dir)
-        .ok_or("no data directory: set --data-dir, WAYSTATION_DATA_DIR or store.data_dir")?;
+    let (_, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
     // The display first: a kiosk that cannot show anything must not log a start.
     select_backend()?;
-    let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
+    let (config, dir, mut store) = open_configured(config_file, data_dir)?;
     let clock: Rc<dyn Clock> = Rc::new(SystemClock::new());
     record_start(&mut store, &config, &source, clock.as_ref())?;
     tracing::info!(config = %source, data_dir = %dir.display(), "starting the kiosk");
@@ -46,6 +43,7 @@ pub(super) fn run(
         // Still served: an old directory is better than none. Staff see it in `status`.
         tracing::warn!(expires = %directory.expires, "the resource directory has expired; install a newer bundle");
     }
+    let kiosk_config = config.clone();
     let kiosk = crate::ui::init(crate::ui::KioskParts {
         config,
         store,
@@ -54,6 +52,24 @@ pub(super) fn run(
         directory,
     })
     .map_err(|e| e.to_string())?;
+    // Uploads run on their own thread; a newer directory it installs reaches the UI through a
+    // channel that the event loop polls, so the thread never touches the UI's state.
+    let (bundles, new_bundles) = std::sync::mpsc::channel();
+    let worker = crate::sync::spawn_worker(&kiosk_config, &dir, bundles);
+    let kiosk = Rc::new(kiosk);
+    let bundle_timer = slint::Timer::default();
+    {
+        let kiosk = Rc::downgrade(&kiosk);
+        bundle_timer.start(
+            slint::TimerMode::Repeated,
+            std::time::Duration::from_secs(2),
+            move || {
+                if let (Some(kiosk), Ok(bundle)) = (kiosk.upgrade(), new_bundles.try_recv()) {
+                    kiosk.replace_directory(bundle);
+                }
+            },
+        );
+    }
     let window = kiosk.window();
     if windowed {
         let (w, h) = size.unwrap_or((800, 480));
@@ -63,7 +79,16 @@ pub(super) fn run(
     } else {
         window.window().set_fullscreen(true);
     }
-    window.run().map_err(|e| format!("the UI stopped: {e}"))
+    let result = window.run().map_err(|e| format!("the UI stopped: {e}"));
+    if let Some(worker) = worker {
+        worker
+            .stop
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        drop(worker.wake);
+        // A request in flight may take up to its time-out; records are safe either way.
+        let _ = worker.thread.join();
+    }
+    result
 }
 
 /// Writes the `kiosk_started` record, so the service centre sees which version runs where.
@@ -118,9 +143,29 @@ pub(super) fn open_store(
     config_file: Option<&Path>,
     data_dir: Option<&Path>,
 ) -> Result<Store, String> {
+    open_configured(config_file, data_dir).map(|(_, _, store)| store)
+}
+
+/// The config, the data directory and the store, with sealing on when the centre's key is
+/// configured. Every command that writes records opens the store here, so no path can write
+/// an unsealed record when a key is known.
+pub(super) fn open_configured(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+) -> Result<(Config, PathBuf, Store), String> {
     let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
     let dir = config
         .data_dir(&source, data_dir)
         .ok_or("no data directory: set --data-dir, WAYSTATION_DATA_DIR or store.data_dir")?;
-    Store::open(&dir).map_err(|e| e.to_string())
+    let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
+    if let Some(centre) = config.hub.centre_key() {
+        let sealed = store.enable_sealing(centre).map_err(|e| e.to_string())?;
+        if sealed > 0 {
+            tracing::info!(
+                sealed,
+                "sealed the records written before the centre's key was set"
+            );
+        }
+    }
+    Ok((config, dir, store))
 }

@@ -6,6 +6,7 @@ mod kiosk;
 mod mood;
 mod resources;
 mod slip;
+mod sync;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -120,6 +121,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Upload the queue to the hub in the foreground (the kiosk does this on its own thread)
+    Sync {
+        /// Stop when the queue is empty (exit 0) or the hub cannot be reached (exit 3)
+        #[arg(long)]
+        once: bool,
+    },
+    /// The upload queue: counts, records, retrying a set-aside record, export to a USB stick
+    Queue {
+        #[command(subcommand)]
+        action: QueueAction,
+    },
+    /// This kiosk's device id and public key, for registering it at the hub
+    Device {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
     /// Work with configuration files
     Config {
         #[command(subcommand)]
@@ -149,6 +167,37 @@ pub enum MoodAction {
     },
     /// This station's last seven days as the kiosk shows them, small counts hidden
     Week {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueAction {
+    /// Records per state, the oldest waiting, the last upload and any warning
+    Status {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// The records in sequence order (never their contents)
+    List {
+        /// Only records in this state: pending, in_flight, acked or quarantined
+        #[arg(long)]
+        state: Option<String>,
+        /// At most this many
+        #[arg(long, default_value = "100")]
+        limit: usize,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a record the hub refused back in the queue
+    Retry { id: String },
+    /// Write the waiting sealed records to a folder (a USB stick) for `waystation-hub import`
+    Export {
+        dir: PathBuf,
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
@@ -255,7 +304,10 @@ fn parse_size(text: &str) -> Result<(u32, u32), String> {
 /// a non-zero exit.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(matches!(cli.command, None | Some(Command::Run { .. })));
+    init_logging(matches!(
+        cli.command,
+        None | Some(Command::Run { .. }) | Some(Command::Sync { once: false })
+    ));
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
@@ -378,6 +430,15 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
                 print!("{}", status.to_text());
             }
             Ok(())
+        }
+        Some(Command::Sync { once }) => {
+            sync::sync(cli.config.as_deref(), cli.data_dir.as_deref(), once)
+        }
+        Some(Command::Queue { action }) => {
+            sync::queue(cli.config.as_deref(), cli.data_dir.as_deref(), action)
+        }
+        Some(Command::Device { json }) => {
+            sync::device(cli.config.as_deref(), cli.data_dir.as_deref(), json)
         }
         Some(Command::Config {
             action: ConfigAction::Check { file },

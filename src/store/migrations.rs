@@ -98,6 +98,26 @@ pub const MIGRATIONS: &[M<'static>] = &[
     // 6: the uploader's lease on a claimed batch (monotonic milliseconds): a batch whose
     // uploader died is claimed again once its lease runs out.
     M::up("ALTER TABLE outbox ADD COLUMN claimed_until_ms INTEGER;"),
+    // 7: sealing and the uploader's state. `sealed` says the payload is sealed to the centre's
+    // key (only sealed records are uploaded; a kiosk without a key keeps them unsealed until
+    // it has one). `day` is the Asia/Shanghai day of the record, which travels in the clear;
+    // Shanghai has kept UTC+8 without summer time since 1991, so older rows can be filled in
+    // SQL. `sync_state` holds one row: what staff need to see about uploads.
+    M::up(
+        "ALTER TABLE outbox ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0 CHECK (sealed IN (0, 1));
+        ALTER TABLE outbox ADD COLUMN day TEXT;
+        UPDATE outbox SET day = date(created_wall_ms / 1000 + 28800, 'unixepoch');
+        CREATE TABLE sync_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_attempt_wall_ms INTEGER,
+            last_success_wall_ms INTEGER,
+            last_error TEXT,
+            -- 1 when the last failure looked like the clock being wrong (TLS before NTP).
+            clock_problem INTEGER NOT NULL DEFAULT 0 CHECK (clock_problem IN (0, 1)),
+            bundle_etag TEXT
+        ) STRICT;
+        INSERT INTO sync_state (id) VALUES (1);",
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -12,12 +12,13 @@ pub mod outbox;
 pub mod queue;
 pub mod screening;
 pub mod slip;
+pub mod sync;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 
-pub use outbox::{NewRecord, OutboxCounts, RecordKind, RecordStamp, RecordState};
+pub use outbox::{NewRecord, OutboxCounts, RecordKind, RecordStamp, RecordState, Sealing};
 
 /// The file name of the database inside the data directory.
 pub const DB_FILE: &str = "waystation.db";
@@ -47,6 +48,8 @@ pub struct Store {
     conn: Connection,
     /// Shown in errors; ":memory:" for an in-memory store.
     label: String,
+    /// Set once the centre's key is known: records are then sealed as they are committed.
+    sealing: Option<Sealing>,
 }
 
 /// What `waystation status` reports about the database without changing it.
@@ -57,6 +60,11 @@ pub struct DbState {
     pub schema_version: usize,
     pub latest_schema_version: usize,
     pub outbox: OutboxCounts,
+    /// Records written before the centre's key was configured, still unsealed.
+    pub unsealed: u64,
+    pub oldest_waiting_wall_ms: Option<i64>,
+    /// The uploader's last attempt, success and error (schema 7 on).
+    pub sync: Option<sync::SyncState>,
 }
 
 impl Store {
@@ -114,7 +122,11 @@ impl Store {
                 path: label.clone(),
                 reason: e.to_string(),
             })?;
-        Ok(Store { conn, label })
+        Ok(Store {
+            conn,
+            label,
+            sealing: None,
+        })
     }
 
     /// Commits one record: first `local` writes the capability's own rows (local counts, for
@@ -132,7 +144,7 @@ impl Store {
         };
         let tx = self.conn.transaction().map_err(sqlite)?;
         let value = local(&tx).map_err(sqlite)?;
-        let seq = outbox::append(&tx, record).map_err(sqlite)?;
+        let seq = outbox::append(&tx, record, self.sealing.as_ref()).map_err(sqlite)?;
         tx.commit().map_err(sqlite)?;
         Ok((value, seq))
     }
@@ -171,6 +183,9 @@ pub fn inspect(data_dir: &Path) -> Result<DbState, StoreError> {
             schema_version: 0,
             latest_schema_version: latest,
             outbox: OutboxCounts::default(),
+            unsealed: 0,
+            oldest_waiting_wall_ms: None,
+            sync: None,
         });
     }
     let label = path.display().to_string();
@@ -189,12 +204,37 @@ pub fn inspect(data_dir: &Path) -> Result<DbState, StoreError> {
     } else {
         OutboxCounts::default()
     };
+    let oldest_waiting_wall_ms = if version >= 1 {
+        conn.query_row(
+            "SELECT MIN(created_wall_ms) FROM outbox WHERE state IN ('pending', 'in_flight')",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sqlite)?
+    } else {
+        None
+    };
+    // Before migration 7 there is no sealing and no uploader state yet.
+    let (unsealed, sync) = if version >= 7 {
+        let unsealed: i64 = conn
+            .query_row("SELECT COUNT(*) FROM outbox WHERE sealed = 0", [], |r| {
+                r.get(0)
+            })
+            .map_err(sqlite)?;
+        let sync = sync::read_sync_state(&conn).map_err(sqlite)?;
+        (u64::try_from(unsealed).unwrap_or(0), Some(sync))
+    } else {
+        (outbox.total(), None)
+    };
     Ok(DbState {
         path,
         exists: true,
         schema_version: version,
         latest_schema_version: latest,
         outbox,
+        unsealed,
+        oldest_waiting_wall_ms,
+        sync,
     })
 }
 

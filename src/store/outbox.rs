@@ -25,6 +25,8 @@ pub enum RecordKind {
     MoodCheckIn,
     /// A slip print attempt: the lines referred, crisis or not, the slip number, the outcome.
     SlipPrinted,
+    /// The kiosk's health for the fleet view; only the latest one waits in the queue.
+    Heartbeat,
 }
 
 impl RecordKind {
@@ -35,6 +37,7 @@ impl RecordKind {
             RecordKind::ScreeningAbandoned => "screening_abandoned",
             RecordKind::MoodCheckIn => "mood_check_in",
             RecordKind::SlipPrinted => "slip_printed",
+            RecordKind::Heartbeat => "heartbeat",
         }
     }
 
@@ -45,6 +48,7 @@ impl RecordKind {
             RecordKind::ScreeningAbandoned => 1,
             RecordKind::MoodCheckIn => 1,
             RecordKind::SlipPrinted => 1,
+            RecordKind::Heartbeat => 1,
         }
     }
 }
@@ -133,15 +137,87 @@ impl OutboxCounts {
     }
 }
 
+/// What the kiosk seals every record to: the centre's public key, and its own device id,
+/// which is bound into each sealed payload.
+#[derive(Clone)]
+pub struct Sealing {
+    pub centre: waystation_protocol::CentrePublicKey,
+    pub device_id: String,
+}
+
+impl Sealing {
+    /// Seals a record's payload together with its clock readings. The kiosk cannot open the
+    /// result: only the centre's secret key can.
+    pub(super) fn seal(
+        &self,
+        id: &str,
+        kind: &str,
+        schema_version: u32,
+        created: waystation_protocol::ClockStamp,
+        payload: serde_json::Value,
+    ) -> rusqlite::Result<Vec<u8>> {
+        let body = waystation_protocol::SealedBody { created, payload };
+        let plain = serde_json::to_vec(&body).map_err(to_sql_error)?;
+        let binding = waystation_protocol::SealBinding {
+            record_id: id,
+            device_id: &self.device_id,
+            kind,
+            schema_version,
+        };
+        self.centre.seal(&binding, &plain).map_err(to_sql_error)
+    }
+}
+
+pub(super) fn to_sql_error(e: impl std::error::Error + Send + Sync + 'static) -> rusqlite::Error {
+    rusqlite::Error::ToSqlConversionFailure(Box::new(e))
+}
+
+/// The clock readings of a stamp in the form that travels.
+pub(super) fn clock_stamp(clock: &ClockReading) -> waystation_protocol::ClockStamp {
+    waystation_protocol::ClockStamp {
+        wall_ms: clock.wall.timestamp_millis(),
+        synced: clock.synced,
+        boot_id: clock.boot_id.clone(),
+        monotonic_ms: i64::try_from(clock.since_boot.as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+/// The payload column for a record: sealed when the kiosk has the centre's key, else the
+/// plain JSON, which is sealed as soon as a key is configured (`Store::enable_sealing`).
+pub(super) fn stored_payload(
+    record: &NewRecord,
+    sealing: Option<&Sealing>,
+) -> rusqlite::Result<(Vec<u8>, bool)> {
+    match sealing {
+        Some(sealing) => Ok((
+            sealing.seal(
+                &record.stamp.id.to_string(),
+                record.kind.name(),
+                record.kind.schema_version(),
+                clock_stamp(&record.stamp.clock),
+                record.payload.clone(),
+            )?,
+            true,
+        )),
+        None => Ok((
+            serde_json::to_vec(&record.payload).map_err(to_sql_error)?,
+            false,
+        )),
+    }
+}
+
 /// Appends one record inside the caller's transaction and returns its sequence number.
-pub(super) fn append(tx: &rusqlite::Transaction<'_>, record: &NewRecord) -> rusqlite::Result<i64> {
-    let payload = serde_json::to_vec(&record.payload)
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+pub(super) fn append(
+    tx: &rusqlite::Transaction<'_>,
+    record: &NewRecord,
+    sealing: Option<&Sealing>,
+) -> rusqlite::Result<i64> {
+    let (payload, sealed) = stored_payload(record, sealing)?;
     let clock = &record.stamp.clock;
     tx.execute(
         "INSERT INTO outbox (id, kind, schema_version, payload, created_wall_ms, clock_synced,
-                             boot_id, monotonic_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                             boot_id, monotonic_ms, sealed, day)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         rusqlite::params![
             record.stamp.id.to_string(),
             record.kind.name(),
@@ -151,6 +227,8 @@ pub(super) fn append(tx: &rusqlite::Transaction<'_>, record: &NewRecord) -> rusq
             clock.synced,
             clock.boot_id,
             i64::try_from(clock.since_boot.as_millis()).unwrap_or(i64::MAX),
+            sealed,
+            super::mood::shanghai_day(clock.wall),
         ],
     )?;
     Ok(tx.last_insert_rowid())

@@ -10,6 +10,7 @@
 use super::{Store, StoreError};
 
 /// A record claimed for upload: what travels, and what the uploader needs to report back.
+/// Only sealed records are ever claimed, so `payload` is always sealed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claimed {
     pub seq: i64,
@@ -22,6 +23,8 @@ pub struct Claimed {
     pub boot_id: String,
     pub monotonic_ms: i64,
     pub attempts: u32,
+    /// The Asia/Shanghai day of the record, which travels in the clear.
+    pub day: String,
 }
 
 /// How much one batch may hold. At least one record is always claimed, however large, so a
@@ -59,9 +62,10 @@ impl Store {
             let mut stmt = tx
                 .prepare(
                     "SELECT seq, id, kind, schema_version, payload, created_wall_ms, clock_synced, boot_id,
-                            monotonic_ms, attempts
+                            monotonic_ms, attempts, day
                      FROM outbox
-                     WHERE state = 'pending' OR (state = 'in_flight' AND COALESCE(claimed_until_ms, 0) <= ?1)
+                     WHERE sealed = 1
+                       AND (state = 'pending' OR (state = 'in_flight' AND COALESCE(claimed_until_ms, 0) <= ?1))
                      ORDER BY seq",
                 )
                 .map_err(err)?;
@@ -87,6 +91,7 @@ impl Store {
                     boot_id: row.get(7).map_err(err)?,
                     monotonic_ms: row.get(8).map_err(err)?,
                     attempts: row.get(9).map_err(err)?,
+                    day: row.get(10).map_err(err)?,
                 });
             }
         }
@@ -179,6 +184,8 @@ mod tests {
             true,
         );
         let mut store = Store::open_in_memory().unwrap();
+        let (_, centre) = waystation_protocol::CentreSecretKey::generate();
+        store.enable_sealing(centre).unwrap();
         for i in 1..=n {
             let record = NewRecord {
                 kind: RecordKind::KioskStarted,

@@ -198,4 +198,11 @@ impl Kiosk {
     pub fn tick_idle(&self) {
         shell::tick_idle(&self.window, &self.state);
     }
+
+    /// Serves a newer resource directory (installed by the uploader from the hub) from now
+    /// on. A worker looking at an entry keeps seeing it until they leave the screen.
+    pub fn replace_directory(&self, bundle: crate::directory::Bundle) {
+        self.state.borrow_mut().directory = bundle;
+        render(&self.window, &self.state.borrow());
+    }
 }

@@ -11,9 +11,11 @@
 
 mod cli;
 mod directory;
+mod faults;
 mod mood;
 mod scoring;
 mod selfcheck;
 mod slip;
+mod sync;
 mod text;
 mod ui;

@@ -1,0 +1,74 @@
+//! Everything that can go wrong in the hub, as one error type with one-line messages.
+
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum HubError {
+    #[error(
+        "no hub data folder at {0}: run `waystation-hub keygen --data {0}` to make one, or check --data"
+    )]
+    NoDataDir(PathBuf),
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// Like `Io`, but for a file or folder the caller named (a bundle, an import folder).
+    #[error("cannot {action} {path}: {source}")]
+    Input {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("database {path}: migration failed: {reason}")]
+    Migration { path: PathBuf, reason: String },
+    #[error(
+        "database {path} has schema version {found}, newer than this hub knows ({known}); run the newer waystation-hub"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: usize,
+        known: usize,
+    },
+    #[error(
+        "{0} already exists; the centre key is never replaced, because every kiosk seals its records to it"
+    )]
+    KeyExists(PathBuf),
+    #[error("no centre key at {0}: run `waystation-hub keygen` with the same --data first")]
+    NoKey(PathBuf),
+    #[error("the centre key in {0} is not valid base64 of an X25519 secret key")]
+    BadCentreKey(PathBuf),
+    #[error("not a device public key (base64 of 32 bytes expected): {0:?}")]
+    BadDeviceKey(String),
+    #[error("bundle {path} is not JSON: {reason}")]
+    BadBundle { path: PathBuf, reason: String },
+    #[error("storage: {0}")]
+    Storage(String),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot start the server: {0}")]
+    Server(std::io::Error),
+}
+
+impl HubError {
+    /// Whether the error is the caller's input (a key, a file, a folder) rather than the hub's
+    /// own state or the machine; the command line exits 2 for these and 1 for the rest.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            HubError::NoDataDir(_)
+                | HubError::Input { .. }
+                | HubError::BadDeviceKey(_)
+                | HubError::BadBundle { .. }
+        )
+    }
+}

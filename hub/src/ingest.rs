@@ -1,0 +1,303 @@
+//! Accepting a batch: check who sent it, open every record, store the ones that open.
+//!
+//! The same steps serve a batch posted over the network, an export file posted to
+//! `/v1/imports` and an export file read by the `import` command, so that a record is judged
+//! the same way however it arrives.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use waystation_protocol::wire::{BATCH_PATH, MAX_BATCH_BYTES};
+use waystation_protocol::{
+    Batch, BatchReply, CentreSecretKey, ExportFile, Outcome, RecordResult, SealBinding, SealedBody,
+    WireRecord, corrected_time, verify_request,
+};
+
+use crate::storage::{NewRecord, Storage, Via};
+use crate::{HubError, SqliteStorage, keys};
+
+/// An export file carries its batch as a JSON string, in which quotes and backslashes are
+/// escaped, so the file may be up to about twice as big as the batch inside it.
+pub(crate) const MAX_IMPORT_BYTES: usize = 2 * MAX_BATCH_BYTES + 64 * 1024;
+
+/// Why a request or an export file was refused as a whole.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// The device is not registered, or the signature does not verify (HTTP 401).
+    Unauthorised(String),
+    /// The body is not a batch, or not one this device may send (HTTP 400).
+    BadRequest(String),
+    /// The body is bigger than the protocol allows (HTTP 413).
+    TooLarge(String),
+    /// Storage failed; the batch was not stored (HTTP 500).
+    Failed(HubError),
+}
+
+impl From<HubError> for Refusal {
+    fn from(e: HubError) -> Refusal {
+        Refusal::Failed(e)
+    }
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Unauthorised(reason)
+            | Refusal::BadRequest(reason)
+            | Refusal::TooLarge(reason) => f.write_str(reason),
+            Refusal::Failed(e) => e.fmt(f),
+        }
+    }
+}
+
+/// How many records of a batch ended each way, for the log and the import summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Tally {
+    pub stored: usize,
+    pub duplicate: usize,
+    pub rejected: usize,
+}
+
+impl Tally {
+    pub fn of(reply: &BatchReply) -> Tally {
+        let mut tally = Tally::default();
+        for result in &reply.results {
+            match result.outcome {
+                Outcome::Stored => tally.stored += 1,
+                Outcome::Duplicate => tally.duplicate += 1,
+                Outcome::Rejected { .. } => tally.rejected += 1,
+            }
+        }
+        tally
+    }
+}
+
+/// The centre's secret key and the storage: everything needed to accept a batch.
+pub(crate) struct Receiver {
+    storage: Mutex<Box<dyn Storage>>,
+    centre: CentreSecretKey,
+}
+
+impl Receiver {
+    /// Opens the data folder: the centre key must be there, and the database is brought up to
+    /// date.
+    pub fn open(data_dir: &Path) -> Result<Receiver, HubError> {
+        let centre = keys::load(data_dir)?;
+        let storage = SqliteStorage::open(data_dir)?;
+        Ok(Receiver {
+            storage: Mutex::new(Box::new(storage)),
+            centre,
+        })
+    }
+
+    pub fn storage(&self) -> MutexGuard<'_, Box<dyn Storage>> {
+        // A panic while the lock was held cannot have left a half-written batch behind (the
+        // transaction rolls back when it is dropped), so the storage is still good to use.
+        self.storage.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Checks that a registered device signed this request.
+    pub fn verify(
+        &self,
+        device_id: &str,
+        signature: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+    ) -> Result<(), Refusal> {
+        let Some(key) = self.storage().device_key(device_id)? else {
+            return Err(unknown_device(device_id));
+        };
+        verify_request(&key, method, path, body, signature)
+            .map_err(|e| Refusal::Unauthorised(format!("signature refused: {e}")))
+    }
+
+    /// Checks and ingests an export file (a batch frozen to a file by a kiosk without
+    /// network): it must carry the signature the kiosk would have sent with the batch to
+    /// [`BATCH_PATH`]. Returns the device and the reply.
+    pub fn accept_export(&self, bytes: &[u8]) -> Result<(String, BatchReply), Refusal> {
+        let file = ExportFile::parse(bytes).map_err(|e| Refusal::BadRequest(e.to_string()))?;
+        if file.batch.len() > MAX_BATCH_BYTES {
+            return Err(too_large(MAX_BATCH_BYTES));
+        }
+        let batch = file.batch.as_bytes();
+        self.verify(&file.device_id, &file.signature, "POST", BATCH_PATH, batch)?;
+        let reply = self.ingest(&file.device_id, batch, None)?;
+        Ok((file.device_id, reply))
+    }
+
+    /// Parses a verified batch body, opens its records and stores those that open, in one
+    /// transaction that is committed before this returns. `hub_received_ms` is the hub's
+    /// clock for a batch that came over the network and `None` for an export file.
+    pub fn ingest(
+        &self,
+        device_id: &str,
+        body: &[u8],
+        hub_received_ms: Option<i64>,
+    ) -> Result<BatchReply, Refusal> {
+        let batch = Batch::parse(body).map_err(|e| Refusal::BadRequest(e.to_string()))?;
+        if batch.device_id != device_id {
+            return Err(Refusal::BadRequest(format!(
+                "the batch names device {}, but it was signed by {device_id}",
+                batch.device_id
+            )));
+        }
+        let now = now_ms();
+        let via = if hub_received_ms.is_some() {
+            Via::Network
+        } else {
+            Via::Import
+        };
+        // Opening is the slow part (one X25519 operation a record), so it happens before the
+        // storage is locked.
+        let opened: Vec<Result<NewRecord, String>> = batch
+            .records
+            .iter()
+            .map(|record| self.open_record(&batch, record, now, hub_received_ms, via))
+            .collect();
+        let good: Vec<NewRecord> = opened.iter().flatten().cloned().collect();
+        let mut stored = self.storage().ingest(&good)?.into_iter();
+        let mut results = Vec::with_capacity(batch.records.len());
+        for (record, opened) in batch.records.iter().zip(opened) {
+            let outcome = match opened {
+                Ok(_) => stored.next().ok_or_else(|| {
+                    Refusal::Failed(HubError::Storage(
+                        "the storage returned fewer outcomes than records".into(),
+                    ))
+                })?,
+                Err(reason) => {
+                    tracing::warn!(device = device_id, record = record.id.as_str(), %reason, "record rejected");
+                    Outcome::Rejected { reason }
+                }
+            };
+            results.push(RecordResult {
+                id: record.id.clone(),
+                outcome,
+            });
+        }
+        Ok(BatchReply { results })
+    }
+
+    /// Opens and checks one record; the error is the short reason the kiosk is told.
+    fn open_record(
+        &self,
+        batch: &Batch,
+        record: &WireRecord,
+        now: i64,
+        hub_received_ms: Option<i64>,
+        via: Via,
+    ) -> Result<NewRecord, String> {
+        // The canonical form, so that the same UUID written another way is still a duplicate.
+        let id = uuid::Uuid::try_parse(&record.id)
+            .map_err(|_| "the record id is not a UUID".to_string())?
+            .hyphenated()
+            .to_string();
+        if !is_day(&record.day) {
+            return Err("the day is not a date written YYYY-MM-DD".into());
+        }
+        let sealed = B64
+            .decode(record.sealed.trim())
+            .map_err(|_| "the sealed payload is not base64".to_string())?;
+        let binding = SealBinding {
+            record_id: &record.id,
+            device_id: &batch.device_id,
+            kind: &record.kind,
+            schema_version: record.schema_version,
+        };
+        let plain = self.centre.open(&binding, &sealed).map_err(|_| {
+            "the sealed payload does not open: sealed to another centre key, or for another record id, device, kind or version"
+                .to_string()
+        })?;
+        let body: SealedBody = serde_json::from_slice(&plain)
+            .map_err(|e| format!("the sealed body is not valid: {e}"))?;
+        let (corrected_ms, time_source) =
+            corrected_time(&body.created, &batch.sent, hub_received_ms);
+        Ok(NewRecord {
+            id,
+            device_id: batch.device_id.clone(),
+            seq: record.seq,
+            kind: record.kind.clone(),
+            schema_version: record.schema_version,
+            day: record.day.clone(),
+            payload: body.payload,
+            created: body.created,
+            received_ms: now,
+            corrected_ms,
+            time_source,
+            via,
+        })
+    }
+}
+
+pub(crate) fn too_large(limit: usize) -> Refusal {
+    Refusal::TooLarge(format!("the batch is larger than {limit} bytes"))
+}
+
+pub(crate) fn unknown_device(device_id: &str) -> Refusal {
+    Refusal::Unauthorised(format!(
+        "device {device_id:?} is not registered at this hub"
+    ))
+}
+
+/// The hub's clock, in ms since the epoch.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// Whether `text` is a real calendar date written `YYYY-MM-DD`.
+fn is_day(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
+        return false;
+    }
+    // Read digits byte by byte: slicing the string could split a multi-byte character.
+    let number = |from: usize, to: usize| -> Option<u32> {
+        bytes[from..to].iter().try_fold(0u32, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+        })
+    };
+    let (Some(year), Some(month), Some(day)) = (number(0, 4), number(5, 7), number(8, 10)) else {
+        return false;
+    };
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn days_must_be_real_dates() {
+        for good in ["2026-11-28", "1970-01-01", "2024-02-29", "2000-02-29"] {
+            assert!(is_day(good), "{good}");
+        }
+        for bad in [
+            "2026-11-31",
+            "2025-02-29",
+            "1900-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-1-28",
+            "2026/11/28",
+            "2026-11-28T",
+            "２０26-11-28",
+            "2é6-11-28",
+            "",
+        ] {
+            assert!(!is_day(bad), "{bad}");
+        }
+    }
+}

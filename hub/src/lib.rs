@@ -1,0 +1,203 @@
+//! The service centre's receiving side for Waystation kiosks.
+//!
+//! Kiosks post batches of sealed records; the hub checks that a registered device signed the
+//! request, opens every record with the centre's secret key, and stores the records that open,
+//! deduplicated by record id forever, replying with one outcome per record. Kiosks without
+//! network write the same batches to export files, which the hub imports. The hub also serves
+//! the signed resource bundle that kiosks download.
+//!
+//! Everything lives in one data folder:
+//!
+//! - `hub.db`: the SQLite database (WAL, `synchronous=FULL`): devices and records.
+//! - `centre.key`: the centre's HPKE secret key, base64, mode 0600. Never overwritten.
+//! - `centre.pub`: its public key, base64, for the kiosks' configs.
+//! - `bundle.json`: the signed resource bundle to serve (optional).
+//!
+//! The functions here are what the command line runs, and what the kiosk's integration tests
+//! use to run a real hub in the same process ([`start`]).
+
+mod error;
+mod ingest;
+mod keys;
+mod server;
+mod sqlite;
+pub mod storage;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use error::HubError;
+pub use server::{HEALTH_PATH, RunningHub, serve, start};
+pub use sqlite::SqliteStorage;
+pub use storage::{Device, KindCount, Storage, StoredRecord, Via};
+
+use ingest::{MAX_IMPORT_BYTES, Receiver, Refusal, Tally};
+use storage::NewDevice;
+
+/// The database, inside the data folder.
+pub const DB_FILE: &str = "hub.db";
+/// The centre's secret key, inside the data folder.
+pub const KEY_FILE: &str = "centre.key";
+/// The centre's public key, inside the data folder.
+pub const PUB_FILE: &str = "centre.pub";
+/// The bundle to serve, inside the data folder.
+pub const BUNDLE_FILE: &str = "bundle.json";
+
+/// Makes the centre's key pair in `data_dir` (creating the folder if needed) and returns the
+/// public key, base64. Refuses if `centre.key` exists: kiosks seal to the key that is there.
+pub fn keygen(data_dir: &Path) -> Result<String, HubError> {
+    keys::generate(data_dir)
+}
+
+/// Registers a kiosk by its Ed25519 public key (base64) and returns its device id. Registering
+/// the same key again is harmless; a station or note given again replaces the old one.
+pub fn add_device(
+    data_dir: &Path,
+    public_key_b64: &str,
+    station: Option<&str>,
+    note: Option<&str>,
+) -> Result<String, HubError> {
+    let public_key = public_key_b64.trim();
+    let device_id = waystation_protocol::device_id(public_key).map_err(|_| {
+        // Keep the message one short line, however long the pasted text was.
+        HubError::BadDeviceKey(public_key.chars().take(64).collect())
+    })?;
+    let given = |text: Option<&str>| {
+        text.map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(String::from)
+    };
+    SqliteStorage::open(data_dir)?.add_device(&NewDevice {
+        device_id: device_id.clone(),
+        public_key: public_key.to_string(),
+        station: given(station),
+        note: given(note),
+        added_ms: ingest::now_ms(),
+    })?;
+    Ok(device_id)
+}
+
+/// Every registered device, ordered by device id.
+pub fn devices(data_dir: &Path) -> Result<Vec<Device>, HubError> {
+    SqliteStorage::open(data_dir)?.devices()
+}
+
+/// Unique records per device and kind.
+pub fn counts(data_dir: &Path) -> Result<Vec<KindCount>, HubError> {
+    SqliteStorage::open(data_dir)?.counts()
+}
+
+/// Every stored record, decrypted, ordered by device and sequence number.
+pub fn records(data_dir: &Path) -> Result<Vec<StoredRecord>, HubError> {
+    SqliteStorage::open(data_dir)?.records()
+}
+
+/// Sets the signed resource bundle to serve at `/v1/bundle`, replacing any earlier one
+/// atomically. The hub does not check the signature (the kiosks do), only that the file is
+/// JSON. Returns the ETag it will be served with.
+pub fn set_bundle(data_dir: &Path, file: &Path) -> Result<String, HubError> {
+    let bytes = fs::read(file).map_err(|source| HubError::Input {
+        action: "read",
+        path: file.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).map_err(|e| HubError::BadBundle {
+        path: file.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    SqliteStorage::open(data_dir)?.set_bundle(&bytes)?;
+    Ok(server::etag(&bytes))
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    /// Export files accepted (their records are counted below).
+    pub files: usize,
+    pub stored: usize,
+    pub duplicate: usize,
+    /// Records that could not be opened or failed a check; each is logged with its reason.
+    pub rejected: usize,
+    /// Files refused as a whole (not an export file, unknown device, bad signature).
+    pub refused: Vec<RefusedFile>,
+}
+
+/// A file an import refused as a whole, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedFile {
+    pub file: PathBuf,
+    pub reason: String,
+}
+
+/// Imports every export file (`*.json`) in `folder`, in name order, each checked and ingested
+/// as `/v1/imports` would. Files whose names start with a dot are skipped: they are the
+/// hidden companions some systems write next to every file on a USB stick. Importing the same
+/// files again stores nothing new. A file refused as a whole is listed in the summary and does
+/// not stop the others; a storage failure stops the import.
+pub fn import_dir(data_dir: &Path, folder: &Path) -> Result<ImportSummary, HubError> {
+    let receiver = Receiver::open(data_dir)?;
+    let unreadable = |source| HubError::Input {
+        action: "read the folder",
+        path: folder.to_path_buf(),
+        source,
+    };
+    let mut files = Vec::new();
+    for entry in fs::read_dir(folder).map_err(unreadable)? {
+        let path = entry.map_err(unreadable)?.path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        let is_export =
+            name.is_some_and(|n| !n.starts_with('.') && n.to_ascii_lowercase().ends_with(".json"));
+        if is_export && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    let mut summary = ImportSummary::default();
+    for path in files {
+        let refuse = |reason: String| RefusedFile {
+            file: path.clone(),
+            reason,
+        };
+        let bytes = match read_export(&path) {
+            Ok(bytes) => bytes,
+            Err(reason) => {
+                summary.refused.push(refuse(reason));
+                continue;
+            }
+        };
+        match receiver.accept_export(&bytes) {
+            Ok((device, reply)) => {
+                let tally = Tally::of(&reply);
+                tracing::info!(
+                    file = %path.display(),
+                    device,
+                    records = reply.results.len(),
+                    stored = tally.stored,
+                    duplicate = tally.duplicate,
+                    rejected = tally.rejected,
+                    "export file imported"
+                );
+                summary.files += 1;
+                summary.stored += tally.stored;
+                summary.duplicate += tally.duplicate;
+                summary.rejected += tally.rejected;
+            }
+            Err(Refusal::Failed(e)) => return Err(e),
+            Err(refusal) => summary.refused.push(refuse(refusal.to_string())),
+        }
+    }
+    Ok(summary)
+}
+
+/// Reads an export file, refusing one too big to be an export file before reading it.
+fn read_export(path: &Path) -> Result<Vec<u8>, String> {
+    let size = fs::metadata(path)
+        .map_err(|e| format!("cannot read it: {e}"))?
+        .len();
+    if size > MAX_IMPORT_BYTES as u64 {
+        return Err(format!(
+            "it is {size} bytes, larger than any export file can be"
+        ));
+    }
+    fs::read(path).map_err(|e| format!("cannot read it: {e}"))
+}

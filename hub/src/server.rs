@@ -1,0 +1,413 @@
+//! The HTTP side: routes, request checks, and running the server on its own thread.
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+use waystation_protocol::BatchReply;
+use waystation_protocol::request::{DEVICE_HEADER, SIGNATURE_HEADER};
+use waystation_protocol::wire::{BATCH_PATH, BUNDLE_PATH, IMPORT_PATH, MAX_BATCH_BYTES};
+
+use crate::HubError;
+use crate::ingest::{
+    MAX_IMPORT_BYTES, Receiver, Refusal, Tally, now_ms, too_large, unknown_device,
+};
+
+/// The unsigned path for monitoring.
+pub const HEALTH_PATH: &str = "/v1/health";
+
+/// How long a stopping server waits for requests in progress before dropping them.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// A hub serving on its own thread. Dropping it stops the server as [`RunningHub::stop`] does.
+pub struct RunningHub {
+    addr: SocketAddr,
+    stop: Option<watch::Sender<bool>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RunningHub {
+    /// The address the hub listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting connections, lets the requests in progress finish (for up to ten
+    /// seconds) and waits for the server's thread to end.
+    pub fn stop(mut self) {
+        self.shut_down();
+    }
+
+    fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
+        }
+        if let Some(thread) = self.thread.take()
+            && let Err(panic) = thread.join()
+            && !std::thread::panicking()
+        {
+            // A bug in the hub should fail the test that runs it, not vanish with the thread.
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
+
+impl Drop for RunningHub {
+    fn drop(&mut self) {
+        self.shut_down();
+    }
+}
+
+/// Starts a hub for the data folder on `listener`, on a thread of its own with its own tokio
+/// runtime, and returns once it is accepting connections. Everything that can be wrong with
+/// the folder (no centre key, a database that does not open) is reported here, not later.
+pub fn start(data_dir: &Path, listener: std::net::TcpListener) -> Result<RunningHub, HubError> {
+    let receiver = Arc::new(Receiver::open(data_dir)?);
+    let addr = listener.local_addr().map_err(HubError::Server)?;
+    listener.set_nonblocking(true).map_err(HubError::Server)?;
+    let runtime = runtime()?;
+    // Registering the socket with tokio needs the runtime's context, which exists here before
+    // the thread starts, so that a failure is returned to the caller.
+    let listener = {
+        let _context = runtime.enter();
+        tokio::net::TcpListener::from_std(listener).map_err(HubError::Server)?
+    };
+    let (stop, stopped) = watch::channel(false);
+    let thread = std::thread::Builder::new()
+        .name("waystation-hub".into())
+        .spawn(move || {
+            if let Err(e) = runtime.block_on(run(listener, receiver, stopped)) {
+                tracing::error!("the hub stopped with an error: {e}");
+            }
+        })
+        .map_err(HubError::Server)?;
+    tracing::info!(%addr, "hub listening");
+    Ok(RunningHub {
+        addr,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+/// Serves the data folder on `listen` until Ctrl-C or SIGTERM, then stops gracefully.
+pub fn serve(data_dir: &Path, listen: SocketAddr) -> Result<(), HubError> {
+    let receiver = Arc::new(Receiver::open(data_dir)?);
+    runtime()?.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|source| HubError::Listen {
+                addr: listen,
+                source,
+            })?;
+        // With port 0 the system picks the port; the log names the one it picked.
+        let addr = listener.local_addr().map_err(HubError::Server)?;
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("stopping: finishing the requests in progress");
+            let _ = stop.send(true);
+        });
+        tracing::info!(%addr, data = %data_dir.display(), "hub listening");
+        run(listener, receiver, stopped)
+            .await
+            .map_err(HubError::Server)?;
+        tracing::info!("hub stopped");
+        Ok(())
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, HubError> {
+    // Two workers are plenty: the work is a database write per batch, done on the blocking
+    // pool, and the hub shares its machine with other services.
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("waystation-hub-worker")
+        .enable_all()
+        .build()
+        .map_err(HubError::Server)
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!("cannot listen for SIGTERM ({e}); only Ctrl-C stops the hub");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}
+
+/// Serves until `stopped` turns true (or its sender is dropped), then drains.
+async fn run(
+    listener: tokio::net::TcpListener,
+    receiver: Arc<Receiver>,
+    mut stopped: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    let mut graceful = stopped.clone();
+    let server = axum::serve(listener, router(receiver)).with_graceful_shutdown(async move {
+        let _ = graceful.wait_for(|stop| *stop).await;
+    });
+    let mut server = tokio::spawn(server.into_future());
+    let joined = |joined: Result<std::io::Result<()>, tokio::task::JoinError>| {
+        joined.unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    };
+    tokio::select! {
+        result = &mut server => return joined(result),
+        _ = stopped.wait_for(|stop| *stop) => {}
+    }
+    // Graceful shutdown waits for every open connection; a client that stalls mid-request
+    // must not keep the hub from stopping.
+    match tokio::time::timeout(GRACE, &mut server).await {
+        Ok(result) => joined(result),
+        Err(_) => {
+            tracing::warn!("requests still open after {GRACE:?}; dropping them");
+            server.abort();
+            Ok(())
+        }
+    }
+}
+
+fn router(receiver: Arc<Receiver>) -> Router {
+    Router::new()
+        .route(
+            BATCH_PATH,
+            post(post_batch).layer(DefaultBodyLimit::max(MAX_BATCH_BYTES)),
+        )
+        .route(
+            IMPORT_PATH,
+            post(post_import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
+        )
+        .route(BUNDLE_PATH, get(get_bundle))
+        .route(HEALTH_PATH, get(|| async { "ok" }))
+        .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such endpoint") })
+        .with_state(receiver)
+}
+
+async fn post_batch(State(hub): State<Arc<Receiver>>, request: Request) -> Response {
+    let (device, signature) = match credentials(request.headers()) {
+        Ok(credentials) => credentials,
+        Err(refusal) => return refuse("-", BATCH_PATH, refusal),
+    };
+    // Refuse a device the hub does not know before reading up to 8 MiB from it.
+    let known = {
+        let (hub, device) = (hub.clone(), device.clone());
+        blocking(move || Ok(hub.storage().device_key(&device)?.is_some())).await
+    };
+    match known {
+        Ok(true) => {}
+        Ok(false) => return refuse(&device, BATCH_PATH, unknown_device(&device)),
+        Err(refusal) => return refuse(&device, BATCH_PATH, refusal),
+    }
+    let body = match read_body(request, MAX_BATCH_BYTES).await {
+        Ok(body) => body,
+        Err(refusal) => return refuse(&device, BATCH_PATH, refusal),
+    };
+    let received = now_ms();
+    let result = {
+        let device = device.clone();
+        blocking(move || {
+            hub.verify(&device, &signature, "POST", BATCH_PATH, &body)?;
+            hub.ingest(&device, &body, Some(received))
+        })
+        .await
+    };
+    match result {
+        Ok(reply) => accepted(&device, BATCH_PATH, reply),
+        Err(refusal) => refuse(&device, BATCH_PATH, refusal),
+    }
+}
+
+async fn post_import(State(hub): State<Arc<Receiver>>, request: Request) -> Response {
+    let body = match read_body(request, MAX_IMPORT_BYTES).await {
+        Ok(body) => body,
+        Err(refusal) => return refuse("-", IMPORT_PATH, refusal),
+    };
+    match blocking(move || hub.accept_export(&body)).await {
+        Ok((device, reply)) => accepted(&device, IMPORT_PATH, reply),
+        Err(refusal) => refuse("-", IMPORT_PATH, refusal),
+    }
+}
+
+async fn get_bundle(State(hub): State<Arc<Receiver>>, headers: HeaderMap) -> Response {
+    let (device, signature) = match credentials(&headers) {
+        Ok(credentials) => credentials,
+        Err(refusal) => return refuse("-", BUNDLE_PATH, refusal),
+    };
+    let result = {
+        let device = device.clone();
+        blocking(move || {
+            hub.verify(&device, &signature, "GET", BUNDLE_PATH, b"")?;
+            Ok(hub.storage().bundle()?)
+        })
+        .await
+    };
+    let bytes = match result {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            tracing::info!(device, status = 404, "bundle: none set");
+            return json_error(StatusCode::NOT_FOUND, "no bundle has been set at this hub");
+        }
+        Err(refusal) => return refuse(&device, BUNDLE_PATH, refusal),
+    };
+    let tag = etag(&bytes);
+    let tag_header = HeaderValue::from_str(&tag).expect("an ETag of hex digits is a valid header");
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| none_match_hits(value, &tag));
+    if unchanged {
+        tracing::info!(device, status = 304, "bundle: unchanged");
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, tag_header)]).into_response();
+    }
+    tracing::info!(device, status = 200, bytes = bytes.len(), "bundle: sent");
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::ETAG, tag_header),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The ETag the hub serves a bundle under: the SHA-256 of its bytes, quoted.
+pub(crate) fn etag(bytes: &[u8]) -> String {
+    let hex: String = Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("\"{hex}\"")
+}
+
+/// Whether an `If-None-Match` value names `tag`: a list of tags, any of them possibly weak
+/// (`W/`), or `*`.
+fn none_match_hits(value: &str, tag: &str) -> bool {
+    value.split(',').map(str::trim).any(|candidate| {
+        candidate == "*" || candidate.strip_prefix("W/").unwrap_or(candidate) == tag
+    })
+}
+
+/// The device id and signature headers of a signed request.
+fn credentials(headers: &HeaderMap) -> Result<(String, String), Refusal> {
+    let get = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(|value| value.trim().to_string())
+            .filter(|value| !value.is_empty())
+            .ok_or_else(|| Refusal::Unauthorised(format!("the {name} header is missing")))
+    };
+    Ok((get(DEVICE_HEADER)?, get(SIGNATURE_HEADER)?))
+}
+
+/// Reads the whole body, refusing one over `limit` bytes with 413.
+async fn read_body(request: Request, limit: usize) -> Result<Bytes, Refusal> {
+    // A declared length over the limit is refused before anything is read.
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large(limit));
+    }
+    // The route's DefaultBodyLimit stops a body without a declared length at the limit.
+    Bytes::from_request(request, &())
+        .await
+        .map_err(|rejection| {
+            if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                too_large(limit)
+            } else {
+                Refusal::BadRequest(rejection.body_text())
+            }
+        })
+}
+
+/// Runs storage and cryptography off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
+) -> Result<T, Refusal> {
+    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
+        Err(Refusal::Failed(HubError::Storage(format!(
+            "the work failed: {e}"
+        ))))
+    })
+}
+
+fn accepted(device: &str, path: &str, reply: BatchReply) -> Response {
+    let tally = Tally::of(&reply);
+    tracing::info!(
+        device,
+        path,
+        records = reply.results.len(),
+        stored = tally.stored,
+        duplicate = tally.duplicate,
+        rejected = tally.rejected,
+        "batch accepted"
+    );
+    (StatusCode::OK, axum::Json(reply)).into_response()
+}
+
+fn refuse(device: &str, path: &str, refusal: Refusal) -> Response {
+    let (status, message) = match &refusal {
+        Refusal::Unauthorised(reason) => (StatusCode::UNAUTHORIZED, reason.clone()),
+        Refusal::BadRequest(reason) => (StatusCode::BAD_REQUEST, reason.clone()),
+        Refusal::TooLarge(reason) => (StatusCode::PAYLOAD_TOO_LARGE, reason.clone()),
+        Refusal::Failed(e) => {
+            tracing::error!(device, path, "cannot store: {e}");
+            // The kiosk keeps the batch and sends it again; the details are in the hub's log.
+            return json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the hub could not store the batch; send it again later",
+            );
+        }
+    };
+    tracing::warn!(device, path, status = status.as_u16(), reason = %message, "refused");
+    json_error(status, message)
+}
+
+fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": message.into() })),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_takes_lists_weak_tags_and_a_star() {
+        let tag = etag(b"{}");
+        assert_eq!(tag.len(), 66);
+        assert!(none_match_hits(&tag, &tag));
+        assert!(none_match_hits(&format!("\"x\", W/{tag}"), &tag));
+        assert!(none_match_hits("*", &tag));
+        assert!(!none_match_hits("\"x\"", &tag));
+        assert!(!none_match_hits(&etag(b"[]"), &tag));
+    }
+}

@@ -1,0 +1,545 @@
+//! The [`Storage`] the hub ships with: one SQLite file, `hub.db`, in the data folder, and the
+//! bundle as a plain file, `bundle.json`, beside it.
+//!
+//! The database runs in WAL mode with `synchronous=FULL`, as the kiosk's does: a batch's
+//! transaction is on disk when `commit` returns, so a record the hub has acknowledged survives
+//! a power cut. The SQL sticks to what SQLite and PostgreSQL both understand (plain types,
+//! `ON CONFLICT ... DO NOTHING` rather than `INSERT OR IGNORE`, no `STRICT` or `AUTOINCREMENT`),
+//! so that a PostgreSQL implementation of the trait can reuse the schema and the statements.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, Migrations};
+use waystation_protocol::{ClockStamp, Outcome};
+
+use crate::storage::{
+    Device, KindCount, NewDevice, NewRecord, Storage, StoredRecord, Via, parse_time_source,
+    time_source_name,
+};
+use crate::{BUNDLE_FILE, DB_FILE, HubError};
+
+/// The schema, as an append-only list: never edit a migration that has shipped, add one at the
+/// end. `rusqlite_migration` keeps the applied count in SQLite's `user_version`.
+const MIGRATIONS: &[M<'static>] = &[
+    // 1: devices and records.
+    M::up(
+        "CREATE TABLE devices (
+            -- 'ws-' and 16 hex digits, derived from the public key (see the protocol crate).
+            device_id TEXT PRIMARY KEY,
+            -- The Ed25519 public key, base64.
+            public_key TEXT NOT NULL,
+            station TEXT,
+            note TEXT,
+            added_ms BIGINT NOT NULL
+        );
+        CREATE TABLE records (
+            -- The record's permanent id (UUID, canonical text form): the key it is
+            -- deduplicated on forever.
+            id TEXT PRIMARY KEY,
+            device_id TEXT NOT NULL REFERENCES devices (device_id),
+            seq BIGINT NOT NULL,
+            kind TEXT NOT NULL,
+            schema_version BIGINT NOT NULL,
+            day TEXT NOT NULL,
+            -- The decrypted payload, as JSON text.
+            payload TEXT NOT NULL,
+            -- The kiosk's clocks when the record was made.
+            created_wall_ms BIGINT NOT NULL,
+            created_synced INTEGER NOT NULL CHECK (created_synced IN (0, 1)),
+            created_boot_id TEXT NOT NULL,
+            created_monotonic_ms BIGINT NOT NULL,
+            -- The hub's clock on arrival, and the best wall time for the record.
+            received_ms BIGINT NOT NULL,
+            corrected_ms BIGINT NOT NULL,
+            time_source TEXT NOT NULL,
+            via TEXT NOT NULL CHECK (via IN ('network', 'import'))
+        );
+        CREATE INDEX records_by_device ON records (device_id, kind, seq);",
+    ),
+];
+
+pub struct SqliteStorage {
+    conn: Connection,
+    /// The database file, for error messages.
+    path: PathBuf,
+    data_dir: PathBuf,
+}
+
+impl SqliteStorage {
+    /// Opens the database in an existing data folder, creating it or bringing its schema up to
+    /// date as needed. A folder that does not exist is refused rather than created, so that a
+    /// mistyped `--data` cannot quietly start a second, empty hub.
+    pub fn open(data_dir: &Path) -> Result<SqliteStorage, HubError> {
+        if !data_dir.is_dir() {
+            return Err(HubError::NoDataDir(data_dir.to_path_buf()));
+        }
+        let path = data_dir.join(DB_FILE);
+        let conn = Connection::open(&path).map_err(|source| HubError::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
+        let mut storage = SqliteStorage {
+            conn,
+            path,
+            data_dir: data_dir.to_path_buf(),
+        };
+        storage.prepare()?;
+        Ok(storage)
+    }
+
+    fn prepare(&mut self) -> Result<(), HubError> {
+        let path = self.path.clone();
+        let sqlite = |source| HubError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        // WAL keeps the readers (counts, the command line) and the writer apart; FULL syncs
+        // the WAL on every commit, so a batch is durable before the kiosk hears that it is.
+        self.conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(sqlite)?;
+        self.conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(sqlite)?;
+        self.conn
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(sqlite)?;
+        // The server and a command such as `devices add` may write at the same moment.
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(sqlite)?;
+        let known = MIGRATIONS.len();
+        let found = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get::<_, i64>(0))
+            .map_err(sqlite)?
+            .max(0) as usize;
+        if found > known {
+            return Err(HubError::TooNew {
+                path: self.path.clone(),
+                found,
+                known,
+            });
+        }
+        Migrations::from_slice(MIGRATIONS)
+            .to_latest(&mut self.conn)
+            .map_err(|e| HubError::Migration {
+                path: self.path.clone(),
+                reason: e.to_string(),
+            })
+    }
+
+    fn sqlite(&self, source: rusqlite::Error) -> HubError {
+        HubError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    #[cfg(test)]
+    pub(crate) fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+impl Storage for SqliteStorage {
+    fn add_device(&mut self, device: &NewDevice) -> Result<(), HubError> {
+        self.conn
+            .execute(
+                "INSERT INTO devices (device_id, public_key, station, note, added_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (device_id) DO UPDATE SET
+                     station = COALESCE(excluded.station, devices.station),
+                     note = COALESCE(excluded.note, devices.note)",
+                params![
+                    device.device_id,
+                    device.public_key,
+                    device.station,
+                    device.note,
+                    device.added_ms
+                ],
+            )
+            .map(drop)
+            .map_err(|e| self.sqlite(e))
+    }
+
+    fn device_key(&mut self, device_id: &str) -> Result<Option<String>, HubError> {
+        self.conn
+            .prepare_cached("SELECT public_key FROM devices WHERE device_id = ?1")
+            .and_then(|mut stmt| stmt.query_row([device_id], |row| row.get(0)).optional())
+            .map_err(|e| self.sqlite(e))
+    }
+
+    fn devices(&mut self) -> Result<Vec<Device>, HubError> {
+        let read = || -> rusqlite::Result<Vec<Device>> {
+            let mut stmt = self.conn.prepare(
+                "SELECT device_id, public_key, station, note, added_ms
+                 FROM devices ORDER BY device_id",
+            )?;
+            stmt.query_map([], |row| {
+                Ok(Device {
+                    device_id: row.get(0)?,
+                    public_key: row.get(1)?,
+                    station: row.get(2)?,
+                    note: row.get(3)?,
+                    added_ms: row.get(4)?,
+                })
+            })?
+            .collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn ingest(&mut self, records: &[NewRecord]) -> Result<Vec<Outcome>, HubError> {
+        let write = |conn: &mut Connection| -> rusqlite::Result<Vec<Outcome>> {
+            let tx = conn.transaction()?;
+            let mut outcomes = Vec::with_capacity(records.len());
+            {
+                let mut insert = tx.prepare_cached(
+                    "INSERT INTO records (id, device_id, seq, kind, schema_version, day, payload,
+                         created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+                         received_ms, corrected_ms, time_source, via)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
+                     ON CONFLICT (id) DO NOTHING",
+                )?;
+                for record in records {
+                    let inserted = insert.execute(params![
+                        record.id,
+                        record.device_id,
+                        record.seq,
+                        record.kind,
+                        i64::from(record.schema_version),
+                        record.day,
+                        record.payload.to_string(),
+                        record.created.wall_ms,
+                        i64::from(record.created.synced),
+                        record.created.boot_id,
+                        record.created.monotonic_ms,
+                        record.received_ms,
+                        record.corrected_ms,
+                        time_source_name(record.time_source),
+                        record.via.as_str(),
+                    ])?;
+                    // No row inserted means the id was already there, from before or from
+                    // earlier in this very transaction.
+                    outcomes.push(if inserted == 1 {
+                        Outcome::Stored
+                    } else {
+                        Outcome::Duplicate
+                    });
+                }
+            }
+            tx.commit()?;
+            Ok(outcomes)
+        };
+        write(&mut self.conn).map_err(|e| self.sqlite(e))
+    }
+
+    fn counts(&mut self) -> Result<Vec<KindCount>, HubError> {
+        let read = || -> rusqlite::Result<Vec<KindCount>> {
+            let mut stmt = self.conn.prepare(
+                "SELECT device_id, kind, COUNT(*) FROM records
+                 GROUP BY device_id, kind ORDER BY device_id, kind",
+            )?;
+            stmt.query_map([], |row| {
+                Ok(KindCount {
+                    device_id: row.get(0)?,
+                    kind: row.get(1)?,
+                    records: row.get::<_, i64>(2)?.max(0) as u64,
+                })
+            })?
+            .collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn records(&mut self) -> Result<Vec<StoredRecord>, HubError> {
+        let read = || -> rusqlite::Result<Vec<StoredRecord>> {
+            let mut stmt = self.conn.prepare(
+                "SELECT id, device_id, seq, kind, schema_version, day, payload,
+                     created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+                     received_ms, corrected_ms, time_source, via
+                 FROM records ORDER BY device_id, seq, id",
+            )?;
+            stmt.query_map([], |row| {
+                let payload: String = row.get(6)?;
+                let source: String = row.get(13)?;
+                let via: String = row.get(14)?;
+                Ok(StoredRecord {
+                    id: row.get(0)?,
+                    device_id: row.get(1)?,
+                    seq: row.get(2)?,
+                    kind: row.get(3)?,
+                    schema_version: row.get(4)?,
+                    day: row.get(5)?,
+                    payload: serde_json::from_str(&payload).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            6,
+                            rusqlite::types::Type::Text,
+                            Box::new(e),
+                        )
+                    })?,
+                    created: ClockStamp {
+                        wall_ms: row.get(7)?,
+                        synced: row.get(8)?,
+                        boot_id: row.get(9)?,
+                        monotonic_ms: row.get(10)?,
+                    },
+                    received_ms: row.get(11)?,
+                    corrected_ms: row.get(12)?,
+                    time_source: parse_time_source(&source)
+                        .ok_or_else(|| bad_text(13, "time source", &source))?,
+                    via: Via::parse(&via).ok_or_else(|| bad_text(14, "arrival", &via))?,
+                })
+            })?
+            .collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn bundle(&mut self) -> Result<Option<Vec<u8>>, HubError> {
+        let path = self.data_dir.join(BUNDLE_FILE);
+        match fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(HubError::Io {
+                action: "read",
+                path,
+                source,
+            }),
+        }
+    }
+
+    fn set_bundle(&mut self, bytes: &[u8]) -> Result<(), HubError> {
+        write_atomically(&self.data_dir.join(BUNDLE_FILE), bytes, None)
+    }
+}
+
+fn bad_text(column: usize, what: &str, text: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        column,
+        rusqlite::types::Type::Text,
+        format!("unknown {what} {text:?}").into(),
+    )
+}
+
+/// Writes a file so that a reader, or a power cut, sees the old content or the new, never half:
+/// write a temporary file beside it, sync it, rename it over the old one and sync the folder.
+/// `mode` sets the Unix permissions of the new file.
+pub(crate) fn write_atomically(
+    path: &Path,
+    bytes: &[u8],
+    mode: Option<u32>,
+) -> Result<(), HubError> {
+    let io = |action, path: &Path| {
+        let path = path.to_path_buf();
+        move |source| HubError::Io {
+            action,
+            path,
+            source,
+        }
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // The process id keeps two writers (the server and a command) off each other's temp file.
+    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    if let Some(mode) = mode {
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    }
+    let result = options
+        .open(&temp)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        })
+        .map_err(io("write", &temp))
+        .and_then(|()| fs::rename(&temp, path).map_err(io("replace", path)));
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result?;
+    sync_dir(path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Syncs a folder, so that a rename or a new file in it survives a power cut.
+pub(crate) fn sync_dir(dir: &Path) -> Result<(), HubError> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|source| HubError::Io {
+            action: "sync",
+            path: dir.to_path_buf(),
+            source,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use waystation_protocol::TimeSource;
+
+    fn device() -> NewDevice {
+        NewDevice {
+            device_id: "ws-0011223344556677".into(),
+            public_key: "key".into(),
+            station: Some("jingan-1".into()),
+            note: None,
+            added_ms: 1,
+        }
+    }
+
+    fn record(id: &str, kind: &str) -> NewRecord {
+        NewRecord {
+            id: id.into(),
+            device_id: device().device_id,
+            seq: 1,
+            kind: kind.into(),
+            schema_version: 1,
+            day: "2026-11-28".into(),
+            payload: serde_json::json!({ "word": "tired" }),
+            created: ClockStamp {
+                wall_ms: 10,
+                synced: false,
+                boot_id: "boot".into(),
+                monotonic_ms: 10,
+            },
+            received_ms: 100,
+            corrected_ms: 50,
+            time_source: TimeSource::HubReceipt,
+            via: Via::Network,
+        }
+    }
+
+    #[test]
+    fn opens_in_wal_mode_with_full_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(dir.path()).unwrap();
+        let mode: String = storage
+            .connection()
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        let sync: i64 = storage
+            .connection()
+            .pragma_query_value(None, "synchronous", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(sync, 2, "synchronous=FULL is 2");
+    }
+
+    #[test]
+    fn a_missing_folder_is_refused_not_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("typo");
+        let err = SqliteStorage::open(&missing).err().unwrap();
+        assert!(matches!(err, HubError::NoDataDir(_)), "{err}");
+        assert!(!missing.exists());
+    }
+
+    #[test]
+    fn records_are_deduplicated_by_id_within_and_across_transactions() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        storage.add_device(&device()).unwrap();
+        let a = record("a", "mood_check_in");
+        let b = record("b", "some_kind_from_the_future");
+        assert_eq!(
+            storage.ingest(&[a.clone(), b.clone(), a.clone()]).unwrap(),
+            [Outcome::Stored, Outcome::Stored, Outcome::Duplicate]
+        );
+        assert_eq!(
+            storage.ingest(&[b, a]).unwrap(),
+            [Outcome::Duplicate, Outcome::Duplicate]
+        );
+        let stored = storage.records().unwrap();
+        assert_eq!(stored.len(), 2);
+        assert_eq!(stored[0].payload, serde_json::json!({ "word": "tired" }));
+        assert_eq!(stored[0].time_source, TimeSource::HubReceipt);
+        assert_eq!(
+            storage.counts().unwrap(),
+            [
+                KindCount {
+                    device_id: device().device_id,
+                    kind: "mood_check_in".into(),
+                    records: 1
+                },
+                KindCount {
+                    device_id: device().device_id,
+                    kind: "some_kind_from_the_future".into(),
+                    records: 1
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failed_batch_leaves_nothing_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        storage.add_device(&device()).unwrap();
+        // The second record names an unregistered device, which the foreign key refuses.
+        let stranger = NewRecord {
+            device_id: "ws-ffffffffffffffff".into(),
+            ..record("b", "k")
+        };
+        assert!(storage.ingest(&[record("a", "k"), stranger]).is_err());
+        assert!(storage.records().unwrap().is_empty());
+    }
+
+    #[test]
+    fn registering_again_keeps_what_is_not_given() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        storage.add_device(&device()).unwrap();
+        storage
+            .add_device(&NewDevice {
+                station: None,
+                note: Some("by the door".into()),
+                added_ms: 2,
+                ..device()
+            })
+            .unwrap();
+        let devices = storage.devices().unwrap();
+        assert_eq!(devices.len(), 1);
+        assert_eq!(devices[0].station.as_deref(), Some("jingan-1"));
+        assert_eq!(devices[0].note.as_deref(), Some("by the door"));
+        assert_eq!(devices[0].added_ms, 1);
+        assert_eq!(
+            storage.device_key(&device().device_id).unwrap().as_deref(),
+            Some("key")
+        );
+        assert_eq!(storage.device_key("ws-none").unwrap(), None);
+    }
+
+    #[test]
+    fn a_database_from_a_newer_hub_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        drop(SqliteStorage::open(dir.path()).unwrap());
+        let conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = SqliteStorage::open(dir.path()).err().unwrap();
+        assert!(matches!(err, HubError::TooNew { found: 99, .. }), "{err}");
+    }
+
+    #[test]
+    fn the_bundle_is_replaced_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        assert_eq!(storage.bundle().unwrap(), None);
+        storage.set_bundle(b"{\"v\":1}").unwrap();
+        storage.set_bundle(b"{\"v\":2}").unwrap();
+        assert_eq!(storage.bundle().unwrap().unwrap(), b"{\"v\":2}");
+        let leftovers: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}

@@ -1,0 +1,170 @@
+//! Where the hub keeps registered devices, received records and the bundle it serves.
+//!
+//! The HTTP server and the command line only talk to the [`Storage`] trait, so that the SQLite
+//! implementation ([`crate::SqliteStorage`]) can be replaced by another database later (a
+//! service centre with many stations may want PostgreSQL) without touching either of them.
+
+use serde::Serialize;
+use waystation_protocol::{ClockStamp, Outcome, TimeSource};
+
+use crate::HubError;
+
+/// What the hub stores and reads. Every method is one short unit of work; a method that writes
+/// has either written everything or nothing when it returns.
+pub trait Storage: Send {
+    /// Registers a device, or updates the station and note of one already registered (a field
+    /// that is `None` keeps its old value), so that registering twice is harmless.
+    fn add_device(&mut self, device: &NewDevice) -> Result<(), HubError>;
+
+    /// The registered public key (base64) of a device, if the device is known.
+    fn device_key(&mut self, device_id: &str) -> Result<Option<String>, HubError>;
+
+    /// Every registered device, ordered by device id.
+    fn devices(&mut self) -> Result<Vec<Device>, HubError>;
+
+    /// Stores opened records in one transaction, which is committed before this returns. The
+    /// record id is the key forever: a record whose id is already stored (by an earlier batch
+    /// or earlier in the same slice) is [`Outcome::Duplicate`], a new one [`Outcome::Stored`].
+    /// Returns one outcome per record, in order.
+    fn ingest(&mut self, records: &[NewRecord]) -> Result<Vec<Outcome>, HubError>;
+
+    /// How many unique records each device has sent of each kind.
+    fn counts(&mut self) -> Result<Vec<KindCount>, HubError>;
+
+    /// Every stored record, ordered by device and sequence number.
+    fn records(&mut self) -> Result<Vec<StoredRecord>, HubError>;
+
+    /// The signed resource bundle to serve, if one has been set.
+    fn bundle(&mut self) -> Result<Option<Vec<u8>>, HubError>;
+
+    /// Replaces the bundle to serve, atomically: readers see the old bundle or the new one.
+    fn set_bundle(&mut self, bytes: &[u8]) -> Result<(), HubError>;
+}
+
+/// A device to register.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDevice {
+    pub device_id: String,
+    pub public_key: String,
+    pub station: Option<String>,
+    pub note: Option<String>,
+    pub added_ms: i64,
+}
+
+/// A registered device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Device {
+    pub device_id: String,
+    /// The device's Ed25519 public key, base64.
+    pub public_key: String,
+    /// The station the device stands in, as the field team wrote it down.
+    pub station: Option<String>,
+    pub note: Option<String>,
+    /// When it was first registered (ms since the epoch, by the hub's clock).
+    pub added_ms: i64,
+}
+
+/// How a record reached the hub.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Via {
+    /// Posted by the kiosk to `/v1/batches`.
+    Network,
+    /// Carried on a USB stick as an export file (`import` or `/v1/imports`).
+    Import,
+}
+
+impl Via {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Via::Network => "network",
+            Via::Import => "import",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Via> {
+        match text {
+            "network" => Some(Via::Network),
+            "import" => Some(Via::Import),
+            _ => None,
+        }
+    }
+}
+
+/// A record that opened and passed every check, ready to store: the same fields as a stored
+/// one.
+pub type NewRecord = StoredRecord;
+
+/// A stored record, as the hub keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredRecord {
+    pub id: String,
+    pub device_id: String,
+    pub seq: i64,
+    pub kind: String,
+    pub schema_version: u32,
+    pub day: String,
+    /// The decrypted payload.
+    pub payload: serde_json::Value,
+    /// The kiosk's clocks when the record was made.
+    pub created: ClockStamp,
+    /// The best wall time for the record (ms since the epoch) and where it came from.
+    pub corrected_ms: i64,
+    pub time_source: TimeSource,
+    pub received_ms: i64,
+    pub via: Via,
+}
+
+/// Unique records of one kind from one device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KindCount {
+    pub device_id: String,
+    pub kind: String,
+    pub records: u64,
+}
+
+pub(crate) fn time_source_name(source: TimeSource) -> &'static str {
+    match source {
+        TimeSource::Synced => "synced",
+        TimeSource::Batch => "batch",
+        TimeSource::HubReceipt => "hub_receipt",
+        TimeSource::Unknown => "unknown",
+    }
+}
+
+pub(crate) fn parse_time_source(text: &str) -> Option<TimeSource> {
+    [
+        TimeSource::Synced,
+        TimeSource::Batch,
+        TimeSource::HubReceipt,
+        TimeSource::Unknown,
+    ]
+    .into_iter()
+    .find(|source| time_source_name(*source) == text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_match_the_protocols_json_names() {
+        for source in [
+            TimeSource::Synced,
+            TimeSource::Batch,
+            TimeSource::HubReceipt,
+            TimeSource::Unknown,
+        ] {
+            let json = serde_json::to_value(source).unwrap();
+            assert_eq!(json.as_str(), Some(time_source_name(source)));
+            assert_eq!(parse_time_source(time_source_name(source)), Some(source));
+        }
+        for via in [Via::Network, Via::Import] {
+            assert_eq!(
+                serde_json::to_value(via).unwrap().as_str(),
+                Some(via.as_str())
+            );
+            assert_eq!(Via::parse(via.as_str()), Some(via));
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! The `waystation-hub` command line, run as a separate process.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::support::{Kiosk, NOV_2026, request, synced};
+
+fn hub(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_waystation-hub"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A failure: the given exit code, one line on stderr naming the program, and no panic.
+fn assert_fails(output: &Output, code: i32) -> String {
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("waystation-hub: "), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    stderr
+}
+
+#[test]
+fn keygen_devices_import_and_count_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let data_arg = data.to_str().unwrap();
+
+    let output = hub(&["keygen", "--data", data_arg]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let public = stdout.lines().next().unwrap();
+    assert_eq!(
+        std::fs::read_to_string(data.join("centre.pub"))
+            .unwrap()
+            .trim(),
+        public
+    );
+    assert!(stdout.contains("centre.key"), "{stdout}");
+    let secret = std::fs::read(data.join("centre.key")).unwrap();
+    let stderr = assert_fails(&hub(&["keygen", "--data", data_arg]), 1);
+    assert!(stderr.contains("already exists"), "{stderr}");
+    assert_eq!(std::fs::read(data.join("centre.key")).unwrap(), secret);
+
+    let kiosk = Kiosk::new(3, public);
+    let key = kiosk.key.public_base64();
+    for _ in 0..2 {
+        let output = hub(&[
+            "devices",
+            "add",
+            "--data",
+            data_arg,
+            "--key",
+            &key,
+            "--station",
+            "pudong-2",
+        ]);
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        assert_eq!(text(&output.stdout).trim(), kiosk.id());
+    }
+    let stderr = assert_fails(
+        &hub(&["devices", "add", "--data", data_arg, "--key", "not-a-key"]),
+        2,
+    );
+    assert!(stderr.contains("not a device public key"), "{stderr}");
+    let nowhere = dir.path().join("typo");
+    let stderr = assert_fails(
+        &hub(&[
+            "devices",
+            "add",
+            "--data",
+            nowhere.to_str().unwrap(),
+            "--key",
+            &key,
+        ]),
+        2,
+    );
+    assert!(stderr.contains("no hub data folder"), "{stderr}");
+    assert!(!nowhere.exists());
+
+    let output = hub(&["devices", "list", "--data", data_arg, "--json"]);
+    let devices: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(devices[0]["device_id"], json!(kiosk.id()));
+    assert_eq!(devices[0]["station"], json!("pudong-2"));
+
+    let folder = dir.path().join("usb");
+    std::fs::create_dir(&folder).unwrap();
+    let body = kiosk.batch(
+        vec![
+            kiosk.record(
+                1,
+                "mood_check_in",
+                synced(NOV_2026, 1),
+                json!({ "word": "ok" }),
+            ),
+            kiosk.record(
+                2,
+                "mood_check_in",
+                synced(NOV_2026, 2),
+                json!({ "word": "ok" }),
+            ),
+            kiosk.record(3, "slip_printed", synced(NOV_2026, 3), json!({})),
+        ],
+        synced(NOV_2026, 4),
+    );
+    std::fs::write(folder.join("export.json"), kiosk.export(&body)).unwrap();
+    let folder_arg = folder.to_str().unwrap();
+    let output = hub(&["import", "--data", data_arg, folder_arg]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout).trim(),
+        "files 1, stored 3, duplicate 0, rejected 0"
+    );
+    let output = hub(&["import", "--data", data_arg, folder_arg]);
+    assert_eq!(
+        text(&output.stdout).trim(),
+        "files 1, stored 0, duplicate 3, rejected 0"
+    );
+
+    let output = hub(&["records", "count", "--data", data_arg, "--json"]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let counts: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        counts,
+        json!([
+            { "device_id": kiosk.id(), "kind": "mood_check_in", "records": 2 },
+            { "device_id": kiosk.id(), "kind": "slip_printed", "records": 1 },
+        ])
+    );
+    let table = text(&hub(&["records", "count", "--data", data_arg]).stdout);
+    assert!(table.starts_with("DEVICE"), "{table}");
+    assert!(table.contains("slip_printed"), "{table}");
+
+    // A refused file is named, and the exit code says not everything went in.
+    std::fs::write(folder.join("broken.json"), b"not json").unwrap();
+    let output = hub(&["import", "--data", data_arg, folder_arg]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("broken.json"));
+
+    let not_json = dir.path().join("bundle.txt");
+    std::fs::write(&not_json, b"hello").unwrap();
+    assert_fails(
+        &hub(&[
+            "bundle",
+            "set",
+            "--data",
+            data_arg,
+            not_json.to_str().unwrap(),
+        ]),
+        2,
+    );
+}
+
+#[test]
+fn serve_refuses_without_a_key_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let data_arg = data.to_str().unwrap();
+    let stderr = assert_fails(
+        &hub(&["serve", "--data", data_arg, "--listen", "127.0.0.1:0"]),
+        1,
+    );
+    assert!(stderr.contains("keygen"), "{stderr}");
+    let output = hub(&["serve", "--data", data_arg, "--listen", "nowhere"]);
+    assert_eq!(output.status.code(), Some(2), "{}", text(&output.stderr));
+
+    waystation_hub::keygen(data).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waystation-hub"))
+        .args(["serve", "--data", data_arg, "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "info")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
+    let addr = log
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.contains("hub listening")
+                .then(|| {
+                    line.split_whitespace()
+                        .find_map(|w| w.strip_prefix("addr="))
+                        .map(String::from)
+                })
+                .flatten()
+        })
+        .expect("the hub logs where it listens");
+    let addr = addr.parse().unwrap();
+    let health = request(addr, "GET", "/v1/health", &[], b"");
+    assert_eq!(health.status, 200);
+
+    terminate(child.id());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the hub did not stop on SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status}");
+    let rest: Vec<String> = log.map_while(Result::ok).collect();
+    assert!(rest.iter().any(|l| l.contains("stopping")), "{rest:?}");
+    assert!(Path::new(&data.join("hub.db")).exists());
+}
+
+fn terminate(pid: u32) {
+    let status = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}

@@ -1,0 +1,79 @@
+//! Carrying records on a USB stick: the waiting sealed records are written as export files,
+//! each exactly the body and signature the kiosk would have posted, so the hub checks them the
+//! same way (`waystation-hub import DIR`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use waystation_protocol::wire::{BATCH_PATH, EXPORT_FORMAT};
+use waystation_protocol::{DeviceKey, ExportFile};
+
+use super::uploader::{batch_body, stamp};
+use crate::clock::Clock;
+use crate::store::Store;
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ExportSummary {
+    pub files: Vec<PathBuf>,
+    pub records: usize,
+}
+
+/// Writes every waiting sealed record to `dir`, `per_file` records a file. Records stay in the
+/// queue: the hub stores each once however often it arrives.
+pub fn export(
+    store: &Store,
+    key: &DeviceKey,
+    clock: &dyn Clock,
+    dir: &Path,
+    per_file: usize,
+) -> Result<ExportSummary, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let device_id = key.device_id();
+    let mut summary = ExportSummary {
+        files: Vec::new(),
+        records: 0,
+    };
+    let mut after = 0;
+    loop {
+        let records = store
+            .waiting_sealed(after, per_file.max(1))
+            .map_err(|e| e.to_string())?;
+        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+            break;
+        };
+        let body = batch_body(&device_id, stamp(&clock.read()), &records);
+        let file = ExportFile {
+            format: EXPORT_FORMAT.into(),
+            device_id: device_id.clone(),
+            signature: waystation_protocol::sign_request(key, "POST", BATCH_PATH, &body),
+            batch: String::from_utf8(body).expect("JSON is UTF-8"),
+        };
+        let path = dir.join(format!(
+            "waystation-{device_id}-{:010}-{:010}.json",
+            first.seq, last.seq
+        ));
+        write_durably(&path, &serde_json::to_vec(&file).expect("serialises"))?;
+        summary.records += records.len();
+        summary.files.push(path);
+        after = last.seq;
+    }
+    Ok(summary)
+}
+
+/// Writes a file so that it is either whole or absent after a power cut or a pulled stick:
+/// a temporary file, synced, then renamed, then the folder synced.
+fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let temporary = path.with_extension("json.part");
+    let mut file = std::fs::File::create(&temporary).map_err(fail)?;
+    file.write_all(bytes).map_err(fail)?;
+    file.sync_all().map_err(fail)?;
+    drop(file);
+    std::fs::rename(&temporary, path).map_err(fail)?;
+    if let Some(parent) = path.parent() {
+        std::fs::File::open(parent)
+            .and_then(|d| d.sync_all())
+            .map_err(fail)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,350 @@
+//! Uploading the outbox to the service centre's hub, on a thread of its own.
+//!
+//! - `uploader`: one pass (claim a batch, send it, settle every record by the hub's answer);
+//! - `backoff`: when to try again (full jitter, `Retry-After`);
+//! - `link`: the `HubLink` edge (reqwest with rustls, and a fake);
+//! - `heartbeat`, `fetch`, `export`: the kiosk's status record, the resource bundle, and the
+//!   USB-stick export;
+//! - this file: the `Syncer` loop that ties them together for `waystation sync` and the
+//!   kiosk's worker thread.
+//!
+//! Nothing here runs on the UI thread, and nothing here ever deletes a record.
+
+pub mod backoff;
+pub mod export;
+pub mod fetch;
+pub mod heartbeat;
+pub mod link;
+pub mod uploader;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Duration;
+
+use ed25519_dalek::VerifyingKey;
+
+use crate::clock::Clock;
+use crate::store::{Store, StoreError};
+use backoff::Backoff;
+use fetch::BundleFetch;
+use link::HubLink;
+use uploader::{Failure, Pass, Uploader};
+
+/// What the syncer needs to know besides the store and the link.
+pub struct SyncSettings {
+    pub batch_records: usize,
+    pub heartbeat_every: Duration,
+    /// How often to ask the hub for a newer resource bundle.
+    pub bundle_every: Duration,
+    /// How often to look for new records when the queue was empty.
+    pub idle_poll: Duration,
+    /// How often to check whether the hub is reachable again after the link went down.
+    pub probe_every: Duration,
+    pub station: String,
+    pub data_dir: PathBuf,
+    pub directory_key: Option<VerifyingKey>,
+    /// Called on the syncer's thread after a newer bundle was installed (the kiosk passes it
+    /// on to the UI thread).
+    pub on_bundle: Option<Box<dyn Fn(crate::directory::Bundle) + Send>>,
+}
+
+impl SyncSettings {
+    pub fn from_config(config: &crate::config::Config, data_dir: PathBuf) -> SyncSettings {
+        SyncSettings {
+            batch_records: config.hub.batch_records(),
+            heartbeat_every: config.hub.heartbeat_interval(),
+            bundle_every: Duration::from_secs(3600),
+            idle_poll: Duration::from_secs(30),
+            probe_every: Duration::from_secs(5),
+            station: config.station.id.as_str().to_owned(),
+            data_dir,
+            directory_key: config
+                .directory
+                .public_key
+                .as_deref()
+                .and_then(|k| crate::directory::bundle::public_key(k).ok()),
+            on_bundle: None,
+        }
+    }
+}
+
+/// How a drain ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Drained {
+    /// Nothing is waiting any more (every record is acked or quarantined, or unsealed for
+    /// want of the centre's key).
+    Empty { acked: usize, quarantined: usize },
+    /// The hub could not be reached or refused; records are still waiting.
+    Stopped {
+        failure: Failure,
+        acked: usize,
+        quarantined: usize,
+    },
+}
+
+pub struct Syncer<L: HubLink, C: Clock> {
+    store: Store,
+    link: L,
+    clock: C,
+    uploader: Uploader,
+    settings: SyncSettings,
+    backoff: Backoff,
+    next_heartbeat: Duration,
+    next_bundle: Duration,
+}
+
+impl<L: HubLink, C: Clock> Syncer<L, C> {
+    /// Takes over the outbox: leases from an earlier uploader of this kiosk (killed, or from
+    /// before a power cut) are freed, since only one uploader runs per kiosk.
+    pub fn new(
+        mut store: Store,
+        link: L,
+        clock: C,
+        settings: SyncSettings,
+    ) -> Result<Self, StoreError> {
+        store.release_all_leases()?;
+        let key = store.device_key()?;
+        let uploader = Uploader::new(key, settings.batch_records);
+        Ok(Syncer {
+            store,
+            link,
+            clock,
+            uploader,
+            settings,
+            backoff: Backoff::standard(),
+            next_heartbeat: Duration::ZERO,
+            next_bundle: Duration::ZERO,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Sends batches until nothing is waiting or a pass fails.
+    pub fn drain(&mut self) -> Result<Drained, StoreError> {
+        let (mut acked, mut quarantined) = (0, 0);
+        loop {
+            let pass = self
+                .uploader
+                .pass(&mut self.store, &self.link, &self.clock)?;
+            let wall_ms = self.clock.read().wall.timestamp_millis();
+            match pass {
+                Pass::Empty => return Ok(Drained::Empty { acked, quarantined }),
+                Pass::Delivered {
+                    acked: a,
+                    quarantined: q,
+                    ..
+                } => {
+                    acked += a;
+                    quarantined += q;
+                    self.backoff.succeeded();
+                    self.store.note_sync(wall_ms, Ok(()))?;
+                }
+                Pass::Failed(failure) => {
+                    let clock_problem = matches!(
+                        failure,
+                        Failure::Tls {
+                            clock_suspect: true,
+                            ..
+                        }
+                    );
+                    self.store
+                        .note_sync(wall_ms, Err((&failure.message(), clock_problem)))?;
+                    tracing::info!(reason = %failure.message(), "upload failed; records stay queued");
+                    return Ok(Drained::Stopped {
+                        failure,
+                        acked,
+                        quarantined,
+                    });
+                }
+            }
+        }
+    }
+
+    /// How long to wait after a failure: the backoff, with the hub's `Retry-After` as a floor.
+    pub fn wait_after(&mut self, failure: &Failure) -> Duration {
+        let retry_after = match failure {
+            Failure::Busy { retry_after } => *retry_after,
+            _ => None,
+        };
+        self.backoff.failed(random_u64(), retry_after)
+    }
+
+    /// Does what is due (heartbeat, bundle check, uploads) and says how long to rest after.
+    pub fn tick(&mut self) -> Result<(Duration, bool), StoreError> {
+        let now = self.clock.monotonic();
+        if now >= self.next_heartbeat {
+            let directory = crate::store::directory::active(
+                Some(&self.settings.data_dir),
+                self.settings.directory_key.as_ref(),
+            );
+            let facts = heartbeat::HeartbeatFacts {
+                station: &self.settings.station,
+                data_dir: &self.settings.data_dir,
+                directory: &directory,
+            };
+            heartbeat::queue_heartbeat(&mut self.store, &self.clock, &facts)?;
+            self.next_heartbeat = now + self.settings.heartbeat_every;
+        }
+        if now >= self.next_bundle
+            && let Some(key) = self.settings.directory_key
+        {
+            self.next_bundle = now + self.settings.bundle_every;
+            let fetched = fetch::fetch_bundle(
+                &mut self.store,
+                &self.link,
+                &self.uploader,
+                &self.settings.data_dir.clone(),
+                &key,
+                &self.clock,
+            )?;
+            match fetched {
+                BundleFetch::Installed(bundle) => {
+                    tracing::info!(
+                        version = bundle.version,
+                        "installed a newer resource bundle from the hub"
+                    );
+                    if let Some(notify) = &self.settings.on_bundle {
+                        notify(bundle);
+                    }
+                }
+                BundleFetch::Refused(reason) => {
+                    tracing::warn!(%reason, "the hub's resource bundle was refused");
+                }
+                BundleFetch::Failed(reason) => {
+                    // Try again at the next pass rather than in an hour.
+                    self.next_bundle = now;
+                    tracing::debug!(%reason, "no resource bundle check this time");
+                }
+                _ => {}
+            }
+        }
+        match self.drain()? {
+            Drained::Empty { .. } => Ok((self.settings.idle_poll, false)),
+            Drained::Stopped { failure, .. } => {
+                let link_down = failure.link_down();
+                Ok((self.wait_after(&failure), link_down))
+            }
+        }
+    }
+
+    /// Runs until `stop` is set or the wake channel closes (the kiosk is shutting down). A
+    /// message on `wake` ("sync now") cuts any wait short; so does the hub becoming reachable
+    /// again after the link was down.
+    pub fn run(mut self, wake: Receiver<()>, stop: Arc<AtomicBool>) {
+        while !stop.load(Ordering::Relaxed) {
+            let (rest, link_down) = match self.tick() {
+                Ok(next) => next,
+                Err(error) => {
+                    tracing::error!(%error, "the uploader cannot use the database; trying again in a minute");
+                    (Duration::from_secs(60), false)
+                }
+            };
+            if !self.rest(rest, link_down, &wake, &stop) {
+                break;
+            }
+        }
+    }
+
+    /// Waits up to `rest`; returns false when the kiosk is shutting down.
+    fn rest(
+        &mut self,
+        rest: Duration,
+        link_down: bool,
+        wake: &Receiver<()>,
+        stop: &AtomicBool,
+    ) -> bool {
+        let mut left = rest;
+        while !left.is_zero() && !stop.load(Ordering::Relaxed) {
+            let slice = left.min(self.settings.probe_every);
+            match wake.recv_timeout(slice) {
+                Ok(()) => return true,
+                Err(RecvTimeoutError::Disconnected) => return false,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            left = left.saturating_sub(slice);
+            if link_down && self.link.reachable() {
+                tracing::info!("the hub is reachable again; retrying now");
+                return true;
+            }
+        }
+        !stop.load(Ordering::Relaxed)
+    }
+}
+
+/// The kiosk's uploader thread, as `waystation run` holds it.
+pub struct Worker {
+    /// Send `()` to make the uploader try now ("sync now"); dropping it stops the thread.
+    pub wake: std::sync::mpsc::Sender<()>,
+    pub stop: Arc<AtomicBool>,
+    pub thread: std::thread::JoinHandle<()>,
+}
+
+/// Starts the uploader on its own thread with its own connection to the database, when a hub
+/// and the centre's key are configured; otherwise says why not and returns `None`. A newer
+/// resource bundle fetched from the hub is sent on `bundles`.
+pub fn spawn_worker(
+    config: &crate::config::Config,
+    data_dir: &std::path::Path,
+    bundles: std::sync::mpsc::Sender<crate::directory::Bundle>,
+) -> Option<Worker> {
+    let Some(centre) = config.hub.centre_key() else {
+        tracing::info!(
+            "no [hub] public_key: records stay on this kiosk, unsealed until a key is set"
+        );
+        return None;
+    };
+    if config.hub.url.is_none() {
+        tracing::info!(
+            "no [hub] url: records stay on this kiosk (sealed); `waystation queue export` can carry them"
+        );
+        return None;
+    }
+    let link = match link::ReqwestLink::new(&config.hub) {
+        Ok(link) => link,
+        Err(error) => {
+            tracing::error!(%error, "cannot set up uploads; records stay on this kiosk");
+            return None;
+        }
+    };
+    let mut settings = SyncSettings::from_config(config, data_dir.to_path_buf());
+    settings.on_bundle = Some(Box::new(move |bundle| {
+        // The kiosk may be shutting down; then nobody needs the bundle.
+        let _ = bundles.send(bundle);
+    }));
+    let (wake, wake_receiver) = std::sync::mpsc::channel();
+    let stop = Arc::new(AtomicBool::new(false));
+    let data_dir = data_dir.to_path_buf();
+    let thread_stop = stop.clone();
+    let thread = std::thread::Builder::new()
+        .name("uploader".into())
+        .spawn(move || {
+            let store = Store::open(&data_dir).and_then(|mut store| {
+                store.enable_sealing(centre)?;
+                Ok(store)
+            });
+            let syncer = store.and_then(|store| {
+                Syncer::new(store, link, crate::clock::SystemClock::new(), settings)
+            });
+            match syncer {
+                Ok(syncer) => syncer.run(wake_receiver, thread_stop),
+                Err(error) => {
+                    tracing::error!(%error, "the uploader cannot open the database; records stay on this kiosk")
+                }
+            }
+        })
+        .ok()?;
+    Some(Worker { wake, stop, thread })
+}
+
+fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    // Without randomness the wait is simply the longest allowed: still correct, less spread.
+    if getrandom::fill(&mut bytes).is_err() {
+        return u64::MAX;
+    }
+    u64::from_le_bytes(bytes)
+}

@@ -1,0 +1,576 @@
+//! Uploads end to end: a real hub on loopback, a kiosk store, and faults injected between them.
+//! Whatever goes wrong on the way, the hub must end with exactly the kiosk's records: none
+//! lost, none twice.
+
+use std::collections::BTreeSet;
+use std::net::TcpListener;
+use std::path::Path;
+use std::time::Duration;
+
+use waystation::clock::{FakeClock, SystemClock};
+use waystation::config::Config;
+use waystation::store::{NewRecord, RecordKind, RecordStamp, Store};
+use waystation::sync::link::{HubLink, ReqwestLink};
+use waystation::sync::uploader::Failure;
+use waystation::sync::{Drained, SyncSettings, Syncer};
+use waystation_protocol::CentrePublicKey;
+
+use crate::faults::{Fault, FaultProxy};
+
+/// A hub with its centre key and the kiosk's device registered, and the kiosk's store sealing
+/// to that key.
+struct Pair {
+    hub_dir: tempfile::TempDir,
+    kiosk_dir: tempfile::TempDir,
+    hub: Option<waystation_hub::RunningHub>,
+    centre: String,
+}
+
+impl Pair {
+    fn new() -> Pair {
+        Pair::in_dirs(tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap())
+    }
+
+    fn in_dirs(hub_dir: tempfile::TempDir, kiosk_dir: tempfile::TempDir) -> Pair {
+        let centre = waystation_hub::keygen(hub_dir.path()).unwrap();
+        let mut pair = Pair {
+            hub_dir,
+            kiosk_dir,
+            hub: None,
+            centre,
+        };
+        let key = pair.store().device_key().unwrap();
+        waystation_hub::add_device(
+            pair.hub_dir.path(),
+            &key.public_base64(),
+            Some("demo"),
+            None,
+        )
+        .unwrap();
+        pair.hub = Some(
+            waystation_hub::start(
+                pair.hub_dir.path(),
+                TcpListener::bind("127.0.0.1:0").unwrap(),
+            )
+            .unwrap(),
+        );
+        pair
+    }
+
+    fn hub_addr(&self) -> std::net::SocketAddr {
+        self.hub.as_ref().unwrap().addr()
+    }
+
+    /// The kiosk's store, sealing to the centre's key.
+    fn store(&self) -> Store {
+        let mut store = Store::open(self.kiosk_dir.path()).unwrap();
+        store
+            .enable_sealing(CentrePublicKey::from_base64(&self.centre).unwrap())
+            .unwrap();
+        store
+    }
+
+    fn config(&self, url: &str, batch_records: u32) -> Config {
+        let mut config = Config::demo();
+        config.hub = toml::from_str(&format!(
+            "url = '{url}'\npublic_key = '{}'\nbatch_records = {batch_records}",
+            self.centre
+        ))
+        .unwrap();
+        config
+    }
+
+    fn syncer(&self, url: &str, batch_records: u32) -> Syncer<ReqwestLink, SystemClock> {
+        let config = self.config(url, batch_records);
+        // Short time-outs so that a slow hub shows up quickly.
+        let link =
+            ReqwestLink::with_timeouts(&config.hub, Duration::from_secs(2), Duration::from_secs(3))
+                .unwrap();
+        let settings = SyncSettings::from_config(&config, self.kiosk_dir.path().to_path_buf());
+        Syncer::new(self.store(), link, SystemClock::new(), settings).unwrap()
+    }
+
+    fn kiosk_ids(&self) -> BTreeSet<String> {
+        let store = self.store();
+        store
+            .queue_entries(None, 0, usize::MAX)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect()
+    }
+
+    fn hub_ids(&self) -> Vec<String> {
+        waystation_hub::records(self.hub_dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    }
+
+    /// The hub holds every record of the kiosk once, and the kiosk knows they are delivered.
+    fn assert_exactly_once(&self) {
+        let kiosk = self.kiosk_ids();
+        let hub = self.hub_ids();
+        let unique: BTreeSet<String> = hub.iter().cloned().collect();
+        assert_eq!(hub.len(), unique.len(), "a record is at the hub twice");
+        assert_eq!(unique, kiosk, "the hub's records differ from the kiosk's");
+        let counts = self.store().outbox_counts().unwrap();
+        assert_eq!(counts.acked as usize, kiosk.len(), "{counts:?}");
+    }
+}
+
+fn write_records(store: &mut Store, n: usize) {
+    let clock = SystemClock::new();
+    for i in 0..n {
+        let kind = if i % 3 == 0 {
+            RecordKind::SlipPrinted
+        } else {
+            RecordKind::MoodCheckIn
+        };
+        let record = NewRecord {
+            kind,
+            stamp: RecordStamp::now(&clock),
+            payload: serde_json::json!({ "n": i, "word": "tired" }),
+        };
+        store.commit_record(&record, |_| Ok(())).unwrap();
+    }
+}
+
+/// Drains until the queue is empty, however often the faults stop it; returns the failures.
+fn drain_through(syncer: &mut Syncer<ReqwestLink, SystemClock>) -> Vec<Failure> {
+    let mut failures = vec![];
+    for _ in 0..100 {
+        match syncer.drain().unwrap() {
+            Drained::Empty { .. } => return failures,
+            Drained::Stopped { failure, .. } => failures.push(failure),
+        }
+    }
+    panic!("the queue never drained: {failures:?}");
+}
+
+#[test]
+fn every_fault_between_kiosk_and_hub_ends_with_exactly_the_kiosk_records() {
+    let pair = Pair::new();
+    write_records(&mut pair.store(), 300);
+    let proxy = FaultProxy::start(pair.hub_addr());
+    proxy.then([
+        Fault::Pass,
+        Fault::LoseReply,
+        Fault::Status(503, Some("7".into())),
+        Fault::Pass,
+        Fault::Status(429, Some("Sat, 01 Jan 2000 00:00:00 GMT".into())),
+        Fault::DelayReply(Duration::from_secs(4)),
+        Fault::Reset,
+        Fault::LoseReply,
+    ]);
+    let mut syncer = pair.syncer(&format!("http://{}", proxy.addr), 40);
+    let failures = drain_through(&mut syncer);
+
+    assert!(
+        matches!(failures[0], Failure::Unreachable(_)),
+        "{failures:?}"
+    );
+    assert_eq!(
+        failures[1],
+        Failure::Busy {
+            retry_after: Some(Duration::from_secs(7))
+        }
+    );
+    assert!(
+        syncer.wait_after(&failures[1]) >= Duration::from_secs(7),
+        "Retry-After is a floor"
+    );
+    assert_eq!(
+        failures[2],
+        Failure::Busy {
+            retry_after: Some(Duration::ZERO)
+        },
+        "an HTTP date in the past"
+    );
+    assert!(matches!(failures[3], Failure::TimedOut(_)), "{failures:?}");
+    assert!(
+        matches!(failures[4], Failure::Unreachable(_)),
+        "{failures:?}"
+    );
+    assert!(
+        matches!(failures[5], Failure::Unreachable(_)),
+        "{failures:?}"
+    );
+    assert_eq!(failures.len(), 6);
+    // Three batches reached the hub without their reply reaching the kiosk, and were sent again.
+    assert!(proxy.forwarded.load(std::sync::atomic::Ordering::SeqCst) >= 300 / 40 + 3);
+    drop(syncer);
+    // Give the delayed reply's thread time to finish before counting.
+    std::thread::sleep(Duration::from_millis(200));
+    pair.assert_exactly_once();
+    assert_eq!(pair.hub_ids().len(), 300);
+}
+
+#[test]
+fn a_refused_connection_keeps_everything_and_the_returning_hub_gets_it_all() {
+    let pair = Pair::new();
+    write_records(&mut pair.store(), 50);
+    // A port nobody listens on, yet.
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let url = format!("http://{port}");
+    let mut syncer = pair.syncer(&url, 20);
+    let link = ReqwestLink::new(&pair.config(&url, 20).hub).unwrap();
+    assert!(!link.reachable());
+    let Drained::Stopped { failure, acked, .. } = syncer.drain().unwrap() else {
+        panic!("a refused connection cannot drain the queue");
+    };
+    assert!(failure.link_down(), "{failure:?}");
+    assert_eq!(acked, 0);
+    let state = pair.store().sync_state().unwrap();
+    assert!(state.last_error.unwrap().contains("unreachable"));
+    assert_eq!(pair.store().outbox_counts().unwrap().pending, 50);
+
+    // The hub comes back on that port: the link notices and everything goes through.
+    let _proxy = FaultProxy::start_on(TcpListener::bind(port).unwrap(), pair.hub_addr());
+    assert!(link.reachable());
+    assert!(drain_through(&mut syncer).is_empty());
+    assert!(pair.store().sync_state().unwrap().last_error.is_none());
+    pair.assert_exactly_once();
+}
+
+/// Runs `waystation --config CONFIG --data-dir DATA ARGS…`.
+fn waystation_at(config: &Path, data: &Path, args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_waystation"));
+    command
+        .arg("--config")
+        .arg(config)
+        .arg("--data-dir")
+        .arg(data)
+        .args(args);
+    command
+}
+
+fn station_config(pair: &Pair, dir: &Path, url: &str, batch_records: u32) -> std::path::PathBuf {
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/config/demo-station.toml"
+    ))
+    .unwrap();
+    let text = demo
+        .replace(
+            "# url = \"https://hub.example.org\"",
+            &format!("url = \"{url}\""),
+        )
+        .replace(
+            "# public_key = \"(the centre's sealing key)\"",
+            &format!("public_key = \"{}\"", pair.centre),
+        )
+        .replace(
+            "batch_records = 500",
+            &format!("batch_records = {batch_records}"),
+        );
+    let path = dir.join("station.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn an_uploader_killed_mid_batch_and_restarted_delivers_exactly_once() {
+    let pair = Pair::new();
+    write_records(&mut pair.store(), 600);
+    let proxy = FaultProxy::start(pair.hub_addr());
+    // Every reply is late, so a kill lands between the hub's commit and the kiosk's ack.
+    proxy.set_default(Fault::DelayReply(Duration::from_millis(400)));
+    let url = format!("http://{}", proxy.addr);
+    let config = station_config(&pair, pair.kiosk_dir.path(), &url, 50);
+    let data = pair.kiosk_dir.path();
+    let mut child = waystation_at(&config, data, &["sync"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until some batches went through, then kill it while the next reply is held back.
+    let started = std::time::Instant::now();
+    while proxy.forwarded.load(std::sync::atomic::Ordering::SeqCst) < 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the uploader never sent"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(150));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let before = pair.store().outbox_counts().unwrap();
+    assert!(before.acked < 600, "killed before the end: {before:?}");
+    assert!(
+        waystation_hub::records(pair.hub_dir.path()).unwrap().len() > before.acked as usize,
+        "the hub holds records the kiosk has not seen acknowledged"
+    );
+
+    proxy.set_default(Fault::Pass);
+    let again = waystation_at(&config, data, &["sync", "--once"])
+        .output()
+        .unwrap();
+    assert!(
+        again.status.success(),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(String::from_utf8_lossy(&again.stdout).starts_with("queue empty"));
+    pair.assert_exactly_once();
+}
+
+#[test]
+fn sync_once_says_when_the_hub_is_unreachable() {
+    let pair = Pair::new();
+    write_records(&mut pair.store(), 3);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let config = station_config(&pair, pair.kiosk_dir.path(), &format!("http://{port}"), 10);
+    let data = pair.kiosk_dir.path();
+    let out = waystation_at(&config, data, &["sync", "--once"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("unreachable") && stderr.contains("3 still waiting"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    let status = waystation_at(&config, data, &["queue", "status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("3 pending") && text.contains("last upload failed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn fifty_thousand_queued_records_drain() {
+    // On tmpfs when there is one: each commit is synced to disk, and 50,000 fsyncs measure
+    // the disk, not the uploader.
+    let scratch = |prefix| {
+        tempfile::Builder::new()
+            .prefix(prefix)
+            .tempdir_in(if Path::new("/dev/shm").is_dir() {
+                "/dev/shm"
+            } else {
+                "/tmp"
+            })
+            .unwrap()
+    };
+    let pair = Pair::in_dirs(scratch("hub"), scratch("kiosk"));
+    write_records(&mut pair.store(), 50_000);
+    let mut syncer = pair.syncer(&format!("http://{}", pair.hub_addr()), 1000);
+    assert!(drain_through(&mut syncer).is_empty());
+    drop(syncer);
+    let counts = waystation_hub::counts(pair.hub_dir.path()).unwrap();
+    assert_eq!(counts.iter().map(|c| c.records).sum::<u64>(), 50_000);
+    pair.assert_exactly_once();
+}
+
+#[test]
+fn a_sealed_record_holds_no_answer_in_plaintext_and_the_hub_opens_it() {
+    let pair = Pair::new();
+    let catalogue = waystation::screening::Catalogue::builtin();
+    let phq9 = catalogue.get("phq9").unwrap();
+    let answers = [3, 2, 1, 0, 3, 2, 1, 0, 1];
+    let score = waystation::screening::scoring::score(phq9, &answers, Some(10)).unwrap();
+    let plain =
+        serde_json::to_string(&waystation::store::screening::completed_payload(&score)).unwrap();
+    {
+        let mut store = pair.store();
+        waystation::store::screening::commit_completed(
+            &mut store,
+            RecordStamp::now(&SystemClock::new()),
+            &score,
+        )
+        .unwrap();
+    }
+    // Every byte the kiosk keeps: the database and its write-ahead log.
+    let mut disk = Vec::new();
+    for entry in std::fs::read_dir(pair.kiosk_dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            disk.extend(std::fs::read(path).unwrap());
+        }
+    }
+    let contains = |needle: &str| disk.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(!contains(&plain), "the payload is on disk in plaintext");
+    assert!(!contains("\"answers\""), "answers are on disk in plaintext");
+    assert!(!contains("[3,2,1,0,3,2,1,0,1]"));
+    // The local count the screens need is kept.
+    assert!(contains("phq9"));
+
+    let mut syncer = pair.syncer(&format!("http://{}", pair.hub_addr()), 10);
+    assert!(drain_through(&mut syncer).is_empty());
+    let records = waystation_hub::records(pair.hub_dir.path()).unwrap();
+    let record = records
+        .iter()
+        .find(|r| r.kind == "screening_completed")
+        .unwrap();
+    assert_eq!(record.payload["answers"], serde_json::json!(answers));
+    assert_eq!(record.payload["total"], serde_json::json!(score.total));
+}
+
+#[test]
+fn records_written_before_the_key_was_known_are_sealed_then_uploaded() {
+    let pair = Pair::new();
+    let dir = pair.kiosk_dir.path();
+    {
+        let mut unsealed = Store::open(dir).unwrap();
+        write_records(&mut unsealed, 5);
+        assert_eq!(unsealed.unsealed_count().unwrap(), 5);
+    }
+    let mut store = Store::open(dir).unwrap();
+    let sealed = store
+        .enable_sealing(CentrePublicKey::from_base64(&pair.centre).unwrap())
+        .unwrap();
+    assert_eq!(sealed, 5);
+    assert_eq!(store.unsealed_count().unwrap(), 0);
+    drop(store);
+    let mut syncer = pair.syncer(&format!("http://{}", pair.hub_addr()), 10);
+    assert!(drain_through(&mut syncer).is_empty());
+    pair.assert_exactly_once();
+}
+
+#[test]
+fn an_export_on_a_usb_stick_is_imported_once_and_a_later_upload_adds_nothing() {
+    let pair = Pair::new();
+    write_records(&mut pair.store(), 25);
+    let stick = tempfile::tempdir().unwrap();
+    let mut store = pair.store();
+    let key = store.device_key().unwrap();
+    let summary =
+        waystation::sync::export::export(&store, &key, &SystemClock::new(), stick.path(), 10)
+            .unwrap();
+    assert_eq!((summary.records, summary.files.len()), (25, 3));
+    // Nothing on the stick is readable without the centre's key.
+    for file in &summary.files {
+        assert!(!std::fs::read_to_string(file).unwrap().contains("tired"));
+    }
+    let first = waystation_hub::import_dir(pair.hub_dir.path(), stick.path()).unwrap();
+    assert_eq!((first.stored, first.duplicate), (25, 0));
+    let second = waystation_hub::import_dir(pair.hub_dir.path(), stick.path()).unwrap();
+    assert_eq!((second.stored, second.duplicate), (0, 25));
+    // The kiosk still holds them as waiting; uploading later is harmless.
+    assert_eq!(store.outbox_counts().unwrap().pending, 25);
+    drop(store);
+    let mut syncer = pair.syncer(&format!("http://{}", pair.hub_addr()), 10);
+    assert!(drain_through(&mut syncer).is_empty());
+    pair.assert_exactly_once();
+}
+
+#[test]
+fn the_hub_refuses_a_device_it_does_not_know_and_nothing_is_lost() {
+    let pair = Pair::new();
+    let stranger = tempfile::tempdir().unwrap();
+    let mut store = Store::open(stranger.path()).unwrap();
+    store
+        .enable_sealing(CentrePublicKey::from_base64(&pair.centre).unwrap())
+        .unwrap();
+    write_records(&mut store, 2);
+    let config = pair.config(&format!("http://{}", pair.hub_addr()), 10);
+    let link = ReqwestLink::new(&config.hub).unwrap();
+    let settings = SyncSettings::from_config(&config, stranger.path().to_path_buf());
+    let mut syncer = Syncer::new(store, link, SystemClock::new(), settings).unwrap();
+    let Drained::Stopped { failure, .. } = syncer.drain().unwrap() else {
+        panic!("an unknown device must be refused");
+    };
+    assert!(matches!(failure, Failure::NotRegistered(_)), "{failure:?}");
+    assert_eq!(syncer.store().outbox_counts().unwrap().pending, 2);
+    assert!(pair.hub_ids().is_empty());
+}
+
+#[test]
+fn a_newer_bundle_on_the_hub_is_fetched_once_and_installed() {
+    let pair = Pair::new();
+    let (secret, public) = waystation::directory::bundle::keygen([9; 32]);
+    let mut bundle: serde_json::Value =
+        serde_json::from_str(include_str!("../../assets/directory/bundle.json")).unwrap();
+    let shipped = bundle["version"].as_u64().unwrap();
+    bundle["version"] = serde_json::json!(shipped + 1);
+    let signed = waystation::directory::bundle::sign(
+        &serde_json::to_string(&bundle).unwrap(),
+        &waystation::directory::bundle::secret_key(&secret).unwrap(),
+    )
+    .unwrap();
+    let file = pair.hub_dir.path().join("new-bundle.json");
+    std::fs::write(&file, signed).unwrap();
+    waystation_hub::set_bundle(pair.hub_dir.path(), &file).unwrap();
+
+    let config = pair.config(&format!("http://{}", pair.hub_addr()), 10);
+    let link = ReqwestLink::new(&config.hub).unwrap();
+    let mut store = pair.store();
+    let uploader = waystation::sync::uploader::Uploader::new(store.device_key().unwrap(), 10);
+    let key = waystation::directory::bundle::public_key(&public).unwrap();
+    let clock = SystemClock::new();
+    let fetch = |store: &mut Store| {
+        waystation::sync::fetch::fetch_bundle(
+            store,
+            &link,
+            &uploader,
+            pair.kiosk_dir.path(),
+            &key,
+            &clock,
+        )
+        .unwrap()
+    };
+    let first = fetch(&mut store);
+    assert!(
+        matches!(&first, waystation::sync::fetch::BundleFetch::Installed(b) if b.version == shipped + 1),
+        "{first:?}"
+    );
+    assert_eq!(
+        fetch(&mut store),
+        waystation::sync::fetch::BundleFetch::NotModified
+    );
+    let active = waystation::store::directory::active(Some(pair.kiosk_dir.path()), Some(&key));
+    assert_eq!(active.version, shipped + 1);
+}
+
+#[test]
+fn heartbeats_wait_as_one_record() {
+    let pair = Pair::new();
+    let mut store = pair.store();
+    let clock = FakeClock::new(chrono::Utc::now(), true);
+    let directory = waystation::directory::Bundle::shipped();
+    let facts = waystation::sync::heartbeat::HeartbeatFacts {
+        station: "demo",
+        data_dir: pair.kiosk_dir.path(),
+        directory: &directory,
+    };
+    use waystation::store::sync::Heartbeat;
+    use waystation::sync::heartbeat::queue_heartbeat;
+    assert_eq!(
+        queue_heartbeat(&mut store, &clock, &facts).unwrap(),
+        Heartbeat::Appended
+    );
+    for _ in 0..20 {
+        clock.advance(Duration::from_secs(900));
+        assert_eq!(
+            queue_heartbeat(&mut store, &clock, &facts).unwrap(),
+            Heartbeat::Coalesced
+        );
+    }
+    assert_eq!(store.outbox_counts().unwrap().pending, 1);
+    drop(store);
+    let mut syncer = pair.syncer(&format!("http://{}", pair.hub_addr()), 10);
+    assert!(drain_through(&mut syncer).is_empty());
+    let records = waystation_hub::records(pair.hub_dir.path()).unwrap();
+    assert_eq!(records.len(), 1);
+    let beat = &records[0].payload;
+    assert_eq!(beat["station"], "demo");
+    assert_eq!(beat["clock_synced"], true);
+    assert!(beat["disk_free_bytes"].as_u64().unwrap() > 0);
+    // The hub has it: the next heartbeat is a new record, not a change to the delivered one.
+    let mut store = pair.store();
+    assert_eq!(
+        queue_heartbeat(&mut store, &clock, &facts).unwrap(),
+        Heartbeat::Appended
+    );
+}
