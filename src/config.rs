@@ -36,6 +36,10 @@ pub struct Config {
     pub store: Store,
     #[serde(default)]
     pub hub: Hub,
+    #[serde(default)]
+    pub staff: Staff,
+    #[serde(default)]
+    pub board: Board,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -100,6 +104,50 @@ pub struct Directory {
     /// Base64 Ed25519 public key. Without it, no bundle can be installed and the kiosk keeps
     /// the directory built into it.
     pub public_key: Option<String>,
+}
+
+/// What staff keep stocked (docs/staff.md).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Staff {
+    /// The length of a new paper roll in metres, as printed on its label (1 to 500). Without
+    /// it the paper left cannot be estimated.
+    pub paper_roll_m: Option<Ranged<1, 500>>,
+    /// The brochures of the mental-care corner, by kind.
+    #[serde(default)]
+    pub brochures: Vec<BrochureKind>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BrochureKind {
+    /// A short id, e.g. `hotline-card` (used by `waystation restock brochure KIND COUNT`).
+    pub kind: StationId,
+    pub name_zh: Name,
+    pub name_en: Name,
+    /// Days a restock lasts at this station (1 to 365): the line turns amber after that.
+    pub restock_every_days: Ranged<1, 365>,
+}
+
+/// The station's GPIO pins (BCM numbers), all optional: a kiosk without them works the same,
+/// minus the LED, the paper sensor and the staff-call button.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Board {
+    /// The status LED: steady when all is well, blinking when staff are needed.
+    pub led_pin: Option<Ranged<0, 27>>,
+    /// A paper-low sensor input.
+    pub paper_sensor_pin: Option<Ranged<0, 27>>,
+    /// Whether the sensor pulls the pin low when paper is low (default true).
+    pub paper_sensor_active_low: Option<bool>,
+    /// The staff-call button (to ground; the internal pull-up is used).
+    pub staff_button_pin: Option<Ranged<0, 27>>,
+}
+
+impl Board {
+    pub fn any(&self) -> bool {
+        self.led_pin.is_some() || self.paper_sensor_pin.is_some() || self.staff_button_pin.is_some()
+    }
 }
 
 /// The service centre's hub, where the outbox is uploaded (docs/protocol.md).
@@ -324,9 +372,7 @@ impl<const MIN: u32, const MAX: u32> TryFrom<i64> for Ranged<MIN, MAX> {
         if (MIN as i64..=MAX as i64).contains(&value) {
             Ok(Ranged(value as u32))
         } else {
-            Err(format!(
-                "must be between {MIN} and {MAX} seconds, not {value}"
-            ))
+            Err(format!("must be between {MIN} and {MAX}, not {value}"))
         }
     }
 }

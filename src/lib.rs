@@ -1,6 +1,7 @@
 //! Waystation: the software of a touchscreen kiosk in the rest stations of Shanghai's delivery
 //! riders, couriers and drivers. ARCHITECTURE.md at the repository root is the map.
 
+pub mod board;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -10,9 +11,11 @@ pub mod mood;
 pub mod printer;
 pub mod screening;
 pub mod slip;
+pub mod staff;
 pub mod status;
 pub mod store;
 pub mod sync;
+pub mod systemd;
 pub mod ui;
 
 pub use ui::{Kiosk, KioskParts, init};

@@ -15,6 +15,100 @@ pub struct Status {
     pub database: Option<DbState>,
     pub directory: DirectoryState,
     pub uploads: UploadState,
+    /// The staff status at a glance (the same lines as the staff screen), and the LED pattern.
+    pub staff: Vec<crate::staff::status::StatusLine>,
+    pub led: crate::staff::status::LedPattern,
+}
+
+/// Everything the staff status rules need, from the config, the store, the clock, the board's
+/// paper sensor and the system. The kiosk's staff screen and `waystation status` both use it.
+pub fn staff_facts(
+    config: &Config,
+    store: Option<&crate::store::Store>,
+    directory: &crate::directory::Bundle,
+    data_dir: Option<&Path>,
+    clock: &crate::clock::ClockReading,
+    sensor_low: Option<bool>,
+) -> crate::staff::status::Facts {
+    use crate::staff::status::{BrochureFacts, Facts, NetworkFacts, PaperFacts, PrinterFacts};
+    let now_ms = clock.wall.timestamp_millis();
+    let db = store.and_then(|s| {
+        Some((
+            s.printer_last().ok()?,
+            s.paper_used_since_restock().ok()?,
+            s.brochure_restocks().ok()?,
+            s.sync_state().ok()?,
+            s.outbox_counts().ok()?,
+            s.oldest_waiting_wall_ms().ok()?,
+        ))
+    });
+    let (printer_last, used, restocks, sync, counts, oldest) = match db {
+        Some(db) => db,
+        None => (
+            None,
+            0.0,
+            vec![],
+            Default::default(),
+            Default::default(),
+            None,
+        ),
+    };
+    let age = |ms: i64| ((now_ms - ms) / 1000).max(0);
+    Facts {
+        printer: PrinterFacts {
+            configured: config.printer.transport != crate::config::PrinterTransport::None,
+            status: printer_last
+                .as_ref()
+                .and_then(|(status, _, _)| crate::printer::PrinterStatus::from_name(status)),
+            last_fault: printer_last.and_then(|(_, fault, _)| fault),
+        },
+        paper: PaperFacts {
+            roll_mm: config.staff.paper_roll_m.map(|m| f64::from(m.0) * 1000.0),
+            used_since_restock_mm: used,
+            sensor_low,
+        },
+        brochures: config
+            .staff
+            .brochures
+            .iter()
+            .map(|kind| BrochureFacts {
+                name: crate::slip::Pair {
+                    zh: kind.name_zh.as_str().to_string(),
+                    en: kind.name_en.as_str().to_string(),
+                },
+                last_restock: restocks
+                    .iter()
+                    .find(|r| r.kind == kind.kind.as_str())
+                    .map(|r| (age(r.last_wall_ms) / 86_400, r.last_count)),
+                restock_every_days: kind.restock_every_days.0,
+            })
+            .collect(),
+        network: NetworkFacts {
+            hub_configured: config.hub.url.is_some() && config.hub.public_key.is_some(),
+            last_success_age_s: sync.last_success_wall_ms.map(age),
+            waiting: counts.pending + counts.in_flight,
+            oldest_waiting_age_s: oldest.map(age),
+            quarantined: counts.quarantined,
+        },
+        clock_synced: clock.synced,
+        clock_problem: sync.clock_problem,
+        directory_version: directory.version,
+        directory_expires: directory.expires,
+        today: clock
+            .wall
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        uptime_s: clock.since_boot.as_secs(),
+        disk_free_bytes: data_dir.and_then(crate::sync::heartbeat::disk_free_bytes),
+        temperature_c: board_temperature(),
+    }
+}
+
+/// The SoC temperature from the kernel's first thermal zone (millidegrees), if it has one.
+fn board_temperature() -> Option<f32> {
+    let text = std::fs::read_to_string("/sys/class/thermal/thermal_zone0/temp").ok()?;
+    text.trim().parse::<f32>().ok().map(|m| m / 1000.0)
 }
 
 /// Uploads as staff and the field team need to see them: where to, whether records are sealed,
@@ -161,7 +255,28 @@ impl Status {
             );
         }
         let uploads = UploadState::gather(&config, dir.as_deref(), database.as_ref());
+        // The store is opened only when it exists at the current schema: `status` must not
+        // create or migrate a database.
+        let store = match (&dir, &database) {
+            (Some(dir), Some(db)) if db.exists && db.schema_version == db.latest_schema_version => {
+                crate::store::Store::open(dir).ok()
+            }
+            _ => None,
+        };
+        let clock = crate::clock::Clock::read(&crate::clock::SystemClock::new());
+        let facts = staff_facts(
+            &config,
+            store.as_ref(),
+            &active,
+            dir.as_deref(),
+            &clock,
+            None,
+        );
+        let staff = crate::staff::status::lines(&facts, crate::kiosk::Language::English);
+        let led = crate::staff::status::led(&staff);
         Ok(Status {
+            staff,
+            led,
             uploads,
             directory,
             version: env!("CARGO_PKG_VERSION"),
@@ -219,6 +334,23 @@ impl Status {
             d.version, d.expires
         );
         out += &self.uploads.to_text();
+        out += "\nstaff status (LED ";
+        out += match self.led {
+            crate::staff::status::LedPattern::Steady => "steady",
+            crate::staff::status::LedPattern::Blinking => "blinking: staff needed",
+        };
+        out += ")\n";
+        for line in &self.staff {
+            let mark = match line.level {
+                crate::staff::status::Level::Green => "ok ",
+                crate::staff::status::Level::Amber => "AMBER",
+                crate::staff::status::Level::Red => "RED",
+            };
+            out += &format!("  {mark:<6}{:<26} {}\n", line.label, line.value);
+            if let Some(advice) = &line.advice {
+                out += &format!("        {:<26} → {advice}\n", "");
+            }
+        }
         out
     }
 }

@@ -56,6 +56,11 @@ pub(super) fn run(
     // channel that the event loop polls, so the thread never touches the UI's state.
     let (bundles, new_bundles) = std::sync::mpsc::channel();
     let worker = crate::sync::spawn_worker(&kiosk_config, &dir, bundles);
+    if let Some(worker) = &worker {
+        kiosk.set_sync_now(worker.wake.clone());
+    }
+    kiosk.set_data_dir(dir.clone());
+    kiosk.attach_board(crate::board::open(&kiosk_config.board));
     let kiosk = Rc::new(kiosk);
     let bundle_timer = slint::Timer::default();
     {
@@ -79,7 +84,33 @@ pub(super) fn run(
     } else {
         window.window().set_fullscreen(true);
     }
+    // systemd hears from the UI thread itself: READY once the event loop runs with the window
+    // shown, then watchdog pings from a timer on the same loop, so a frozen UI stops the pings
+    // and systemd restarts the kiosk. Outside systemd these calls do nothing.
+    let ready_timer = slint::Timer::default();
+    ready_timer.start(
+        slint::TimerMode::SingleShot,
+        std::time::Duration::ZERO,
+        || {
+            if let Err(e) = crate::systemd::ready() {
+                tracing::warn!("could not tell systemd the kiosk is ready: {e}");
+            }
+        },
+    );
+    let watchdog_timer = slint::Timer::default();
+    if let Some(interval) = crate::systemd::watchdog_interval() {
+        tracing::info!(
+            seconds = interval.as_secs_f32(),
+            "feeding systemd's watchdog"
+        );
+        watchdog_timer.start(slint::TimerMode::Repeated, interval / 2, || {
+            if let Err(e) = crate::systemd::watchdog() {
+                tracing::warn!("could not ping systemd's watchdog: {e}");
+            }
+        });
+    }
     let result = window.run().map_err(|e| format!("the UI stopped: {e}"));
+    let _ = crate::systemd::stopping();
     if let Some(worker) = worker {
         worker
             .stop

@@ -4,8 +4,10 @@
 mod assess;
 mod kiosk;
 mod mood;
+mod provision;
 mod resources;
 mod slip;
+mod staff;
 mod sync;
 
 use std::path::PathBuf;
@@ -132,6 +134,16 @@ pub enum Command {
         #[command(subcommand)]
         action: QueueAction,
     },
+    /// The station PIN for staff mode, and the field team's unlock after too many wrong PINs
+    Staff {
+        #[command(subcommand)]
+        action: StaffAction,
+    },
+    /// Record a restock from a shell: a new paper roll, or brochures by kind and count
+    Restock {
+        #[command(subcommand)]
+        action: RestockAction,
+    },
     /// This kiosk's device id and public key, for registering it at the hub
     Device {
         /// Print JSON instead of text
@@ -142,6 +154,22 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         action: ConfigAction,
+    },
+    /// Install a station's waystation-provision.toml as this kiosk's config, create the device
+    /// key and print it for registering at the hub (docs/deploy.md)
+    Provision {
+        /// The provision file (the config plus a [staff] section with the PIN's hash)
+        #[arg(long, value_name = "FILE")]
+        from: PathBuf,
+        /// Where config.toml goes (written behind it when it is a symbolic link)
+        #[arg(long, value_name = "DIR", default_value = "/etc/waystation")]
+        etc: PathBuf,
+        /// Rewrite the provision file without its secrets once they are stored
+        #[arg(long)]
+        remove_secrets: bool,
+        /// Also write the device id and public key to this file (e.g. on the boot partition)
+        #[arg(long, value_name = "FILE")]
+        device_info: Option<PathBuf>,
     },
 }
 
@@ -170,6 +198,31 @@ pub enum MoodAction {
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StaffAction {
+    /// Set the station PIN: typed on standard input, stored only as an Argon2id hash
+    SetPin {
+        /// Store this Argon2id PHC hash instead of reading a PIN (for provisioning)
+        #[arg(long, value_name = "PHC")]
+        hash: Option<String>,
+    },
+    /// Clear the wrong-PIN lock (for the field team)
+    Unlock,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RestockAction {
+    /// A new paper roll went in
+    Paper,
+    /// Brochures were added to the rack
+    Brochure {
+        /// The kind, as named in the config's [[staff.brochures]]
+        kind: String,
+        /// How many were added
+        count: u32,
     },
 }
 
@@ -437,9 +490,27 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Queue { action }) => {
             sync::queue(cli.config.as_deref(), cli.data_dir.as_deref(), action)
         }
+        Some(Command::Staff { action }) => {
+            staff::staff(cli.config.as_deref(), cli.data_dir.as_deref(), action)
+        }
+        Some(Command::Restock { action }) => {
+            staff::restock(cli.config.as_deref(), cli.data_dir.as_deref(), action)
+        }
         Some(Command::Device { json }) => {
             sync::device(cli.config.as_deref(), cli.data_dir.as_deref(), json)
         }
+        Some(Command::Provision {
+            from,
+            etc,
+            remove_secrets,
+            device_info,
+        }) => provision::provision(provision::Request {
+            from: &from,
+            etc: &etc,
+            data_dir: cli.data_dir.as_deref(),
+            remove_secrets,
+            device_info: device_info.as_deref(),
+        }),
         Some(Command::Config {
             action: ConfigAction::Check { file },
         }) => {

@@ -43,10 +43,20 @@ pub enum Screen {
     Resources,
     /// One directory entry in full.
     ResourceDetail,
+    /// The station PIN pad, opened by the hidden gesture on the attract screen.
+    StaffPin,
+    /// Staff mode: the kiosk's status at a glance, and the staff actions.
+    Staff,
+    /// Staff mode: recording a restock (paper roll, brochures by kind).
+    StaffRestock,
+    /// Staff mode: recent errors and staff events.
+    StaffErrors,
+    /// "Someone is coming": a worker asked for a person (the staff-call button, or on screen).
+    StaffCall,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 19] = [
+    pub const ALL: [Screen; 24] = [
         Screen::Attract,
         Screen::Home,
         Screen::Emergency,
@@ -66,6 +76,11 @@ impl Screen {
         Screen::Slip,
         Screen::Resources,
         Screen::ResourceDetail,
+        Screen::StaffPin,
+        Screen::Staff,
+        Screen::StaffRestock,
+        Screen::StaffErrors,
+        Screen::StaffCall,
     ];
 
     /// The stable name used by `waystation screenshot --screen NAME` and in tests.
@@ -90,7 +105,20 @@ impl Screen {
             Screen::Slip => "slip",
             Screen::Resources => "resources",
             Screen::ResourceDetail => "resource",
+            Screen::StaffPin => "staff-pin",
+            Screen::Staff => "staff",
+            Screen::StaffRestock => "staff-restock",
+            Screen::StaffErrors => "staff-errors",
+            Screen::StaffCall => "staff-call",
         }
+    }
+
+    /// The screens only signed-in staff may see.
+    pub fn is_staff_only(self) -> bool {
+        matches!(
+            self,
+            Screen::Staff | Screen::StaffRestock | Screen::StaffErrors
+        )
     }
 
     pub fn from_name(name: &str) -> Option<Screen> {

@@ -65,6 +65,9 @@ pub struct Session {
     pub slip_services: Vec<String>,
     /// The worker asked for station staff (shown on the crisis screen until the wipe).
     pub staff_asked: bool,
+    /// Station staff on the PIN pad or signed in. Wiped like everything else, so every reset
+    /// signs staff out.
+    pub staff: crate::staff::visit::StaffVisit,
 }
 
 impl Session {
@@ -81,6 +84,7 @@ impl Session {
             resource_open: None,
             slip_services: Vec::new(),
             staff_asked: false,
+            staff: Default::default(),
         }
     }
 
@@ -131,6 +135,8 @@ mod tests {
             session.check.answer(&catalogue, 2, Some(10)).unwrap();
             session.check.topic = Some("low".into());
             session.staff_asked = true;
+            session.staff.signed_in = true;
+            session.staff.key('4');
             session.mood.feel(-1, -2);
             session.mood.new_code = Some("ABCD-EFGH".into());
             session.mood.code_hash = Some([1; 32]);

@@ -47,6 +47,20 @@ impl PrinterStatus {
         }
     }
 
+    /// The status from its name (as stored with a print attempt).
+    pub fn from_name(name: &str) -> Option<PrinterStatus> {
+        [
+            PrinterStatus::Ready,
+            PrinterStatus::PaperNearEnd,
+            PrinterStatus::PaperOut,
+            PrinterStatus::CoverOpen,
+            PrinterStatus::Offline,
+            PrinterStatus::Unknown,
+        ]
+        .into_iter()
+        .find(|s| s.name() == name)
+    }
+
     /// Whether a job may be sent. Unknown is allowed (a one-way printer may well print), but
     /// the worker is then also shown the slip on screen.
     pub fn may_print(self) -> bool {

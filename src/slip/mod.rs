@@ -194,7 +194,7 @@ impl Slip {
 }
 
 /// Where printing this visit's slip stands (session state).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum PrintState {
     #[default]
     Idle,

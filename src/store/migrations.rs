@@ -118,6 +118,37 @@ pub const MIGRATIONS: &[M<'static>] = &[
         ) STRICT;
         INSERT INTO sync_state (id) VALUES (1);",
     ),
+    // 8: staff mode. Restocks (paper rolls with the printer's paper total at that moment, so
+    // the paper left is the roll minus what was printed since; brochures by kind and count);
+    // the printer's last status and fault; wrong-PIN failures in a row (kept across restarts
+    // so pulling the plug does not reset the throttle); and the staff audit log.
+    M::up(
+        "CREATE TABLE restock (
+            id INTEGER PRIMARY KEY,
+            item TEXT NOT NULL CHECK (item IN ('paper', 'brochure')),
+            kind TEXT,
+            count INTEGER NOT NULL DEFAULT 1 CHECK (count > 0),
+            wall_ms INTEGER NOT NULL,
+            paper_total_mm REAL NOT NULL
+        ) STRICT;
+        CREATE TABLE printer_last (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            status TEXT NOT NULL,
+            fault TEXT,
+            wall_ms INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE staff_lock (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            failures INTEGER NOT NULL DEFAULT 0
+        ) STRICT;
+        INSERT INTO staff_lock (id) VALUES (1);
+        CREATE TABLE staff_audit (
+            id INTEGER PRIMARY KEY,
+            wall_ms INTEGER NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT
+        ) STRICT;",
+    ),
 ];
 
 pub fn migrations() -> Migrations<'static> {

@@ -12,6 +12,7 @@ pub mod outbox;
 pub mod queue;
 pub mod screening;
 pub mod slip;
+pub mod staff;
 pub mod sync;
 
 use std::path::{Path, PathBuf};

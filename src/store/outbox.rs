@@ -27,6 +27,12 @@ pub enum RecordKind {
     SlipPrinted,
     /// The kiosk's health for the fleet view; only the latest one waits in the queue.
     Heartbeat,
+    /// A staff sign-in, a wrong PIN, a lock, or a staff action: the audit log.
+    StaffAudit,
+    /// A restock: a new paper roll, or brochures by kind and count.
+    Restock,
+    /// A worker pressed the staff-call button (or asked on screen) for a person to come.
+    StaffCall,
 }
 
 impl RecordKind {
@@ -38,6 +44,9 @@ impl RecordKind {
             RecordKind::MoodCheckIn => "mood_check_in",
             RecordKind::SlipPrinted => "slip_printed",
             RecordKind::Heartbeat => "heartbeat",
+            RecordKind::StaffAudit => "staff_audit",
+            RecordKind::Restock => "restock",
+            RecordKind::StaffCall => "staff_call",
         }
     }
 
@@ -49,6 +58,9 @@ impl RecordKind {
             RecordKind::MoodCheckIn => 1,
             RecordKind::SlipPrinted => 1,
             RecordKind::Heartbeat => 1,
+            RecordKind::StaffAudit => 1,
+            RecordKind::Restock => 1,
+            RecordKind::StaffCall => 1,
         }
     }
 }

@@ -34,11 +34,23 @@ pub fn commit_print(
             "paper_mm": if printed { (f64::from(paper_mm) * 10.0).round() / 10.0 } else { 0.0 },
         }),
     };
+    let wall_ms = record.stamp.clock.wall.timestamp_millis();
+    let fault = match outcome {
+        PrintOutcome::Printed { .. } | PrintOutcome::NoPrinter => None,
+        PrintOutcome::NotReady(s) => Some(s.name().to_string()),
+        PrintOutcome::Failed(reason) => Some(reason.clone()),
+    };
     store.commit_record(&record, |tx| {
         tx.execute(
             "INSERT INTO printer_daily (day, jobs, paper_mm, faults) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (day) DO UPDATE SET jobs = jobs + ?2, paper_mm = paper_mm + ?3, faults = faults + ?4",
             rusqlite::params![day, printed as i64, if printed { paper_mm as f64 } else { 0.0 }, (!printed) as i64],
+        )?;
+        // The last status for the staff screen; a fault is kept until a later one replaces it.
+        tx.execute(
+            "INSERT INTO printer_last (id, status, fault, wall_ms) VALUES (1, ?1, ?2, ?3)
+             ON CONFLICT (id) DO UPDATE SET status = ?1, fault = COALESCE(?2, fault), wall_ms = ?3",
+            rusqlite::params![status, fault, wall_ms],
         )
     })?;
     Ok(())

@@ -17,8 +17,10 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
         let (w, s) = (weak.clone(), state.clone());
         move || {
             update(&w, &s, |st| {
-                st.session.staff_asked = true;
-                tracing::info!("a worker asked for station staff from the crisis screen");
+                if !st.session.staff_asked {
+                    st.session.staff_asked = true;
+                    super::staff::staff_call(st);
+                }
             })
         }
     });

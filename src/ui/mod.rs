@@ -16,6 +16,7 @@ pub mod screenshot;
 mod selfcheck;
 mod shell;
 mod slip;
+mod staff;
 
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
@@ -61,6 +62,24 @@ pub(crate) struct KioskState {
     pub(crate) slip_text: crate::slip::SlipText,
     pub(crate) printing: slip::Printing,
     pub(crate) directory: crate::directory::Bundle,
+    /// Where the database lives (for the free space on the staff screen); None in memory.
+    pub(crate) data_dir: Option<std::path::PathBuf>,
+    /// Wrong station PINs, restored from the store at start.
+    pub(crate) pin_throttle: crate::staff::throttle::PinThrottle,
+    /// When the hidden corner of the attract screen was pressed, while it is held.
+    pub(crate) corner_held_since: Option<Duration>,
+    pub(crate) board: Box<dyn crate::board::Board>,
+    pub(crate) board_driver: crate::board::BoardDriver,
+    /// The last paper-sensor reading and LED pattern, worked out every few seconds.
+    pub(crate) paper_sensor: Option<bool>,
+    pub(crate) led: crate::staff::status::LedPattern,
+    pub(crate) led_checked_at: Option<Duration>,
+    /// When a worker last called for staff (the LED blinks for a while after).
+    pub(crate) staff_called_at: Option<Duration>,
+    /// Wakes the uploader thread ("sync now"); None without a hub.
+    pub(crate) sync_now: Option<std::sync::mpsc::Sender<()>>,
+    /// Example facts for the staff screen's screenshots; None on a real kiosk.
+    pub(crate) staff_example: Option<crate::staff::status::Facts>,
     /// Whether a language was ever selected in Slint (the first render must select one).
     pub(crate) language_selected: std::cell::Cell<bool>,
 }
@@ -105,6 +124,20 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         printing: slip::Printing::new(parts.printer),
         language_selected: std::cell::Cell::new(false),
         directory: parts.directory,
+        data_dir: None,
+        pin_throttle: crate::staff::throttle::PinThrottle::restore(
+            parts.store.pin_failures().unwrap_or(0),
+            now,
+        ),
+        corner_held_since: None,
+        board: Box::new(crate::board::NoBoard),
+        board_driver: Default::default(),
+        paper_sensor: None,
+        led: crate::staff::status::LedPattern::Steady,
+        led_checked_at: None,
+        staff_called_at: None,
+        sync_now: None,
+        staff_example: None,
         config: parts.config,
         clock: parts.clock,
         store: parts.store,
@@ -117,6 +150,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
     mood::connect(&window, &state);
     slip::connect(&window, &state);
     resources::connect(&window, &state);
+    staff::connect(&window, &state);
     render(&window, &state.borrow());
 
     let idle_timer = slint::Timer::default();
@@ -148,6 +182,7 @@ pub(crate) fn render(window: &AppWindow, state: &KioskState) {
     mood::render(window, state);
     slip::render(window, state);
     resources::render(window, state);
+    staff::render(window, state);
 }
 
 /// The emergency lines in one language, as the UI's model, in the order given.
@@ -197,6 +232,32 @@ impl Kiosk {
     /// every quarter second.
     pub fn tick_idle(&self) {
         shell::tick_idle(&self.window, &self.state);
+    }
+
+    /// Connects the station's board (LED, paper sensor, staff-call button).
+    pub fn attach_board(&self, board: Box<dyn crate::board::Board>) {
+        self.state.borrow_mut().board = board;
+    }
+
+    /// Tells the kiosk where its database lives (for the free space shown to staff).
+    pub fn set_data_dir(&self, dir: std::path::PathBuf) {
+        self.state.borrow_mut().data_dir = Some(dir);
+    }
+
+    /// Gives staff mode's "sync now" the uploader thread's wake-up.
+    pub fn set_sync_now(&self, wake: std::sync::mpsc::Sender<()>) {
+        self.state.borrow_mut().sync_now = Some(wake);
+    }
+
+    /// Shows example facts on the staff screen (for screenshots only).
+    pub fn show_example_staff_status(&self, facts: crate::staff::status::Facts) {
+        self.state.borrow_mut().staff_example = Some(facts);
+        render(&self.window, &self.state.borrow());
+    }
+
+    /// The status LED's pattern as last worked out.
+    pub fn led(&self) -> crate::staff::status::LedPattern {
+        staff::led(&self.state.borrow())
     }
 
     /// Serves a newer resource directory (installed by the uploader from the hub) from now

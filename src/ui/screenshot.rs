@@ -27,6 +27,8 @@ pub enum Shot {
     Screen(Screen),
     /// The home screen under the "are you still there?" countdown.
     IdleCountdown,
+    /// The staff status with several problems (example facts).
+    StaffProblems,
 }
 
 impl Shot {
@@ -54,6 +56,11 @@ impl Shot {
                     Screen::Slip => "the slip on screen after a crisis (QR and lines)",
                     Screen::Resources => "the directory for the demo station (Saturday 10:00)",
                     Screen::ResourceDetail => "one directory entry with its QR code",
+                    Screen::StaffPin => "the station PIN pad after a wrong PIN",
+                    Screen::Staff => "staff status, all well (example facts)",
+                    Screen::StaffRestock => "staff: recording a restock",
+                    Screen::StaffErrors => "staff: recent errors",
+                    Screen::StaffCall => "someone is coming (after the staff-call button)",
                 };
                 (Shot::Screen(s), what)
             })
@@ -62,6 +69,10 @@ impl Shot {
             Shot::IdleCountdown,
             "the home screen under the idle countdown",
         ));
+        shots.push((
+            Shot::StaffProblems,
+            "staff status with several problems (example facts)",
+        ));
         shots
     }
 
@@ -69,6 +80,7 @@ impl Shot {
         match self {
             Shot::Screen(s) => s.name(),
             Shot::IdleCountdown => "idle",
+            Shot::StaffProblems => "staff-problems",
         }
     }
 
@@ -132,6 +144,16 @@ pub fn render(
     if shot == Shot::Screen(Screen::MoodWeek) {
         example_week(&mut store, &clock).map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
     }
+    let staff_shot = matches!(
+        shot,
+        Shot::StaffProblems
+            | Shot::Screen(
+                Screen::StaffPin | Screen::Staff | Screen::StaffRestock | Screen::StaffErrors
+            )
+    );
+    if staff_shot {
+        example_staff(&mut store, &clock).map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
+    }
     let kiosk: Kiosk = init(KioskParts {
         config,
         store,
@@ -142,6 +164,11 @@ pub fn render(
     })
     .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
 
+    match shot {
+        Shot::Screen(Screen::Staff) => kiosk.show_example_staff_status(example_facts(false)),
+        Shot::StaffProblems => kiosk.show_example_staff_status(example_facts(true)),
+        _ => {}
+    }
     walk_to(kiosk.window(), shot, language);
     if shot == Shot::IdleCountdown {
         clock.advance(idle_after + Duration::from_millis(100));
@@ -198,6 +225,82 @@ fn example_week(store: &mut Store, clock: &FakeClock) -> Result<(), crate::store
     Ok(())
 }
 
+/// The example station PIN of the staff screenshots (in their private in-memory store only).
+const EXAMPLE_PIN: &str = "2468";
+
+/// Fills the screenshot's private store for the staff screens: the example PIN, one wrong
+/// try, a printer fault and a refused record for the errors screen.
+fn example_staff(store: &mut Store, clock: &FakeClock) -> Result<(), crate::store::StoreError> {
+    use crate::store::RecordStamp;
+    let hash = crate::staff::pin::hash(EXAMPLE_PIN, [1; 16]).expect("the example PIN is valid");
+    store.set_pin_hash(&hash, RecordStamp::now(clock))?;
+    store.record_wrong_pin(RecordStamp::now(clock), false)?;
+    clock.advance(Duration::from_secs(600));
+    let slip = crate::slip::Slip::demo(Language::Chinese, "示例", false);
+    let outcome = crate::printer::PrintOutcome::NotReady(crate::printer::PrinterStatus::PaperOut);
+    crate::store::slip::commit_print(store, RecordStamp::now(clock), &slip, &outcome, 0.0)?;
+    Ok(())
+}
+
+/// Example facts for the staff status pictures: all well, or several problems at once.
+fn example_facts(problems: bool) -> crate::staff::status::Facts {
+    use crate::printer::PrinterStatus;
+    use crate::staff::status::{BrochureFacts, Facts, NetworkFacts, PaperFacts, PrinterFacts};
+    let pair = |zh: &str, en: &str| crate::slip::Pair {
+        zh: zh.into(),
+        en: en.into(),
+    };
+    let date = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+    Facts {
+        printer: PrinterFacts {
+            configured: true,
+            status: Some(if problems {
+                PrinterStatus::PaperOut
+            } else {
+                PrinterStatus::Ready
+            }),
+            last_fault: problems.then(|| "paper out".to_string()),
+        },
+        paper: PaperFacts {
+            roll_mm: Some(20_000.0),
+            used_since_restock_mm: if problems { 19_400.0 } else { 6_200.0 },
+            sensor_low: None,
+        },
+        brochures: vec![
+            BrochureFacts {
+                name: pair("心理热线卡（示例）", "Hotline cards (example)"),
+                last_restock: Some(if problems { (19, 40) } else { (3, 40) }),
+                restock_every_days: 14,
+            },
+            BrochureFacts {
+                name: pair("睡眠小贴士（示例）", "Sleep tips (example)"),
+                last_restock: Some((12, 20)),
+                restock_every_days: 30,
+            },
+        ],
+        network: NetworkFacts {
+            hub_configured: true,
+            last_success_age_s: Some(if problems { 2 * 86_400 + 3600 } else { 240 }),
+            waiting: if problems { 312 } else { 0 },
+            oldest_waiting_age_s: problems.then_some(2 * 86_400),
+            quarantined: u64::from(problems),
+        },
+        clock_synced: !problems,
+        clock_problem: false,
+        directory_version: 3,
+        directory_expires: if problems {
+            date(2026, 9, 1)
+        } else {
+            date(2027, 6, 30)
+        },
+        today: date(2026, 9, 21),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        uptime_s: 3 * 86_400 + 5 * 3600,
+        disk_free_bytes: Some(if problems { 150 } else { 11_800 } * 1024 * 1024),
+        temperature_c: Some(if problems { 74.0 } else { 51.0 }),
+    }
+}
+
 /// Reaches a shot the way a worker would, through the same callbacks a touch fires, so a
 /// screenshot shows exactly what the kiosk shows (the answers are fixed examples).
 fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
@@ -209,7 +312,49 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
         Shot::Screen(Screen::Attract) => return,
         Shot::Screen(screen) => screen,
         Shot::IdleCountdown => Screen::Home,
+        Shot::StaffProblems => Screen::Staff,
     };
+    let sign_in = || {
+        let pin = super::StaffPinAdapter::get(window);
+        for digit in EXAMPLE_PIN.chars() {
+            pin.invoke_key(digit.to_string().into());
+        }
+        pin.invoke_submit();
+    };
+    match screen {
+        Screen::StaffPin => {
+            shell.invoke_open(UiScreen::StaffPin);
+            // One wrong try: the notice shows until the next digit is typed.
+            let pin = super::StaffPinAdapter::get(window);
+            for digit in ["1", "1", "1", "1"] {
+                pin.invoke_key(digit.into());
+            }
+            pin.invoke_submit();
+            return;
+        }
+        Screen::Staff | Screen::StaffRestock | Screen::StaffErrors => {
+            shell.invoke_open(UiScreen::StaffPin);
+            sign_in();
+            match screen {
+                Screen::StaffRestock => {
+                    super::StaffAdapter::get(window).invoke_restock();
+                    let restock = super::StaffRestockAdapter::get(window);
+                    restock.invoke_adjust(0, 10);
+                    restock.invoke_adjust(0, 10);
+                    restock.invoke_adjust(1, 1);
+                }
+                Screen::StaffErrors => super::StaffAdapter::get(window).invoke_errors(),
+                _ => {}
+            }
+            return;
+        }
+        Screen::StaffCall => {
+            shell.invoke_start();
+            shell.invoke_open(UiScreen::StaffCall);
+            return;
+        }
+        _ => {}
+    }
     shell.invoke_start();
     let answer_topic = |topic: &str, answers: &[i32]| {
         shell.invoke_open(UiScreen::CheckNotice);
@@ -266,6 +411,11 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
             shell.invoke_open(UiScreen::Resources);
             ResourcesAdapter::get(window).invoke_open_entry(1);
         }
+        Screen::StaffPin
+        | Screen::Staff
+        | Screen::StaffRestock
+        | Screen::StaffErrors
+        | Screen::StaffCall => {}
         Screen::MoodCode => {
             shell.invoke_open(UiScreen::MoodFeel);
             MoodFeelAdapter::get(window).invoke_enter_code();

@@ -29,6 +29,11 @@ fn to_ui(screen: Screen) -> UiScreen {
         Screen::Slip => UiScreen::Slip,
         Screen::Resources => UiScreen::Resources,
         Screen::ResourceDetail => UiScreen::ResourceDetail,
+        Screen::StaffPin => UiScreen::StaffPin,
+        Screen::Staff => UiScreen::Staff,
+        Screen::StaffRestock => UiScreen::StaffRestock,
+        Screen::StaffErrors => UiScreen::StaffErrors,
+        Screen::StaffCall => UiScreen::StaffCall,
     }
 }
 
@@ -53,6 +58,11 @@ fn from_ui(screen: UiScreen) -> Screen {
         UiScreen::Slip => Screen::Slip,
         UiScreen::Resources => Screen::Resources,
         UiScreen::ResourceDetail => Screen::ResourceDetail,
+        UiScreen::StaffPin => Screen::StaffPin,
+        UiScreen::Staff => Screen::Staff,
+        UiScreen::StaffRestock => Screen::StaffRestock,
+        UiScreen::StaffErrors => Screen::StaffErrors,
+        UiScreen::StaffCall => Screen::StaffCall,
     }
 }
 
@@ -71,13 +81,21 @@ pub(super) fn update(
         let mut st = state.borrow_mut();
         change(&mut st);
         super::selfcheck::leave_if_away(&mut st);
+        super::staff::leave_if_away(&mut st);
         super::slip::prepare(&mut st);
     }
     super::render(&window, &state.borrow());
 }
 
-fn wipe(state: &mut KioskState, reason: WipeReason) {
+pub(super) fn wipe(state: &mut KioskState, reason: WipeReason) {
     super::selfcheck::abandon_running(state);
+    if state.session.staff.signed_in {
+        let stamp = crate::store::RecordStamp::now(state.clock.as_ref());
+        let action = crate::store::staff::Action::SignOut;
+        if let Err(e) = state.store.audit(stamp, action, Some(reason.name())) {
+            tracing::error!("cannot write the staff audit log: {e}");
+        }
+    }
     state.session.wipe(reason);
     let now = state.clock.monotonic();
     state.idle.touch(now);
@@ -94,6 +112,11 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
         let (w, s) = (weak.clone(), state.clone());
         move || {
             update(&w, &s, |st| {
+                // Only the attract screen starts a visit: a touch released after the hidden
+                // corner opened the PIN pad must not lead elsewhere.
+                if st.session.navigation.current() != Screen::Attract {
+                    return;
+                }
                 let now = st.clock.monotonic();
                 st.idle.touch(now);
                 st.session.start(now);
@@ -160,9 +183,17 @@ pub(super) fn open(state: &mut KioskState, screen: Screen) {
 }
 
 /// The idle check: shows the countdown, or wipes the session when it has run out.
+/// Staff mode leaves by itself after 60 s without a touch: 50 s, then a 10-second countdown.
+const STAFF_LIMITS: crate::kiosk::IdleLimits = crate::kiosk::IdleLimits {
+    idle_after: std::time::Duration::from_secs(50),
+    countdown: std::time::Duration::from_secs(10),
+};
+
 pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     super::mood::tick(window, &state.borrow());
-    if super::slip::poll(&mut state.borrow_mut()) {
+    let printed = super::slip::poll(&mut state.borrow_mut());
+    let staff = super::staff::tick(&mut state.borrow_mut());
+    if printed || staff {
         super::render(window, &state.borrow());
     }
     let phase = {
@@ -170,8 +201,11 @@ pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
         if !st.session.is_active() {
             return;
         }
-        let limits = if st.session.navigation.current() == Screen::Crisis {
+        let here = st.session.navigation.current();
+        let limits = if here == Screen::Crisis {
             st.crisis_limits
+        } else if here.is_staff_only() || here == Screen::StaffPin {
+            STAFF_LIMITS
         } else {
             st.limits
         };

@@ -120,12 +120,34 @@ fn start_printing(st: &mut KioskState) {
         return;
     }
     let Some(slip) = current(st) else { return };
+    st.session.slip.print = PrintState::Printing(send_job(st, slip));
+}
+
+/// A test slip for staff: the real lines and the time, with TEST as its number.
+pub(super) fn print_test(st: &mut KioskState) {
+    if matches!(st.session.staff.test_print, PrintState::Printing(_)) {
+        return;
+    }
+    let lang = st.session.language;
+    let slip = Slip::new(
+        lang,
+        st.config.station.name(lang),
+        printed_at(&st.clock.read()),
+        false,
+        &st.emergency_lines,
+        "TEST".into(),
+    );
+    st.session.staff.done = None;
+    st.session.staff.test_print = PrintState::Printing(send_job(st, slip));
+}
+
+/// Renders a slip and hands it to the printing thread; returns the job's number.
+fn send_job(st: &mut KioskState, slip: Slip) -> u64 {
     let image = render_slip(&slip, &st.slip_text, st.config.printer.width.0);
     let job = escpos::encode(&image);
     let paper_mm = length_mm(&image);
     st.printing.next_id += 1;
     let id = st.printing.next_id;
-    st.session.slip.print = PrintState::Printing(id);
     let (opener, tx) = (st.printing.opener.clone(), st.printing.done_tx.clone());
     std::thread::spawn(move || {
         let _one_at_a_time = PRINTER.lock();
@@ -142,6 +164,7 @@ fn start_printing(st: &mut KioskState) {
             paper_mm,
         });
     });
+    id
 }
 
 /// Takes in finished jobs: records each, and shows the outcome if its visit is still here.
@@ -162,15 +185,20 @@ pub(super) fn poll(st: &mut KioskState) -> bool {
         if !done.outcome.printed() {
             tracing::warn!(outcome = ?done.outcome, "slip not printed");
         }
+        let state = match done.outcome {
+            PrintOutcome::Printed {
+                after: PrinterStatus::Unknown,
+            } => PrintState::Sent,
+            PrintOutcome::Printed { .. } => PrintState::Printed,
+            PrintOutcome::NotReady(status) => PrintState::NotPrinted(status),
+            PrintOutcome::Failed(_) | PrintOutcome::NoPrinter => PrintState::Failed,
+        };
         if st.session.slip.print == PrintState::Printing(done.id) {
-            st.session.slip.print = match done.outcome {
-                PrintOutcome::Printed {
-                    after: PrinterStatus::Unknown,
-                } => PrintState::Sent,
-                PrintOutcome::Printed { .. } => PrintState::Printed,
-                PrintOutcome::NotReady(status) => PrintState::NotPrinted(status),
-                PrintOutcome::Failed(_) | PrintOutcome::NoPrinter => PrintState::Failed,
-            };
+            st.session.slip.print = state;
+            changed = true;
+        }
+        if st.session.staff.test_print == PrintState::Printing(done.id) {
+            st.session.staff.test_print = state;
             changed = true;
         }
     }

@@ -64,6 +64,7 @@ fn screens_lists_every_screen_and_each_one_renders() {
         .map(|s| s.name().to_string())
         .collect();
     expected.push("idle".into());
+    expected.push("staff-problems".into());
     assert_eq!(names, expected);
     let dir = tempfile::tempdir().unwrap();
     for name in &names {

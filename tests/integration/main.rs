@@ -4,6 +4,7 @@
 //! - `cli`: the `waystation` binary as the field team and scripts use it.
 //! - `directory`: the resource directory: list, signed bundles, install and refusals, screens.
 //! - `mood`: the mood check-in end to end: records, personal code, breathing, week view.
+//! - `provision`: `waystation provision`: the provision file to config, device key and secrets.
 //! - `scoring`: every answer vector of every instrument against an independent formulation.
 //! - `selfcheck`: the self-check screens end to end, with the records they leave.
 //! - `slip`: the slip image, its ESC/POS bytes and its QR code, read back.
@@ -13,9 +14,11 @@ mod cli;
 mod directory;
 mod faults;
 mod mood;
+mod provision;
 mod scoring;
 mod selfcheck;
 mod slip;
+mod staff;
 mod sync;
 mod text;
 mod ui;

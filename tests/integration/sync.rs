@@ -574,3 +574,201 @@ fn heartbeats_wait_as_one_record() {
         Heartbeat::Appended
     );
 }
+
+/// Waits until the hub holds `n` records, or fails after a while.
+fn wait_for_hub(pair: &Pair, n: usize) {
+    let started = std::time::Instant::now();
+    while pair.hub_ids().len() < n {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the hub has {} of {n} records",
+            pair.hub_ids().len()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_kiosk_worker_uploads_on_its_own_thread_wakes_on_demand_and_stops_cleanly() {
+    let pair = Pair::new();
+    let (secret, public) = waystation::directory::bundle::keygen([5; 32]);
+    let mut bundle: serde_json::Value =
+        serde_json::from_str(include_str!("../../assets/directory/bundle.json")).unwrap();
+    let newer = bundle["version"].as_u64().unwrap() + 1;
+    bundle["version"] = serde_json::json!(newer);
+    let signed = waystation::directory::bundle::sign(
+        &serde_json::to_string(&bundle).unwrap(),
+        &waystation::directory::bundle::secret_key(&secret).unwrap(),
+    )
+    .unwrap();
+    let file = pair.hub_dir.path().join("bundle-to-serve.json");
+    std::fs::write(&file, signed).unwrap();
+    waystation_hub::set_bundle(pair.hub_dir.path(), &file).unwrap();
+
+    write_records(&mut pair.store(), 20);
+    let mut config = pair.config(&format!("http://{}", pair.hub_addr()), 500);
+    config.directory.public_key = Some(public);
+    let (bundles, new_bundles) = std::sync::mpsc::channel();
+    let worker = waystation::sync::spawn_worker(&config, pair.kiosk_dir.path(), bundles).unwrap();
+    // The 20 records and the worker's first heartbeat.
+    wait_for_hub(&pair, 21);
+    let installed = new_bundles.recv_timeout(Duration::from_secs(30)).unwrap();
+    assert_eq!(installed.version, newer);
+
+    // New records wait for the next poll, or go at once when the kiosk asks ("sync now").
+    write_records(&mut pair.store(), 5);
+    worker.wake.send(()).unwrap();
+    wait_for_hub(&pair, 26);
+
+    worker
+        .stop
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    drop(worker.wake);
+    let started = std::time::Instant::now();
+    worker.thread.join().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the worker took long to stop"
+    );
+    pair.assert_exactly_once();
+}
+
+#[test]
+fn the_queue_commands_list_retry_and_export_and_name_the_device() {
+    let pair = Pair::new();
+    write_records(&mut pair.store(), 4);
+    let quarantined = {
+        let mut store = pair.store();
+        let first = store.queue_entries(None, 0, 1).unwrap().remove(0).id;
+        store
+            .quarantine(&first, "cannot open the sealed payload")
+            .unwrap();
+        first
+    };
+    let config = station_config(&pair, pair.kiosk_dir.path(), "http://127.0.0.1:9", 10);
+    let data = pair.kiosk_dir.path();
+    let run = |args: &[&str]| waystation_at(&config, data, args).output().unwrap();
+    let stdout = |o: &std::process::Output| String::from_utf8_lossy(&o.stdout).into_owned();
+
+    let device = run(&["device", "--json"]);
+    let device: serde_json::Value = serde_json::from_slice(&device.stdout).unwrap();
+    let key = pair.store().device_key().unwrap();
+    assert_eq!(device["device_id"], key.device_id());
+    assert_eq!(device["public_key"], key.public_base64());
+
+    let listed = run(&["queue", "list", "--state", "quarantined"]);
+    let text = stdout(&listed);
+    assert!(
+        text.contains(&quarantined) && text.contains("cannot open"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 1);
+    let status = stdout(&run(&["queue", "status"]));
+    assert!(
+        status.contains("1 quarantined") && status.contains("set aside"),
+        "{status}"
+    );
+
+    assert_eq!(
+        run(&["queue", "list", "--state", "lost"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&["queue", "retry", "no-such-id"]).status.code(),
+        Some(2)
+    );
+    assert!(run(&["queue", "retry", &quarantined]).status.success());
+    assert_eq!(pair.store().outbox_counts().unwrap().pending, 4);
+
+    let stick = tempfile::tempdir().unwrap();
+    let export = run(&["queue", "export", stick.path().to_str().unwrap()]);
+    assert!(
+        stdout(&export).starts_with("4 record(s) in 1 file(s)"),
+        "{}",
+        stdout(&export)
+    );
+    let imported = waystation_hub::import_dir(pair.hub_dir.path(), stick.path()).unwrap();
+    assert_eq!(imported.stored, 4);
+}
+
+/// A TLS server whose certificate is valid only from 2099: what every certificate looks like
+/// to a kiosk whose clock was never set. Returns its port and the certificate (PEM), which
+/// the kiosk is told to trust, so that the date is the only thing wrong.
+fn tls_server_from_the_future() -> (u16, String) {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(2099, 1, 1);
+    params.not_after = rcgen::date_time_ymd(2100, 1, 1);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(
+        vec![cert.der().clone()],
+        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+    )
+    .unwrap();
+    let config = std::sync::Arc::new(config);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let connection = rustls::ServerConnection::new(config.clone()).unwrap();
+            let mut tls = rustls::StreamOwned::new(connection, stream);
+            // The client gives up during the handshake; there is nothing to answer.
+            let _ = std::io::Read::read(&mut tls, &mut [0; 64]);
+        }
+    });
+    (port, cert.pem())
+}
+
+#[test]
+fn a_tls_failure_while_the_clock_is_wrong_shows_staff_clock_not_set() {
+    let pair = Pair::new();
+    write_records(&mut pair.store(), 2);
+    let (port, pem) = tls_server_from_the_future();
+    let ca = pair.kiosk_dir.path().join("hub-ca.pem");
+    std::fs::write(&ca, pem).unwrap();
+    let config_file = station_config(
+        &pair,
+        pair.kiosk_dir.path(),
+        &format!("https://localhost:{port}"),
+        10,
+    );
+    let text = std::fs::read_to_string(&config_file).unwrap().replace(
+        "# ca_file = \"/etc/waystation/hub-ca.pem\"",
+        &format!("ca_file = \"{}\"", ca.display()),
+    );
+    std::fs::write(&config_file, &text).unwrap();
+    let config = Config::load_file(&config_file).unwrap();
+
+    // A kiosk just after a power cut: the clock says 1970 and NTP has not answered.
+    let clock = FakeClock::new(chrono::DateTime::from_timestamp(60, 0).unwrap(), false);
+    let link = ReqwestLink::new(&config.hub).unwrap();
+    let settings = SyncSettings::from_config(&config, pair.kiosk_dir.path().to_path_buf());
+    let mut syncer = Syncer::new(pair.store(), link, clock, settings).unwrap();
+    let Drained::Stopped { failure, .. } = syncer.drain().unwrap() else {
+        panic!("a certificate that is not valid yet must fail");
+    };
+    assert!(
+        matches!(
+            failure,
+            Failure::Tls {
+                clock_suspect: true,
+                ..
+            }
+        ),
+        "{failure:?}"
+    );
+    assert_eq!(syncer.store().outbox_counts().unwrap().pending, 2);
+    drop(syncer);
+
+    let status = waystation_at(&config_file, pair.kiosk_dir.path(), &["status"])
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout);
+    assert!(status.contains("clock not set"), "{status}");
+}

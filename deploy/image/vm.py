@@ -1,0 +1,394 @@
+#!/usr/bin/env python3
+"""Drives a Waystation image in QEMU for deploy/image/smoke-test (standard library only).
+
+    vm.py amd64-kiosk  --disk D --kernel K --initrd I --cmdline C --reference R --work W
+    vm.py arm64-boot   --disk D --kernel K --initrd I --cmdline C --work W [--writable-root]
+                       [--reference R]
+
+amd64-kiosk boots the amd64 image, waits until systemd reports the kiosk ready (Type=notify, so
+"active" means the kiosk sent READY=1), compares QEMU's screendump of the kiosk's screen with the
+reference attract screen, then writes mood check-ins from the serial console and kills QEMU
+(a power cut) while they are being written. It leaves the acknowledged record ids in
+W/acked.txt for the caller, which checks the disk and boots again with `amd64-after-cut`.
+
+arm64-boot boots the Pi card image on QEMU's virt machine with the kernel and initrd from its
+firmware partition, with the read-only root (the default) or --writable-root
+(overlayroot=disabled), and checks that the kiosk service runs.
+
+Each scenario prints its measurements as `name: value` lines and exits non-zero on failure.
+The serial console needs a test image (deploy/image/build --serial-autologin).
+"""
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+import zlib
+
+UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+
+
+class Failed(Exception):
+    pass
+
+
+class Vm:
+    """One QEMU process with its serial console and monitor on Unix sockets."""
+
+    def __init__(self, arch, disk, kernel, initrd, cmdline, work, name):
+        self.work = work
+        self.name = name
+        self.serial_path = os.path.join(work, f"{name}.serial.sock")
+        self.monitor_path = os.path.join(work, f"{name}.monitor.sock")
+        self.log_path = os.path.join(work, f"{name}.serial.log")
+        for p in (self.serial_path, self.monitor_path):
+            if os.path.exists(p):
+                os.unlink(p)
+        if arch == "amd64":
+            machine = ["qemu-system-x86_64", "-M", "q35", "-cpu", "max", "-device", "i6300esb"]
+            gpu = "virtio-gpu-pci,xres=800,yres=480"
+        else:
+            machine = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72"]
+            gpu = "virtio-gpu-pci,xres=800,yres=480"
+        # Software emulation only: KVM is not usable on these build machines.
+        self.argv = machine + [
+            "-accel", "tcg", "-m", "1024", "-smp", "2",
+            "-kernel", kernel, "-initrd", initrd, "-append", cmdline,
+            "-drive", f"file={disk},format=raw,if=none,id=disk0,cache=writeback",
+            "-device", "virtio-blk-pci,drive=disk0",
+            "-device", gpu,
+            "-display", "none",
+            "-device", "virtio-rng-pci",
+            "-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0",
+            "-chardev", f"socket,id=ser0,path={self.serial_path},server=on,wait=on",
+            "-serial", "chardev:ser0",
+            "-monitor", f"unix:{self.monitor_path},server=on,wait=off",
+            "-no-reboot",
+        ]
+        if arch == "amd64":
+            # The kiosk's screen is the virtio GPU alone (q35 adds a VGA card otherwise).
+            self.argv += ["-vga", "none"]
+        self.buffer = ""
+        self.lock = threading.Lock()
+        self.proc = None
+        self.started = None
+
+    def start(self):
+        self.log = open(self.log_path, "a", encoding="utf-8", errors="replace")
+        self.proc = subprocess.Popen(self.argv, stdout=open(os.path.join(self.work, f"{self.name}.qemu.log"), "ab"),
+                                     stderr=subprocess.STDOUT)
+        deadline = time.time() + 30
+        while not os.path.exists(self.serial_path):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise Failed(f"QEMU did not start (see {self.name}.qemu.log)")
+            time.sleep(0.1)
+        self.serial = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.serial.connect(self.serial_path)
+        self.started = time.time()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        while True:
+            try:
+                data = self.serial.recv(4096)
+            except OSError:
+                return
+            if not data:
+                return
+            text = data.decode("utf-8", errors="replace").replace("\r", "")
+            with self.lock:
+                self.buffer += text
+            self.log.write(text)
+            self.log.flush()
+
+    def mark(self):
+        with self.lock:
+            return len(self.buffer)
+
+    def expect(self, pattern, timeout, since=0):
+        regex = re.compile(pattern)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self.lock:
+                m = regex.search(self.buffer, since)
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                raise Failed(f"QEMU exited while waiting for {pattern!r}")
+            time.sleep(0.2)
+        raise Failed(f"no {pattern!r} on the serial console within {timeout} s (see {self.log_path})")
+
+    def send(self, line):
+        self.serial.sendall(line.encode() + b"\n")
+
+    def login(self, timeout):
+        """Waits for the autologin shell and makes it quiet and easy to parse."""
+        self.expect(r"root@waystation[^\n]*# ", timeout)
+        self.send("stty -echo; export PS1='' SYSTEMD_PAGER= SYSTEMD_COLORS=0 TERM=dumb")
+        time.sleep(1)
+
+    def run(self, command, timeout=120):
+        """Runs a shell command on the serial console; returns (status, output)."""
+        token = f"{time.time_ns():x}"
+        since = self.mark()
+        self.send(f"echo B{token}; {command}; echo E{token} $?")
+        m = self.expect(rf"E{token} (\d+)\n", timeout, since)
+        start = self.expect(rf"B{token}\n", 1, since)
+        return int(m.group(1)), self.buffer[start.end():m.start()]
+
+    def monitor(self, command):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(self.monitor_path)
+            s.settimeout(30)
+            out = b""
+            while not out.rstrip().endswith(b"(qemu)"):
+                out += s.recv(4096)
+            s.sendall(command.encode() + b"\n")
+            out = b""
+            while not out.rstrip().endswith(b"(qemu)"):
+                out += s.recv(4096)
+            return out.decode(errors="replace")
+
+    def screendump(self, path):
+        if os.path.exists(path):
+            os.unlink(path)
+        self.monitor(f"screendump {path} -f png")
+        deadline = time.time() + 20
+        while not (os.path.exists(path) and os.path.getsize(path) > 0):
+            if time.time() > deadline:
+                raise Failed("QEMU's screendump wrote nothing")
+            time.sleep(0.2)
+        time.sleep(0.5)
+
+    def kill(self):
+        """Pulls the plug: no shutdown, no flush beyond what the guest already made."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+        try:
+            self.serial.close()
+        except Exception:
+            pass
+
+
+def wait_for_kiosk(vm, timeout):
+    """Polls systemd over the serial console until the kiosk is active (READY=1 received)."""
+    deadline = time.time() + timeout
+    state = ""
+    while time.time() < deadline:
+        _, out = vm.run("systemctl is-active waystation.service", timeout=60)
+        state = out.strip().splitlines()[-1] if out.strip() else ""
+        if state == "active":
+            return time.time() - vm.started
+        if state == "failed":
+            break
+        time.sleep(2)
+    _, journal = vm.run("journalctl -b -u waystation -u waystation-provision --no-pager | tail -n 40", timeout=60)
+    raise Failed(f"the kiosk never became ready (last state {state!r}):\n{journal}")
+
+
+def guest_ready_seconds(vm):
+    """Seconds from the kernel's start to the kiosk's READY=1, by the guest's own clock."""
+    _, out = vm.run("systemctl show waystation.service -p ActiveEnterTimestampMonotonic --value")
+    value = out.strip().splitlines()[-1]
+    return int(value) / 1e6
+
+
+# A small PNG reader: 8-bit RGB/RGBA, not interlaced (what the kiosk and QEMU write).
+def read_png(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n":
+        raise Failed(f"{path} is not a PNG")
+    pos, idat, width = 8, b"", 0
+    while pos < len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        body = data[pos + 8:pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", body)
+            if depth != 8 or colour not in (2, 6) or interlace:
+                raise Failed(f"{path}: unsupported PNG (depth {depth}, colour type {colour})")
+            channels = 3 if colour == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        f = raw[y * (stride + 1)]
+        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        for i in range(stride):
+            a = line[i - channels] if i >= channels else 0
+            b = prev[i]
+            c = prev[i - channels] if i >= channels else 0
+            if f == 1:
+                line[i] = (line[i] + a) & 255
+            elif f == 2:
+                line[i] = (line[i] + b) & 255
+            elif f == 3:
+                line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    pixels = [tuple(r[x * channels:x * channels + 3]) for r in rows for x in range(width)]
+    return width, height, pixels
+
+
+def dominant(pixels, n=4):
+    counts = {}
+    for p in pixels:
+        q = (p[0] >> 4, p[1] >> 4, p[2] >> 4)
+        counts[q] = counts.get(q, 0) + 1
+    return [q for q, _ in sorted(counts.items(), key=lambda kv: -kv[1])[:n]]
+
+
+def compare(shot, reference):
+    """A tolerant comparison: same size, the same dominant colours, and most pixels close."""
+    w1, h1, a = read_png(shot)
+    w2, h2, b = read_png(reference)
+    if (w1, h1) != (w2, h2):
+        raise Failed(f"the screen is {w1}x{h1}, the reference {w2}x{h2}")
+    close = sum(1 for p, q in zip(a, b) if max(abs(p[0] - q[0]), abs(p[1] - q[1]), abs(p[2] - q[2])) <= 48)
+    share = close / len(a)
+    da, db = dominant(a), dominant(b)
+    shared = len(set(da) & set(db))
+    return share, shared, da[0] == db[0]
+
+
+def check_screen(vm, reference, work, prefix):
+    """Takes screendumps until one matches the reference attract screen (the first frame may
+    still be on its way when READY arrives), and prints the figures."""
+    shot = os.path.join(work, f"{prefix}-screen.png")
+    best = None
+    for attempt in range(10):
+        vm.screendump(shot)
+        share, shared, same_background = compare(shot, reference)
+        best = (share, shared, same_background)
+        if share >= 0.90 and shared >= 3 and same_background:
+            print(f"{prefix} screen: {share:.1%} of pixels within 48 of the reference, {shared}/4 dominant colours shared ({shot})")
+            return
+        time.sleep(3)
+    raise Failed(f"{prefix}: the screen is not the attract screen: {best[0]:.1%} of pixels close, "
+                 f"{best[1]}/4 dominant colours shared, background {'same' if best[2] else 'different'} ({shot})")
+
+
+def boot(args, arch, cmdline, name):
+    vm = Vm(arch, args.disk, args.kernel, args.initrd, cmdline, args.work, name)
+    vm.start()
+    vm.login(timeout=args.timeout)
+    login = time.time() - vm.started
+    print(f"{name} login on the serial console: {login:.1f} s after QEMU started")
+    host = wait_for_kiosk(vm, args.timeout)
+    guest = guest_ready_seconds(vm)
+    print(f"{name} boot to kiosk ready: {guest:.1f} s from kernel start (guest clock), {host:.1f} s from QEMU start (host clock, includes polling)")
+    return vm
+
+
+def amd64_kiosk(args):
+    vm = boot(args, "amd64", args.cmdline, "amd64-boot1")
+    try:
+        _, out = vm.run("findmnt -n -o FSTYPE / ; findmnt -n -o FSTYPE,OPTIONS /var/lib/waystation")
+        print("amd64-boot1 mounts: " + " | ".join(l.strip() for l in out.strip().splitlines()))
+        _, out = vm.run("cat /boot/firmware/waystation-device.txt 2>/dev/null | head -n 4; systemctl is-active waystation-provision.service")
+        print("amd64-boot1 provisioning: " + " | ".join(l.strip() for l in out.strip().splitlines()))
+        _, out = vm.run("journalctl -b -o cat | grep -m1 -i 'hardware watchdog' || echo 'no hardware watchdog message'")
+        print("amd64-boot1 watchdog: " + out.strip().splitlines()[-1])
+        check_screen(vm, args.reference, args.work, "amd64")
+        # Check-ins from the serial console, as the kiosk's user, until the power goes. Each id
+        # is printed only after its transaction committed (synchronous=FULL): acknowledged.
+        since = vm.mark()
+        vm.send("for i in $(seq 1 500); do runuser -u waystation -- waystation mood add --quadrant blue "
+                "--pleasantness -1 --energy -2 --word tired || break; done")
+        deadline = time.time() + 600
+        while True:
+            with vm.lock:
+                seen = len(UUID.findall(vm.buffer[since:]))
+            if seen >= 5:
+                break
+            if time.time() > deadline:
+                raise Failed(f"only {seen} check-in(s) acknowledged in 600 s")
+            time.sleep(0.1)
+        # Cut the power while the loop is mid-way through the next check-in.
+        time.sleep(0.7)
+        vm.kill()
+        with vm.lock:
+            acked = UUID.findall(vm.buffer[since:])
+        print(f"power cut after {len(acked)} acknowledged check-ins")
+        with open(os.path.join(args.work, "acked.txt"), "w") as f:
+            f.write("\n".join(acked) + "\n")
+    finally:
+        vm.kill()
+
+
+def amd64_after_cut(args):
+    with open(os.path.join(args.work, "acked.txt")) as f:
+        acked = [l.strip() for l in f if l.strip()]
+    vm = boot(args, "amd64", args.cmdline, "amd64-boot2")
+    try:
+        status, out = vm.run("runuser -u waystation -- waystation queue list --limit 1000000 --json", timeout=300)
+        if status != 0:
+            raise Failed(f"queue list failed after the power cut: {out.strip()}")
+        ids = {e["id"] for e in json.loads(out[out.index("["):])}
+        missing = [i for i in acked if i not in ids]
+        if missing:
+            raise Failed(f"{len(missing)} acknowledged check-in(s) lost in the power cut: {missing}")
+        print(f"after the power cut: all {len(acked)} acknowledged check-ins are in the outbox ({len(ids)} records in all)")
+        status, out = vm.run("runuser -u waystation -- waystation status --json", timeout=300)
+        if status != 0:
+            raise Failed(f"status failed after the power cut: {out.strip()}")
+        check_screen(vm, args.reference, args.work, "amd64-after-cut")
+    finally:
+        vm.kill()
+
+
+def arm64_boot(args):
+    cmdline = args.cmdline + (" overlayroot=disabled" if args.writable_root else "")
+    name = "arm64-" + ("writable-root" if args.writable_root else "read-only-root")
+    vm = boot(args, "arm64", cmdline, name)
+    try:
+        _, out = vm.run("findmnt -n -o FSTYPE,OPTIONS / | cut -c1-60; findmnt -n -o FSTYPE /var/lib/waystation; "
+                        "systemctl is-active waystation.service waystation-system.service systemd-timesyncd.service")
+        lines = [l.strip() for l in out.strip().splitlines()]
+        print(f"{name} root and services: " + " | ".join(lines))
+        root_type = lines[0].split()[0] if lines else ""
+        want = "ext4" if args.writable_root else "overlay"
+        if root_type != want:
+            raise Failed(f"{name}: the root is {root_type!r}, expected {want}")
+        if args.reference:
+            check_screen(vm, args.reference, args.work, name)
+    finally:
+        vm.kill()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenario", choices=["amd64-kiosk", "amd64-after-cut", "arm64-boot"])
+    p.add_argument("--disk", required=True)
+    p.add_argument("--kernel", required=True)
+    p.add_argument("--initrd", required=True)
+    p.add_argument("--cmdline", required=True)
+    p.add_argument("--work", required=True)
+    p.add_argument("--reference")
+    p.add_argument("--writable-root", action="store_true")
+    p.add_argument("--timeout", type=int, default=900)
+    args = p.parse_args()
+    try:
+        {"amd64-kiosk": amd64_kiosk, "amd64-after-cut": amd64_after_cut, "arm64-boot": arm64_boot}[args.scenario](args)
+    except Failed as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

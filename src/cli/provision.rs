@@ -1,0 +1,447 @@
+//! `waystation provision`: turns the field team's `waystation-provision.toml` into this
+//! kiosk's configuration, creates the device key and prints what the hub needs to register the
+//! kiosk.
+//!
+//! The provision file is the kiosk's own configuration (docs/config.md) plus one section that
+//! must never reach the config file or the logs:
+//!
+//! ```toml
+//! [staff]
+//! pin_hash = "$argon2id$v=19$m=19456,t=2,p=1$...$..."
+//! ```
+//!
+//! Everything but `[staff]` is copied into the config byte for byte (comments included), so an
+//! error in it is reported with the provision file's own line and column, and the config the
+//! kiosk reads is exactly what the field team wrote. On the deployment image a boot-time
+//! service runs this command against the file on the FAT partition (docs/deploy.md).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::kiosk::open_configured;
+use super::{Failure, bad_input};
+use crate::config::Config;
+
+/// The section of the provision file that holds secrets.
+const SECRET_SECTION: &str = "staff";
+
+/// What `provision` needs to be told.
+pub(super) struct Request<'a> {
+    pub from: &'a Path,
+    pub etc: &'a Path,
+    pub data_dir: Option<&'a Path>,
+    pub remove_secrets: bool,
+    pub device_info: Option<&'a Path>,
+}
+
+/// The provision file split into the part that becomes the config and the secret part.
+#[derive(Debug)]
+pub(crate) struct Provision {
+    /// The file's text with the `[staff]` section blanked out line for line, so that line
+    /// numbers still match the file the field team wrote.
+    pub config_text: String,
+    /// The file's text with the `[staff]` section replaced by a note, for `--remove-secrets`.
+    pub without_secrets: String,
+    pub has_secrets: bool,
+    pub pin_hash: Option<PinHash>,
+    pub config: Config,
+}
+
+/// A staff PIN's Argon2id hash in PHC string form. Its `Debug` hides the value so that it can
+/// never reach a log by accident.
+pub(crate) struct PinHash(String);
+
+impl std::fmt::Debug for PinHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PinHash(..)")
+    }
+}
+
+impl PinHash {
+    /// Accepts `$argon2id$[v=19$]m=..,t=..,p=..$salt$hash` with base64 salt and hash. The full
+    /// check of the parameters belongs to the code that verifies PINs; this one keeps obvious
+    /// mistakes (a plain PIN, a bcrypt hash, a cut-off paste) out of the database. Errors never
+    /// quote the value.
+    fn parse(value: &str) -> Result<PinHash, String> {
+        let fields: Vec<&str> = value.split('$').collect();
+        let b64 = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+        };
+        let params = |s: &str| {
+            s.split(',').all(|kv| {
+                matches!(kv.split_once('='), Some(("m" | "t" | "p", n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            })
+        };
+        let shape_ok = match fields.as_slice() {
+            ["", "argon2id", version, p, salt, hash] => {
+                version.starts_with("v=") && params(p) && b64(salt) && b64(hash)
+            }
+            ["", "argon2id", p, salt, hash] => params(p) && b64(salt) && b64(hash),
+            _ => false,
+        };
+        if shape_ok && value.len() <= 512 {
+            Ok(PinHash(value.to_string()))
+        } else {
+            Err("staff.pin_hash is not an Argon2id PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash); give the hash, never the PIN".into())
+        }
+    }
+
+    #[allow(dead_code)] // Read once `waystation staff set-pin` exists (see `store_pin_hash`).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Reads and checks a provision file's text. `origin` names it in error messages.
+pub(crate) fn parse(text: &str, origin: &str) -> Result<Provision, String> {
+    let whole: toml::Table = toml::from_str(text).map_err(|e| {
+        let (line, column) = e
+            .span()
+            .map(|s| line_and_column(text, s.start))
+            .unwrap_or((0, 0));
+        format!(
+            "{origin}:{line}:{column}: {}",
+            e.message().trim().replace('\n', " ")
+        )
+    })?;
+    let (config_text, without_secrets, has_secrets) = split_secrets(text);
+    // The section was cut out line by line; make sure that removed exactly `[staff]` and
+    // nothing else (a dotted `staff.pin_hash` key elsewhere or an inline table would not be).
+    let mut expected = whole.clone();
+    let staff = expected.remove(SECRET_SECTION);
+    let rest: toml::Table = toml::from_str(&config_text)
+        .map_err(|_| format!("{origin}: write the secrets under a [staff] header of their own"))?;
+    if rest != expected {
+        return Err(format!(
+            "{origin}: write the secrets under a [staff] header of their own"
+        ));
+    }
+    let pin_hash = match staff {
+        None => None,
+        Some(toml::Value::Table(mut staff)) => {
+            let hash = staff.remove("pin_hash");
+            if let Some(unknown) = staff.keys().next() {
+                return Err(format!(
+                    "{origin}: unknown field staff.{unknown} (only pin_hash)"
+                ));
+            }
+            match hash {
+                None => None,
+                Some(toml::Value::String(hash)) => {
+                    Some(PinHash::parse(&hash).map_err(|e| format!("{origin}: {e}"))?)
+                }
+                Some(_) => return Err(format!("{origin}: staff.pin_hash must be a string")),
+            }
+        }
+        Some(_) => return Err(format!("{origin}: staff must be a table")),
+    };
+    let config = Config::parse(&config_text, origin).map_err(|e| e.to_string())?;
+    Ok(Provision {
+        config_text,
+        without_secrets,
+        has_secrets,
+        pin_hash,
+        config,
+    })
+}
+
+/// Splits the text at the `[staff]` table: the text with its lines blanked (same line
+/// numbers), the text with the section replaced by a one-line note, and whether it was there.
+fn split_secrets(text: &str) -> (String, String, bool) {
+    let mut blanked = String::with_capacity(text.len());
+    let mut noted = String::with_capacity(text.len());
+    let mut inside = false;
+    let mut found = false;
+    for line in text.split_inclusive('\n') {
+        if let Some(name) = table_header(line) {
+            let entering = name == SECRET_SECTION;
+            if entering && !inside {
+                noted.push_str(
+                    "# [staff] was removed by `waystation provision`: the kiosk keeps the staff PIN's hash in its database.\n",
+                );
+            }
+            inside = entering;
+            found |= entering;
+        }
+        if inside {
+            if line.ends_with('\n') {
+                blanked.push('\n');
+            }
+        } else {
+            blanked.push_str(line);
+            noted.push_str(line);
+        }
+    }
+    (blanked, noted, found)
+}
+
+/// The name of the table a line opens (`[name]` or `[[name]]`, quotes and comments allowed),
+/// or None for any other line.
+fn table_header(line: &str) -> Option<String> {
+    let trimmed = line.trim_start();
+    let rest = trimmed.strip_prefix('[')?;
+    let rest = rest.strip_prefix('[').unwrap_or(rest);
+    let end = rest.find(']')?;
+    let name = rest[..end].trim();
+    Some(name.trim_matches(|c| c == '"' || c == '\'').to_string())
+}
+
+fn line_and_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Where the config is written: `DIR/config.toml`, or the file it links to. The deployment
+/// image's root is read-only, so there `/etc/waystation/config.toml` is a symbolic link to
+/// the data partition and the file is written behind the link.
+pub(crate) fn config_target(etc: &Path) -> Result<PathBuf, String> {
+    let link = etc.join("config.toml");
+    match std::fs::symlink_metadata(&link) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = std::fs::read_link(&link)
+                .map_err(|e| format!("cannot read the link {}: {e}", link.display()))?;
+            Ok(if target.is_absolute() {
+                target
+            } else {
+                etc.join(target)
+            })
+        }
+        _ => Ok(link),
+    }
+}
+
+/// Replaces `path` with `text` so that a power cut leaves either the old file or the new one:
+/// a temporary file beside it, synced, renamed over it, and the folder synced.
+pub(crate) fn write_atomically(path: &Path, text: &str, mode: u32) -> Result<(), String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path
+        .file_name()
+        .ok_or_else(|| format!("{} is not a file name", path.display()))?;
+    let temp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&temp, path)?;
+        // FAT and some other file systems cannot open a folder for syncing; the rename is done
+        // either way, so only a real error on a normal folder matters.
+        if let Ok(folder) = std::fs::File::open(dir) {
+            let _ = folder.sync_all();
+        }
+        Ok::<(), std::io::Error>(())
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result.map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The step where the staff PIN's hash is stored in the kiosk's database. Returns whether it
+/// was stored.
+///
+/// `waystation staff set-pin --hash PHC` does not exist yet in this version; when it lands,
+/// call its store function here with `hash.as_str()` and return `Ok(true)`. Until then the
+/// hash is not stored, and `--remove-secrets` leaves it in the provision file so that it is
+/// not lost.
+fn store_pin_hash(_store: &mut crate::store::Store, _hash: &PinHash) -> Result<bool, String> {
+    Ok(false)
+}
+
+/// When root provisions a data folder that belongs to the kiosk's user (as at boot on the
+/// image), the database files root just created are handed to that user, or the kiosk could
+/// not write its own records.
+fn give_database_to_folder_owner(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        return Ok(());
+    }
+    let folder = std::fs::metadata(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    if folder.uid() == 0 {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_string_lossy().starts_with("waystation.db") {
+            continue;
+        }
+        std::os::unix::fs::chown(entry.path(), Some(folder.uid()), Some(folder.gid()))
+            .map_err(|e| format!("cannot hand {} to the kiosk: {e}", entry.path().display()))?;
+    }
+    Ok(())
+}
+
+pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
+    let origin = request.from.display().to_string();
+    let text = std::fs::read_to_string(request.from)
+        .map_err(|e| bad_input(format!("cannot read {origin}: {e}")))?;
+    let provision = parse(&text, &origin).map_err(bad_input)?;
+    if !request.etc.is_dir() {
+        return Err(bad_input(format!(
+            "{} is not a folder (--etc)",
+            request.etc.display()
+        )));
+    }
+    let target = config_target(request.etc)?;
+    let header = format!(
+        "# Written by `waystation provision` from {origin}. Change the provision file and provision\n\
+         # again rather than editing this copy (docs/deploy.md).\n"
+    );
+    write_atomically(
+        &target,
+        &format!("{header}{}", provision.config_text),
+        0o644,
+    )?;
+    // Read back through the same path the kiosk uses, so what was written is what runs.
+    let config_path = request.etc.join("config.toml");
+    let (config, dir, mut store) = open_configured(Some(&config_path), request.data_dir)?;
+    let key = store.device_key().map_err(|e| e.to_string())?;
+    let pin = match &provision.pin_hash {
+        None => "not in the provision file",
+        Some(hash) => {
+            if store_pin_hash(&mut store, hash)? {
+                "stored"
+            } else {
+                "NOT stored: this kiosk version has no staff PIN yet"
+            }
+        }
+    };
+    drop(store);
+    give_database_to_folder_owner(&dir)?;
+
+    let secrets = if !provision.has_secrets {
+        "none in the provision file".to_string()
+    } else if !request.remove_secrets {
+        format!("left in {origin} (use --remove-secrets)")
+    } else if provision.pin_hash.is_some() && pin != "stored" {
+        // Removing a hash that was not stored would lose it for good.
+        format!("left in {origin}: the staff PIN hash was not stored")
+    } else {
+        let mode = std::fs::metadata(request.from)
+            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
+            .unwrap_or(0o600);
+        write_atomically(request.from, &provision.without_secrets, mode)?;
+        format!("removed from {origin}")
+    };
+
+    let station = config.station.id.as_str();
+    let report = format!(
+        "station      {station}\n\
+         config       {}\n\
+         data         {}\n\
+         device       {}\n\
+         public key   {}\n\
+         staff PIN    {pin}\n\
+         secrets      {secrets}\n\
+         register it at the hub with: waystation-hub devices add --data DIR --key {} --station {station}\n",
+        target.display(),
+        dir.display(),
+        key.device_id(),
+        key.public_base64(),
+        key.public_base64(),
+    );
+    print!("{report}");
+    if let Some(path) = request.device_info {
+        write_atomically(path, &report, 0o644)?;
+    }
+    tracing::info!(station, device = %key.device_id(), "provisioned");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HASH: &str =
+        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0123456789abcdefABCDEF+/xyz";
+
+    fn file(staff: &str) -> String {
+        format!(
+            "# a station\n[station]\nid = \"s-1\"\nname_zh = \"站\"\nname_en = \"Station\"\nkind = \"warm_bee_home\"\n\n{staff}[printer]\ntransport = \"none\"\n"
+        )
+    }
+
+    #[test]
+    fn the_staff_section_is_cut_out_and_line_numbers_kept() {
+        let text = file(&format!("[staff]\n# secret\npin_hash = \"{HASH}\"\n\n"));
+        let p = parse(&text, "p.toml").unwrap();
+        assert_eq!(p.config_text.lines().count(), text.lines().count());
+        assert!(!p.config_text.contains("argon2"));
+        assert!(!p.without_secrets.contains("argon2"));
+        assert!(p.without_secrets.contains("[printer]"));
+        assert!(p.has_secrets);
+        assert_eq!(p.pin_hash.as_ref().unwrap().as_str(), HASH);
+        assert_eq!(p.config.station.id.as_str(), "s-1");
+        // An error after the cut still names the provision file's own line.
+        let bad = text.replace("transport = \"none\"", "transport = \"pigeon\"");
+        let err = parse(&bad, "p.toml").unwrap_err();
+        assert!(err.starts_with("p.toml:13:"), "{err}");
+    }
+
+    #[test]
+    fn a_file_without_secrets_is_a_plain_config() {
+        let p = parse(&file(""), "p.toml").unwrap();
+        assert!(!p.has_secrets);
+        assert!(p.pin_hash.is_none());
+        assert_eq!(p.config_text, file(""));
+    }
+
+    #[test]
+    fn bad_hashes_are_refused_without_being_quoted() {
+        for bad in [
+            "1234",
+            "$2b$12$abcdefghijklmnopqrstuv",
+            "$argon2id$v=19$m=1,t=1,p=1$c2FsdA",
+        ] {
+            let err =
+                parse(&file(&format!("[staff]\npin_hash = \"{bad}\"\n")), "p.toml").unwrap_err();
+            assert!(err.contains("PHC"), "{err}");
+            assert!(!err.contains(bad), "{err} quotes the value");
+        }
+        let err = parse(&file("[staff]\npin = \"1234\"\n"), "p.toml").unwrap_err();
+        assert!(err.contains("staff.pin"), "{err}");
+        assert!(!err.contains("1234"), "{err}");
+    }
+
+    #[test]
+    fn secrets_outside_a_staff_header_are_refused() {
+        let text = format!("staff.pin_hash = \"{HASH}\"\n{}", file(""));
+        let err = parse(&text, "p.toml").unwrap_err();
+        assert!(err.contains("[staff] header"), "{err}");
+    }
+
+    #[test]
+    fn a_debug_print_never_shows_the_hash() {
+        let hash = PinHash::parse(HASH).unwrap();
+        assert_eq!(format!("{hash:?}"), "PinHash(..)");
+    }
+
+    #[test]
+    fn headers_are_recognised_with_spaces_quotes_and_comments() {
+        assert_eq!(table_header("[staff]\n").as_deref(), Some("staff"));
+        assert_eq!(
+            table_header("  [ \"staff\" ] # x\n").as_deref(),
+            Some("staff")
+        );
+        assert_eq!(table_header("[[printer]]\n").as_deref(), Some("printer"));
+        assert_eq!(table_header("id = \"[x]\"\n"), None);
+    }
+}

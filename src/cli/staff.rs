@@ -1,0 +1,103 @@
+//! `waystation staff` and `waystation restock`: setting the station PIN, the field team's
+//! unlock after too many wrong PINs, and recording restocks from a shell.
+
+use std::io::BufRead;
+use std::path::Path;
+
+use super::kiosk::open_configured;
+use super::{Failure, RestockAction, StaffAction, bad_input};
+use crate::clock::SystemClock;
+use crate::staff::pin;
+use crate::store::RecordStamp;
+use crate::store::staff::Action;
+
+pub(super) fn staff(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+    action: StaffAction,
+) -> Result<(), Failure> {
+    let (_, _, mut store) = open_configured(config_file, data_dir)?;
+    let clock = SystemClock::new();
+    match action {
+        StaffAction::SetPin { hash } => {
+            let phc = match hash {
+                Some(phc) => {
+                    pin::check_hash(&phc).map_err(|e| bad_input(e.to_string()))?;
+                    phc
+                }
+                None => {
+                    // Read from standard input, so the PIN never appears in the shell history
+                    // or the process list.
+                    eprintln!("Type the new station PIN (4 to 8 digits) and press Enter:");
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .lock()
+                        .read_line(&mut line)
+                        .map_err(|e| format!("cannot read the PIN: {e}"))?;
+                    let typed = line.trim();
+                    pin::check_shape(typed).map_err(|e| bad_input(e.to_string()))?;
+                    let mut salt = [0u8; 16];
+                    getrandom::fill(&mut salt)
+                        .map_err(|e| format!("no randomness for the PIN's salt: {e}"))?;
+                    pin::hash(typed, salt).map_err(|e| e.to_string())?
+                }
+            };
+            store
+                .set_pin_hash(&phc, RecordStamp::now(&clock))
+                .map_err(|e| e.to_string())?;
+            println!("station PIN set");
+            Ok(())
+        }
+        StaffAction::Unlock => {
+            let failures = store.pin_failures().map_err(|e| e.to_string())?;
+            store
+                .record_pin_accepted(RecordStamp::now(&clock), Action::Unlocked)
+                .map_err(|e| e.to_string())?;
+            println!("PIN pad unlocked ({failures} wrong PIN(s) cleared)");
+            Ok(())
+        }
+    }
+}
+
+pub(super) fn restock(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+    action: RestockAction,
+) -> Result<(), Failure> {
+    let (config, _, mut store) = open_configured(config_file, data_dir)?;
+    let stamp = RecordStamp::now(&SystemClock::new());
+    match action {
+        RestockAction::Paper => {
+            store.restock_paper(stamp).map_err(|e| e.to_string())?;
+            println!("new paper roll recorded");
+        }
+        RestockAction::Brochure { kind, count } => {
+            let known: Vec<&str> = config
+                .staff
+                .brochures
+                .iter()
+                .map(|b| b.kind.as_str())
+                .collect();
+            if !known.contains(&kind.as_str()) {
+                return Err(bad_input(format!(
+                    "no brochure kind '{kind}' in this station's config (known: {})",
+                    if known.is_empty() {
+                        "none".to_string()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+            if !(1..=10_000).contains(&count) {
+                return Err(bad_input(format!(
+                    "a restock adds 1 to 10000 brochures, not {count}"
+                )));
+            }
+            store
+                .restock_brochures(stamp, &kind, count)
+                .map_err(|e| e.to_string())?;
+            println!("{count} {kind} recorded");
+        }
+    }
+    Ok(())
+}

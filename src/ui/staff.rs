@@ -1,0 +1,454 @@
+//! Staff mode's adapter: the hidden corner that opens the PIN pad, the pad and its throttle,
+//! the status screen with its actions, restocking, recent errors, the staff-call button and
+//! the status LED.
+//!
+//! The rules are in `src/staff/` (PIN, throttle, status lines, LED pattern) and the records in
+//! `src/store/staff.rs`; this file only wires them to the screens and the board.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+
+use slint::{ComponentHandle, Global, Model};
+
+use super::shell::update;
+use super::{
+    AppWindow, ErrorRow, KioskState, RestockRow, Shell, StaffAdapter, StaffErrorsAdapter,
+    StaffPinAdapter, StaffRestockAdapter, StatusRow, set_if_changed,
+};
+use crate::kiosk::Screen;
+use crate::slip::PrintState;
+use crate::staff::status::{LedPattern, Level};
+use crate::staff::throttle::PinGate;
+use crate::staff::visit::{PinNotice, StaffDone};
+use crate::store::RecordStamp;
+use crate::store::staff::Action;
+
+/// How long the hidden corner must be held to open the PIN pad.
+pub const CORNER_HOLD: Duration = Duration::from_secs(3);
+/// How often the LED pattern is worked out again from the status (it reads the database).
+const LED_EVERY: Duration = Duration::from_secs(5);
+/// How long the LED keeps blinking after a worker called for staff, unless staff sign in.
+const STAFF_CALL_BLINK: Duration = Duration::from_secs(10 * 60);
+
+pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
+    let weak = window.as_weak();
+    let on = |f: fn(&mut KioskState)| {
+        let (w, s) = (weak.clone(), state.clone());
+        move || update(&w, &s, f)
+    };
+    Shell::get(window).on_corner_held({
+        let s = state.clone();
+        move |held| {
+            let mut st = s.borrow_mut();
+            let now = st.clock.monotonic();
+            let on_attract = st.session.navigation.current() == Screen::Attract;
+            st.corner_held_since = (held && on_attract).then_some(now);
+        }
+    });
+    let pin = StaffPinAdapter::get(window);
+    pin.on_key({
+        let (w, s) = (weak.clone(), state.clone());
+        move |key| {
+            update(&w, &s, |st| {
+                if let Some(digit) = key.chars().next() {
+                    st.session.staff.key(digit);
+                }
+            })
+        }
+    });
+    pin.on_erase(on(|st| st.session.staff.erase()));
+    pin.on_submit(on(check_pin));
+
+    let staff = StaffAdapter::get(window);
+    staff.on_restock(on(|st| {
+        if st.session.staff.signed_in {
+            st.session.staff.done = None;
+            st.session.navigation.open(Screen::StaffRestock);
+        }
+    }));
+    staff.on_errors(on(|st| {
+        if st.session.staff.signed_in {
+            st.session.navigation.open(Screen::StaffErrors);
+        }
+    }));
+    staff.on_test_print(on(|st| {
+        if st.session.staff.signed_in {
+            super::slip::print_test(st);
+            audit(st, Action::TestPrint);
+        }
+    }));
+    staff.on_sync_now(on(|st| {
+        if !st.session.staff.signed_in {
+            return;
+        }
+        let done = match &st.sync_now {
+            Some(wake) if wake.send(()).is_ok() => StaffDone::SyncAsked,
+            _ => StaffDone::NoHub,
+        };
+        st.session.staff.done = Some(done);
+        audit(st, Action::SyncNow);
+    }));
+    staff.on_leave({
+        let (w, s) = (weak.clone(), state.clone());
+        move || {
+            update(&w, &s, |st| {
+                super::shell::wipe(st, crate::kiosk::WipeReason::Finished)
+            })
+        }
+    });
+
+    let restock = StaffRestockAdapter::get(window);
+    restock.on_paper(on(|st| {
+        if !st.session.staff.signed_in {
+            return;
+        }
+        let stamp = RecordStamp::now(st.clock.as_ref());
+        let done = match st.store.restock_paper(stamp) {
+            Ok(()) => StaffDone::Paper,
+            Err(e) => {
+                tracing::error!("cannot record a paper restock: {e}");
+                StaffDone::Failed
+            }
+        };
+        back_to_status(st, done);
+    }));
+    restock.on_adjust({
+        let (w, s) = (weak.clone(), state.clone());
+        move |index, by| {
+            update(&w, &s, |st| {
+                let kinds = st.config.staff.brochures.len();
+                st.session
+                    .staff
+                    .adjust(kinds, usize::try_from(index).unwrap_or(usize::MAX), by)
+            })
+        }
+    });
+    restock.on_record(on(record_brochures));
+}
+
+fn audit(st: &mut KioskState, action: Action) {
+    let stamp = RecordStamp::now(st.clock.as_ref());
+    if let Err(e) = st.store.audit(stamp, action, None) {
+        tracing::error!("cannot write the staff audit log: {e}");
+    }
+}
+
+fn back_to_status(st: &mut KioskState, done: StaffDone) {
+    st.session.staff.done = Some(done);
+    st.session.staff.restock.clear();
+    st.session.navigation.open(Screen::Staff);
+}
+
+fn record_brochures(st: &mut KioskState) {
+    if !st.session.staff.signed_in {
+        return;
+    }
+    let counts = std::mem::take(&mut st.session.staff.restock);
+    let mut total = 0;
+    let mut failed = false;
+    for (kind, count) in st.config.staff.brochures.iter().zip(counts) {
+        if count == 0 {
+            continue;
+        }
+        let stamp = RecordStamp::now(st.clock.as_ref());
+        match st.store.restock_brochures(stamp, kind.kind.as_str(), count) {
+            Ok(()) => total += count,
+            Err(e) => {
+                tracing::error!("cannot record a brochure restock: {e}");
+                failed = true;
+            }
+        }
+    }
+    back_to_status(
+        st,
+        if failed {
+            StaffDone::Failed
+        } else {
+            StaffDone::Brochures(total)
+        },
+    );
+}
+
+/// Checks the typed PIN against the stored hash, through the throttle.
+fn check_pin(st: &mut KioskState) {
+    let now = st.clock.monotonic();
+    let typed = st.session.staff.take_typed();
+    if st.pin_throttle.gate(now) != PinGate::Open || typed.is_empty() {
+        return;
+    }
+    let hash = match st.store.pin_hash() {
+        Ok(Some(hash)) => hash,
+        Ok(None) => {
+            st.session.staff.notice = PinNotice::NoPin;
+            return;
+        }
+        Err(e) => {
+            tracing::error!("cannot read the station PIN: {e}");
+            return;
+        }
+    };
+    let stamp = RecordStamp::now(st.clock.as_ref());
+    if crate::staff::pin::verify(&typed, &hash) {
+        st.pin_throttle.succeeded();
+        if let Err(e) = st.store.record_pin_accepted(stamp, Action::SignIn) {
+            tracing::error!("cannot write the staff audit log: {e}");
+        }
+        st.session.staff.signed_in = true;
+        st.session.staff.notice = PinNotice::None;
+        st.staff_called_at = None;
+        st.session.navigation.open(Screen::Attract);
+        st.session.navigation.open(Screen::Staff);
+        tracing::info!("station staff signed in");
+    } else {
+        let gate = st.pin_throttle.failed(now);
+        if let Err(e) = st.store.record_wrong_pin(stamp, gate == PinGate::Locked) {
+            tracing::error!("cannot write the staff audit log: {e}");
+        }
+        st.session.staff.notice = PinNotice::Wrong;
+        tracing::warn!(failures = st.pin_throttle.failures(), "a wrong station PIN");
+    }
+}
+
+/// Signs staff out as soon as they are on a screen that is not staff mode's (back, home,
+/// emergency help): staff mode is never left open behind a worker's screen.
+pub(super) fn leave_if_away(st: &mut KioskState) {
+    let here = st.session.navigation.current();
+    if st.session.staff.signed_in && !here.is_staff_only() {
+        audit(st, Action::SignOut);
+        st.session.staff = Default::default();
+        tracing::info!("station staff signed out");
+    }
+    if here != Screen::StaffPin && !st.session.staff.typed.is_empty() {
+        st.session.staff.typed.clear();
+    }
+}
+
+/// A worker asked for a person: record it and say that someone is coming.
+pub(super) fn staff_call(st: &mut KioskState) {
+    let stamp = RecordStamp::now(st.clock.as_ref());
+    let record = crate::store::NewRecord {
+        kind: crate::store::RecordKind::StaffCall,
+        stamp,
+        payload: serde_json::json!({}),
+    };
+    if let Err(e) = st.store.commit_record(&record, |_| Ok(())) {
+        tracing::error!("cannot record a staff call: {e}");
+    }
+    tracing::info!("a worker called for station staff");
+    st.staff_called_at = Some(st.clock.monotonic());
+    if st.session.navigation.current() != Screen::Crisis {
+        super::shell::open(st, Screen::StaffCall);
+    }
+}
+
+/// The staff part of the kiosk's tick: the hidden corner, the PIN pad's countdown, the LED and
+/// the staff-call button. Returns whether the screen needs rendering.
+pub(super) fn tick(st: &mut KioskState) -> bool {
+    let now = st.clock.monotonic();
+    let mut changed = false;
+    if let Some(since) = st.corner_held_since
+        && now.saturating_sub(since) >= CORNER_HOLD
+    {
+        st.corner_held_since = None;
+        if st.session.navigation.current() == Screen::Attract {
+            super::shell::open(st, Screen::StaffPin);
+            changed = true;
+        }
+    }
+    if st.session.navigation.current() == Screen::StaffPin
+        && matches!(st.pin_throttle.gate(now), PinGate::Wait(_))
+    {
+        changed = true;
+    }
+    if st
+        .led_checked_at
+        .is_none_or(|at| now.saturating_sub(at) >= LED_EVERY)
+    {
+        st.led_checked_at = Some(now);
+        st.paper_sensor = st.board.paper_low();
+        let lines = status_lines(st);
+        st.led = crate::staff::status::led(&lines);
+    }
+    // A worker's call keeps the LED blinking until staff sign in, or for ten minutes.
+    let called = st
+        .staff_called_at
+        .is_some_and(|at| now.saturating_sub(at) < STAFF_CALL_BLINK);
+    let led = if called { LedPattern::Blinking } else { st.led };
+    if st.board_driver.tick(st.board.as_mut(), led) {
+        staff_call(st);
+        changed = true;
+    }
+    changed
+}
+
+/// The status lines for the staff screen, in the session's language.
+fn status_lines(st: &KioskState) -> Vec<crate::staff::status::StatusLine> {
+    let facts = match &st.staff_example {
+        Some(example) => example.clone(),
+        None => crate::status::staff_facts(
+            &st.config,
+            Some(&st.store),
+            &st.directory,
+            st.data_dir.as_deref(),
+            &st.clock.read(),
+            st.paper_sensor,
+        ),
+    };
+    crate::staff::status::lines(&facts, st.session.language)
+}
+
+pub(super) fn render(window: &AppWindow, st: &KioskState) {
+    let here = st.session.navigation.current();
+    let now = st.clock.monotonic();
+    let pin = StaffPinAdapter::get(window);
+    pin.set_typed_count(st.session.staff.typed.len() as i32);
+    let (notice, wait) = match st.pin_throttle.gate(now) {
+        PinGate::Locked => ("locked", 0),
+        PinGate::Wait(seconds) => ("wait", seconds),
+        PinGate::Open => match st.session.staff.notice {
+            PinNotice::None => ("", 0),
+            PinNotice::Wrong => ("wrong", 0),
+            PinNotice::NoPin => ("no-pin", 0),
+        },
+    };
+    pin.set_notice(notice.into());
+    pin.set_wait_seconds(i32::try_from(wait).unwrap_or(i32::MAX));
+
+    if here == Screen::Staff {
+        let adapter = StaffAdapter::get(window);
+        // Problems first (red, then amber), so staff see them without scrolling; within a
+        // level the lines keep their usual order.
+        let mut lines = status_lines(st);
+        lines.sort_by_key(|line| std::cmp::Reverse(line.level));
+        let rows: Vec<StatusRow> = lines
+            .into_iter()
+            .map(|line| StatusRow {
+                level: match line.level {
+                    Level::Green => 0,
+                    Level::Amber => 1,
+                    Level::Red => 2,
+                },
+                label: line.label.into(),
+                value: line.value.into(),
+                advice: line.advice.unwrap_or_default().into(),
+            })
+            .collect();
+        set_if_changed(adapter.get_rows(), rows, |m| adapter.set_rows(m));
+        let visit = &st.session.staff;
+        let (done, count) = match (visit.test_print, visit.done) {
+            (PrintState::Printing(_), _) => ("printing", 0),
+            (PrintState::Printed, _) => ("printed", 0),
+            (PrintState::Sent, _) => ("sent", 0),
+            (PrintState::NotPrinted(_) | PrintState::Failed, _) => ("not-printed", 0),
+            (PrintState::Idle, Some(StaffDone::Paper)) => ("paper", 0),
+            (PrintState::Idle, Some(StaffDone::Brochures(n))) => ("brochures", n),
+            (PrintState::Idle, Some(StaffDone::SyncAsked)) => ("sync", 0),
+            (PrintState::Idle, Some(StaffDone::NoHub)) => ("no-hub", 0),
+            (PrintState::Idle, Some(StaffDone::Failed)) => ("failed", 0),
+            (PrintState::Idle, None) => ("", 0),
+        };
+        adapter.set_done(done.into());
+        adapter.set_done_count(i32::try_from(count).unwrap_or(i32::MAX));
+        adapter.set_example(st.staff_example.is_some());
+    }
+
+    let restock = StaffRestockAdapter::get(window);
+    let lang = st.session.language;
+    let kinds: Vec<RestockRow> = st
+        .config
+        .staff
+        .brochures
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| RestockRow {
+            name: lang
+                .pick(kind.name_zh.as_str(), kind.name_en.as_str())
+                .into(),
+            count: st.session.staff.restock.get(i).copied().unwrap_or(0) as i32,
+        })
+        .collect();
+    if restock.get_kinds().row_count() != kinds.len() || here == Screen::StaffRestock {
+        set_if_changed(restock.get_kinds(), kinds, |m| restock.set_kinds(m));
+    }
+    restock.set_has_printer(st.config.printer.transport != crate::config::PrinterTransport::None);
+
+    if here == Screen::StaffErrors {
+        let adapter = StaffErrorsAdapter::get(window);
+        set_if_changed(adapter.get_rows(), recent_errors(st), |m| {
+            adapter.set_rows(m)
+        });
+    }
+}
+
+/// What went wrong lately, newest first: wrong PINs and locks, the printer's last fault, the
+/// last upload error, and records the hub refused. Never anything a worker did.
+fn recent_errors(st: &KioskState) -> Vec<ErrorRow> {
+    let lang = st.session.language;
+    let when = |ms: i64| {
+        chrono::DateTime::from_timestamp_millis(ms)
+            .map(|t| {
+                t.with_timezone(&chrono_tz::Asia::Shanghai)
+                    .format("%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_default()
+    };
+    let mut rows: Vec<(i64, String)> = Vec::new();
+    if let Ok(audit) = st.store.recent_audit(50) {
+        for entry in audit {
+            let what = match entry.action.as_str() {
+                "wrong_pin" => lang.pick("输错了站点密码", "A wrong station PIN"),
+                "locked" => lang.pick(
+                    "密码输错太多次，已锁定",
+                    "PIN pad locked after too many wrong PINs",
+                ),
+                _ => continue,
+            };
+            rows.push((entry.wall_ms, what.to_string()));
+        }
+    }
+    if let Ok(Some((_, Some(fault), at))) = st.store.printer_last() {
+        let label = lang.pick("打印机故障", "Printer fault");
+        let fault = crate::printer::PrinterStatus::from_name(&fault)
+            .map(|s| crate::staff::status::printer_words(s, lang))
+            .unwrap_or(fault);
+        rows.push((at, format!("{label}{}{fault}", lang.pick("：", ": "))));
+    }
+    if let Ok(sync) = st.store.sync_state()
+        && let (Some(error), Some(at)) = (sync.last_error, sync.last_attempt_wall_ms)
+    {
+        let label = lang.pick("上传失败", "Upload failed");
+        rows.push((at, format!("{label}{}{error}", lang.pick("：", ": "))));
+    }
+    if let Ok(refused) = st
+        .store
+        .queue_entries(Some(crate::store::RecordState::Quarantined), 0, 10)
+    {
+        let label = lang.pick("服务中心拒收了一条记录", "The hub refused a record");
+        for entry in refused {
+            let reason = entry.last_error.unwrap_or_default();
+            rows.push((
+                0,
+                format!("{label} ({}){}{reason}", entry.kind, lang.pick("：", ": ")),
+            ));
+        }
+    }
+    rows.sort_by_key(|row| std::cmp::Reverse(row.0));
+    rows.into_iter()
+        .take(30)
+        .map(|(ms, what)| ErrorRow {
+            when: if ms == 0 {
+                "—".into()
+            } else {
+                when(ms).into()
+            },
+            what: what.into(),
+        })
+        .collect()
+}
+
+/// The LED pattern now (for tests and diagnostics).
+pub(super) fn led(st: &KioskState) -> LedPattern {
+    st.led
+}

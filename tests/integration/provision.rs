@@ -1,0 +1,201 @@
+//! `waystation provision` as the deployment image's first-boot service runs it: a provision
+//! file in, the kiosk's config, the device key and the registration line out, and the secret
+//! kept out of the config, the output and (once stored) the provision file.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+const PIN_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$Q2F0Y2hNZUlmWW91Q2FuMTIzNDU2Nzg5MDEyMzQ";
+
+fn waystation(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_waystation"))
+        .args(args)
+        .env_remove("WAYSTATION_DATA_DIR")
+        .output()
+        .expect("the waystation binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A provision file like the field team's, with real keys made for the test.
+fn provision_file(hub_dir: &Path) -> String {
+    let centre = waystation_hub::keygen(hub_dir).unwrap();
+    let (_, directory) = waystation::directory::bundle::keygen([7; 32]);
+    format!(
+        r#"# Provision file for a test station.
+[station]
+id = "pudong-0042"
+name_zh = "测试驿站"
+name_en = "Test waystation"
+kind = "warm_new_waystation"
+latitude = 31.2304
+longitude = 121.4737
+
+[hub]
+url = "https://hub.example.org/"
+public_key = "{centre}"
+
+[directory]
+public_key = "{directory}"
+
+[staff]
+# The PIN's Argon2id hash, never the PIN.
+pin_hash = "{PIN_HASH}"
+
+[printer]
+transport = "usb"
+path = "/dev/usb/lp0"
+width = 576
+"#
+    )
+}
+
+#[test]
+fn a_provision_file_becomes_the_config_and_the_device_key_is_printed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (etc, data, fat) = (
+        dir.path().join("etc"),
+        dir.path().join("data"),
+        dir.path().join("fat"),
+    );
+    for d in [&etc, &data, &fat] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    // As on the image: the config in /etc is a link to a file on the data partition.
+    std::os::unix::fs::symlink(data.join("config.toml"), etc.join("config.toml")).unwrap();
+    let from = fat.join("waystation-provision.toml");
+    std::fs::write(&from, provision_file(&dir.path().join("hub"))).unwrap();
+    let info = fat.join("waystation-device.txt");
+
+    let out = waystation(&[
+        "--data-dir",
+        data.to_str().unwrap(),
+        "provision",
+        "--from",
+        from.to_str().unwrap(),
+        "--etc",
+        etc.to_str().unwrap(),
+        "--remove-secrets",
+        "--device-info",
+        info.to_str().unwrap(),
+    ]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        !stdout.contains("argon2") && !stderr.contains("argon2"),
+        "the hash was printed"
+    );
+
+    // The link is still a link and the config behind it passes `config check`.
+    assert!(
+        std::fs::symlink_metadata(etc.join("config.toml"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    let config = std::fs::read_to_string(data.join("config.toml")).unwrap();
+    assert!(!config.contains("argon2") && !config.contains("pin_hash"));
+    assert!(config.contains("pudong-0042") && !config.contains("# The PIN"));
+    let check = waystation(&["config", "check", etc.join("config.toml").to_str().unwrap()]);
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    assert!(text(&check.stdout).contains("station pudong-0042"));
+
+    // The device key printed is the one the kiosk keeps (`waystation device`).
+    let device = waystation(&[
+        "--config",
+        etc.join("config.toml").to_str().unwrap(),
+        "--data-dir",
+        data.to_str().unwrap(),
+        "device",
+        "--json",
+    ]);
+    assert!(device.status.success(), "{}", text(&device.stderr));
+    let device: serde_json::Value = serde_json::from_slice(&device.stdout).unwrap();
+    let key = device["public_key"].as_str().unwrap();
+    assert!(stdout.contains(&format!("public key   {key}")), "{stdout}");
+    assert!(stdout.contains(&format!(
+        "waystation-hub devices add --data DIR --key {key} --station pudong-0042"
+    )));
+    assert!(stdout.contains(device["device_id"].as_str().unwrap()));
+    assert_eq!(std::fs::read_to_string(&info).unwrap(), stdout);
+
+    // The secret leaves the provision file only once the kiosk has stored it; a version
+    // without staff PINs keeps it there rather than lose it.
+    let after = std::fs::read_to_string(&from).unwrap();
+    if stdout.contains("staff PIN    stored") {
+        assert!(!after.contains("argon2"), "{after}");
+        assert!(after.contains("[staff] was removed") && after.contains("[printer]"));
+    } else {
+        assert!(stdout.contains("staff PIN    NOT stored"), "{stdout}");
+        assert!(after.contains(PIN_HASH));
+    }
+
+    // Provisioning again (the boot service runs at every boot) is harmless: same key.
+    let again = waystation(&[
+        "--data-dir",
+        data.to_str().unwrap(),
+        "provision",
+        "--from",
+        from.to_str().unwrap(),
+        "--etc",
+        etc.to_str().unwrap(),
+        "--remove-secrets",
+    ]);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(text(&again.stdout).contains(&format!("public key   {key}")));
+}
+
+#[test]
+fn secrets_are_removed_from_a_file_that_has_only_settings_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = dir.path().join("p.toml");
+    let original = provision_file(&dir.path().join("hub"));
+    // Without [staff], --remove-secrets has nothing to remove and leaves the file alone.
+    let plain: String = original
+        .lines()
+        .filter(|l| !l.contains("pin_hash") && *l != "[staff]" && !l.starts_with("# The PIN"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&from, &plain).unwrap();
+    let out = waystation(&[
+        "--data-dir",
+        dir.path().join("data").to_str().unwrap(),
+        "provision",
+        "--from",
+        from.to_str().unwrap(),
+        "--etc",
+        dir.path().to_str().unwrap(),
+        "--remove-secrets",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("secrets      none in the provision file"));
+    assert_eq!(std::fs::read_to_string(&from).unwrap(), plain);
+    assert!(dir.path().join("config.toml").is_file());
+}
+
+#[test]
+fn a_bad_provision_file_is_one_line_naming_its_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let from = dir.path().join("p.toml");
+    let bad = provision_file(&dir.path().join("hub")).replace("width = 576", "width = 500");
+    std::fs::write(&from, bad).unwrap();
+    let out = waystation(&[
+        "--data-dir",
+        dir.path().join("data").to_str().unwrap(),
+        "provision",
+        "--from",
+        from.to_str().unwrap(),
+        "--etc",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("p.toml:24:"), "{err}");
+    assert!(!err.contains("argon2"), "{err}");
+    assert!(!dir.path().join("config.toml").exists());
+    assert!(!dir.path().join("data").exists());
+}
