@@ -44,7 +44,8 @@ pub(crate) struct Provision {
     pub without_secrets: String,
     pub has_secrets: bool,
     pub pin_hash: Option<PinHash>,
-    pub config: Config,
+    /// The station's id, from the checked config.
+    pub station: String,
 }
 
 /// A staff PIN's Argon2id hash in PHC string form. Its `Debug` hides the value so that it can
@@ -143,7 +144,7 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Provision, String> {
         without_secrets,
         has_secrets,
         pin_hash,
-        config,
+        station: config.station.id.as_str().to_string(),
     })
 }
 
@@ -343,6 +344,7 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
     };
 
     let station = config.station.id.as_str();
+    debug_assert_eq!(station, provision.station);
     let report = format!(
         "station      {station}\n\
          config       {}\n\
@@ -389,7 +391,7 @@ mod tests {
         assert!(p.without_secrets.contains("[printer]"));
         assert!(p.has_secrets);
         assert_eq!(p.pin_hash.as_ref().unwrap().as_str(), HASH);
-        assert_eq!(p.config.station.id.as_str(), "s-1");
+        assert_eq!(p.station, "s-1");
         // An error after the cut still names the provision file's own line.
         let bad = text.replace("transport = \"none\"", "transport = \"pigeon\"");
         let err = parse(&bad, "p.toml").unwrap_err();

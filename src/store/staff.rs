@@ -175,11 +175,20 @@ impl Store {
             stamp,
             payload: serde_json::json!({ "item": item, "kind": kind, "count": count }),
         };
+        let detail = match kind {
+            Some(kind) => format!("{kind} {count}"),
+            None => item.to_string(),
+        };
         self.commit_record(&record, |tx| {
             tx.execute(
                 "INSERT INTO restock (item, kind, count, wall_ms, paper_total_mm)
                  VALUES (?1, ?2, ?3, ?4, (SELECT COALESCE(SUM(paper_mm), 0) FROM printer_daily))",
                 rusqlite::params![item, kind, count, wall_ms],
+            )?;
+            // Restocks belong in the audit log too, beside sign-ins and other staff actions.
+            tx.execute(
+                "INSERT INTO staff_audit (wall_ms, action, detail) VALUES (?1, 'restock', ?2)",
+                rusqlite::params![wall_ms, detail],
             )
         })?;
         Ok(())

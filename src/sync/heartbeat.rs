@@ -9,6 +9,8 @@ use crate::store::{NewRecord, RecordKind, RecordStamp, Store, StoreError};
 /// What the heartbeat reports that the store cannot know.
 pub struct HeartbeatFacts<'a> {
     pub station: &'a str,
+    /// A new paper roll's length (from the config), for the paper estimate.
+    pub paper_roll_mm: Option<f64>,
     pub data_dir: &'a Path,
     pub directory: &'a crate::directory::Bundle,
 }
@@ -47,7 +49,14 @@ pub fn queue_heartbeat(
                 "unsealed": store.unsealed_count()?,
                 "oldest_waiting_age_s": oldest.map(|t| (now_ms - t).max(0) / 1000),
             },
-            "printer": { "jobs_today": jobs, "faults_today": faults },
+            "printer": {
+                "jobs_today": jobs,
+                "faults_today": faults,
+                "last_status": store.printer_last()?.map(|(status, _, _)| status),
+                "paper_left_mm": facts.paper_roll_mm.map(|roll| {
+                    (roll - store.paper_used_since_restock().unwrap_or(0.0)).max(0.0).round()
+                }),
+            },
             "directory": {
                 "version": facts.directory.version,
                 "expires": facts.directory.expires.to_string(),

@@ -43,6 +43,8 @@ pub struct SyncSettings {
     /// How often to check whether the hub is reachable again after the link went down.
     pub probe_every: Duration,
     pub station: String,
+    /// A new paper roll's length, for the heartbeat's paper estimate.
+    pub paper_roll_mm: Option<f64>,
     pub data_dir: PathBuf,
     pub directory_key: Option<VerifyingKey>,
     /// Called on the syncer's thread after a newer bundle was installed (the kiosk passes it
@@ -59,6 +61,7 @@ impl SyncSettings {
             idle_poll: Duration::from_secs(30),
             probe_every: Duration::from_secs(5),
             station: config.station.id.as_str().to_owned(),
+            paper_roll_mm: config.staff.paper_roll_m.map(|m| f64::from(m.0) * 1000.0),
             data_dir,
             directory_key: config
                 .directory
@@ -183,6 +186,7 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
             );
             let facts = heartbeat::HeartbeatFacts {
                 station: &self.settings.station,
+                paper_roll_mm: self.settings.paper_roll_mm,
                 data_dir: &self.settings.data_dir,
                 directory: &directory,
             };

@@ -541,6 +541,7 @@ fn heartbeats_wait_as_one_record() {
     let directory = waystation::directory::Bundle::shipped();
     let facts = waystation::sync::heartbeat::HeartbeatFacts {
         station: "demo",
+        paper_roll_mm: Some(20_000.0),
         data_dir: pair.kiosk_dir.path(),
         directory: &directory,
     };
@@ -567,6 +568,7 @@ fn heartbeats_wait_as_one_record() {
     assert_eq!(beat["station"], "demo");
     assert_eq!(beat["clock_synced"], true);
     assert!(beat["disk_free_bytes"].as_u64().unwrap() > 0);
+    assert_eq!(beat["printer"]["paper_left_mm"], 20_000.0);
     // The hub has it: the next heartbeat is a new record, not a change to the delivered one.
     let mut store = pair.store();
     assert_eq!(
