@@ -26,6 +26,7 @@ fn main() {
         "{:<22} {:>10} {:>10} {:>10} {:>9} {:>8}",
         "slip", "p10", "median", "p90", "bytes", "paper"
     );
+    let mut encode = Vec::new();
     for (width, crisis) in [(384, false), (384, true), (576, false), (576, true)] {
         let slip = Slip::demo(Language::Chinese, "示例驿站（演示）", crisis);
         let mut times = Vec::new();
@@ -41,6 +42,17 @@ fn main() {
             std::hint::black_box(job);
         }
         times.sort();
+        // Encoding alone, for comparison with other encoders given the finished image
+        // (bench/slip_python_escpos.py does the same with python-escpos).
+        let image = layout::render(&slip, &words, width);
+        let mut encode_times = Vec::new();
+        for _ in 0..200 {
+            let start = Instant::now();
+            std::hint::black_box(escpos::encode(&image));
+            encode_times.push(start.elapsed());
+        }
+        encode_times.sort();
+        encode.push((width, crisis, percentile(&encode_times, 0.5)));
         let name = format!("{width} dots{}", if crisis { ", crisis" } else { "" });
         println!(
             "{name:<22} {:>10.2?} {:>10.2?} {:>10.2?} {bytes:>9} {:>6.0}mm",
@@ -49,5 +61,10 @@ fn main() {
             percentile(&times, 0.9),
             mm
         );
+    }
+    println!("ESC/POS encoding alone (median of 200):");
+    for (width, crisis, median) in encode {
+        let name = format!("{width} dots{}", if crisis { ", crisis" } else { "" });
+        println!("{name:<22} {median:>10.2?}");
     }
 }

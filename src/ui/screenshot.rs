@@ -123,6 +123,20 @@ pub fn render(
     width: u32,
     height: u32,
 ) -> Result<Vec<Rgb8Pixel>, ScreenshotError> {
+    let window = install(width, height)?;
+    let (kiosk, _clock) = prepare(config, shot, language)?;
+    let mut pixels = vec![Rgb8Pixel::default(); width as usize * height as usize];
+    // Two passes: the first settles properties that depend on the window size (the theme's
+    // scale), the second draws the settled frame.
+    for _ in 0..2 {
+        draw(&window, &mut pixels, width);
+    }
+    drop(kiosk);
+    Ok(pixels)
+}
+
+/// Installs the headless platform with one window of the given size. Once per process.
+pub fn install(width: u32, height: u32) -> Result<Rc<MinimalSoftwareWindow>, ScreenshotError> {
     if !(320..=3840).contains(&width) || !(240..=2160).contains(&height) {
         return Err(ScreenshotError::BadSize(width, height));
     }
@@ -132,7 +146,25 @@ pub fn render(
         window: window.clone(),
     }))
     .map_err(|e| ScreenshotError::Platform(e.to_string()))?;
+    Ok(window)
+}
 
+/// Draws the whole window into `pixels` (a full repaint: the window's buffer is new each time).
+pub fn draw(window: &MinimalSoftwareWindow, pixels: &mut [Rgb8Pixel], width: u32) {
+    slint::platform::update_timers_and_animations();
+    window.request_redraw();
+    window.draw_if_needed(|renderer| {
+        renderer.render(pixels, width as usize);
+    });
+}
+
+/// A kiosk showing `shot`, on a fixed clock and a private in-memory store, in the installed
+/// headless window. Drop it before preparing the next.
+pub fn prepare(
+    config: Config,
+    shot: Shot,
+    language: Language,
+) -> Result<(Kiosk, FakeClock), ScreenshotError> {
     // A fixed clock and an empty in-memory store: a screenshot shows no one's data and writes
     // nothing to the kiosk's disk.
     let clock = FakeClock::new(
@@ -178,18 +210,7 @@ pub fn render(
         .window()
         .show()
         .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
-
-    let mut pixels = vec![Rgb8Pixel::default(); width as usize * height as usize];
-    // Two passes: the first settles properties that depend on the window size (the theme's
-    // scale), the second draws the settled frame.
-    for _ in 0..2 {
-        slint::platform::update_timers_and_animations();
-        window.request_redraw();
-        window.draw_if_needed(|renderer| {
-            renderer.render(&mut pixels, width as usize);
-        });
-    }
-    Ok(pixels)
+    Ok((kiosk, clock))
 }
 
 /// Fills the screenshot's private in-memory store with an example week, so the week view shows
