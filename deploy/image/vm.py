@@ -52,7 +52,7 @@ class Vm:
             if os.path.exists(p):
                 os.unlink(p)
         if arch == "amd64":
-            machine = ["qemu-system-x86_64", "-M", "q35", "-cpu", "max", "-device", "i6300esb"]
+            machine = ["qemu-system-x86_64", "-M", "q35", "-cpu", "max"]
             gpu = "virtio-gpu-pci,xres=800,yres=480"
         else:
             machine = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72"]
@@ -66,6 +66,9 @@ class Vm:
             "-device", gpu,
             "-display", "none",
             "-device", "virtio-rng-pci",
+            # A PCI watchdog, so the image's hardware-watchdog setting has a device to drive
+            # (the Pi's own is bcm2835_wdt, which QEMU does not emulate).
+            "-device", "i6300esb",
             "-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0",
             "-chardev", f"socket,id=ser0,path={self.serial_path},server=on,wait=on",
             "-serial", "chardev:ser0",
@@ -131,7 +134,8 @@ class Vm:
     def login(self, timeout):
         """Waits for the autologin shell and makes it quiet and easy to parse."""
         self.expect(r"root@waystation[^\n]*# ", timeout)
-        self.send("stty -echo; export PS1='' SYSTEMD_PAGER= SYSTEMD_COLORS=0 TERM=dumb")
+        self.send("stty -echo; bind 'set enable-bracketed-paste off'; "
+                  "export PS1='' SYSTEMD_PAGER= SYSTEMD_COLORS=0 TERM=dumb")
         time.sleep(1)
 
     def run(self, command, timeout=120):
@@ -295,15 +299,31 @@ def boot(args, arch, cmdline, name):
     return vm
 
 
+def report_system(vm, name):
+    """Prints what the appliance rules promise, as the running system shows it."""
+    checks = [
+        ("mounts", "for m in / /media/root-ro /var/lib/waystation /var/lib/systemd/timesync /boot/firmware; do "
+                   "printf '%s=%s ' $m \"$(findmnt -n -o FSTYPE,OPTIONS $m | cut -d, -f1 | tr ' ' ':')\"; done; echo"),
+        ("watchdog", "journalctl -b -o cat | grep -m1 'Using hardware watchdog' || echo 'no hardware watchdog'"),
+        ("gettys", "systemctl list-units --plain --no-legend 'getty@*' 'serial-getty@*' | awk '{print $1}' | tr '\\n' ' '; echo"),
+        ("failed units", "systemctl list-units --state=failed --plain --no-legend | awk '{print $1}' | tr '\\n' ' '; echo"),
+        ("root password", "passwd -S root | awk '{print $2}'"),
+        ("ssh", "sshd -T 2>/dev/null | grep -E '^(passwordauthentication|kbdinteractiveauthentication|permitrootlogin) ' | tr '\\n' ' '; echo"),
+        ("kiosk user", "id waystation"),
+        ("kiosk process", "ps -o user=,args= -C waystation | head -n 1"),
+    ]
+    for label, command in checks:
+        _, out = vm.run(command, timeout=120)
+        lines = [l.strip() for l in out.strip().splitlines() if l.strip()]
+        print(f"{name} {label}: {lines[-1] if lines else '(nothing)'}")
+
+
 def amd64_kiosk(args):
     vm = boot(args, "amd64", args.cmdline, "amd64-boot1")
     try:
-        _, out = vm.run("findmnt -n -o FSTYPE / ; findmnt -n -o FSTYPE,OPTIONS /var/lib/waystation")
-        print("amd64-boot1 mounts: " + " | ".join(l.strip() for l in out.strip().splitlines()))
-        _, out = vm.run("cat /boot/firmware/waystation-device.txt 2>/dev/null | head -n 4; systemctl is-active waystation-provision.service")
+        report_system(vm, "amd64-boot1")
+        _, out = vm.run("systemctl is-active waystation-provision.service; cat /boot/firmware/waystation-device.txt 2>/dev/null | head -n 5")
         print("amd64-boot1 provisioning: " + " | ".join(l.strip() for l in out.strip().splitlines()))
-        _, out = vm.run("journalctl -b -o cat | grep -m1 -i 'hardware watchdog' || echo 'no hardware watchdog message'")
-        print("amd64-boot1 watchdog: " + out.strip().splitlines()[-1])
         check_screen(vm, args.reference, args.work, "amd64")
         # Check-ins from the serial console, as the kiosk's user, until the power goes. Each id
         # is printed only after its transaction committed (synchronous=FULL): acknowledged.
@@ -331,6 +351,27 @@ def amd64_kiosk(args):
         vm.kill()
 
 
+def frozen_ui_is_restarted(vm):
+    """Freezes the kiosk (SIGSTOP stops its UI loop with everything else) and waits for
+    systemd's watchdog to kill and restart it: the watchdog pings must come from a live loop."""
+    def show(prop):
+        _, out = vm.run(f"systemctl show waystation.service -p {prop} --value")
+        return out.strip().splitlines()[-1]
+    pid, restarts = show("MainPID"), int(show("NRestarts"))
+    if show("WatchdogTimestampMonotonic") in ("", "0"):
+        raise Failed("systemd has had no watchdog ping from the kiosk")
+    vm.run(f"kill -STOP {pid}")
+    frozen = time.time()
+    deadline = frozen + 300
+    while time.time() < deadline:
+        time.sleep(5)
+        if int(show("NRestarts")) > restarts and show("ActiveState") == "active" and show("MainPID") != pid:
+            _, log = vm.run("journalctl -b -u waystation.service -o cat | grep -m1 -i watchdog")
+            print(f"frozen UI: restarted by the watchdog and ready again {time.time() - frozen:.0f} s after the freeze ({log.strip()})")
+            return
+    raise Failed("the frozen kiosk was not restarted within 300 s")
+
+
 def amd64_after_cut(args):
     with open(os.path.join(args.work, "acked.txt")) as f:
         acked = [l.strip() for l in f if l.strip()]
@@ -339,7 +380,8 @@ def amd64_after_cut(args):
         status, out = vm.run("runuser -u waystation -- waystation queue list --limit 1000000 --json", timeout=300)
         if status != 0:
             raise Failed(f"queue list failed after the power cut: {out.strip()}")
-        ids = {e["id"] for e in json.loads(out[out.index("["):])}
+        entries, _ = json.JSONDecoder().raw_decode(out[out.index("["):])
+        ids = {e["id"] for e in entries}
         missing = [i for i in acked if i not in ids]
         if missing:
             raise Failed(f"{len(missing)} acknowledged check-in(s) lost in the power cut: {missing}")
@@ -348,6 +390,7 @@ def amd64_after_cut(args):
         if status != 0:
             raise Failed(f"status failed after the power cut: {out.strip()}")
         check_screen(vm, args.reference, args.work, "amd64-after-cut")
+        frozen_ui_is_restarted(vm)
     finally:
         vm.kill()
 
@@ -361,6 +404,7 @@ def arm64_boot(args):
                         "systemctl is-active waystation.service waystation-system.service systemd-timesyncd.service")
         lines = [l.strip() for l in out.strip().splitlines()]
         print(f"{name} root and services: " + " | ".join(lines))
+        report_system(vm, name)
         root_type = lines[0].split()[0] if lines else ""
         want = "ext4" if args.writable_root else "overlay"
         if root_type != want:

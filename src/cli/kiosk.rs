@@ -154,11 +154,14 @@ fn select_backend() -> Result<(), String> {
     }
     let desktop =
         std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    let backend = if cfg!(feature = "kms") && !desktop {
+    let backend = if cfg!(feature = "kms") && !(desktop && cfg!(feature = "desktop")) {
         "linuxkms"
     } else {
         "winit"
     };
+    if backend == "winit" && !cfg!(feature = "desktop") {
+        return Err("this build has no desktop window (it was built without the `desktop` feature); run it on the kiosk's display, or use `waystation screenshot`".into());
+    }
     if backend == "winit" && !desktop {
         return Err("no display: set DISPLAY or WAYLAND_DISPLAY, build with --features kms for the Pi's screen, or use `waystation screenshot`".into());
     }

@@ -241,17 +241,30 @@ pub(crate) fn write_atomically(path: &Path, text: &str, mode: u32) -> Result<(),
         file.sync_all()?;
         drop(file);
         std::fs::rename(&temp, path)?;
-        // FAT and some other file systems cannot open a folder for syncing; the rename is done
-        // either way, so only a real error on a normal folder matters.
-        if let Ok(folder) = std::fs::File::open(dir) {
-            let _ = folder.sync_all();
-        }
+        // The rename must reach the disk too. Syncing the folder is enough on ext4, but not on
+        // the FAT boot partition, where a power cut after it left a zero-length file in the
+        // smoke test; syncing the whole file system (syncfs) writes the directory entries and
+        // the allocation table as well. The partition is small and idle, so this is cheap.
+        let folder = std::fs::File::open(dir)?;
+        let _ = folder.sync_all();
+        sync_file_system(&folder)?;
         Ok::<(), std::io::Error>(())
     })();
     if result.is_err() {
         let _ = std::fs::remove_file(&temp);
     }
     result.map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Writes out everything pending on the file system that holds `file`.
+fn sync_file_system(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: the descriptor is open for the whole call; syncfs only reads it.
+    if unsafe { libc::syncfs(file.as_raw_fd()) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
 }
 
 /// The step where the staff PIN's hash is stored in the kiosk's database. Returns whether it

@@ -21,4 +21,5 @@ mod slip;
 mod staff;
 mod sync;
 mod text;
+mod torture;
 mod ui;
