@@ -6,11 +6,11 @@
 //! must never reach the config file or the logs:
 //!
 //! ```toml
-//! [staff]
+//! [secrets]
 //! pin_hash = "$argon2id$v=19$m=19456,t=2,p=1$...$..."
 //! ```
 //!
-//! Everything but `[staff]` is copied into the config byte for byte (comments included), so an
+//! Everything but `[secrets]` is copied into the config byte for byte (comments included), so an
 //! error in it is reported with the provision file's own line and column, and the config the
 //! kiosk reads is exactly what the field team wrote. On the deployment image a boot-time
 //! service runs this command against the file on the FAT partition (docs/deploy.md).
@@ -23,7 +23,7 @@ use super::{Failure, bad_input};
 use crate::config::Config;
 
 /// The section of the provision file that holds secrets.
-const SECRET_SECTION: &str = "staff";
+const SECRET_SECTION: &str = "secrets";
 
 /// What `provision` needs to be told.
 pub(super) struct Request<'a> {
@@ -37,10 +37,10 @@ pub(super) struct Request<'a> {
 /// The provision file split into the part that becomes the config and the secret part.
 #[derive(Debug)]
 pub(crate) struct Provision {
-    /// The file's text with the `[staff]` section blanked out line for line, so that line
+    /// The file's text with the `[secrets]` section blanked out line for line, so that line
     /// numbers still match the file the field team wrote.
     pub config_text: String,
-    /// The file's text with the `[staff]` section replaced by a note, for `--remove-secrets`.
+    /// The file's text with the `[secrets]` section replaced by a note, for `--remove-secrets`.
     pub without_secrets: String,
     pub has_secrets: bool,
     pub pin_hash: Option<PinHash>,
@@ -85,11 +85,10 @@ impl PinHash {
         if shape_ok && value.len() <= 512 {
             Ok(PinHash(value.to_string()))
         } else {
-            Err("staff.pin_hash is not an Argon2id PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash); give the hash, never the PIN".into())
+            Err("secrets.pin_hash is not an Argon2id PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash); give the hash, never the PIN".into())
         }
     }
 
-    #[allow(dead_code)] // Read once `waystation staff set-pin` exists (see `store_pin_hash`).
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -108,15 +107,16 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Provision, String> {
         )
     })?;
     let (config_text, without_secrets, has_secrets) = split_secrets(text);
-    // The section was cut out line by line; make sure that removed exactly `[staff]` and
-    // nothing else (a dotted `staff.pin_hash` key elsewhere or an inline table would not be).
+    // The section was cut out line by line; make sure that removed exactly `[secrets]` and
+    // nothing else (a dotted `secrets.pin_hash` key elsewhere or an inline table would not be).
     let mut expected = whole.clone();
     let staff = expected.remove(SECRET_SECTION);
-    let rest: toml::Table = toml::from_str(&config_text)
-        .map_err(|_| format!("{origin}: write the secrets under a [staff] header of their own"))?;
+    let rest: toml::Table = toml::from_str(&config_text).map_err(|_| {
+        format!("{origin}: write the secrets under a [secrets] header of their own")
+    })?;
     if rest != expected {
         return Err(format!(
-            "{origin}: write the secrets under a [staff] header of their own"
+            "{origin}: write the secrets under a [secrets] header of their own"
         ));
     }
     let pin_hash = match staff {
@@ -125,7 +125,7 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Provision, String> {
             let hash = staff.remove("pin_hash");
             if let Some(unknown) = staff.keys().next() {
                 return Err(format!(
-                    "{origin}: unknown field staff.{unknown} (only pin_hash)"
+                    "{origin}: unknown field secrets.{unknown} (only pin_hash)"
                 ));
             }
             match hash {
@@ -133,10 +133,10 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Provision, String> {
                 Some(toml::Value::String(hash)) => {
                     Some(PinHash::parse(&hash).map_err(|e| format!("{origin}: {e}"))?)
                 }
-                Some(_) => return Err(format!("{origin}: staff.pin_hash must be a string")),
+                Some(_) => return Err(format!("{origin}: secrets.pin_hash must be a string")),
             }
         }
-        Some(_) => return Err(format!("{origin}: staff must be a table")),
+        Some(_) => return Err(format!("{origin}: secrets must be a table")),
     };
     let config = Config::parse(&config_text, origin).map_err(|e| e.to_string())?;
     Ok(Provision {
@@ -148,7 +148,7 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Provision, String> {
     })
 }
 
-/// Splits the text at the `[staff]` table: the text with its lines blanked (same line
+/// Splits the text at the `[secrets]` table: the text with its lines blanked (same line
 /// numbers), the text with the section replaced by a one-line note, and whether it was there.
 fn split_secrets(text: &str) -> (String, String, bool) {
     let mut blanked = String::with_capacity(text.len());
@@ -160,7 +160,7 @@ fn split_secrets(text: &str) -> (String, String, bool) {
             let entering = name == SECRET_SECTION;
             if entering && !inside {
                 noted.push_str(
-                    "# [staff] was removed by `waystation provision`: the kiosk keeps the staff PIN's hash in its database.\n",
+                    "# [secrets] was removed by `waystation provision`: the kiosk keeps the staff PIN's hash in its database.\n",
                 );
             }
             inside = entering;
@@ -267,15 +267,16 @@ fn sync_file_system(file: &std::fs::File) -> std::io::Result<()> {
     }
 }
 
-/// The step where the staff PIN's hash is stored in the kiosk's database. Returns whether it
-/// was stored.
-///
-/// `waystation staff set-pin --hash PHC` does not exist yet in this version; when it lands,
-/// call its store function here with `hash.as_str()` and return `Ok(true)`. Until then the
-/// hash is not stored, and `--remove-secrets` leaves it in the provision file so that it is
-/// not lost.
-fn store_pin_hash(_store: &mut crate::store::Store, _hash: &PinHash) -> Result<bool, String> {
-    Ok(false)
+/// Stores the staff PIN's hash in the kiosk's database, the same way `waystation staff
+/// set-pin --hash PHC` does (which also checks it is an Argon2id hash). Returns whether it was
+/// stored.
+fn store_pin_hash(store: &mut crate::store::Store, hash: &PinHash) -> Result<bool, String> {
+    crate::staff::pin::check_hash(hash.as_str()).map_err(|e| format!("secrets.pin_hash: {e}"))?;
+    let stamp = crate::store::RecordStamp::now(&crate::clock::SystemClock::new());
+    store
+        .set_pin_hash(hash.as_str(), stamp)
+        .map_err(|e| e.to_string())?;
+    Ok(true)
 }
 
 /// When root provisions a data folder that belongs to the kiosk's user (as at boot on the
@@ -334,7 +335,7 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
             if store_pin_hash(&mut store, hash)? {
                 "stored"
             } else {
-                "NOT stored: this kiosk version has no staff PIN yet"
+                "NOT stored"
             }
         }
     };
@@ -396,7 +397,7 @@ mod tests {
 
     #[test]
     fn the_staff_section_is_cut_out_and_line_numbers_kept() {
-        let text = file(&format!("[staff]\n# secret\npin_hash = \"{HASH}\"\n\n"));
+        let text = file(&format!("[secrets]\n# secret\npin_hash = \"{HASH}\"\n\n"));
         let p = parse(&text, "p.toml").unwrap();
         assert_eq!(p.config_text.lines().count(), text.lines().count());
         assert!(!p.config_text.contains("argon2"));
@@ -426,21 +427,24 @@ mod tests {
             "$2b$12$abcdefghijklmnopqrstuv",
             "$argon2id$v=19$m=1,t=1,p=1$c2FsdA",
         ] {
-            let err =
-                parse(&file(&format!("[staff]\npin_hash = \"{bad}\"\n")), "p.toml").unwrap_err();
+            let err = parse(
+                &file(&format!("[secrets]\npin_hash = \"{bad}\"\n")),
+                "p.toml",
+            )
+            .unwrap_err();
             assert!(err.contains("PHC"), "{err}");
             assert!(!err.contains(bad), "{err} quotes the value");
         }
-        let err = parse(&file("[staff]\npin = \"1234\"\n"), "p.toml").unwrap_err();
-        assert!(err.contains("staff.pin"), "{err}");
+        let err = parse(&file("[secrets]\npin = \"1234\"\n"), "p.toml").unwrap_err();
+        assert!(err.contains("secrets.pin"), "{err}");
         assert!(!err.contains("1234"), "{err}");
     }
 
     #[test]
-    fn secrets_outside_a_staff_header_are_refused() {
-        let text = format!("staff.pin_hash = \"{HASH}\"\n{}", file(""));
+    fn secrets_outside_a_secrets_header_are_refused() {
+        let text = format!("secrets.pin_hash = \"{HASH}\"\n{}", file(""));
         let err = parse(&text, "p.toml").unwrap_err();
-        assert!(err.contains("[staff] header"), "{err}");
+        assert!(err.contains("[secrets] header"), "{err}");
     }
 
     #[test]
@@ -451,10 +455,10 @@ mod tests {
 
     #[test]
     fn headers_are_recognised_with_spaces_quotes_and_comments() {
-        assert_eq!(table_header("[staff]\n").as_deref(), Some("staff"));
+        assert_eq!(table_header("[secrets]\n").as_deref(), Some("secrets"));
         assert_eq!(
-            table_header("  [ \"staff\" ] # x\n").as_deref(),
-            Some("staff")
+            table_header("  [ \"secrets\" ] # x\n").as_deref(),
+            Some("secrets")
         );
         assert_eq!(table_header("[[printer]]\n").as_deref(), Some("printer"));
         assert_eq!(table_header("id = \"[x]\"\n"), None);

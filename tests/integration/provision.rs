@@ -41,7 +41,7 @@ public_key = "{centre}"
 [directory]
 public_key = "{directory}"
 
-[staff]
+[secrets]
 # The PIN's Argon2id hash, never the PIN.
 pin_hash = "{PIN_HASH}"
 
@@ -122,16 +122,13 @@ fn a_provision_file_becomes_the_config_and_the_device_key_is_printed() {
     assert!(stdout.contains(device["device_id"].as_str().unwrap()));
     assert_eq!(std::fs::read_to_string(&info).unwrap(), stdout);
 
-    // The secret leaves the provision file only once the kiosk has stored it; a version
-    // without staff PINs keeps it there rather than lose it.
+    // The secret leaves the provision file only once the kiosk has stored it in its database.
     let after = std::fs::read_to_string(&from).unwrap();
-    if stdout.contains("staff PIN    stored") {
-        assert!(!after.contains("argon2"), "{after}");
-        assert!(after.contains("[staff] was removed") && after.contains("[printer]"));
-    } else {
-        assert!(stdout.contains("staff PIN    NOT stored"), "{stdout}");
-        assert!(after.contains(PIN_HASH));
-    }
+    assert!(stdout.contains("staff PIN    stored"), "{stdout}");
+    assert!(!after.contains("argon2"), "{after}");
+    assert!(after.contains("[secrets] was removed") && after.contains("[printer]"));
+    let store = waystation::store::Store::open(&data).unwrap();
+    assert_eq!(store.pin_hash().unwrap().as_deref(), Some(PIN_HASH));
 
     // Provisioning again (the boot service runs at every boot) is harmless: same key.
     let again = waystation(&[
@@ -153,10 +150,10 @@ fn secrets_are_removed_from_a_file_that_has_only_settings_left() {
     let dir = tempfile::tempdir().unwrap();
     let from = dir.path().join("p.toml");
     let original = provision_file(&dir.path().join("hub"));
-    // Without [staff], --remove-secrets has nothing to remove and leaves the file alone.
+    // Without [secrets], --remove-secrets has nothing to remove and leaves the file alone.
     let plain: String = original
         .lines()
-        .filter(|l| !l.contains("pin_hash") && *l != "[staff]" && !l.starts_with("# The PIN"))
+        .filter(|l| !l.contains("pin_hash") && *l != "[secrets]" && !l.starts_with("# The PIN"))
         .map(|l| format!("{l}\n"))
         .collect();
     std::fs::write(&from, &plain).unwrap();
