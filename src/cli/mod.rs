@@ -211,6 +211,8 @@ pub enum StaffAction {
     },
     /// Clear the wrong-PIN lock (for the field team)
     Unlock,
+    /// Print the Argon2id hash of a PIN typed on standard input, for a provision file
+    HashPin,
 }
 
 #[derive(Debug, Subcommand)]

@@ -11,36 +11,43 @@ use crate::staff::pin;
 use crate::store::RecordStamp;
 use crate::store::staff::Action;
 
+/// Reads a PIN from standard input (so it never appears in the shell history or the process
+/// list) and returns its Argon2id hash with a fresh salt.
+fn hash_typed_pin() -> Result<String, Failure> {
+    eprintln!("Type the station PIN (4 to 8 digits) and press Enter:");
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| format!("cannot read the PIN: {e}"))?;
+    let typed = line.trim();
+    pin::check_shape(typed).map_err(|e| bad_input(e.to_string()))?;
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| format!("no randomness for the PIN's salt: {e}"))?;
+    Ok(pin::hash(typed, salt).map_err(|e| e.to_string())?)
+}
+
 pub(super) fn staff(
     config_file: Option<&Path>,
     data_dir: Option<&Path>,
     action: StaffAction,
 ) -> Result<(), Failure> {
+    if let StaffAction::HashPin = action {
+        // Needs no kiosk: the field team runs it on a laptop to fill in a provision file.
+        println!("{}", hash_typed_pin()?);
+        return Ok(());
+    }
     let (_, _, mut store) = open_configured(config_file, data_dir)?;
     let clock = SystemClock::new();
     match action {
+        StaffAction::HashPin => Ok(()),
         StaffAction::SetPin { hash } => {
             let phc = match hash {
                 Some(phc) => {
                     pin::check_hash(&phc).map_err(|e| bad_input(e.to_string()))?;
                     phc
                 }
-                None => {
-                    // Read from standard input, so the PIN never appears in the shell history
-                    // or the process list.
-                    eprintln!("Type the new station PIN (4 to 8 digits) and press Enter:");
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .lock()
-                        .read_line(&mut line)
-                        .map_err(|e| format!("cannot read the PIN: {e}"))?;
-                    let typed = line.trim();
-                    pin::check_shape(typed).map_err(|e| bad_input(e.to_string()))?;
-                    let mut salt = [0u8; 16];
-                    getrandom::fill(&mut salt)
-                        .map_err(|e| format!("no randomness for the PIN's salt: {e}"))?;
-                    pin::hash(typed, salt).map_err(|e| e.to_string())?
-                }
+                None => hash_typed_pin()?,
             };
             store
                 .set_pin_hash(&phc, RecordStamp::now(&clock))

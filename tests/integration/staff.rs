@@ -219,3 +219,43 @@ fn no_pin_set_means_the_pad_says_so() {
         "no-pin"
     );
 }
+
+#[test]
+fn set_pin_and_hash_pin_read_the_pin_from_standard_input() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str], input: &str| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_waystation"))
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let hashed = run(&["staff", "hash-pin"], "2468\n");
+    assert!(hashed.status.success());
+    let phc = String::from_utf8(hashed.stdout).unwrap().trim().to_string();
+    assert!(waystation::staff::pin::verify("2468", &phc) && !phc.contains("2468"));
+    assert_eq!(
+        run(&["staff", "set-pin"], "12\n").status.code(),
+        Some(2),
+        "too short"
+    );
+    assert!(
+        run(&["staff", "set-pin", "--hash", &phc], "")
+            .status
+            .success()
+    );
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.pin_hash().unwrap().as_deref(), Some(phc.as_str()));
+}
