@@ -366,7 +366,7 @@ def frozen_ui_is_restarted(vm):
     while time.time() < deadline:
         time.sleep(5)
         if int(show("NRestarts")) > restarts and show("ActiveState") == "active" and show("MainPID") != pid:
-            _, log = vm.run("journalctl -b -u waystation.service -o cat | grep -m1 -i watchdog")
+            _, log = vm.run("journalctl -b -u waystation.service -o cat | grep -m1 'Watchdog timeout'")
             print(f"frozen UI: restarted by the watchdog and ready again {time.time() - frozen:.0f} s after the freeze ({log.strip()})")
             return
     raise Failed("the frozen kiosk was not restarted within 300 s")
