@@ -1,9 +1,9 @@
 //! The hub's whole ingest, through its library: an export file carrying the input as its
 //! batch, correctly signed by a registered device, is imported as `waystation-hub import`
-//! does. When the input's first byte is odd and the rest parses as a batch, each record's
-//! `sealed` text is first sealed for real to the centre's key (as the record's plaintext
-//! body), so that the fuzzer also reaches what comes after opening: the sealed body's parser
-//! and the clock correction.
+//! does. When the input's first byte is odd and the rest is a JSON object, it is made a batch
+//! from the registered device and each record's plain `sealed` body is sealed for real to the
+//! centre's key, so that the fuzzer also reaches what comes after opening: the sealed body's
+//! parser and the clock correction.
 
 #![no_main]
 
@@ -14,7 +14,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use libfuzzer_sys::fuzz_target;
 use waystation_protocol::wire::{BATCH_PATH, EXPORT_FORMAT};
-use waystation_protocol::{Batch, CentrePublicKey, DeviceKey, ExportFile, SealBinding};
+use waystation_protocol::{CentrePublicKey, DeviceKey, ExportFile, SealBinding};
 
 struct Hub {
     /// Kept so the folders live as long as the process.
@@ -52,19 +52,34 @@ fn hub() -> &'static Hub {
     })
 }
 
-/// The batch with every record's `sealed` text sealed for real, from this device.
+/// The batch from this device, with every record's `sealed` value that is not already a
+/// string (the sealed body as plain JSON, which the fuzzer can mutate field by field) sealed
+/// for real to the centre's key and bound to the record's id, kind and version.
 fn sealed_for_real(hub: &Hub, body: &[u8]) -> Option<Vec<u8>> {
-    let mut batch: Batch = serde_json::from_slice(body).ok()?;
-    batch.device_id = hub.device_id.clone();
-    for record in &mut batch.records {
-        let binding = SealBinding {
-            record_id: &record.id,
-            device_id: &batch.device_id,
-            kind: &record.kind,
-            schema_version: record.schema_version,
+    let mut batch: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let object = batch.as_object_mut()?;
+    object.insert("device_id".into(), hub.device_id.clone().into());
+    for record in object.get_mut("records")?.as_array_mut()? {
+        let Some(record) = record.as_object_mut() else {
+            continue;
         };
-        let sealed = hub.centre.seal(&binding, record.sealed.as_bytes()).ok()?;
-        record.sealed = B64.encode(sealed);
+        let Some(plain) = record.get("sealed").filter(|v| !v.is_string()) else {
+            continue;
+        };
+        let plain = serde_json::to_vec(plain).ok()?;
+        let text = |field: &str| record.get(field).and_then(|v| v.as_str()).unwrap_or("");
+        let binding = SealBinding {
+            record_id: text("id"),
+            device_id: &hub.device_id,
+            kind: text("kind"),
+            schema_version: record
+                .get("schema_version")
+                .and_then(|v| v.as_u64())
+                .and_then(|v| u32::try_from(v).ok())
+                .unwrap_or(0),
+        };
+        let sealed = hub.centre.seal(&binding, &plain).ok()?;
+        record.insert("sealed".into(), B64.encode(sealed).into());
     }
     serde_json::to_vec(&batch).ok()
 }

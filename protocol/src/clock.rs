@@ -35,12 +35,16 @@ pub fn corrected_time(
         return (record.wall_ms, TimeSource::Synced);
     }
     if record.boot_id == batch.boot_id && batch.monotonic_ms >= record.monotonic_ms {
-        let elapsed = batch.monotonic_ms - record.monotonic_ms;
+        // Checked, because the readings come from the kiosk: ones no real clock gives (a
+        // damaged kiosk's) would overflow. A time that cannot be worked out stays unknown.
+        let elapsed = batch.monotonic_ms.checked_sub(record.monotonic_ms);
+        let placed = |at: i64| elapsed.and_then(|elapsed| at.checked_sub(elapsed));
         if batch.synced {
-            return (batch.wall_ms - elapsed, TimeSource::Batch);
-        }
-        if let Some(received) = hub_received_ms {
-            return (received - elapsed, TimeSource::HubReceipt);
+            if let Some(at) = placed(batch.wall_ms) {
+                return (at, TimeSource::Batch);
+            }
+        } else if let Some(at) = hub_received_ms.and_then(placed) {
+            return (at, TimeSource::HubReceipt);
         }
     }
     (record.wall_ms, TimeSource::Unknown)
@@ -91,6 +95,33 @@ mod tests {
         );
         assert_eq!(
             corrected_time(&record, &batch, None),
+            (10_000, TimeSource::Unknown)
+        );
+    }
+
+    #[test]
+    fn readings_that_would_overflow_are_left_unknown_not_a_panic() {
+        // Found by the `clock` fuzz target: a monotonic reading of i64::MIN made the
+        // subtraction overflow (a panic in debug builds, a wrapped time in release builds).
+        let record = stamp(10_000, false, "a", i64::MIN);
+        for batch in [
+            stamp(NOV_2026, true, "a", 70_000),
+            stamp(0, false, "a", 70_000),
+        ] {
+            assert_eq!(
+                corrected_time(&record, &batch, Some(NOV_2026)),
+                (10_000, TimeSource::Unknown)
+            );
+        }
+        // The subtraction of the elapsed time itself overflowing is caught the same way.
+        let record = stamp(10_000, false, "a", 0);
+        let batch = stamp(i64::MIN, true, "a", 1);
+        assert_eq!(
+            corrected_time(&record, &batch, None),
+            (10_000, TimeSource::Unknown)
+        );
+        assert_eq!(
+            corrected_time(&record, &stamp(0, false, "a", 1), Some(i64::MIN)),
             (10_000, TimeSource::Unknown)
         );
     }

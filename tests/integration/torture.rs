@@ -5,7 +5,7 @@
 //! thousands of kills; they are ignored by default and started as docs/reliability.md says:
 //!
 //! ```sh
-//! WAYSTATION_TORTURE_KILLS=3000 cargo test --test integration torture_long -- --ignored --nocapture --test-threads=1
+//! WAYSTATION_TORTURE_KILLS=3000 cargo test -p waystation --test integration torture_long -- --ignored --nocapture --test-threads=1
 //! ```
 //!
 //! Every run prints its random seed; `WAYSTATION_TORTURE_SEED=N` repeats a run's choices.
