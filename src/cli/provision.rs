@@ -268,15 +268,13 @@ fn sync_file_system(file: &std::fs::File) -> std::io::Result<()> {
 }
 
 /// Stores the staff PIN's hash in the kiosk's database, the same way `waystation staff
-/// set-pin --hash PHC` does (which also checks it is an Argon2id hash). Returns whether it was
-/// stored.
-fn store_pin_hash(store: &mut crate::store::Store, hash: &PinHash) -> Result<bool, String> {
+/// set-pin --hash PHC` does (which also checks it is an Argon2id hash).
+fn store_pin_hash(store: &mut crate::store::Store, hash: &PinHash) -> Result<(), String> {
     crate::staff::pin::check_hash(hash.as_str()).map_err(|e| format!("secrets.pin_hash: {e}"))?;
     let stamp = crate::store::RecordStamp::now(&crate::clock::SystemClock::new());
     store
         .set_pin_hash(hash.as_str(), stamp)
-        .map_err(|e| e.to_string())?;
-    Ok(true)
+        .map_err(|e| e.to_string())
 }
 
 /// When root provisions a data folder that belongs to the kiosk's user (as at boot on the
@@ -329,15 +327,17 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
     let config_path = request.etc.join("config.toml");
     let (config, dir, mut store) = open_configured(Some(&config_path), request.data_dir)?;
     let key = store.device_key().map_err(|e| e.to_string())?;
+    // The report says what the kiosk now has, not only what the file held: after the first
+    // boot the file has no secrets left, and the field team reads this to know staff mode works.
     let pin = match &provision.pin_hash {
-        None => "not in the provision file",
         Some(hash) => {
-            if store_pin_hash(&mut store, hash)? {
-                "stored"
-            } else {
-                "NOT stored"
-            }
+            store_pin_hash(&mut store, hash)?;
+            "stored"
         }
+        None if store.pin_hash().map_err(|e| e.to_string())?.is_some() => {
+            "already set in the kiosk"
+        }
+        None => "NOT SET: staff mode stays closed until [secrets] pin_hash is provisioned",
     };
     drop(store);
     give_database_to_folder_owner(&dir)?;
@@ -346,9 +346,6 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
         "none in the provision file".to_string()
     } else if !request.remove_secrets {
         format!("left in {origin} (use --remove-secrets)")
-    } else if provision.pin_hash.is_some() && pin != "stored" {
-        // Removing a hash that was not stored would lose it for good.
-        format!("left in {origin}: the staff PIN hash was not stored")
     } else {
         let mode = std::fs::metadata(request.from)
             .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)

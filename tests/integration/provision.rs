@@ -143,6 +143,12 @@ fn a_provision_file_becomes_the_config_and_the_device_key_is_printed() {
     ]);
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert!(text(&again.stdout).contains(&format!("public key   {key}")));
+    // The file has no secrets left, and the report says the kiosk still has its PIN.
+    assert!(
+        text(&again.stdout).contains("staff PIN    already set in the kiosk"),
+        "{}",
+        text(&again.stdout)
+    );
 }
 
 #[test]
@@ -169,6 +175,12 @@ fn secrets_are_removed_from_a_file_that_has_only_settings_left() {
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("secrets      none in the provision file"));
+    // A kiosk without any PIN says so plainly: its staff mode cannot be opened.
+    assert!(
+        text(&out.stdout).contains("staff PIN    NOT SET"),
+        "{}",
+        text(&out.stdout)
+    );
     assert_eq!(std::fs::read_to_string(&from).unwrap(), plain);
     assert!(dir.path().join("config.toml").is_file());
 }
