@@ -399,13 +399,28 @@ fn bad_input(message: String) -> Failure {
     Failure { message, code: 2 }
 }
 
+/// Log lines go to standard error (the journal, under systemd). `RUST_LOG` takes the simple
+/// form `level` or `target=level,...` (for example `waystation=debug,warn`). The simple form
+/// is all a kiosk needs, and `EnvFilter`'s full syntax would bring in a regular-expression
+/// engine of about 330 KiB of code (docs/benchmarks.md, "Binary size").
 fn init_logging(running_kiosk: bool) {
-    let default = if running_kiosk { "info" } else { "warn" };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let default = if running_kiosk {
+        LevelFilter::INFO
+    } else {
+        LevelFilter::WARN
+    };
+    let filter = std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|text| text.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(default));
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_max_level(LevelFilter::TRACE)
+        .finish()
+        .with(filter)
         .try_init();
 }
 
