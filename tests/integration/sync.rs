@@ -694,9 +694,11 @@ fn the_queue_commands_list_retry_and_export_and_name_the_device() {
 }
 
 /// A TLS server whose certificate is valid only from 2099: what every certificate looks like
-/// to a kiosk whose clock was never set. Returns its port and the certificate (PEM), which
-/// the kiosk is told to trust, so that the date is the only thing wrong.
-fn tls_server_from_the_future() -> (u16, String) {
+/// to a kiosk whose clock is wrong ("not valid yet" at 1970, "expired" at 2038). rustls checks
+/// certificates against the machine's real clock, which a test cannot move, hence the future
+/// certificate. Returns its port and the certificate (PEM), which the kiosk is told to trust,
+/// so that the date is the only thing wrong. The torture's clock tests use it too.
+pub(crate) fn tls_server_from_the_future() -> (u16, String) {
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
     params.not_before = rcgen::date_time_ymd(2099, 1, 1);
     params.not_after = rcgen::date_time_ymd(2100, 1, 1);

@@ -27,6 +27,7 @@ use waystation::sync::{Drained, SyncSettings, Syncer};
 use waystation_protocol::{CentrePublicKey, TimeSource};
 
 use crate::faults::{Fault, FaultProxy};
+use crate::sync::tls_server_from_the_future;
 
 /// How many processes the CI version kills in each torture test.
 const CI_KILLS: usize = 100;
@@ -785,41 +786,6 @@ fn write_at(store: &mut Store, reading: ClockReading) -> (String, ClockReading) 
 
 fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp(seconds, 0).unwrap()
-}
-
-/// A TLS server whose certificate is valid only from 2099, with that certificate (PEM).
-/// rustls checks certificates against the machine's real clock, which a test cannot move, so
-/// this server stands in for what every hub looks like to a kiosk whose clock is wrong: its
-/// certificate is "not valid yet" (1970) or "expired" (2038).
-fn tls_server_from_the_future() -> (u16, String) {
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
-    params.not_before = rcgen::date_time_ymd(2099, 1, 1);
-    params.not_after = rcgen::date_time_ymd(2100, 1, 1);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.self_signed(&key).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![cert.der().clone()],
-        rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
-    )
-    .unwrap();
-    let config = std::sync::Arc::new(config);
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let connection = rustls::ServerConnection::new(config.clone()).unwrap();
-            let mut tls = rustls::StreamOwned::new(connection, stream);
-            // The client gives up during the handshake; there is nothing to answer.
-            let _ = std::io::Read::read(&mut tls, &mut [0; 64]);
-        }
-    });
-    (port, cert.pem())
 }
 
 /// Tries to upload while the clock is wrong: the hub's certificate does not check out, staff
