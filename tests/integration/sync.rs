@@ -249,7 +249,9 @@ fn waystation_at(config: &Path, data: &Path, args: &[&str]) -> std::process::Com
     command
 }
 
-fn station_config(pair: &Pair, dir: &Path, url: &str, batch_records: u32) -> std::path::PathBuf {
+/// The demo station's config with a hub address, the centre's sealing key and a batch size:
+/// the config the upload tests (and the torture) run their kiosks with.
+pub(crate) fn station_config_text(url: &str, centre: &str, batch_records: u32) -> String {
     let demo = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/assets/config/demo-station.toml"
@@ -262,14 +264,22 @@ fn station_config(pair: &Pair, dir: &Path, url: &str, batch_records: u32) -> std
         )
         .replace(
             "# public_key = \"(the centre's sealing key)\"",
-            &format!("public_key = \"{}\"", pair.centre),
+            &format!("public_key = \"{centre}\""),
         )
         .replace(
             "batch_records = 500",
             &format!("batch_records = {batch_records}"),
         );
+    assert!(
+        text.contains(centre) && text.contains(&format!("batch_records = {batch_records}")),
+        "the demo config changed shape"
+    );
+    text
+}
+
+fn station_config(pair: &Pair, dir: &Path, url: &str, batch_records: u32) -> std::path::PathBuf {
     let path = dir.join("station.toml");
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, station_config_text(url, &pair.centre, batch_records)).unwrap();
     path
 }
 

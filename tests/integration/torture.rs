@@ -27,7 +27,7 @@ use waystation::sync::{Drained, SyncSettings, Syncer};
 use waystation_protocol::{CentrePublicKey, TimeSource};
 
 use crate::faults::{Fault, FaultProxy};
-use crate::sync::tls_server_from_the_future;
+use crate::sync::{station_config_text, tls_server_from_the_future};
 
 /// How many processes the CI version kills in each torture test.
 const CI_KILLS: usize = 100;
@@ -137,24 +137,8 @@ impl Rig {
     /// The demo station's config with this rig's centre key and hub address, written to the
     /// hub's folder so that the kiosk's data folder holds only what the kiosk writes.
     fn station_config(&self, url: &str) -> PathBuf {
-        let demo = std::fs::read_to_string(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/assets/config/demo-station.toml"
-        ))
-        .unwrap();
-        let text = demo
-            .replace(
-                "# url = \"https://hub.example.org\"",
-                &format!("url = \"{url}\""),
-            )
-            .replace(
-                "# public_key = \"(the centre's sealing key)\"",
-                &format!("public_key = \"{}\"", self.centre),
-            )
-            .replace("batch_records = 500", "batch_records = 25");
-        assert!(text.contains(&self.centre), "the demo config changed shape");
         let path = self.hub_dir.path().join("station.toml");
-        std::fs::write(&path, text).unwrap();
+        std::fs::write(&path, station_config_text(url, &self.centre, 25)).unwrap();
         path
     }
 
