@@ -18,16 +18,16 @@ use waystation_protocol::CentrePublicKey;
 use crate::faults::{Fault, FaultProxy};
 
 /// A hub with its centre key and the kiosk's device registered, and the kiosk's store sealing
-/// to that key.
-struct Pair {
-    hub_dir: tempfile::TempDir,
-    kiosk_dir: tempfile::TempDir,
-    hub: Option<waystation_hub::RunningHub>,
-    centre: String,
+/// to that key. The torture tests (torture.rs) use it too.
+pub(crate) struct Pair {
+    pub(crate) hub_dir: tempfile::TempDir,
+    pub(crate) kiosk_dir: tempfile::TempDir,
+    pub(crate) hub: Option<waystation_hub::RunningHub>,
+    pub(crate) centre: String,
 }
 
 impl Pair {
-    fn new() -> Pair {
+    pub(crate) fn new() -> Pair {
         Pair::in_dirs(tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap())
     }
 
@@ -57,12 +57,12 @@ impl Pair {
         pair
     }
 
-    fn hub_addr(&self) -> std::net::SocketAddr {
+    pub(crate) fn hub_addr(&self) -> std::net::SocketAddr {
         self.hub.as_ref().unwrap().addr()
     }
 
-    /// The kiosk's store, sealing to the centre's key.
-    fn store(&self) -> Store {
+    /// The kiosk's store as every command opens it: sealing to the centre's key.
+    pub(crate) fn store(&self) -> Store {
         let mut store = Store::open(self.kiosk_dir.path()).unwrap();
         store
             .enable_sealing(CentrePublicKey::from_base64(&self.centre).unwrap())

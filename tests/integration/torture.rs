@@ -12,7 +12,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -24,10 +23,10 @@ use waystation::store::{NewRecord, RecordKind, RecordStamp, Store};
 use waystation::sync::link::ReqwestLink;
 use waystation::sync::uploader::Failure;
 use waystation::sync::{Drained, SyncSettings, Syncer};
-use waystation_protocol::{CentrePublicKey, TimeSource};
+use waystation_protocol::TimeSource;
 
 use crate::faults::{Fault, FaultProxy};
-use crate::sync::{station_config_text, tls_server_from_the_future};
+use crate::sync::{Pair, station_config_text, tls_server_from_the_future};
 
 /// How many processes the CI version kills in each torture test.
 const CI_KILLS: usize = 100;
@@ -80,41 +79,20 @@ fn kills_wanted(ci: usize) -> usize {
         .unwrap_or(ci)
 }
 
-/// The hub's data folder with the centre key, and a kiosk data folder next to it. The hub
-/// runs only when a test starts it, and the kiosk's device is registered only once it exists.
-struct Rig {
-    hub_dir: tempfile::TempDir,
-    kiosk_dir: tempfile::TempDir,
-    centre: String,
-    hub: Option<waystation_hub::RunningHub>,
-}
-
-impl Rig {
-    fn new() -> Rig {
+/// What the torture adds to the upload tests' kiosk and hub (`Pair` in sync.rs).
+impl Pair {
+    /// The hub's folder with the centre key, and an empty kiosk data folder: the hub is not
+    /// started and nothing opens the kiosk's database, so that the first kills of a writer
+    /// land while the database is created and migrated.
+    fn without_hub() -> Pair {
         let hub_dir = tempfile::tempdir().unwrap();
         let centre = waystation_hub::keygen(hub_dir.path()).unwrap();
-        Rig {
+        Pair {
             hub_dir,
             kiosk_dir: tempfile::tempdir().unwrap(),
-            centre,
             hub: None,
+            centre,
         }
-    }
-
-    /// Creates the kiosk's store and device key, registers the device and starts the hub.
-    fn with_hub() -> Rig {
-        let mut rig = Rig::new();
-        let key = rig.store().device_key().unwrap();
-        waystation_hub::add_device(rig.hub_dir.path(), &key.public_base64(), Some("t"), None)
-            .unwrap();
-        rig.hub = Some(
-            waystation_hub::start(
-                rig.hub_dir.path(),
-                TcpListener::bind("127.0.0.1:0").unwrap(),
-            )
-            .unwrap(),
-        );
-        rig
     }
 
     fn data(&self) -> &Path {
@@ -122,19 +100,10 @@ impl Rig {
     }
 
     fn hub_url(&self) -> String {
-        format!("http://{}", self.hub.as_ref().unwrap().addr())
+        format!("http://{}", self.hub_addr())
     }
 
-    /// The kiosk's store as every command opens it: sealing to the centre's key.
-    fn store(&self) -> Store {
-        let mut store = Store::open(self.data()).unwrap();
-        store
-            .enable_sealing(CentrePublicKey::from_base64(&self.centre).unwrap())
-            .unwrap();
-        store
-    }
-
-    /// The demo station's config with this rig's centre key and hub address, written to the
+    /// The demo station's config with this pair's centre key and hub address, written to the
     /// hub's folder so that the kiosk's data folder holds only what the kiosk writes.
     fn station_config(&self, url: &str) -> PathBuf {
         let path = self.hub_dir.path().join("station.toml");
@@ -143,7 +112,7 @@ impl Rig {
     }
 
     /// A config for in-process syncers, with an optional extra CA for the hub.
-    fn config(&self, url: &str, ca_file: Option<&Path>) -> Config {
+    fn config_with_ca(&self, url: &str, ca_file: Option<&Path>) -> Config {
         let mut config = Config::demo();
         let ca = ca_file
             .map(|p| format!("\nca_file = '{}'", p.display()))
@@ -156,13 +125,14 @@ impl Rig {
         config
     }
 
-    fn syncer<C: Clock>(
+    /// A syncer reading the given clock, as a kiosk whose clock is wrong or right.
+    fn syncer_with_clock<C: Clock>(
         &self,
         url: &str,
         ca_file: Option<&Path>,
         clock: C,
     ) -> Syncer<ReqwestLink, C> {
-        let config = self.config(url, ca_file);
+        let config = self.config_with_ca(url, ca_file);
         let link =
             ReqwestLink::with_timeouts(&config.hub, Duration::from_secs(2), Duration::from_secs(5))
                 .unwrap();
@@ -387,7 +357,7 @@ fn writer_duration(config: &Path, data: &Path) -> Duration {
 
 fn kill_writers(kills: usize) {
     let mut rng = Rng::from_env("kill_writers");
-    let rig = Rig::new();
+    let rig = Pair::without_hub();
     // Records are sealed as on a real kiosk; no hub is needed to write them.
     let config = rig.station_config("http://127.0.0.1:9");
     let data = rig.data().to_path_buf();
@@ -507,7 +477,7 @@ fn torture_helper_holds_an_outbox_transaction_open() {
 
 #[test]
 fn torture_a_transaction_killed_before_commit_leaves_no_row_and_no_gap() {
-    let rig = Rig::new();
+    let rig = Pair::without_hub();
     let config = rig.station_config("http://127.0.0.1:9");
     let data = rig.data().to_path_buf();
     for _ in 0..3 {
@@ -577,7 +547,7 @@ fn torture_a_transaction_killed_before_commit_leaves_no_row_and_no_gap() {
 
 fn kill_writers_and_uploader(rounds: usize) {
     let mut rng = Rng::from_env("kill_writers_and_uploader");
-    let rig = Rig::with_hub();
+    let rig = Pair::new();
     // Every reply is held back a little, so that many kills land between the hub's commit and
     // the kiosk's ack: the window in which a record could be lost or stored twice.
     let proxy = FaultProxy::start(rig.hub.as_ref().unwrap().addr());
@@ -706,7 +676,7 @@ fn kill_writers_and_uploader(rounds: usize) {
 }
 
 /// Commits records through the store (as the kiosk's screens do) for the uploader to send.
-fn backlog(rig: &Rig, round: usize) {
+fn backlog(rig: &Pair, round: usize) {
     let mut store = rig.store();
     let clock = waystation::clock::SystemClock::new();
     for n in 0..BACKLOG {
@@ -774,11 +744,11 @@ fn at(seconds: i64) -> chrono::DateTime<chrono::Utc> {
 
 /// Tries to upload while the clock is wrong: the hub's certificate does not check out, staff
 /// are told the clock is not set, and every record stays waiting.
-fn upload_fails_while_the_clock_is_wrong<C: Clock>(rig: &Rig, clock: C, waiting: u64) {
+fn upload_fails_while_the_clock_is_wrong<C: Clock>(rig: &Pair, clock: C, waiting: u64) {
     let (port, pem) = tls_server_from_the_future();
     let ca = rig.hub_dir.path().join("future-ca.pem");
     std::fs::write(&ca, pem).unwrap();
-    let mut syncer = rig.syncer(&format!("https://localhost:{port}"), Some(&ca), clock);
+    let mut syncer = rig.syncer_with_clock(&format!("https://localhost:{port}"), Some(&ca), clock);
     let Drained::Stopped { failure, acked, .. } = syncer.drain().unwrap() else {
         panic!("an upload to a hub whose certificate is not valid now must fail");
     };
@@ -801,11 +771,11 @@ fn upload_fails_while_the_clock_is_wrong<C: Clock>(rig: &Rig, clock: C, waiting:
 /// Uploads everything with `clock` and returns the hub's records, checking that they are the
 /// kiosk's, each once, in the kiosk's order.
 fn upload_all<C: Clock>(
-    rig: &Rig,
+    rig: &Pair,
     clock: C,
     written: &[(String, ClockReading)],
 ) -> Vec<waystation_hub::StoredRecord> {
-    let mut syncer = rig.syncer(&rig.hub_url(), None, clock);
+    let mut syncer = rig.syncer_with_clock(&rig.hub_url(), None, clock);
     assert!(
         matches!(syncer.drain().unwrap(), Drained::Empty { .. }),
         "once the time is right, the upload must go through"
@@ -838,7 +808,7 @@ fn in_boot(clock: &FakeClock, boot: &str) -> ClockReading {
 
 #[test]
 fn torture_clock_1970_keeps_the_order_and_uploads_resume_once_the_time_is_right() {
-    let rig = Rig::with_hub();
+    let rig = Pair::new();
     let mut store = rig.store();
     let mut written = Vec::new();
     // An earlier boot that never got the time: three records at 1970-01-01T00:01:00 and on.
@@ -900,7 +870,7 @@ fn torture_clock_1970_keeps_the_order_and_uploads_resume_once_the_time_is_right(
 
 #[test]
 fn torture_clock_2038_wrongly_saved_is_corrected_and_the_order_kept() {
-    let rig = Rig::with_hub();
+    let rig = Pair::new();
     let mut store = rig.store();
     let mut written = Vec::new();
     // The saved clock reads two seconds before the 32-bit rollover, unsynced; the records
@@ -954,7 +924,7 @@ fn torture_clock_2038_wrongly_saved_is_corrected_and_the_order_kept() {
 
 #[test]
 fn torture_clock_past_2038_when_it_is_right_keeps_exact_times() {
-    let rig = Rig::with_hub();
+    let rig = Pair::new();
     let mut store = rig.store();
     let mut written = Vec::new();
     // A kiosk still running in 2038 with its clock set: records before and after the 32-bit
