@@ -32,16 +32,16 @@ pub(super) fn staff(
     data_dir: Option<&Path>,
     action: StaffAction,
 ) -> Result<(), Failure> {
-    if let StaffAction::HashPin = action {
-        // Needs no kiosk: the field team runs it on a laptop to fill in a provision file.
-        println!("{}", hash_typed_pin()?);
-        return Ok(());
-    }
-    let (_, _, mut store) = open_configured(config_file, data_dir)?;
     let clock = SystemClock::new();
     match action {
-        StaffAction::HashPin => Ok(()),
+        // Needs no kiosk: the field team runs it on a laptop to fill in a provision file.
+        StaffAction::HashPin => {
+            println!("{}", hash_typed_pin()?);
+            Ok(())
+        }
         StaffAction::SetPin { hash } => {
+            // The PIN is checked before the kiosk's database is opened, so that a bad one
+            // leaves nothing behind.
             let phc = match hash {
                 Some(phc) => {
                     pin::check_hash(&phc).map_err(|e| bad_input(e.to_string()))?;
@@ -49,6 +49,7 @@ pub(super) fn staff(
                 }
                 None => hash_typed_pin()?,
             };
+            let (_, _, mut store) = open_configured(config_file, data_dir)?;
             store
                 .set_pin_hash(&phc, RecordStamp::now(&clock))
                 .map_err(|e| e.to_string())?;
@@ -56,6 +57,7 @@ pub(super) fn staff(
             Ok(())
         }
         StaffAction::Unlock => {
+            let (_, _, mut store) = open_configured(config_file, data_dir)?;
             let failures = store.pin_failures().map_err(|e| e.to_string())?;
             store
                 .record_pin_accepted(RecordStamp::now(&clock), Action::Unlocked)
