@@ -59,34 +59,13 @@ impl std::fmt::Debug for PinHash {
 }
 
 impl PinHash {
-    /// Accepts `$argon2id$[v=19$]m=..,t=..,p=..$salt$hash` with base64 salt and hash. The full
-    /// check of the parameters belongs to the code that verifies PINs; this one keeps obvious
-    /// mistakes (a plain PIN, a bcrypt hash, a cut-off paste) out of the database. Errors never
+    /// Accepts what the kiosk can verify PINs against (`staff::pin::check_hash`), so that a
+    /// plain PIN, a bcrypt hash or a cut-off paste never reaches the database. Errors never
     /// quote the value.
     fn parse(value: &str) -> Result<PinHash, String> {
-        let fields: Vec<&str> = value.split('$').collect();
-        let b64 = |s: &str| {
-            !s.is_empty()
-                && s.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
-        };
-        let params = |s: &str| {
-            s.split(',').all(|kv| {
-                matches!(kv.split_once('='), Some(("m" | "t" | "p", n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-            })
-        };
-        let shape_ok = match fields.as_slice() {
-            ["", "argon2id", version, p, salt, hash] => {
-                version.starts_with("v=") && params(p) && b64(salt) && b64(hash)
-            }
-            ["", "argon2id", p, salt, hash] => params(p) && b64(salt) && b64(hash),
-            _ => false,
-        };
-        if shape_ok && value.len() <= 512 {
-            Ok(PinHash(value.to_string()))
-        } else {
-            Err("secrets.pin_hash is not an Argon2id PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash); give the hash, never the PIN".into())
-        }
+        crate::staff::pin::check_hash(value)
+            .map(|()| PinHash(value.to_string()))
+            .map_err(|_| "secrets.pin_hash is not an Argon2id PHC string ($argon2id$v=19$m=...,t=...,p=...$salt$hash); give the hash, never the PIN".into())
     }
 
     pub fn as_str(&self) -> &str {
@@ -268,9 +247,8 @@ fn sync_file_system(file: &std::fs::File) -> std::io::Result<()> {
 }
 
 /// Stores the staff PIN's hash in the kiosk's database, the same way `waystation staff
-/// set-pin --hash PHC` does (which also checks it is an Argon2id hash).
+/// set-pin --hash PHC` does (the hash was checked when the file was parsed).
 fn store_pin_hash(store: &mut crate::store::Store, hash: &PinHash) -> Result<(), String> {
-    crate::staff::pin::check_hash(hash.as_str()).map_err(|e| format!("secrets.pin_hash: {e}"))?;
     let stamp = crate::store::RecordStamp::now(&crate::clock::SystemClock::new());
     store
         .set_pin_hash(hash.as_str(), stamp)
@@ -383,8 +361,8 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
 mod tests {
     use super::*;
 
-    const HASH: &str =
-        "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$0123456789abcdefABCDEF+/xyz";
+    /// The hash of "2468", made with `waystation staff hash-pin`.
+    const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$kFmet6VFQAAJrxVoXtvKAA$/iA5jbm4mURgHOnle4ROt2btoCV22H5TO0JIQGoypjU";
 
     fn file(staff: &str) -> String {
         format!(

@@ -30,12 +30,17 @@ pub fn hash(pin: &str, salt: [u8; 16]) -> Result<String, PinError> {
         .map_err(|e| PinError::Hash(e.to_string()))
 }
 
-/// Checks that a stored hash is an Argon2id PHC string (for `set-pin --hash` and provisioning).
+/// Checks that a hash given for storing (by `set-pin --hash` or a provision file) is an
+/// Argon2id PHC string that `verify` can use: the algorithm, parameters Argon2 accepts, a salt
+/// and the hash itself. A plain PIN, another algorithm or a cut-off paste would otherwise be
+/// stored and lock staff out, since nothing would ever match it.
 pub fn check_hash(phc: &str) -> Result<(), PinError> {
     let parsed = PasswordHash::new(phc).map_err(|_| PinError::NotArgon2id)?;
-    (parsed.algorithm.as_str() == "argon2id")
-        .then_some(())
-        .ok_or(PinError::NotArgon2id)
+    let usable = parsed.algorithm.as_str() == "argon2id"
+        && parsed.salt.is_some()
+        && parsed.hash.is_some()
+        && argon2::Params::try_from(&parsed).is_ok();
+    usable.then_some(()).ok_or(PinError::NotArgon2id)
 }
 
 /// Whether `pin` matches the stored hash. A damaged hash matches nothing.
@@ -71,5 +76,24 @@ mod tests {
         check_shape("0000").unwrap();
         check_shape("12345678").unwrap();
         assert_eq!(check_hash("$2b$12$bcrypt"), Err(PinError::NotArgon2id));
+    }
+
+    #[test]
+    fn a_hash_is_accepted_only_when_a_pin_could_verify_against_it() {
+        let good = hash("2468", [3; 16]).unwrap();
+        check_hash(&good).unwrap();
+        // Cut off before the hash, no salt, parameters Argon2 refuses (1 KiB of memory, an
+        // unknown name), another Argon2 variant, and a plain PIN.
+        let (without_hash, _) = good.rsplit_once('$').unwrap();
+        for bad in [
+            without_hash,
+            "$argon2id$v=19$m=19456,t=2,p=1",
+            &good.replace("m=19456,t=2,p=1", "m=1,t=2,p=1"),
+            &good.replace("m=19456", "x=19456"),
+            &good.replace("argon2id", "argon2i"),
+            "2468",
+        ] {
+            assert_eq!(check_hash(bad), Err(PinError::NotArgon2id), "{bad}");
+        }
     }
 }
