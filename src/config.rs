@@ -335,10 +335,14 @@ impl TryFrom<i64> for PrintWidth {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Screening {
-    /// PHQ-9 total from which "talk to a professional" is shown (default 10).
-    pub refer_at_phq9: Option<Ranged<1, 27>>,
-    /// GAD-7 total from which "talk to a professional" is shown (default 10).
-    pub refer_at_gad7: Option<Ranged<1, 21>>,
+    /// PHQ-9 total from which "talk to a professional" is shown (default 10). Limited to the
+    /// published cut-off range, 5 to 15 (Kroenke et al. 2001's mild to moderately severe
+    /// bands; Manea et al. 2012 studied cut-offs 8 to 11), so no station can switch referral off
+    /// by setting it out of reach.
+    pub refer_at_phq9: Option<Ranged<5, 15>>,
+    /// GAD-7 total from which "talk to a professional" is shown (default 10), within its
+    /// published cut-points 5 to 15 (Spitzer et al. 2006).
+    pub refer_at_gad7: Option<Ranged<5, 15>>,
 }
 
 impl Screening {
@@ -647,10 +651,22 @@ mod tests {
         let text = format!("{MINIMAL}[screening]\nrefer_at_phq9 = 12\n");
         let config = Config::parse(&text, "t.toml").unwrap();
         assert_eq!(config.screening.refer_at(phq9), Some(12));
-        assert!(
-            err(&format!("{MINIMAL}[screening]\nrefer_at_gad7 = 22\n"))
-                .contains("between 1 and 21")
-        );
+        // Outside the published cut-off range (5 to 15) a station could switch referral off.
+        for (field, value) in [
+            ("phq9", 27),
+            ("phq9", 4),
+            ("phq9", 16),
+            ("gad7", 22),
+            ("gad7", 1),
+        ] {
+            let text = format!("{MINIMAL}[screening]\nrefer_at_{field} = {value}\n");
+            assert!(err(&text).contains("between 5 and 15"), "{field} = {value}");
+        }
+        for value in [5, 15] {
+            let text = format!("{MINIMAL}[screening]\nrefer_at_phq9 = {value}\n");
+            let config = Config::parse(&text, "t.toml").unwrap();
+            assert_eq!(config.screening.refer_at(phq9), Some(value));
+        }
     }
 
     #[test]

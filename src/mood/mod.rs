@@ -186,6 +186,19 @@ pub fn offer_for(check_in: &CheckIn) -> Offer {
     }
 }
 
+/// Whether the done screen shows the help lines (12356, 12351) beside the offer: always for a
+/// word the vocabulary marks as distress, in any cell of the grid; when the offer is the help
+/// lines anyway; and after a crisis answer earlier in the same visit, so that no kind reply to
+/// a later check-in stands alone after it (docs/care.md).
+pub fn shows_help_lines(
+    vocabulary: &Vocabulary,
+    check_in: &CheckIn,
+    crisis_this_visit: bool,
+) -> bool {
+    let distress = vocabulary.word(&check_in.word).is_some_and(|w| w.distress);
+    distress || crisis_this_visit || offer_for(check_in) == Offer::Help
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -262,6 +275,39 @@ mod tests {
             CheckIn::new(&v, Quadrant::Blue, -1, -1, "tired", &tags(&["boss"])),
             Err(CheckInError::UnknownTag(_))
         ));
+    }
+
+    #[test]
+    fn every_distress_word_offers_the_help_lines_in_every_cell_of_its_quadrant() {
+        let vocabulary = Vocabulary::builtin();
+        let distress: Vec<&str> = vocabulary
+            .words
+            .iter()
+            .filter(|w| w.distress)
+            .map(|w| w.zh.as_str())
+            .collect();
+        assert_eq!(distress, ["快撑不住了", "麻木", "无助"]);
+        let mut cells = 0;
+        for word in &vocabulary.words {
+            for p in AXIS_VALUES {
+                for e in AXIS_VALUES {
+                    if Quadrant::of(p, e) != word.quadrant {
+                        continue;
+                    }
+                    let c = check(word.quadrant, p.into(), e.into(), &word.id).unwrap();
+                    let help = shows_help_lines(&vocabulary, &c, false);
+                    if word.distress {
+                        assert!(help, "{} at ({p}, {e})", word.zh);
+                        cells += 1;
+                    } else {
+                        // Other words get the lines only in the heaviest corner.
+                        assert_eq!(help, (p, e) == (-2, -2), "{} at ({p}, {e})", word.zh);
+                    }
+                    assert!(shows_help_lines(&vocabulary, &c, true), "after a crisis");
+                }
+            }
+        }
+        assert_eq!(cells, 3 * 4);
     }
 
     #[test]

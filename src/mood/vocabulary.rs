@@ -18,6 +18,9 @@ pub struct Word {
     pub quadrant: Quadrant,
     pub zh: String,
     pub en: String,
+    /// The word can signal distress beyond a bad day: the help lines are always offered.
+    #[serde(default)]
+    pub distress: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]

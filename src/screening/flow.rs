@@ -4,6 +4,7 @@
 
 use super::instrument::{Catalogue, Instrument};
 use super::scoring::{Score, score};
+use crate::kiosk::Language;
 
 /// A questionnaire being answered, one question at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -151,6 +152,45 @@ impl SelfCheck {
     pub fn latest(&self) -> Option<&Score> {
         self.results.last()
     }
+
+    /// What the result screen says about the latest result. Once a crisis rule fired in this
+    /// visit, every result (of any instrument, at any total) gets the after-crisis words and
+    /// the referral instead of its band's words, which for a low total would reassure.
+    pub fn shown_result<'c>(
+        &self,
+        catalogue: &'c Catalogue,
+        lang: Language,
+    ) -> Option<ShownResult<'c>> {
+        let score = self.latest()?;
+        let instrument = catalogue.get(&score.instrument)?;
+        if self.crisis || score.crisis {
+            let words = &catalogue.after_crisis;
+            return Some(ShownResult {
+                title: words.title(lang),
+                text: words.text(lang),
+                refer: true,
+                after_crisis: true,
+            });
+        }
+        let band = instrument.band(&score.band)?;
+        Some(ShownResult {
+            title: band.title(lang),
+            text: band.text(lang),
+            refer: score.refer,
+            after_crisis: false,
+        })
+    }
+}
+
+/// The words of a result as the result screen shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShownResult<'c> {
+    pub title: &'c str,
+    pub text: &'c str,
+    /// "We suggest you talk to a professional" rather than "if you want to talk to someone".
+    pub refer: bool,
+    /// The after-crisis words replaced the band's.
+    pub after_crisis: bool,
 }
 
 #[cfg(test)]
@@ -180,6 +220,80 @@ mod tests {
         assert!(check.crisis);
         assert!(check.running.is_none());
         assert_eq!(check.latest().unwrap().instrument, "phq9");
+    }
+
+    /// Words no result may show after a crisis answer: they say the worker is fine.
+    const REASSURING: [&str; 8] = [
+        "平稳",
+        "不错",
+        "歇一歇",
+        "很少",
+        "steady",
+        "good",
+        "fine",
+        "few signs",
+    ];
+
+    #[test]
+    fn after_a_crisis_every_result_of_every_instrument_is_crisis_aware_and_refers() {
+        let c = Catalogue::builtin();
+        // The lowest and highest answer vectors of each instrument, after PHQ-9 item 9 = 1.
+        for instrument in &c.instruments {
+            for value in [0, instrument.max_answer()] {
+                let mut check = SelfCheck::default();
+                check.start(&c, "phq9").unwrap();
+                answer_all(&mut check, &c, &[0, 0, 0, 0, 0, 0, 0, 0, 1]);
+                check.start(&c, &instrument.id).unwrap();
+                let values = vec![value; instrument.items.len()];
+                answer_all(&mut check, &c, &values);
+                for lang in [Language::Chinese, Language::English] {
+                    let shown = check.shown_result(&c, lang).unwrap();
+                    assert!(
+                        shown.after_crisis && shown.refer,
+                        "{} {value}",
+                        instrument.id
+                    );
+                    for word in REASSURING {
+                        assert!(
+                            !shown.title.contains(word) && !shown.text.contains(word),
+                            "{} {value}: '{word}' in {shown:?}",
+                            instrument.id
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn phq9_with_only_item_9_shows_the_after_crisis_words_not_the_minimal_band() {
+        let c = Catalogue::builtin();
+        let mut check = SelfCheck::default();
+        check.start(&c, "phq9").unwrap();
+        answer_all(&mut check, &c, &[0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        let minimal = c.get("phq9").unwrap().band("minimal").unwrap();
+        let shown = check.shown_result(&c, Language::Chinese).unwrap();
+        assert_eq!(shown.title, c.after_crisis.title_zh);
+        assert_ne!(shown.text, minimal.text_zh);
+        assert!(shown.refer);
+    }
+
+    #[test]
+    fn without_a_crisis_the_band_words_and_threshold_decide() {
+        let c = Catalogue::builtin();
+        let mut check = SelfCheck::default();
+        check.start(&c, "phq9").unwrap();
+        answer_all(&mut check, &c, &[0; 9]);
+        let shown = check.shown_result(&c, Language::English).unwrap();
+        let minimal = c.get("phq9").unwrap().band("minimal").unwrap();
+        assert_eq!(
+            (shown.title, shown.refer),
+            (minimal.title_en.as_str(), false)
+        );
+        assert!(!shown.after_crisis);
+        check.start(&c, "phq9").unwrap();
+        answer_all(&mut check, &c, &[2, 2, 2, 2, 2, 0, 0, 0, 0]);
+        assert!(check.shown_result(&c, Language::English).unwrap().refer);
     }
 
     #[test]

@@ -14,6 +14,7 @@ const BUILT_IN: &[(&str, &str)] = &[
     ("who5", include_str!("../../assets/instruments/who5.toml")),
 ];
 const TOPICS: &str = include_str!("../../assets/instruments/topics.toml");
+const AFTER_CRISIS: &str = include_str!("../../assets/instruments/after-crisis.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -83,7 +84,8 @@ pub struct Subscale {
     pub items: Vec<usize>,
 }
 
-/// Suggests another instrument when the total (or a subscale) is at least, or below, a value.
+/// Suggests another instrument when the total (or a subscale) is at least, or below, a value,
+/// or when any single item was answered at most a value (WHO-5's per-item rule).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SuggestRule {
@@ -94,6 +96,8 @@ pub struct SuggestRule {
     pub at_least: Option<u32>,
     #[serde(default)]
     pub below: Option<u32>,
+    #[serde(default)]
+    pub any_item_at_most: Option<u8>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -231,9 +235,20 @@ impl Instrument {
             }
         }
         for rule in &self.suggest {
-            if rule.at_least.is_some() == rule.below.is_some() {
+            let conditions = [
+                rule.at_least.is_some(),
+                rule.below.is_some(),
+                rule.any_item_at_most.is_some(),
+            ];
+            if conditions.iter().filter(|c| **c).count() != 1 {
                 return fail(format!(
-                    "suggestion of {} needs exactly one of at_least and below",
+                    "suggestion of {} needs exactly one of at_least, below and any_item_at_most",
+                    rule.instrument
+                ));
+            }
+            if rule.any_item_at_most.is_some() && rule.subscale.is_some() {
+                return fail(format!(
+                    "suggestion of {}: any_item_at_most looks at every item, not a subscale",
                     rule.instrument
                 ));
             }
@@ -263,11 +278,33 @@ impl Topic {
     }
 }
 
+/// The title and text of every result shown after a crisis rule fired in the visit, whatever
+/// the instrument and its band (docs/care.md): no band's "steady" or "good" words may follow a
+/// crisis answer.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AfterCrisis {
+    pub title_zh: String,
+    pub title_en: String,
+    pub text_zh: String,
+    pub text_en: String,
+}
+
+impl AfterCrisis {
+    pub fn title(&self, lang: Language) -> &str {
+        lang.pick(&self.title_zh, &self.title_en)
+    }
+    pub fn text(&self, lang: Language) -> &str {
+        lang.pick(&self.text_zh, &self.text_en)
+    }
+}
+
 /// Every instrument and topic the kiosk offers, checked together.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Catalogue {
     pub instruments: Vec<Instrument>,
     pub topics: Vec<Topic>,
+    pub after_crisis: AfterCrisis,
 }
 
 #[derive(Deserialize)]
@@ -277,8 +314,12 @@ struct TopicsFile {
 }
 
 impl Catalogue {
-    /// Parses and checks instrument files and the topics file.
-    pub fn parse(files: &[(&str, &str)], topics: &str) -> Result<Catalogue, String> {
+    /// Parses and checks instrument files, the topics file and the after-crisis words.
+    pub fn parse(
+        files: &[(&str, &str)],
+        topics: &str,
+        after_crisis: &str,
+    ) -> Result<Catalogue, String> {
         let mut instruments = Vec::new();
         for (name, text) in files {
             let instrument: Instrument =
@@ -291,9 +332,21 @@ impl Catalogue {
         }
         let topics: TopicsFile =
             toml::from_str(topics).map_err(|e| format!("topics: {}", e.message()))?;
+        let after_crisis: AfterCrisis =
+            toml::from_str(after_crisis).map_err(|e| format!("after-crisis: {}", e.message()))?;
+        let words = [
+            &after_crisis.title_zh,
+            &after_crisis.title_en,
+            &after_crisis.text_zh,
+            &after_crisis.text_en,
+        ];
+        if words.iter().any(|w| w.trim().is_empty()) {
+            return Err("after-crisis: every text needs both Chinese and English".into());
+        }
         let catalogue = Catalogue {
             instruments,
             topics: topics.topic,
+            after_crisis,
         };
         let known = |id: &str| catalogue.instruments.iter().any(|i| i.id == id);
         for instrument in &catalogue.instruments {
@@ -316,7 +369,8 @@ impl Catalogue {
     /// The built-in catalogue. The embedded files are checked by a unit test, so this cannot
     /// fail in a released binary.
     pub fn builtin() -> Catalogue {
-        Catalogue::parse(BUILT_IN, TOPICS).expect("the built-in instruments are checked by tests")
+        Catalogue::parse(BUILT_IN, TOPICS, AFTER_CRISIS)
+            .expect("the built-in instruments are checked by tests")
     }
 
     pub fn get(&self, id: &str) -> Option<&Instrument> {
@@ -386,7 +440,7 @@ mod tests {
             })
             .collect();
         let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
-        Catalogue::parse(&refs, TOPICS)
+        Catalogue::parse(&refs, TOPICS, AFTER_CRISIS)
     }
 
     #[test]
@@ -425,7 +479,7 @@ mod tests {
     fn a_topic_leading_nowhere_is_refused() {
         let topics = TOPICS.replacen("instrument = \"who5\"", "instrument = \"k10\"", 1);
         assert!(
-            Catalogue::parse(BUILT_IN, &topics)
+            Catalogue::parse(BUILT_IN, &topics, AFTER_CRISIS)
                 .unwrap_err()
                 .contains("unknown k10")
         );

@@ -10,6 +10,6 @@ pub mod flow;
 pub mod instrument;
 pub mod scoring;
 
-pub use flow::{AfterAnswer, SelfCheck};
+pub use flow::{AfterAnswer, SelfCheck, ShownResult};
 pub use instrument::{Catalogue, Instrument, Topic};
 pub use scoring::{AnswerError, Score, score};

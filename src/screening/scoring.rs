@@ -23,7 +23,7 @@ pub struct Score {
     pub subscales: Option<BTreeMap<String, u32>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub percent: Option<u32>,
-    /// At or above the referral threshold: "talk to a professional".
+    /// "Talk to a professional": at or above the referral threshold, and always when `crisis`.
     pub refer: bool,
 }
 
@@ -102,8 +102,11 @@ pub fn score(
     let mut suggest: Vec<String> = Vec::new();
     for rule in &instrument.suggest {
         let value = rule.subscale.as_deref().map_or(total, subscale_sum);
-        let hit =
-            rule.at_least.is_some_and(|n| value >= n) || rule.below.is_some_and(|n| value < n);
+        let hit = rule.at_least.is_some_and(|n| value >= n)
+            || rule.below.is_some_and(|n| value < n)
+            || rule
+                .any_item_at_most
+                .is_some_and(|n| values.iter().any(|v| *v <= n));
         if hit && !suggest.contains(&rule.instrument) {
             suggest.push(rule.instrument.clone());
         }
@@ -119,7 +122,8 @@ pub fn score(
         suggest,
         subscales,
         percent,
-        refer: refer_at.is_some_and(|t| total >= t),
+        // A crisis answer is always referred, whatever the total (docs/care.md).
+        refer: crisis || refer_at.is_some_and(|t| total >= t),
     })
 }
 
@@ -139,8 +143,25 @@ mod tests {
         let s = run("phq9", &[0, 0, 0, 0, 0, 0, 0, 0, 1]);
         assert_eq!(
             (s.total, s.band.as_str(), s.crisis, s.refer),
-            (1, "minimal", true, false)
+            (1, "minimal", true, true)
         );
+    }
+
+    #[test]
+    fn refer_is_true_whenever_crisis_is_whatever_the_threshold() {
+        let c = Catalogue::builtin();
+        let phq9 = c.get("phq9").unwrap();
+        for item9 in 1..=3 {
+            for refer_at in [None, Some(5), Some(15)] {
+                let s = score(phq9, &[0, 0, 0, 0, 0, 0, 0, 0, item9], refer_at).unwrap();
+                assert!(
+                    s.crisis && s.refer,
+                    "item 9 = {item9}, refer_at {refer_at:?}"
+                );
+            }
+        }
+        let calm = score(phq9, &[0; 9], Some(5)).unwrap();
+        assert!(!calm.crisis && !calm.refer);
     }
 
     #[test]
@@ -153,6 +174,28 @@ mod tests {
             ("moderate", true, false)
         );
         assert_eq!(run("phq9", &[3; 9]).band, "severe");
+    }
+
+    #[test]
+    fn phq4_suggests_the_phq9_from_a_total_of_3_even_when_split_across_subscales() {
+        // 2 + 1: neither subscale reaches 3, but the "mild" text points to a fuller check.
+        let s = run("phq4", &[2, 0, 1, 0]);
+        assert_eq!((s.total, s.band.as_str()), (3, "mild"));
+        assert_eq!(s.suggest, ["phq9"]);
+        assert!(run("phq4", &[1, 0, 1, 0]).suggest.is_empty());
+        assert_eq!(run("phq4", &[3, 0, 0, 0]).suggest, ["gad7", "phq9"]);
+    }
+
+    #[test]
+    fn who5_suggests_the_phq9_when_any_item_is_0_or_1_even_with_a_good_total() {
+        // Raw 17 (68 %, "good"), but one item answered "some of the time".
+        let s = run("who5", &[4, 4, 4, 4, 1]);
+        assert_eq!((s.percent, s.band.as_str()), (Some(68), "good"));
+        assert_eq!(s.suggest, ["phq9"]);
+        assert_eq!(run("who5", &[0, 5, 5, 5, 5]).suggest, ["phq9"]);
+        assert!(run("who5", &[2, 5, 5, 5, 5]).suggest.is_empty());
+        // Both rules together suggest it once.
+        assert_eq!(run("who5", &[1, 1, 1, 1, 1]).suggest, ["phq9"]);
     }
 
     #[test]

@@ -253,18 +253,21 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
     let mut b = Bitmap::new(width, 6000);
     let mut y = margin;
 
-    y = text(
-        &mut b,
-        margin,
-        y,
-        inner,
-        &slip.station,
-        Style {
-            px: px(30.0),
-            bold: true,
-            center: true,
-        },
-    );
+    // A crisis slip has no station (Slip::new leaves it out).
+    if !slip.station.is_empty() {
+        y = text(
+            &mut b,
+            margin,
+            y,
+            inner,
+            &slip.station,
+            Style {
+                px: px(30.0),
+                bold: true,
+                center: true,
+            },
+        );
+    }
     if let Some(at) = &slip.printed_at {
         y = text(
             &mut b,

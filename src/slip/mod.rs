@@ -99,6 +99,8 @@ pub fn slip_code(random: [u8; 4]) -> String {
 impl Slip {
     /// A slip with the counselling lines (12356, 12351 key 3); 110 and 120 are printed as the
     /// emergency sentence. `printed_at` is the local time only when the clock is synchronised.
+    /// A crisis slip carries neither the station nor the time, whatever is passed: it may be
+    /// found in a pocket, and should not say where and when its owner was in crisis.
     pub fn new(
         language: Language,
         station: &str,
@@ -120,9 +122,14 @@ impl Slip {
                 }
             })
             .collect();
+        let (station, printed_at) = if crisis {
+            (String::new(), None)
+        } else {
+            (station.to_string(), printed_at)
+        };
         Slip {
             language,
-            station: station.into(),
+            station,
             printed_at,
             crisis,
             lines,
@@ -167,7 +174,9 @@ impl Slip {
     pub fn qr_text(&self, text: &SlipText) -> String {
         let lang = self.language;
         let mut out = String::new();
-        out += &format!("{}\n", self.station);
+        if !self.station.is_empty() {
+            out += &format!("{}\n", self.station);
+        }
         for line in self.lines.iter().chain(&self.services) {
             if !line.number.is_empty() {
                 out += &format!("{} ", line.number);
@@ -279,6 +288,22 @@ mod tests {
             &s.display_code(),
         ] {
             assert!(qr.contains(needle), "QR text lacks {needle}: {qr}");
+        }
+    }
+
+    #[test]
+    fn a_crisis_slip_names_no_station_and_no_time_but_keeps_the_numbers_and_the_plan() {
+        let text = SlipText::builtin();
+        for lang in [Language::Chinese, Language::English] {
+            let s = slip(true, lang);
+            assert_eq!((s.station.as_str(), s.printed_at.as_deref()), ("", None));
+            let qr = s.qr_text(&text);
+            assert!(!qr.contains("示例驿站") && !qr.contains("2026"), "{qr}");
+            assert!(qr.contains("12356") && qr.contains("12351"), "{qr}");
+            // The plan is printed on every crisis slip (layout.rs draws it when `crisis`).
+            assert!(s.crisis && !text.plan_steps.is_empty());
+            let normal = slip(false, lang);
+            assert!(!normal.station.is_empty() && normal.printed_at.is_some());
         }
     }
 

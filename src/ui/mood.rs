@@ -19,7 +19,7 @@ use crate::kiosk::Screen;
 use crate::mood::code::PersonalCode;
 use crate::mood::visit::CodeNotice;
 use crate::mood::week::station_week;
-use crate::mood::{AXIS_VALUES, Offer, Quadrant, offer_for};
+use crate::mood::{AXIS_VALUES, Offer, Quadrant, offer_for, shows_help_lines};
 use crate::store::RecordStamp;
 use crate::store::mood::{commit_check_in, link_personal, personal_trend, secret, week_counts};
 
@@ -323,6 +323,22 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
             Offer::Help => MoodOffer::Help,
         });
     }
+    let help = mood
+        .saved
+        .as_ref()
+        .is_some_and(|(c, _)| shows_help_lines(vocabulary, c, st.session.check.crisis));
+    done.set_help_lines(help);
+    // The counselling lines (12356, 12351), not 110/120, which the emergency button carries.
+    let counselling = || st.emergency_lines.iter().filter(|l| !l.urgent);
+    let lines = super::line_models(counselling(), lang);
+    set_if_changed(done.get_lines(), lines, |m| done.set_lines(m));
+    let numbers: Vec<&str> = counselling().map(|l| l.number.as_str()).collect();
+    let numbers = if help {
+        numbers.join(" · ")
+    } else {
+        String::new()
+    };
+    BreathingAdapter::get(window).set_help_numbers(numbers.into());
     done.set_new_code(mood.new_code.clone().unwrap_or_default().into());
     done.set_linked(mood.code_hash.is_some());
 

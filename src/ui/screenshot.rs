@@ -29,6 +29,10 @@ pub enum Shot {
     IdleCountdown,
     /// The staff status with several problems (example facts).
     StaffProblems,
+    /// The result after a crisis answer (PHQ-9 with only item 9 answered): crisis-aware words.
+    ResultAfterCrisis,
+    /// The mood check-in done with a word marked as distress: the help lines beside the offer.
+    MoodDistress,
 }
 
 impl Shot {
@@ -73,6 +77,14 @@ impl Shot {
             Shot::StaffProblems,
             "staff status with several problems (example facts)",
         ));
+        shots.push((
+            Shot::ResultAfterCrisis,
+            "the result after crisis help (PHQ-9, only item 9 answered)",
+        ));
+        shots.push((
+            Shot::MoodDistress,
+            "mood check-in done with a distress word (快撑不住了): help lines too",
+        ));
         shots
     }
 
@@ -81,6 +93,8 @@ impl Shot {
             Shot::Screen(s) => s.name(),
             Shot::IdleCountdown => "idle",
             Shot::StaffProblems => "staff-problems",
+            Shot::ResultAfterCrisis => "result-after-crisis",
+            Shot::MoodDistress => "mood-distress",
         }
     }
 
@@ -334,6 +348,24 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
         Shot::Screen(screen) => screen,
         Shot::IdleCountdown => Screen::Home,
         Shot::StaffProblems => Screen::Staff,
+        Shot::ResultAfterCrisis => {
+            shell.invoke_start();
+            walk_to_result_after_crisis(window);
+            return;
+        }
+        Shot::MoodDistress => {
+            shell.invoke_start();
+            shell.invoke_open(UiScreen::MoodFeel);
+            MoodFeelAdapter::get(window).invoke_feel(-1, 1);
+            let vocabulary = crate::mood::Vocabulary::builtin();
+            let overwhelmed = vocabulary
+                .words_in(crate::mood::Quadrant::Red)
+                .position(|w| w.id == "overwhelmed")
+                .unwrap_or(0);
+            MoodWordAdapter::get(window).invoke_choose(overwhelmed as i32);
+            MoodTagsAdapter::get(window).invoke_done();
+            return;
+        }
     };
     let sign_in = || {
         let pin = super::StaffPinAdapter::get(window);
@@ -445,6 +477,21 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
             }
         }
     }
+}
+
+/// PHQ-9 with every answer "not at all" but item 9 "several days", through crisis help to the
+/// result.
+fn walk_to_result_after_crisis(window: &AppWindow) {
+    let shell = Shell::get(window);
+    shell.invoke_open(UiScreen::CheckNotice);
+    shell.invoke_open(UiScreen::CheckTopics);
+    let topics = Catalogue::builtin().topics;
+    let low = topics.iter().position(|t| t.id == "low").unwrap_or(0);
+    TopicsAdapter::get(window).invoke_choose(low as i32);
+    for answer in [0, 0, 0, 0, 0, 0, 0, 0, 1] {
+        QuestionAdapter::get(window).invoke_answer(answer);
+    }
+    super::CrisisAdapter::get(window).invoke_go_on();
 }
 
 /// Writes RGB pixels as a PNG.

@@ -216,11 +216,11 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
             result.set_total(score.total as i32);
             result.set_max_total(instrument.max_total() as i32);
             result.set_percent(score.percent.map_or(-1, |p| p as i32));
-            if let Some(band) = instrument.band(&score.band) {
-                result.set_title(band.title(lang).into());
-                result.set_text(band.text(lang).into());
-            }
-            result.set_refer(score.refer);
+        }
+        if let Some(shown) = st.session.check.shown_result(&st.catalogue, lang) {
+            result.set_title(shown.title.into());
+            result.set_text(shown.text.into());
+            result.set_refer(shown.refer);
         }
         let suggestions = score
             .suggest

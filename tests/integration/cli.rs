@@ -65,6 +65,8 @@ fn screens_lists_every_screen_and_each_one_renders() {
         .collect();
     expected.push("idle".into());
     expected.push("staff-problems".into());
+    expected.push("result-after-crisis".into());
+    expected.push("mood-distress".into());
     assert_eq!(names, expected);
     let dir = tempfile::tempdir().unwrap();
     for name in &names {

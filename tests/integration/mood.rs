@@ -165,9 +165,32 @@ fn a_tense_check_in_offers_a_minute_of_breathing() {
 }
 
 #[test]
+fn a_distress_word_offers_the_help_lines_beside_the_breathing_exercise() {
+    let (kiosk, _, _dir) = kiosk_with_disk();
+    // 快撑不住了 is in the tense (red) corner, whose offer is breathing.
+    check_in(&kiosk, "mood -1 1", "快撑不住了", &[]);
+    assert!(visible(&kiosk, "跟着圆圈呼吸一分钟"));
+    assert!(visible(&kiosk, "mood-help-lines"));
+    assert!(visible(&kiosk, "12356 全国心理援助热线"));
+    assert!(visible(&kiosk, "12351 工会职工服务热线"));
+    touch(&kiosk, "跟着圆圈呼吸一分钟");
+    assert!(visible(&kiosk, "breathing-help"));
+    assert_eq!(
+        BreathingAdapter::get(kiosk.window()).get_help_numbers(),
+        "12356 · 12351"
+    );
+    touch(&kiosk, "快速隐藏：清除全部内容并离开");
+    // An ordinary tense word gets the breathing exercise alone.
+    check_in(&kiosk, "mood -1 1", "着急", &[]);
+    assert!(!visible(&kiosk, "mood-help-lines"));
+    touch(&kiosk, "跟着圆圈呼吸一分钟");
+    assert!(!visible(&kiosk, "breathing-help"));
+}
+
+#[test]
 fn the_heaviest_corner_offers_help_and_a_good_mood_the_self_check() {
     let (kiosk, _, _dir) = kiosk_with_disk();
-    check_in(&kiosk, "mood -2 -2", "无力", &["孤单"]);
+    check_in(&kiosk, "mood -2 -2", "无助", &["孤单"]);
     touch(&kiosk, "看看可以找谁聊聊");
     assert_eq!(shown(&kiosk), UiScreen::Emergency);
     touch(&kiosk, "快速隐藏：清除全部内容并离开");

@@ -61,7 +61,8 @@ fn phq9_all_262144_answer_vectors() {
             band,
             crisis: a[8] >= 1,
             suggest: vec![],
-            refer: total >= 10,
+            // Referral at the published cut-off of 10, and always after a crisis answer.
+            refer: total >= 10 || a[8] >= 1,
             percent: None,
         }
     });
@@ -104,7 +105,9 @@ fn phq4_all_256_answer_vectors() {
         if a[0] + a[1] >= 3 {
             suggest.push("gad7".to_string());
         }
-        if a[2] + a[3] >= 3 {
+        // Kroenke 2009: a subscale of 3 or more suggests its full questionnaire; the kiosk also
+        // suggests the PHQ-9 from a total of 3 (the "mild" band), so "mild" always has one.
+        if a[2] + a[3] >= 3 || total >= 3 {
             suggest.push("phq9".to_string());
         }
         Expected {
@@ -145,7 +148,8 @@ fn who5_all_7776_answer_vectors() {
         } else {
             "very_low"
         };
-        let suggest = if raw < 13 {
+        // Below 13 raw, or any item answered 0 or 1 (the WHO-5's scoring notes).
+        let suggest = if raw < 13 || a.iter().any(|v| *v <= 1) {
             vec!["phq9".to_string()]
         } else {
             vec![]
@@ -160,4 +164,27 @@ fn who5_all_7776_answer_vectors() {
         }
     });
     assert_eq!(n, 7_776);
+}
+
+/// A band whose words point to "the fuller check below" must have one below for every answer
+/// vector that lands in it: no text may promise a suggestion that is not shown.
+#[test]
+fn every_band_that_mentions_a_suggestion_has_one_for_every_answer_vector() {
+    let catalogue = Catalogue::builtin();
+    let mut checked = 0;
+    for instrument in &catalogue.instruments {
+        let max = u32::from(instrument.max_answer());
+        for answers in all_vectors(instrument.items.len(), max) {
+            let got = score(instrument, &answers, instrument.refer_at).unwrap();
+            let band = instrument.band(&got.band).unwrap();
+            let points_below = band.text_zh.contains("下面") || band.text_en.contains("below");
+            if points_below {
+                assert!(!got.suggest.is_empty(), "{} {answers:?}", instrument.id);
+                checked += 1;
+            }
+        }
+    }
+    // PHQ-4 mild and moderate (3 to 8) and WHO-5 low and very low (raw 0 to 12) are such
+    // bands: thousands of vectors, so the rule was really exercised.
+    assert!(checked > 1_000, "{checked}");
 }

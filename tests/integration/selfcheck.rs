@@ -54,7 +54,8 @@ fn phq9_with_item_9_at_several_days_lands_on_the_crisis_screen() {
         UiScreen::Crisis,
         "item 9 answered 1 must lead to crisis help"
     );
-    assert!(visible(&kiosk, "谢谢你告诉我们。"));
+    // A discreet heading in large type: nothing a bystander should read.
+    assert!(visible(&kiosk, "谢谢你愿意说出来。现在就可以找人聊聊"));
     for line in [
         "12356 全国心理援助热线",
         "12351 工会职工服务热线",
@@ -76,6 +77,19 @@ fn phq9_with_item_9_at_several_days_lands_on_the_crisis_screen() {
     touch(&kiosk, "查看我的结果");
     assert_eq!(shown(&kiosk), UiScreen::Result);
     assert!(visible(&kiosk, "这不是诊断。只有精神科医生才能作出诊断。"));
+    // A total of 1 is "minimal", but after a crisis answer the result never says "steady" or
+    // "rest when you are tired": it says to talk to someone, and refers.
+    let result = waystation::ui::ResultAdapter::get(kiosk.window());
+    assert_eq!(result.get_title(), "谢谢你如实回答。现在就找人聊聊吧");
+    for calm in ["平稳", "歇一歇"] {
+        assert!(
+            !result.get_title().contains(calm) && !result.get_text().contains(calm),
+            "{calm}"
+        );
+    }
+    assert!(result.get_refer());
+    assert!(visible(&kiosk, "建议你找专业人员聊一聊："));
+    assert!(visible(&kiosk, "12356 全国心理援助热线"));
     touch(&kiosk, "回到求助信息");
     assert_eq!(shown(&kiosk), UiScreen::Crisis);
     // Back from the crisis screen leads home, not into the finished questionnaire.
@@ -225,7 +239,7 @@ fn previous_and_stop_with_confirmation() {
 #[test]
 fn a_quick_check_suggests_the_fuller_questionnaire_and_it_starts() {
     let (kiosk, _, _dir) = kiosk_with_disk();
-    begin(&kiosk, "睡不好");
+    begin(&kiosk, "派单、差评、罚款压力大");
     assert_eq!(progress(&kiosk), (1, 4));
     for answer in ["一半以上的天数", "好几天", "完全不会", "几乎每天"] {
         touch(&kiosk, answer);

@@ -95,7 +95,7 @@ fn staff_sign_in_with_the_pin_record_a_restock_and_leave() {
     assert_eq!(shown(&kiosk), UiScreen::Staff);
     assert!(visible(
         &kiosk,
-        "status 打印机: 未连接（凭条只在屏幕上显示）"
+        "status 打印机: 未连接（纸条只在屏幕上显示）"
     ));
 
     touch(&kiosk, "补货");

@@ -193,6 +193,13 @@ fn instrument_texts() -> Vec<String> {
     for t in &catalogue.topics {
         texts.extend([t.zh.clone(), t.en.clone()]);
     }
+    let after = &catalogue.after_crisis;
+    texts.extend([
+        after.title_zh.clone(),
+        after.title_en.clone(),
+        after.text_zh.clone(),
+        after.text_en.clone(),
+    ]);
     texts
 }
 
@@ -329,4 +336,17 @@ fn the_literal_scanner_sees_tr_messages_and_skips_comments() {
             ("plain".to_string(), false)
         ]
     );
+}
+
+#[test]
+fn one_word_for_the_station_staff_and_one_for_the_slip() {
+    // A worker reading "站点工作人员" on one screen and "驿站工作人员" on the next may wonder
+    // whether they are different people; "凭条" and "纸条" likewise. "单号" reads as an order
+    // number to a rider, so the slip's number is "纸条编号".
+    let mut text = shown_text();
+    text += &std::fs::read_to_string(root().join("assets/staff/text.toml")).unwrap();
+    for word in ["站点工作人员", "凭条", "单号"] {
+        assert!(!text.contains(word), "'{word}' is shown somewhere");
+    }
+    assert!(text.contains("驿站工作人员") && text.contains("纸条"));
 }
