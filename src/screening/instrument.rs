@@ -476,6 +476,23 @@ mod tests {
     }
 
     #[test]
+    fn the_sleep_theme_leads_to_the_phq9_which_asks_about_sleep() {
+        // The PHQ-4 has no sleep item; PHQ-9 item 3 is about sleep.
+        let c = Catalogue::builtin();
+        let sleep = c.topics.iter().find(|t| t.id == "sleep").unwrap();
+        assert_eq!(sleep.instrument, "phq9");
+        let phq9 = c.get("phq9").unwrap();
+        assert!(phq9.items[2].en.to_lowercase().contains("sleep"));
+        assert!(
+            !c.get("phq4")
+                .unwrap()
+                .items
+                .iter()
+                .any(|i| i.en.contains("sleep"))
+        );
+    }
+
+    #[test]
     fn a_topic_leading_nowhere_is_refused() {
         let topics = TOPICS.replacen("instrument = \"who5\"", "instrument = \"k10\"", 1);
         assert!(

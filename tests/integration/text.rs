@@ -350,3 +350,23 @@ fn one_word_for_the_station_staff_and_one_for_the_slip() {
     }
     assert!(text.contains("驿站工作人员") && text.contains("纸条"));
 }
+
+#[test]
+fn words_in_large_type_after_a_crisis_answer_name_nothing_a_bystander_should_read() {
+    // The crisis screen's heading and the after-crisis result title are large, in a public
+    // room. What the worker answered may be said only in small type.
+    let sensitive = [
+        "死", "伤害", "自杀", "轻生", "dead", "harm", "suicid", "kill",
+    ];
+    let zh = catalogue("zh_CN");
+    let heading = "Thank you for telling us. You can talk to someone right now.";
+    let after = waystation::screening::Catalogue::builtin().after_crisis;
+    for large in [heading, &zh[heading], &after.title_zh, &after.title_en] {
+        for word in sensitive {
+            assert!(
+                !large.to_lowercase().contains(word),
+                "'{large}' has '{word}'"
+            );
+        }
+    }
+}
