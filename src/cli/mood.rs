@@ -55,31 +55,27 @@ pub(super) fn mood(
                 );
                 return Ok(());
             }
-            let Some(total) = week.total else {
+            let Some(total) = week.total_about else {
                 println!(
-                    "fewer than {} check-ins in the last seven days: nothing is shown",
+                    "fewer than {} check-ins in the last closed week (Monday to Sunday): nothing is shown",
                     crate::mood::week::MIN_SHOWN
                 );
                 return Ok(());
             };
-            println!("{total} check-ins in the last seven days");
+            println!("about {total} check-ins in the last closed week (Monday to Sunday)");
             for q in &week.quadrants {
                 let label = vocabulary.quadrant_label(q.quadrant, crate::kiosk::Language::English);
                 match q.percent {
-                    Some(p) => println!("  {:<7} {label:<18} {p:>3}%", q.quadrant.id()),
+                    Some(0) => println!("  {:<7} {label:<18} under 5%", q.quadrant.id()),
+                    Some(p) => println!("  {:<7} {label:<18} about {p}%", q.quadrant.id()),
                     None => println!("  {:<7} {label:<18} hidden", q.quadrant.id()),
                 }
             }
-            if let Some((word, n)) = &week.top_word {
-                println!("most felt: {word} ({n})");
+            if let Some(word) = &week.top_word {
+                println!("most felt: {word}");
             }
             if !week.top_tags.is_empty() {
-                let tags: Vec<String> = week
-                    .top_tags
-                    .iter()
-                    .map(|(t, n)| format!("{t} ({n})"))
-                    .collect();
-                println!("weighing on many: {}", tags.join(", "));
+                println!("weighing on many: {}", week.top_tags.join(", "));
             }
             Ok(())
         }

@@ -33,7 +33,7 @@ pub enum Screen {
     MoodDone,
     /// A 60-second breathing exercise.
     Breathing,
-    /// How people at this station felt this week, small counts hidden.
+    /// How people at this station felt last week, rounded, small counts hidden.
     MoodWeek,
     /// The keypad for a personal code.
     MoodCode,

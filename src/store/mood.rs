@@ -1,7 +1,7 @@
 //! Storing mood check-ins: the outbox record and the day's counts in one transaction, the
 //! personal trend rows (local only, keyed by a code's salted hash), and the week's counts.
 
-use chrono::{DateTime, Days, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Shanghai;
 use rusqlite::OptionalExtension;
 
@@ -134,14 +134,12 @@ pub fn personal_trend(store: &Store, hash: &[u8; 32]) -> Result<Vec<TrendPoint>,
     read().map_err(sqlite(store))
 }
 
-/// Counts of the seven Shanghai days ending with the day of `now`.
+/// Counts of the last closed Monday-to-Sunday week (Shanghai days) before the day of `now`:
+/// never the week under way (`mood::week` says why).
 pub fn week_counts(store: &Store, now: DateTime<Utc>) -> Result<WeekCounts, StoreError> {
     let today = now.with_timezone(&Shanghai).date_naive();
-    let first = today
-        .checked_sub_days(Days::new(6))
-        .unwrap_or(today)
-        .to_string();
-    let last = today.to_string();
+    let (monday, sunday) = crate::mood::week::closed_week(today);
+    let (first, last) = (monday.to_string(), sunday.to_string());
     let read = || -> rusqlite::Result<WeekCounts> {
         let mut counts = WeekCounts::default();
         let mut stmt = store.conn.prepare(
@@ -250,30 +248,96 @@ mod tests {
             json,
             serde_json::json!({"quadrant": "blue", "pleasantness": -1, "energy": -2, "word": "tired", "tags": ["sleep", "income"]})
         );
-        let week = week_counts(&store, clock.read().wall).unwrap();
+        // Counted in its own week, which shows from the Monday after (2026-11-30).
+        assert!(
+            week_counts(&store, clock.read().wall)
+                .unwrap()
+                .quadrants
+                .is_empty()
+        );
+        let week = week_counts(&store, at("2026-12-02T04:00:00Z").read().wall).unwrap();
         assert_eq!(week.quadrants[&Quadrant::Blue], 1);
         assert_eq!(week.tags["sleep"], 1);
         assert_eq!(week.words["tired"], 1);
     }
 
     #[test]
-    fn the_week_is_the_last_seven_shanghai_days() {
+    fn the_week_is_the_last_closed_monday_to_sunday_in_shanghai_days() {
         let mut store = Store::open_in_memory().unwrap();
-        // 2026-11-21 16:30 UTC is 2026-11-22 00:30 in Shanghai: inside a week ending 11-28.
+        // In Shanghai (UTC+8): Sunday 22nd 23:59, Monday 23rd 00:30, Sunday 29th 23:00,
+        // Monday 30th 00:30. Viewed on Wednesday 2 December, the week is 23 to 29 November.
         for t in [
-            "2026-11-21T15:59:00Z",
-            "2026-11-21T16:30:00Z",
-            "2026-11-28T15:00:00Z",
-            "2026-11-28T16:30:00Z",
+            "2026-11-22T15:59:00Z",
+            "2026-11-22T16:30:00Z",
+            "2026-11-29T15:00:00Z",
+            "2026-11-29T16:30:00Z",
         ] {
             let c = check_in(Quadrant::Green, 1, -1, "calm", &[]);
             commit_check_in(&mut store, stamp(&at(t)), &c, None).unwrap();
         }
-        let week = week_counts(&store, at("2026-11-28T12:00:00Z").read().wall).unwrap();
+        let week = week_counts(&store, at("2026-12-02T04:00:00Z").read().wall).unwrap();
         assert_eq!(
             week.quadrants[&Quadrant::Green],
             2,
-            "the 21st (Shanghai) and the 29th are outside"
+            "the 22nd and the 30th (Shanghai) are outside"
+        );
+    }
+
+    /// The attacks a passer-by can run on the station view: look before and after someone's
+    /// check-in, and look every day and subtract. Over three weeks of check-ins at uneven
+    /// times, neither learns anything: the view never changes within a day, and from one day
+    /// to the next it either stays the same or moves to a week that shares no day with the
+    /// last (so a difference is of two disjoint weeks, each suppressed on its own).
+    #[test]
+    fn before_and_after_and_day_to_day_views_cannot_be_differenced() {
+        use crate::mood::week::{closed_week, station_week};
+        let mut store = Store::open_in_memory().unwrap();
+        let words = [
+            (Quadrant::Blue, -1, -2, "tired"),
+            (Quadrant::Red, -1, 2, "stressed"),
+            (Quadrant::Green, 1, -1, "calm"),
+            (Quadrant::Yellow, 2, 1, "happy"),
+        ];
+        let start = at("2026-11-16T01:00:00Z").read().wall; // Monday 09:00 in Shanghai
+        let view = |store: &Store, now| station_week(&week_counts(store, now).unwrap());
+        let mut previous: Option<(chrono::NaiveDate, crate::mood::week::StationWeek)> = None;
+        let mut weeks_shown = 0;
+        for day in 0..28u64 {
+            let morning = start + chrono::Duration::days(day as i64);
+            let today = morning.with_timezone(&Shanghai).date_naive();
+            let before = view(&store, morning);
+            // Uneven days: some quiet (0 to 3 check-ins), some busy.
+            let visits = [0, 1, 3, 14, 2, 9, 30][(day % 7) as usize] + day % 3;
+            for i in 0..visits {
+                let (q, p, e, w) = words[((day + i) % 4) as usize];
+                let moment = morning + chrono::Duration::minutes(7 * i as i64);
+                commit_check_in(
+                    &mut store,
+                    stamp(&FakeClock::new(moment, true)),
+                    &check_in(q, p, e, w, &["sleep"]),
+                    None,
+                )
+                .unwrap();
+                // Before/after one person's check-in: the same view.
+                assert_eq!(view(&store, moment), before, "day {day}, visit {i}");
+            }
+            let evening = morning + chrono::Duration::hours(12);
+            assert_eq!(view(&store, evening), before, "day {day} evening");
+            if let Some((yesterday, seen)) = &previous {
+                let (a, b) = (closed_week(*yesterday), closed_week(today));
+                if a == b {
+                    assert_eq!(&before, seen, "day {day}: same week, same view");
+                } else {
+                    // Disjoint weeks: nothing in common to subtract.
+                    assert!(b.0 > a.1, "day {day}: {a:?} and {b:?} overlap");
+                }
+            }
+            weeks_shown += usize::from(before.total_about.is_some());
+            previous = Some((today, before));
+        }
+        assert!(
+            weeks_shown >= 14,
+            "the busy weeks were shown: {weeks_shown} days"
         );
     }
 

@@ -378,7 +378,7 @@ fn render_week(window: &AppWindow, st: &KioskState) {
     };
     let week = station_week(&counts);
     adapter.set_total(
-        week.total
+        week.total_about
             .map_or(-1, |t| i32::try_from(t).unwrap_or(i32::MAX)),
     );
     let bars = week
@@ -393,13 +393,13 @@ fn render_week(window: &AppWindow, st: &KioskState) {
     set_if_changed(adapter.get_bars(), bars, |m| adapter.set_bars(m));
     let word = week
         .top_word
-        .and_then(|(w, _)| st.vocabulary.word(&w).map(|w| w.label(lang).to_string()));
+        .and_then(|w| st.vocabulary.word(&w).map(|w| w.label(lang).to_string()));
     adapter.set_top_word(word.unwrap_or_default().into());
     let separator = lang.pick("、", ", ");
     let tags: Vec<&str> = week
         .top_tags
         .iter()
-        .filter_map(|(t, _)| st.vocabulary.tag(t))
+        .filter_map(|t| st.vocabulary.tag(t))
         .map(|t| t.label(lang))
         .collect();
     adapter.set_top_tags(tags.join(separator).into());

@@ -55,7 +55,7 @@ impl Shot {
                     Screen::MoodTags => "mood check-in: what weighs on you",
                     Screen::MoodDone => "mood check-in done, with a personal code",
                     Screen::Breathing => "the 60-second breathing exercise",
-                    Screen::MoodWeek => "this station this week (example check-ins)",
+                    Screen::MoodWeek => "this station last week (example check-ins)",
                     Screen::MoodCode => "the personal code keypad",
                     Screen::Slip => "the slip on screen after a crisis (QR and lines)",
                     Screen::Resources => "the directory for the demo station (Saturday 10:00)",
@@ -244,6 +244,8 @@ fn example_week(store: &mut Store, clock: &FakeClock) -> Result<(), crate::store
         (Quadrant::Green, 1, -1, "calm", &["nothing"], 14),
         (Quadrant::Yellow, 2, 1, "happy", &[], 6),
     ];
+    // Last week: the view shows only closed weeks, never the one under way.
+    let last_week = FakeClock::new(clock.read().wall - chrono::Duration::days(7), true);
     for (quadrant, p, e, word, tags, times) in plan {
         let tags: Vec<String> = tags.iter().map(|t| t.to_string()).collect();
         let check_in = CheckIn::new(&vocabulary, quadrant, p, e, word, &tags)
@@ -251,7 +253,7 @@ fn example_week(store: &mut Store, clock: &FakeClock) -> Result<(), crate::store
         for _ in 0..times {
             crate::store::mood::commit_check_in(
                 store,
-                crate::store::RecordStamp::now(clock),
+                crate::store::RecordStamp::now(&last_week),
                 &check_in,
                 None,
             )?;

@@ -418,10 +418,12 @@ fn mood_add_prints_the_committed_record_id_and_week_hides_small_counts() {
         .unwrap();
     assert_eq!(kind, "mood_check_in");
 
-    let week = waystation(&["--data-dir", data, "mood", "week", "--json"]);
-    let json: serde_json::Value = serde_json::from_slice(&week.stdout).unwrap();
+    let week = || {
+        let out = waystation(&["--data-dir", data, "mood", "week", "--json"]);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
     assert_eq!(
-        json["total"],
+        week()["total_about"],
         serde_json::Value::Null,
         "one check-in must not be shown"
     );
@@ -457,13 +459,27 @@ fn mood_add_prints_the_committed_record_id_and_week_hides_small_counts() {
             .success()
         );
     }
+    // This week's check-ins are never shown, however many.
+    assert_eq!(week()["total_about"], serde_json::Value::Null);
+    // A week later they are last week's: move the day counts back seven days, as time would.
+    conn.execute("UPDATE mood_daily SET day = date(day, '-7 days')", [])
+        .unwrap();
     // Blue's single check-in is hidden; with yellow's 0 it still adds up to 1, so red's 11 is
-    // hidden as well, and only green shows.
+    // hidden as well, and only green shows, rounded.
     let text = stdout(&waystation(&["--data-dir", data, "mood", "week"]));
-    assert!(text.contains("24 check-ins"), "{text}");
-    assert!(text.contains("green   Calm, relaxed       50%"), "{text}");
+    assert!(text.contains("about 20 check-ins"), "{text}");
+    assert!(
+        text.contains("green   Calm, relaxed      about 50%"),
+        "{text}"
+    );
     assert!(text.contains("blue    Tired, down        hidden"), "{text}");
     assert!(text.contains("red     Tense, irritated   hidden"), "{text}");
+    let json = week();
+    assert_eq!(json["total_about"], 20);
+    assert!(
+        json.to_string().find("\"count\"").is_none(),
+        "no exact count: {json}"
+    );
 }
 
 #[test]

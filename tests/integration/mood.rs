@@ -199,11 +199,20 @@ fn the_heaviest_corner_offers_help_and_a_good_mood_the_self_check() {
     assert_eq!(shown(&kiosk), UiScreen::CheckNotice);
 }
 
+/// Moves the kiosk's clock on by a week, so the check-ins made so far are in the last closed
+/// week, which is all the station view shows.
+fn next_week(clock: &waystation::clock::FakeClock) {
+    wait(clock, Duration::from_secs(7 * 24 * 3600));
+}
+
 #[test]
 fn the_week_view_hides_a_week_with_few_check_ins() {
-    let (kiosk, _, _dir) = kiosk_with_disk();
+    let (kiosk, clock, _dir) = kiosk_with_disk();
     check_in(&kiosk, "mood 1 -1", "放松", &[]);
-    touch(&kiosk, "本站这周大家的感受");
+    touch(&kiosk, "结束并清除");
+    next_week(&clock);
+    check_in(&kiosk, "mood 1 -1", "放松", &[]);
+    touch(&kiosk, "上周本站大家的感受");
     assert_eq!(shown(&kiosk), UiScreen::MoodWeek);
     assert!(visible(&kiosk, "week-hidden"));
     assert_eq!(
@@ -220,32 +229,45 @@ fn week_bars(kiosk: &waystation::Kiosk) -> (i32, Vec<i32>) {
     )
 }
 
-#[test]
-fn the_week_view_shows_shares_but_never_a_cell_that_could_be_worked_out() {
-    let (kiosk, _, _dir) = kiosk_with_disk();
-    for _ in 0..11 {
-        check_in(&kiosk, "mood -1 -1", "累", &["睡眠"]);
-        touch(&kiosk, "结束并清除");
+fn check_ins(kiosk: &waystation::Kiosk, times: usize, cell: &str, word: &str, tags: &[&str]) {
+    for _ in 0..times {
+        check_in(kiosk, cell, word, tags);
+        touch(kiosk, "结束并清除");
     }
+}
+
+#[test]
+fn the_week_view_shows_rounded_shares_of_closed_weeks_only_and_never_a_derivable_cell() {
+    let (kiosk, clock, _dir) = kiosk_with_disk();
+    check_ins(&kiosk, 11, "mood -1 -1", "累", &["睡眠"]);
+    check_ins(&kiosk, 1, "mood 1 1", "开心", &[]);
+    // The week under way is never shown, however many check-ins it has.
     check_in(&kiosk, "mood 1 1", "开心", &[]);
-    touch(&kiosk, "本站这周大家的感受");
-    // 11 blue and 1 yellow: showing blue's 11 of 12 would give away the one pleasant
-    // check-in, so every quadrant is hidden, while the shared word and tag may show.
-    assert_eq!(week_bars(&kiosk), (12, vec![-1, -1, -1, -1]));
+    touch(&kiosk, "上周本站大家的感受");
+    assert_eq!(week_bars(&kiosk).0, -1);
+    touch(&kiosk, "快速隐藏：清除全部内容并离开");
+
+    next_week(&clock);
+    check_in(&kiosk, "mood 1 1", "开心", &[]);
+    touch(&kiosk, "上周本站大家的感受");
+    // 11 blue and 2 yellow: yellow is hidden, and blue's share would give it away, so every
+    // quadrant is hidden, while the shared word and tag may show (named, not counted). The
+    // total, 13, shows as "about 10".
+    assert_eq!(week_bars(&kiosk), (10, vec![-1, -1, -1, -1]));
     let week = waystation::ui::MoodWeekAdapter::get(kiosk.window());
     assert_eq!(week.get_top_word(), "累");
     assert_eq!(week.get_top_tags(), "睡眠");
     touch(&kiosk, "快速隐藏：清除全部内容并离开");
 
-    for _ in 0..11 {
-        check_in(&kiosk, "mood -1 1", "紧张", &[]);
-        touch(&kiosk, "结束并清除");
-    }
+    // A new week: 11 tense, 12 tired and (with the check-in above) 1 happy.
+    check_ins(&kiosk, 11, "mood -1 1", "紧张", &[]);
+    check_ins(&kiosk, 12, "mood -1 -1", "累", &[]);
+    next_week(&clock);
     check_in(&kiosk, "mood -1 -1", "累", &[]);
-    touch(&kiosk, "本站这周大家的感受");
-    // Yellow's 1 is hidden; with green's 0 it would still add up to 1, so the next smallest
-    // (red, 11) is hidden too. Blue's 12 of 24 shows.
-    assert_eq!(week_bars(&kiosk), (24, vec![-1, -1, 50, -1]));
+    touch(&kiosk, "上周本站大家的感受");
+    // Only that week (24): yellow's 1 is hidden; with green's 0 it would still add up to 1,
+    // so the next smallest (red, 11) is hidden too. Blue's 12 of 24 shows as about 50 %.
+    assert_eq!(week_bars(&kiosk), (20, vec![-1, -1, 50, -1]));
 }
 
 #[test]
