@@ -3,16 +3,21 @@
 //! A record is marked acked only when the hub said it stored it (now or before). Whatever
 //! went wrong in between, the batch is released and sent again later: the hub deduplicates by
 //! record id forever, so a resend after a lost reply is harmless.
+//!
+//! A worker's call for staff (`staff_alert`) has a pass of its own ([`Uploader::alert_pass`]),
+//! which the syncer runs before anything else; what the hub said about each alert (passed on
+//! to the centre's webhook or not, or not delivered at all) is kept for the UI.
 
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use waystation_protocol::wire::{BATCH_PATH, MAX_BATCH_BYTES, PROTOCOL_VERSION};
+use waystation_protocol::wire::{BATCH_PATH, MAX_BATCH_BYTES, PROTOCOL_VERSION, STAFF_ALERT_KIND};
 use waystation_protocol::{Batch, BatchReply, ClockStamp, DeviceKey, Outcome, WireRecord};
 
 use super::link::{HubLink, HubReply, HubRequest, LinkError, Method};
 use crate::clock::{Clock, ClockReading};
+use crate::staff::alert::{HubAnswer, HubOutcome};
 use crate::store::queue::{BatchLimits, Claimed};
 use crate::store::{Store, StoreError};
 
@@ -95,6 +100,9 @@ pub struct Uploader {
     /// Lowered when the hub refuses a batch as too big or malformed, to isolate the record
     /// that causes it; restored after a success.
     batch_records: usize,
+    /// What became of the staff alerts sent since [`Uploader::take_alert_answers`] was last
+    /// called.
+    alert_answers: Vec<HubAnswer>,
 }
 
 impl Uploader {
@@ -105,7 +113,24 @@ impl Uploader {
             device_id,
             max_records: max_records.max(1),
             batch_records: max_records.max(1),
+            alert_answers: Vec::new(),
         }
+    }
+
+    /// What the hub said about each staff alert sent since the last call, in order.
+    pub fn take_alert_answers(&mut self) -> Vec<HubAnswer> {
+        std::mem::take(&mut self.alert_answers)
+    }
+
+    /// One pass over the waiting staff alerts only: a worker's call for staff goes on its own,
+    /// small and first, not behind a backlog of other records.
+    pub fn alert_pass(
+        &mut self,
+        store: &mut Store,
+        link: &dyn HubLink,
+        clock: &dyn Clock,
+    ) -> Result<Pass, StoreError> {
+        self.pass_of(store, link, clock, Some(STAFF_ALERT_KIND))
     }
 
     pub fn device_id(&self) -> &str {
@@ -122,16 +147,52 @@ impl Uploader {
         link: &dyn HubLink,
         clock: &dyn Clock,
     ) -> Result<Pass, StoreError> {
+        self.pass_of(store, link, clock, None)
+    }
+
+    fn pass_of(
+        &mut self,
+        store: &mut Store,
+        link: &dyn HubLink,
+        clock: &dyn Clock,
+        kind: Option<&str>,
+    ) -> Result<Pass, StoreError> {
         let now = clock.read();
         let monotonic = i64::try_from(now.since_boot.as_millis()).unwrap_or(i64::MAX);
         let limits = BatchLimits {
             max_records: self.batch_records,
             max_bytes: BATCH_BYTES,
         };
-        let batch = store.claim_batch(limits, monotonic, LEASE.as_millis() as i64)?;
+        let batch = store.claim_batch_of(limits, monotonic, LEASE.as_millis() as i64, kind)?;
         if batch.is_empty() {
             return Ok(Pass::Empty);
         }
+        let answered = self.alert_answers.len();
+        let pass = self.send(store, link, &now, &batch)?;
+        // An alert the hub said nothing about (the batch failed, or the reply left it out)
+        // did not reach anyone this time.
+        for record in batch.iter().filter(|r| r.kind == STAFF_ALERT_KIND) {
+            let heard = self.alert_answers[answered..]
+                .iter()
+                .any(|a| a.record_id == record.id);
+            if !heard {
+                self.alert_answers.push(HubAnswer {
+                    record_id: record.id.clone(),
+                    outcome: HubOutcome::Failed,
+                });
+            }
+        }
+        Ok(pass)
+    }
+
+    /// Sends a claimed batch and settles it by the hub's answer.
+    fn send(
+        &mut self,
+        store: &mut Store,
+        link: &dyn HubLink,
+        now: &ClockReading,
+        batch: &[Claimed],
+    ) -> Result<Pass, StoreError> {
         let body = batch_body(&self.device_id, stamp(&now), &batch);
         let request = HubRequest {
             method: Method::Post,
@@ -151,7 +212,7 @@ impl Uploader {
             }
         };
         match reply.status {
-            200 => self.settle(store, &batch, &reply),
+            200 => self.settle(store, batch, &reply),
             413 | 400 => {
                 let reason = hub_error(&reply);
                 if batch.len() == 1 {
@@ -214,11 +275,30 @@ impl Uploader {
             let Some(id) = ids.iter().find(|id| **id == result.id) else {
                 continue;
             };
-            match &result.outcome {
-                Outcome::Stored | Outcome::Duplicate => acked.push(*id),
+            let delivered = match &result.outcome {
+                Outcome::Stored | Outcome::Duplicate => {
+                    acked.push(*id);
+                    true
+                }
                 Outcome::Rejected { reason } => {
                     quarantined += store.quarantine(id, reason)?;
+                    false
                 }
+            };
+            let is_alert = batch
+                .iter()
+                .any(|r| r.id == result.id && r.kind == STAFF_ALERT_KIND);
+            if is_alert {
+                // A hub from before alerts says nothing: not forwarded, as far as anyone knows.
+                let outcome = match (delivered, result.forwarded) {
+                    (true, Some(true)) => HubOutcome::Forwarded,
+                    (true, _) => HubOutcome::NotForwarded,
+                    (false, _) => HubOutcome::Failed,
+                };
+                self.alert_answers.push(HubAnswer {
+                    record_id: result.id.clone(),
+                    outcome,
+                });
             }
         }
         let acked_count = store.ack(&acked)?;

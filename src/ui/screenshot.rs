@@ -15,7 +15,9 @@ use super::{
     MoodTagsAdapter, MoodWordAdapter, QuestionAdapter, ResourcesAdapter, Screen as UiScreen, Shell,
     TopicsAdapter, init,
 };
+use crate::board::FakeBoard;
 use crate::clock::{Clock, FakeClock};
+use crate::staff::alert::{HubAnswer, HubOutcome};
 use crate::config::Config;
 use crate::kiosk::{Language, Screen};
 use crate::screening::Catalogue;
@@ -29,6 +31,9 @@ pub enum Shot {
     IdleCountdown,
     /// The staff status with several problems (example facts).
     StaffProblems,
+    /// The staff-call screen after a call that reached the staff: the board's light and
+    /// buzzer switched on, and the hub's word that it passed the message on.
+    StaffCallNotified,
 }
 
 impl Shot {
@@ -60,7 +65,9 @@ impl Shot {
                     Screen::Staff => "staff status, all well (example facts)",
                     Screen::StaffRestock => "staff: recording a restock",
                     Screen::StaffErrors => "staff: recent errors",
-                    Screen::StaffCall => "someone is coming (after the staff-call button)",
+                    Screen::StaffCall => {
+                        "after the staff-call button, with no light, buzzer or hub: go and find the staff"
+                    }
                 };
                 (Shot::Screen(s), what)
             })
@@ -73,6 +80,10 @@ impl Shot {
             Shot::StaffProblems,
             "staff status with several problems (example facts)",
         ));
+        shots.push((
+            Shot::StaffCallNotified,
+            "after the staff-call button: light and buzzer on, message passed on by the hub",
+        ));
         shots
     }
 
@@ -81,6 +92,7 @@ impl Shot {
             Shot::Screen(s) => s.name(),
             Shot::IdleCountdown => "idle",
             Shot::StaffProblems => "staff-problems",
+            Shot::StaffCallNotified => "staff-call-notified",
         }
     }
 
@@ -202,6 +214,23 @@ pub fn prepare(
         _ => {}
     }
     walk_to(kiosk.window(), shot, language);
+    match shot {
+        Shot::Screen(Screen::StaffCall) => press_staff_call(&kiosk, FakeBoard::without_outputs()),
+        Shot::StaffCallNotified => {
+            press_staff_call(&kiosk, FakeBoard::default());
+            // The hub's answer, through the same channel the uploader uses.
+            let (tell, answers) = std::sync::mpsc::channel();
+            kiosk.set_alert_answers(answers);
+            if let Some(record_id) = kiosk.staff_call().and_then(|call| call.record_id) {
+                let _ = tell.send(HubAnswer {
+                    record_id,
+                    outcome: HubOutcome::Forwarded,
+                });
+            }
+            kiosk.tick_idle();
+        }
+        _ => {}
+    }
     if shot == Shot::IdleCountdown {
         clock.advance(idle_after + Duration::from_millis(100));
         kiosk.tick_idle();
@@ -211,6 +240,17 @@ pub fn prepare(
         .show()
         .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
     Ok((kiosk, clock))
+}
+
+/// Presses the staff-call button of `board` (a pretend board, for the picture only) for half a
+/// second, as a worker would.
+fn press_staff_call(kiosk: &Kiosk, board: FakeBoard) {
+    kiosk.attach_board(Box::new(board.clone()));
+    board.state.borrow_mut().button_down = true;
+    kiosk.tick_idle();
+    kiosk.tick_idle();
+    board.state.borrow_mut().button_down = false;
+    kiosk.tick_idle();
 }
 
 /// Fills the screenshot's private in-memory store with an example week, so the week view shows
@@ -334,6 +374,8 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
         Shot::Screen(screen) => screen,
         Shot::IdleCountdown => Screen::Home,
         Shot::StaffProblems => Screen::Staff,
+        // The staff-call button is pressed after the walk, on the attract screen.
+        Shot::StaffCallNotified => return,
     };
     let sign_in = || {
         let pin = super::StaffPinAdapter::get(window);
@@ -369,11 +411,8 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
             }
             return;
         }
-        Screen::StaffCall => {
-            shell.invoke_start();
-            shell.invoke_open(UiScreen::StaffCall);
-            return;
-        }
+        // The staff-call button is pressed after the walk, on the attract screen.
+        Screen::StaffCall => return,
         _ => {}
     }
     shell.invoke_start();
