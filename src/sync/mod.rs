@@ -421,3 +421,92 @@ fn random_u64() -> u64 {
     }
     u64::from_le_bytes(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::clock::FakeClock;
+    use crate::staff::alert::HubOutcome;
+    use crate::store::{NewRecord, RecordKind, RecordStamp};
+    use link::{FakeLink, HubReply, HubRequest, LinkError};
+
+    /// The fake link, shared so the test can read what the syncer sent.
+    struct Shared(Rc<FakeLink>);
+
+    impl HubLink for Shared {
+        fn send(&self, request: &HubRequest) -> Result<HubReply, LinkError> {
+            self.0.send(request)
+        }
+        fn reachable(&self) -> bool {
+            self.0.reachable()
+        }
+    }
+
+    fn record(store: &mut Store, n: u128, kind: RecordKind, clock: &FakeClock) {
+        let record = NewRecord {
+            kind,
+            stamp: RecordStamp {
+                id: uuid::Uuid::from_u128(n),
+                clock: clock.read(),
+            },
+            payload: serde_json::json!({ "n": n as u64 }),
+        };
+        store.commit_record(&record, |_| Ok(())).unwrap();
+    }
+
+    #[test]
+    fn a_staff_alert_goes_alone_before_the_backlog_and_what_the_hub_said_is_passed_on() {
+        let clock = FakeClock::new(
+            chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+            true,
+        );
+        let mut store = Store::open_in_memory().unwrap();
+        let (_, centre) = waystation_protocol::CentreSecretKey::generate();
+        store.enable_sealing(centre).unwrap();
+        for n in 1..=3 {
+            record(&mut store, n, RecordKind::MoodCheckIn, &clock);
+        }
+        record(&mut store, 9, RecordKind::StaffAlert, &clock);
+        let ok = |results: serde_json::Value| {
+            Ok(HubReply {
+                status: 200,
+                retry_after: None,
+                etag: None,
+                body: serde_json::to_vec(&serde_json::json!({ "results": results })).unwrap(),
+            })
+        };
+        let id = |n: u128| uuid::Uuid::from_u128(n).to_string();
+        let link = Rc::new(FakeLink::new(vec![ok(serde_json::json!([
+            {"id": id(9), "outcome": "stored", "forwarded": true}
+        ]))]));
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings =
+            SyncSettings::from_config(&crate::config::Config::demo(), dir.path().to_path_buf());
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let kept = heard.clone();
+        settings.on_alert = Some(Box::new(move |answer| kept.lock().unwrap().push(answer)));
+        let mut syncer = Syncer::new(store, Shared(link.clone()), clock, settings).unwrap();
+        syncer.tick().unwrap();
+
+        let sent = link.sent.borrow();
+        let kinds = |n: usize| -> Vec<String> {
+            let batch = waystation_protocol::Batch::parse(&sent[n].body).unwrap();
+            batch.records.into_iter().map(|r| r.kind).collect()
+        };
+        assert_eq!(kinds(0), ["staff_alert"], "the alert first, on its own");
+        assert!(
+            kinds(1).iter().all(|k| k != "staff_alert") && kinds(1).len() >= 3,
+            "then the backlog: {:?}",
+            kinds(1)
+        );
+        let heard = heard.lock().unwrap();
+        assert_eq!(heard.len(), 1);
+        assert_eq!(
+            (heard[0].record_id.as_str(), heard[0].outcome),
+            (id(9).as_str(), HubOutcome::Forwarded)
+        );
+    }
+}

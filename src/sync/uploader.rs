@@ -391,6 +391,7 @@ fn hub_error(reply: &HubReply) -> String {
 mod tests {
     use super::*;
     use crate::clock::FakeClock;
+    use crate::staff::alert::{HubAnswer, HubOutcome};
     use crate::store::{NewRecord, RecordKind, RecordStamp};
     use crate::sync::link::FakeLink;
 
@@ -586,6 +587,101 @@ mod tests {
         assert!(failure.message().starts_with("clock not set"));
         let synced = clock();
         assert!(!clock_suspect(&synced.read()));
+    }
+
+    fn alert(store: &mut Store, n: u128, clock: &FakeClock) {
+        let record = NewRecord {
+            kind: RecordKind::StaffAlert,
+            stamp: RecordStamp {
+                id: uuid::Uuid::from_u128(n),
+                clock: clock.read(),
+            },
+            payload: serde_json::json!({ "station": "demo-0001", "kind": "staff_call" }),
+        };
+        store.commit_record(&record, |_| Ok(())).unwrap();
+    }
+
+    #[test]
+    fn an_alert_pass_sends_only_the_alerts_and_keeps_what_the_hub_said() {
+        let clock = clock();
+        // A backlog of three records, then two alerts.
+        let mut store = store_with(3, &clock);
+        alert(&mut store, 100, &clock);
+        alert(&mut store, 101, &clock);
+        let link = FakeLink::new(vec![
+            reply(
+                200,
+                serde_json::json!({"results": [
+                    {"id": id(100), "outcome": "stored", "forwarded": true},
+                    {"id": id(101), "outcome": "duplicate"},
+                ]}),
+            ),
+            Err(LinkError::Unreachable("gone".into())),
+        ]);
+        let mut up = uploader(500);
+        let pass = up.alert_pass(&mut store, &link, &clock).unwrap();
+        assert_eq!(
+            pass,
+            Pass::Delivered {
+                acked: 2,
+                quarantined: 0,
+                released: 0
+            }
+        );
+        let sent = Batch::parse(&link.sent.borrow()[0].body).unwrap();
+        let kinds: Vec<&str> = sent.records.iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(kinds, ["staff_alert", "staff_alert"], "alone, not behind the backlog");
+        // A hub that does not say (an older one) means "not forwarded".
+        assert_eq!(
+            up.take_alert_answers(),
+            [
+                HubAnswer {
+                    record_id: id(100),
+                    outcome: HubOutcome::Forwarded
+                },
+                HubAnswer {
+                    record_id: id(101),
+                    outcome: HubOutcome::NotForwarded
+                },
+            ]
+        );
+        assert!(up.take_alert_answers().is_empty());
+        assert_eq!(up.alert_pass(&mut store, &link, &clock).unwrap(), Pass::Empty);
+        assert_eq!(states(&store), (3, 2, 0));
+
+        // An alert in a batch that never reached the hub is reported as failed.
+        alert(&mut store, 102, &clock);
+        let failed = up.alert_pass(&mut store, &link, &clock).unwrap();
+        assert!(matches!(failed, Pass::Failed(Failure::Unreachable(_))));
+        assert_eq!(
+            up.take_alert_answers(),
+            [HubAnswer {
+                record_id: id(102),
+                outcome: HubOutcome::Failed
+            }]
+        );
+        assert_eq!(states(&store), (4, 2, 0), "still waiting, to go again");
+    }
+
+    #[test]
+    fn an_alert_the_hub_leaves_out_or_rejects_did_not_reach_anyone() {
+        let clock = clock();
+        let mut store = Store::open_in_memory().unwrap();
+        let (_, centre) = waystation_protocol::CentreSecretKey::generate();
+        store.enable_sealing(centre).unwrap();
+        alert(&mut store, 1, &clock);
+        alert(&mut store, 2, &clock);
+        let link = FakeLink::new(vec![reply(
+            200,
+            serde_json::json!({"results": [
+                {"id": id(1), "outcome": "rejected", "reason": "does not open", "forwarded": true},
+            ]}),
+        )]);
+        let mut up = uploader(10);
+        up.alert_pass(&mut store, &link, &clock).unwrap();
+        let answers = up.take_alert_answers();
+        assert_eq!(answers.len(), 2);
+        assert!(answers.iter().all(|a| a.outcome == HubOutcome::Failed), "{answers:?}");
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub enum Shot {
     /// The staff-call screen after a call that reached the staff: the board's light and
     /// buzzer switched on, and the hub's word that it passed the message on.
     StaffCallNotified,
+    /// Crisis help after the worker asked for station staff, with no board and no hub.
+    CrisisAsked,
 }
 
 impl Shot {
@@ -84,6 +86,10 @@ impl Shot {
             Shot::StaffCallNotified,
             "after the staff-call button: light and buzzer on, message passed on by the hub",
         ));
+        shots.push((
+            Shot::CrisisAsked,
+            "crisis help after asking for staff, with no light, buzzer or hub",
+        ));
         shots
     }
 
@@ -93,6 +99,7 @@ impl Shot {
             Shot::IdleCountdown => "idle",
             Shot::StaffProblems => "staff-problems",
             Shot::StaffCallNotified => "staff-call-notified",
+            Shot::CrisisAsked => "crisis-asked",
         }
     }
 
@@ -215,6 +222,7 @@ pub fn prepare(
     }
     walk_to(kiosk.window(), shot, language);
     match shot {
+        Shot::CrisisAsked => super::CrisisAdapter::get(kiosk.window()).invoke_ask_staff(),
         Shot::Screen(Screen::StaffCall) => press_staff_call(&kiosk, FakeBoard::without_outputs()),
         Shot::StaffCallNotified => {
             press_staff_call(&kiosk, FakeBoard::default());
@@ -376,6 +384,7 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
         Shot::StaffProblems => Screen::Staff,
         // The staff-call button is pressed after the walk, on the attract screen.
         Shot::StaffCallNotified => return,
+        Shot::CrisisAsked => Screen::Crisis,
     };
     let sign_in = || {
         let pin = super::StaffPinAdapter::get(window);

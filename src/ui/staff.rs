@@ -465,16 +465,16 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     }
 }
 
-/// The staff-call screen: what happened with the latest call. With no call at all (nothing
-/// was done), the worker is told to go and find the staff.
-fn render_call(window: &AppWindow, st: &KioskState) {
-    let adapter = StaffCallAdapter::get(window);
+/// What the screens show about the latest call: its state's name for the `.slint` side and
+/// the ways the staff were told (light, buzzer, message). With no call at all, nothing was
+/// done, so the worker is told to go and find the staff.
+pub(super) fn call_shown(st: &KioskState) -> (&'static str, bool, bool, bool) {
     let now = st.clock.monotonic();
     let wording = st
         .call
         .as_ref()
         .map_or(Wording::GoFindStaff, |call| crate::staff::alert::wording(call, now));
-    let (state, light, buzzer, message) = match wording {
+    match wording {
         Wording::GoFindStaff => ("go", false, false, false),
         Wording::Sending => ("sending", false, false, false),
         Wording::Notified {
@@ -483,7 +483,12 @@ fn render_call(window: &AppWindow, st: &KioskState) {
             message,
         } => ("notified", light, buzzer, message),
         Wording::Answered => ("ended", false, false, false),
-    };
+    }
+}
+
+fn render_call(window: &AppWindow, st: &KioskState) {
+    let adapter = StaffCallAdapter::get(window);
+    let (state, light, buzzer, message) = call_shown(st);
     adapter.set_state(state.into());
     adapter.set_by_light(light);
     adapter.set_by_buzzer(buzzer);

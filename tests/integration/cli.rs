@@ -63,8 +63,9 @@ fn screens_lists_every_screen_and_each_one_renders() {
         .iter()
         .map(|s| s.name().to_string())
         .collect();
-    expected.push("idle".into());
-    expected.push("staff-problems".into());
+    for extra in ["idle", "staff-problems", "staff-call-notified", "crisis-asked"] {
+        expected.push(extra.into());
+    }
     assert_eq!(names, expected);
     let dir = tempfile::tempdir().unwrap();
     for name in &names {
