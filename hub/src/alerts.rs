@@ -225,11 +225,7 @@ impl Forwarder {
     /// Posts one alert. Success is a 2xx answer, and for WeCom also `errcode` 0 in the
     /// answer (the robot answers 200 with an error code when it refuses a message). The error
     /// never names the webhook's address, which holds its key.
-    async fn post(
-        client: reqwest::Client,
-        webhook: Webhook,
-        alert: Alert,
-    ) -> Result<(), String> {
+    async fn post(client: reqwest::Client, webhook: Webhook, alert: Alert) -> Result<(), String> {
         let body = serde_json::to_vec(&body(webhook.format, &alert)).unwrap_or_default();
         let response = client
             .post(&webhook.url)
@@ -293,6 +289,10 @@ fn describe(error: &reqwest::Error) -> String {
     }
 }
 
+/// What became of one alert just received: whether a post was tried, and its outcome (or why
+/// it was held back).
+type Fate = (Alert, bool, Result<(), String>);
+
 /// After a batch is stored: posts the alerts it brought, notes what happened to each, and
 /// fills in `forwarded` for them in the reply. A storage failure here is logged and the
 /// alerts are answered "not forwarded" (they are stored; `alerts retry` can post them).
@@ -306,29 +306,61 @@ pub(crate) async fn forward_new(hub: &Arc<Receiver>, ingested: Ingested) -> Batc
     }
     let now = now_ms();
     let ids: Vec<String> = new_alerts.iter().map(|(_, id)| id.clone()).collect();
-    let loaded = {
-        let hub = hub.clone();
-        crate::server::blocking(move || {
-            let mut storage = hub.storage();
-            let webhook = storage.webhook()?;
-            let mut alerts = Vec::new();
-            for id in &ids {
-                alerts.extend(storage.alert(id)?);
-            }
-            Ok((webhook, alerts))
-        })
-        .await
-    };
-    let (webhook, alerts) = match loaded {
-        Ok(loaded) => loaded,
+    let fates = match load(hub, ids).await {
+        Ok((webhook, alerts)) => post_due(hub, webhook, alerts, now).await,
         Err(e) => {
             tracing::error!("cannot read the alerts just stored: {e}");
-            for (index, _) in &new_alerts {
-                reply.results[*index].forwarded = Some(false);
-            }
-            return reply;
+            vec![]
         }
     };
+    for (index, id) in &new_alerts {
+        let forwarded = fates
+            .iter()
+            .any(|(alert, _, outcome)| alert.record_id == *id && outcome.is_ok());
+        reply.results[*index].forwarded = Some(forwarded);
+    }
+    let hub = hub.clone();
+    let noted = crate::server::blocking(move || {
+        let mut storage = hub.storage();
+        for (alert, attempted, outcome) in &fates {
+            let outcome = outcome.as_ref().map(|_| ()).map_err(String::as_str);
+            storage.note_forward(&alert.record_id, now, *attempted, outcome)?;
+        }
+        Ok(())
+    })
+    .await;
+    if let Err(e) = noted {
+        // The reply still tells the kiosk the truth; only the hub's own note is missing.
+        tracing::error!("cannot note what became of the alerts: {e}");
+    }
+    reply
+}
+
+/// The webhook and the stored alerts with these record ids.
+async fn load(
+    hub: &Arc<Receiver>,
+    ids: Vec<String>,
+) -> Result<(Option<Webhook>, Vec<Alert>), crate::ingest::Refusal> {
+    let hub = hub.clone();
+    crate::server::blocking(move || {
+        let mut storage = hub.storage();
+        let webhook = storage.webhook()?;
+        let mut alerts = Vec::new();
+        for id in &ids {
+            alerts.extend(storage.alert(id)?);
+        }
+        Ok((webhook, alerts))
+    })
+    .await
+}
+
+/// Posts the alerts that are due, holds back the others with the reason, and logs each.
+async fn post_due(
+    hub: &Receiver,
+    webhook: Option<Webhook>,
+    alerts: Vec<Alert>,
+    now: i64,
+) -> Vec<Fate> {
     let (to_post, held): (Vec<Alert>, Vec<Alert>) = alerts
         .into_iter()
         .partition(|alert| due(alert, webhook.as_ref(), now).is_ok());
@@ -336,16 +368,16 @@ pub(crate) async fn forward_new(hub: &Arc<Receiver>, ingested: Ingested) -> Batc
         Some(webhook) => hub.forwarder().post_all(webhook, &to_post).await,
         None => vec![],
     };
-    let mut outcomes: Vec<(Alert, bool, Result<(), String>)> = to_post
+    let mut fates: Vec<Fate> = to_post
         .into_iter()
         .zip(posted)
         .map(|(alert, outcome)| (alert, true, outcome))
         .collect();
     for alert in held {
         let reason = due(&alert, webhook.as_ref(), now);
-        outcomes.push((alert, false, reason));
+        fates.push((alert, false, reason));
     }
-    for (alert, _, outcome) in &outcomes {
+    for (alert, _, outcome) in &fates {
         match outcome {
             Ok(()) => tracing::info!(
                 device = alert.device_id,
@@ -362,33 +394,7 @@ pub(crate) async fn forward_new(hub: &Arc<Receiver>, ingested: Ingested) -> Batc
             ),
         }
     }
-    for (index, id) in &new_alerts {
-        let forwarded = outcomes
-            .iter()
-            .any(|(alert, _, outcome)| alert.record_id == *id && outcome.is_ok());
-        reply.results[*index].forwarded = Some(forwarded);
-    }
-    let noted = {
-        let hub = hub.clone();
-        crate::server::blocking(move || {
-            let mut storage = hub.storage();
-            for (alert, attempted, outcome) in &outcomes {
-                storage.note_forward(
-                    &alert.record_id,
-                    now,
-                    *attempted,
-                    outcome.as_ref().map(|_| ()).map_err(String::as_str),
-                )?;
-            }
-            Ok(())
-        })
-        .await
-    };
-    if let Err(e) = noted {
-        // The reply still tells the kiosk the truth; only the hub's own note is missing.
-        tracing::error!("cannot note what became of the alerts: {e}");
-    }
-    reply
+    fates
 }
 
 /// What `alerts retry` did.
@@ -496,7 +502,11 @@ mod tests {
         assert!(due(&alert(AT, Via::Network), None, now).is_err());
         assert!(due(&alert(AT, Via::Import), Some(&webhook), now).is_err());
         let stale = alert(now - FRESH_FOR_MS - 1, Via::Network);
-        assert!(due(&stale, Some(&webhook), now).unwrap_err().contains("30 minutes"));
+        assert!(
+            due(&stale, Some(&webhook), now)
+                .unwrap_err()
+                .contains("30 minutes")
+        );
     }
 
     #[test]
@@ -510,7 +520,10 @@ mod tests {
         .unwrap();
         let shown = wecom.shown();
         assert!(shown.starts_with("https://qyapi.weixin.qq.com"), "{shown}");
-        assert!(!shown.contains("secret-key") && !shown.contains("send"), "{shown}");
+        assert!(
+            !shown.contains("secret-key") && !shown.contains("send"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -535,7 +548,9 @@ mod tests {
             via: Via::Network,
         };
         assert_eq!(
-            fields(&record(serde_json::json!({"station": "a\nb", "kind": "staff_call"}))),
+            fields(&record(
+                serde_json::json!({"station": "a\nb", "kind": "staff_call"})
+            )),
             (Some("ab".into()), "staff_call".into())
         );
         assert_eq!(

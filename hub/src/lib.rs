@@ -99,11 +99,7 @@ pub fn records(data_dir: &Path) -> Result<Vec<StoredRecord>, HubError> {
 
 /// Posts alerts to `url` in `format` from now on (a server already running uses it for the
 /// next alert). Returns the webhook as stored.
-pub fn set_webhook(
-    data_dir: &Path,
-    url: &str,
-    format: WebhookFormat,
-) -> Result<Webhook, HubError> {
+pub fn set_webhook(data_dir: &Path, url: &str, format: WebhookFormat) -> Result<Webhook, HubError> {
     let webhook = Webhook::new(url, format)?;
     SqliteStorage::open(data_dir)?.set_webhook(Some(&webhook), ingest::now_ms())?;
     Ok(webhook)

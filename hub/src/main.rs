@@ -315,7 +315,11 @@ fn alerts(command: AlertsCommand) -> Result<Done, HubError> {
 fn when(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .zip(chrono::FixedOffset::east_opt(8 * 3600))
-        .map(|(t, offset)| t.with_timezone(&offset).format("%Y-%m-%d %H:%M").to_string())
+        .map(|(t, offset)| {
+            t.with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
         .unwrap_or_else(|| "?".into())
 }
 

@@ -393,9 +393,8 @@ impl Storage for SqliteStorage {
     }
 
     fn alerts(&mut self, since_ms: Option<i64>, limit: usize) -> Result<Vec<Alert>, HubError> {
-        let sql = format!(
-            "{ALERT_COLUMNS} WHERE at_ms >= ?1 ORDER BY at_ms DESC, record_id LIMIT ?2"
-        );
+        let sql =
+            format!("{ALERT_COLUMNS} WHERE at_ms >= ?1 ORDER BY at_ms DESC, record_id LIMIT ?2");
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let read = || -> rusqlite::Result<Vec<Alert>> {
             self.conn

@@ -218,7 +218,7 @@ pub struct Drive {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ButtonEvent {
     Nothing,
-    /// A press (half a second) with no call active: a worker calls for staff.
+    /// A press (half a second): a worker calls for staff, or calls again during a call.
     Call,
     /// A hold of [`ANSWER_HOLD_TICKS`] that began while a call was active: staff answer it.
     Answer,
@@ -230,7 +230,8 @@ enum Press {
     /// The button is up, or down for less than the half second a press needs.
     #[default]
     Up,
-    /// A press that began during a call: it answers the call if held long enough.
+    /// A press that began during a call, reported as a call: it answers the call if held
+    /// long enough.
     Answering,
     /// This press has been reported; nothing more until the button is let go.
     Reported,
@@ -261,13 +262,12 @@ impl BoardDriver {
         self.held = self.held.saturating_add(1);
         match self.press {
             Press::Up if self.held >= 2 => {
-                if drive.call_active {
-                    self.press = Press::Answering;
-                    ButtonEvent::Nothing
+                self.press = if drive.call_active {
+                    Press::Answering
                 } else {
-                    self.press = Press::Reported;
-                    ButtonEvent::Call
-                }
+                    Press::Reported
+                };
+                ButtonEvent::Call
             }
             Press::Answering if self.held >= ANSWER_HOLD_TICKS => {
                 self.press = Press::Reported;
@@ -332,7 +332,10 @@ mod tests {
         let flashes = led.windows(2).filter(|w| !w[0] && w[1]).count();
         assert!((3..=4).contains(&flashes), "{led:?}");
         assert!(led.windows(5).any(|w| w.iter().all(|on| !*on)), "{led:?}");
-        assert!(!led.windows(2).any(|w| w[0] && w[1]), "never on for two ticks");
+        assert!(
+            !led.windows(2).any(|w| w[0] && w[1]),
+            "never on for two ticks"
+        );
         assert_eq!(fake.state.borrow().buzzer_changes, [true, false]);
         // A board without outputs stays dark and silent whatever it is told.
         let dark = FakeBoard::without_outputs();
@@ -379,11 +382,13 @@ mod tests {
                 },
             )
         };
-        // Short presses during a call (a worker pressing again) never answer it.
+        // Short presses during a call (a worker pressing again) are calls again, never answers.
         for _ in 0..3 {
-            for _ in 0..(ANSWER_HOLD_TICKS - 1) {
-                assert_eq!(tick(true, true), ButtonEvent::Nothing);
-            }
+            let events: Vec<ButtonEvent> = (0..(ANSWER_HOLD_TICKS - 1))
+                .map(|_| tick(true, true))
+                .collect();
+            assert_eq!(events[1], ButtonEvent::Call);
+            assert!(!events.contains(&ButtonEvent::Answer));
             assert_eq!(tick(false, true), ButtonEvent::Nothing);
         }
         // Held for three seconds: answered, once.

@@ -104,6 +104,8 @@ pub struct Call {
     /// When the call was made (monotonic).
     pub started: Duration,
     pub hub: HubPath,
+    /// When the alert was last handed to the uploader: the hub's 20 s count from here.
+    pub hub_since: Duration,
     /// The outputs that were actually switched on for this call (none on `NoBoard`).
     pub signalled: Outputs,
     pub answered: Option<Answer>,
@@ -115,9 +117,26 @@ impl Call {
             record_id,
             started,
             hub,
+            hub_since: started,
             signalled: Outputs::NONE,
             answered: None,
         }
+    }
+
+    /// A worker called again while this call was on. If its alert did not reach the hub (it
+    /// failed, or the hub stayed silent past [`HUB_ANSWER_WITHIN`]), the uploader is to try
+    /// again now and the screen waits for the hub once more; returns whether so. (An alert
+    /// the hub holds but did not pass on would only come back a duplicate, so it is not sent
+    /// again.)
+    pub fn retry(&mut self, now: Duration) -> bool {
+        let silent =
+            self.hub == HubPath::Sending && now.saturating_sub(self.hub_since) >= HUB_ANSWER_WITHIN;
+        if !(self.hub == HubPath::Failed || silent) || self.record_id.is_none() {
+            return false;
+        }
+        self.hub = HubPath::Sending;
+        self.hub_since = now;
+        true
     }
 
     /// Whether the call is still signalling: not answered, and not older than [`SIGNAL_FOR`].
@@ -195,7 +214,7 @@ pub fn wording(call: &Call, now: Duration) -> Wording {
             message,
         };
     }
-    let waiting = now.saturating_sub(call.started) < HUB_ANSWER_WITHIN;
+    let waiting = now.saturating_sub(call.hub_since) < HUB_ANSWER_WITHIN;
     if call.hub == HubPath::Sending && waiting {
         Wording::Sending
     } else {
@@ -251,7 +270,10 @@ mod tests {
                             } else {
                                 Wording::GoFindStaff
                             };
-                            assert_eq!(got, expected, "{hub:?} led {led} buzzer {buzzer} at {at:?} {answered:?}");
+                            assert_eq!(
+                                got, expected,
+                                "{hub:?} led {led} buzzer {buzzer} at {at:?} {answered:?}"
+                            );
                         }
                     }
                 }
@@ -297,6 +319,27 @@ mod tests {
     }
 
     #[test]
+    fn calling_again_after_the_hub_failed_sends_again_and_waits_twenty_seconds_more() {
+        let mut c = call(HubPath::Failed, Outputs::NONE);
+        assert_eq!(wording(&c, secs(30)), Wording::GoFindStaff);
+        assert!(c.retry(secs(30)));
+        assert_eq!(wording(&c, secs(49)), Wording::Sending);
+        assert_eq!(wording(&c, secs(50)), Wording::GoFindStaff);
+        // Nothing to send again while it is on its way, or when the hub has it; a hub silent
+        // for twenty seconds is tried again.
+        assert!(!c.retry(secs(31)));
+        assert!(c.retry(secs(50)));
+        assert_eq!(wording(&c, secs(69)), Wording::Sending);
+        for hub in [HubPath::None, HubPath::Forwarded, HubPath::NotForwarded] {
+            assert!(!call(hub, Outputs::NONE).retry(secs(1)), "{hub:?}");
+        }
+        assert!(
+            !Call::new(T0, None, HubPath::Failed).retry(secs(1)),
+            "no record to send"
+        );
+    }
+
+    #[test]
     fn an_answer_for_another_record_changes_nothing() {
         let mut c = call(HubPath::Sending, Outputs::NONE);
         let other = HubAnswer {
@@ -317,7 +360,13 @@ mod tests {
 
     #[test]
     fn a_call_signals_for_ten_minutes_unless_answered() {
-        let mut c = call(HubPath::None, Outputs { led: true, buzzer: true });
+        let mut c = call(
+            HubPath::None,
+            Outputs {
+                led: true,
+                buzzer: true,
+            },
+        );
         assert!(c.active(secs(0)));
         assert!(c.active(secs(599)));
         assert!(!c.active(secs(600)));
@@ -328,14 +377,17 @@ mod tests {
 
     #[test]
     fn the_buzzer_beeps_three_times_every_thirty_seconds_four_times_then_stops() {
-        let c = call(HubPath::None, Outputs { led: true, buzzer: true });
+        let c = call(
+            HubPath::None,
+            Outputs {
+                led: true,
+                buzzer: true,
+            },
+        );
         let quarter = |n: u64| T0 + Duration::from_millis(250 * n);
         // The first burst, quarter second by quarter second.
         let first: Vec<bool> = (0..8).map(|n| c.buzzer(quarter(n))).collect();
-        assert_eq!(
-            first,
-            [true, false, true, false, true, false, false, false]
-        );
+        assert_eq!(first, [true, false, true, false, true, false, false, false]);
         // Over the whole call: four bursts of three beeps, 3 s of sound in all.
         let on: Vec<u64> = (0..4 * 600).filter(|n| c.buzzer(quarter(*n))).collect();
         assert_eq!(on.len() as u32, BUZZ_BURSTS * BEEPS_PER_BURST);

@@ -193,7 +193,7 @@ impl Uploader {
         now: &ClockReading,
         batch: &[Claimed],
     ) -> Result<Pass, StoreError> {
-        let body = batch_body(&self.device_id, stamp(&now), &batch);
+        let body = batch_body(&self.device_id, stamp(now), batch);
         let request = HubRequest {
             method: Method::Post,
             path: BATCH_PATH,
@@ -206,7 +206,7 @@ impl Uploader {
         let reply = match link.send(&request) {
             Ok(reply) => reply,
             Err(error) => {
-                let failure = link_failure(error, &now);
+                let failure = link_failure(error, now);
                 store.release(&ids, &failure.message())?;
                 return Ok(Pass::Failed(failure));
             }
@@ -630,7 +630,11 @@ mod tests {
         );
         let sent = Batch::parse(&link.sent.borrow()[0].body).unwrap();
         let kinds: Vec<&str> = sent.records.iter().map(|r| r.kind.as_str()).collect();
-        assert_eq!(kinds, ["staff_alert", "staff_alert"], "alone, not behind the backlog");
+        assert_eq!(
+            kinds,
+            ["staff_alert", "staff_alert"],
+            "alone, not behind the backlog"
+        );
         // A hub that does not say (an older one) means "not forwarded".
         assert_eq!(
             up.take_alert_answers(),
@@ -646,7 +650,10 @@ mod tests {
             ]
         );
         assert!(up.take_alert_answers().is_empty());
-        assert_eq!(up.alert_pass(&mut store, &link, &clock).unwrap(), Pass::Empty);
+        assert_eq!(
+            up.alert_pass(&mut store, &link, &clock).unwrap(),
+            Pass::Empty
+        );
         assert_eq!(states(&store), (3, 2, 0));
 
         // An alert in a batch that never reached the hub is reported as failed.
@@ -681,7 +688,10 @@ mod tests {
         up.alert_pass(&mut store, &link, &clock).unwrap();
         let answers = up.take_alert_answers();
         assert_eq!(answers.len(), 2);
-        assert!(answers.iter().all(|a| a.outcome == HubOutcome::Failed), "{answers:?}");
+        assert!(
+            answers.iter().all(|a| a.outcome == HubOutcome::Failed),
+            "{answers:?}"
+        );
     }
 
     #[test]

@@ -17,10 +17,10 @@ use super::{
 };
 use crate::board::FakeBoard;
 use crate::clock::{Clock, FakeClock};
-use crate::staff::alert::{HubAnswer, HubOutcome};
 use crate::config::Config;
 use crate::kiosk::{Language, Screen};
 use crate::screening::Catalogue;
+use crate::staff::alert::{HubAnswer, HubOutcome};
 use crate::store::Store;
 
 /// What can be captured: every screen, plus states worth reviewing on their own.

@@ -229,13 +229,25 @@ pub(super) fn leave_if_away(st: &mut KioskState) {
 /// A worker asked for a person. Writes the `staff_alert` record and wakes the uploader to send
 /// it at once, switches on whatever light and buzzer the board has, and shows the staff-call
 /// screen, which says only what actually happened (`staff::alert::wording`). A call while
-/// another is still signalling shows the screen again without a second alert.
+/// another is still signalling shows the screen again without a second alert (the first one
+/// is woken again if it had not reached the hub).
 pub(super) fn staff_call(st: &mut KioskState) {
     let now = st.clock.monotonic();
-    let calling = st.call.as_ref().is_some_and(|call| call.active(now));
-    if !calling {
-        st.call = Some(new_call(st, now));
-        tracing::info!("a worker called for station staff");
+    match st.call.as_mut().filter(|call| call.active(now)) {
+        None => {
+            st.call = Some(new_call(st, now));
+            tracing::info!("a worker called for station staff");
+        }
+        // Called again: a failed alert goes again now (it is still waiting in the outbox).
+        Some(call) => {
+            let woken = st
+                .sync_now
+                .as_ref()
+                .is_some_and(|wake| wake.send(()).is_ok());
+            if woken {
+                call.retry(now);
+            }
+        }
     }
     if st.session.navigation.current() != Screen::Crisis {
         super::shell::open(st, Screen::StaffCall);
@@ -292,7 +304,10 @@ fn answer_call(st: &mut KioskState, how: Answer) {
     call.answered = Some(how);
     st.board.set_buzzer(false);
     let stamp = RecordStamp::now(st.clock.as_ref());
-    if let Err(e) = st.store.audit(stamp, Action::CallAnswered, Some(how.name())) {
+    if let Err(e) = st
+        .store
+        .audit(stamp, Action::CallAnswered, Some(how.name()))
+    {
         tracing::error!("cannot write the staff audit log: {e}");
     }
     tracing::info!(how = how.name(), "a call for staff was answered");
@@ -470,10 +485,9 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
 /// done, so the worker is told to go and find the staff.
 pub(super) fn call_shown(st: &KioskState) -> (&'static str, bool, bool, bool) {
     let now = st.clock.monotonic();
-    let wording = st
-        .call
-        .as_ref()
-        .map_or(Wording::GoFindStaff, |call| crate::staff::alert::wording(call, now));
+    let wording = st.call.as_ref().map_or(Wording::GoFindStaff, |call| {
+        crate::staff::alert::wording(call, now)
+    });
     match wording {
         Wording::GoFindStaff => ("go", false, false, false),
         Wording::Sending => ("sending", false, false, false),

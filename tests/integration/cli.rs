@@ -63,7 +63,12 @@ fn screens_lists_every_screen_and_each_one_renders() {
         .iter()
         .map(|s| s.name().to_string())
         .collect();
-    for extra in ["idle", "staff-problems", "staff-call-notified", "crisis-asked"] {
+    for extra in [
+        "idle",
+        "staff-problems",
+        "staff-call-notified",
+        "crisis-asked",
+    ] {
         expected.push(extra.into());
     }
     assert_eq!(names, expected);

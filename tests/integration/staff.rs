@@ -218,7 +218,11 @@ fn a_staff_call_with_no_light_buzzer_or_hub_says_go_and_find_the_staff() {
     assert!(visible(&kiosk, "请直接去找驿站工作人员"));
     assert!(visible(&kiosk, "这台机器没能通知到他们。"));
     assert!(visible(&kiosk, "emergency-pointer"));
-    for never in ["已通知驿站工作人员", "马上有人来。", "正在通知驿站工作人员…"] {
+    for never in [
+        "已通知驿站工作人员",
+        "马上有人来。",
+        "正在通知驿站工作人员…",
+    ] {
         assert!(!visible(&kiosk, never), "{never}");
     }
     // Still written down, for the service centre to see later: station and kind only.
@@ -333,6 +337,11 @@ fn while_the_hub_is_silent_the_screen_says_sending_then_after_twenty_seconds_go_
     kiosk.tick_idle();
     assert!(visible(&kiosk, "请直接去找驿站工作人员"));
     assert!(!visible(&kiosk, "已通知驿站工作人员"));
+    // Pressing again wakes the uploader for the same alert and waits once more; no new one.
+    press_button(&kiosk, &board);
+    assert!(woken.try_recv().is_ok());
+    assert!(visible(&kiosk, "正在通知驿站工作人员…"));
+    assert_eq!(alert_payloads(_dir.path()).len(), 1);
 }
 
 /// A webhook on loopback that keeps the JSON body of every POST and answers 200.
@@ -350,7 +359,9 @@ fn webhook() -> (
             let mut raw = Vec::new();
             let mut buf = [0u8; 4096];
             let body = loop {
-                let Ok(n) = stream.read(&mut buf) else { break None };
+                let Ok(n) = stream.read(&mut buf) else {
+                    break None;
+                };
                 if n == 0 {
                     break None;
                 }
@@ -373,9 +384,8 @@ fn webhook() -> (
                     .unwrap()
                     .push(serde_json::from_slice(&body).unwrap_or_default());
             }
-            let _ = stream.write_all(
-                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
-            );
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
         }
     });
     (url, posts)

@@ -56,14 +56,24 @@ fn an_alert_is_posted_once_with_station_kind_and_time_and_a_resend_does_not_post
     assert_eq!(posts[0].0, "/staff");
     let created = now_ms() - 2_000;
     let sent = &posts[0].1;
-    assert_eq!(sent.as_object().unwrap().len(), 3, "station, kind, time only: {sent}");
+    assert_eq!(
+        sent.as_object().unwrap().len(),
+        3,
+        "station, kind, time only: {sent}"
+    );
     assert_eq!(sent["station"], "jingan-1");
     assert_eq!(sent["kind"], "staff_call");
     // Within a second or two of the record's time, in Shanghai's offset.
     let time = sent["time"].as_str().unwrap();
     assert!(time.ends_with("+08:00"), "{time}");
-    let told = chrono::DateTime::parse_from_rfc3339(time).unwrap().timestamp_millis();
-    assert!((told - created).abs() < 5_000, "{time} vs {}", shanghai(created));
+    let told = chrono::DateTime::parse_from_rfc3339(time)
+        .unwrap()
+        .timestamp_millis();
+    assert!(
+        (told - created).abs() < 5_000,
+        "{time} vs {}",
+        shanghai(created)
+    );
 
     // The reply was lost, the kiosk sends the same batch again: a duplicate, still
     // "forwarded", and nothing posted twice.
@@ -95,7 +105,10 @@ fn the_wecom_format_is_a_group_robot_text_message_and_its_error_code_counts() {
     .unwrap();
     let kiosk = &setup.kiosk;
     let body = kiosk.batch(vec![alert(kiosk, 1, 0)], synced(now_ms(), 3_000));
-    assert_eq!(forwarded(&kiosk.post(setup.addr(), &body).reply()), [Some(true)]);
+    assert_eq!(
+        forwarded(&kiosk.post(setup.addr(), &body).reply()),
+        [Some(true)]
+    );
     let posts = hook.posts();
     assert_eq!(posts.len(), 1);
     assert_eq!(posts[0].0, "/cgi-bin/webhook/send?key=k");
@@ -104,11 +117,17 @@ fn the_wecom_format_is_a_group_robot_text_message_and_its_error_code_counts() {
     assert_eq!(sent["msgtype"], "text");
     assert_eq!(sent["text"].as_object().unwrap().len(), 1, "{sent}");
     let content = sent["text"]["content"].as_str().unwrap();
-    assert!(content.contains("jingan-1") && content.contains("呼叫驿站工作人员"), "{content}");
+    assert!(
+        content.contains("jingan-1") && content.contains("呼叫驿站工作人员"),
+        "{content}"
+    );
 
     // The robot answers 200 with an error code when it refuses (too many messages, say): the
     // alert is stored, and the kiosk hears "not forwarded".
-    hook.answer(HookAnswer::Reply(200, r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#));
+    hook.answer(HookAnswer::Reply(
+        200,
+        r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#,
+    ));
     let body = kiosk.batch(vec![alert(kiosk, 2, 0)], synced(now_ms(), 4_000));
     let reply = kiosk.post(setup.addr(), &body).reply();
     assert_eq!(outcomes(&reply), ["stored"]);
@@ -129,7 +148,10 @@ fn a_failing_or_hanging_webhook_leaves_the_alert_stored_and_the_kiosk_answered_i
     waystation_hub::set_webhook(setup.data(), &hook.url("/"), WebhookFormat::Json).unwrap();
     let body = kiosk.batch(vec![alert(kiosk, 1, 0)], synced(now_ms(), 3_000));
     let reply = kiosk.post(setup.addr(), &body).reply();
-    assert_eq!((outcomes(&reply), forwarded(&reply)), (vec!["stored"], vec![Some(false)]));
+    assert_eq!(
+        (outcomes(&reply), forwarded(&reply)),
+        (vec!["stored"], vec![Some(false)])
+    );
 
     // A webhook that never answers: the hub gives up after its time-out, well within the
     // 20 s the kiosk's screen waits.
@@ -153,12 +175,19 @@ fn a_failing_or_hanging_webhook_leaves_the_alert_stored_and_the_kiosk_answered_i
     )
     .unwrap();
     let body = kiosk.batch(vec![alert(kiosk, 3, 0)], synced(now_ms(), 5_000));
-    assert_eq!(forwarded(&kiosk.post(setup.addr(), &body).reply()), [Some(false)]);
+    assert_eq!(
+        forwarded(&kiosk.post(setup.addr(), &body).reply()),
+        [Some(false)]
+    );
 
     // All three are stored, none passed on; each says why.
     let alerts = waystation_hub::alerts(setup.data(), 10).unwrap();
     assert_eq!(alerts.len(), 3);
-    assert!(alerts.iter().all(|a| a.forwarded_ms.is_none() && a.attempts == 1));
+    assert!(
+        alerts
+            .iter()
+            .all(|a| a.forwarded_ms.is_none() && a.attempts == 1)
+    );
     assert!(alerts.iter().all(|a| a.last_error.is_some()), "{alerts:?}");
     assert_eq!(waystation_hub::records(setup.data()).unwrap().len(), 3);
 }
@@ -205,9 +234,15 @@ fn an_old_alert_or_one_on_a_usb_stick_is_stored_but_not_posted() {
     waystation_hub::set_webhook(setup.data(), &hook.url("/"), WebhookFormat::Json).unwrap();
     let kiosk = &setup.kiosk;
     // Two hours old: the kiosk was offline; nobody should run to it now.
-    let body = kiosk.batch(vec![alert(kiosk, 1, 2 * 3600 * 1000)], synced(now_ms(), 3_000));
+    let body = kiosk.batch(
+        vec![alert(kiosk, 1, 2 * 3600 * 1000)],
+        synced(now_ms(), 3_000),
+    );
     let reply = kiosk.post(setup.addr(), &body).reply();
-    assert_eq!((outcomes(&reply), forwarded(&reply)), (vec!["stored"], vec![Some(false)]));
+    assert_eq!(
+        (outcomes(&reply), forwarded(&reply)),
+        (vec!["stored"], vec![Some(false)])
+    );
     // Carried on a USB stick.
     let stick = tempfile::tempdir().unwrap();
     let body = kiosk.batch(vec![alert(kiosk, 2, 0)], synced(now_ms(), 4_000));
@@ -218,11 +253,18 @@ fn an_old_alert_or_one_on_a_usb_stick_is_stored_but_not_posted() {
     let alerts = waystation_hub::alerts(setup.data(), 10).unwrap();
     assert_eq!(alerts.len(), 2);
     let old = alerts.iter().find(|a| a.via == Via::Network).unwrap();
-    assert!(old.last_error.as_deref().unwrap().contains("30 minutes"), "{old:?}");
+    assert!(
+        old.last_error.as_deref().unwrap().contains("30 minutes"),
+        "{old:?}"
+    );
     let carried = alerts.iter().find(|a| a.via == Via::Import).unwrap();
     assert!(carried.forwarded_ms.is_none() && carried.attempts == 0);
     assert!(
-        carried.last_error.as_deref().unwrap().contains("export file"),
+        carried
+            .last_error
+            .as_deref()
+            .unwrap()
+            .contains("export file"),
         "{carried:?}"
     );
 }
@@ -240,6 +282,9 @@ fn an_alert_without_a_station_takes_the_one_the_kiosk_was_registered_with() {
         json!({ "kind": "staff_call" }),
     );
     let body = kiosk.batch(vec![record], synced(now_ms(), 2_000));
-    assert_eq!(forwarded(&kiosk.post(setup.addr(), &body).reply()), [Some(true)]);
+    assert_eq!(
+        forwarded(&kiosk.post(setup.addr(), &body).reply()),
+        [Some(true)]
+    );
     assert_eq!(hook.posts()[0].1["station"], "jingan-1");
 }
