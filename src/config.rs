@@ -134,8 +134,12 @@ pub struct BrochureKind {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Board {
-    /// The status LED: steady when all is well, blinking when staff are needed.
+    /// The status LED: steady when all is well, a slow blink when staff are needed at the
+    /// kiosk, a fast double blink when a worker called for staff.
     pub led_pin: Option<Ranged<0, 27>>,
+    /// An active buzzer (sounds while the pin is high), for a worker's call for staff: a few
+    /// short bursts, then silence (docs/staff.md).
+    pub buzzer_pin: Option<Ranged<0, 27>>,
     /// A paper-low sensor input.
     pub paper_sensor_pin: Option<Ranged<0, 27>>,
     /// Whether the sensor pulls the pin low when paper is low (default true).
@@ -146,7 +150,10 @@ pub struct Board {
 
 impl Board {
     pub fn any(&self) -> bool {
-        self.led_pin.is_some() || self.paper_sensor_pin.is_some() || self.staff_button_pin.is_some()
+        self.led_pin.is_some()
+            || self.buzzer_pin.is_some()
+            || self.paper_sensor_pin.is_some()
+            || self.staff_button_pin.is_some()
     }
 }
 

@@ -338,6 +338,8 @@ impl Status {
         out += match self.led {
             crate::staff::status::LedPattern::Steady => "steady",
             crate::staff::status::LedPattern::Blinking => "blinking: staff needed",
+            // `waystation status` is another process: it never sees the kiosk's calls.
+            crate::staff::status::LedPattern::StaffCall => "double blink: a worker called",
         };
         out += ")\n";
         for line in &self.staff {

@@ -50,6 +50,10 @@ pub enum HubError {
     BadBundle { path: PathBuf, reason: String },
     #[error("storage: {0}")]
     Storage(String),
+    #[error("not a webhook address: {0}")]
+    BadWebhook(String),
+    #[error("no webhook is set: run `waystation-hub alerts set-webhook` first")]
+    NoWebhook,
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,
@@ -69,6 +73,7 @@ impl HubError {
                 | HubError::Input { .. }
                 | HubError::BadDeviceKey(_)
                 | HubError::BadBundle { .. }
+                | HubError::BadWebhook(_)
         )
     }
 }

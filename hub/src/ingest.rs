@@ -9,12 +9,13 @@ use std::sync::{Mutex, MutexGuard};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use waystation_protocol::wire::{BATCH_PATH, MAX_BATCH_BYTES};
+use waystation_protocol::wire::{BATCH_PATH, MAX_BATCH_BYTES, STAFF_ALERT_KIND};
 use waystation_protocol::{
     Batch, BatchReply, CentreSecretKey, ExportFile, Outcome, RecordResult, SealBinding, SealedBody,
     WireRecord, corrected_time, verify_request,
 };
 
+use crate::alerts::Forwarder;
 use crate::storage::{NewRecord, Storage, Via};
 use crate::{HubError, SqliteStorage, keys};
 
@@ -74,10 +75,21 @@ impl Tally {
     }
 }
 
-/// The centre's secret key and the storage: everything needed to accept a batch.
+/// What storing a batch did: the reply, and the alerts it brought over the network that are
+/// new (their index in the reply and their record id), for [`crate::alerts::forward_new`] to
+/// post. The reply's `forwarded` is already set for the batch's other alerts: duplicates say
+/// what happened when they first came, imported ones are never posted.
+pub(crate) struct Ingested {
+    pub reply: BatchReply,
+    pub new_alerts: Vec<(usize, String)>,
+}
+
+/// The centre's secret key, the storage and the webhook client: everything needed to accept
+/// a batch.
 pub(crate) struct Receiver {
     storage: Mutex<Box<dyn Storage>>,
     centre: CentreSecretKey,
+    forwarder: Forwarder,
 }
 
 impl Receiver {
@@ -89,7 +101,12 @@ impl Receiver {
         Ok(Receiver {
             storage: Mutex::new(Box::new(storage)),
             centre,
+            forwarder: Forwarder::new()?,
         })
+    }
+
+    pub fn forwarder(&self) -> &Forwarder {
+        &self.forwarder
     }
 
     pub fn storage(&self) -> MutexGuard<'_, Box<dyn Storage>> {
@@ -124,8 +141,8 @@ impl Receiver {
         }
         let batch = file.batch.as_bytes();
         self.verify(&file.device_id, &file.signature, "POST", BATCH_PATH, batch)?;
-        let reply = self.ingest(&file.device_id, batch, None)?;
-        Ok((file.device_id, reply))
+        let ingested = self.ingest(&file.device_id, batch, None)?;
+        Ok((file.device_id, ingested.reply))
     }
 
     /// Parses a verified batch body, opens its records and stores those that open, in one
@@ -136,7 +153,7 @@ impl Receiver {
         device_id: &str,
         body: &[u8],
         hub_received_ms: Option<i64>,
-    ) -> Result<BatchReply, Refusal> {
+    ) -> Result<Ingested, Refusal> {
         let batch = Batch::parse(body).map_err(|e| Refusal::BadRequest(e.to_string()))?;
         if batch.device_id != device_id {
             return Err(Refusal::BadRequest(format!(
@@ -158,26 +175,53 @@ impl Receiver {
             .map(|record| self.open_record(&batch, record, now, hub_received_ms, via))
             .collect();
         let good: Vec<NewRecord> = opened.iter().flatten().cloned().collect();
-        let mut stored = self.storage().ingest(&good)?.into_iter();
+        let mut storage = self.storage();
+        let mut stored = storage.ingest(&good)?.into_iter();
         let mut results = Vec::with_capacity(batch.records.len());
+        let mut new_alerts = Vec::new();
         for (record, opened) in batch.records.iter().zip(opened) {
-            let outcome = match opened {
-                Ok(_) => stored.next().ok_or_else(|| {
-                    Refusal::Failed(HubError::Storage(
-                        "the storage returned fewer outcomes than records".into(),
-                    ))
-                })?,
+            let (outcome, alert) = match opened {
+                Ok(opened) => {
+                    let outcome = stored.next().ok_or_else(|| {
+                        Refusal::Failed(HubError::Storage(
+                            "the storage returned fewer outcomes than records".into(),
+                        ))
+                    })?;
+                    let alert = (opened.kind == STAFF_ALERT_KIND).then_some(opened.id);
+                    (outcome, alert)
+                }
                 Err(reason) => {
                     tracing::warn!(device = device_id, record = record.id.as_str(), %reason, "record rejected");
-                    Outcome::Rejected { reason }
+                    (Outcome::Rejected { reason }, None)
                 }
+            };
+            let forwarded = match (&alert, &outcome) {
+                (None, _) | (Some(_), Outcome::Rejected { .. }) => None,
+                (Some(id), Outcome::Stored) if via == Via::Network => {
+                    new_alerts.push((results.len(), id.clone()));
+                    None
+                }
+                (Some(id), Outcome::Stored) => {
+                    storage.note_forward(id, now, false, Err(crate::alerts::IMPORTED))?;
+                    Some(false)
+                }
+                // A resend: whether it was passed on when it first came.
+                (Some(id), Outcome::Duplicate) => Some(
+                    storage
+                        .alert(id)?
+                        .is_some_and(|alert| alert.forwarded_ms.is_some()),
+                ),
             };
             results.push(RecordResult {
                 id: record.id.clone(),
                 outcome,
+                forwarded,
             });
         }
-        Ok(BatchReply { results })
+        Ok(Ingested {
+            reply: BatchReply { results },
+            new_alerts,
+        })
     }
 
     /// Opens and checks one record; the error is the short reason the kiosk is told.

@@ -4,11 +4,14 @@
 //! request, opens every record with the centre's secret key, and stores the records that open,
 //! deduplicated by record id forever, replying with one outcome per record. Kiosks without
 //! network write the same batches to export files, which the hub imports. The hub also serves
-//! the signed resource bundle that kiosks download.
+//! the signed resource bundle that kiosks download, and passes a worker's call for station
+//! staff (a `staff_alert` record) on to the webhook the centre set, once, telling the kiosk
+//! whether it did (see [`alerts`]).
 //!
 //! Everything lives in one data folder:
 //!
-//! - `hub.db`: the SQLite database (WAL, `synchronous=FULL`): devices and records.
+//! - `hub.db`: the SQLite database (WAL, `synchronous=FULL`): devices, records, alerts and the
+//!   webhook.
 //! - `centre.key`: the centre's HPKE secret key, base64, mode 0600. Never overwritten.
 //! - `centre.pub`: its public key, base64, for the kiosks' configs.
 //! - `bundle.json`: the signed resource bundle to serve (optional).
@@ -16,6 +19,7 @@
 //! The functions here are what the command line runs, and what the kiosk's integration tests
 //! use to run a real hub in the same process ([`start`]).
 
+pub mod alerts;
 mod error;
 mod ingest;
 mod keys;
@@ -26,6 +30,7 @@ pub mod storage;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use alerts::{Alert, RetrySummary, Webhook, WebhookFormat};
 pub use error::HubError;
 pub use server::{HEALTH_PATH, RunningHub, serve, start};
 pub use sqlite::SqliteStorage;
@@ -90,6 +95,36 @@ pub fn counts(data_dir: &Path) -> Result<Vec<KindCount>, HubError> {
 /// Every stored record, decrypted, ordered by device and sequence number.
 pub fn records(data_dir: &Path) -> Result<Vec<StoredRecord>, HubError> {
     SqliteStorage::open(data_dir)?.records()
+}
+
+/// Posts alerts to `url` in `format` from now on (a server already running uses it for the
+/// next alert). Returns the webhook as stored.
+pub fn set_webhook(data_dir: &Path, url: &str, format: WebhookFormat) -> Result<Webhook, HubError> {
+    let webhook = Webhook::new(url, format)?;
+    SqliteStorage::open(data_dir)?.set_webhook(Some(&webhook), ingest::now_ms())?;
+    Ok(webhook)
+}
+
+/// Stops posting alerts; they are still stored and answered "not forwarded".
+pub fn clear_webhook(data_dir: &Path) -> Result<(), HubError> {
+    SqliteStorage::open(data_dir)?.set_webhook(None, ingest::now_ms())
+}
+
+/// The webhook alerts are posted to, if one is set.
+pub fn webhook(data_dir: &Path) -> Result<Option<Webhook>, HubError> {
+    SqliteStorage::open(data_dir)?.webhook()
+}
+
+/// The latest alerts, newest first.
+pub fn alerts(data_dir: &Path, limit: usize) -> Result<Vec<Alert>, HubError> {
+    SqliteStorage::open(data_dir)?.alerts(None, limit)
+}
+
+/// Posts again every alert of the last day that was not passed on (the webhook was down, or
+/// none was set then). Refuses when no webhook is set.
+pub fn retry_alerts(data_dir: &Path) -> Result<RetrySummary, HubError> {
+    let mut storage = SqliteStorage::open(data_dir)?;
+    alerts::retry(&mut storage, &alerts::Forwarder::new()?)
 }
 
 /// Sets the signed resource bundle to serve at `/v1/bundle`, replacing any earlier one

@@ -5,14 +5,14 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
-use waystation_hub::{HubError, KindCount};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use waystation_hub::{Alert, HubError, KindCount, WebhookFormat};
 
 #[derive(Parser)]
 #[command(
     name = "waystation-hub",
     version,
-    about = "The service centre's hub: receives records from Waystation kiosks and serves them the resource bundle"
+    about = "The service centre's hub: receives records from Waystation kiosks, serves them the resource bundle and passes workers' calls for staff on to a webhook"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -57,6 +57,59 @@ enum Command {
     /// Set the signed resource bundle the kiosks download
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// Where workers' calls for station staff are passed on, and what became of them
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
+}
+
+#[derive(Subcommand)]
+enum AlertsCommand {
+    /// Post every alert to URL from now on (a running server uses it for the next alert)
+    SetWebhook {
+        #[command(flatten)]
+        data: Data,
+        /// An http:// or https:// address, e.g. a WeCom group robot's webhook
+        url: String,
+        /// The body posted: plain JSON (station, kind, time) or a WeCom group robot message
+        #[arg(long, value_enum, default_value = "json")]
+        format: Format,
+    },
+    /// Stop posting alerts (they are still stored, and kiosks are told "not forwarded")
+    ClearWebhook {
+        #[command(flatten)]
+        data: Data,
+    },
+    /// The webhook (its key hidden) and the latest alerts with what became of them
+    Show {
+        #[command(flatten)]
+        data: Data,
+        /// How many alerts to list
+        #[arg(long, default_value_t = 20)]
+        last: usize,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+    /// Post again every alert of the last day that was not passed on
+    Retry {
+        #[command(flatten)]
+        data: Data,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Json,
+    Wecom,
+}
+
+impl From<Format> for WebhookFormat {
+    fn from(format: Format) -> WebhookFormat {
+        match format {
+            Format::Json => WebhookFormat::Json,
+            Format::Wecom => WebhookFormat::Wecom,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -198,8 +251,95 @@ fn run(command: Command) -> Result<Done, HubError> {
             let etag = waystation_hub::set_bundle(&data.data, &file)?;
             println!("serving {} as the bundle, ETag {etag}", file.display());
         }
+        Command::Alerts(command) => return alerts(command),
     }
     Ok(Done::Ok)
+}
+
+fn alerts(command: AlertsCommand) -> Result<Done, HubError> {
+    match command {
+        AlertsCommand::SetWebhook { data, url, format } => {
+            let webhook = waystation_hub::set_webhook(&data.data, &url, format.into())?;
+            println!(
+                "alerts go to {} as {}",
+                webhook.shown(),
+                webhook.format.as_str()
+            );
+        }
+        AlertsCommand::ClearWebhook { data } => {
+            waystation_hub::clear_webhook(&data.data)?;
+            println!("no webhook: alerts are stored and not passed on");
+        }
+        AlertsCommand::Show { data, last, json } => {
+            let webhook = waystation_hub::webhook(&data.data)?;
+            let alerts = waystation_hub::alerts(&data.data, last)?;
+            if json {
+                print_json(&serde_json::json!({
+                    "webhook": webhook.as_ref().map(|w| serde_json::json!({
+                        "address": w.shown(),
+                        "format": w.format.as_str(),
+                    })),
+                    "alerts": alerts,
+                }));
+            } else {
+                match &webhook {
+                    Some(w) => println!("webhook: {} ({})", w.shown(), w.format.as_str()),
+                    None => println!("webhook: none set (alerts are stored, not passed on)"),
+                }
+                print_alerts(&alerts);
+            }
+        }
+        AlertsCommand::Retry { data } => {
+            let summary = waystation_hub::retry_alerts(&data.data)?;
+            for (alert, reason) in &summary.failed {
+                eprintln!(
+                    "waystation-hub: alert from {} at {} not passed on: {reason}",
+                    alert.station,
+                    when(alert.at_ms)
+                );
+            }
+            println!(
+                "forwarded {}, failed {}",
+                summary.forwarded,
+                summary.failed.len()
+            );
+            if !summary.failed.is_empty() {
+                return Ok(Done::SomeRefused);
+            }
+        }
+    }
+    Ok(Done::Ok)
+}
+
+/// A time in Shanghai (UTC+8 all year), to the minute.
+fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .zip(chrono::FixedOffset::east_opt(8 * 3600))
+        .map(|(t, offset)| {
+            t.with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
+fn print_alerts(alerts: &[Alert]) {
+    if alerts.is_empty() {
+        println!("no alerts yet");
+        return;
+    }
+    let rows: Vec<[String; 4]> = alerts
+        .iter()
+        .map(|a| {
+            let fate = match (a.forwarded_ms, &a.last_error) {
+                (Some(at), _) => format!("yes, {}", when(at)),
+                (None, Some(reason)) => format!("no: {reason}"),
+                (None, None) => "no".into(),
+            };
+            [when(a.at_ms), a.station.clone(), a.kind.clone(), fate]
+        })
+        .collect();
+    print_table(["TIME", "STATION", "KIND", "FORWARDED"], &rows);
 }
 
 fn import(data: &Path, folder: &Path) -> Result<Done, HubError> {

@@ -223,6 +223,7 @@ async fn post_batch(State(hub): State<Arc<Receiver>>, request: Request) -> Respo
     let received = now_ms();
     let result = {
         let device = device.clone();
+        let hub = hub.clone();
         blocking(move || {
             hub.verify(&device, &signature, "POST", BATCH_PATH, &body)?;
             hub.ingest(&device, &body, Some(received))
@@ -230,7 +231,12 @@ async fn post_batch(State(hub): State<Arc<Receiver>>, request: Request) -> Respo
         .await
     };
     match result {
-        Ok(reply) => accepted(&device, BATCH_PATH, reply),
+        // The batch is committed; a worker's call for staff it brought is passed on before
+        // the kiosk hears back, so that the reply can say whether it was.
+        Ok(ingested) => {
+            let reply = crate::alerts::forward_new(&hub, ingested).await;
+            accepted(&device, BATCH_PATH, reply)
+        }
         Err(refusal) => refuse(&device, BATCH_PATH, refusal),
     }
 }
@@ -346,7 +352,7 @@ async fn read_body(request: Request, limit: usize) -> Result<Bytes, Refusal> {
 }
 
 /// Runs storage and cryptography off the async workers.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Refusal> + Send + 'static,
 ) -> Result<T, Refusal> {
     tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {

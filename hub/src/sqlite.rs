@@ -13,8 +13,10 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
+use waystation_protocol::wire::STAFF_ALERT_KIND;
 use waystation_protocol::{ClockStamp, Outcome};
 
+use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
     Device, KindCount, NewDevice, NewRecord, Storage, StoredRecord, Via, parse_time_source,
     time_source_name,
@@ -58,6 +60,32 @@ const MIGRATIONS: &[M<'static>] = &[
             via TEXT NOT NULL CHECK (via IN ('network', 'import'))
         );
         CREATE INDEX records_by_device ON records (device_id, kind, seq);",
+    ),
+    // 2: workers' calls for staff and the webhook they are passed on to.
+    M::up(
+        "CREATE TABLE alerts (
+            -- The staff_alert record this alert came in.
+            record_id TEXT PRIMARY KEY REFERENCES records (id),
+            device_id TEXT NOT NULL,
+            station TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            -- The record's corrected time, and the hub's clock on arrival.
+            at_ms BIGINT NOT NULL,
+            received_ms BIGINT NOT NULL,
+            via TEXT NOT NULL CHECK (via IN ('network', 'import')),
+            -- When the webhook accepted it; NULL while it has not been passed on.
+            forwarded_ms BIGINT,
+            attempts BIGINT NOT NULL DEFAULT 0,
+            last_error TEXT
+        );
+        CREATE INDEX alerts_by_time ON alerts (at_ms);
+        -- At most one row: where alerts are posted.
+        CREATE TABLE alert_webhook (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            url TEXT NOT NULL,
+            format TEXT NOT NULL CHECK (format IN ('json', 'wecom')),
+            set_ms BIGINT NOT NULL
+        );",
     ),
 ];
 
@@ -223,6 +251,9 @@ impl Storage for SqliteStorage {
                         time_source_name(record.time_source),
                         record.via.as_str(),
                     ])?;
+                    if inserted == 1 && record.kind == STAFF_ALERT_KIND {
+                        insert_alert(&tx, record)?;
+                    }
                     // No row inserted means the id was already there, from before or from
                     // earlier in this very transaction.
                     outcomes.push(if inserted == 1 {
@@ -316,6 +347,130 @@ impl Storage for SqliteStorage {
     fn set_bundle(&mut self, bytes: &[u8]) -> Result<(), HubError> {
         write_atomically(&self.data_dir.join(BUNDLE_FILE), bytes, None)
     }
+
+    fn webhook(&mut self) -> Result<Option<Webhook>, HubError> {
+        let read = || -> rusqlite::Result<Option<Webhook>> {
+            let row = self
+                .conn
+                .query_row(
+                    "SELECT url, format FROM alert_webhook WHERE id = 1",
+                    [],
+                    |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
+                )
+                .optional()?;
+            row.map(|(url, format)| {
+                let format = WebhookFormat::parse(&format)
+                    .ok_or_else(|| bad_text(1, "webhook format", &format))?;
+                Ok(Webhook { url, format })
+            })
+            .transpose()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn set_webhook(&mut self, webhook: Option<&Webhook>, now_ms: i64) -> Result<(), HubError> {
+        let result = match webhook {
+            Some(webhook) => self.conn.execute(
+                "INSERT INTO alert_webhook (id, url, format, set_ms) VALUES (1, ?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET
+                     url = excluded.url, format = excluded.format, set_ms = excluded.set_ms",
+                params![webhook.url, webhook.format.as_str(), now_ms],
+            ),
+            None => self.conn.execute("DELETE FROM alert_webhook", []),
+        };
+        result.map(drop).map_err(|e| self.sqlite(e))
+    }
+
+    fn alert(&mut self, record_id: &str) -> Result<Option<Alert>, HubError> {
+        let sql = format!("{ALERT_COLUMNS} WHERE record_id = ?1");
+        let read = || -> rusqlite::Result<Option<Alert>> {
+            self.conn
+                .prepare_cached(&sql)?
+                .query_row([record_id], alert_row)
+                .optional()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn alerts(&mut self, since_ms: Option<i64>, limit: usize) -> Result<Vec<Alert>, HubError> {
+        let sql =
+            format!("{ALERT_COLUMNS} WHERE at_ms >= ?1 ORDER BY at_ms DESC, record_id LIMIT ?2");
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let read = || -> rusqlite::Result<Vec<Alert>> {
+            self.conn
+                .prepare(&sql)?
+                .query_map(params![since_ms.unwrap_or(i64::MIN), limit], alert_row)?
+                .collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn note_forward(
+        &mut self,
+        record_id: &str,
+        now_ms: i64,
+        attempted: bool,
+        outcome: Result<(), &str>,
+    ) -> Result<(), HubError> {
+        let (forwarded, error) = match outcome {
+            Ok(()) => (Some(now_ms), None),
+            Err(reason) => (None, Some(reason)),
+        };
+        self.conn
+            .execute(
+                "UPDATE alerts SET
+                     forwarded_ms = COALESCE(forwarded_ms, ?2),
+                     attempts = attempts + ?3,
+                     last_error = CASE WHEN COALESCE(forwarded_ms, ?2) IS NULL THEN ?4 ELSE NULL END
+                 WHERE record_id = ?1",
+                params![record_id, forwarded, i64::from(attempted), error],
+            )
+            .map(drop)
+            .map_err(|e| self.sqlite(e))
+    }
+}
+
+/// The columns of an alert, in the order [`alert_row`] reads them.
+const ALERT_COLUMNS: &str = "SELECT record_id, device_id, station, kind, at_ms, received_ms, via,
+     forwarded_ms, attempts, last_error FROM alerts";
+
+fn alert_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
+    let via: String = row.get(6)?;
+    Ok(Alert {
+        record_id: row.get(0)?,
+        device_id: row.get(1)?,
+        station: row.get(2)?,
+        kind: row.get(3)?,
+        at_ms: row.get(4)?,
+        received_ms: row.get(5)?,
+        via: Via::parse(&via).ok_or_else(|| bad_text(6, "arrival", &via))?,
+        forwarded_ms: row.get(7)?,
+        attempts: u32::try_from(row.get::<_, i64>(8)?).unwrap_or(u32::MAX),
+        last_error: row.get(9)?,
+    })
+}
+
+/// Makes the alert row of a `staff_alert` record just stored, in the record's transaction.
+/// The station is the one the kiosk names, else the one it was registered with, else its id.
+fn insert_alert(tx: &rusqlite::Transaction<'_>, record: &NewRecord) -> rusqlite::Result<()> {
+    let (station, kind) = crate::alerts::fields(record);
+    tx.prepare_cached(
+        "INSERT INTO alerts (record_id, device_id, station, kind, at_ms, received_ms, via)
+         VALUES (?1, ?2,
+             COALESCE(?3, (SELECT station FROM devices WHERE device_id = ?2), ?2),
+             ?4, ?5, ?6, ?7)
+         ON CONFLICT (record_id) DO NOTHING",
+    )?
+    .execute(params![
+        record.id,
+        record.device_id,
+        station,
+        kind,
+        record.corrected_ms,
+        record.received_ms,
+        record.via.as_str(),
+    ])
+    .map(drop)
 }
 
 fn bad_text(column: usize, what: &str, text: &str) -> rusqlite::Error {

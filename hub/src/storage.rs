@@ -8,6 +8,7 @@ use serde::Serialize;
 use waystation_protocol::{ClockStamp, Outcome, TimeSource};
 
 use crate::HubError;
+use crate::alerts::{Alert, Webhook};
 
 /// What the hub stores and reads. Every method is one short unit of work; a method that writes
 /// has either written everything or nothing when it returns.
@@ -25,7 +26,8 @@ pub trait Storage: Send {
     /// Stores opened records in one transaction, which is committed before this returns. The
     /// record id is the key forever: a record whose id is already stored (by an earlier batch
     /// or earlier in the same slice) is [`Outcome::Duplicate`], a new one [`Outcome::Stored`].
-    /// Returns one outcome per record, in order.
+    /// Returns one outcome per record, in order. A newly stored record of the kind
+    /// `staff_alert` also becomes an [`Alert`], in the same transaction, not yet forwarded.
     fn ingest(&mut self, records: &[NewRecord]) -> Result<Vec<Outcome>, HubError>;
 
     /// How many unique records each device has sent of each kind.
@@ -39,6 +41,30 @@ pub trait Storage: Send {
 
     /// Replaces the bundle to serve, atomically: readers see the old bundle or the new one.
     fn set_bundle(&mut self, bytes: &[u8]) -> Result<(), HubError>;
+
+    /// Where alerts are posted, if the centre set a webhook.
+    fn webhook(&mut self) -> Result<Option<Webhook>, HubError>;
+
+    /// Sets (or, with `None`, clears) the webhook.
+    fn set_webhook(&mut self, webhook: Option<&Webhook>, now_ms: i64) -> Result<(), HubError>;
+
+    /// The alert stored from the record with this id, if there is one.
+    fn alert(&mut self, record_id: &str) -> Result<Option<Alert>, HubError>;
+
+    /// Alerts whose time is at or after `since_ms` (all with `None`), newest first, at most
+    /// `limit`.
+    fn alerts(&mut self, since_ms: Option<i64>, limit: usize) -> Result<Vec<Alert>, HubError>;
+
+    /// Notes what became of an alert at `now_ms`: passed on (`Ok`), or why not. `attempted`
+    /// says whether a post was tried (counted) or the alert was held back (no webhook, too
+    /// old). An alert once forwarded stays forwarded.
+    fn note_forward(
+        &mut self,
+        record_id: &str,
+        now_ms: i64,
+        attempted: bool,
+        outcome: Result<(), &str>,
+    ) -> Result<(), HubError>;
 }
 
 /// A device to register.

@@ -20,6 +20,10 @@ pub const BATCH_PATH: &str = "/v1/batches";
 pub const BUNDLE_PATH: &str = "/v1/bundle";
 /// The path an export file can be posted to (the hub's `import` command does the same).
 pub const IMPORT_PATH: &str = "/v1/imports";
+/// The record kind of a worker's call for station staff. A kiosk sends these before anything
+/// else; the hub passes each one on to the centre's webhook once and says so in the reply
+/// ([`RecordResult::forwarded`]).
+pub const STAFF_ALERT_KIND: &str = "staff_alert";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum WireError {
@@ -120,6 +124,12 @@ pub struct RecordResult {
     pub id: String,
     #[serde(flatten)]
     pub outcome: Outcome,
+    /// For a [`STAFF_ALERT_KIND`] record only: whether the hub passed the alert on to the
+    /// centre's webhook (now, or when the record first arrived, for a duplicate). Absent for
+    /// every other record, and from hubs that predate alerts, so both sides stay compatible:
+    /// a kiosk treats an absent value as "not forwarded".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forwarded: Option<bool>,
 }
 
 /// The hub's answer to a batch: one result for every record, in the batch's order.
@@ -233,12 +243,14 @@ mod tests {
                 RecordResult {
                     id: "a".into(),
                     outcome: Outcome::Stored,
+                    forwarded: None,
                 },
                 RecordResult {
                     id: "b".into(),
                     outcome: Outcome::Rejected {
                         reason: "unknown kind".into(),
                     },
+                    forwarded: None,
                 },
             ],
         };
@@ -248,5 +260,32 @@ mod tests {
             r#"{"results":[{"id":"a","outcome":"stored"},{"id":"b","outcome":"rejected","reason":"unknown kind"}]}"#
         );
         assert_eq!(serde_json::from_str::<BatchReply>(&text).unwrap(), reply);
+    }
+
+    #[test]
+    fn forwarded_is_optional_both_ways() {
+        // A hub that forwards says so for an alert; an older kiosk's reading ignores it.
+        let text = r#"{"results":[{"id":"a","outcome":"stored","forwarded":true},{"id":"b","outcome":"duplicate","forwarded":false},{"id":"c","outcome":"stored"}]}"#;
+        let reply: BatchReply = serde_json::from_str(text).unwrap();
+        let forwarded: Vec<Option<bool>> = reply.results.iter().map(|r| r.forwarded).collect();
+        assert_eq!(forwarded, [Some(true), Some(false), None]);
+        assert_eq!(reply.results[1].outcome, Outcome::Duplicate);
+        assert_eq!(serde_json::to_string(&reply).unwrap(), text);
+
+        /// The reply as a kiosk from before alerts read it.
+        #[derive(Deserialize)]
+        struct OldResult {
+            #[allow(dead_code)]
+            id: String,
+            #[serde(flatten)]
+            outcome: Outcome,
+        }
+        #[derive(Deserialize)]
+        struct OldReply {
+            results: Vec<OldResult>,
+        }
+        let old: OldReply = serde_json::from_str(text).unwrap();
+        assert_eq!(old.results[0].outcome, Outcome::Stored);
+        assert_eq!(old.results[1].outcome, Outcome::Duplicate);
     }
 }

@@ -53,11 +53,15 @@ pub(super) fn run(
     })
     .map_err(|e| e.to_string())?;
     // Uploads run on their own thread; a newer directory it installs reaches the UI through a
-    // channel that the event loop polls, so the thread never touches the UI's state.
+    // channel that the event loop polls, so the thread never touches the UI's state. What the
+    // hub said about a worker's call for staff comes back the same way, drained by the UI's
+    // quarter-second tick.
     let (bundles, new_bundles) = std::sync::mpsc::channel();
-    let worker = crate::sync::spawn_worker(&kiosk_config, &dir, bundles);
+    let (alerts, alert_answers) = std::sync::mpsc::channel();
+    let worker = crate::sync::spawn_worker(&kiosk_config, &dir, bundles, alerts);
     if let Some(worker) = &worker {
         kiosk.set_sync_now(worker.wake.clone());
+        kiosk.set_alert_answers(alert_answers);
     }
     kiosk.set_data_dir(dir.clone());
     kiosk.attach_board(crate::board::open(&kiosk_config.board));

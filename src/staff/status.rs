@@ -444,8 +444,23 @@ pub enum LedPattern {
     /// All is well.
     Steady,
     /// Staff are needed: paper low or out, the queue stuck or offline, the directory expired,
-    /// the clock not set.
+    /// the clock not set. A slow blink: one second on, one second off.
     Blinking,
+    /// A worker called for staff: a fast double blink (a quarter second on, off, on, then off
+    /// for a second and a quarter), which no supply fault uses, so staff can tell a person is
+    /// waiting from a roll of paper running out.
+    StaffCall,
+}
+
+impl LedPattern {
+    /// Whether the LED is lit at the kiosk's `tick`th quarter-second tick.
+    pub fn lit(self, tick: u64) -> bool {
+        match self {
+            LedPattern::Steady => true,
+            LedPattern::Blinking => (tick / 4).is_multiple_of(2),
+            LedPattern::StaffCall => matches!(tick % 8, 0 | 2),
+        }
+    }
 }
 
 /// The LED pattern for a status: blinking when any line needs staff at the kiosk.
@@ -631,6 +646,33 @@ mod tests {
             change(&mut facts);
             assert_eq!(led(&lines(&facts, Language::English)), LedPattern::Blinking);
         }
+    }
+
+    #[test]
+    fn a_staff_call_blinks_in_a_pattern_no_supply_fault_uses() {
+        let over = |p: LedPattern| -> Vec<bool> { (0..16).map(|t| p.lit(t)).collect() };
+        assert!(over(LedPattern::Steady).iter().all(|on| *on));
+        // The slow blink: a second on, a second off.
+        assert_eq!(
+            over(LedPattern::Blinking),
+            [
+                true, true, true, true, false, false, false, false, true, true, true, true, false,
+                false, false, false
+            ]
+        );
+        // The double blink: on, off, on, then off for five ticks, every two seconds.
+        let call = over(LedPattern::StaffCall);
+        assert_eq!(
+            &call[..8],
+            [true, false, true, false, false, false, false, false]
+        );
+        assert_eq!(call[..8], call[8..]);
+        assert_ne!(call, over(LedPattern::Blinking));
+        // Nothing the status can find makes the LED show the staff-call pattern.
+        let mut facts = healthy();
+        facts.clock_synced = false;
+        facts.printer.status = Some(PrinterStatus::PaperOut);
+        assert_eq!(led(&lines(&facts, Language::English)), LedPattern::Blinking);
     }
 
     #[test]

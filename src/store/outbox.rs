@@ -31,8 +31,11 @@ pub enum RecordKind {
     StaffAudit,
     /// A restock: a new paper roll, or brochures by kind and count.
     Restock,
-    /// A worker pressed the staff-call button (or asked on screen) for a person to come.
-    StaffCall,
+    /// A worker pressed the staff-call button (or asked on screen) for a person to come: the
+    /// station, the alert's kind and (in the sealed stamp) the time, nothing about the worker.
+    /// The uploader sends it before anything else, and the hub forwards it to the centre's
+    /// webhook.
+    StaffAlert,
 }
 
 impl RecordKind {
@@ -46,7 +49,7 @@ impl RecordKind {
             RecordKind::Heartbeat => "heartbeat",
             RecordKind::StaffAudit => "staff_audit",
             RecordKind::Restock => "restock",
-            RecordKind::StaffCall => "staff_call",
+            RecordKind::StaffAlert => waystation_protocol::wire::STAFF_ALERT_KIND,
         }
     }
 
@@ -60,7 +63,7 @@ impl RecordKind {
             RecordKind::Heartbeat => 1,
             RecordKind::StaffAudit => 1,
             RecordKind::Restock => 1,
-            RecordKind::StaffCall => 1,
+            RecordKind::StaffAlert => 1,
         }
     }
 }

@@ -51,6 +51,18 @@ impl Store {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Vec<Claimed>, StoreError> {
+        self.claim_batch_of(limits, now_ms, lease_ms, None)
+    }
+
+    /// As [`Store::claim_batch`], but only records of `kind` when one is given: a worker's
+    /// call for staff is sent on its own, ahead of whatever else is waiting.
+    pub fn claim_batch_of(
+        &mut self,
+        limits: BatchLimits,
+        now_ms: i64,
+        lease_ms: i64,
+        kind: Option<&str>,
+    ) -> Result<Vec<Claimed>, StoreError> {
         let label = self.label.clone();
         let err = |source| StoreError::Sqlite {
             path: label.clone(),
@@ -66,10 +78,11 @@ impl Store {
                      FROM outbox
                      WHERE sealed = 1
                        AND (state = 'pending' OR (state = 'in_flight' AND COALESCE(claimed_until_ms, 0) <= ?1))
+                       AND (?2 IS NULL OR kind = ?2)
                      ORDER BY seq",
                 )
                 .map_err(err)?;
-            let mut rows = stmt.query([now_ms]).map_err(err)?;
+            let mut rows = stmt.query(rusqlite::params![now_ms, kind]).map_err(err)?;
             let mut bytes = 0;
             while let Some(row) = rows.next().map_err(err)? {
                 let payload: Vec<u8> = row.get(4).map_err(err)?;

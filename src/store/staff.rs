@@ -20,6 +20,8 @@ pub enum Action {
     TestPrint,
     SyncNow,
     SignOut,
+    /// A worker's call for staff was answered at the kiosk (detail: `button` or `sign_in`).
+    CallAnswered,
 }
 
 impl Action {
@@ -33,6 +35,7 @@ impl Action {
             Action::TestPrint => "test_print",
             Action::SyncNow => "sync_now",
             Action::SignOut => "sign_out",
+            Action::CallAnswered => "call_answered",
         }
     }
 }

@@ -6,7 +6,8 @@
 //! - `heartbeat`, `fetch`, `export`: the kiosk's status record, the resource bundle, and the
 //!   USB-stick export;
 //! - this file: the `Syncer` loop that ties them together for `waystation sync` and the
-//!   kiosk's worker thread.
+//!   kiosk's worker thread. A worker's call for staff (`staff_alert`) is sent before anything
+//!   else at every turn of the loop, and what the hub said about it goes back to the UI.
 //!
 //! Nothing here runs on the UI thread, and nothing here ever deletes a record.
 
@@ -26,6 +27,7 @@ use std::time::Duration;
 use ed25519_dalek::VerifyingKey;
 
 use crate::clock::Clock;
+use crate::staff::alert::HubAnswer;
 use crate::store::{Store, StoreError};
 use backoff::Backoff;
 use fetch::BundleFetch;
@@ -50,6 +52,9 @@ pub struct SyncSettings {
     /// Called on the syncer's thread after a newer bundle was installed (the kiosk passes it
     /// on to the UI thread).
     pub on_bundle: Option<Box<dyn Fn(crate::directory::Bundle) + Send>>,
+    /// Called on the syncer's thread with what the hub said about each staff alert sent (the
+    /// kiosk passes it on to the UI thread, whose staff-call screen depends on it).
+    pub on_alert: Option<Box<dyn Fn(HubAnswer) + Send>>,
 }
 
 impl SyncSettings {
@@ -69,9 +74,14 @@ impl SyncSettings {
                 .as_deref()
                 .and_then(|k| crate::directory::bundle::public_key(k).ok()),
             on_bundle: None,
+            on_alert: None,
         }
     }
 }
+
+/// At most this many alert passes in a row: a hub that keeps leaving an alert out of its
+/// replies must not hold the uploader in a loop.
+const ALERT_PASSES: usize = 5;
 
 /// How a drain ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -126,15 +136,23 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
         &self.store
     }
 
-    /// Sends batches until nothing is waiting or a pass fails.
+    /// Sends batches until nothing is waiting or a pass fails. Before every batch, the staff
+    /// alerts waiting go on their own.
     pub fn drain(&mut self) -> Result<Drained, StoreError> {
         let (mut acked, mut quarantined) = (0, 0);
         loop {
+            if let Some(failure) = self.send_alerts()? {
+                return Ok(Drained::Stopped {
+                    failure,
+                    acked,
+                    quarantined,
+                });
+            }
             let pass = self
                 .uploader
                 .pass(&mut self.store, &self.link, &self.clock)?;
-            let wall_ms = self.clock.read().wall.timestamp_millis();
-            match pass {
+            self.publish_alert_answers();
+            match self.note(pass)? {
                 Pass::Empty => return Ok(Drained::Empty { acked, quarantined }),
                 Pass::Delivered {
                     acked: a,
@@ -143,20 +161,8 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
                 } => {
                     acked += a;
                     quarantined += q;
-                    self.backoff.succeeded();
-                    self.store.note_sync(wall_ms, Ok(()))?;
                 }
                 Pass::Failed(failure) => {
-                    let clock_problem = matches!(
-                        failure,
-                        Failure::Tls {
-                            clock_suspect: true,
-                            ..
-                        }
-                    );
-                    self.store
-                        .note_sync(wall_ms, Err((&failure.message(), clock_problem)))?;
-                    tracing::info!(reason = %failure.message(), "upload failed; records stay queued");
                     return Ok(Drained::Stopped {
                         failure,
                         acked,
@@ -165,6 +171,58 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
                 }
             }
         }
+    }
+
+    /// Sends the staff alerts that are waiting, alone and first. Returns the failure when
+    /// they could not be delivered (they stay queued and go again with the next try).
+    pub fn send_alerts(&mut self) -> Result<Option<Failure>, StoreError> {
+        for _ in 0..ALERT_PASSES {
+            let pass = self
+                .uploader
+                .alert_pass(&mut self.store, &self.link, &self.clock)?;
+            self.publish_alert_answers();
+            match self.note(pass)? {
+                Pass::Empty => return Ok(None),
+                Pass::Delivered { .. } => {}
+                Pass::Failed(failure) => return Ok(Some(failure)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Hands what the hub said about staff alerts to whoever listens (the kiosk's UI).
+    fn publish_alert_answers(&mut self) {
+        let answers = self.uploader.take_alert_answers();
+        if let Some(notify) = &self.settings.on_alert {
+            for answer in answers {
+                notify(answer);
+            }
+        }
+    }
+
+    /// Notes a pass's outcome: the backoff and the sync state the staff screen shows.
+    fn note(&mut self, pass: Pass) -> Result<Pass, StoreError> {
+        let wall_ms = self.clock.read().wall.timestamp_millis();
+        match &pass {
+            Pass::Empty => {}
+            Pass::Delivered { .. } => {
+                self.backoff.succeeded();
+                self.store.note_sync(wall_ms, Ok(()))?;
+            }
+            Pass::Failed(failure) => {
+                let clock_problem = matches!(
+                    failure,
+                    Failure::Tls {
+                        clock_suspect: true,
+                        ..
+                    }
+                );
+                self.store
+                    .note_sync(wall_ms, Err((&failure.message(), clock_problem)))?;
+                tracing::info!(reason = %failure.message(), "upload failed; records stay queued");
+            }
+        }
+        Ok(pass)
     }
 
     /// How long to wait after a failure: the backoff, with the hub's `Retry-After` as a floor.
@@ -176,8 +234,14 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
         self.backoff.failed(random_u64(), retry_after)
     }
 
-    /// Does what is due (heartbeat, bundle check, uploads) and says how long to rest after.
+    /// Does what is due (staff alerts first, then heartbeat, bundle check, uploads) and says
+    /// how long to rest after.
     pub fn tick(&mut self) -> Result<(Duration, bool), StoreError> {
+        // A worker's call for staff does not wait for the heartbeat or the bundle check, which
+        // can take as long as a request's time-out.
+        if let Some(failure) = self.send_alerts()? {
+            return Ok((self.wait_after(&failure), failure.link_down()));
+        }
         let now = self.clock.monotonic();
         if now >= self.next_heartbeat {
             let directory = crate::store::directory::active(
@@ -289,11 +353,13 @@ pub struct Worker {
 
 /// Starts the uploader on its own thread with its own connection to the database, when a hub
 /// and the centre's key are configured; otherwise says why not and returns `None`. A newer
-/// resource bundle fetched from the hub is sent on `bundles`.
+/// resource bundle fetched from the hub is sent on `bundles`, and what the hub said about each
+/// staff alert on `alerts`.
 pub fn spawn_worker(
     config: &crate::config::Config,
     data_dir: &std::path::Path,
     bundles: std::sync::mpsc::Sender<crate::directory::Bundle>,
+    alerts: std::sync::mpsc::Sender<HubAnswer>,
 ) -> Option<Worker> {
     let Some(centre) = config.hub.centre_key() else {
         tracing::info!(
@@ -318,6 +384,9 @@ pub fn spawn_worker(
     settings.on_bundle = Some(Box::new(move |bundle| {
         // The kiosk may be shutting down; then nobody needs the bundle.
         let _ = bundles.send(bundle);
+    }));
+    settings.on_alert = Some(Box::new(move |answer| {
+        let _ = alerts.send(answer);
     }));
     let (wake, wake_receiver) = std::sync::mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
@@ -351,4 +420,93 @@ fn random_u64() -> u64 {
         return u64::MAX;
     }
     u64::from_le_bytes(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::clock::FakeClock;
+    use crate::staff::alert::HubOutcome;
+    use crate::store::{NewRecord, RecordKind, RecordStamp};
+    use link::{FakeLink, HubReply, HubRequest, LinkError};
+
+    /// The fake link, shared so the test can read what the syncer sent.
+    struct Shared(Rc<FakeLink>);
+
+    impl HubLink for Shared {
+        fn send(&self, request: &HubRequest) -> Result<HubReply, LinkError> {
+            self.0.send(request)
+        }
+        fn reachable(&self) -> bool {
+            self.0.reachable()
+        }
+    }
+
+    fn record(store: &mut Store, n: u128, kind: RecordKind, clock: &FakeClock) {
+        let record = NewRecord {
+            kind,
+            stamp: RecordStamp {
+                id: uuid::Uuid::from_u128(n),
+                clock: clock.read(),
+            },
+            payload: serde_json::json!({ "n": n as u64 }),
+        };
+        store.commit_record(&record, |_| Ok(())).unwrap();
+    }
+
+    #[test]
+    fn a_staff_alert_goes_alone_before_the_backlog_and_what_the_hub_said_is_passed_on() {
+        let clock = FakeClock::new(
+            chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+            true,
+        );
+        let mut store = Store::open_in_memory().unwrap();
+        let (_, centre) = waystation_protocol::CentreSecretKey::generate();
+        store.enable_sealing(centre).unwrap();
+        for n in 1..=3 {
+            record(&mut store, n, RecordKind::MoodCheckIn, &clock);
+        }
+        record(&mut store, 9, RecordKind::StaffAlert, &clock);
+        let ok = |results: serde_json::Value| {
+            Ok(HubReply {
+                status: 200,
+                retry_after: None,
+                etag: None,
+                body: serde_json::to_vec(&serde_json::json!({ "results": results })).unwrap(),
+            })
+        };
+        let id = |n: u128| uuid::Uuid::from_u128(n).to_string();
+        let link = Rc::new(FakeLink::new(vec![ok(serde_json::json!([
+            {"id": id(9), "outcome": "stored", "forwarded": true}
+        ]))]));
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings =
+            SyncSettings::from_config(&crate::config::Config::demo(), dir.path().to_path_buf());
+        let heard = Arc::new(Mutex::new(Vec::new()));
+        let kept = heard.clone();
+        settings.on_alert = Some(Box::new(move |answer| kept.lock().unwrap().push(answer)));
+        let mut syncer = Syncer::new(store, Shared(link.clone()), clock, settings).unwrap();
+        syncer.tick().unwrap();
+
+        let sent = link.sent.borrow();
+        let kinds = |n: usize| -> Vec<String> {
+            let batch = waystation_protocol::Batch::parse(&sent[n].body).unwrap();
+            batch.records.into_iter().map(|r| r.kind).collect()
+        };
+        assert_eq!(kinds(0), ["staff_alert"], "the alert first, on its own");
+        assert!(
+            kinds(1).iter().all(|k| k != "staff_alert") && kinds(1).len() >= 3,
+            "then the backlog: {:?}",
+            kinds(1)
+        );
+        let heard = heard.lock().unwrap();
+        assert_eq!(heard.len(), 1);
+        assert_eq!(
+            (heard[0].record_id.as_str(), heard[0].outcome),
+            (id(9).as_str(), HubOutcome::Forwarded)
+        );
+    }
 }

@@ -3,16 +3,21 @@
 //! A record is marked acked only when the hub said it stored it (now or before). Whatever
 //! went wrong in between, the batch is released and sent again later: the hub deduplicates by
 //! record id forever, so a resend after a lost reply is harmless.
+//!
+//! A worker's call for staff (`staff_alert`) has a pass of its own ([`Uploader::alert_pass`]),
+//! which the syncer runs before anything else; what the hub said about each alert (passed on
+//! to the centre's webhook or not, or not delivered at all) is kept for the UI.
 
 use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
-use waystation_protocol::wire::{BATCH_PATH, MAX_BATCH_BYTES, PROTOCOL_VERSION};
+use waystation_protocol::wire::{BATCH_PATH, MAX_BATCH_BYTES, PROTOCOL_VERSION, STAFF_ALERT_KIND};
 use waystation_protocol::{Batch, BatchReply, ClockStamp, DeviceKey, Outcome, WireRecord};
 
 use super::link::{HubLink, HubReply, HubRequest, LinkError, Method};
 use crate::clock::{Clock, ClockReading};
+use crate::staff::alert::{HubAnswer, HubOutcome};
 use crate::store::queue::{BatchLimits, Claimed};
 use crate::store::{Store, StoreError};
 
@@ -95,6 +100,9 @@ pub struct Uploader {
     /// Lowered when the hub refuses a batch as too big or malformed, to isolate the record
     /// that causes it; restored after a success.
     batch_records: usize,
+    /// What became of the staff alerts sent since [`Uploader::take_alert_answers`] was last
+    /// called.
+    alert_answers: Vec<HubAnswer>,
 }
 
 impl Uploader {
@@ -105,7 +113,24 @@ impl Uploader {
             device_id,
             max_records: max_records.max(1),
             batch_records: max_records.max(1),
+            alert_answers: Vec::new(),
         }
+    }
+
+    /// What the hub said about each staff alert sent since the last call, in order.
+    pub fn take_alert_answers(&mut self) -> Vec<HubAnswer> {
+        std::mem::take(&mut self.alert_answers)
+    }
+
+    /// One pass over the waiting staff alerts only: a worker's call for staff goes on its own,
+    /// small and first, not behind a backlog of other records.
+    pub fn alert_pass(
+        &mut self,
+        store: &mut Store,
+        link: &dyn HubLink,
+        clock: &dyn Clock,
+    ) -> Result<Pass, StoreError> {
+        self.pass_of(store, link, clock, Some(STAFF_ALERT_KIND))
     }
 
     pub fn device_id(&self) -> &str {
@@ -122,17 +147,53 @@ impl Uploader {
         link: &dyn HubLink,
         clock: &dyn Clock,
     ) -> Result<Pass, StoreError> {
+        self.pass_of(store, link, clock, None)
+    }
+
+    fn pass_of(
+        &mut self,
+        store: &mut Store,
+        link: &dyn HubLink,
+        clock: &dyn Clock,
+        kind: Option<&str>,
+    ) -> Result<Pass, StoreError> {
         let now = clock.read();
         let monotonic = i64::try_from(now.since_boot.as_millis()).unwrap_or(i64::MAX);
         let limits = BatchLimits {
             max_records: self.batch_records,
             max_bytes: BATCH_BYTES,
         };
-        let batch = store.claim_batch(limits, monotonic, LEASE.as_millis() as i64)?;
+        let batch = store.claim_batch_of(limits, monotonic, LEASE.as_millis() as i64, kind)?;
         if batch.is_empty() {
             return Ok(Pass::Empty);
         }
-        let body = batch_body(&self.device_id, stamp(&now), &batch);
+        let answered = self.alert_answers.len();
+        let pass = self.send(store, link, &now, &batch)?;
+        // An alert the hub said nothing about (the batch failed, or the reply left it out)
+        // did not reach anyone this time.
+        for record in batch.iter().filter(|r| r.kind == STAFF_ALERT_KIND) {
+            let heard = self.alert_answers[answered..]
+                .iter()
+                .any(|a| a.record_id == record.id);
+            if !heard {
+                self.alert_answers.push(HubAnswer {
+                    record_id: record.id.clone(),
+                    outcome: HubOutcome::Failed,
+                });
+            }
+        }
+        Ok(pass)
+    }
+
+    /// Sends a claimed batch and settles it by the hub's answer.
+    fn send(
+        &mut self,
+        store: &mut Store,
+        link: &dyn HubLink,
+        now: &ClockReading,
+        batch: &[Claimed],
+    ) -> Result<Pass, StoreError> {
+        let body = batch_body(&self.device_id, stamp(now), batch);
         let request = HubRequest {
             method: Method::Post,
             path: BATCH_PATH,
@@ -145,13 +206,13 @@ impl Uploader {
         let reply = match link.send(&request) {
             Ok(reply) => reply,
             Err(error) => {
-                let failure = link_failure(error, &now);
+                let failure = link_failure(error, now);
                 store.release(&ids, &failure.message())?;
                 return Ok(Pass::Failed(failure));
             }
         };
         match reply.status {
-            200 => self.settle(store, &batch, &reply),
+            200 => self.settle(store, batch, &reply),
             413 | 400 => {
                 let reason = hub_error(&reply);
                 if batch.len() == 1 {
@@ -214,11 +275,30 @@ impl Uploader {
             let Some(id) = ids.iter().find(|id| **id == result.id) else {
                 continue;
             };
-            match &result.outcome {
-                Outcome::Stored | Outcome::Duplicate => acked.push(*id),
+            let delivered = match &result.outcome {
+                Outcome::Stored | Outcome::Duplicate => {
+                    acked.push(*id);
+                    true
+                }
                 Outcome::Rejected { reason } => {
                     quarantined += store.quarantine(id, reason)?;
+                    false
                 }
+            };
+            let is_alert = batch
+                .iter()
+                .any(|r| r.id == result.id && r.kind == STAFF_ALERT_KIND);
+            if is_alert {
+                // A hub from before alerts says nothing: not forwarded, as far as anyone knows.
+                let outcome = match (delivered, result.forwarded) {
+                    (true, Some(true)) => HubOutcome::Forwarded,
+                    (true, _) => HubOutcome::NotForwarded,
+                    (false, _) => HubOutcome::Failed,
+                };
+                self.alert_answers.push(HubAnswer {
+                    record_id: result.id.clone(),
+                    outcome,
+                });
             }
         }
         let acked_count = store.ack(&acked)?;
@@ -311,6 +391,7 @@ fn hub_error(reply: &HubReply) -> String {
 mod tests {
     use super::*;
     use crate::clock::FakeClock;
+    use crate::staff::alert::{HubAnswer, HubOutcome};
     use crate::store::{NewRecord, RecordKind, RecordStamp};
     use crate::sync::link::FakeLink;
 
@@ -506,6 +587,111 @@ mod tests {
         assert!(failure.message().starts_with("clock not set"));
         let synced = clock();
         assert!(!clock_suspect(&synced.read()));
+    }
+
+    fn alert(store: &mut Store, n: u128, clock: &FakeClock) {
+        let record = NewRecord {
+            kind: RecordKind::StaffAlert,
+            stamp: RecordStamp {
+                id: uuid::Uuid::from_u128(n),
+                clock: clock.read(),
+            },
+            payload: serde_json::json!({ "station": "demo-0001", "kind": "staff_call" }),
+        };
+        store.commit_record(&record, |_| Ok(())).unwrap();
+    }
+
+    #[test]
+    fn an_alert_pass_sends_only_the_alerts_and_keeps_what_the_hub_said() {
+        let clock = clock();
+        // A backlog of three records, then two alerts.
+        let mut store = store_with(3, &clock);
+        alert(&mut store, 100, &clock);
+        alert(&mut store, 101, &clock);
+        let link = FakeLink::new(vec![
+            reply(
+                200,
+                serde_json::json!({"results": [
+                    {"id": id(100), "outcome": "stored", "forwarded": true},
+                    {"id": id(101), "outcome": "duplicate"},
+                ]}),
+            ),
+            Err(LinkError::Unreachable("gone".into())),
+        ]);
+        let mut up = uploader(500);
+        let pass = up.alert_pass(&mut store, &link, &clock).unwrap();
+        assert_eq!(
+            pass,
+            Pass::Delivered {
+                acked: 2,
+                quarantined: 0,
+                released: 0
+            }
+        );
+        let sent = Batch::parse(&link.sent.borrow()[0].body).unwrap();
+        let kinds: Vec<&str> = sent.records.iter().map(|r| r.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["staff_alert", "staff_alert"],
+            "alone, not behind the backlog"
+        );
+        // A hub that does not say (an older one) means "not forwarded".
+        assert_eq!(
+            up.take_alert_answers(),
+            [
+                HubAnswer {
+                    record_id: id(100),
+                    outcome: HubOutcome::Forwarded
+                },
+                HubAnswer {
+                    record_id: id(101),
+                    outcome: HubOutcome::NotForwarded
+                },
+            ]
+        );
+        assert!(up.take_alert_answers().is_empty());
+        assert_eq!(
+            up.alert_pass(&mut store, &link, &clock).unwrap(),
+            Pass::Empty
+        );
+        assert_eq!(states(&store), (3, 2, 0));
+
+        // An alert in a batch that never reached the hub is reported as failed.
+        alert(&mut store, 102, &clock);
+        let failed = up.alert_pass(&mut store, &link, &clock).unwrap();
+        assert!(matches!(failed, Pass::Failed(Failure::Unreachable(_))));
+        assert_eq!(
+            up.take_alert_answers(),
+            [HubAnswer {
+                record_id: id(102),
+                outcome: HubOutcome::Failed
+            }]
+        );
+        assert_eq!(states(&store), (4, 2, 0), "still waiting, to go again");
+    }
+
+    #[test]
+    fn an_alert_the_hub_leaves_out_or_rejects_did_not_reach_anyone() {
+        let clock = clock();
+        let mut store = Store::open_in_memory().unwrap();
+        let (_, centre) = waystation_protocol::CentreSecretKey::generate();
+        store.enable_sealing(centre).unwrap();
+        alert(&mut store, 1, &clock);
+        alert(&mut store, 2, &clock);
+        let link = FakeLink::new(vec![reply(
+            200,
+            serde_json::json!({"results": [
+                {"id": id(1), "outcome": "rejected", "reason": "does not open", "forwarded": true},
+            ]}),
+        )]);
+        let mut up = uploader(10);
+        up.alert_pass(&mut store, &link, &clock).unwrap();
+        let answers = up.take_alert_answers();
+        assert_eq!(answers.len(), 2);
+        assert!(
+            answers.iter().all(|a| a.outcome == HubOutcome::Failed),
+            "{answers:?}"
+        );
     }
 
     #[test]

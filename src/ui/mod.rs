@@ -74,8 +74,13 @@ pub(crate) struct KioskState {
     pub(crate) paper_sensor: Option<bool>,
     pub(crate) led: crate::staff::status::LedPattern,
     pub(crate) led_checked_at: Option<Duration>,
-    /// When a worker last called for staff (the LED blinks for a while after).
-    pub(crate) staff_called_at: Option<Duration>,
+    /// A worker's latest call for staff: kiosk-wide, so that the light and buzzer go on after
+    /// the worker's session ends, until staff answer it or it times out.
+    pub(crate) call: Option<crate::staff::alert::Call>,
+    /// What the uploader heard from the hub about staff alerts; None without a hub.
+    pub(crate) alert_answers: Option<std::sync::mpsc::Receiver<crate::staff::alert::HubAnswer>>,
+    /// The staff-call wording last worked out, so the tick re-renders only when it changes.
+    pub(crate) call_wording: Option<crate::staff::alert::Wording>,
     /// Wakes the uploader thread ("sync now"); None without a hub.
     pub(crate) sync_now: Option<std::sync::mpsc::Sender<()>>,
     /// Example facts for the staff screen's screenshots; None on a real kiosk.
@@ -135,7 +140,9 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         paper_sensor: None,
         led: crate::staff::status::LedPattern::Steady,
         led_checked_at: None,
-        staff_called_at: None,
+        call: None,
+        alert_answers: None,
+        call_wording: None,
         sync_now: None,
         staff_example: None,
         config: parts.config,
@@ -249,13 +256,28 @@ impl Kiosk {
         self.state.borrow_mut().sync_now = Some(wake);
     }
 
+    /// Gives the kiosk what the uploader hears from the hub about staff alerts (drained by the
+    /// quarter-second tick, so nothing waits on the network on the UI thread).
+    pub fn set_alert_answers(
+        &self,
+        answers: std::sync::mpsc::Receiver<crate::staff::alert::HubAnswer>,
+    ) {
+        self.state.borrow_mut().alert_answers = Some(answers);
+    }
+
+    /// The current call for staff, if any (for tests and diagnostics).
+    pub fn staff_call(&self) -> Option<crate::staff::alert::Call> {
+        self.state.borrow().call.clone()
+    }
+
     /// Shows example facts on the staff screen (for screenshots only).
     pub fn show_example_staff_status(&self, facts: crate::staff::status::Facts) {
         self.state.borrow_mut().staff_example = Some(facts);
         render(&self.window, &self.state.borrow());
     }
 
-    /// The status LED's pattern as last worked out.
+    /// The status LED's pattern now: the staff-call pattern during a call, otherwise the
+    /// status's as last worked out.
     pub fn led(&self) -> crate::staff::status::LedPattern {
         staff::led(&self.state.borrow())
     }

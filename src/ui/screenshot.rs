@@ -15,10 +15,12 @@ use super::{
     MoodTagsAdapter, MoodWordAdapter, QuestionAdapter, ResourcesAdapter, Screen as UiScreen, Shell,
     TopicsAdapter, init,
 };
+use crate::board::FakeBoard;
 use crate::clock::{Clock, FakeClock};
 use crate::config::Config;
 use crate::kiosk::{Language, Screen};
 use crate::screening::Catalogue;
+use crate::staff::alert::{HubAnswer, HubOutcome};
 use crate::store::Store;
 
 /// What can be captured: every screen, plus states worth reviewing on their own.
@@ -33,6 +35,11 @@ pub enum Shot {
     ResultAfterCrisis,
     /// The mood check-in done with a word marked as distress: the help lines beside the offer.
     MoodDistress,
+    /// The staff-call screen after a call that reached the staff: the board's light and
+    /// buzzer switched on, and the hub's word that it passed the message on.
+    StaffCallNotified,
+    /// Crisis help after the worker asked for station staff, with no board and no hub.
+    CrisisAsked,
 }
 
 impl Shot {
@@ -64,7 +71,9 @@ impl Shot {
                     Screen::Staff => "staff status, all well (example facts)",
                     Screen::StaffRestock => "staff: recording a restock",
                     Screen::StaffErrors => "staff: recent errors",
-                    Screen::StaffCall => "someone is coming (after the staff-call button)",
+                    Screen::StaffCall => {
+                        "after the staff-call button, with no light, buzzer or hub: go and find the staff"
+                    }
                 };
                 (Shot::Screen(s), what)
             })
@@ -85,6 +94,14 @@ impl Shot {
             Shot::MoodDistress,
             "mood check-in done with a distress word (快撑不住了): help lines too",
         ));
+        shots.push((
+            Shot::StaffCallNotified,
+            "after the staff-call button: light and buzzer on, message passed on by the hub",
+        ));
+        shots.push((
+            Shot::CrisisAsked,
+            "crisis help after asking for staff, with no light, buzzer or hub",
+        ));
         shots
     }
 
@@ -95,6 +112,8 @@ impl Shot {
             Shot::StaffProblems => "staff-problems",
             Shot::ResultAfterCrisis => "result-after-crisis",
             Shot::MoodDistress => "mood-distress",
+            Shot::StaffCallNotified => "staff-call-notified",
+            Shot::CrisisAsked => "crisis-asked",
         }
     }
 
@@ -216,6 +235,24 @@ pub fn prepare(
         _ => {}
     }
     walk_to(kiosk.window(), shot, language);
+    match shot {
+        Shot::CrisisAsked => super::CrisisAdapter::get(kiosk.window()).invoke_ask_staff(),
+        Shot::Screen(Screen::StaffCall) => press_staff_call(&kiosk, FakeBoard::without_outputs()),
+        Shot::StaffCallNotified => {
+            press_staff_call(&kiosk, FakeBoard::default());
+            // The hub's answer, through the same channel the uploader uses.
+            let (tell, answers) = std::sync::mpsc::channel();
+            kiosk.set_alert_answers(answers);
+            if let Some(record_id) = kiosk.staff_call().and_then(|call| call.record_id) {
+                let _ = tell.send(HubAnswer {
+                    record_id,
+                    outcome: HubOutcome::Forwarded,
+                });
+            }
+            kiosk.tick_idle();
+        }
+        _ => {}
+    }
     if shot == Shot::IdleCountdown {
         clock.advance(idle_after + Duration::from_millis(100));
         kiosk.tick_idle();
@@ -225,6 +262,17 @@ pub fn prepare(
         .show()
         .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
     Ok((kiosk, clock))
+}
+
+/// Presses the staff-call button of `board` (a pretend board, for the picture only) for half a
+/// second, as a worker would.
+fn press_staff_call(kiosk: &Kiosk, board: FakeBoard) {
+    kiosk.attach_board(Box::new(board.clone()));
+    board.state.borrow_mut().button_down = true;
+    kiosk.tick_idle();
+    kiosk.tick_idle();
+    board.state.borrow_mut().button_down = false;
+    kiosk.tick_idle();
 }
 
 /// Fills the screenshot's private in-memory store with an example week, so the week view shows
@@ -368,6 +416,9 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
             MoodTagsAdapter::get(window).invoke_done();
             return;
         }
+        // The staff-call button is pressed after the walk, on the attract screen.
+        Shot::StaffCallNotified => return,
+        Shot::CrisisAsked => Screen::Crisis,
     };
     let sign_in = || {
         let pin = super::StaffPinAdapter::get(window);
@@ -403,11 +454,8 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
             }
             return;
         }
-        Screen::StaffCall => {
-            shell.invoke_start();
-            shell.invoke_open(UiScreen::StaffCall);
-            return;
-        }
+        // The staff-call button is pressed after the walk, on the attract screen.
+        Screen::StaffCall => return,
         _ => {}
     }
     shell.invoke_start();

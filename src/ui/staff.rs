@@ -1,9 +1,11 @@
 //! Staff mode's adapter: the hidden corner that opens the PIN pad, the pad and its throttle,
-//! the status screen with its actions, restocking, recent errors, the staff-call button and
-//! the status LED.
+//! the status screen with its actions, restocking, recent errors, a worker's call for staff
+//! (the button, the light and buzzer, the alert through the hub and the staff-call screen)
+//! and the status LED.
 //!
-//! The rules are in `src/staff/` (PIN, throttle, status lines, LED pattern) and the records in
-//! `src/store/staff.rs`; this file only wires them to the screens and the board.
+//! The rules are in `src/staff/` (PIN, throttle, status lines, LED pattern, the call and its
+//! wording) and the records in `src/store/staff.rs`; this file only wires them to the screens
+//! and the board.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,11 +15,13 @@ use slint::{ComponentHandle, Global, Model};
 
 use super::shell::update;
 use super::{
-    AppWindow, ErrorRow, KioskState, RestockRow, Shell, StaffAdapter, StaffErrorsAdapter,
-    StaffPinAdapter, StaffRestockAdapter, StatusRow, set_if_changed,
+    AppWindow, ErrorRow, KioskState, RestockRow, Shell, StaffAdapter, StaffCallAdapter,
+    StaffErrorsAdapter, StaffPinAdapter, StaffRestockAdapter, StatusRow, set_if_changed,
 };
+use crate::board::{ButtonEvent, Drive};
 use crate::kiosk::Screen;
 use crate::slip::PrintState;
+use crate::staff::alert::{Answer, Call, HubPath, Wording};
 use crate::staff::status::{LedPattern, Level};
 use crate::staff::throttle::PinGate;
 use crate::staff::visit::{PinNotice, StaffDone};
@@ -28,8 +32,6 @@ use crate::store::staff::Action;
 pub const CORNER_HOLD: Duration = Duration::from_secs(3);
 /// How often the LED pattern is worked out again from the status (it reads the database).
 const LED_EVERY: Duration = Duration::from_secs(5);
-/// How long the LED keeps blinking after a worker called for staff, unless staff sign in.
-const STAFF_CALL_BLINK: Duration = Duration::from_secs(10 * 60);
 
 pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     let weak = window.as_weak();
@@ -196,7 +198,7 @@ fn check_pin(st: &mut KioskState) {
         }
         st.session.staff.signed_in = true;
         st.session.staff.notice = PinNotice::None;
-        st.staff_called_at = None;
+        answer_call(st, Answer::SignIn);
         st.session.navigation.open(Screen::Attract);
         st.session.navigation.open(Screen::Staff);
         tracing::info!("station staff signed in");
@@ -224,26 +226,96 @@ pub(super) fn leave_if_away(st: &mut KioskState) {
     }
 }
 
-/// A worker asked for a person: record it and say that someone is coming.
+/// A worker asked for a person. Writes the `staff_alert` record and wakes the uploader to send
+/// it at once, switches on whatever light and buzzer the board has, and shows the staff-call
+/// screen, which says only what actually happened (`staff::alert::wording`). A call while
+/// another is still signalling shows the screen again without a second alert (the first one
+/// is woken again if it had not reached the hub).
 pub(super) fn staff_call(st: &mut KioskState) {
-    let stamp = RecordStamp::now(st.clock.as_ref());
-    let record = crate::store::NewRecord {
-        kind: crate::store::RecordKind::StaffCall,
-        stamp,
-        payload: serde_json::json!({}),
-    };
-    if let Err(e) = st.store.commit_record(&record, |_| Ok(())) {
-        tracing::error!("cannot record a staff call: {e}");
+    let now = st.clock.monotonic();
+    match st.call.as_mut().filter(|call| call.active(now)) {
+        None => {
+            st.call = Some(new_call(st, now));
+            tracing::info!("a worker called for station staff");
+        }
+        // Called again: a failed alert goes again now (it is still waiting in the outbox).
+        Some(call) => {
+            let woken = st
+                .sync_now
+                .as_ref()
+                .is_some_and(|wake| wake.send(()).is_ok());
+            if woken {
+                call.retry(now);
+            }
+        }
     }
-    tracing::info!("a worker called for station staff");
-    st.staff_called_at = Some(st.clock.monotonic());
     if st.session.navigation.current() != Screen::Crisis {
         super::shell::open(st, Screen::StaffCall);
     }
 }
 
-/// The staff part of the kiosk's tick: the hidden corner, the PIN pad's countdown, the LED and
-/// the staff-call button. Returns whether the screen needs rendering.
+fn new_call(st: &mut KioskState, now: Duration) -> Call {
+    let stamp = RecordStamp::now(st.clock.as_ref());
+    let record_id = stamp.id.to_string();
+    // Operational only: the station and the alert's kind (its time is in the sealed stamp).
+    let record = crate::store::NewRecord {
+        kind: crate::store::RecordKind::StaffAlert,
+        stamp,
+        payload: serde_json::json!({
+            "station": st.config.station.id.as_str(),
+            "kind": "staff_call",
+        }),
+    };
+    let written = match st.store.commit_record(&record, |_| Ok(())) {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::error!("cannot record a staff alert: {e}");
+            false
+        }
+    };
+    let hub = match &st.sync_now {
+        None => HubPath::None,
+        Some(_) if !written => HubPath::Failed,
+        Some(wake) if wake.send(()).is_ok() => HubPath::Sending,
+        // The uploader thread is gone: the alert waits on disk, but nobody hears of it now.
+        Some(_) => HubPath::Failed,
+    };
+    let mut call = Call::new(now, written.then_some(record_id), hub);
+    // On now, not at the next tick: the screen must not say "go and find the staff" for the
+    // quarter second before the light comes on. NoBoard has nothing to switch on.
+    let outputs = st.board.outputs();
+    if outputs.led {
+        st.board.set_led(true);
+    }
+    if outputs.buzzer {
+        st.board.set_buzzer(true);
+    }
+    call.signalled = outputs;
+    call
+}
+
+/// Staff answered the call at the kiosk (held the button, or signed in): the light goes back
+/// to the status pattern and the buzzer stops. Logged like every staff action.
+fn answer_call(st: &mut KioskState, how: Answer) {
+    let now = st.clock.monotonic();
+    let Some(call) = st.call.as_mut().filter(|call| call.active(now)) else {
+        return;
+    };
+    call.answered = Some(how);
+    st.board.set_buzzer(false);
+    let stamp = RecordStamp::now(st.clock.as_ref());
+    if let Err(e) = st
+        .store
+        .audit(stamp, Action::CallAnswered, Some(how.name()))
+    {
+        tracing::error!("cannot write the staff audit log: {e}");
+    }
+    tracing::info!(how = how.name(), "a call for staff was answered");
+}
+
+/// The staff part of the kiosk's tick: the hidden corner, the PIN pad's countdown, the hub's
+/// answers about alerts, the LED and buzzer, and the staff-call button. Returns whether the
+/// screen needs rendering.
 pub(super) fn tick(st: &mut KioskState) -> bool {
     let now = st.clock.monotonic();
     let mut changed = false;
@@ -270,16 +342,39 @@ pub(super) fn tick(st: &mut KioskState) -> bool {
         let lines = status_lines(st);
         st.led = crate::staff::status::led(&lines);
     }
-    // A worker's call keeps the LED blinking until staff sign in, or for ten minutes.
-    let called = st
-        .staff_called_at
-        .is_some_and(|at| now.saturating_sub(at) < STAFF_CALL_BLINK);
-    let led = if called { LedPattern::Blinking } else { st.led };
-    if st.board_driver.tick(st.board.as_mut(), led) {
-        staff_call(st);
+    hear_the_hub(st);
+    let drive = Drive {
+        led: led(st),
+        buzzer: st.call.as_ref().is_some_and(|call| call.buzzer(now)),
+        call_active: st.call.as_ref().is_some_and(|call| call.active(now)),
+    };
+    match st.board_driver.tick(st.board.as_mut(), drive) {
+        ButtonEvent::Call => staff_call(st),
+        ButtonEvent::Answer => answer_call(st, Answer::Button),
+        ButtonEvent::Nothing => {}
+    }
+    // The wording changes with the hub's answers and with time alone (the hub's 20 s).
+    let wording = st
+        .call
+        .as_ref()
+        .map(|call| crate::staff::alert::wording(call, now));
+    if wording != st.call_wording {
+        st.call_wording = wording;
         changed = true;
     }
     changed
+}
+
+/// Takes in what the uploader heard from the hub about staff alerts.
+fn hear_the_hub(st: &mut KioskState) {
+    let Some(answers) = &st.alert_answers else {
+        return;
+    };
+    while let Ok(answer) = answers.try_recv() {
+        if let Some(call) = &mut st.call {
+            call.hear(&answer);
+        }
+    }
 }
 
 /// The status lines for the staff screen, in the session's language.
@@ -353,6 +448,10 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
         adapter.set_example(st.staff_example.is_some());
     }
 
+    if here == Screen::StaffCall {
+        render_call(window, st);
+    }
+
     let restock = StaffRestockAdapter::get(window);
     let lang = st.session.language;
     let kinds: Vec<RestockRow> = st
@@ -379,6 +478,35 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
             adapter.set_rows(m)
         });
     }
+}
+
+/// What the screens show about the latest call: its state's name for the `.slint` side and
+/// the ways the staff were told (light, buzzer, message). With no call at all, nothing was
+/// done, so the worker is told to go and find the staff.
+pub(super) fn call_shown(st: &KioskState) -> (&'static str, bool, bool, bool) {
+    let now = st.clock.monotonic();
+    let wording = st.call.as_ref().map_or(Wording::GoFindStaff, |call| {
+        crate::staff::alert::wording(call, now)
+    });
+    match wording {
+        Wording::GoFindStaff => ("go", false, false, false),
+        Wording::Sending => ("sending", false, false, false),
+        Wording::Notified {
+            light,
+            buzzer,
+            message,
+        } => ("notified", light, buzzer, message),
+        Wording::Answered => ("ended", false, false, false),
+    }
+}
+
+fn render_call(window: &AppWindow, st: &KioskState) {
+    let adapter = StaffCallAdapter::get(window);
+    let (state, light, buzzer, message) = call_shown(st);
+    adapter.set_state(state.into());
+    adapter.set_by_light(light);
+    adapter.set_by_buzzer(buzzer);
+    adapter.set_by_message(message);
 }
 
 /// What went wrong lately, newest first: wrong PINs and locks, the printer's last fault, the
@@ -448,7 +576,12 @@ fn recent_errors(st: &KioskState) -> Vec<ErrorRow> {
         .collect()
 }
 
-/// The LED pattern now (for tests and diagnostics).
+/// The LED pattern now: the staff-call pattern while a call is active, else the status's.
 pub(super) fn led(st: &KioskState) -> LedPattern {
-    st.led
+    let now = st.clock.monotonic();
+    if st.call.as_ref().is_some_and(|call| call.active(now)) {
+        LedPattern::StaffCall
+    } else {
+        st.led
+    }
 }

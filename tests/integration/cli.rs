@@ -63,10 +63,16 @@ fn screens_lists_every_screen_and_each_one_renders() {
         .iter()
         .map(|s| s.name().to_string())
         .collect();
-    expected.push("idle".into());
-    expected.push("staff-problems".into());
-    expected.push("result-after-crisis".into());
-    expected.push("mood-distress".into());
+    for extra in [
+        "idle",
+        "staff-problems",
+        "result-after-crisis",
+        "mood-distress",
+        "staff-call-notified",
+        "crisis-asked",
+    ] {
+        expected.push(extra.into());
+    }
     assert_eq!(names, expected);
     let dir = tempfile::tempdir().unwrap();
     for name in &names {

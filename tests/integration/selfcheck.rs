@@ -65,7 +65,11 @@ fn phq9_with_item_9_at_several_days_lands_on_the_crisis_screen() {
         assert!(visible(&kiosk, line), "crisis screen lacks {line}");
     }
     touch(&kiosk, "请驿站工作人员帮忙");
-    assert!(visible(&kiosk, "staff-message"));
+    // No board and no hub: nobody could be told, and the screen says so.
+    assert!(visible(
+        &kiosk,
+        "请直接去找驿站工作人员，把这个屏幕给他们看。"
+    ));
 
     let completed = records(&dir, "screening_completed");
     assert_eq!(completed.len(), 1);

@@ -6,7 +6,7 @@ use std::time::Duration;
 use slint::platform::{PointerEventButton, WindowEvent};
 use slint::{ComponentHandle, Global};
 use waystation::board::FakeBoard;
-use waystation::clock::FakeClock;
+use waystation::clock::{Clock, FakeClock};
 use waystation::config::Config;
 use waystation::staff::status::LedPattern;
 use waystation::store::{RecordStamp, Store};
@@ -185,27 +185,282 @@ fn staff_mode_leaves_by_itself_after_a_minute_and_back_signs_out() {
     assert_eq!(actions.iter().filter(|a| *a == "sign_out").count(), 2);
 }
 
+/// Presses the board's staff-call button for half a second, as a worker would.
+fn press_button(kiosk: &waystation::Kiosk, board: &FakeBoard) {
+    board.state.borrow_mut().button_down = true;
+    kiosk.tick_idle();
+    kiosk.tick_idle();
+    board.state.borrow_mut().button_down = false;
+    kiosk.tick_idle();
+}
+
+/// The outbox's `staff_alert` payloads, in order.
+fn alert_payloads(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    let conn = rusqlite::Connection::open(dir.join(waystation::store::DB_FILE)).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT payload FROM outbox WHERE kind = 'staff_alert' ORDER BY seq")
+        .unwrap();
+    stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))
+        .unwrap()
+        .map(|p| serde_json::from_slice(&p.unwrap()).unwrap())
+        .collect()
+}
+
 #[test]
-fn the_staff_call_button_says_someone_is_coming_logs_it_and_blinks_the_led() {
+fn a_staff_call_with_no_light_buzzer_or_hub_says_go_and_find_the_staff() {
+    // NoBoard, no hub: the only way to call is on screen (the crisis screen, see
+    // selfcheck.rs); a board with a button and nothing to switch on is the same case here.
+    let (kiosk, _clock, dir, _) = staffed_kiosk();
+    let board = FakeBoard::without_outputs();
+    kiosk.attach_board(Box::new(board.clone()));
+    press_button(&kiosk, &board);
+    assert_eq!(shown(&kiosk), UiScreen::StaffCall);
+    assert!(visible(&kiosk, "请直接去找驿站工作人员"));
+    assert!(visible(&kiosk, "这台机器没能通知到他们。"));
+    assert!(visible(&kiosk, "emergency-pointer"));
+    for never in [
+        "已通知驿站工作人员",
+        "马上有人来。",
+        "正在通知驿站工作人员…",
+    ] {
+        assert!(!visible(&kiosk, never), "{never}");
+    }
+    // Still written down, for the service centre to see later: station and kind only.
+    assert_eq!(
+        alert_payloads(dir.path()),
+        [serde_json::json!({ "station": "demo-0001", "kind": "staff_call" })]
+    );
+    let english = |kiosk: &waystation::Kiosk| {
+        touch(kiosk, "English");
+        visible(kiosk, "Please go and find the station staff yourself")
+    };
+    assert!(english(&kiosk));
+}
+
+#[test]
+fn the_staff_call_button_double_blinks_the_led_sounds_the_buzzer_and_says_so() {
     let (kiosk, clock, dir, board) = staffed_kiosk();
     wait(&clock, Duration::from_millis(300));
     kiosk.tick_idle();
     assert_eq!(kiosk.led(), LedPattern::Steady);
-    board.state.borrow_mut().button_down = true;
-    kiosk.tick_idle();
-    kiosk.tick_idle();
+    press_button(&kiosk, &board);
     assert_eq!(shown(&kiosk), UiScreen::StaffCall);
-    board.state.borrow_mut().button_down = false;
-    kiosk.tick_idle();
-    let kinds: Vec<String> = records(dir.path()).into_iter().map(|r| r.0).collect();
-    assert_eq!(kinds.iter().filter(|k| *k == "staff_call").count(), 1);
-    // The LED blinks until staff come and sign in.
+    assert_eq!(kiosk.led(), LedPattern::StaffCall);
+    assert!(visible(&kiosk, "已通知驿站工作人员"));
+    assert!(visible(&kiosk, "驿站的提示灯和蜂鸣器已经打开"));
+    assert!(!visible(&kiosk, "已通过服务中心发消息给驿站工作人员"));
+    assert!(board.state.borrow().buzzer_changes.contains(&true));
+    // A worker pressing again while the call is on makes no second alert.
+    press_button(&kiosk, &board);
+    assert_eq!(alert_payloads(dir.path()).len(), 1);
+    // The LED double-blinks until staff answer; the buzzer goes quiet after its bursts.
     let mut seen = vec![];
-    for _ in 0..12 {
+    for _ in 0..16 {
         kiosk.tick_idle();
         seen.push(board.state.borrow().led_on);
     }
     assert!(seen.contains(&true) && seen.contains(&false), "{seen:?}");
+    clock.advance(Duration::from_secs(120));
+    kiosk.tick_idle();
+    assert!(!board.state.borrow().buzzer_on);
+    assert_eq!(kiosk.led(), LedPattern::StaffCall);
+    // Ten minutes on, unanswered: the LED goes back to the status pattern.
+    clock.advance(Duration::from_secs(600));
+    kiosk.tick_idle();
+    assert_eq!(kiosk.led(), LedPattern::Steady);
+}
+
+#[test]
+fn holding_the_button_three_seconds_or_signing_in_answers_the_call_and_is_logged() {
+    let (kiosk, clock, dir, board) = staffed_kiosk();
+    press_button(&kiosk, &board);
+    assert_eq!(kiosk.led(), LedPattern::StaffCall);
+    // Held for three seconds (twelve ticks): answered, the light and buzzer stop.
+    board.state.borrow_mut().button_down = true;
+    for _ in 0..12 {
+        kiosk.tick_idle();
+    }
+    board.state.borrow_mut().button_down = false;
+    kiosk.tick_idle();
+    assert_ne!(kiosk.led(), LedPattern::StaffCall);
+    assert!(!board.state.borrow().buzzer_on);
+    assert!(visible(&kiosk, "这次呼叫已经结束"));
+    let store = Store::open(dir.path()).unwrap();
+    let answered: Vec<_> = store
+        .recent_audit(10)
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action == "call_answered")
+        .map(|a| a.detail)
+        .collect();
+    assert_eq!(answered, [Some("button".to_string())]);
+
+    // A new call, answered by signing in.
+    touch(&kiosk, "离开");
+    press_button(&kiosk, &board);
+    assert_eq!(kiosk.led(), LedPattern::StaffCall);
+    touch(&kiosk, "离开");
+    hold_corner(&kiosk, &clock, Duration::from_millis(3100));
+    type_pin(&kiosk, PIN);
+    assert_eq!(shown(&kiosk), UiScreen::Staff);
+    kiosk.tick_idle();
+    assert_ne!(kiosk.led(), LedPattern::StaffCall);
+    let actions = audit(dir.path());
+    assert_eq!(
+        actions[actions.len() - 2..],
+        ["sign_in".to_string(), "call_answered".to_string()]
+    );
+    assert_eq!(alert_payloads(dir.path()).len(), 2);
+}
+
+#[test]
+fn while_the_hub_is_silent_the_screen_says_sending_then_after_twenty_seconds_go_and_find() {
+    let (kiosk, clock, _dir, _) = staffed_kiosk();
+    let board = FakeBoard::without_outputs();
+    kiosk.attach_board(Box::new(board.clone()));
+    // An uploader that takes the wake-up and never answers.
+    let (wake, woken) = std::sync::mpsc::channel();
+    kiosk.set_sync_now(wake);
+    let (_answers, heard) = std::sync::mpsc::channel();
+    kiosk.set_alert_answers(heard);
+    press_button(&kiosk, &board);
+    assert!(woken.try_recv().is_ok(), "the uploader was woken at once");
+    assert!(visible(&kiosk, "正在通知驿站工作人员…"));
+    assert!(visible(
+        &kiosk,
+        "还不确定他们收到了没有。请直接去找驿站工作人员，不用在这里等。"
+    ));
+    wait(&clock, Duration::from_secs(19));
+    kiosk.tick_idle();
+    assert!(visible(&kiosk, "正在通知驿站工作人员…"));
+    wait(&clock, Duration::from_secs(1));
+    kiosk.tick_idle();
+    assert!(visible(&kiosk, "请直接去找驿站工作人员"));
+    assert!(!visible(&kiosk, "已通知驿站工作人员"));
+    // Pressing again wakes the uploader for the same alert and waits once more; no new one.
+    press_button(&kiosk, &board);
+    assert!(woken.try_recv().is_ok());
+    assert!(visible(&kiosk, "正在通知驿站工作人员…"));
+    assert_eq!(alert_payloads(_dir.path()).len(), 1);
+}
+
+/// A webhook on loopback that keeps the JSON body of every POST and answers 200.
+fn webhook() -> (
+    String,
+    std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/staff-alerts", listener.local_addr().unwrap());
+    let posts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = posts.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut raw = Vec::new();
+            let mut buf = [0u8; 4096];
+            let body = loop {
+                let Ok(n) = stream.read(&mut buf) else {
+                    break None;
+                };
+                if n == 0 {
+                    break None;
+                }
+                raw.extend_from_slice(&buf[..n]);
+                let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    continue;
+                };
+                let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+                let length: usize = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse().ok())
+                    .unwrap_or(0);
+                if raw.len() >= end + 4 + length {
+                    break Some(raw[end + 4..end + 4 + length].to_vec());
+                }
+            };
+            if let Some(body) = body {
+                kept.lock()
+                    .unwrap()
+                    .push(serde_json::from_slice(&body).unwrap_or_default());
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}");
+        }
+    });
+    (url, posts)
+}
+
+#[test]
+fn with_a_light_buzzer_and_a_hub_the_screen_says_told_and_the_webhook_gets_one_post() {
+    let pair = crate::sync::Pair::new();
+    let (url, posts) = webhook();
+    waystation_hub::set_webhook(
+        pair.hub_dir.path(),
+        &url,
+        waystation_hub::WebhookFormat::Json,
+    )
+    .unwrap();
+    let mut config = Config::demo();
+    config.hub = toml::from_str(&format!(
+        "url = 'http://{}'\npublic_key = '{}'",
+        pair.hub_addr(),
+        pair.centre
+    ))
+    .unwrap();
+    // The kiosk as `waystation run` wires it: a sealing store, the uploader on its thread,
+    // its wake-up and the channel of what the hub said.
+    let (kiosk, clock) = crate::ui::kiosk_on(config.clone(), pair.store());
+    // The kiosk's clock set to now: the hub passes on only alerts made in the last half hour.
+    let behind = chrono::Utc::now() - clock.read().wall;
+    clock.advance(behind.to_std().unwrap_or_default());
+    let board = FakeBoard::default();
+    kiosk.attach_board(Box::new(board.clone()));
+    let (bundles, _) = std::sync::mpsc::channel();
+    let (alerts, answers) = std::sync::mpsc::channel();
+    let worker =
+        waystation::sync::spawn_worker(&config, pair.kiosk_dir.path(), bundles, alerts).unwrap();
+    kiosk.set_sync_now(worker.wake.clone());
+    kiosk.set_alert_answers(answers);
+
+    press_button(&kiosk, &board);
+    assert_eq!(shown(&kiosk), UiScreen::StaffCall);
+    // The light and buzzer are on at once.
+    assert!(visible(&kiosk, "已通知驿站工作人员"));
+    assert!(visible(&kiosk, "驿站的提示灯和蜂鸣器已经打开"));
+    // The hub's word comes back through the uploader, drained by the tick.
+    let started = std::time::Instant::now();
+    while !visible(&kiosk, "已通过服务中心发消息给驿站工作人员") {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the hub never said it passed the alert on: {:?} {:?}",
+            kiosk.staff_call(),
+            waystation_hub::alerts(pair.hub_dir.path(), 10),
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        kiosk.tick_idle();
+    }
+    let took = started.elapsed();
+    // Nothing more arrives later: one alert, one post.
+    std::thread::sleep(Duration::from_millis(500));
+    let posts = posts.lock().unwrap().clone();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0]["station"], "demo-0001");
+    assert_eq!(posts[0]["kind"], "staff_call");
+    assert!(posts[0]["time"].as_str().unwrap().ends_with("+08:00"));
+    assert_eq!(posts[0].as_object().unwrap().len(), 3);
+    eprintln!("the hub's answer reached the screen in {took:?}");
+
+    worker
+        .stop
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    drop(worker.wake);
+    // The kiosk holds the other wake-up; dropping it lets the worker see the end at once.
+    drop(kiosk);
+    worker.thread.join().unwrap();
+    let alerts = waystation_hub::alerts(pair.hub_dir.path(), 10).unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert!(alerts[0].forwarded_ms.is_some());
 }
 
 #[test]

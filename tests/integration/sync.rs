@@ -621,7 +621,9 @@ fn the_kiosk_worker_uploads_on_its_own_thread_wakes_on_demand_and_stops_cleanly(
     let mut config = pair.config(&format!("http://{}", pair.hub_addr()), 500);
     config.directory.public_key = Some(public);
     let (bundles, new_bundles) = std::sync::mpsc::channel();
-    let worker = waystation::sync::spawn_worker(&config, pair.kiosk_dir.path(), bundles).unwrap();
+    let (alerts, _) = std::sync::mpsc::channel();
+    let worker =
+        waystation::sync::spawn_worker(&config, pair.kiosk_dir.path(), bundles, alerts).unwrap();
     // The 20 records and the worker's first heartbeat.
     wait_for_hub(&pair, 21);
     let installed = new_bundles.recv_timeout(Duration::from_secs(30)).unwrap();

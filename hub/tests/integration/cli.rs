@@ -225,3 +225,115 @@ fn terminate(pid: u32) {
         .unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn alerts_set_show_retry_and_clear_the_webhook_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let data_arg = data.to_str().unwrap();
+    waystation_hub::keygen(data).unwrap();
+
+    let output = hub(&["alerts", "show", "--data", data_arg]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let shown = text(&output.stdout);
+    assert!(
+        shown.contains("none set") && shown.contains("no alerts yet"),
+        "{shown}"
+    );
+    let stderr = assert_fails(&hub(&["alerts", "retry", "--data", data_arg]), 1);
+    assert!(stderr.contains("no webhook"), "{stderr}");
+
+    let hook = crate::support::Hook::start(crate::support::HookAnswer::Reply(
+        200,
+        r#"{"errcode":0,"errmsg":"ok"}"#,
+    ));
+    let url = hook.url("/cgi-bin/webhook/send?key=the-robots-key");
+    let output = hub(&[
+        "alerts",
+        "set-webhook",
+        "--data",
+        data_arg,
+        &url,
+        "--format",
+        "wecom",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let said = text(&output.stdout);
+    assert!(
+        said.contains("wecom") && !said.contains("the-robots-key"),
+        "{said}"
+    );
+    let webhook = waystation_hub::webhook(data).unwrap().unwrap();
+    assert_eq!(
+        (webhook.url.as_str(), webhook.format),
+        (url.as_str(), waystation_hub::WebhookFormat::Wecom)
+    );
+    let shown = text(&hub(&["alerts", "show", "--data", data_arg]).stdout);
+    assert!(
+        shown.contains("(wecom)") && !shown.contains("the-robots-key"),
+        "{shown}"
+    );
+    let json_shown = hub(&["alerts", "show", "--data", data_arg, "--json"]);
+    let value: serde_json::Value = serde_json::from_slice(&json_shown.stdout).unwrap();
+    assert_eq!(value["webhook"]["format"], "wecom");
+    assert!(!text(&json_shown.stdout).contains("the-robots-key"));
+
+    // An alert that arrived while the webhook was down, posted by `retry`.
+    let kiosk = Kiosk::new(
+        4,
+        &std::fs::read_to_string(data.join("centre.pub")).unwrap(),
+    );
+    waystation_hub::add_device(data, &kiosk.key.public_base64(), Some("minhang-3"), None).unwrap();
+    let stick = dir.path().join("stick");
+    std::fs::create_dir(&stick).unwrap();
+    let now = crate::support::now_ms();
+    let body = kiosk.batch(
+        vec![kiosk.record(
+            1,
+            waystation_protocol::wire::STAFF_ALERT_KIND,
+            synced(now, 1),
+            json!({ "station": "minhang-3", "kind": "staff_call" }),
+        )],
+        synced(now, 2),
+    );
+    std::fs::write(stick.join("a.json"), kiosk.export(&body)).unwrap();
+    assert!(
+        hub(&["import", "--data", data_arg, stick.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let output = hub(&["alerts", "retry", "--data", data_arg]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout).trim(), "forwarded 1, failed 0");
+    assert_eq!(hook.posts().len(), 1);
+    let shown = text(&hub(&["alerts", "show", "--data", data_arg]).stdout);
+    assert!(
+        shown.contains("minhang-3") && shown.contains("yes,"),
+        "{shown}"
+    );
+
+    let output = hub(&["alerts", "clear-webhook", "--data", data_arg]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(waystation_hub::webhook(data).unwrap(), None);
+    let stderr = assert_fails(
+        &hub(&[
+            "alerts",
+            "set-webhook",
+            "--data",
+            data_arg,
+            "ftp://example.org/x",
+        ]),
+        2,
+    );
+    assert!(stderr.contains("not a webhook address"), "{stderr}");
+    let output = hub(&[
+        "alerts",
+        "set-webhook",
+        "--data",
+        data_arg,
+        &url,
+        "--format",
+        "sms",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+}

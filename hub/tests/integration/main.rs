@@ -1,5 +1,6 @@
 //! The hub's integration tests, in one binary so that it is linked once.
 
+mod alerts;
 mod cli;
 mod http;
 mod import;

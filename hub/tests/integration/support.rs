@@ -311,3 +311,110 @@ pub fn outcomes(reply: &BatchReply) -> Vec<&'static str> {
         })
         .collect()
 }
+
+/// What a pretend webhook answers.
+#[derive(Clone)]
+pub enum HookAnswer {
+    /// A status and a body, at once.
+    Reply(u16, &'static str),
+    /// Nothing for this long, then 200 (a webhook that hangs).
+    Stall(Duration),
+}
+
+/// A webhook on loopback that keeps every POST it receives (path and JSON body) and answers
+/// as told: a stand-in for a WeCom group robot or the centre's own endpoint.
+pub struct Hook {
+    pub addr: SocketAddr,
+    pub posts: std::sync::Arc<std::sync::Mutex<Vec<(String, Value)>>>,
+    answer: std::sync::Arc<std::sync::Mutex<HookAnswer>>,
+}
+
+impl Hook {
+    pub fn start(answer: HookAnswer) -> Hook {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let posts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let answer = std::sync::Arc::new(std::sync::Mutex::new(answer));
+        let (kept, told) = (posts.clone(), answer.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (kept, told) = (kept.clone(), told.clone());
+                std::thread::spawn(move || serve_hook(stream, &kept, &told));
+            }
+        });
+        Hook {
+            addr,
+            posts,
+            answer,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn answer(&self, answer: HookAnswer) {
+        *self.answer.lock().unwrap() = answer;
+    }
+
+    pub fn posts(&self) -> Vec<(String, Value)> {
+        self.posts.lock().unwrap().clone()
+    }
+}
+
+fn serve_hook(
+    mut stream: TcpStream,
+    kept: &std::sync::Mutex<Vec<(String, Value)>>,
+    told: &std::sync::Mutex<HookAnswer>,
+) {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    // Read the head, then as much body as it declares.
+    let (head_end, length) = loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..end]).to_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            break (end + 4, length);
+        }
+    };
+    while raw.len() < head_end + length {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => raw.extend_from_slice(&buf[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&raw[..head_end]).into_owned();
+    let path = head.split(' ').nth(1).unwrap_or("").to_string();
+    let body = serde_json::from_slice(&raw[head_end..head_end + length]).unwrap_or(Value::Null);
+    kept.lock().unwrap().push((path, body));
+    let answer = told.lock().unwrap().clone();
+    let (status, text) = match answer {
+        HookAnswer::Reply(status, text) => (status, text),
+        HookAnswer::Stall(for_how_long) => {
+            std::thread::sleep(for_how_long);
+            (200, "{}")
+        }
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    );
+}
+
+/// Now, in ms since the epoch: alerts must be fresh to be passed on.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
