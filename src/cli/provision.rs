@@ -361,7 +361,8 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
 mod tests {
     use super::*;
 
-    /// The hash of "2468", made with `waystation staff hash-pin`.
+    /// The hash of "2468", made with `waystation staff hash-pin` when 4-digit PINs were still
+    /// allowed (such hashes still verify, so a card provisioned then keeps working).
     const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$kFmet6VFQAAJrxVoXtvKAA$/iA5jbm4mURgHOnle4ROt2btoCV22H5TO0JIQGoypjU";
 
     fn file(staff: &str) -> String {

@@ -1,11 +1,12 @@
-//! The station PIN: 4 to 8 digits, kept only as an Argon2id hash in PHC form (the salt and
-//! parameters travel inside it, so a hash made at provisioning verifies on the kiosk).
+//! The station PIN: 6 to 8 digits when it is set, kept only as an Argon2id hash in PHC form
+//! (the salt and parameters travel inside it, so a hash made at provisioning verifies on the
+//! kiosk). PINs set before the minimum rose from 4 to 6 digits still verify until changed.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PinError {
-    #[error("a station PIN is 4 to 8 digits")]
+    #[error("a station PIN is 6 to 8 digits")]
     Shape,
     #[error("not an Argon2id PHC hash (it starts with $argon2id$)")]
     NotArgon2id,
@@ -13,9 +14,15 @@ pub enum PinError {
     Hash(String),
 }
 
-/// Checks the shape of a PIN as typed.
+/// The fewest digits a new PIN may have: a million PINs, against the throttle's waits.
+pub const MIN_DIGITS: usize = 6;
+/// The most digits the pad takes.
+pub const MAX_DIGITS: usize = 8;
+
+/// Checks the shape of a new PIN (to set or to hash for a provision file).
 pub fn check_shape(pin: &str) -> Result<(), PinError> {
-    let ok = (4..=8).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit());
+    let ok =
+        (MIN_DIGITS..=MAX_DIGITS).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit());
     ok.then_some(()).ok_or(PinError::Shape)
 }
 
@@ -58,29 +65,41 @@ mod tests {
 
     #[test]
     fn a_pin_verifies_against_its_hash_only() {
-        let phc = hash("2468", [7; 16]).unwrap();
+        let phc = hash("246813", [7; 16]).unwrap();
         assert!(phc.starts_with("$argon2id$"));
-        assert!(!phc.contains("2468"));
+        assert!(!phc.contains("246813"));
         check_hash(&phc).unwrap();
-        assert!(verify("2468", &phc));
-        assert!(!verify("2469", &phc));
-        assert!(!verify("2468", "$argon2id$garbage"));
-        assert_ne!(phc, hash("2468", [8; 16]).unwrap(), "the salt matters");
+        assert!(verify("246813", &phc));
+        assert!(!verify("246814", &phc));
+        assert!(!verify("246813", "$argon2id$garbage"));
+        assert_ne!(phc, hash("246813", [8; 16]).unwrap(), "the salt matters");
     }
 
     #[test]
-    fn only_four_to_eight_digits_are_pins() {
-        for bad in ["123", "123456789", "12a4", "", "12 34"] {
+    fn only_six_to_eight_digits_make_a_new_pin() {
+        for bad in ["1234", "12345", "123456789", "12a456", "", "123 456"] {
             assert_eq!(check_shape(bad), Err(PinError::Shape), "{bad}");
         }
-        check_shape("0000").unwrap();
+        check_shape("000000").unwrap();
         check_shape("12345678").unwrap();
         assert_eq!(check_hash("$2b$12$bcrypt"), Err(PinError::NotArgon2id));
     }
 
     #[test]
+    fn a_four_digit_pin_set_before_the_minimum_rose_still_verifies() {
+        // Hashed the way `hash` did when 4 digits were allowed.
+        let salt = SaltString::encode_b64(&[5; 16]).unwrap();
+        let old = argon2::Argon2::default()
+            .hash_password(b"2468", &salt)
+            .unwrap()
+            .to_string();
+        check_hash(&old).unwrap();
+        assert!(verify("2468", &old) && !verify("2469", &old));
+    }
+
+    #[test]
     fn a_hash_is_accepted_only_when_a_pin_could_verify_against_it() {
-        let good = hash("2468", [3; 16]).unwrap();
+        let good = hash("246813", [3; 16]).unwrap();
         check_hash(&good).unwrap();
         // Cut off before the hash, no salt, parameters Argon2 refuses (1 KiB of memory, an
         // unknown name), another Argon2 variant, and a plain PIN.
@@ -91,7 +110,7 @@ mod tests {
             &good.replace("m=19456,t=2,p=1", "m=1,t=2,p=1"),
             &good.replace("m=19456", "x=19456"),
             &good.replace("argon2id", "argon2i"),
-            "2468",
+            "246813",
         ] {
             assert_eq!(check_hash(bad), Err(PinError::NotArgon2id), "{bad}");
         }

@@ -14,7 +14,6 @@ const PIN_HASH: &str = "staff_pin";
 pub enum Action {
     SignIn,
     WrongPin,
-    Locked,
     Unlocked,
     PinSet,
     TestPrint,
@@ -29,7 +28,6 @@ impl Action {
         match self {
             Action::SignIn => "sign_in",
             Action::WrongPin => "wrong_pin",
-            Action::Locked => "locked",
             Action::Unlocked => "unlocked",
             Action::PinSet => "pin_set",
             Action::TestPrint => "test_print",
@@ -91,13 +89,8 @@ impl Store {
     }
 
     /// Logs a wrong PIN (and a lock, when it locks) and counts it.
-    pub fn record_wrong_pin(&mut self, stamp: RecordStamp, locked: bool) -> Result<(), StoreError> {
-        let action = if locked {
-            Action::Locked
-        } else {
-            Action::WrongPin
-        };
-        self.audit_with(stamp, action, None, |tx| {
+    pub fn record_wrong_pin(&mut self, stamp: RecordStamp) -> Result<(), StoreError> {
+        self.audit_with(stamp, Action::WrongPin, None, |tx| {
             tx.execute(
                 "UPDATE staff_lock SET failures = failures + 1 WHERE id = 1",
                 [],
@@ -321,8 +314,8 @@ mod tests {
             store
                 .set_pin_hash("$argon2id$example", stamp(&clock))
                 .unwrap();
-            store.record_wrong_pin(stamp(&clock), false).unwrap();
-            store.record_wrong_pin(stamp(&clock), false).unwrap();
+            store.record_wrong_pin(stamp(&clock)).unwrap();
+            store.record_wrong_pin(stamp(&clock)).unwrap();
         }
         let mut store = Store::open(dir.path()).unwrap();
         assert_eq!(store.pin_failures().unwrap(), 2);

@@ -311,7 +311,7 @@ fn example_week(store: &mut Store, clock: &FakeClock) -> Result<(), crate::store
 }
 
 /// The example station PIN of the staff screenshots (in their private in-memory store only).
-const EXAMPLE_PIN: &str = "2468";
+const EXAMPLE_PIN: &str = "246813";
 
 /// Fills the screenshot's private store for the staff screens: the example PIN, one wrong
 /// try, a printer fault and a refused record for the errors screen.
@@ -319,7 +319,7 @@ fn example_staff(store: &mut Store, clock: &FakeClock) -> Result<(), crate::stor
     use crate::store::RecordStamp;
     let hash = crate::staff::pin::hash(EXAMPLE_PIN, [1; 16]).expect("the example PIN is valid");
     store.set_pin_hash(&hash, RecordStamp::now(clock))?;
-    store.record_wrong_pin(RecordStamp::now(clock), false)?;
+    store.record_wrong_pin(RecordStamp::now(clock))?;
     clock.advance(Duration::from_secs(600));
     let slip = crate::slip::Slip::demo(Language::Chinese, "示例", false);
     let outcome = crate::printer::PrintOutcome::NotReady(crate::printer::PrinterStatus::PaperOut);

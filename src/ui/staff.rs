@@ -203,8 +203,8 @@ fn check_pin(st: &mut KioskState) {
         st.session.navigation.open(Screen::Staff);
         tracing::info!("station staff signed in");
     } else {
-        let gate = st.pin_throttle.failed(now);
-        if let Err(e) = st.store.record_wrong_pin(stamp, gate == PinGate::Locked) {
+        st.pin_throttle.failed(now);
+        if let Err(e) = st.store.record_wrong_pin(stamp) {
             tracing::error!("cannot write the staff audit log: {e}");
         }
         st.session.staff.notice = PinNotice::Wrong;
@@ -399,7 +399,6 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     let pin = StaffPinAdapter::get(window);
     pin.set_typed_count(st.session.staff.typed.len() as i32);
     let (notice, wait) = match st.pin_throttle.gate(now) {
-        PinGate::Locked => ("locked", 0),
         PinGate::Wait(seconds) => ("wait", seconds),
         PinGate::Open => match st.session.staff.notice {
             PinNotice::None => ("", 0),
@@ -526,7 +525,8 @@ fn recent_errors(st: &KioskState) -> Vec<ErrorRow> {
     if let Ok(audit) = st.store.recent_audit(50) {
         for entry in audit {
             let what = match entry.action.as_str() {
-                "wrong_pin" => lang.pick("输错了站点密码", "A wrong station PIN"),
+                "wrong_pin" => lang.pick("输错了驿站密码", "A wrong station PIN"),
+                // Written by kiosks before waits replaced the hard lock.
                 "locked" => lang.pick(
                     "密码输错太多次，已锁定",
                     "PIN pad locked after too many wrong PINs",

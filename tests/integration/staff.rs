@@ -14,9 +14,9 @@ use waystation::ui::Screen as UiScreen;
 
 use crate::ui::{kiosk_on, shown, touch, visible, wait};
 
-const PIN: &str = "2468";
+const PIN: &str = "246813";
 
-/// A kiosk on disk whose station PIN is 2468, with a fake board.
+/// A kiosk on disk whose station PIN is 246813, with a fake board.
 fn staffed_kiosk() -> (waystation::Kiosk, FakeClock, tempfile::TempDir, FakeBoard) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
@@ -141,7 +141,7 @@ fn staff_sign_in_with_the_pin_record_a_restock_and_leave() {
 }
 
 #[test]
-fn wrong_pins_are_throttled_then_locked_and_logged() {
+fn wrong_pins_are_throttled_with_waits_up_to_an_hour_but_never_locked_for_good() {
     let (kiosk, clock, dir, _) = staffed_kiosk();
     hold_corner(&kiosk, &clock, Duration::from_millis(3100));
     for _ in 0..5 {
@@ -160,6 +160,25 @@ fn wrong_pins_are_throttled_then_locked_and_logged() {
     let actions = audit(dir.path());
     assert_eq!(actions.iter().filter(|a| *a == "wrong_pin").count(), 6);
     assert_eq!(actions.last().unwrap(), "sign_in");
+
+    // A passer-by tries twenty wrong PINs, waiting out every wait: the waits grow to an hour,
+    // and the right PIN still opens the pad after the last one.
+    touch(&kiosk, "返回");
+    hold_corner(&kiosk, &clock, Duration::from_millis(3100));
+    let mut longest = 0;
+    for _ in 0..20 {
+        type_pin(&kiosk, "111111");
+        let pad = waystation::ui::StaffPinAdapter::get(kiosk.window());
+        longest = longest.max(pad.get_wait_seconds());
+        wait(&clock, Duration::from_secs(3601));
+        kiosk.tick_idle();
+        if shown(&kiosk) != UiScreen::StaffPin {
+            hold_corner(&kiosk, &clock, Duration::from_millis(3100));
+        }
+    }
+    assert_eq!(longest, 3600);
+    type_pin(&kiosk, PIN);
+    assert_eq!(shown(&kiosk), UiScreen::Staff);
 }
 
 #[test]
@@ -497,15 +516,17 @@ fn set_pin_and_hash_pin_read_the_pin_from_standard_input() {
             .unwrap();
         child.wait_with_output().unwrap()
     };
-    let hashed = run(&["staff", "hash-pin"], "2468\n");
+    let hashed = run(&["staff", "hash-pin"], "246813\n");
     assert!(hashed.status.success());
     let phc = String::from_utf8(hashed.stdout).unwrap().trim().to_string();
-    assert!(waystation::staff::pin::verify("2468", &phc) && !phc.contains("2468"));
-    assert_eq!(
-        run(&["staff", "set-pin"], "12\n").status.code(),
-        Some(2),
-        "too short"
-    );
+    assert!(waystation::staff::pin::verify("246813", &phc) && !phc.contains("246813"));
+    for short in ["12\n", "1234\n", "12345\n"] {
+        assert_eq!(
+            run(&["staff", "set-pin"], short).status.code(),
+            Some(2),
+            "too short: {short}"
+        );
+    }
     assert!(
         run(&["staff", "set-pin", "--hash", &phc], "")
             .status
