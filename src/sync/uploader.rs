@@ -732,7 +732,11 @@ mod tests {
             panic!("a 403 is a failure: {pass:?}");
         };
         assert_eq!(failure, Failure::Refused(reason.into()));
-        assert!(failure.message().contains("revoked"), "{}", failure.message());
+        assert!(
+            failure.message().contains("revoked"),
+            "{}",
+            failure.message()
+        );
         assert!(!failure.link_down());
         // Nothing acked, nothing quarantined: all three still wait.
         assert_eq!(states(&store), (3, 0, 0));

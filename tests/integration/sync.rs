@@ -523,7 +523,11 @@ fn a_revoked_kiosk_stops_says_so_and_keeps_everything() {
     assert_eq!((acked, quarantined), (0, 0));
     let counts = syncer.store().outbox_counts().unwrap();
     assert_eq!(
-        (counts.pending + counts.in_flight, counts.acked, counts.quarantined),
+        (
+            counts.pending + counts.in_flight,
+            counts.acked,
+            counts.quarantined
+        ),
         (3, 4, 0)
     );
     let said = syncer.store().sync_state().unwrap().last_error.unwrap();
