@@ -818,10 +818,13 @@ mod tests {
         // The other device sends the id first; mine is still stored, and each resend is a
         // duplicate for its own device only.
         assert_eq!(
-            storage.ingest(&[theirs.clone()]).unwrap(),
+            storage.ingest(std::slice::from_ref(&theirs)).unwrap(),
             [Outcome::Stored]
         );
-        assert_eq!(storage.ingest(&[mine.clone()]).unwrap(), [Outcome::Stored]);
+        assert_eq!(
+            storage.ingest(std::slice::from_ref(&mine)).unwrap(),
+            [Outcome::Stored]
+        );
         assert_eq!(
             storage.ingest(&[mine.clone(), theirs.clone()]).unwrap(),
             [Outcome::Duplicate, Outcome::Duplicate]
@@ -908,7 +911,7 @@ mod tests {
             ..record("a", "mood_check_in")
         };
         assert_eq!(
-            storage.ingest(&[theirs.clone()]).unwrap(),
+            storage.ingest(std::slice::from_ref(&theirs)).unwrap(),
             [Outcome::Stored]
         );
         assert_eq!(storage.ingest(&[theirs]).unwrap(), [Outcome::Duplicate]);
