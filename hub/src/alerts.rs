@@ -298,6 +298,7 @@ type Fate = (Alert, bool, Result<(), String>);
 /// alerts are answered "not forwarded" (they are stored; `alerts retry` can post them).
 pub(crate) async fn forward_new(hub: &Arc<Receiver>, ingested: Ingested) -> BatchReply {
     let Ingested {
+        device_id,
         mut reply,
         new_alerts,
     } = ingested;
@@ -306,7 +307,7 @@ pub(crate) async fn forward_new(hub: &Arc<Receiver>, ingested: Ingested) -> Batc
     }
     let now = now_ms();
     let ids: Vec<String> = new_alerts.iter().map(|(_, id)| id.clone()).collect();
-    let fates = match load(hub, ids).await {
+    let fates = match load(hub, device_id, ids).await {
         Ok((webhook, alerts)) => post_due(hub, webhook, alerts, now).await,
         Err(e) => {
             tracing::error!("cannot read the alerts just stored: {e}");
@@ -324,7 +325,7 @@ pub(crate) async fn forward_new(hub: &Arc<Receiver>, ingested: Ingested) -> Batc
         let mut storage = hub.storage();
         for (alert, attempted, outcome) in &fates {
             let outcome = outcome.as_ref().map(|_| ()).map_err(String::as_str);
-            storage.note_forward(&alert.record_id, now, *attempted, outcome)?;
+            storage.note_forward(&alert.device_id, &alert.record_id, now, *attempted, outcome)?;
         }
         Ok(())
     })
@@ -336,9 +337,10 @@ pub(crate) async fn forward_new(hub: &Arc<Receiver>, ingested: Ingested) -> Batc
     reply
 }
 
-/// The webhook and the stored alerts with these record ids.
+/// The webhook and the stored alerts of this device with these record ids.
 async fn load(
     hub: &Arc<Receiver>,
+    device_id: String,
     ids: Vec<String>,
 ) -> Result<(Option<Webhook>, Vec<Alert>), crate::ingest::Refusal> {
     let hub = hub.clone();
@@ -347,7 +349,7 @@ async fn load(
         let webhook = storage.webhook()?;
         let mut alerts = Vec::new();
         for id in &ids {
-            alerts.extend(storage.alert(id)?);
+            alerts.extend(storage.alert(&device_id, id)?);
         }
         Ok((webhook, alerts))
     })
@@ -426,6 +428,7 @@ pub(crate) fn retry(
     let mut summary = RetrySummary::default();
     for (alert, outcome) in waiting.into_iter().zip(outcomes) {
         storage.note_forward(
+            &alert.device_id,
             &alert.record_id,
             now_ms(),
             true,

@@ -36,10 +36,12 @@ pub enum HubError {
         found: usize,
         known: usize,
     },
+    #[error("no device {0:?} is registered at this hub (see `waystation-hub devices list`)")]
+    UnknownDevice(String),
     #[error(
-        "{0} already exists; the centre key is never replaced, because every kiosk seals its records to it"
+        "device {0} was revoked at this hub; a revoked key is never accepted again: give the kiosk a new device key"
     )]
-    KeyExists(PathBuf),
+    DeviceRevoked(String),
     #[error("no centre key at {0}: run `waystation-hub keygen` with the same --data first")]
     NoKey(PathBuf),
     #[error("the centre key in {0} is not valid base64 of an X25519 secret key")]
@@ -72,6 +74,8 @@ impl HubError {
             HubError::NoDataDir(_)
                 | HubError::Input { .. }
                 | HubError::BadDeviceKey(_)
+                | HubError::UnknownDevice(_)
+                | HubError::DeviceRevoked(_)
                 | HubError::BadBundle { .. }
                 | HubError::BadWebhook(_)
         )

@@ -4,18 +4,19 @@
 //! `/v1/imports` and an export file read by the `import` command, so that a record is judged
 //! the same way however it arrives.
 
-use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use waystation_protocol::wire::{BATCH_PATH, MAX_BATCH_BYTES, STAFF_ALERT_KIND};
 use waystation_protocol::{
-    Batch, BatchReply, CentreSecretKey, ExportFile, Outcome, RecordResult, SealBinding, SealedBody,
-    WireRecord, corrected_time, verify_request,
+    Batch, BatchReply, ExportFile, Outcome, RecordResult, SealBinding, SealedBody, WireRecord,
+    corrected_time, sealed_key_id, verify_request,
 };
 
 use crate::alerts::Forwarder;
+use crate::keys::CentreKeys;
 use crate::storage::{NewRecord, Storage, Via};
 use crate::{HubError, SqliteStorage, keys};
 
@@ -28,6 +29,8 @@ pub(crate) const MAX_IMPORT_BYTES: usize = 2 * MAX_BATCH_BYTES + 64 * 1024;
 pub(crate) enum Refusal {
     /// The device is not registered, or the signature does not verify (HTTP 401).
     Unauthorised(String),
+    /// The device was registered and has been revoked (HTTP 403).
+    Revoked(String),
     /// The body is not a batch, or not one this device may send (HTTP 400).
     BadRequest(String),
     /// The body is bigger than the protocol allows (HTTP 413).
@@ -46,6 +49,7 @@ impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::Unauthorised(reason)
+            | Refusal::Revoked(reason)
             | Refusal::BadRequest(reason)
             | Refusal::TooLarge(reason) => f.write_str(reason),
             Refusal::Failed(e) => e.fmt(f),
@@ -80,15 +84,19 @@ impl Tally {
 /// post. The reply's `forwarded` is already set for the batch's other alerts: duplicates say
 /// what happened when they first came, imported ones are never posted.
 pub(crate) struct Ingested {
+    pub device_id: String,
     pub reply: BatchReply,
     pub new_alerts: Vec<(usize, String)>,
 }
 
-/// The centre's secret key, the storage and the webhook client: everything needed to accept
+/// The centre's secret keys, the storage and the webhook client: everything needed to accept
 /// a batch.
 pub(crate) struct Receiver {
     storage: Mutex<Box<dyn Storage>>,
-    centre: CentreSecretKey,
+    /// Read again from the data folder when a record names a key the hub does not hold yet
+    /// (`keygen` ran while the server was running).
+    centre: RwLock<CentreKeys>,
+    data_dir: PathBuf,
     forwarder: Forwarder,
 }
 
@@ -100,9 +108,36 @@ impl Receiver {
         let storage = SqliteStorage::open(data_dir)?;
         Ok(Receiver {
             storage: Mutex::new(Box::new(storage)),
-            centre,
+            centre: RwLock::new(centre),
+            data_dir: data_dir.to_path_buf(),
             forwarder: Forwarder::new()?,
         })
+    }
+
+    fn centre(&self) -> std::sync::RwLockReadGuard<'_, CentreKeys> {
+        // Keys are replaced whole under the lock, so a panic elsewhere cannot leave half.
+        self.centre.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads the keys again if a record of the batch names one the hub does not hold: a
+    /// `keygen` since the server started made it, and kiosks may already seal to it.
+    fn refresh_keys(&self, batch: &Batch) {
+        let unknown = batch.records.iter().any(|record| {
+            B64.decode(record.sealed.trim())
+                .ok()
+                .and_then(|sealed| sealed_key_id(&sealed))
+                .is_some_and(|id| !self.centre().find(id))
+        });
+        if !unknown {
+            return;
+        }
+        match keys::load(&self.data_dir) {
+            Ok(keys) => {
+                tracing::info!(keys = keys.old.len() + 1, "centre keys read again");
+                *self.centre.write().unwrap_or_else(|e| e.into_inner()) = keys;
+            }
+            Err(e) => tracing::error!("cannot read the centre keys again: {e}"),
+        }
     }
 
     pub fn forwarder(&self) -> &Forwarder {
@@ -124,10 +159,13 @@ impl Receiver {
         path: &str,
         body: &[u8],
     ) -> Result<(), Refusal> {
-        let Some(key) = self.storage().device_key(device_id)? else {
+        let Some(device) = self.storage().device(device_id)? else {
             return Err(unknown_device(device_id));
         };
-        verify_request(&key, method, path, body, signature)
+        if let Some(revoked_ms) = device.revoked_ms {
+            return Err(revoked(device_id, revoked_ms));
+        }
+        verify_request(&device.public_key, method, path, body, signature)
             .map_err(|e| Refusal::Unauthorised(format!("signature refused: {e}")))
     }
 
@@ -167,6 +205,7 @@ impl Receiver {
         } else {
             Via::Import
         };
+        self.refresh_keys(&batch);
         // Opening is the slow part (one X25519 operation a record), so it happens before the
         // storage is locked.
         let opened: Vec<Result<NewRecord, String>> = batch
@@ -202,13 +241,19 @@ impl Receiver {
                     None
                 }
                 (Some(id), Outcome::Stored) => {
-                    storage.note_forward(id, now, false, Err(crate::alerts::IMPORTED))?;
+                    storage.note_forward(
+                        device_id,
+                        id,
+                        now,
+                        false,
+                        Err(crate::alerts::IMPORTED),
+                    )?;
                     Some(false)
                 }
                 // A resend: whether it was passed on when it first came.
                 (Some(id), Outcome::Duplicate) => Some(
                     storage
-                        .alert(id)?
+                        .alert(device_id, id)?
                         .is_some_and(|alert| alert.forwarded_ms.is_some()),
                 ),
             };
@@ -219,6 +264,7 @@ impl Receiver {
             });
         }
         Ok(Ingested {
+            device_id: device_id.to_string(),
             reply: BatchReply { results },
             new_alerts,
         })
@@ -250,10 +296,7 @@ impl Receiver {
             kind: &record.kind,
             schema_version: record.schema_version,
         };
-        let plain = self.centre.open(&binding, &sealed).map_err(|_| {
-            "the sealed payload does not open: sealed to another centre key, or for another record id, device, kind or version"
-                .to_string()
-        })?;
+        let plain = self.centre().open(&binding, &sealed)?;
         let body: SealedBody = serde_json::from_slice(&plain)
             .map_err(|e| format!("the sealed body is not valid: {e}"))?;
         let (corrected_ms, time_source) =
@@ -282,6 +325,13 @@ pub(crate) fn too_large(limit: usize) -> Refusal {
 pub(crate) fn unknown_device(device_id: &str) -> Refusal {
     Refusal::Unauthorised(format!(
         "device {device_id:?} is not registered at this hub"
+    ))
+}
+
+pub(crate) fn revoked(device_id: &str, revoked_ms: i64) -> Refusal {
+    Refusal::Revoked(format!(
+        "device {device_id} was revoked at this hub on {}; it may not send or fetch anything (records already stored are kept)",
+        crate::day_of(revoked_ms)
     ))
 }
 

@@ -2,7 +2,7 @@
 //!
 //! Kiosks post batches of sealed records; the hub checks that a registered device signed the
 //! request, opens every record with the centre's secret key, and stores the records that open,
-//! deduplicated by record id forever, replying with one outcome per record. Kiosks without
+//! deduplicated by device and record id forever, replying with one outcome per record. Kiosks without
 //! network write the same batches to export files, which the hub imports. The hub also serves
 //! the signed resource bundle that kiosks download, and passes a worker's call for station
 //! staff (a `staff_alert` record) on to the webhook the centre set, once, telling the kiosk
@@ -12,8 +12,10 @@
 //!
 //! - `hub.db`: the SQLite database (WAL, `synchronous=FULL`): devices, records, alerts and the
 //!   webhook.
-//! - `centre.key`: the centre's HPKE secret key, base64, mode 0600. Never overwritten.
+//! - `centre.key`: the centre's current HPKE secret key, base64, mode 0600.
 //! - `centre.pub`: its public key, base64, for the kiosks' configs.
+//! - `old-keys/`: every earlier centre key, `<key id>.key`, kept so that records sealed to
+//!   them still open.
 //! - `bundle.json`: the signed resource bundle to serve (optional).
 //!
 //! The functions here are what the command line runs, and what the kiosk's integration tests
@@ -32,6 +34,7 @@ use std::path::{Path, PathBuf};
 
 pub use alerts::{Alert, RetrySummary, Webhook, WebhookFormat};
 pub use error::HubError;
+pub use keys::KeyInfo;
 pub use server::{HEALTH_PATH, RunningHub, serve, start};
 pub use sqlite::SqliteStorage;
 pub use storage::{Device, KindCount, Storage, StoredRecord, Via};
@@ -45,17 +48,48 @@ pub const DB_FILE: &str = "hub.db";
 pub const KEY_FILE: &str = "centre.key";
 /// The centre's public key, inside the data folder.
 pub const PUB_FILE: &str = "centre.pub";
+/// Earlier centre keys, inside the data folder.
+pub const OLD_KEYS_DIR: &str = "old-keys";
 /// The bundle to serve, inside the data folder.
 pub const BUNDLE_FILE: &str = "bundle.json";
 
-/// Makes the centre's key pair in `data_dir` (creating the folder if needed) and returns the
-/// public key, base64. Refuses if `centre.key` exists: kiosks seal to the key that is there.
+/// Makes a new current centre key pair in `data_dir` (creating the folder if needed) and
+/// returns the public key, base64. A key that was current before is kept in `old-keys/`, and
+/// records sealed to it still open.
 pub fn keygen(data_dir: &Path) -> Result<String, HubError> {
     keys::generate(data_dir)
 }
 
+/// Every centre key the hub holds, the current one first.
+pub fn keys(data_dir: &Path) -> Result<Vec<KeyInfo>, HubError> {
+    Ok(keys::load(data_dir)?.list())
+}
+
+/// Refuses a device's key from now on: its batches, imports and bundle fetches are answered
+/// 403. Its stored records stay. Returns when it was revoked (the first time, if it was
+/// already). An unknown device id is an error.
+pub fn revoke_device(data_dir: &Path, device_id: &str) -> Result<i64, HubError> {
+    let device_id = device_id.trim();
+    SqliteStorage::open(data_dir)?
+        .revoke_device(device_id, ingest::now_ms())?
+        .ok_or_else(|| HubError::UnknownDevice(device_id.chars().take(64).collect()))
+}
+
+/// A moment as Shanghai time (UTC+8 all year), to the minute, for messages.
+pub fn day_of(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .zip(chrono::FixedOffset::east_opt(8 * 3600))
+        .map(|(t, offset)| {
+            t.with_timezone(&offset)
+                .format("%Y-%m-%d %H:%M (UTC+8)")
+                .to_string()
+        })
+        .unwrap_or_else(|| "?".into())
+}
+
 /// Registers a kiosk by its Ed25519 public key (base64) and returns its device id. Registering
-/// the same key again is harmless; a station or note given again replaces the old one.
+/// the same key again is harmless; a station or note given again replaces the old one. A
+/// revoked key is refused.
 pub fn add_device(
     data_dir: &Path,
     public_key_b64: &str,
@@ -72,7 +106,16 @@ pub fn add_device(
             .filter(|t| !t.is_empty())
             .map(String::from)
     };
-    SqliteStorage::open(data_dir)?.add_device(&NewDevice {
+    let mut storage = SqliteStorage::open(data_dir)?;
+    // A revoked key belongs to a kiosk that was lost or stolen; registering it again, even by
+    // a provisioning script that runs `devices add` every time, must not let it back in.
+    if storage
+        .device(&device_id)?
+        .is_some_and(|d| d.revoked_ms.is_some())
+    {
+        return Err(HubError::DeviceRevoked(device_id));
+    }
+    storage.add_device(&NewDevice {
         device_id: device_id.clone(),
         public_key: public_key.to_string(),
         station: given(station),

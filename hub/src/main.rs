@@ -28,11 +28,14 @@ struct Data {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Make the centre's key pair and print the public key for kiosk configs
+    /// Make a new current centre key and print its public key for kiosk configs (earlier keys are kept)
     Keygen {
         #[command(flatten)]
         data: Data,
     },
+    /// The centre keys the hub holds
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Register kiosks and list them
     #[command(subcommand)]
     Devices(DevicesCommand),
@@ -128,7 +131,27 @@ enum DevicesCommand {
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
     },
+    /// Refuse a kiosk's key from now on (a lost or stolen kiosk); its stored records are kept
+    Revoke {
+        #[command(flatten)]
+        data: Data,
+        /// The device id, as `devices list` shows it
+        #[arg(value_name = "ID")]
+        device_id: String,
+    },
     /// List the registered kiosks
+    List {
+        #[command(flatten)]
+        data: Data,
+        /// Print JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// List every centre key: its id, whether kiosks should seal to it now, its public key
     List {
         #[command(flatten)]
         data: Data,
@@ -198,11 +221,42 @@ fn run(command: Command) -> Result<Done, HubError> {
     match command {
         Command::Keygen { data } => {
             let public = waystation_hub::keygen(&data.data)?;
+            let keys = waystation_hub::keys(&data.data)?;
             println!("{public}");
             println!(
                 "The public key is in {} for kiosk configs; the secret key is in {} (mode 0600): back it up offline, records cannot be read without it.",
                 data.data.join(waystation_hub::PUB_FILE).display(),
                 data.data.join(waystation_hub::KEY_FILE).display(),
+            );
+            if keys.len() > 1 {
+                println!(
+                    "Records sealed to the {} earlier key(s) in {} still open: keep them and back them up too.",
+                    keys.len() - 1,
+                    data.data.join(waystation_hub::OLD_KEYS_DIR).display(),
+                );
+            }
+        }
+        Command::Keys(KeysCommand::List { data, json }) => {
+            let keys = waystation_hub::keys(&data.data)?;
+            if json {
+                print_json(&keys);
+            } else {
+                let rows: Vec<[String; 3]> = keys
+                    .into_iter()
+                    .map(|k| {
+                        let status = if k.current { "current" } else { "old" };
+                        [k.key_id, status.into(), k.public_key]
+                    })
+                    .collect();
+                print_table(["KEY ID", "STATUS", "PUBLIC KEY"], &rows);
+            }
+        }
+        Command::Devices(DevicesCommand::Revoke { data, device_id }) => {
+            let at = waystation_hub::revoke_device(&data.data, &device_id)?;
+            println!(
+                "{} revoked since {}: the hub refuses its batches, imports and bundle fetches; its stored records are kept",
+                device_id.trim(),
+                waystation_hub::day_of(at)
             );
         }
         Command::Devices(DevicesCommand::Add {
@@ -222,17 +276,22 @@ fn run(command: Command) -> Result<Done, HubError> {
             } else if devices.is_empty() {
                 println!("no devices registered");
             } else {
-                let rows: Vec<[String; 3]> = devices
+                let rows: Vec<[String; 4]> = devices
                     .into_iter()
                     .map(|d| {
+                        let status = match d.revoked_ms {
+                            Some(at) => format!("revoked {}", waystation_hub::day_of(at)),
+                            None => "active".into(),
+                        };
                         [
                             d.device_id,
+                            status,
                             d.station.unwrap_or_default(),
                             d.note.unwrap_or_default(),
                         ]
                     })
                     .collect();
-                print_table(["DEVICE", "STATION", "NOTE"], &rows);
+                print_table(["DEVICE", "STATUS", "STATION", "NOTE"], &rows);
             }
         }
         Command::Serve { data, listen } => {

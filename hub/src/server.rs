@@ -20,7 +20,7 @@ use waystation_protocol::wire::{BATCH_PATH, BUNDLE_PATH, IMPORT_PATH, MAX_BATCH_
 
 use crate::HubError;
 use crate::ingest::{
-    MAX_IMPORT_BYTES, Receiver, Refusal, Tally, now_ms, too_large, unknown_device,
+    MAX_IMPORT_BYTES, Receiver, Refusal, Tally, now_ms, revoked, too_large, unknown_device,
 };
 
 /// The unsigned path for monitoring.
@@ -206,14 +206,19 @@ async fn post_batch(State(hub): State<Arc<Receiver>>, request: Request) -> Respo
         Ok(credentials) => credentials,
         Err(refusal) => return refuse("-", BATCH_PATH, refusal),
     };
-    // Refuse a device the hub does not know before reading up to 8 MiB from it.
+    // Refuse a device the hub does not know, or has revoked, before reading up to 8 MiB
+    // from it.
     let known = {
         let (hub, device) = (hub.clone(), device.clone());
-        blocking(move || Ok(hub.storage().device_key(&device)?.is_some())).await
+        blocking(move || Ok(hub.storage().device(&device)?)).await
     };
     match known {
-        Ok(true) => {}
-        Ok(false) => return refuse(&device, BATCH_PATH, unknown_device(&device)),
+        Ok(Some(found)) => {
+            if let Some(revoked_ms) = found.revoked_ms {
+                return refuse(&device, BATCH_PATH, revoked(&device, revoked_ms));
+            }
+        }
+        Ok(None) => return refuse(&device, BATCH_PATH, unknown_device(&device)),
         Err(refusal) => return refuse(&device, BATCH_PATH, refusal),
     }
     let body = match read_body(request, MAX_BATCH_BYTES).await {
@@ -379,6 +384,7 @@ fn accepted(device: &str, path: &str, reply: BatchReply) -> Response {
 fn refuse(device: &str, path: &str, refusal: Refusal) -> Response {
     let (status, message) = match &refusal {
         Refusal::Unauthorised(reason) => (StatusCode::UNAUTHORIZED, reason.clone()),
+        Refusal::Revoked(reason) => (StatusCode::FORBIDDEN, reason.clone()),
         Refusal::BadRequest(reason) => (StatusCode::BAD_REQUEST, reason.clone()),
         Refusal::TooLarge(reason) => (StatusCode::PAYLOAD_TOO_LARGE, reason.clone()),
         Refusal::Failed(e) => {

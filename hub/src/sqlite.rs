@@ -9,6 +9,7 @@
 
 use std::fs;
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -87,6 +88,66 @@ const MIGRATIONS: &[M<'static>] = &[
             set_ms BIGINT NOT NULL
         );",
     ),
+    // 3: records are deduplicated per device: the key is (device_id, id), not id alone, so
+    // that a kiosk sending another's record ids first cannot make that kiosk's records vanish
+    // as "duplicates". The tables are rebuilt (SQLite cannot change a primary key in place)
+    // and every row is copied; alerts follow their records.
+    M::up(
+        "CREATE TABLE records_v3 (
+            -- The record's permanent id (UUID, canonical text form); with the device id, the
+            -- key it is deduplicated on forever.
+            id TEXT NOT NULL,
+            device_id TEXT NOT NULL REFERENCES devices (device_id),
+            seq BIGINT NOT NULL,
+            kind TEXT NOT NULL,
+            schema_version BIGINT NOT NULL,
+            day TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_wall_ms BIGINT NOT NULL,
+            created_synced INTEGER NOT NULL CHECK (created_synced IN (0, 1)),
+            created_boot_id TEXT NOT NULL,
+            created_monotonic_ms BIGINT NOT NULL,
+            received_ms BIGINT NOT NULL,
+            corrected_ms BIGINT NOT NULL,
+            time_source TEXT NOT NULL,
+            via TEXT NOT NULL CHECK (via IN ('network', 'import')),
+            PRIMARY KEY (device_id, id)
+        );
+        INSERT INTO records_v3 (id, device_id, seq, kind, schema_version, day, payload,
+            created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+            received_ms, corrected_ms, time_source, via)
+        SELECT id, device_id, seq, kind, schema_version, day, payload,
+            created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+            received_ms, corrected_ms, time_source, via
+        FROM records;
+        CREATE TABLE alerts_v3 (
+            record_id TEXT NOT NULL,
+            device_id TEXT NOT NULL,
+            station TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            at_ms BIGINT NOT NULL,
+            received_ms BIGINT NOT NULL,
+            via TEXT NOT NULL CHECK (via IN ('network', 'import')),
+            forwarded_ms BIGINT,
+            attempts BIGINT NOT NULL DEFAULT 0,
+            last_error TEXT,
+            PRIMARY KEY (device_id, record_id),
+            FOREIGN KEY (device_id, record_id) REFERENCES records_v3 (device_id, id)
+        );
+        INSERT INTO alerts_v3 (record_id, device_id, station, kind, at_ms, received_ms, via,
+            forwarded_ms, attempts, last_error)
+        SELECT record_id, device_id, station, kind, at_ms, received_ms, via,
+            forwarded_ms, attempts, last_error
+        FROM alerts;
+        DROP TABLE alerts;
+        DROP TABLE records;
+        ALTER TABLE records_v3 RENAME TO records;
+        ALTER TABLE alerts_v3 RENAME TO alerts;
+        CREATE INDEX records_by_device ON records (device_id, kind, seq);
+        CREATE INDEX alerts_by_time ON alerts (at_ms);",
+    ),
+    // 4: revoked devices. NULL while the device may send.
+    M::up("ALTER TABLE devices ADD COLUMN revoked_ms BIGINT;"),
 ];
 
 pub struct SqliteStorage {
@@ -105,6 +166,7 @@ impl SqliteStorage {
             return Err(HubError::NoDataDir(data_dir.to_path_buf()));
         }
         let path = data_dir.join(DB_FILE);
+        make_private_files(data_dir, &path)?;
         let conn = Connection::open(&path).map_err(|source| HubError::Sqlite {
             path: path.clone(),
             source,
@@ -173,6 +235,36 @@ impl SqliteStorage {
     }
 }
 
+/// The database holds every decrypted record and the webhook's key: only the hub's user may
+/// read it, whatever the umask. The file is made 0600 before SQLite opens it (SQLite gives its
+/// `-wal` and `-shm` files the database's mode), and a folder or files made looser before are
+/// tightened, which the log says.
+fn make_private_files(data_dir: &Path, db: &Path) -> Result<(), HubError> {
+    crate::keys::tighten(data_dir, 0o700)?;
+    let created = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(db);
+    match created {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(source) => {
+            return Err(HubError::Io {
+                action: "create",
+                path: db.to_path_buf(),
+                source,
+            });
+        }
+    }
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        crate::keys::tighten(Path::new(&name), 0o600)?;
+    }
+    Ok(())
+}
+
 impl Storage for SqliteStorage {
     fn add_device(&mut self, device: &NewDevice) -> Result<(), HubError> {
         self.conn
@@ -194,29 +286,35 @@ impl Storage for SqliteStorage {
             .map_err(|e| self.sqlite(e))
     }
 
-    fn device_key(&mut self, device_id: &str) -> Result<Option<String>, HubError> {
+    fn device(&mut self, device_id: &str) -> Result<Option<Device>, HubError> {
         self.conn
-            .prepare_cached("SELECT public_key FROM devices WHERE device_id = ?1")
-            .and_then(|mut stmt| stmt.query_row([device_id], |row| row.get(0)).optional())
+            .prepare_cached(&format!("{DEVICE_COLUMNS} WHERE device_id = ?1"))
+            .and_then(|mut stmt| stmt.query_row([device_id], device_row).optional())
             .map_err(|e| self.sqlite(e))
+    }
+
+    fn revoke_device(&mut self, device_id: &str, now_ms: i64) -> Result<Option<i64>, HubError> {
+        let write = |conn: &mut Connection| -> rusqlite::Result<Option<i64>> {
+            conn.execute(
+                "UPDATE devices SET revoked_ms = COALESCE(revoked_ms, ?2) WHERE device_id = ?1",
+                params![device_id, now_ms],
+            )?;
+            conn.query_row(
+                "SELECT revoked_ms FROM devices WHERE device_id = ?1",
+                [device_id],
+                |row| row.get(0),
+            )
+            .optional()
+        };
+        write(&mut self.conn).map_err(|e| self.sqlite(e))
     }
 
     fn devices(&mut self) -> Result<Vec<Device>, HubError> {
         let read = || -> rusqlite::Result<Vec<Device>> {
-            let mut stmt = self.conn.prepare(
-                "SELECT device_id, public_key, station, note, added_ms
-                 FROM devices ORDER BY device_id",
-            )?;
-            stmt.query_map([], |row| {
-                Ok(Device {
-                    device_id: row.get(0)?,
-                    public_key: row.get(1)?,
-                    station: row.get(2)?,
-                    note: row.get(3)?,
-                    added_ms: row.get(4)?,
-                })
-            })?
-            .collect()
+            let mut stmt = self
+                .conn
+                .prepare(&format!("{DEVICE_COLUMNS} ORDER BY device_id"))?;
+            stmt.query_map([], device_row)?.collect()
         };
         read().map_err(|e| self.sqlite(e))
     }
@@ -231,7 +329,7 @@ impl Storage for SqliteStorage {
                          created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
                          received_ms, corrected_ms, time_source, via)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
-                     ON CONFLICT (id) DO NOTHING",
+                     ON CONFLICT (device_id, id) DO NOTHING",
                 )?;
                 for record in records {
                     let inserted = insert.execute(params![
@@ -254,8 +352,8 @@ impl Storage for SqliteStorage {
                     if inserted == 1 && record.kind == STAFF_ALERT_KIND {
                         insert_alert(&tx, record)?;
                     }
-                    // No row inserted means the id was already there, from before or from
-                    // earlier in this very transaction.
+                    // No row inserted means this device's id was already there, from before
+                    // or from earlier in this very transaction.
                     outcomes.push(if inserted == 1 {
                         Outcome::Stored
                     } else {
@@ -381,12 +479,12 @@ impl Storage for SqliteStorage {
         result.map(drop).map_err(|e| self.sqlite(e))
     }
 
-    fn alert(&mut self, record_id: &str) -> Result<Option<Alert>, HubError> {
-        let sql = format!("{ALERT_COLUMNS} WHERE record_id = ?1");
+    fn alert(&mut self, device_id: &str, record_id: &str) -> Result<Option<Alert>, HubError> {
+        let sql = format!("{ALERT_COLUMNS} WHERE device_id = ?1 AND record_id = ?2");
         let read = || -> rusqlite::Result<Option<Alert>> {
             self.conn
                 .prepare_cached(&sql)?
-                .query_row([record_id], alert_row)
+                .query_row([device_id, record_id], alert_row)
                 .optional()
         };
         read().map_err(|e| self.sqlite(e))
@@ -407,6 +505,7 @@ impl Storage for SqliteStorage {
 
     fn note_forward(
         &mut self,
+        device_id: &str,
         record_id: &str,
         now_ms: i64,
         attempted: bool,
@@ -422,12 +521,27 @@ impl Storage for SqliteStorage {
                      forwarded_ms = COALESCE(forwarded_ms, ?2),
                      attempts = attempts + ?3,
                      last_error = CASE WHEN COALESCE(forwarded_ms, ?2) IS NULL THEN ?4 ELSE NULL END
-                 WHERE record_id = ?1",
-                params![record_id, forwarded, i64::from(attempted), error],
+                 WHERE record_id = ?1 AND device_id = ?5",
+                params![record_id, forwarded, i64::from(attempted), error, device_id],
             )
             .map(drop)
             .map_err(|e| self.sqlite(e))
     }
+}
+
+/// The columns of a device, in the order [`device_row`] reads them.
+const DEVICE_COLUMNS: &str =
+    "SELECT device_id, public_key, station, note, added_ms, revoked_ms FROM devices";
+
+fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
+    Ok(Device {
+        device_id: row.get(0)?,
+        public_key: row.get(1)?,
+        station: row.get(2)?,
+        note: row.get(3)?,
+        added_ms: row.get(4)?,
+        revoked_ms: row.get(5)?,
+    })
 }
 
 /// The columns of an alert, in the order [`alert_row`] reads them.
@@ -459,7 +573,7 @@ fn insert_alert(tx: &rusqlite::Transaction<'_>, record: &NewRecord) -> rusqlite:
          VALUES (?1, ?2,
              COALESCE(?3, (SELECT station FROM devices WHERE device_id = ?2), ?2),
              ?4, ?5, ?6, ?7)
-         ON CONFLICT (record_id) DO NOTHING",
+         ON CONFLICT (device_id, record_id) DO NOTHING",
     )?
     .execute(params![
         record.id,
@@ -664,11 +778,175 @@ mod tests {
         assert_eq!(devices[0].station.as_deref(), Some("jingan-1"));
         assert_eq!(devices[0].note.as_deref(), Some("by the door"));
         assert_eq!(devices[0].added_ms, 1);
+        let found = storage.device(&device().device_id).unwrap().unwrap();
+        assert_eq!(found.public_key, "key");
+        assert_eq!(found.revoked_ms, None);
+        assert_eq!(storage.device("ws-none").unwrap(), None);
+    }
+
+    #[test]
+    fn a_revoked_device_stays_revoked_from_the_first_time_and_keeps_its_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        storage.add_device(&device()).unwrap();
+        storage.ingest(&[record("a", "k")]).unwrap();
+        let id = device().device_id;
+        assert_eq!(storage.revoke_device(&id, 500).unwrap(), Some(500));
+        assert_eq!(storage.revoke_device(&id, 900).unwrap(), Some(500));
+        assert_eq!(storage.revoke_device("ws-none", 900).unwrap(), None);
+        assert_eq!(storage.device(&id).unwrap().unwrap().revoked_ms, Some(500));
+        assert_eq!(storage.devices().unwrap()[0].revoked_ms, Some(500));
+        assert_eq!(storage.records().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn the_same_record_id_from_two_devices_is_two_records() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        storage.add_device(&device()).unwrap();
+        let other = NewDevice {
+            device_id: "ws-ffffffffffffffff".into(),
+            public_key: "other".into(),
+            ..device()
+        };
+        storage.add_device(&other).unwrap();
+        let mine = record("a", STAFF_ALERT_KIND);
+        let theirs = NewRecord {
+            device_id: other.device_id.clone(),
+            ..mine.clone()
+        };
+        // The other device sends the id first; mine is still stored, and each resend is a
+        // duplicate for its own device only.
         assert_eq!(
-            storage.device_key(&device().device_id).unwrap().as_deref(),
-            Some("key")
+            storage.ingest(std::slice::from_ref(&theirs)).unwrap(),
+            [Outcome::Stored]
         );
-        assert_eq!(storage.device_key("ws-none").unwrap(), None);
+        assert_eq!(
+            storage.ingest(std::slice::from_ref(&mine)).unwrap(),
+            [Outcome::Stored]
+        );
+        assert_eq!(
+            storage.ingest(&[mine.clone(), theirs.clone()]).unwrap(),
+            [Outcome::Duplicate, Outcome::Duplicate]
+        );
+        assert_eq!(storage.records().unwrap().len(), 2);
+        let mine_alert = storage.alert(&mine.device_id, "a").unwrap().unwrap();
+        let their_alert = storage.alert(&other.device_id, "a").unwrap().unwrap();
+        assert_eq!(mine_alert.device_id, mine.device_id);
+        assert_eq!(their_alert.device_id, other.device_id);
+        storage
+            .note_forward(&mine.device_id, "a", 700, true, Ok(()))
+            .unwrap();
+        let mine_alert = storage.alert(&mine.device_id, "a").unwrap().unwrap();
+        let their_alert = storage.alert(&other.device_id, "a").unwrap().unwrap();
+        assert_eq!(mine_alert.forwarded_ms, Some(700));
+        assert_eq!(their_alert.forwarded_ms, None);
+    }
+
+    /// A hub.db as the hub wrote it before migration 3: the schema of migrations 1 and 2, and
+    /// rows written with that hub's statements.
+    fn old_database(data: &Path) {
+        let mut conn = Connection::open(data.join(DB_FILE)).unwrap();
+        Migrations::from_slice(&MIGRATIONS[..2])
+            .to_latest(&mut conn)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO devices (device_id, public_key, station, note, added_ms)
+                 VALUES ('ws-0011223344556677', 'key', 'jingan-1', NULL, 1);
+             INSERT INTO records (id, device_id, seq, kind, schema_version, day, payload,
+                 created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+                 received_ms, corrected_ms, time_source, via)
+             VALUES ('a', 'ws-0011223344556677', 1, 'mood_check_in', 1, '2026-11-28',
+                     '{\"word\":\"tired\"}', 10, 0, 'boot', 10, 100, 50, 'hub_receipt', 'network'),
+                    ('b', 'ws-0011223344556677', 2, 'staff_alert', 1, '2026-11-28',
+                     '{\"station\":\"jingan-1\",\"kind\":\"staff_call\"}', 10, 0, 'boot', 20,
+                     100, 60, 'hub_receipt', 'network');
+             INSERT INTO alerts (record_id, device_id, station, kind, at_ms, received_ms, via,
+                 forwarded_ms, attempts, last_error)
+             VALUES ('b', 'ws-0011223344556677', 'jingan-1', 'staff_call', 60, 100, 'network',
+                     150, 1, NULL);",
+        )
+        .unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
+    }
+
+    #[test]
+    fn an_old_database_keeps_its_records_and_dedupes_per_device_after_migrating() {
+        let dir = tempfile::tempdir().unwrap();
+        old_database(dir.path());
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        let version: i64 = storage
+            .connection()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        let kept = storage.records().unwrap();
+        assert_eq!(
+            kept.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            ["a", "b"]
+        );
+        assert_eq!(kept[0].payload, serde_json::json!({ "word": "tired" }));
+        let alert = storage.alert(&device().device_id, "b").unwrap().unwrap();
+        assert_eq!((alert.forwarded_ms, alert.attempts), (Some(150), 1));
+        let devices = storage.devices().unwrap();
+        assert_eq!(devices[0].station.as_deref(), Some("jingan-1"));
+        assert_eq!(devices[0].revoked_ms, None);
+
+        // The old records are still duplicates for their device, and no one else's.
+        assert_eq!(
+            storage.ingest(&[record("a", "mood_check_in")]).unwrap(),
+            [Outcome::Duplicate]
+        );
+        let other = NewDevice {
+            device_id: "ws-ffffffffffffffff".into(),
+            public_key: "other".into(),
+            ..device()
+        };
+        storage.add_device(&other).unwrap();
+        let theirs = NewRecord {
+            device_id: other.device_id.clone(),
+            ..record("a", "mood_check_in")
+        };
+        assert_eq!(
+            storage.ingest(std::slice::from_ref(&theirs)).unwrap(),
+            [Outcome::Stored]
+        );
+        assert_eq!(storage.ingest(&[theirs]).unwrap(), [Outcome::Duplicate]);
+        assert_eq!(storage.records().unwrap().len(), 3);
+        // The foreign keys still hold after the tables were rebuilt.
+        let broken: Vec<String> = storage
+            .connection()
+            .prepare("PRAGMA foreign_key_check")
+            .unwrap()
+            .query_map([], |row| row.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(broken.is_empty(), "{broken:?}");
+    }
+
+    #[test]
+    fn the_database_is_private_whatever_was_there_before() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |path: &Path| fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        // A database made fresh: 0600 even though SQLite would make it 0644.
+        drop(SqliteStorage::open(dir.path()).unwrap());
+        assert_eq!(mode(&dir.path().join(DB_FILE)), 0o600);
+        // One left readable by an older hub, in a folder others could list: tightened.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(dir.path().join(DB_FILE), fs::Permissions::from_mode(0o644)).unwrap();
+        let storage = SqliteStorage::open(dir.path()).unwrap();
+        assert_eq!(mode(dir.path()), 0o700);
+        assert_eq!(mode(&dir.path().join(DB_FILE)), 0o600);
+        let wal = dir.path().join(format!("{DB_FILE}-wal"));
+        if wal.exists() {
+            assert_eq!(mode(&wal), 0o600);
+        }
+        drop(storage);
     }
 
     #[test]

@@ -17,15 +17,22 @@ pub trait Storage: Send {
     /// that is `None` keeps its old value), so that registering twice is harmless.
     fn add_device(&mut self, device: &NewDevice) -> Result<(), HubError>;
 
-    /// The registered public key (base64) of a device, if the device is known.
-    fn device_key(&mut self, device_id: &str) -> Result<Option<String>, HubError>;
+    /// A registered device (revoked or not), if the device is known.
+    fn device(&mut self, device_id: &str) -> Result<Option<Device>, HubError>;
+
+    /// Refuses a device's key from now on (`now_ms`); its stored records stay. Returns when
+    /// it was revoked (the first time, if it already was), or `None` for an unknown device.
+    fn revoke_device(&mut self, device_id: &str, now_ms: i64) -> Result<Option<i64>, HubError>;
 
     /// Every registered device, ordered by device id.
     fn devices(&mut self) -> Result<Vec<Device>, HubError>;
 
     /// Stores opened records in one transaction, which is committed before this returns. The
-    /// record id is the key forever: a record whose id is already stored (by an earlier batch
-    /// or earlier in the same slice) is [`Outcome::Duplicate`], a new one [`Outcome::Stored`].
+    /// device id and the record id together are the key forever: a record whose id this device
+    /// already sent (in an earlier batch or earlier in the same slice) is
+    /// [`Outcome::Duplicate`], a new one [`Outcome::Stored`]. The same id from another device
+    /// is another record, so that no kiosk can hide another's records by sending their ids
+    /// first.
     /// Returns one outcome per record, in order. A newly stored record of the kind
     /// `staff_alert` also becomes an [`Alert`], in the same transaction, not yet forwarded.
     fn ingest(&mut self, records: &[NewRecord]) -> Result<Vec<Outcome>, HubError>;
@@ -48,8 +55,8 @@ pub trait Storage: Send {
     /// Sets (or, with `None`, clears) the webhook.
     fn set_webhook(&mut self, webhook: Option<&Webhook>, now_ms: i64) -> Result<(), HubError>;
 
-    /// The alert stored from the record with this id, if there is one.
-    fn alert(&mut self, record_id: &str) -> Result<Option<Alert>, HubError>;
+    /// The alert stored from this device's record with this id, if there is one.
+    fn alert(&mut self, device_id: &str, record_id: &str) -> Result<Option<Alert>, HubError>;
 
     /// Alerts whose time is at or after `since_ms` (all with `None`), newest first, at most
     /// `limit`.
@@ -60,6 +67,7 @@ pub trait Storage: Send {
     /// old). An alert once forwarded stays forwarded.
     fn note_forward(
         &mut self,
+        device_id: &str,
         record_id: &str,
         now_ms: i64,
         attempted: bool,
@@ -88,6 +96,8 @@ pub struct Device {
     pub note: Option<String>,
     /// When it was first registered (ms since the epoch, by the hub's clock).
     pub added_ms: i64,
+    /// When `devices revoke` refused its key (ms since the epoch), if it did.
+    pub revoked_ms: Option<i64>,
 }
 
 /// How a record reached the hub.

@@ -12,7 +12,7 @@ pub mod wire;
 
 pub use clock::{TimeSource, corrected_time};
 pub use request::{DeviceKey, SignatureError, device_id, sign_request, verify_request};
-pub use sealing::{CentrePublicKey, CentreSecretKey, SealBinding, SealError};
+pub use sealing::{CentrePublicKey, CentreSecretKey, KeyId, SealBinding, SealError, sealed_key_id};
 pub use wire::{
     Batch, BatchReply, ClockStamp, ExportFile, Outcome, RecordResult, SealedBody, WireError,
     WireRecord,

@@ -213,11 +213,15 @@ pub(super) fn device(
     let (config, _): (Config, _) = Config::locate(config_file).map_err(|e| e.to_string())?;
     let mut store = open_store(config_file, data_dir)?;
     let key = store.device_key().map_err(|e| e.to_string())?;
+    // The id every record is sealed with, to compare with `waystation-hub keys list` when the
+    // centre rolls out a new key.
+    let centre_key_id = config.hub.centre_key().map(|k| k.key_id().to_string());
     if json {
         let body = serde_json::json!({
             "device_id": key.device_id(),
             "public_key": key.public_base64(),
             "station": config.station.id.as_str(),
+            "centre_key_id": centre_key_id,
         });
         println!(
             "{}",
@@ -227,6 +231,13 @@ pub(super) fn device(
         println!("device       {}", key.device_id());
         println!("public key   {}", key.public_base64());
         println!("station      {}", config.station.id.as_str());
+        println!(
+            "seals to     {}",
+            centre_key_id.as_deref().map_or_else(
+                || "no centre key configured ([hub] public_key)".to_string(),
+                |id| format!("centre key {id}"),
+            )
+        );
         println!(
             "register it at the hub with: waystation-hub devices add --data DIR --key {} --station {}",
             key.public_base64(),

@@ -47,6 +47,9 @@ pub enum Failure {
     },
     /// The hub does not know this device (not registered yet) or refused its signature.
     NotRegistered(String),
+    /// The hub knows this device and refuses its key (403: `waystation-hub devices revoke`).
+    /// Nothing is dropped or set aside: the records wait here until the centre decides.
+    Refused(String),
     /// Any other answer the hub should not give.
     Hub(String),
 }
@@ -67,6 +70,9 @@ impl Failure {
             },
             Failure::NotRegistered(m) => {
                 format!("hub refused this kiosk (is the device registered?): {m}")
+            }
+            Failure::Refused(m) => {
+                format!("hub refuses this kiosk's key; records stay queued here: {m}")
             }
             Failure::Hub(m) => format!("hub error: {m}"),
         }
@@ -243,7 +249,12 @@ impl Uploader {
                 store.release(&ids, &failure.message())?;
                 Ok(Pass::Failed(failure))
             }
-            401 | 403 => {
+            403 => {
+                let failure = Failure::Refused(hub_error(&reply));
+                store.release(&ids, &failure.message())?;
+                Ok(Pass::Failed(failure))
+            }
+            401 => {
                 let failure = Failure::NotRegistered(hub_error(&reply));
                 store.release(&ids, &failure.message())?;
                 Ok(Pass::Failed(failure))
@@ -708,5 +719,26 @@ mod tests {
             Pass::Failed(Failure::NotRegistered("unknown device".into()))
         );
         assert_eq!(states(&store), (2, 0, 0));
+    }
+
+    #[test]
+    fn a_revoked_device_keeps_its_records_and_says_so() {
+        let clock = clock();
+        let mut store = store_with(3, &clock);
+        let reason = "device ws-0 was revoked at this hub on 2026-11-28 14:03 (UTC+8)";
+        let link = FakeLink::new(vec![reply(403, serde_json::json!({ "error": reason }))]);
+        let pass = uploader(10).pass(&mut store, &link, &clock).unwrap();
+        let Pass::Failed(failure) = pass else {
+            panic!("a 403 is a failure: {pass:?}");
+        };
+        assert_eq!(failure, Failure::Refused(reason.into()));
+        assert!(
+            failure.message().contains("revoked"),
+            "{}",
+            failure.message()
+        );
+        assert!(!failure.link_down());
+        // Nothing acked, nothing quarantined: all three still wait.
+        assert_eq!(states(&store), (3, 0, 0));
     }
 }

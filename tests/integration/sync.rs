@@ -497,6 +497,46 @@ fn the_hub_refuses_a_device_it_does_not_know_and_nothing_is_lost() {
 }
 
 #[test]
+fn a_revoked_kiosk_stops_says_so_and_keeps_everything() {
+    let pair = Pair::new();
+    let mut store = pair.store();
+    write_records(&mut store, 4);
+    let device = store.device_key().unwrap().device_id();
+    drop(store);
+    let mut syncer = pair.syncer(&format!("http://{}", pair.hub_addr()), 10);
+    assert!(drain_through(&mut syncer).is_empty());
+    assert_eq!(pair.hub_ids().len(), 4);
+
+    waystation_hub::revoke_device(pair.hub_dir.path(), &device).unwrap();
+    let mut store = pair.store();
+    write_records(&mut store, 3);
+    drop(store);
+    let Drained::Stopped {
+        failure,
+        acked,
+        quarantined,
+    } = syncer.drain().unwrap()
+    else {
+        panic!("a revoked kiosk must be refused");
+    };
+    assert!(matches!(failure, Failure::Refused(_)), "{failure:?}");
+    assert_eq!((acked, quarantined), (0, 0));
+    let counts = syncer.store().outbox_counts().unwrap();
+    assert_eq!(
+        (
+            counts.pending + counts.in_flight,
+            counts.acked,
+            counts.quarantined
+        ),
+        (3, 4, 0)
+    );
+    let said = syncer.store().sync_state().unwrap().last_error.unwrap();
+    assert!(said.contains("revoked"), "{said}");
+    // The hub kept what it had stored before.
+    assert_eq!(pair.hub_ids().len(), 4);
+}
+
+#[test]
 fn a_newer_bundle_on_the_hub_is_fetched_once_and_installed() {
     let pair = Pair::new();
     let (secret, public) = waystation::directory::bundle::keygen([9; 32]);
@@ -669,6 +709,13 @@ fn the_queue_commands_list_retry_and_export_and_name_the_device() {
     let key = pair.store().device_key().unwrap();
     assert_eq!(device["device_id"], key.device_id());
     assert_eq!(device["public_key"], key.public_base64());
+    assert_eq!(
+        device["centre_key_id"],
+        CentrePublicKey::from_base64(&pair.centre)
+            .unwrap()
+            .key_id()
+            .to_string()
+    );
 
     let listed = run(&["queue", "list", "--state", "quarantined"]);
     let text = stdout(&listed);

@@ -4,4 +4,5 @@ mod alerts;
 mod cli;
 mod http;
 mod import;
+mod privacy;
 mod support;
