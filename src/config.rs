@@ -683,7 +683,10 @@ mod tests {
 
     #[test]
     fn a_district_is_an_id_from_the_list_and_a_bad_one_names_its_line() {
-        assert_eq!(Config::parse(MINIMAL, "t.toml").unwrap().station.district, None);
+        assert_eq!(
+            Config::parse(MINIMAL, "t.toml").unwrap().station.district,
+            None
+        );
         let text = format!("{MINIMAL}district = \"pudong\"\n");
         let config = Config::parse(&text, "t.toml").unwrap();
         assert_eq!(

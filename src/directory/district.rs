@@ -115,8 +115,14 @@ mod tests {
     #[test]
     fn an_unknown_id_is_refused_with_the_list() {
         let err = District::try_from("jing'an".to_string()).unwrap_err();
-        assert!(err.contains("'jing'an' is not a Shanghai district id"), "{err}");
-        assert!(err.contains("huangpu") && err.contains("chongming"), "{err}");
+        assert!(
+            err.contains("'jing'an' is not a Shanghai district id"),
+            "{err}"
+        );
+        assert!(
+            err.contains("huangpu") && err.contains("chongming"),
+            "{err}"
+        );
         assert!(District::try_from("静安".to_string()).is_err());
         assert!(District::try_from("Jingan".to_string()).is_err());
     }

@@ -304,7 +304,10 @@ mod tests {
         assert!(bundle.check().unwrap_err().contains("opening_hours"));
         bundle.entries[0].opening_hours = "Mo-Fr 09:00-17:00; SH off".into();
         let err = bundle.check().unwrap_err();
-        assert!(err.contains("national-12356: opening_hours uses SH"), "{err}");
+        assert!(
+            err.contains("national-12356: opening_hours uses SH"),
+            "{err}"
+        );
         let mut bundle = Bundle::shipped();
         bundle.entries[0].phones = vec!["12a".into()];
         assert!(bundle.check().unwrap_err().contains("phones"));
@@ -316,7 +319,11 @@ mod tests {
         let entry = |id: &str| bundle.entries.iter().find(|e| e.id == id).unwrap();
         // The seed gives no cost for anything, and no language.
         for e in &bundle.entries {
-            assert!(e.cost_zh.is_empty() && e.cost_en.is_empty(), "{}: cost", e.id);
+            assert!(
+                e.cost_zh.is_empty() && e.cost_en.is_empty(),
+                "{}: cost",
+                e.id
+            );
             assert!(e.languages.is_empty(), "{}: languages", e.id);
         }
         // 12351 key 3 is "全年无休": every day of the year, never said to be round the clock.
@@ -340,7 +347,10 @@ mod tests {
         // The two services the seed names for one district carry it.
         assert_eq!(entry("jingan-tree-hole").districts, [District::Jingan]);
         assert_eq!(entry("pudong-heart-cabins").districts, [District::Pudong]);
-        assert!(entry("district-clinics").districts.is_empty(), "every district has them");
+        assert!(
+            entry("district-clinics").districts.is_empty(),
+            "every district has them"
+        );
     }
 
     #[test]
@@ -354,9 +364,16 @@ mod tests {
         );
         let mut bundle = Bundle::shipped();
         bundle.holidays.push(bundle.holidays[0].clone());
-        assert!(bundle.check().unwrap_err().contains("holidays 2026 are given twice"));
+        assert!(
+            bundle
+                .check()
+                .unwrap_err()
+                .contains("holidays 2026 are given twice")
+        );
         let mut bundle = Bundle::shipped();
-        bundle.holidays[0].working_days.push("2026-10-01".parse().unwrap());
+        bundle.holidays[0]
+            .working_days
+            .push("2026-10-01".parse().unwrap());
         assert!(bundle.check().unwrap_err().contains("holidays 2026"));
     }
 

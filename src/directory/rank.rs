@@ -54,10 +54,13 @@ fn says_public_holiday(oh: &OpeningHours) -> bool {
     })
 }
 
-/// Checks that the kiosk can evaluate an `opening_hours` value (a bundle with one it cannot
-/// is refused): it must parse, and use nothing the kiosk has no data for: school holidays
-/// (`SH`: no calendar), or sunrise, sunset, dawn and dusk (the crate would put them at fixed
-/// times of its own, which is a guess).
+/// Checks that the kiosk can evaluate an `opening_hours` value faithfully (a bundle with one
+/// it cannot is refused). It must parse, and use nothing the kiosk has no data for or cannot
+/// show: school holidays (`SH`: no calendar); sunrise, sunset, dawn and dusk (the crate would
+/// put them at fixed times of its own, a guess); an open end (`09:00+`: no closing time, which
+/// the crate calls open until midnight and the reference library unknown); or a comment ("by
+/// appointment": the screens do not show it, so "open now" would drop the condition, and the
+/// reference library calls a commented rule unknown where the crate says open).
 pub fn evaluable(opening_hours: &str) -> Result<(), String> {
     let oh: OpeningHours = opening_hours
         .parse()
@@ -75,6 +78,18 @@ pub fn evaluable(opening_hours: &str) -> Result<(), String> {
         if school {
             return Err("uses SH (school holidays), which the kiosk has no calendar for".into());
         }
+        if !rule.comment.is_empty() {
+            return Err(format!(
+                "has a comment ({:?}), which the screens do not show: put it in the note",
+                rule.comment.as_ref()
+            ));
+        }
+        if rule.time_selector.spans.iter().any(|span| span.open_end) {
+            return Err(
+                "has an open end (e.g. 09:00+): with no closing time the kiosk cannot say closed"
+                    .into(),
+            );
+        }
         let sun = rule.time_selector.spans.iter().any(|span| {
             matches!(span.range.start, Time::Variable(_))
                 || matches!(span.range.end, Time::Variable(_))
@@ -88,8 +103,22 @@ pub fn evaluable(opening_hours: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// How many days ahead the kiosk looks for the next change: to the end of the sixth day after
+/// today, so a weekday alone ("Opens Mon 09:00") names it without doubt, and the search stays
+/// short whatever the hours say (the crate walks day by day, and for hours that never change,
+/// such as `Mo-Su 00:00-24:00`, it would walk to the year 10000).
+pub const NEXT_CHANGE_DAYS: u64 = 7;
+
+/// The first change of state after `at`, if it comes before the end of the window.
+fn next_change(oh: &OpeningHours, at: NaiveDateTime) -> Option<NaiveDateTime> {
+    let limit = (at.date() + chrono::Days::new(NEXT_CHANGE_DAYS)).and_time(chrono::NaiveTime::MIN);
+    let end = oh.iter_range(at, limit).next()?.range.end;
+    (end < limit).then_some(end)
+}
+
 /// Evaluates an `opening_hours` value at a local time (Asia/Shanghai, no time zone attached),
-/// with `PH` meaning the days off of the bundle's holiday calendar (see `holidays`).
+/// with `PH` meaning the days off of the bundle's holiday calendar (see `holidays`). The next
+/// change (`until`, `opens`) is given only within `NEXT_CHANGE_DAYS`.
 pub fn open_now(opening_hours: &str, at: NaiveDateTime, calendar: &Calendar) -> OpenNow {
     if opening_hours.trim().is_empty() {
         return OpenNow::Unknown;
@@ -107,10 +136,7 @@ pub fn open_now(opening_hours: &str, at: NaiveDateTime, calendar: &Calendar) -> 
     let oh = oh.with_context(calendar.context());
     // A change that falls in a year with no calendar may be a holiday's: better no time than
     // a wrong one.
-    let next = || {
-        oh.next_change(at)
-            .filter(|t| !holidays_matter || calendar.covers(t.date()))
-    };
+    let next = || next_change(&oh, at).filter(|t| !holidays_matter || calendar.covers(t.date()));
     if oh.is_open(at) {
         OpenNow::Open { until: next() }
     } else if oh.is_closed(at) {
@@ -258,10 +284,7 @@ mod tests {
     fn opening_hours_around_midnight_all_week_and_on_closed_days() {
         // A place open across midnight: Friday 22:00 to Saturday 02:00.
         let late = "Fr 22:00-02:00";
-        assert!(
-            open(late, "2026-11-27 23:30").is_open(),
-            "Friday night"
-        );
+        assert!(open(late, "2026-11-27 23:30").is_open(), "Friday night");
         assert!(
             open(late, "2026-11-28 01:30").is_open(),
             "after midnight, Saturday"
@@ -279,6 +302,33 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(open("", "2026-11-28 16:00"), OpenNow::Unknown);
+    }
+
+    #[test]
+    fn the_next_change_is_given_only_within_the_week_ahead() {
+        // Opens on the sixth day after today: named by its weekday.
+        assert_eq!(
+            open("Tu 09:00-12:00", "2026-12-02 10:00"),
+            OpenNow::Closed {
+                opens: Some(at("2026-12-08 09:00"))
+            }
+        );
+        // A week or more ahead, or never: no time, rather than a weekday that reads as this
+        // week's.
+        assert_eq!(
+            open("We 09:00-12:00", "2026-12-02 13:00"),
+            OpenNow::Closed { opens: None }
+        );
+        assert_eq!(
+            open("off", "2026-12-02 13:00"),
+            OpenNow::Closed { opens: None }
+        );
+        // Hours that never change come back at once (the crate alone would walk to the year
+        // 10000).
+        assert_eq!(
+            open("Mo-Su 00:00-24:00", "2026-12-02 13:00"),
+            OpenNow::Open { until: None }
+        );
     }
 
     #[test]
@@ -465,10 +515,15 @@ mod tests {
     #[test]
     fn public_holidays_follow_the_bundle_s_calendar() {
         let weekdays = "Mo-Fr 09:00-17:00; PH off";
-        // 1 October 2026 is a Thursday and a day off: closed, and open again on 8 October
-        // (the break runs to the 7th).
+        // 1 October 2026 is a Thursday and a day off: closed. The break runs to the 7th, so
+        // it opens again on Thursday the 8th: a week ahead, too far to name by its weekday,
+        // but on Monday the 5th it is named.
         assert_eq!(
             open(weekdays, "2026-10-01 10:00"),
+            OpenNow::Closed { opens: None }
+        );
+        assert_eq!(
+            open(weekdays, "2026-10-05 10:00"),
             OpenNow::Closed {
                 opens: Some(at("2026-10-08 09:00"))
             }
@@ -499,8 +554,14 @@ mod tests {
     fn without_the_year_s_calendar_holiday_hours_may_differ() {
         let weekdays = "Mo-Fr 09:00-17:00; PH off";
         // The shipped bundle has no notice for 2027.
-        assert_eq!(open(weekdays, "2027-01-01 10:00"), OpenNow::HolidaysMayDiffer);
-        assert_eq!(open("PH 09:00-12:00", "2027-02-08 10:00"), OpenNow::HolidaysMayDiffer);
+        assert_eq!(
+            open(weekdays, "2027-01-01 10:00"),
+            OpenNow::HolidaysMayDiffer
+        );
+        assert_eq!(
+            open("PH 09:00-12:00", "2027-02-08 10:00"),
+            OpenNow::HolidaysMayDiffer
+        );
         assert!(open("Mo-Fr 09:00-17:00", "2027-01-01 10:00").is_open());
         // On the last evening of 2026 the next opening would be 1 January 2027, which may be
         // a holiday: no time is given rather than a wrong one.
@@ -532,9 +593,36 @@ mod tests {
         ] {
             assert_eq!(evaluable(good), Ok(()), "{good}");
         }
-        assert!(evaluable("Mo-Fr 25:00-26:00 nonsense").unwrap_err().contains("syntax"));
-        assert!(evaluable("Mo-Fr 09:00-17:00; SH off").unwrap_err().contains("SH"));
-        assert!(evaluable("Mo-Su sunrise-sunset").unwrap_err().contains("sunrise"));
-        assert!(evaluable("Mo-Su 08:00-(sunset-01:00)").unwrap_err().contains("sunset"));
+        assert!(
+            evaluable("Mo-Fr 25:00-26:00 nonsense")
+                .unwrap_err()
+                .contains("syntax")
+        );
+        assert!(
+            evaluable("Mo-Fr 09:00-17:00; SH off")
+                .unwrap_err()
+                .contains("SH")
+        );
+        assert!(
+            evaluable("Mo-Su sunrise-sunset")
+                .unwrap_err()
+                .contains("sunrise")
+        );
+        assert!(
+            evaluable("Mo-Su 08:00-(sunset-01:00)")
+                .unwrap_err()
+                .contains("sunset")
+        );
+        assert!(evaluable("Mo-Fr 09:00+").unwrap_err().contains("open end"));
+        assert!(
+            evaluable("Mo-Fr 09:00-17:00 \"by appointment\"")
+                .unwrap_err()
+                .contains("comment")
+        );
+        assert!(
+            evaluable("Mo-Fr 09:00-17:00 || \"by appointment\"")
+                .unwrap_err()
+                .contains("comment")
+        );
     }
 }
