@@ -329,7 +329,7 @@ mod tests {
         // 12351 key 3 is "全年无休": every day of the year, never said to be round the clock.
         let union = entry("union-12351");
         assert!(union.opening_hours.is_empty());
-        assert!(union.note_zh.contains("全年") && union.note_en.contains("Every day of the year"));
+        assert!(union.note_zh.contains("全年") && union.note_en.contains("every day of the year"));
         for text in [&union.note_zh, &union.note_en] {
             assert!(!text.contains("24") && !text.contains("全天候") && !text.contains("clock"));
         }
