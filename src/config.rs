@@ -51,6 +51,10 @@ pub struct Station {
     pub kind: StationKind,
     #[serde(default)]
     pub demo: bool,
+    /// The Shanghai district the station stands in (an id such as `jingan`, see
+    /// `directory::District`): a district's own services are shown only there.
+    #[serde(default)]
+    pub district: Option<crate::directory::District>,
     /// Where the station is (WGS-84 degrees), for sorting places by distance.
     #[serde(default)]
     pub latitude: Option<Latitude>,
@@ -698,6 +702,27 @@ mod tests {
         assert!(
             err(&format!("{MINIMAL}[printer]\nwidth = 500\n")).contains("t.toml:7:9: must be 384")
         );
+    }
+
+    #[test]
+    fn a_district_is_an_id_from_the_list_and_a_bad_one_names_its_line() {
+        assert_eq!(
+            Config::parse(MINIMAL, "t.toml").unwrap().station.district,
+            None
+        );
+        let text = format!("{MINIMAL}district = \"pudong\"\n");
+        let config = Config::parse(&text, "t.toml").unwrap();
+        assert_eq!(
+            config.station.district,
+            Some(crate::directory::District::Pudong)
+        );
+        let message = err(&format!("{MINIMAL}district = \"静安\"\n"));
+        assert!(message.starts_with("t.toml:6:12: "), "{message}");
+        assert!(
+            message.contains("'静安' is not a Shanghai district id") && message.contains("jingan"),
+            "{message}"
+        );
+        assert!(!message.contains('\n'));
     }
 
     #[test]

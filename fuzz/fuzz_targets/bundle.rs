@@ -51,8 +51,9 @@ fuzz_target!(|data: &[u8]| {
             .unwrap()
             .and_hms_opt(23, 30, 0)
             .unwrap();
+        let calendar = waystation::directory::holidays::Calendar::new(&bundle.holidays);
         for entry in &bundle.entries {
-            let _ = rank::open_now(&entry.opening_hours, at);
+            let _ = rank::open_now(&entry.opening_hours, at, &calendar);
         }
     }
 });

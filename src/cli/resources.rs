@@ -51,67 +51,15 @@ pub(super) fn resources(
                 .and_then(|k| bundle::public_key(k).ok());
             let active = crate::store::directory::active(dir.as_deref(), key.as_ref());
             let query = crate::directory::rank::Query {
+                demo: config.station.demo,
+                district: config.station.district,
                 here: near.or(config.station.location()),
                 now,
                 crisis,
                 topics: Vec::new(),
                 only_topic: topic,
             };
-            let ranked = crate::directory::rank::rank(&active, &query);
-            if json {
-                let rows: Vec<serde_json::Value> = ranked
-                    .iter()
-                    .map(|r| {
-                        serde_json::json!({
-                            "id": r.entry.id,
-                            "name": r.entry.name_zh,
-                            "kind": r.entry.kind,
-                            "phones": r.entry.phones,
-                            "distance_m": r.distance_m.map(|d| d.round()),
-                            "open_now": r.open.is_open(),
-                            "example": r.entry.example,
-                        })
-                    })
-                    .collect();
-                let out = serde_json::json!({ "version": active.version, "expires": active.expires, "at": now, "entries": rows });
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-                );
-            } else {
-                println!(
-                    "directory version {} (expires {}), at {}",
-                    active.version,
-                    active.expires,
-                    now.format("%Y-%m-%d %H:%M")
-                );
-                for r in ranked {
-                    let distance = r
-                        .distance_m
-                        .map_or(String::new(), |d| format!("{:.1} km", d / 1000.0));
-                    let open = match &r.open {
-                        crate::directory::rank::OpenNow::Always => "24 h".to_string(),
-                        crate::directory::rank::OpenNow::Open { .. } => "open".to_string(),
-                        crate::directory::rank::OpenNow::Closed { opens: Some(t) } => {
-                            format!("opens {}", t.format("%a %H:%M"))
-                        }
-                        crate::directory::rank::OpenNow::Closed { opens: None } => {
-                            "closed".to_string()
-                        }
-                        crate::directory::rank::OpenNow::Unknown => String::new(),
-                    };
-                    let example = if r.entry.example { " [example]" } else { "" };
-                    println!(
-                        "  {:<26} {:<14} {:>8} {:<14} {}{example}",
-                        r.entry.id,
-                        r.entry.phones.join(" "),
-                        distance,
-                        open,
-                        r.entry.name_en
-                    );
-                }
-            }
-            Ok(())
+            list(&active, &query, json)
         }
         ResourcesAction::Verify { file } => {
             let bundle =
@@ -175,4 +123,78 @@ pub(super) fn resources(
             Ok(())
         }
     }
+}
+
+/// Prints the directory as this station shows it, as text or JSON.
+fn list(
+    active: &crate::directory::Bundle,
+    query: &crate::directory::rank::Query,
+    json: bool,
+) -> Result<(), Failure> {
+    use crate::directory::rank::OpenNow;
+    let ranked = crate::directory::rank::rank(active, query);
+    let station = format!(
+        "{} station, district {}",
+        if query.demo { "demo" } else { "real" },
+        query.district.map_or("not set", |d| d.id())
+    );
+    if json {
+        let rows: Vec<serde_json::Value> = ranked
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": r.entry.id,
+                    "name": r.entry.name_zh,
+                    "kind": r.entry.kind,
+                    "phones": r.entry.phones,
+                    "distance_m": r.distance_m.map(|d| d.round()),
+                    "open_now": r.open.is_open(),
+                    "hours_may_differ": r.open == OpenNow::HolidaysMayDiffer,
+                    "example": r.entry.example,
+                })
+            })
+            .collect();
+        let out = serde_json::json!({
+            "version": active.version,
+            "expires": active.expires,
+            "at": query.now,
+            "demo": query.demo,
+            "district": query.district,
+            "entries": rows,
+        });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
+        );
+        return Ok(());
+    }
+    println!(
+        "directory version {} (expires {}), at {}, {station}",
+        active.version,
+        active.expires,
+        query.now.format("%Y-%m-%d %H:%M")
+    );
+    for r in ranked {
+        let distance = r
+            .distance_m
+            .map_or(String::new(), |d| format!("{:.1} km", d / 1000.0));
+        let open = match &r.open {
+            OpenNow::Always => "24 h".to_string(),
+            OpenNow::Open { .. } => "open now".to_string(),
+            OpenNow::Closed { opens: Some(t) } => format!("opens {}", t.format("%a %H:%M")),
+            OpenNow::Closed { opens: None } => "closed now".to_string(),
+            OpenNow::HolidaysMayDiffer => "may differ (PH)".to_string(),
+            OpenNow::Unknown => String::new(),
+        };
+        let example = if r.entry.example { " [example]" } else { "" };
+        println!(
+            "  {:<26} {:<14} {:>8} {:<15} {}{example}",
+            r.entry.id,
+            r.entry.phones.join(" "),
+            distance,
+            open,
+            r.entry.name_en
+        );
+    }
+    Ok(())
 }

@@ -147,6 +147,7 @@ mod tests {
         let mut b = Bundle::shipped();
         b.version = version;
         b.expires = expires.parse().unwrap();
+        b.issued = b.expires - chrono::Days::new(180);
         serde_json::to_string(&b).unwrap()
     }
 
@@ -185,6 +186,8 @@ mod tests {
         let (secret, public) = keys();
         let signed = sign(&bundle_text(2, "2027-06-01"), &secret).unwrap();
         for cut in [1, signed.len() / 3, signed.len() / 2, signed.len() - 2] {
+            // Cut at a character boundary: the bundle's Chinese text is several bytes a char.
+            let cut = signed.floor_char_boundary(cut);
             assert!(
                 matches!(
                     verify(&signed[..cut], &public, 1, today()),

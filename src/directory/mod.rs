@@ -2,15 +2,21 @@
 //! counselling points, each entry naming its source.
 //!
 //! Pure: `mod.rs` holds the entries and their checks, `rank.rs` orders them for a person at a
-//! station at a time (distance, open now, topics, crisis), and `bundle.rs` reads and checks
-//! signed bundles from the service centre. Installing a bundle on disk is in `store`.
+//! station at a time (what the station may show, distance, open now, topics, crisis),
+//! `holidays.rs` the public-holiday calendar the bundle carries, `district.rs` Shanghai's
+//! districts, and `bundle.rs` reads and checks signed bundles from the service centre.
+//! Installing a bundle on disk is in `store`.
 
 pub mod bundle;
+pub mod district;
+pub mod holidays;
 pub mod rank;
 
 use serde::{Deserialize, Serialize};
 
 use crate::kiosk::Language;
+pub use district::District;
+pub use holidays::HolidayYear;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -85,8 +91,10 @@ pub struct Entry {
     pub address_zh: String,
     #[serde(default)]
     pub address_en: String,
-    #[serde(default)]
-    pub district: String,
+    /// The districts a district's own service serves (e.g. Jing'an's line): it is shown only
+    /// at stations in one of them. Empty for a service open to everyone, shown everywhere.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub districts: Vec<District>,
     #[serde(default)]
     pub lat: Option<f64>,
     #[serde(default)]
@@ -119,6 +127,14 @@ impl Entry {
     }
     pub fn location(&self) -> Option<(f64, f64)> {
         Some((self.lat?, self.lon?))
+    }
+
+    /// Whether a station may show this entry at all. An example (made-up hours and
+    /// coordinates) only at a demo station; a district's own service only at a station in
+    /// that district, so a station with no district set shows none of them.
+    pub fn shown_at(&self, demo: bool, district: Option<District>) -> bool {
+        (!self.example || demo)
+            && (self.districts.is_empty() || district.is_some_and(|d| self.districts.contains(&d)))
     }
 
     /// Checks one entry; the error names the field.
@@ -163,15 +179,9 @@ impl Entry {
             return at("lat/lon", "must both be given, within range");
         }
         if !self.opening_hours.is_empty()
-            && self
-                .opening_hours
-                .parse::<opening_hours::OpeningHours>()
-                .is_err()
+            && let Err(why) = rank::evaluable(&self.opening_hours)
         {
-            return at(
-                "opening_hours",
-                "is not valid OpenStreetMap opening_hours syntax",
-            );
+            return at("opening_hours", &why);
         }
         if self.topics.is_empty() {
             return at("topics", "must name at least one");
@@ -186,13 +196,17 @@ impl Entry {
     }
 }
 
-/// A versioned set of entries with its issue and expiry dates.
+/// A versioned set of entries with its issue and expiry dates, and the public-holiday
+/// calendar its opening hours' `PH` refers to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Bundle {
     pub version: u64,
     pub issued: chrono::NaiveDate,
     pub expires: chrono::NaiveDate,
+    /// One State Council notice per year; a year left out makes `PH` hours "may differ".
+    #[serde(default)]
+    pub holidays: Vec<HolidayYear>,
     pub entries: Vec<Entry>,
 }
 
@@ -214,6 +228,12 @@ impl Bundle {
         if let Some(pair) = ids.windows(2).find(|p| p[0] == p[1]) {
             return Err(format!("entry id {} is used twice", pair[0]));
         }
+        let mut years: Vec<i32> = self.holidays.iter().map(|y| y.year).collect();
+        years.sort_unstable();
+        if let Some(pair) = years.windows(2).find(|p| p[0] == p[1]) {
+            return Err(format!("holidays {} are given twice", pair[0]));
+        }
+        self.holidays.iter().try_for_each(HolidayYear::check)?;
         self.entries.iter().try_for_each(Entry::check)
     }
 
@@ -282,9 +302,79 @@ mod tests {
         let mut bundle = Bundle::shipped();
         bundle.entries[0].opening_hours = "Mo-Fr 25:00-26:00 nonsense".into();
         assert!(bundle.check().unwrap_err().contains("opening_hours"));
+        bundle.entries[0].opening_hours = "Mo-Fr 09:00-17:00; SH off".into();
+        let err = bundle.check().unwrap_err();
+        assert!(
+            err.contains("national-12356: opening_hours uses SH"),
+            "{err}"
+        );
         let mut bundle = Bundle::shipped();
         bundle.entries[0].phones = vec!["12a".into()];
         assert!(bundle.check().unwrap_err().contains("phones"));
+    }
+
+    #[test]
+    fn no_shipped_entry_claims_what_its_source_does_not_give() {
+        let bundle = Bundle::shipped();
+        let entry = |id: &str| bundle.entries.iter().find(|e| e.id == id).unwrap();
+        // The seed gives no cost for anything, and no language.
+        for e in &bundle.entries {
+            assert!(
+                e.cost_zh.is_empty() && e.cost_en.is_empty(),
+                "{}: cost",
+                e.id
+            );
+            assert!(e.languages.is_empty(), "{}: languages", e.id);
+        }
+        // 12351 key 3 is "全年无休": every day of the year, never said to be round the clock.
+        let union = entry("union-12351");
+        assert!(union.opening_hours.is_empty());
+        assert!(union.note_zh.contains("全年") && union.note_en.contains("every day of the year"));
+        for text in [&union.note_zh, &union.note_en] {
+            assert!(!text.contains("24") && !text.contains("全天候") && !text.contains("clock"));
+        }
+        // Hours only where a source gives them: round the clock for YTO's line (全天候), and
+        // the emergency numbers; the sourced services without hours have none. Examples carry
+        // made-up hours and show only at a demo station.
+        for e in bundle.entries.iter().filter(|e| !e.example) {
+            let sourced_24_7 = ["yto-courier-line", "emergency-110", "emergency-120"];
+            if sourced_24_7.contains(&e.id.as_str()) {
+                assert_eq!(e.opening_hours, "24/7", "{}", e.id);
+            } else {
+                assert!(e.opening_hours.is_empty(), "{}: unsourced hours", e.id);
+            }
+        }
+        // The two services the seed names for one district carry it.
+        assert_eq!(entry("jingan-tree-hole").districts, [District::Jingan]);
+        assert_eq!(entry("pudong-heart-cabins").districts, [District::Pudong]);
+        assert!(
+            entry("district-clinics").districts.is_empty(),
+            "every district has them"
+        );
+    }
+
+    #[test]
+    fn an_unknown_district_or_a_year_given_twice_is_refused() {
+        let mut json = serde_json::to_value(Bundle::shipped()).unwrap();
+        json["entries"][0]["districts"] = serde_json::json!(["jingan", "xujiahui"]);
+        let err = Bundle::parse(&json.to_string()).unwrap_err();
+        assert!(
+            err.contains("'xujiahui' is not a Shanghai district id"),
+            "{err}"
+        );
+        let mut bundle = Bundle::shipped();
+        bundle.holidays.push(bundle.holidays[0].clone());
+        assert!(
+            bundle
+                .check()
+                .unwrap_err()
+                .contains("holidays 2026 are given twice")
+        );
+        let mut bundle = Bundle::shipped();
+        bundle.holidays[0]
+            .working_days
+            .push("2026-10-01".parse().unwrap());
+        assert!(bundle.check().unwrap_err().contains("holidays 2026"));
     }
 
     #[test]

@@ -29,6 +29,8 @@ fn query(st: &KioskState) -> Query {
         .map(|(c, _)| c.tags.clone())
         .unwrap_or_default();
     Query {
+        demo: st.config.station.demo,
+        district: st.config.station.district,
         here: st.config.station.location(),
         now: st.clock.read().wall.with_timezone(&Shanghai).naive_local(),
         crisis: s.check.crisis,
@@ -124,6 +126,7 @@ fn open_state(open: &OpenNow) -> OpenState {
             time: t.format("%H:%M").to_string().into(),
         },
         OpenNow::Closed { opens: None } => plain(4),
+        OpenNow::HolidaysMayDiffer => plain(5),
     }
 }
 

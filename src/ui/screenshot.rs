@@ -65,7 +65,7 @@ impl Shot {
                     Screen::MoodWeek => "this station last week (example check-ins)",
                     Screen::MoodCode => "the personal code keypad",
                     Screen::Slip => "the slip on screen after a crisis (QR and lines)",
-                    Screen::Resources => "the directory for the demo station (Saturday 10:00)",
+                    Screen::Resources => "the directory as the configured station lists it",
                     Screen::ResourceDetail => "one directory entry with its QR code",
                     Screen::StaffPin => "the station PIN pad after a wrong PIN",
                     Screen::Staff => "staff status, all well (example facts)",

@@ -26,7 +26,8 @@ fn the_shipped_directory_lists_for_the_demo_station_as_text_and_json() {
     assert!(list.status.success(), "{}", text(&list));
     let out = text(&list);
     let lines: Vec<&str> = out.lines().collect();
-    assert!(lines[0].starts_with("directory version 1"), "{out}");
+    assert!(lines[0].starts_with("directory version 2"), "{out}");
+    assert!(lines[0].contains("demo station, district huangpu"), "{out}");
     assert!(lines[1].contains("national-12356"), "{out}");
     assert!(out.contains("[example]"));
 
@@ -188,6 +189,253 @@ fn keygen_sign_verify_and_install_with_refusals_in_one_line() {
     assert!(text(&refused).contains("source"), "{}", text(&refused));
 }
 
+/// The made-up real (non-demo) station in Jing'an that docs/config.md points to.
+const REAL_STATION: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/docs/examples/real-station.toml"
+);
+
+fn listed(args: &[&str]) -> Vec<serde_json::Value> {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&[
+        "resources",
+        "list",
+        "--json",
+        "--at",
+        "2026-11-28T10:00:00+08:00",
+    ]);
+    let out = waystation(&all);
+    assert!(out.status.success(), "{}", text(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["entries"].as_array().unwrap().clone()
+}
+
+#[test]
+fn a_real_station_lists_no_example_and_only_its_own_district_s_services() {
+    let ids = |rows: &[serde_json::Value]| -> Vec<String> {
+        rows.iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let real = listed(&["--config", REAL_STATION]);
+    assert!(real.iter().all(|r| r["example"] == false), "{real:?}");
+    assert!(
+        real.iter().all(|r| r["distance_m"].is_null()),
+        "none is nearest"
+    );
+    assert!(
+        real.iter()
+            .filter(|r| r["open_now"] == true)
+            .all(|r| !r["phones"].as_array().unwrap().is_empty()),
+        "only lines are open: {real:?}"
+    );
+    let real = ids(&real);
+    assert!(real.contains(&"jingan-tree-hole".to_string()), "{real:?}");
+    assert!(
+        !real.contains(&"pudong-heart-cabins".to_string()),
+        "{real:?}"
+    );
+    // The demo station (Huangpu) shows the examples, and neither district's own service.
+    let demo = listed(&[]);
+    assert!(demo.iter().filter(|r| r["example"] == true).count() >= 3);
+    assert!(
+        demo.iter()
+            .any(|r| r["open_now"] == true && r["example"] == true)
+    );
+    let demo = ids(&demo);
+    assert!(
+        !demo
+            .iter()
+            .any(|id| id == "jingan-tree-hole" || id == "pudong-heart-cabins")
+    );
+    // The same station without a district: neither.
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("station.toml");
+    let real_config = std::fs::read_to_string(REAL_STATION).unwrap();
+    std::fs::write(&config, real_config.replace("district = \"jingan\"\n", "")).unwrap();
+    let nowhere = ids(&listed(&["--config", config.to_str().unwrap()]));
+    assert!(!nowhere.contains(&"jingan-tree-hole".to_string()));
+    assert_eq!(nowhere.len() + 1, real.len());
+    // A district that is not one of Shanghai's is a config error naming its line.
+    std::fs::write(&config, real_config.replace("\"jingan\"", "\"jing'an\"")).unwrap();
+    let bad = waystation(&["--config", config.to_str().unwrap(), "resources", "list"]);
+    assert_eq!(bad.status.code(), Some(1), "{}", text(&bad));
+    let message = text(&bad);
+    assert!(
+        message.contains("station.toml:14:12: 'jing'an' is not a Shanghai district id"),
+        "{message}"
+    );
+    assert_eq!(message.trim().lines().count(), 1);
+}
+
+/// Signs a bundle's text by hand, as a careless or compromised signer might, without the
+/// checks `resources sign` makes.
+fn sign_by_hand(bundle_text: &str, secret_file: &str) -> String {
+    use base64::Engine;
+    use ed25519_dalek::Signer;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let secret = std::fs::read_to_string(secret_file).unwrap();
+    let bytes: [u8; 32] = b64.decode(secret.trim()).unwrap().try_into().unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&bytes);
+    let message = format!("waystation-bundle-1\n{bundle_text}");
+    serde_json::json!({
+        "format": "waystation-bundle-1",
+        "bundle": bundle_text,
+        "signature": b64.encode(key.sign(message.as_bytes()).to_bytes()),
+    })
+    .to_string()
+}
+
+#[test]
+fn hours_the_kiosk_cannot_evaluate_are_refused_by_sign_verify_and_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let keygen = waystation(&["resources", "keygen", "--secret", &p("centre.key")]);
+    let public = String::from_utf8_lossy(&keygen.stdout).trim().to_string();
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/config/demo-station.toml"
+    ))
+    .unwrap();
+    std::fs::write(
+        p("station.toml"),
+        demo.replace(
+            "# public_key = \"...\"",
+            &format!("public_key = \"{public}\""),
+        ),
+    )
+    .unwrap();
+    let (config, data) = (p("station.toml"), p("data"));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["--config", config.as_str(), "--data-dir", data.as_str()];
+        args.extend_from_slice(extra);
+        waystation(&args)
+    };
+    let mut bundle: serde_json::Value =
+        serde_json::from_str(include_str!("../../assets/directory/bundle.json")).unwrap();
+    bundle["version"] = 5.into();
+    for (hours, why) in [
+        ("Mo-Su sunrise-sunset", "sunrise"),
+        ("Mo-Fr 09:00-17:00; SH off", "SH"),
+        ("Mo-Fr 09:00-17:00 \"by appointment\"", "comment"),
+        ("Mo-Fr 9 to 5", "syntax"),
+    ] {
+        bundle["entries"][0]["opening_hours"] = hours.into();
+        let bundle_text = serde_json::to_string_pretty(&bundle).unwrap();
+        std::fs::write(p("bad.json"), &bundle_text).unwrap();
+        let signed = waystation(&[
+            "resources",
+            "sign",
+            "--key",
+            &p("centre.key"),
+            &p("bad.json"),
+            &p("bad.signed"),
+        ]);
+        assert_eq!(signed.status.code(), Some(1), "{hours}: {}", text(&signed));
+        let refusal = text(&signed);
+        assert!(
+            refusal.contains("not signed") && refusal.contains(why),
+            "{refusal}"
+        );
+        assert_eq!(refusal.trim().lines().count(), 1, "{refusal}");
+        // Signed anyway, by hand: the kiosk still refuses to verify or install it.
+        std::fs::write(
+            p("bad.signed"),
+            sign_by_hand(&bundle_text, &p("centre.key")),
+        )
+        .unwrap();
+        for action in ["verify", "install"] {
+            let out = run(&["resources", action, &p("bad.signed")]);
+            let said = text(&out);
+            assert_eq!(out.status.code(), Some(1), "{action} {hours}: {said}");
+            assert!(
+                said.contains("national-12356: opening_hours") && said.contains(why),
+                "{said}"
+            );
+            assert_eq!(said.trim().lines().count(), 1, "{said}");
+        }
+    }
+    // The same bundle with hours it can evaluate, holidays included, installs; its `PH`
+    // follows the bundle's calendar, and where the bundle has no notice the hours may differ.
+    bundle["entries"][0]["opening_hours"] = "Mo-Su 09:00-17:00; PH off".into();
+    std::fs::write(
+        p("good.json"),
+        serde_json::to_string_pretty(&bundle).unwrap(),
+    )
+    .unwrap();
+    let signed = waystation(&[
+        "resources",
+        "sign",
+        "--key",
+        &p("centre.key"),
+        &p("good.json"),
+        &p("good.signed"),
+    ]);
+    assert!(signed.status.success(), "{}", text(&signed));
+    let installed = run(&["resources", "install", &p("good.signed")]);
+    assert!(installed.status.success(), "{}", text(&installed));
+    let line_at = |at: &str| {
+        let out = run(&["resources", "list", "--json", "--at", at]);
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["id"] == "national-12356")
+            .unwrap()
+            .clone()
+    };
+    let ordinary = line_at("2026-12-02T10:00:00+08:00");
+    assert_eq!(
+        (
+            ordinary["open_now"].clone(),
+            ordinary["hours_may_differ"].clone()
+        ),
+        (true.into(), false.into())
+    );
+    let national_day = line_at("2026-10-01T10:00:00+08:00");
+    assert_eq!(
+        national_day["open_now"], false,
+        "1 October is a day off: PH off"
+    );
+    let no_notice = line_at("2027-01-01T10:00:00+08:00");
+    assert_eq!(
+        (
+            no_notice["open_now"].clone(),
+            no_notice["hours_may_differ"].clone()
+        ),
+        (false.into(), true.into())
+    );
+}
+
+#[test]
+fn the_directory_says_open_now_not_shop_words() {
+    let zh = include_str!("../../assets/translations/zh_CN/LC_MESSAGES/waystation.po");
+    let en = include_str!("../../assets/translations/en/LC_MESSAGES/waystation.po");
+    for shop in ["营业", "关门", "开门"] {
+        assert!(
+            !zh.contains(shop),
+            "a shop word in the Chinese catalogue: {shop}"
+        );
+    }
+    for (id, want) in [
+        ("Open now", "现在开放"),
+        ("Closed now", "现在不开放"),
+        ("Hours may differ on public holidays", "节假日时间可能不同"),
+    ] {
+        assert!(
+            zh.contains(&format!("msgid \"{id}\"\nmsgstr \"{want}\"")),
+            "{id}"
+        );
+        assert!(
+            en.contains(&format!("msgid \"{id}\"\nmsgstr \"\"")),
+            "{id} in English"
+        );
+    }
+    let slint = include_str!("../../ui/screens/resources.slint");
+    assert!(slint.contains("@tr(\"Open now\")") && slint.contains("@tr(\"Closed now\")"));
+}
+
 mod on_screen {
     use slint::{Global, Model};
     use waystation::ui::{ResourceDetailAdapter, ResourcesAdapter, Screen as UiScreen};
@@ -203,7 +451,12 @@ mod on_screen {
         let all = ResourcesAdapter::get(kiosk.window())
             .get_entries()
             .row_count();
-        assert_eq!(all, waystation::directory::Bundle::shipped().entries.len());
+        // The demo station (Huangpu) lists everything but Jing'an's and Pudong's own services.
+        assert_eq!(
+            all,
+            waystation::directory::Bundle::shipped().entries.len() - 2
+        );
+        assert!(!visible(&kiosk, "resource 静安区“幸福树洞”心理支持热线"));
         touch(&kiosk, "家庭婚恋");
         let family = ResourcesAdapter::get(kiosk.window())
             .get_entries()
@@ -224,6 +477,24 @@ mod on_screen {
         assert_eq!(detail.get_phones(), "12356");
         assert!(detail.get_source().contains("沪工总宣〔2026〕136号"));
         assert!(!detail.get_example());
+    }
+
+    #[test]
+    fn a_real_station_shows_no_example_on_screen_and_its_district_s_line() {
+        let config =
+            waystation::config::Config::load_file(std::path::Path::new(super::REAL_STATION))
+                .unwrap();
+        let (kiosk, _) = crate::ui::kiosk_with(config);
+        touch(&kiosk, "点击开始");
+        touch(&kiosk, "附近的帮助");
+        let rows: Vec<_> = ResourcesAdapter::get(kiosk.window())
+            .get_entries()
+            .iter()
+            .collect();
+        assert!(!rows.is_empty());
+        assert!(rows.iter().all(|r| !r.example && r.distance.is_empty()));
+        assert!(visible(&kiosk, "resource 静安区“幸福树洞”心理支持热线"));
+        assert!(!visible(&kiosk, "resource 示例：附近的暖新驿站"));
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! - `ui`: the kiosk window driven through Slint's testing backend (no display).
 //! - `cli`: the `waystation` binary as the field team and scripts use it.
 //! - `directory`: the resource directory: list, signed bundles, install and refusals, screens.
+//! - `hours_reference`: the kiosk's opening-hours evaluation against the OpenStreetMap
+//!   reference library's answers (tests/data/opening-hours-reference.json).
 //! - `mood`: the mood check-in end to end: records, personal code, breathing, week view.
 //! - `provision`: `waystation provision`: the provision file to config, device key and secrets.
 //! - `scoring`: every answer vector of every instrument against an independent formulation.
@@ -13,6 +15,7 @@
 mod cli;
 mod directory;
 mod faults;
+mod hours_reference;
 mod mood;
 mod provision;
 mod scoring;
