@@ -76,19 +76,7 @@ fn keygen_sign_verify_and_install_with_refusals_in_one_line() {
     );
 
     // A station config that trusts the centre's key.
-    let demo = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/assets/config/demo-station.toml"
-    ))
-    .unwrap();
-    std::fs::write(
-        p("station.toml"),
-        demo.replace(
-            "# public_key = \"...\"",
-            &format!("public_key = \"{public}\""),
-        ),
-    )
-    .unwrap();
+    write_trusting_station(&p("station.toml"), &public);
     let station = ["--config", &p("station.toml"), "--data-dir", &p("data")];
     let run = |extra: &[&str]| {
         let mut args: Vec<&str> = station.to_vec();
@@ -292,19 +280,7 @@ fn hours_the_kiosk_cannot_evaluate_are_refused_by_sign_verify_and_install() {
     let p = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
     let keygen = waystation(&["resources", "keygen", "--secret", &p("centre.key")]);
     let public = String::from_utf8_lossy(&keygen.stdout).trim().to_string();
-    let demo = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/assets/config/demo-station.toml"
-    ))
-    .unwrap();
-    std::fs::write(
-        p("station.toml"),
-        demo.replace(
-            "# public_key = \"...\"",
-            &format!("public_key = \"{public}\""),
-        ),
-    )
-    .unwrap();
+    write_trusting_station(&p("station.toml"), &public);
     let (config, data) = (p("station.toml"), p("data"));
     let run = |extra: &[&str]| {
         let mut args = vec!["--config", config.as_str(), "--data-dir", data.as_str()];
@@ -538,4 +514,18 @@ mod on_screen {
             .row_count();
         assert!(shown_count < waystation::directory::Bundle::shipped().entries.len());
     }
+}
+
+/// Writes the demo station's config, trusting the centre's directory key `public`.
+fn write_trusting_station(path: &str, public: &str) {
+    let demo = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/assets/config/demo-station.toml"
+    ))
+    .unwrap();
+    let trusting = demo.replace(
+        "# public_key = \"...\"",
+        &format!("public_key = \"{public}\""),
+    );
+    std::fs::write(path, trusting).unwrap();
 }
