@@ -188,19 +188,31 @@ mod tests {
         };
         let s = Duration::from_secs;
         "ABC".chars().for_each(|c| v.type_char(c));
-        assert!(!v.try_code(&mut throttle, s(0), |_| (CodeKeys::derive(&[0; 32]), vec![])));
+        assert!(!v.try_code(&mut throttle, s(0), |_| (
+            CodeKeys::derive(&[0; 32]),
+            vec![]
+        )));
         assert_eq!(v.notice, Some(CodeNotice::Malformed));
         for attempt in 0..3 {
             v.typed = "ABCD-EFGH".into();
-            assert!(!v.try_code(&mut throttle, s(attempt), |_| (CodeKeys::derive(&[0; 32]), vec![])));
+            assert!(!v.try_code(&mut throttle, s(attempt), |_| (
+                CodeKeys::derive(&[0; 32]),
+                vec![]
+            )));
         }
         assert_eq!(v.notice, Some(CodeNotice::Wait(30)));
         v.typed = "ABCDEFGH".into();
         assert!(
-            !v.try_code(&mut throttle, s(10), |_| (CodeKeys::derive(&[1; 32]), vec![point.clone()])),
+            !v.try_code(&mut throttle, s(10), |_| (
+                CodeKeys::derive(&[1; 32]),
+                vec![point.clone()]
+            )),
             "locked: not even looked up"
         );
-        assert!(v.try_code(&mut throttle, s(40), |_| (CodeKeys::derive(&[1; 32]), vec![point.clone()])));
+        assert!(v.try_code(&mut throttle, s(40), |_| (
+            CodeKeys::derive(&[1; 32]),
+            vec![point.clone()]
+        )));
         assert_eq!(v.trend, [point]);
         assert_eq!(v.code_keys, Some(CodeKeys::derive(&[1; 32])));
         assert_eq!(throttle.wait(s(40)), None);

@@ -7,8 +7,8 @@ use chrono_tz::Asia::Shanghai;
 use rusqlite::OptionalExtension;
 
 use super::{NewRecord, RecordKind, RecordStamp, Store, StoreError};
-use crate::mood::week::WeekCounts;
 use crate::mood::personal::{CodeKeys, NONCE_LEN, PersonalRow};
+use crate::mood::week::WeekCounts;
 use crate::mood::{CheckIn, Quadrant, TrendPoint};
 
 /// How many check-ins a personal code keeps; older ones are deleted as new ones come.
@@ -488,7 +488,9 @@ mod tests {
     fn columns(store: &Store, table: &str) -> Vec<String> {
         let mut stmt = store
             .conn
-            .prepare(&format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"))
+            .prepare(&format!(
+                "SELECT name FROM pragma_table_info('{table}') ORDER BY cid"
+            ))
             .unwrap();
         stmt.query_map([], |r| r.get(0))
             .unwrap()
@@ -569,7 +571,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(personal_trend(&store, &codes[0]).unwrap().len(), PERSONAL_KEPT);
+        assert_eq!(
+            personal_trend(&store, &codes[0]).unwrap().len(),
+            PERSONAL_KEPT
+        );
 
         assert_eq!(columns(&store, "mood_personal"), ["id", "tag", "sealed"]);
         let lengths: Vec<(i64, i64)> = store
@@ -580,10 +585,17 @@ mod tests {
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        assert_eq!(lengths, [(32, 92)], "one tag and one padded ciphertext per row");
+        assert_eq!(
+            lengths,
+            [(32, 92)],
+            "one tag and one padded ciphertext per row"
+        );
 
         let bytes = card_bytes(dir.path());
-        assert!(holds(&bytes, b"tired") && holds(&bytes, b"2026-11-28"), "control");
+        assert!(
+            holds(&bytes, b"tired") && holds(&bytes, b"2026-11-28"),
+            "control"
+        );
         for (day, _, _, _, word) in linked {
             assert!(!holds(&bytes, word.as_bytes()), "{word} in clear");
             assert!(!holds(&bytes, day.as_bytes()), "{day} in clear");
@@ -679,7 +691,10 @@ mod tests {
 
         let after = card_bytes(dir.path());
         for hash in [&my_hash, &their_hash] {
-            assert!(!holds(&after, hash), "an old Argon2 hash is still on the card");
+            assert!(
+                !holds(&after, hash),
+                "an old Argon2 hash is still on the card"
+            );
         }
         for (_, day, _, _, _, word) in old {
             assert!(!holds(&after, word.as_bytes()), "{word} still on the card");

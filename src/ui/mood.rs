@@ -17,11 +17,11 @@ use super::{
 };
 use crate::kiosk::Screen;
 use crate::mood::code::PersonalCode;
+use crate::mood::personal::NONCE_LEN;
 use crate::mood::visit::CodeNotice;
 use crate::mood::week::station_week;
 use crate::mood::{AXIS_VALUES, Offer, Quadrant, offer_for, shows_help_lines};
 use crate::store::RecordStamp;
-use crate::mood::personal::NONCE_LEN;
 use crate::store::mood::{
     Personal, commit_check_in, link_personal, personal_trend, secret, week_counts,
 };
@@ -161,9 +161,12 @@ fn save(st: &mut KioskState) {
     let day = crate::store::mood::shanghai_day(stamp.clock.wall);
     // With no randomness for the row's nonce (logged), the check-in is still kept, without
     // its trend row: never a row sealed with a guessable nonce.
-    let personal = st.session.mood.code_keys.as_ref().and_then(|keys| {
-        random_bytes::<NONCE_LEN>().map(|nonce| Personal { keys, nonce })
-    });
+    let personal = st
+        .session
+        .mood
+        .code_keys
+        .as_ref()
+        .and_then(|keys| random_bytes::<NONCE_LEN>().map(|nonce| Personal { keys, nonce }));
     match commit_check_in(&mut st.store, stamp, &check_in, personal) {
         Ok(_) => {
             st.session.mood.saved = Some((check_in, day));
@@ -205,10 +208,7 @@ fn take_code(st: &mut KioskState) {
     };
     let code = PersonalCode::from_random(bytes);
     let keys = code.keys(&salt);
-    let personal = Personal {
-        keys: &keys,
-        nonce,
-    };
+    let personal = Personal { keys: &keys, nonce };
     match link_personal(&mut st.store, personal, &day, &check_in) {
         Ok(()) => {
             st.session.mood.code_keys = Some(keys);
