@@ -15,7 +15,8 @@ use rusqlite_migration::{HookResult, M, Migrations};
 pub const PERSONAL_SEALED: usize = 9;
 
 /// The first migrations in order, plain SQL; the schema version of a database is how many of
-/// `all()` it has had.
+/// `all()` it has had. Closed: a new migration goes at the end of `all()`, never here, or it
+/// would take the number of one that has shipped.
 pub const MIGRATIONS: &[M<'static>] = &[
     // 1: the outbox. Every capability writes its upload record here in the same
     // transaction as its own rows (see `Store::commit_record`).

@@ -627,9 +627,12 @@ mod tests {
             let mut conn =
                 rusqlite::Connection::open(dir.path().join(super::super::DB_FILE)).unwrap();
             conn.pragma_update(None, "journal_mode", "WAL").unwrap();
-            rusqlite_migration::Migrations::from_slice(&super::super::migrations::MIGRATIONS[..8])
-                .to_latest(&mut conn)
-                .unwrap();
+            rusqlite_migration::Migrations::from_slice(
+                &super::super::migrations::MIGRATIONS
+                    [..super::super::migrations::PERSONAL_SEALED - 1],
+            )
+            .to_latest(&mut conn)
+            .unwrap();
             let insert = "INSERT INTO mood_personal
                  (code_hash, day, quadrant, pleasantness, energy, word) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
             // Rows the old code deleted (a code's 13th row): in free pages, in clear.
