@@ -139,7 +139,7 @@ mod tests {
             session.staff.key('4');
             session.mood.feel(-1, -2);
             session.mood.new_code = Some("ABCD-EFGH".into());
-            session.mood.code_hash = Some([1; 32]);
+            session.mood.code_keys = Some(crate::mood::personal::CodeKeys::derive(&[1; 32]));
             session.slip.print = crate::slip::PrintState::Printing(3);
             assert!(!session.is_fresh());
             session.wipe(reason);

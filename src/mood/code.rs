@@ -1,9 +1,10 @@
 //! The personal code: a worker's own trend without an account.
 //!
 //! A code is 40 random bits written as 8 characters of Crockford's base 32 (no I, L, O or U, so
-//! nothing can be misread), shown as `ABCD-EFGH`. The kiosk keeps only a salted Argon2id hash
-//! of it, never uploads it, and throttles wrong entries. Randomness, the salt and the time come
-//! from the caller.
+//! nothing can be misread), shown as `ABCD-EFGH`. The kiosk never stores the code or its salted
+//! Argon2id hash: from the hash it derives a lookup tag (stored) and a key that seals the
+//! code's rows (never stored; `mood::personal`). It never uploads any of them, and throttles
+//! wrong entries. Randomness, the salt and the time come from the caller.
 
 use std::time::Duration;
 
@@ -62,8 +63,14 @@ impl PersonalCode {
         format!("{}-{}", &self.0[..4], &self.0[4..])
     }
 
-    /// The salted hash the kiosk keeps instead of the code. Argon2id with a kiosk-wide salt: a
-    /// thief with the database would need about 2^40 Argon2 evaluations to find a code.
+    /// The code's lookup tag and sealing key: one Argon2id run, then HKDF.
+    pub fn keys(&self, salt: &[u8]) -> super::personal::CodeKeys {
+        super::personal::CodeKeys::derive(&self.hash(salt))
+    }
+
+    /// The code stretched by Argon2id with the kiosk-wide secret salt (the input of
+    /// `CodeKeys::derive`; never stored). One run per guess: docs/mood.md gives the cost of
+    /// guessing for someone who has the card, salt included.
     pub fn hash(&self, salt: &[u8]) -> [u8; 32] {
         let mut out = [0u8; 32];
         // 19 MiB, 2 passes: the OWASP baseline for Argon2id. The parameters are constants and

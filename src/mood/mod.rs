@@ -7,6 +7,7 @@
 //! small-count suppression, `code.rs` the personal code.
 
 pub mod code;
+pub mod personal;
 pub mod visit;
 pub mod vocabulary;
 pub mod week;

@@ -2,6 +2,7 @@
 //! is saved, and the personal code (entered, or taken afterwards). Wiped with the session.
 
 use super::code::{CodeThrottle, PersonalCode};
+use super::personal::CodeKeys;
 use super::{CheckIn, CheckInError, Quadrant, Vocabulary, vocabulary::NOTHING};
 
 /// One past check-in of a personal code, for the trend strip.
@@ -31,8 +32,8 @@ pub struct MoodVisit {
     pub tags: Vec<String>,
     /// The check-in saved this visit, and its Shanghai day.
     pub saved: Option<(CheckIn, String)>,
-    /// The salted hash of the worker's personal code, once entered or taken.
-    pub code_hash: Option<[u8; 32]>,
+    /// The lookup tag and sealing key of the worker's personal code, once entered or taken.
+    pub code_keys: Option<CodeKeys>,
     /// A code just taken, to show large until the visit ends. Never stored anywhere else.
     pub new_code: Option<String>,
     /// The code's past check-ins, shown as a strip.
@@ -88,10 +89,10 @@ impl MoodVisit {
 
     /// Starts a new check-in in the same visit (the code, if any, stays).
     pub fn again(&mut self) {
-        let code_hash = self.code_hash;
+        let code_keys = self.code_keys.take();
         let trend = std::mem::take(&mut self.trend);
         *self = MoodVisit {
-            code_hash,
+            code_keys,
             trend,
             ..MoodVisit::default()
         };
@@ -110,13 +111,14 @@ impl MoodVisit {
         self.notice = None;
     }
 
-    /// Tries the typed code. `lookup` hashes a code and returns its trend (empty when unknown);
+    /// Tries the typed code. `lookup` derives a code's keys and returns its trend (empty when
+    /// unknown);
     /// the throttle is kiosk-wide and outlives the visit.
     pub fn try_code(
         &mut self,
         throttle: &mut CodeThrottle,
         now: std::time::Duration,
-        lookup: impl FnOnce(&PersonalCode) -> ([u8; 32], Vec<TrendPoint>),
+        lookup: impl FnOnce(&PersonalCode) -> (CodeKeys, Vec<TrendPoint>),
     ) -> bool {
         if let Some(wait) = throttle.wait(now) {
             self.notice = Some(CodeNotice::Wait(wait));
@@ -126,7 +128,7 @@ impl MoodVisit {
             self.notice = Some(CodeNotice::Malformed);
             return false;
         };
-        let (hash, trend) = lookup(&code);
+        let (keys, trend) = lookup(&code);
         if trend.is_empty() {
             throttle.failed(now);
             self.notice = Some(
@@ -138,7 +140,7 @@ impl MoodVisit {
             return false;
         }
         throttle.succeeded();
-        self.code_hash = Some(hash);
+        self.code_keys = Some(keys);
         self.trend = trend;
         self.typed.clear();
         self.notice = None;
@@ -186,34 +188,46 @@ mod tests {
         };
         let s = Duration::from_secs;
         "ABC".chars().for_each(|c| v.type_char(c));
-        assert!(!v.try_code(&mut throttle, s(0), |_| ([0; 32], vec![])));
+        assert!(!v.try_code(&mut throttle, s(0), |_| (
+            CodeKeys::derive(&[0; 32]),
+            vec![]
+        )));
         assert_eq!(v.notice, Some(CodeNotice::Malformed));
         for attempt in 0..3 {
             v.typed = "ABCD-EFGH".into();
-            assert!(!v.try_code(&mut throttle, s(attempt), |_| ([0; 32], vec![])));
+            assert!(!v.try_code(&mut throttle, s(attempt), |_| (
+                CodeKeys::derive(&[0; 32]),
+                vec![]
+            )));
         }
         assert_eq!(v.notice, Some(CodeNotice::Wait(30)));
         v.typed = "ABCDEFGH".into();
         assert!(
-            !v.try_code(&mut throttle, s(10), |_| ([1; 32], vec![point.clone()])),
+            !v.try_code(&mut throttle, s(10), |_| (
+                CodeKeys::derive(&[1; 32]),
+                vec![point.clone()]
+            )),
             "locked: not even looked up"
         );
-        assert!(v.try_code(&mut throttle, s(40), |_| ([1; 32], vec![point.clone()])));
+        assert!(v.try_code(&mut throttle, s(40), |_| (
+            CodeKeys::derive(&[1; 32]),
+            vec![point.clone()]
+        )));
         assert_eq!(v.trend, [point]);
-        assert_eq!(v.code_hash, Some([1; 32]));
+        assert_eq!(v.code_keys, Some(CodeKeys::derive(&[1; 32])));
         assert_eq!(throttle.wait(s(40)), None);
     }
 
     #[test]
     fn another_check_in_keeps_the_code_but_nothing_else() {
         let mut v = MoodVisit {
-            code_hash: Some([4; 32]),
+            code_keys: Some(CodeKeys::derive(&[4; 32])),
             word: Some("calm".into()),
             ..Default::default()
         };
         v.feel(1, -1);
         v.again();
-        assert_eq!(v.code_hash, Some([4; 32]));
+        assert_eq!(v.code_keys, Some(CodeKeys::derive(&[4; 32])));
         assert_eq!((v.pleasantness, v.word.clone()), (None, None));
     }
 }

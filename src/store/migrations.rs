@@ -2,11 +2,21 @@
 //!
 //! Never edit a migration that has shipped: add a new one at the end. `rusqlite_migration`
 //! keeps the applied count in SQLite's `user_version`, so a kiosk that was offline for months
-//! catches up in order when it is updated.
+//! catches up in order when it is updated. Migrations 1 to 8 are plain SQL (`MIGRATIONS`);
+//! from 9 on a migration may also run Rust (a hook, which cannot be a constant), so the full
+//! list is `all()`.
 
-use rusqlite_migration::{M, Migrations};
+use rusqlite::Transaction;
+use rusqlite_migration::{HookResult, M, Migrations};
 
-/// The migrations in order; the schema version of a database is how many of them it has had.
+/// The schema version from which personal trend rows are sealed (migration 9). A database
+/// opened below it may hold clear rows and Argon2 hashes in its pages, so `Store::prepare`
+/// rewrites the whole file after migrating it (VACUUM, then a checkpoint that empties the WAL).
+pub const PERSONAL_SEALED: usize = 9;
+
+/// The first migrations in order, plain SQL; the schema version of a database is how many of
+/// `all()` it has had. Closed: a new migration goes at the end of `all()`, never here, or it
+/// would take the number of one that has shipped.
 pub const MIGRATIONS: &[M<'static>] = &[
     // 1: the outbox. Every capability writes its upload record here in the same
     // transaction as its own rows (see `Store::commit_record`).
@@ -151,8 +161,53 @@ pub const MIGRATIONS: &[M<'static>] = &[
     ),
 ];
 
+/// Every migration, in order: `MIGRATIONS`, then those that run Rust.
+pub fn all() -> Vec<M<'static>> {
+    let mut all = MIGRATIONS.to_vec();
+    // 9: personal trend rows sealed (issue 16). The old rows were in clear, keyed by the
+    // code's Argon2id hash itself; each becomes one ChaCha20-Poly1305 ciphertext of its
+    // content under a key derived from that hash, found by a lookup tag derived from it too
+    // (`mood::personal`). The hook seals the old rows into the new table, then the old table
+    // (hashes and all) is dropped; `secure_delete`, on since this version, zeroes its pages.
+    all.push(M::up_with_hook(
+        "CREATE TABLE mood_personal_sealed (
+            -- Insertion order: a code keeps its last 12 rows.
+            id INTEGER PRIMARY KEY,
+            -- HKDF of the code's Argon2id hash: finds a code's rows, opens nothing.
+            tag BLOB NOT NULL CHECK (length(tag) = 32),
+            -- nonce (12 bytes) and ChaCha20-Poly1305 ciphertext of day, quadrant, the two
+            -- axis values and word, with the tag as associated data.
+            sealed BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX mood_personal_by_tag ON mood_personal_sealed (tag, id);",
+        seal_personal_rows,
+    ));
+    all
+}
+
+/// Migration 9's hook: the nonces come from the operating system. If it has no randomness to
+/// give, the migration fails and the database stays as it was (one transaction).
+fn seal_personal_rows(tx: &Transaction) -> HookResult {
+    let sealed = super::mood::seal_clear_rows(tx, &mut |bytes| {
+        getrandom::fill(bytes).map_err(|e| format!("no randomness for sealing: {e}"))
+    })?;
+    tx.execute_batch(
+        "DROP TABLE mood_personal;
+         ALTER TABLE mood_personal_sealed RENAME TO mood_personal;",
+    )?;
+    if sealed > 0 {
+        tracing::info!("sealed {sealed} personal trend rows");
+    }
+    Ok(())
+}
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::from_slice(MIGRATIONS)
+    Migrations::new(all())
+}
+
+/// How many migrations there are: the latest schema version.
+pub fn count() -> usize {
+    all().len()
 }
 
 #[cfg(test)]

@@ -106,6 +106,10 @@ impl Store {
             .map_err(sqlite)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sqlite)?;
+        // What is deleted is overwritten with zeros, not left in free space for someone who
+        // reads the card: a personal code's oldest row, the clear rows of before migration 9.
+        conn.pragma_update(None, "secure_delete", "ON")
+            .map_err(sqlite)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(sqlite)?;
         let known = latest_schema_version();
@@ -123,6 +127,13 @@ impl Store {
                 path: label.clone(),
                 reason: e.to_string(),
             })?;
+        if (3..migrations::PERSONAL_SEALED).contains(&found) {
+            // The rows are sealed already; a kiosk that cannot scrub (the database busy for
+            // longer than the timeout) still starts, and says so in its log.
+            if let Err(e) = scrub(&conn) {
+                tracing::error!("cannot rewrite {label} after sealing the trend rows: {e}");
+            }
+        }
         Ok(Store {
             conn,
             label,
@@ -163,9 +174,24 @@ impl Store {
     }
 }
 
+/// Rewrites the database after migration 9 so that no clear trend row or Argon2 hash stays
+/// anywhere in the file: `secure_delete` zeroes the pages the old table leaves, but pages
+/// freed before it was on may still hold old rows. VACUUM writes every page afresh (through
+/// the WAL); the checkpoint then copies them into the database file and truncates the WAL to
+/// nothing. If another connection holds the WAL the checkpoint is partial (logged), and the
+/// next checkpoint finishes it.
+fn scrub(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch("VACUUM")?;
+    let busy: i64 = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))?;
+    if busy != 0 {
+        tracing::warn!("the database is in use: the WAL is emptied at the next checkpoint");
+    }
+    Ok(())
+}
+
 pub fn latest_schema_version() -> usize {
     // Each migration adds one to SQLite's user_version.
-    migrations::MIGRATIONS.len()
+    migrations::count()
 }
 
 fn schema_version(conn: &Connection) -> rusqlite::Result<usize> {
@@ -380,5 +406,20 @@ mod tests {
         drop(conn);
         let err = Store::open(dir.path()).err().unwrap();
         assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+    }
+
+    /// Freed pages are zeroed on the card: `secure_delete` is on after every open, on disk
+    /// (first open and again) and in memory, where SQLite's default is off.
+    #[test]
+    fn secure_delete_is_on_after_every_open() {
+        let on = |conn: &Connection| {
+            conn.pragma_query_value(None, "secure_delete", |r| r.get::<_, i64>(0))
+                .unwrap()
+        };
+        assert_eq!(on(&Connection::open_in_memory().unwrap()), 0, "the default");
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(on(&Store::open(dir.path()).unwrap().conn), 1);
+        assert_eq!(on(&Store::open(dir.path()).unwrap().conn), 1);
+        assert_eq!(on(&Store::open_in_memory().unwrap().conn), 1);
     }
 }

@@ -17,11 +17,14 @@ use super::{
 };
 use crate::kiosk::Screen;
 use crate::mood::code::PersonalCode;
+use crate::mood::personal::NONCE_LEN;
 use crate::mood::visit::CodeNotice;
 use crate::mood::week::station_week;
 use crate::mood::{AXIS_VALUES, Offer, Quadrant, offer_for, shows_help_lines};
 use crate::store::RecordStamp;
-use crate::store::mood::{commit_check_in, link_personal, personal_trend, secret, week_counts};
+use crate::store::mood::{
+    Personal, commit_check_in, link_personal, personal_trend, secret, week_counts,
+};
 
 /// How long the breathing exercise lasts.
 pub const BREATHING: Duration = Duration::from_secs(60);
@@ -156,12 +159,15 @@ fn save(st: &mut KioskState) {
     };
     let stamp = RecordStamp::now(st.clock.as_ref());
     let day = crate::store::mood::shanghai_day(stamp.clock.wall);
-    match commit_check_in(
-        &mut st.store,
-        stamp,
-        &check_in,
-        st.session.mood.code_hash.as_ref(),
-    ) {
+    // With no randomness for the row's nonce (logged), the check-in is still kept, without
+    // its trend row: never a row sealed with a guessable nonce.
+    let personal = st
+        .session
+        .mood
+        .code_keys
+        .as_ref()
+        .and_then(|keys| random_bytes::<NONCE_LEN>().map(|nonce| Personal { keys, nonce }));
+    match commit_check_in(&mut st.store, stamp, &check_in, personal) {
         Ok(_) => {
             st.session.mood.saved = Some((check_in, day));
             // Done is the end of this check-in: back from it leads home, not to a second save.
@@ -190,17 +196,22 @@ fn take_code(st: &mut KioskState) {
     let Some((check_in, day)) = st.session.mood.saved.clone() else {
         return;
     };
-    if st.session.mood.code_hash.is_some() {
+    if st.session.mood.code_keys.is_some() {
         return;
     }
-    let (Some(salt), Some(bytes)) = (code_salt(st), random_bytes::<5>()) else {
+    let (Some(salt), Some(bytes), Some(nonce)) = (
+        code_salt(st),
+        random_bytes::<5>(),
+        random_bytes::<NONCE_LEN>(),
+    ) else {
         return;
     };
     let code = PersonalCode::from_random(bytes);
-    let hash = code.hash(&salt);
-    match link_personal(&mut st.store, &hash, &day, &check_in) {
+    let keys = code.keys(&salt);
+    let personal = Personal { keys: &keys, nonce };
+    match link_personal(&mut st.store, personal, &day, &check_in) {
         Ok(()) => {
-            st.session.mood.code_hash = Some(hash);
+            st.session.mood.code_keys = Some(keys);
             st.session.mood.new_code = Some(code.display());
         }
         Err(e) => tracing::error!("cannot keep a personal code: {e}"),
@@ -217,12 +228,12 @@ fn try_code(st: &mut KioskState) {
         ..
     } = st;
     let found = session.mood.try_code(code_throttle, now, |code| {
-        let hash = code.hash(&salt);
-        let trend = personal_trend(store, &hash).unwrap_or_else(|e| {
+        let keys = code.keys(&salt);
+        let trend = personal_trend(store, &keys).unwrap_or_else(|e| {
             tracing::error!("cannot read a personal trend: {e}");
             Vec::new()
         });
-        (hash, trend)
+        (keys, trend)
     });
     if found {
         session.navigation.open(Screen::MoodFeel);
@@ -271,7 +282,7 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
         }
     }
     set_if_changed(feel.get_cells(), cells, |m| feel.set_cells(m));
-    feel.set_has_code(mood.code_hash.is_some());
+    feel.set_has_code(mood.code_keys.is_some());
     let trend: Vec<TrendDot> = mood
         .trend
         .iter()
@@ -340,7 +351,7 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     };
     BreathingAdapter::get(window).set_help_numbers(numbers.into());
     done.set_new_code(mood.new_code.clone().unwrap_or_default().into());
-    done.set_linked(mood.code_hash.is_some());
+    done.set_linked(mood.code_keys.is_some());
 
     if st.session.navigation.current() == Screen::MoodWeek {
         render_week(window, st);

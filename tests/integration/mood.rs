@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use slint::{Global, Model};
+use waystation::mood::code::PersonalCode;
 use waystation::store;
 use waystation::ui::{BreathingAdapter, MoodDoneAdapter, MoodFeelAdapter, Screen as UiScreen};
 
@@ -96,7 +97,7 @@ fn a_personal_code_brings_back_the_trend_at_the_next_visit() {
         .query_row("SELECT COUNT(*) FROM mood_personal", [], |r| r.get(0))
         .unwrap();
     assert_eq!(rows, 2);
-    // Only a hash is kept, and nothing of the code or its hash is ever uploaded.
+    // Nothing of the code is ever uploaded.
     let everything: String = db(&dir)
         .query_row(
             "SELECT group_concat(CAST(payload AS TEXT), '') FROM outbox",
@@ -106,14 +107,44 @@ fn a_personal_code_brings_back_the_trend_at_the_next_visit() {
         .unwrap();
     let bare = code.replace('-', "");
     assert!(!everything.contains(&bare) && !everything.contains(&code));
-    let stored_code: i64 = db(&dir)
+    // Each row is the code's lookup tag and one ciphertext that opens with the code: not the
+    // code, not its Argon2 hash, not the check-in's words in clear.
+    let salt: Vec<u8> = db(&dir)
         .query_row(
-            "SELECT COUNT(*) FROM mood_personal WHERE instr(CAST(code_hash AS TEXT), ?1) > 0",
-            [&bare],
+            "SELECT value FROM kiosk_secret WHERE name = 'personal_code_salt'",
+            [],
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(stored_code, 0);
+    let typed = PersonalCode::parse(&code).unwrap();
+    let (hash, keys) = (typed.hash(&salt), typed.keys(&salt));
+    let conn = db(&dir);
+    let mut stmt = conn
+        .prepare("SELECT tag, sealed FROM mood_personal ORDER BY id")
+        .unwrap();
+    let rows: Vec<(Vec<u8>, Vec<u8>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let words: Vec<String> = rows
+        .iter()
+        .map(|(tag, sealed)| {
+            assert_eq!(tag.as_slice(), keys.tag());
+            keys.open(sealed).expect("the row opens with its code").word
+        })
+        .collect();
+    assert_eq!(words, ["rushed", "calm"]);
+    for (tag, sealed) in &rows {
+        let needles: [&[u8]; 4] = [&hash, bare.as_bytes(), b"rushed", b"calm"];
+        for needle in needles {
+            assert!(!contains(tag, needle) && !contains(sealed, needle));
+        }
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 #[test]
