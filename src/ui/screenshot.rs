@@ -459,16 +459,7 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
         _ => {}
     }
     shell.invoke_start();
-    let answer_topic = |topic: &str, answers: &[i32]| {
-        shell.invoke_open(UiScreen::CheckNotice);
-        shell.invoke_open(UiScreen::CheckTopics);
-        let topics = Catalogue::builtin().topics;
-        let index = topics.iter().position(|t| t.id == topic).unwrap_or(0);
-        TopicsAdapter::get(window).invoke_choose(index as i32);
-        for answer in answers {
-            QuestionAdapter::get(window).invoke_answer(*answer);
-        }
-    };
+    let answer_topic = |topic: &str, answers: &[i32]| answer_topic(window, topic, answers);
     match screen {
         Screen::Attract | Screen::Home => {}
         Screen::Emergency => shell.invoke_open(UiScreen::Emergency),
@@ -529,18 +520,24 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
     }
 }
 
-/// PHQ-9 with every answer "not at all" but item 9 "several days", through crisis help to the
-/// result.
-fn walk_to_result_after_crisis(window: &AppWindow) {
+/// Through the notice and the themes to the questionnaire `topic` leads to, answering each
+/// question in turn (answers are option indices).
+fn answer_topic(window: &AppWindow, topic: &str, answers: &[i32]) {
     let shell = Shell::get(window);
     shell.invoke_open(UiScreen::CheckNotice);
     shell.invoke_open(UiScreen::CheckTopics);
     let topics = Catalogue::builtin().topics;
-    let low = topics.iter().position(|t| t.id == "low").unwrap_or(0);
-    TopicsAdapter::get(window).invoke_choose(low as i32);
-    for answer in [0, 0, 0, 0, 0, 0, 0, 0, 1] {
-        QuestionAdapter::get(window).invoke_answer(answer);
+    let index = topics.iter().position(|t| t.id == topic).unwrap_or(0);
+    TopicsAdapter::get(window).invoke_choose(index as i32);
+    for answer in answers {
+        QuestionAdapter::get(window).invoke_answer(*answer);
     }
+}
+
+/// PHQ-9 with every answer "not at all" but item 9 "several days", through crisis help to the
+/// result.
+fn walk_to_result_after_crisis(window: &AppWindow) {
+    answer_topic(window, "low", &[0, 0, 0, 0, 0, 0, 0, 0, 1]);
     super::CrisisAdapter::get(window).invoke_go_on();
 }
 
