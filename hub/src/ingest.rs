@@ -18,7 +18,7 @@ use waystation_protocol::{
 use crate::alerts::Forwarder;
 use crate::keys::CentreKeys;
 use crate::storage::{NewRecord, Storage, Via};
-use crate::{HubError, SqliteStorage, keys};
+use crate::{HubError, SqliteStorage, keys, summaries};
 
 /// An export file carries its batch as a JSON string, in which quotes and backslashes are
 /// escaped, so the file may be up to about twice as big as the batch inside it.
@@ -270,7 +270,8 @@ impl Receiver {
         })
     }
 
-    /// Opens and checks one record; the error is the short reason the kiosk is told.
+    /// Opens and checks one record; the error is the short reason the kiosk is told. A day
+    /// summary is also read and checked, and comes back holding no time finer than a day.
     fn open_record(
         &self,
         batch: &Batch,
@@ -301,7 +302,7 @@ impl Receiver {
             .map_err(|e| format!("the sealed body is not valid: {e}"))?;
         let (corrected_ms, time_source) =
             corrected_time(&body.created, &batch.sent, hub_received_ms);
-        Ok(NewRecord {
+        let opened = NewRecord {
             id,
             device_id: batch.device_id.clone(),
             seq: record.seq,
@@ -314,7 +315,12 @@ impl Receiver {
             corrected_ms,
             time_source,
             via,
-        })
+        };
+        if !summaries::is_summary(&opened.kind) {
+            return Ok(opened);
+        }
+        summaries::summary_of(&opened)?;
+        Ok(summaries::to_day(opened))
     }
 }
 

@@ -10,8 +10,8 @@
 //!
 //! Everything lives in one data folder:
 //!
-//! - `hub.db`: the SQLite database (WAL, `synchronous=FULL`): devices, records, alerts and the
-//!   webhook.
+//! - `hub.db`: the SQLite database (WAL, `synchronous=FULL`): devices, records, day summaries,
+//!   alerts and the webhook.
 //! - `centre.key`: the centre's current HPKE secret key, base64, mode 0600.
 //! - `centre.pub`: its public key, base64, for the kiosks' configs.
 //! - `old-keys/`: every earlier centre key, `<key id>.key`, kept so that records sealed to
@@ -28,6 +28,7 @@ mod keys;
 mod server;
 mod sqlite;
 pub mod storage;
+mod summaries;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -37,7 +38,7 @@ pub use error::HubError;
 pub use keys::KeyInfo;
 pub use server::{HEALTH_PATH, RunningHub, serve, start};
 pub use sqlite::SqliteStorage;
-pub use storage::{Device, KindCount, Storage, StoredRecord, Via};
+pub use storage::{Device, KindCount, Storage, StoredRecord, StoredSummary, Via};
 
 use ingest::{MAX_IMPORT_BYTES, Receiver, Refusal, Tally};
 use storage::NewDevice;
@@ -133,6 +134,11 @@ pub fn devices(data_dir: &Path) -> Result<Vec<Device>, HubError> {
 /// Unique records per device and kind.
 pub fn counts(data_dir: &Path) -> Result<Vec<KindCount>, HubError> {
     SqliteStorage::open(data_dir)?.counts()
+}
+
+/// Every day summary stored, ordered by device and first day.
+pub fn summaries(data_dir: &Path) -> Result<Vec<StoredSummary>, HubError> {
+    SqliteStorage::open(data_dir)?.summaries()
 }
 
 /// Every stored record, decrypted, ordered by device and sequence number.

@@ -15,14 +15,14 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension, params};
 use rusqlite_migration::{M, Migrations};
 use waystation_protocol::wire::STAFF_ALERT_KIND;
-use waystation_protocol::{ClockStamp, Outcome};
+use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
-    Device, KindCount, NewDevice, NewRecord, Storage, StoredRecord, Via, parse_time_source,
-    time_source_name,
+    Device, KindCount, NewDevice, NewRecord, Storage, StoredRecord, StoredSummary, Via,
+    parse_time_source, time_source_name,
 };
-use crate::{BUNDLE_FILE, DB_FILE, HubError};
+use crate::{BUNDLE_FILE, DB_FILE, HubError, summaries};
 
 /// The schema, as an append-only list: never edit a migration that has shipped, add one at the
 /// end. `rusqlite_migration` keeps the applied count in SQLite's `user_version`.
@@ -148,6 +148,27 @@ const MIGRATIONS: &[M<'static>] = &[
     ),
     // 4: revoked devices. NULL while the device may send.
     M::up("ALTER TABLE devices ADD COLUMN revoked_ms BIGINT;"),
+    // 5: day summaries (issue 16): one row beside each day_summary record, so that the
+    // centre's totals can be read and grouped without opening every record's payload.
+    M::up(
+        "CREATE TABLE day_summaries (
+            device_id TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            -- The station the device was registered at when the summary arrived, if any.
+            station TEXT,
+            -- The Shanghai days it covers, both included, YYYY-MM-DD.
+            first_day TEXT NOT NULL,
+            last_day TEXT NOT NULL,
+            visits BIGINT NOT NULL,
+            -- Its counts as JSON: metric, then key, then how many.
+            counts TEXT NOT NULL,
+            -- The Shanghai day it arrived: no finer time is kept about a summary.
+            received_day TEXT NOT NULL,
+            PRIMARY KEY (device_id, record_id),
+            FOREIGN KEY (device_id, record_id) REFERENCES records (device_id, id)
+        );
+        CREATE INDEX day_summaries_by_day ON day_summaries (first_day, last_day);",
+    ),
 ];
 
 pub struct SqliteStorage {
@@ -320,6 +341,15 @@ impl Storage for SqliteStorage {
     }
 
     fn ingest(&mut self, records: &[NewRecord]) -> Result<Vec<Outcome>, HubError> {
+        // Read before anything is written: a summary that does not check here is the caller's
+        // mistake (the receiver rejects those), and the whole slice is refused.
+        let summaries = records
+            .iter()
+            .map(|record| {
+                summaries::summary_of(record)
+                    .map_err(|reason| HubError::Storage(format!("record {}: {reason}", record.id)))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let write = |conn: &mut Connection| -> rusqlite::Result<Vec<Outcome>> {
             let tx = conn.transaction()?;
             let mut outcomes = Vec::with_capacity(records.len());
@@ -331,7 +361,7 @@ impl Storage for SqliteStorage {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)
                      ON CONFLICT (device_id, id) DO NOTHING",
                 )?;
-                for record in records {
+                for (record, summary) in records.iter().zip(&summaries) {
                     let inserted = insert.execute(params![
                         record.id,
                         record.device_id,
@@ -352,6 +382,9 @@ impl Storage for SqliteStorage {
                     if inserted == 1 && record.kind == STAFF_ALERT_KIND {
                         insert_alert(&tx, record)?;
                     }
+                    if let (1, Some(summary)) = (inserted, summary) {
+                        insert_summary(&tx, record, summary)?;
+                    }
                     // No row inserted means this device's id was already there, from before
                     // or from earlier in this very transaction.
                     outcomes.push(if inserted == 1 {
@@ -365,6 +398,18 @@ impl Storage for SqliteStorage {
             Ok(outcomes)
         };
         write(&mut self.conn).map_err(|e| self.sqlite(e))
+    }
+
+    fn summaries(&mut self) -> Result<Vec<StoredSummary>, HubError> {
+        let read = || -> rusqlite::Result<Vec<StoredSummary>> {
+            let mut stmt = self.conn.prepare(
+                "SELECT device_id, record_id, station, first_day, last_day, visits, counts,
+                     received_day
+                 FROM day_summaries ORDER BY device_id, first_day, last_day, record_id",
+            )?;
+            stmt.query_map([], summary_row)?.collect()
+        };
+        read().map_err(|e| self.sqlite(e))
     }
 
     fn counts(&mut self) -> Result<Vec<KindCount>, HubError> {
@@ -587,6 +632,55 @@ fn insert_alert(tx: &rusqlite::Transaction<'_>, record: &NewRecord) -> rusqlite:
     .map(drop)
 }
 
+/// Makes the day_summaries row of a `day_summary` record just stored, in the record's
+/// transaction. The station is the one the device is registered at now, when it arrives.
+fn insert_summary(
+    tx: &rusqlite::Transaction<'_>,
+    record: &NewRecord,
+    summary: &DaySummary,
+) -> rusqlite::Result<()> {
+    let counts = serde_json::to_string(&summary.counts)
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    tx.prepare_cached(
+        "INSERT INTO day_summaries (device_id, record_id, station, first_day, last_day, visits,
+             counts, received_day)
+         VALUES (?1, ?2, (SELECT station FROM devices WHERE device_id = ?1), ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (device_id, record_id) DO NOTHING",
+    )?
+    .execute(params![
+        record.device_id,
+        record.id,
+        summary.first_day,
+        summary.last_day,
+        i64::try_from(summary.visits()).unwrap_or(i64::MAX),
+        counts,
+        summaries::shanghai_day(record.received_ms),
+    ])
+    .map(drop)
+}
+
+fn summary_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredSummary> {
+    let counts: String = row.get(6)?;
+    Ok(StoredSummary {
+        device_id: row.get(0)?,
+        record_id: row.get(1)?,
+        station: row.get(2)?,
+        received_day: row.get(7)?,
+        visits: row.get::<_, i64>(5)?.max(0) as u64,
+        summary: DaySummary {
+            first_day: row.get(3)?,
+            last_day: row.get(4)?,
+            counts: serde_json::from_str(&counts).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    6,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?,
+        },
+    })
+}
+
 fn bad_text(column: usize, what: &str, text: &str) -> rusqlite::Error {
     rusqlite::Error::FromSqlConversionFailure(
         column,
@@ -651,7 +745,7 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), HubError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use waystation_protocol::TimeSource;
+    use waystation_protocol::{Metric, TimeSource};
 
     fn device() -> NewDevice {
         NewDevice {
@@ -841,6 +935,95 @@ mod tests {
         let their_alert = storage.alert(&other.device_id, "a").unwrap().unwrap();
         assert_eq!(mine_alert.forwarded_ms, Some(700));
         assert_eq!(their_alert.forwarded_ms, None);
+    }
+
+    fn summary(id: &str, first_day: &str, visits: u64) -> NewRecord {
+        NewRecord {
+            kind: waystation_protocol::DAY_SUMMARY_KIND.into(),
+            payload: serde_json::json!({
+                "first_day": first_day,
+                "last_day": "2026-11-27",
+                "counts": { "visit": { "started": visits }, "slip": { "crisis": 1 } },
+            }),
+            ..record(id, "")
+        }
+    }
+
+    #[test]
+    fn a_new_summary_gets_its_row_with_the_station_of_the_day_and_a_duplicate_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        storage.add_device(&device()).unwrap();
+        let later = summary("b", "2026-11-27", 11);
+        let earlier = summary("a", "2026-11-20", 40);
+        assert_eq!(
+            storage
+                .ingest(&[later.clone(), earlier.clone(), later.clone()])
+                .unwrap(),
+            [Outcome::Stored, Outcome::Stored, Outcome::Duplicate]
+        );
+        // The kiosk moves to another station: what it sent before stays with the old one,
+        // and a resend writes nothing.
+        storage
+            .add_device(&NewDevice {
+                station: Some("pudong-2".into()),
+                ..device()
+            })
+            .unwrap();
+        assert_eq!(storage.ingest(&[earlier]).unwrap(), [Outcome::Duplicate]);
+        let other = NewDevice {
+            device_id: "ws-ffffffffffffffff".into(),
+            public_key: "other".into(),
+            station: None,
+            ..device()
+        };
+        storage.add_device(&other).unwrap();
+        let theirs = NewRecord {
+            device_id: other.device_id.clone(),
+            ..summary("a", "2026-11-01", 12)
+        };
+        storage.ingest(&[theirs]).unwrap();
+
+        let stored = storage.summaries().unwrap();
+        let listed: Vec<(&str, &str, Option<&str>, &str, u64)> = stored
+            .iter()
+            .map(|s| {
+                (
+                    s.device_id.as_str(),
+                    s.record_id.as_str(),
+                    s.station.as_deref(),
+                    s.summary.first_day.as_str(),
+                    s.visits,
+                )
+            })
+            .collect();
+        let mine = device().device_id;
+        assert_eq!(
+            listed,
+            [
+                (mine.as_str(), "a", Some("jingan-1"), "2026-11-20", 40),
+                (mine.as_str(), "b", Some("jingan-1"), "2026-11-27", 11),
+                (other.device_id.as_str(), "a", None, "2026-11-01", 12),
+            ]
+        );
+        assert_eq!(stored[1].summary.count(Metric::Slip, "crisis"), 1);
+        assert_eq!(stored[1].summary.last_day, "2026-11-27");
+        // received_ms 100 is 08:00 on the first day of 1970 in Shanghai.
+        assert_eq!(stored[1].received_day, "1970-01-01");
+        assert_eq!(storage.records().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn a_summary_that_does_not_check_is_refused_with_its_whole_slice() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        storage.add_device(&device()).unwrap();
+        let err = storage
+            .ingest(&[record("a", "k"), summary("b", "2026-11-27", 10)])
+            .unwrap_err();
+        assert!(err.to_string().contains("fewer than the 11"), "{err}");
+        assert!(storage.records().unwrap().is_empty());
+        assert!(storage.summaries().unwrap().is_empty());
     }
 
     /// A hub.db as the hub wrote it before migration 3: the schema of migrations 1 and 2, and

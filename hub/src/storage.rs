@@ -5,7 +5,7 @@
 //! service centre with many stations may want PostgreSQL) without touching either of them.
 
 use serde::Serialize;
-use waystation_protocol::{ClockStamp, Outcome, TimeSource};
+use waystation_protocol::{ClockStamp, DaySummary, Outcome, TimeSource};
 
 use crate::HubError;
 use crate::alerts::{Alert, Webhook};
@@ -34,8 +34,16 @@ pub trait Storage: Send {
     /// is another record, so that no kiosk can hide another's records by sending their ids
     /// first.
     /// Returns one outcome per record, in order. A newly stored record of the kind
-    /// `staff_alert` also becomes an [`Alert`], in the same transaction, not yet forwarded.
+    /// `staff_alert` also becomes an [`Alert`], in the same transaction, not yet forwarded. A
+    /// newly stored `day_summary` of schema version 1 also becomes a [`StoredSummary`], with
+    /// the station its device is registered at then; such a record must pass
+    /// `DaySummary::check` (the receiver rejects one that does not), else nothing is stored.
+    /// The receiver hands a day summary over already holding no time finer than a day, so that
+    /// every storage keeps it that way without doing anything more.
     fn ingest(&mut self, records: &[NewRecord]) -> Result<Vec<Outcome>, HubError>;
+
+    /// Every day summary stored, ordered by device and first day.
+    fn summaries(&mut self) -> Result<Vec<StoredSummary>, HubError>;
 
     /// How many unique records each device has sent of each kind.
     fn counts(&mut self) -> Result<Vec<KindCount>, HubError>;
@@ -149,6 +157,23 @@ pub struct StoredRecord {
     pub time_source: TimeSource,
     pub received_ms: i64,
     pub via: Via,
+}
+
+/// A day summary as the hub keeps it, beside the record it came in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredSummary {
+    pub device_id: String,
+    pub record_id: String,
+    /// The station its device was registered at when it arrived, if one was given: a kiosk
+    /// moved later does not take its old stations' summaries along.
+    pub station: Option<String>,
+    /// The Shanghai day it reached the hub; no finer time is kept.
+    pub received_day: String,
+    /// How many visits it covers (its `visit` / `started` count).
+    pub visits: u64,
+    /// The days it covers and its counts, as the kiosk sent them.
+    #[serde(flatten)]
+    pub summary: DaySummary,
 }
 
 /// Unique records of one kind from one device.

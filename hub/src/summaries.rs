@@ -1,0 +1,174 @@
+//! Day summaries (issue 16): a station's anonymous totals over whole days, the only record
+//! about workers that a kiosk uploads (`waystation_protocol::summary`).
+//!
+//! The hub checks a summary as the kiosk did before sealing it, so that a summary that could
+//! describe one person (too few visits) is refused here too, and it keeps nothing about a
+//! summary finer than a day: the record's row holds the Shanghai midnight of its arrival and
+//! of its corrected time, and the kiosk's clock stamp is cut down to its day, whatever the
+//! kiosk sent.
+
+use serde::Deserialize;
+use waystation_protocol::ClockStamp;
+use waystation_protocol::summary::{DAY_SUMMARY_KIND, DAY_SUMMARY_VERSION, DaySummary};
+
+use crate::storage::NewRecord;
+
+/// Shanghai has kept UTC+8 all year since 1991, so its midnights need no time-zone data.
+const SHANGHAI_OFFSET_MS: i64 = 8 * 3600 * 1000;
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// Whether a record is a day summary. Every schema version counts: a newer kiosk's summary is
+/// stored as it came, but still kept to a day.
+pub(crate) fn is_summary(kind: &str) -> bool {
+    kind == DAY_SUMMARY_KIND
+}
+
+/// The summary a record carries, checked. `Ok(None)` for a record of another kind, and for a
+/// summary of a schema version this hub cannot read (stored like a kind it does not know, as a
+/// newer kiosk may send one). The error is the one-line reason the kiosk is told.
+pub(crate) fn summary_of(record: &NewRecord) -> Result<Option<DaySummary>, String> {
+    if !is_summary(&record.kind) || record.schema_version != DAY_SUMMARY_VERSION {
+        return Ok(None);
+    }
+    let summary = DaySummary::deserialize(&record.payload)
+        .map_err(|e| one_line(format!("the day summary is not valid: {e}")))?;
+    summary
+        .check()
+        .map_err(|e| one_line(format!("the day summary fails its check: {e}")))?;
+    Ok(Some(summary))
+}
+
+/// The record with no time finer than a day left in it: the hub's arrival time and the
+/// corrected time become the Shanghai midnight that began their day, and the kiosk's stamp
+/// keeps only its day. A kiosk that follows the protocol sends a stamp like that already (a
+/// midnight, no boot id, no time since boot); one that does not must still not put a time of
+/// day into the hub's tables.
+pub(crate) fn to_day(record: NewRecord) -> NewRecord {
+    NewRecord {
+        received_ms: shanghai_midnight(record.received_ms),
+        corrected_ms: shanghai_midnight(record.corrected_ms),
+        created: ClockStamp {
+            wall_ms: shanghai_midnight(record.created.wall_ms),
+            synced: record.created.synced,
+            boot_id: String::new(),
+            monotonic_ms: 0,
+        },
+        ..record
+    }
+}
+
+/// The Shanghai midnight at or before `ms` (ms since the epoch).
+pub(crate) fn shanghai_midnight(ms: i64) -> i64 {
+    // Clamped so that a kiosk's absurd clock cannot overflow the arithmetic; what comes out
+    // is still a midnight, just not one near the absurd time.
+    let ms = ms.clamp(i64::MIN / 2, i64::MAX / 2);
+    (ms + SHANGHAI_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - SHANGHAI_OFFSET_MS
+}
+
+/// The Shanghai date of `ms`, `YYYY-MM-DD`.
+pub(crate) fn shanghai_day(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(shanghai_midnight(ms) + SHANGHAI_OFFSET_MS)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        // Only for times chrono cannot represent (beyond the year 262,000).
+        .unwrap_or_else(|| "0000-00-00".into())
+}
+
+/// Reasons travel to the kiosk as one line.
+fn one_line(reason: String) -> String {
+    reason.replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use waystation_protocol::TimeSource;
+
+    use crate::storage::Via;
+
+    /// 2026-11-18 19:06:40 in Shanghai.
+    const NOV_2026: i64 = 1_795_000_000_000;
+    /// 2026-11-18 00:00 in Shanghai (2026-11-17 16:00 UTC).
+    const NOV_18_MIDNIGHT: i64 = 1_794_931_200_000;
+
+    fn record(kind: &str, schema_version: u32, payload: serde_json::Value) -> NewRecord {
+        NewRecord {
+            id: "a".into(),
+            device_id: "ws-0011223344556677".into(),
+            seq: 1,
+            kind: kind.into(),
+            schema_version,
+            day: "2026-11-19".into(),
+            payload,
+            created: ClockStamp {
+                wall_ms: NOV_2026,
+                synced: true,
+                boot_id: "boot".into(),
+                monotonic_ms: 5_000,
+            },
+            received_ms: NOV_2026 + 1,
+            corrected_ms: NOV_2026,
+            time_source: TimeSource::Synced,
+            via: Via::Network,
+        }
+    }
+
+    fn payload(visits: u64) -> serde_json::Value {
+        json!({
+            "first_day": "2026-11-17",
+            "last_day": "2026-11-18",
+            "counts": { "visit": { "started": visits }, "band": { "phq9/mild": 3 } },
+        })
+    }
+
+    #[test]
+    fn midnights_are_shanghai_midnights() {
+        assert_eq!(shanghai_midnight(NOV_2026), NOV_18_MIDNIGHT);
+        assert_eq!(shanghai_midnight(NOV_18_MIDNIGHT), NOV_18_MIDNIGHT);
+        assert_eq!(
+            shanghai_midnight(NOV_18_MIDNIGHT - 1),
+            NOV_18_MIDNIGHT - DAY_MS
+        );
+        // 1970-01-01 00:00 in Shanghai was 8 hours before the epoch.
+        assert_eq!(shanghai_midnight(0), -SHANGHAI_OFFSET_MS);
+        assert_eq!(shanghai_day(NOV_2026), "2026-11-18");
+        assert_eq!(shanghai_day(NOV_18_MIDNIGHT - 1), "2026-11-17");
+        for absurd in [i64::MIN, i64::MIN + 1, -1, i64::MAX - 1, i64::MAX] {
+            let midnight = shanghai_midnight(absurd);
+            assert_eq!((midnight + SHANGHAI_OFFSET_MS) % DAY_MS, 0, "{absurd}");
+            assert!(!shanghai_day(absurd).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_summary_is_read_and_checked_and_other_records_are_left_alone() {
+        let good = summary_of(&record(DAY_SUMMARY_KIND, 1, payload(11))).unwrap();
+        assert_eq!(good.map(|s| s.visits()), Some(11));
+        let too_few = summary_of(&record(DAY_SUMMARY_KIND, 1, payload(10))).unwrap_err();
+        assert!(too_few.contains("10 visits"), "{too_few}");
+        let mut extra = payload(11);
+        extra["station"] = json!("jingan-1");
+        let unknown_field = summary_of(&record(DAY_SUMMARY_KIND, 1, extra)).unwrap_err();
+        assert!(unknown_field.contains("station"), "{unknown_field}");
+        // Not summaries this hub reads: another kind, or a newer schema version.
+        assert_eq!(summary_of(&record("heartbeat", 1, json!(1))), Ok(None));
+        assert_eq!(summary_of(&record(DAY_SUMMARY_KIND, 2, json!(1))), Ok(None));
+    }
+
+    #[test]
+    fn a_summary_record_keeps_only_its_days() {
+        let day = to_day(record(DAY_SUMMARY_KIND, 1, payload(11)));
+        assert_eq!(day.received_ms, NOV_18_MIDNIGHT);
+        assert_eq!(day.corrected_ms, NOV_18_MIDNIGHT);
+        assert_eq!(
+            day.created,
+            ClockStamp {
+                wall_ms: NOV_18_MIDNIGHT,
+                synced: true,
+                boot_id: String::new(),
+                monotonic_ms: 0,
+            }
+        );
+        assert_eq!(day.payload, payload(11));
+    }
+}
