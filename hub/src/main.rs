@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use waystation_hub::{Alert, HubError, KindCount, WebhookFormat};
+use waystation_protocol::Metric;
 
 #[derive(Parser)]
 #[command(
@@ -50,6 +51,14 @@ enum Command {
     /// Look at the stored records
     #[command(subcommand)]
     Records(RecordsCommand),
+    /// The stations' day summaries: one line each with its days, visits and a few totals
+    Summaries {
+        #[command(flatten)]
+        data: Data,
+        /// Print every summary in full (all its counts) as JSON instead of a table
+        #[arg(long)]
+        json: bool,
+    },
     /// Import every export file (*.json) in a folder, as from a kiosk's USB stick
     Import {
         #[command(flatten)]
@@ -305,6 +314,7 @@ fn run(command: Command) -> Result<Done, HubError> {
                 print_counts(&counts);
             }
         }
+        Command::Summaries { data, json } => print_summaries(&data.data, json)?,
         Command::Import { data, folder } => return import(&data.data, &folder),
         Command::Bundle(BundleCommand::Set { data, file }) => {
             let etag = waystation_hub::set_bundle(&data.data, &file)?;
@@ -439,6 +449,55 @@ fn print_counts(counts: &[KindCount]) {
         .map(|c| [c.device_id.clone(), c.kind.clone(), c.records.to_string()])
         .collect();
     print_table(["DEVICE", "KIND", "RECORDS"], &rows);
+}
+
+/// One line a summary: whose, which days, and the totals a person at the centre looks at
+/// first; `--json` has every count.
+fn print_summaries(data: &Path, json: bool) -> Result<(), HubError> {
+    let summaries = waystation_hub::summaries(data)?;
+    if json {
+        print_json(&summaries);
+        return Ok(());
+    }
+    if summaries.is_empty() {
+        println!("no summaries yet");
+        return Ok(());
+    }
+    let rows: Vec<[String; 8]> = summaries
+        .iter()
+        .map(|s| {
+            let summary = &s.summary;
+            let days = if summary.first_day == summary.last_day {
+                summary.first_day.clone()
+            } else {
+                format!("{}..{}", summary.first_day, summary.last_day)
+            };
+            [
+                s.device_id.clone(),
+                s.station.clone().unwrap_or_default(),
+                days,
+                s.visits.to_string(),
+                summary.total(Metric::MoodWord).to_string(),
+                summary.total(Metric::Band).to_string(),
+                summary.count(Metric::Crisis, "reached").to_string(),
+                summary.total(Metric::Slip).to_string(),
+            ]
+        })
+        .collect();
+    print_table(
+        [
+            "DEVICE",
+            "STATION",
+            "DAYS",
+            "VISITS",
+            "MOOD CHECK-INS",
+            "SELF-CHECKS",
+            "CRISIS REACHED",
+            "SLIPS",
+        ],
+        &rows,
+    );
+    Ok(())
 }
 
 fn print_json(value: &impl serde::Serialize) {

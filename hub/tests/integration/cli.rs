@@ -6,8 +6,11 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use waystation_protocol::DAY_SUMMARY_KIND;
 
-use crate::support::{Kiosk, NOV_2026, request, synced};
+use crate::support::{
+    Kiosk, NOV_28_MIDNIGHT, NOV_2026, day_stamp, request, summary_payload, synced,
+};
 
 fn hub(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_waystation-hub"))
@@ -155,6 +158,94 @@ fn keygen_devices_import_and_count_from_the_command_line() {
             not_json.to_str().unwrap(),
         ]),
         2,
+    );
+}
+
+#[test]
+fn summaries_one_line_each_or_in_full_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let data_arg = data.to_str().unwrap();
+    let public = waystation_hub::keygen(&data).unwrap();
+    let kiosk = Kiosk::new(6, &public);
+    let key = kiosk.key.public_base64();
+    waystation_hub::add_device(&data, &key, Some("pudong-2"), None).unwrap();
+    let output = hub(&["summaries", "--data", data_arg]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout).trim(), "no summaries yet");
+
+    let folder = dir.path().join("usb");
+    std::fs::create_dir(&folder).unwrap();
+    let body = kiosk.batch(
+        vec![
+            kiosk.record(
+                1,
+                DAY_SUMMARY_KIND,
+                day_stamp(NOV_28_MIDNIGHT),
+                summary_payload(14),
+            ),
+            kiosk.record(2, "printer_fault", synced(NOV_2026, 2), json!({})),
+        ],
+        synced(NOV_2026, 4),
+    );
+    std::fs::write(folder.join("export.json"), kiosk.export(&body)).unwrap();
+    let output = hub(&["import", "--data", data_arg, folder.to_str().unwrap()]);
+    assert_eq!(
+        text(&output.stdout).trim(),
+        "files 1, stored 2, duplicate 0, rejected 0"
+    );
+
+    let output = hub(&["summaries", "--data", data_arg]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let table = text(&output.stdout);
+    let mut lines = table.lines();
+    assert!(lines.next().unwrap().starts_with("DEVICE"), "{table}");
+    // Device, station, days, visits, mood check-ins, self-checks, crisis reached, slips.
+    let cells: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(
+        cells,
+        [
+            kiosk.id().as_str(),
+            "pudong-2",
+            "2026-11-26..2026-11-27",
+            "14",
+            "5",
+            "3",
+            "1",
+            "3"
+        ]
+    );
+    assert_eq!(lines.next(), None, "{table}");
+
+    let output = hub(&["summaries", "--data", data_arg, "--json"]);
+    let listed: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        listed,
+        json!([{
+            "device_id": kiosk.id(),
+            "record_id": kiosk.record_id(1),
+            "station": "pudong-2",
+            "received_day": listed[0]["received_day"],
+            "visits": 14,
+            "first_day": "2026-11-26",
+            "last_day": "2026-11-27",
+            "counts": summary_payload(14)["counts"],
+        }])
+    );
+    assert!(
+        listed[0]["received_day"]
+            .as_str()
+            .is_some_and(|d| d.len() == 10),
+        "{listed}"
+    );
+    let output = hub(&["records", "count", "--data", data_arg, "--json"]);
+    let counts: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        counts,
+        json!([
+            { "device_id": kiosk.id(), "kind": "day_summary", "records": 1 },
+            { "device_id": kiosk.id(), "kind": "printer_fault", "records": 1 },
+        ])
     );
 }
 

@@ -5,4 +5,5 @@ mod cli;
 mod http;
 mod import;
 mod privacy;
+mod summaries;
 mod support;

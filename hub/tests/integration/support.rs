@@ -131,6 +131,37 @@ fn dechunk(mut rest: &[u8]) -> Vec<u8> {
     }
 }
 
+/// 2026-11-28 00:00 in Shanghai, the day the test kiosks make their day summaries.
+pub const NOV_28_MIDNIGHT: i64 = 1_795_795_200_000;
+
+/// The stamp a kiosk gives a day summary: the Shanghai midnight of the day it made it, and
+/// nothing finer (no boot, no time since boot).
+pub fn day_stamp(midnight_ms: i64) -> ClockStamp {
+    ClockStamp {
+        wall_ms: midnight_ms,
+        synced: true,
+        boot_id: String::new(),
+        monotonic_ms: 0,
+    }
+}
+
+/// A day summary's payload for 2026-11-26 and 27, over `visits` visits: 5 mood check-ins, 3
+/// self-checks, the crisis screen reached once and 3 slips.
+pub fn summary_payload(visits: u64) -> Value {
+    serde_json::json!({
+        "first_day": "2026-11-26",
+        "last_day": "2026-11-27",
+        "counts": {
+            "visit": { "started": visits, "finished": visits - 2 },
+            "mood_word": { "calm/relaxed": 3, "low/tired": 2 },
+            "band": { "phq9/mild": 2, "gad7/minimal": 1 },
+            "answer": { "phq9/9/0": 2 },
+            "crisis": { "reached": 1, "asked_staff": 1 },
+            "slip": { "normal": 2, "crisis": 1 },
+        },
+    })
+}
+
 /// A synced clock reading in boot `boot-1`.
 pub fn synced(wall_ms: i64, monotonic_ms: i64) -> ClockStamp {
     ClockStamp {
