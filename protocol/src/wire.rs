@@ -54,7 +54,8 @@ pub struct ClockStamp {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WireRecord {
-    /// The record's permanent id (a UUIDv7), the key the hub deduplicates on forever.
+    /// The record's permanent id (a random UUIDv4; older kiosks sent UUIDv7s), with the
+    /// device id the key the hub deduplicates on forever.
     pub id: String,
     /// The kiosk's sequence number for the record: its order, with no holes.
     pub seq: i64,

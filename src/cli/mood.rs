@@ -6,7 +6,6 @@ use super::MoodAction;
 use super::kiosk::open_store;
 use super::{Failure, bad_input};
 use crate::clock::{Clock, SystemClock};
-use crate::store::RecordStamp;
 
 /// `waystation mood add` and `waystation mood week`.
 pub(super) fn mood(
@@ -32,15 +31,12 @@ pub(super) fn mood(
                 crate::mood::CheckIn::new(&vocabulary, q, pleasantness, energy, &word, &tags)
                     .map_err(|e| bad_input(e.to_string()))?;
             let mut store = open_store(config_file, data_dir)?;
-            let clock = SystemClock::new();
-            let id = crate::store::mood::commit_check_in(
-                &mut store,
-                RecordStamp::now(&clock),
-                &check_in,
-                None,
-            )
-            .map_err(|e| e.to_string())?;
-            println!("{id}");
+            let wall = SystemClock::new().read().wall;
+            let help_lines = crate::mood::shows_help_lines(&vocabulary, &check_in, false);
+            crate::store::mood::commit_check_in(&mut store, wall, &check_in, help_lines, None)
+                .map_err(|e| e.to_string())?;
+            // Nothing of it is kept but the day's counts, so there is no record id to show.
+            println!("counted on {}", crate::store::mood::shanghai_day(wall));
             Ok(())
         }
         MoodAction::Week { json } => {

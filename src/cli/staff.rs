@@ -77,8 +77,8 @@ pub(super) fn restock(
     let stamp = RecordStamp::now(&SystemClock::new());
     match action {
         RestockAction::Paper => {
-            store.restock_paper(stamp).map_err(|e| e.to_string())?;
-            println!("new paper roll recorded");
+            let id = store.restock_paper(stamp).map_err(|e| e.to_string())?;
+            println!("new paper roll recorded: record {id}");
         }
         RestockAction::Brochure { kind, count } => {
             let known: Vec<&str> = config
@@ -102,10 +102,10 @@ pub(super) fn restock(
                     "a restock adds 1 to 10000 brochures, not {count}"
                 )));
             }
-            store
+            let id = store
                 .restock_brochures(stamp, &kind, count)
                 .map_err(|e| e.to_string())?;
-            println!("{count} {kind} recorded");
+            println!("{count} {kind} recorded: record {id}");
         }
     }
     Ok(())

@@ -52,6 +52,9 @@ pub struct Session {
     pub navigation: Navigation,
     /// When (on the kiosk's monotonic clock) the worker first touched the attract screen.
     pub started_at: Option<Duration>,
+    /// Whether this session was counted as a worker's visit (staff sessions are not), so that
+    /// its end is counted once too.
+    pub counted: bool,
     /// Self-checks: topic, answers under way, results, the crisis flag.
     pub check: SelfCheck,
     /// The mood check-in: what was picked, the saved check-in, the personal code.
@@ -77,6 +80,7 @@ impl Session {
             language: defaults.language,
             navigation: Navigation::default(),
             started_at: None,
+            counted: false,
             check: SelfCheck::default(),
             mood: MoodVisit::default(),
             slip: SlipVisit::default(),

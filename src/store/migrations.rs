@@ -9,10 +9,11 @@
 use rusqlite::Transaction;
 use rusqlite_migration::{HookResult, M, Migrations};
 
-/// The schema version from which personal trend rows are sealed (migration 9). A database
-/// opened below it may hold clear rows and Argon2 hashes in its pages, so `Store::prepare`
-/// rewrites the whole file after migrating it (VACUUM, then a checkpoint that empties the WAL).
-pub const PERSONAL_SEALED: usize = 9;
+/// The schema version from which nothing per visit is kept (migration 10). A database opened
+/// below it held per-visit records, acknowledged payloads and (below 9) clear personal trend
+/// rows and Argon2 hashes, so `Store::prepare` rewrites the whole file after migrating it
+/// (VACUUM, then a checkpoint that empties the WAL).
+pub const DAY_SUMMARIES: usize = 10;
 
 /// The first migrations in order, plain SQL; the schema version of a database is how many of
 /// `all()` it has had. Closed: a new migration goes at the end of `all()`, never here, or it
@@ -25,7 +26,8 @@ pub const MIGRATIONS: &[M<'static>] = &[
                 -- The per-device sequence number. AUTOINCREMENT so a number is never reused,
                 -- even if acknowledged rows are pruned one day: the hub orders by it.
                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
-                -- The record's permanent id (UUIDv7, text form); the hub deduplicates by it.
+                -- The record's permanent id (UUID, text form; random since version 10); the hub
+                -- deduplicates by it.
                 id TEXT NOT NULL UNIQUE,
                 kind TEXT NOT NULL,
                 schema_version INTEGER NOT NULL,
@@ -182,7 +184,41 @@ pub fn all() -> Vec<M<'static>> {
         CREATE INDEX mood_personal_by_tag ON mood_personal_sealed (tag, id);",
         seal_personal_rows,
     ));
+    // 10: day summaries (issue 16). Nothing per visit is kept or uploaded any more: each thing
+    // a worker does adds to `day_count` (a day, a metric, a key, how many), and closed days
+    // become `day_summary` records once they hold 11 visits (`store::counts`). The hook folds
+    // the per-visit records an older version queued (see `counts::fold_legacy`), replaces
+    // the old per-day tables, and empties acknowledged payloads; the store then rewrites the
+    // file so none of it stays in free pages.
+    all.push(M::up_with_hook(
+        "CREATE TABLE day_count (
+            -- The Shanghai day, YYYY-MM-DD: nothing finer is ever kept next to these counts.
+            day TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            -- The metric's key parts joined with '/' (waystation_protocol::summary::key).
+            key TEXT NOT NULL,
+            count INTEGER NOT NULL CHECK (count > 0),
+            PRIMARY KEY (day, metric, key)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE summary_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            -- The last day released in a summary (or sent as per-visit records by an older
+            -- version); a count made on or before it goes to the day after.
+            summarised_through TEXT
+        ) STRICT;
+        INSERT INTO summary_state (id) VALUES (1);",
+        fold_per_visit_records,
+    ));
     all
+}
+
+/// Migration 10's hook.
+fn fold_per_visit_records(tx: &Transaction) -> HookResult {
+    let folded = super::counts::fold_legacy(tx)?;
+    if folded > 0 {
+        tracing::info!("folded {folded} per-visit records into the day counts");
+    }
+    Ok(())
 }
 
 /// Migration 9's hook: the nonces come from the operating system. If it has no randomness to

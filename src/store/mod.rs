@@ -5,6 +5,7 @@
 //! puts the capability's own rows and its outbox row in one transaction: either both are on
 //! disk or neither is.
 
+pub mod counts;
 pub mod directory;
 mod migrations;
 pub mod mood;
@@ -127,11 +128,11 @@ impl Store {
                 path: label.clone(),
                 reason: e.to_string(),
             })?;
-        if (3..migrations::PERSONAL_SEALED).contains(&found) {
-            // The rows are sealed already; a kiosk that cannot scrub (the database busy for
+        if (1..migrations::DAY_SUMMARIES).contains(&found) {
+            // The rows are sealed and folded already; a kiosk that cannot scrub (the database busy for
             // longer than the timeout) still starts, and says so in its log.
             if let Err(e) = scrub(&conn) {
-                tracing::error!("cannot rewrite {label} after sealing the trend rows: {e}");
+                tracing::error!("cannot rewrite {label} after migrating it: {e}");
             }
         }
         Ok(Store {

@@ -1,4 +1,5 @@
-//! Storing mood check-ins: the outbox record and the day's counts in one transaction, the
+//! Storing mood check-ins: the day's counts and, for a personal code, its trend row, in one
+//! transaction; the
 //! personal trend rows (local only: each row sealed to its code, found by the code's lookup
 //! tag; `mood::personal`), and the week's counts.
 
@@ -6,7 +7,11 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Asia::Shanghai;
 use rusqlite::OptionalExtension;
 
-use super::{NewRecord, RecordKind, RecordStamp, Store, StoreError};
+use waystation_protocol::Metric;
+use waystation_protocol::summary::KEY_SEPARATOR;
+
+use super::counts::Count;
+use super::{Store, StoreError};
 use crate::mood::personal::{CodeKeys, NONCE_LEN, PersonalRow};
 use crate::mood::week::WeekCounts;
 use crate::mood::{CheckIn, Quadrant, TrendPoint};
@@ -33,46 +38,38 @@ pub struct Personal<'a> {
     pub nonce: [u8; NONCE_LEN],
 }
 
-/// Commits a check-in: the outbox record, the day's counts, and (when the worker entered a
-/// personal code) the sealed trend row, all or nothing. Returns the record's id.
+/// What a check-in adds to its day: its quadrant and word, and its quadrant with each tag.
+pub fn check_in_counts(quadrant: &str, word: &str, tags: &[String]) -> Vec<Count> {
+    let mut counts = vec![Count::new(Metric::MoodWord, &[quadrant, word])];
+    for tag in tags {
+        counts.push(Count::new(Metric::MoodTag, &[quadrant, tag]));
+    }
+    counts
+}
+
+/// Commits a check-in: the day's counts (with the help lines, when the done screen shows them
+/// (`mood::shows_help_lines`)) and, when the worker entered a personal code, the sealed trend
+/// row, all or nothing. Nothing of it waits to be uploaded: only the day's totals leave the
+/// kiosk, in a day summary.
 pub fn commit_check_in(
     store: &mut Store,
-    stamp: RecordStamp,
+    wall: DateTime<Utc>,
     check_in: &CheckIn,
+    help_lines: bool,
     personal: Option<Personal<'_>>,
-) -> Result<uuid::Uuid, StoreError> {
-    let day = shanghai_day(stamp.clock.wall);
-    let id = stamp.id;
-    let record = NewRecord {
-        kind: RecordKind::MoodCheckIn,
-        stamp,
-        payload: serde_json::json!({
-            "quadrant": check_in.quadrant,
-            "pleasantness": check_in.pleasantness,
-            "energy": check_in.energy,
-            "word": check_in.word,
-            "tags": check_in.tags,
-        }),
-    };
-    store.commit_record(&record, |tx| {
-        tx.execute(
-            "INSERT INTO mood_daily (day, quadrant, word, count) VALUES (?1, ?2, ?3, 1)
-             ON CONFLICT (day, quadrant, word) DO UPDATE SET count = count + 1",
-            rusqlite::params![day, check_in.quadrant.id(), check_in.word],
-        )?;
-        for tag in &check_in.tags {
-            tx.execute(
-                "INSERT INTO mood_tag_daily (day, tag, count) VALUES (?1, ?2, 1)
-                 ON CONFLICT (day, tag) DO UPDATE SET count = count + 1",
-                rusqlite::params![day, tag],
-            )?;
-        }
-        if let Some(personal) = personal {
-            insert_personal(tx, personal, &PersonalRow::new(&day, check_in))?;
-        }
-        Ok(())
-    })?;
-    Ok(id)
+) -> Result<(), StoreError> {
+    let mut counts = check_in_counts(check_in.quadrant.id(), &check_in.word, &check_in.tags);
+    if help_lines {
+        counts.push(Count::new(Metric::Crisis, &["mood_help_lines"]));
+    }
+    let err = store.sqlite_error_fn();
+    let tx = store.conn.transaction().map_err(&err)?;
+    super::counts::add(&tx, wall, &counts).map_err(&err)?;
+    if let Some(personal) = personal {
+        let row = PersonalRow::new(&shanghai_day(wall), check_in);
+        insert_personal(&tx, personal, &row).map_err(&err)?;
+    }
+    tx.commit().map_err(&err)
 }
 
 /// Appends a sealed row under the code's tag and keeps only the code's last `PERSONAL_KEPT`.
@@ -202,7 +199,9 @@ pub fn week_counts(store: &Store, now: DateTime<Utc>) -> Result<WeekCounts, Stor
     let read = || -> rusqlite::Result<WeekCounts> {
         let mut counts = WeekCounts::default();
         let mut stmt = store.conn.prepare(
-            "SELECT quadrant, word, SUM(count) FROM mood_daily WHERE day BETWEEN ?1 AND ?2 GROUP BY quadrant, word",
+            "SELECT metric, key, SUM(count) FROM day_count
+             WHERE metric IN ('mood_word', 'mood_tag') AND day BETWEEN ?1 AND ?2
+             GROUP BY metric, key",
         )?;
         for row in stmt.query_map([&first, &last], |r| {
             Ok((
@@ -211,21 +210,20 @@ pub fn week_counts(store: &Store, now: DateTime<Utc>) -> Result<WeekCounts, Stor
                 r.get::<_, i64>(2)?,
             ))
         })? {
-            let (quadrant, word, n) = row?;
+            let (metric, key, n) = row?;
             let n = n.max(0) as u64;
-            if let Some(q) = Quadrant::from_id(&quadrant) {
+            // Keys are quadrant/word and quadrant/tag (`check_in_counts`).
+            let Some((quadrant, what)) = key.split_once(KEY_SEPARATOR) else {
+                continue;
+            };
+            if metric == Metric::MoodTag.name() {
+                *counts.tags.entry(what.to_string()).or_default() += n;
+                continue;
+            }
+            if let Some(q) = Quadrant::from_id(quadrant) {
                 *counts.quadrants.entry(q).or_default() += n;
             }
-            *counts.words.entry(word).or_default() += n;
-        }
-        let mut stmt = store.conn.prepare(
-            "SELECT tag, SUM(count) FROM mood_tag_daily WHERE day BETWEEN ?1 AND ?2 GROUP BY tag",
-        )?;
-        for row in stmt.query_map([&first, &last], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
-        })? {
-            let (tag, n) = row?;
-            counts.tags.insert(tag, n.max(0) as u64);
+            *counts.words.entry(what.to_string()).or_default() += n;
         }
         Ok(counts)
     };
@@ -283,8 +281,8 @@ mod tests {
         CheckIn::new(&Vocabulary::builtin(), q, p, e, word, &tags).unwrap()
     }
 
-    fn stamp(clock: &FakeClock) -> RecordStamp {
-        RecordStamp::now(clock)
+    fn stamp(clock: &FakeClock) -> DateTime<Utc> {
+        clock.read().wall
     }
 
     /// A trend row for `keys` with a nonce made from `n` (distinct per call in a test).
@@ -295,24 +293,19 @@ mod tests {
     }
 
     #[test]
-    fn a_check_in_is_one_record_and_its_day_counts_in_one_transaction() {
+    fn a_check_in_is_its_day_counts_and_nothing_that_waits_to_leave() {
         let clock = at("2026-11-28T04:00:00Z");
         let mut store = Store::open_in_memory().unwrap();
         let c = check_in(Quadrant::Blue, -1, -2, "tired", &["sleep", "income"]);
-        let id = commit_check_in(&mut store, stamp(&clock), &c, None).unwrap();
-        let (kind, payload): (String, Vec<u8>) = store
-            .conn
-            .query_row(
-                "SELECT kind, payload FROM outbox WHERE id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .unwrap();
-        assert_eq!(kind, "mood_check_in");
-        let json: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+        commit_check_in(&mut store, stamp(&clock), &c, false, None).unwrap();
+        assert_eq!(store.outbox_counts().unwrap().total(), 0);
         assert_eq!(
-            json,
-            serde_json::json!({"quadrant": "blue", "pleasantness": -1, "energy": -2, "word": "tired", "tags": ["sleep", "income"]})
+            store.day_counts("2026-11-28").unwrap(),
+            [
+                ("mood_tag".into(), "blue/income".into(), 1),
+                ("mood_tag".into(), "blue/sleep".into(), 1),
+                ("mood_word".into(), "blue/tired".into(), 1),
+            ]
         );
         // Counted in its own week, which shows from the Monday after (2026-11-30).
         assert!(
@@ -339,7 +332,7 @@ mod tests {
             "2026-11-29T16:30:00Z",
         ] {
             let c = check_in(Quadrant::Green, 1, -1, "calm", &[]);
-            commit_check_in(&mut store, stamp(&at(t)), &c, None).unwrap();
+            commit_check_in(&mut store, stamp(&at(t)), &c, false, None).unwrap();
         }
         let week = week_counts(&store, at("2026-12-02T04:00:00Z").read().wall).unwrap();
         assert_eq!(
@@ -381,6 +374,7 @@ mod tests {
                     &mut store,
                     stamp(&FakeClock::new(moment, true)),
                     &check_in(q, p, e, w, &["sleep"]),
+                    false,
                     None,
                 )
                 .unwrap();
@@ -420,12 +414,20 @@ mod tests {
             } else {
                 check_in(Quadrant::Blue, -1, -1, word, &[])
             };
-            commit_check_in(&mut store, stamp(&clock), &c, Some(personal(&mine, i))).unwrap();
+            commit_check_in(
+                &mut store,
+                stamp(&clock),
+                &c,
+                false,
+                Some(personal(&mine, i)),
+            )
+            .unwrap();
         }
         commit_check_in(
             &mut store,
             stamp(&clock),
             &check_in(Quadrant::Red, -1, 1, "tense", &[]),
+            false,
             Some(personal(&theirs, 99)),
         )
         .unwrap();
@@ -442,7 +444,7 @@ mod tests {
         let outbox_text: String = store
             .conn
             .query_row(
-                "SELECT group_concat(CAST(payload AS TEXT), '') FROM outbox",
+                "SELECT COALESCE(group_concat(CAST(payload AS TEXT), ''), '') FROM outbox",
                 [],
                 |r| r.get(0),
             )
@@ -551,6 +553,7 @@ mod tests {
             &mut store,
             stamp(&at("2026-11-28T04:00:00Z")),
             &counted,
+            false,
             None,
         )
         .unwrap();
@@ -628,8 +631,7 @@ mod tests {
                 rusqlite::Connection::open(dir.path().join(super::super::DB_FILE)).unwrap();
             conn.pragma_update(None, "journal_mode", "WAL").unwrap();
             rusqlite_migration::Migrations::from_slice(
-                &super::super::migrations::MIGRATIONS
-                    [..super::super::migrations::PERSONAL_SEALED - 1],
+                &super::super::migrations::MIGRATIONS[..8], // the version before personal trend rows were sealed
             )
             .to_latest(&mut conn)
             .unwrap();

@@ -17,14 +17,12 @@ use crate::clock::{Clock, ClockReading};
 pub enum RecordKind {
     /// The kiosk program started: version and station, for the fleet view.
     KioskStarted,
-    /// A completed self-check: instrument, answers, total, band, crisis flag.
-    ScreeningCompleted,
-    /// A self-check left before its end: the instrument and the question reached, nothing else.
-    ScreeningAbandoned,
-    /// A mood check-in: quadrant, the two axis values, word, tags.
-    MoodCheckIn,
-    /// A slip print attempt: the lines referred, crisis or not, the slip number, the outcome.
-    SlipPrinted,
+    /// The station's anonymous totals over whole closed days with at least 11 visits
+    /// (`store::counts`): the only record about workers. Its stamp holds a day, nothing finer.
+    DaySummary,
+    /// The printer was not ready or failed when a slip was asked for: its status and the
+    /// reason, nothing about the slip.
+    PrinterFault,
     /// The kiosk's health for the fleet view; only the latest one waits in the queue.
     Heartbeat,
     /// A staff sign-in, a wrong PIN, a lock, or a staff action: the audit log.
@@ -42,10 +40,8 @@ impl RecordKind {
     pub fn name(self) -> &'static str {
         match self {
             RecordKind::KioskStarted => "kiosk_started",
-            RecordKind::ScreeningCompleted => "screening_completed",
-            RecordKind::ScreeningAbandoned => "screening_abandoned",
-            RecordKind::MoodCheckIn => "mood_check_in",
-            RecordKind::SlipPrinted => "slip_printed",
+            RecordKind::DaySummary => waystation_protocol::DAY_SUMMARY_KIND,
+            RecordKind::PrinterFault => "printer_fault",
             RecordKind::Heartbeat => "heartbeat",
             RecordKind::StaffAudit => "staff_audit",
             RecordKind::Restock => "restock",
@@ -56,10 +52,8 @@ impl RecordKind {
     pub fn schema_version(self) -> u32 {
         match self {
             RecordKind::KioskStarted => 1,
-            RecordKind::ScreeningCompleted => 1,
-            RecordKind::ScreeningAbandoned => 1,
-            RecordKind::MoodCheckIn => 1,
-            RecordKind::SlipPrinted => 1,
+            RecordKind::DaySummary => waystation_protocol::summary::DAY_SUMMARY_VERSION,
+            RecordKind::PrinterFault => 1,
             RecordKind::Heartbeat => 1,
             RecordKind::StaffAudit => 1,
             RecordKind::Restock => 1,
@@ -76,10 +70,11 @@ pub struct RecordStamp {
 }
 
 impl RecordStamp {
-    /// A fresh stamp from the real clocks and a new UUIDv7. Tests build stamps by hand.
+    /// A fresh stamp from the real clocks and a random id (UUIDv4: unlike a UUIDv7, it holds
+    /// no time). Tests build stamps by hand.
     pub fn now(clock: &dyn Clock) -> RecordStamp {
         RecordStamp {
-            id: Uuid::now_v7(),
+            id: Uuid::new_v4(),
             clock: clock.read(),
         }
     }

@@ -1,7 +1,8 @@
 //! Taking records out of the outbox for upload, in the manner of a work queue: claim a batch
 //! (with a lease), then ack what the hub confirmed, release what failed for a retry, or
-//! quarantine what the hub refused for good. Nothing is ever deleted: an acknowledged record
-//! stays, marked `acked`.
+//! quarantine what the hub refused for good. No record is ever deleted: an acknowledged record
+//! stays, marked `acked`, but its payload is emptied (the hub has it; `secure_delete` zeroes
+//! the freed bytes).
 //!
 //! Leases use the kiosk's monotonic clock (passed in), so a wrong wall clock before NTP can
 //! neither keep a batch claimed forever nor free it early. A lease is only meaningful within
@@ -119,8 +120,9 @@ impl Store {
         Ok(batch)
     }
 
-    /// Marks records the hub confirmed as acked. Acking twice, or acking a record that was
-    /// quarantined meanwhile, changes nothing harmful: an acked record stays acked.
+    /// Marks records the hub confirmed as acked and empties their payloads. Acking twice, or
+    /// acking a record that was quarantined meanwhile, changes nothing harmful: an acked record
+    /// stays acked.
     pub fn ack(&mut self, ids: &[&str]) -> Result<usize, StoreError> {
         self.set_state(
             ids,
@@ -170,7 +172,8 @@ impl Store {
         let mut changed = 0;
         {
             let sql = format!(
-                "UPDATE outbox SET state = ?2, claimed_until_ms = NULL, last_error = COALESCE(?3, last_error)
+                "UPDATE outbox SET state = ?2, claimed_until_ms = NULL, last_error = COALESCE(?3, last_error),
+                     payload = CASE WHEN ?2 = 'acked' THEN x'' ELSE payload END
                  WHERE id = ?1 AND {when}"
             );
             let mut stmt = tx.prepare(&sql).map_err(err)?;

@@ -26,12 +26,14 @@ pub fn queue_heartbeat(
     let oldest = store.oldest_waiting_wall_ms()?;
     let now_ms = stamp.clock.wall.timestamp_millis();
     let day = crate::store::mood::shanghai_day(stamp.clock.wall);
-    let (jobs, faults): (i64, i64) = store
+    // Faults only: the number of slips printed today, sent every quarter hour, would tell
+    // when each slip was printed. Slips are counted in the day summary instead.
+    let faults: i64 = store
         .connection()
         .query_row(
-            "SELECT COALESCE(SUM(jobs), 0), COALESCE(SUM(faults), 0) FROM printer_daily WHERE day = ?1",
+            "SELECT COALESCE(SUM(faults), 0) FROM printer_daily WHERE day = ?1",
             [&day],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| r.get(0),
         )
         .map_err(|source| StoreError::Sqlite {
             path: facts.data_dir.display().to_string(),
@@ -50,11 +52,12 @@ pub fn queue_heartbeat(
                 "oldest_waiting_age_s": oldest.map(|t| (now_ms - t).max(0) / 1000),
             },
             "printer": {
-                "jobs_today": jobs,
                 "faults_today": faults,
                 "last_status": store.printer_last()?.map(|(status, _, _)| status),
+                // To the metre, for the same reason: a slip is about 11 cm of paper.
                 "paper_left_mm": facts.paper_roll_mm.map(|roll| {
-                    (roll - store.paper_used_since_restock().unwrap_or(0.0)).max(0.0).round()
+                    let left = (roll - store.paper_used_since_restock().unwrap_or(0.0)).max(0.0);
+                    (left / 1000.0).round() * 1000.0
                 }),
             },
             "directory": {

@@ -467,7 +467,7 @@ mod tests {
         let (_, centre) = waystation_protocol::CentreSecretKey::generate();
         store.enable_sealing(centre).unwrap();
         for n in 1..=3 {
-            record(&mut store, n, RecordKind::MoodCheckIn, &clock);
+            record(&mut store, n, RecordKind::Restock, &clock);
         }
         record(&mut store, 9, RecordKind::StaffAlert, &clock);
         let ok = |results: serde_json::Value| {

@@ -419,12 +419,12 @@ mod tests {
         store.enable_sealing(centre).unwrap();
         for i in 1..=n {
             let record = NewRecord {
-                kind: RecordKind::MoodCheckIn,
+                kind: RecordKind::Restock,
                 stamp: RecordStamp {
                     id: uuid::Uuid::from_u128(i),
                     clock: clock.read(),
                 },
-                payload: serde_json::json!({ "word": "tired" }),
+                payload: serde_json::json!({ "item": "paper", "kind": null, "count": 1 }),
             };
             store.commit_record(&record, |_| Ok(())).unwrap();
         }

@@ -9,6 +9,8 @@ use slint::{ComponentHandle, Global};
 use super::shell::update;
 use super::{AppWindow, CrisisAdapter, KioskState, line_models, set_if_changed};
 use crate::kiosk::Screen;
+use crate::store::counts::Count;
+use waystation_protocol::Metric;
 
 pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     let adapter = CrisisAdapter::get(window);
@@ -19,7 +21,8 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
             update(&w, &s, |st| {
                 if !st.session.staff_asked {
                     st.session.staff_asked = true;
-                    super::staff::staff_call(st);
+                    super::count(st, &[Count::new(Metric::Crisis, &["asked_staff"])]);
+                    super::staff::staff_call(st, "screen");
                 }
             })
         }

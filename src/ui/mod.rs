@@ -87,6 +87,9 @@ pub(crate) struct KioskState {
     pub(crate) staff_example: Option<crate::staff::status::Facts>,
     /// Whether a language was ever selected in Slint (the first render must select one).
     pub(crate) language_selected: std::cell::Cell<bool>,
+    /// The station day on which closed days were last summarised: once at start, then again
+    /// when the day changes.
+    pub(crate) summarised_on: Option<chrono::NaiveDate>,
 }
 
 /// A built kiosk window with its adapters wired. Tests drive it without an event loop;
@@ -128,6 +131,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         slip_text: crate::slip::SlipText::builtin(),
         printing: slip::Printing::new(parts.printer),
         language_selected: std::cell::Cell::new(false),
+        summarised_on: None,
         directory: parts.directory,
         data_dir: None,
         pin_throttle: crate::staff::throttle::PinThrottle::restore(
@@ -166,6 +170,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         let state = state.clone();
         idle_timer.start(slint::TimerMode::Repeated, IDLE_TICK, move || {
             if let Some(window) = window.upgrade() {
+                summarise_closed_days(&mut state.borrow_mut());
                 shell::tick_idle(&window, &state);
             }
         });
@@ -176,6 +181,44 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         state,
         _idle_timer: idle_timer,
     })
+}
+
+/// Adds one to each of today's counts for a step of a visit. A failure is logged for the
+/// staff's error list; the worker's visit goes on.
+pub(crate) fn count(st: &mut KioskState, counts: &[crate::store::counts::Count]) {
+    let wall = st.clock.read().wall;
+    if let Err(e) = st.store.count(wall, counts) {
+        tracing::error!("cannot count a visit's step: {e}");
+    }
+}
+
+/// Turns closed days into day summaries (`store::counts::make_summaries`) the first time the
+/// tick runs on a new station day. Only with a synchronised clock: a clock that is still
+/// wrong could close a day that has not ended. A small transaction, once a day.
+fn summarise_closed_days(st: &mut KioskState) {
+    let reading = st.clock.read();
+    if !reading.synced {
+        return;
+    }
+    let today = reading
+        .wall
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    if st.summarised_on == Some(today) {
+        return;
+    }
+    match crate::store::counts::make_summaries(&mut st.store, today, &mut uuid::Uuid::new_v4) {
+        Ok(made) => {
+            st.summarised_on = Some(today);
+            if !made.is_empty() {
+                tracing::info!("{} day summaries queued", made.len());
+                if let Some(wake) = &st.sync_now {
+                    let _ = wake.send(());
+                }
+            }
+        }
+        Err(e) => tracing::error!("cannot make the day summaries: {e}"),
+    }
 }
 
 /// Shows the current state on every screen. Called after every change.

@@ -21,7 +21,6 @@ use crate::mood::personal::NONCE_LEN;
 use crate::mood::visit::CodeNotice;
 use crate::mood::week::station_week;
 use crate::mood::{AXIS_VALUES, Offer, Quadrant, offer_for, shows_help_lines};
-use crate::store::RecordStamp;
 use crate::store::mood::{
     Personal, commit_check_in, link_personal, personal_trend, secret, week_counts,
 };
@@ -147,7 +146,7 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     code.on_submit(on(try_code));
 }
 
-/// Saves the check-in (record, day counts and, with a code, the trend row: one transaction)
+/// Saves the check-in (day counts and, with a code, the trend row: one transaction)
 /// and shows the done screen.
 fn save(st: &mut KioskState) {
     let check_in = match st.session.mood.check_in(&st.vocabulary) {
@@ -157,8 +156,9 @@ fn save(st: &mut KioskState) {
             return;
         }
     };
-    let stamp = RecordStamp::now(st.clock.as_ref());
-    let day = crate::store::mood::shanghai_day(stamp.clock.wall);
+    let wall = st.clock.read().wall;
+    let day = crate::store::mood::shanghai_day(wall);
+    let help_lines = shows_help_lines(&st.vocabulary, &check_in, st.session.check.crisis);
     // With no randomness for the row's nonce (logged), the check-in is still kept, without
     // its trend row: never a row sealed with a guessable nonce.
     let personal = st
@@ -167,7 +167,7 @@ fn save(st: &mut KioskState) {
         .code_keys
         .as_ref()
         .and_then(|keys| random_bytes::<NONCE_LEN>().map(|nonce| Personal { keys, nonce }));
-    match commit_check_in(&mut st.store, stamp, &check_in, personal) {
+    match commit_check_in(&mut st.store, wall, &check_in, help_lines, personal) {
         Ok(_) => {
             st.session.mood.saved = Some((check_in, day));
             // Done is the end of this check-in: back from it leads home, not to a second save.

@@ -10,6 +10,8 @@ use super::{
 use crate::directory::Topic;
 use crate::directory::rank::{OpenNow, Query, Ranked, rank, visit_topics};
 use crate::kiosk::Screen;
+use crate::store::counts::Count;
+use waystation_protocol::Metric;
 
 /// The chips in `ui/screens/resources.slint`, after "all".
 const CHIPS: [Topic; 4] = [
@@ -92,6 +94,8 @@ pub(super) fn connect(window: &AppWindow, state: &std::rc::Rc<std::cell::RefCell
                     .get(index as usize)
                     .map(|r| r.entry.id.clone());
                 if let Some(id) = id {
+                    let opened = Count::new(Metric::EntryOpened, &[&id]);
+                    super::count(st, &[opened]);
                     st.session.resource_open = Some(id);
                     st.session.navigation.open(Screen::ResourceDetail);
                 }

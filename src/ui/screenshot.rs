@@ -299,12 +299,8 @@ fn example_week(store: &mut Store, clock: &FakeClock) -> Result<(), crate::store
         let check_in = CheckIn::new(&vocabulary, quadrant, p, e, word, &tags)
             .expect("the example check-ins are valid");
         for _ in 0..times {
-            crate::store::mood::commit_check_in(
-                store,
-                crate::store::RecordStamp::now(&last_week),
-                &check_in,
-                None,
-            )?;
+            let wall = last_week.read().wall;
+            crate::store::mood::commit_check_in(store, wall, &check_in, false, None)?;
         }
     }
     Ok(())

@@ -14,8 +14,9 @@ use super::{
 };
 use crate::kiosk::Screen;
 use crate::screening::{AfterAnswer, Score};
-use crate::store::RecordStamp;
+use crate::store::counts::Count;
 use crate::store::screening::{commit_abandoned, commit_completed};
+use waystation_protocol::Metric;
 
 pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     let weak = window.as_weak();
@@ -101,6 +102,7 @@ fn choose_topic(st: &mut KioskState, index: i32) {
         return;
     };
     st.session.check.topic = Some(topic.id.clone());
+    super::count(st, &[Count::new(Metric::Theme, &[&topic.id])]);
     start(st, &topic.instrument);
 }
 
@@ -127,6 +129,7 @@ fn answer(st: &mut KioskState, option: i32) {
     match st.session.check.answer(&st.catalogue, value, refer_at) {
         Ok(AfterAnswer::Next) => {}
         Ok(AfterAnswer::Crisis { completed }) => {
+            super::count(st, &[Count::new(Metric::Crisis, &["reached"])]);
             if let Some(score) = &completed {
                 record_completed(st, score);
                 // The questionnaire is over: back from the crisis screen leads home, not into it.
@@ -144,8 +147,8 @@ fn answer(st: &mut KioskState, option: i32) {
 }
 
 fn record_completed(st: &mut KioskState, score: &Score) {
-    let stamp = RecordStamp::now(st.clock.as_ref());
-    if let Err(e) = commit_completed(&mut st.store, stamp, score) {
+    let wall = st.clock.read().wall;
+    if let Err(e) = commit_completed(&mut st.store, wall, score) {
         // The worker still sees their result; the failure is for the staff's error list.
         tracing::error!("cannot store a completed self-check: {e}");
     }
@@ -155,8 +158,8 @@ fn record_completed(st: &mut KioskState, score: &Score) {
 /// only) and clears its answers.
 pub(super) fn abandon_running(st: &mut KioskState) {
     if let Some(left) = st.session.check.abandon(&st.catalogue) {
-        let stamp = RecordStamp::now(st.clock.as_ref());
-        if let Err(e) = commit_abandoned(&mut st.store, stamp, &left) {
+        let wall = st.clock.read().wall;
+        if let Err(e) = commit_abandoned(&mut st.store, wall, &left) {
             tracing::error!("cannot store an abandoned self-check: {e}");
         }
     }

@@ -7,6 +7,8 @@ use slint::{ComponentHandle, Global};
 
 use super::{AppWindow, KioskState, Screen as UiScreen, Shell};
 use crate::kiosk::{IdlePhase, Screen, WipeReason};
+use crate::store::counts::Count;
+use waystation_protocol::Metric;
 
 fn to_ui(screen: Screen) -> UiScreen {
     match screen {
@@ -89,6 +91,9 @@ pub(super) fn update(
 
 pub(super) fn wipe(state: &mut KioskState, reason: WipeReason) {
     super::selfcheck::abandon_running(state);
+    if state.session.counted {
+        super::count(state, &[Count::new(Metric::Visit, &[reason.name()])]);
+    }
     if state.session.staff.signed_in {
         let stamp = crate::store::RecordStamp::now(state.clock.as_ref());
         let action = crate::store::staff::Action::SignOut;
@@ -100,8 +105,9 @@ pub(super) fn wipe(state: &mut KioskState, reason: WipeReason) {
     let now = state.clock.monotonic();
     state.idle.touch(now);
     debug_assert!(state.session.is_fresh());
-    // The reason is all that is logged: nothing of what the worker did.
-    tracing::info!(reason = reason.name(), "session wiped");
+    // The reason is all that is logged, and only when debugging: a line per visit with its
+    // time would be a per-visit record in the journal.
+    tracing::debug!(reason = reason.name(), "session wiped");
 }
 
 pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
@@ -120,6 +126,7 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
                 let now = st.clock.monotonic();
                 st.idle.touch(now);
                 st.session.start(now);
+                count_visit(st);
             })
         }
     });
@@ -178,8 +185,19 @@ pub(super) fn open(state: &mut KioskState, screen: Screen) {
     state.idle.touch(now);
     if state.session.started_at.is_none() {
         state.session.started_at = Some(now);
+        if !(screen.is_staff_only() || screen == Screen::StaffPin) {
+            count_visit(state);
+        }
     }
     state.session.navigation.open(screen);
+}
+
+/// Counts a worker's visit as started, once per session.
+fn count_visit(state: &mut KioskState) {
+    if !state.session.counted {
+        state.session.counted = true;
+        super::count(state, &[Count::new(Metric::Visit, &["started"])]);
+    }
 }
 
 /// The idle check: shows the countdown, or wipes the session when it has run out.

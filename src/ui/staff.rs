@@ -107,7 +107,7 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
         }
         let stamp = RecordStamp::now(st.clock.as_ref());
         let done = match st.store.restock_paper(stamp) {
-            Ok(()) => StaffDone::Paper,
+            Ok(_) => StaffDone::Paper,
             Err(e) => {
                 tracing::error!("cannot record a paper restock: {e}");
                 StaffDone::Failed
@@ -155,7 +155,7 @@ fn record_brochures(st: &mut KioskState) {
         }
         let stamp = RecordStamp::now(st.clock.as_ref());
         match st.store.restock_brochures(stamp, kind.kind.as_str(), count) {
-            Ok(()) => total += count,
+            Ok(_) => total += count,
             Err(e) => {
                 tracing::error!("cannot record a brochure restock: {e}");
                 failed = true;
@@ -231,11 +231,13 @@ pub(super) fn leave_if_away(st: &mut KioskState) {
 /// screen, which says only what actually happened (`staff::alert::wording`). A call while
 /// another is still signalling shows the screen again without a second alert (the first one
 /// is woken again if it had not reached the hub).
-pub(super) fn staff_call(st: &mut KioskState) {
+/// `from` is `button` (the board's staff-call button) or `screen` (the crisis screen), for
+/// the day's count of calls.
+pub(super) fn staff_call(st: &mut KioskState, from: &str) {
     let now = st.clock.monotonic();
     match st.call.as_mut().filter(|call| call.active(now)) {
         None => {
-            st.call = Some(new_call(st, now));
+            st.call = Some(new_call(st, now, from));
             tracing::info!("a worker called for station staff");
         }
         // Called again: a failed alert goes again now (it is still waiting in the outbox).
@@ -254,8 +256,9 @@ pub(super) fn staff_call(st: &mut KioskState) {
     }
 }
 
-fn new_call(st: &mut KioskState, now: Duration) -> Call {
+fn new_call(st: &mut KioskState, now: Duration, from: &str) -> Call {
     let stamp = RecordStamp::now(st.clock.as_ref());
+    let wall = stamp.clock.wall;
     let record_id = stamp.id.to_string();
     // Operational only: the station and the alert's kind (its time is in the sealed stamp).
     let record = crate::store::NewRecord {
@@ -266,7 +269,14 @@ fn new_call(st: &mut KioskState, now: Duration) -> Call {
             "kind": "staff_call",
         }),
     };
-    let written = match st.store.commit_record(&record, |_| Ok(())) {
+    let counted = [crate::store::counts::Count::new(
+        waystation_protocol::Metric::StaffCall,
+        &[from],
+    )];
+    let written = match st
+        .store
+        .commit_record(&record, |tx| crate::store::counts::add(tx, wall, &counted))
+    {
         Ok(_) => true,
         Err(e) => {
             tracing::error!("cannot record a staff alert: {e}");
@@ -349,7 +359,7 @@ pub(super) fn tick(st: &mut KioskState) -> bool {
         call_active: st.call.as_ref().is_some_and(|call| call.active(now)),
     };
     match st.board_driver.tick(st.board.as_mut(), drive) {
-        ButtonEvent::Call => staff_call(st),
+        ButtonEvent::Call => staff_call(st, "button"),
         ButtonEvent::Answer => answer_call(st, Answer::Button),
         ButtonEvent::Nothing => {}
     }

@@ -123,15 +123,21 @@ impl Pair {
 fn write_records(store: &mut Store, n: usize) {
     let clock = SystemClock::new();
     for i in 0..n {
-        let kind = if i % 3 == 0 {
-            RecordKind::SlipPrinted
+        let (kind, payload) = if i % 3 == 0 {
+            (
+                RecordKind::StaffAudit,
+                serde_json::json!({ "action": "sign_in", "detail": i.to_string() }),
+            )
         } else {
-            RecordKind::MoodCheckIn
+            (
+                RecordKind::Restock,
+                serde_json::json!({ "item": "brochure", "kind": "12351", "count": i }),
+            )
         };
         let record = NewRecord {
             kind,
             stamp: RecordStamp::now(&clock),
-            payload: serde_json::json!({ "n": i, "word": "tired" }),
+            payload,
         };
         store.commit_record(&record, |_| Ok(())).unwrap();
     }
@@ -384,23 +390,30 @@ fn fifty_thousand_queued_records_drain() {
 }
 
 #[test]
-fn a_sealed_record_holds_no_answer_in_plaintext_and_the_hub_opens_it() {
+fn a_day_summary_is_sealed_on_disk_and_the_hub_opens_it() {
+    use waystation::store::counts::{Count, make_summaries};
+    use waystation_protocol::Metric;
     let pair = Pair::new();
     let catalogue = waystation::screening::Catalogue::builtin();
     let phq9 = catalogue.get("phq9").unwrap();
     let answers = [3, 2, 1, 0, 3, 2, 1, 0, 1];
     let score = waystation::screening::scoring::score(phq9, &answers, Some(10)).unwrap();
-    let plain =
-        serde_json::to_string(&waystation::store::screening::completed_payload(&score)).unwrap();
-    {
+    let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    let summaries = {
         let mut store = pair.store();
-        waystation::store::screening::commit_completed(
-            &mut store,
-            RecordStamp::now(&SystemClock::new()),
-            &score,
-        )
-        .unwrap();
-    }
+        for _ in 0..12 {
+            store
+                .count(yesterday, &[Count::new(Metric::Visit, &["started"])])
+                .unwrap();
+        }
+        waystation::store::screening::commit_completed(&mut store, yesterday, &score).unwrap();
+        make_summaries(&mut store, today, &mut uuid::Uuid::new_v4).unwrap()
+    };
+    assert_eq!(summaries.len(), 1);
+    let plain = serde_json::to_string(&summaries[0].counts).unwrap();
     // Every byte the kiosk keeps: the database and its write-ahead log.
     let mut disk = Vec::new();
     for entry in std::fs::read_dir(pair.kiosk_dir.path()).unwrap() {
@@ -410,21 +423,39 @@ fn a_sealed_record_holds_no_answer_in_plaintext_and_the_hub_opens_it() {
         }
     }
     let contains = |needle: &str| disk.windows(needle.len()).any(|w| w == needle.as_bytes());
-    assert!(!contains(&plain), "the payload is on disk in plaintext");
-    assert!(!contains("\"answers\""), "answers are on disk in plaintext");
-    assert!(!contains("[3,2,1,0,3,2,1,0,1]"));
-    // The local count the screens need is kept.
-    assert!(contains("phq9"));
+    assert!(!contains(&plain), "the summary is on disk in plaintext");
+    assert!(
+        !contains("\"counts\""),
+        "a summary's JSON is on disk in plaintext"
+    );
+    assert!(!contains("[3,2,1,0,3,2,1,0,1]"), "answers are on disk");
+    // The day counts the station week needs are kept, as counts.
+    assert!(contains("phq9/9/1"));
 
     let mut syncer = pair.syncer(&format!("http://{}", pair.hub_addr()), 10);
     assert!(drain_through(&mut syncer).is_empty());
     let records = waystation_hub::records(pair.hub_dir.path()).unwrap();
-    let record = records
-        .iter()
-        .find(|r| r.kind == "screening_completed")
+    let record = records.iter().find(|r| r.kind == "day_summary").unwrap();
+    let opened: waystation_protocol::DaySummary =
+        serde_json::from_value(record.payload.clone()).unwrap();
+    assert_eq!(opened, summaries[0]);
+    assert_eq!(opened.visits(), 12);
+    assert_eq!(opened.count(Metric::Answer, "phq9/1/3"), 1);
+    assert_eq!(
+        opened.count(Metric::Band, &format!("phq9/{}", score.band)),
+        1
+    );
+    // Acknowledged: its payload is gone from the kiosk.
+    let empty: i64 = pair
+        .store()
+        .connection()
+        .query_row(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'day_summary' AND state = 'acked' AND length(payload) = 0",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
-    assert_eq!(record.payload["answers"], serde_json::json!(answers));
-    assert_eq!(record.payload["total"], serde_json::json!(score.total));
+    assert_eq!(empty, 1);
 }
 
 #[test]

@@ -159,27 +159,20 @@ fn waystation(config: &Path, data: &Path, args: &[&str]) -> Command {
     command
 }
 
-const MOOD_ADD: &[&str] = &[
-    "mood",
-    "add",
-    "--quadrant",
-    "blue",
-    "--pleasantness",
-    "-1",
-    "--energy",
-    "-2",
-    "--word",
-    "tired",
-];
+/// The writer: a staff restock, which commits its own rows (restock, audit) and its outbox
+/// record in one transaction, and then prints the record's id. (Visits write no records of
+/// their own since day summaries, so a staff action is the per-event record a process can
+/// make from the command line.)
+const RESTOCK: &[&str] = &["restock", "paper"];
 
 fn spawn_writer(config: &Path, data: &Path) -> Child {
-    waystation(config, data, MOOD_ADD)
+    waystation(config, data, RESTOCK)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap()
 }
 
-/// What became of one killed (or finished) `mood add`.
+/// What became of one killed (or finished) `restock`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fate {
     /// It exited by itself before the kill came.
@@ -206,13 +199,15 @@ fn kill_and_collect(mut child: Child) -> (bool, Option<String>) {
         .unwrap()
         .read_to_string(&mut out)
         .unwrap();
+    // "new paper roll recorded: record <id>"
     let id = out
         .lines()
         .next()
-        .filter(|line| uuid::Uuid::try_parse(line).is_ok())
+        .and_then(|line| line.rsplit(' ').next())
+        .filter(|word| uuid::Uuid::try_parse(word).is_ok())
         .map(str::to_owned);
     if status.success() {
-        assert!(id.is_some(), "a finished `mood add` printed {out:?}");
+        assert!(id.is_some(), "a finished `restock` printed {out:?}");
     }
     (status.success(), id)
 }
@@ -229,7 +224,7 @@ struct Snapshot {
 
 /// Checks the kiosk's database as the next process would find it: SQLite's own integrity
 /// check, the outbox sequence 1..=N with no hole or repeat and AUTOINCREMENT's counter at N,
-/// and the mood counts committed with exactly the mood records (same transaction).
+/// and the restock rows committed with exactly the restock records (same transaction).
 fn check_store(data: &Path) -> Snapshot {
     let path = data.join(waystation::store::DB_FILE);
     if !path.exists() {
@@ -291,21 +286,19 @@ fn check_store(data: &Path) -> Snapshot {
         n,
         "AUTOINCREMENT's mark is past the last record"
     );
-    let moods: i64 = conn
+    let records: i64 = conn
         .query_row(
-            "SELECT COUNT(*) FROM outbox WHERE kind = 'mood_check_in'",
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'restock'",
             [],
             |r| r.get(0),
         )
         .unwrap();
-    let counted: i64 = conn
-        .query_row("SELECT COALESCE(SUM(count), 0) FROM mood_daily", [], |r| {
-            r.get(0)
-        })
+    let restocks: i64 = conn
+        .query_row("SELECT COUNT(*) FROM restock", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
-        moods, counted,
-        "the mood counts and the outbox were not committed together"
+        records, restocks,
+        "the restock rows and the outbox were not committed together"
     );
     Snapshot {
         ids: rows.into_iter().map(|(seq, id)| (id, seq)).collect(),
@@ -336,14 +329,14 @@ impl Tally {
     }
 }
 
-/// The longest a `mood add` takes here when nothing kills it (three runs): the kill window is
+/// The longest a `restock` takes here when nothing kills it (three runs): the kill window is
 /// scaled to it so that kills land everywhere from start-up to exit on a fast or a busy
 /// machine alike. The runs also leave records to start from.
 fn writer_duration(config: &Path, data: &Path) -> Duration {
     (0..3)
         .map(|_| {
             let started = Instant::now();
-            let out = waystation(config, data, MOOD_ADD).output().unwrap();
+            let out = waystation(config, data, RESTOCK).output().unwrap();
             assert!(out.status.success());
             started.elapsed()
         })
@@ -403,7 +396,7 @@ fn kill_writers(kills: usize) {
     }
     let elapsed = started.elapsed();
     // The store still works after all of that, and nothing acknowledged was lost on the way.
-    let out = waystation(&config, &data, MOOD_ADD).output().unwrap();
+    let out = waystation(&config, &data, RESTOCK).output().unwrap();
     assert!(
         out.status.success(),
         "the store is unusable after the kills"
@@ -463,7 +456,7 @@ fn torture_helper_holds_an_outbox_transaction_open() {
         tx.execute(
             "INSERT INTO outbox (id, kind, schema_version, payload, created_wall_ms, clock_synced,
                                  boot_id, monotonic_ms, day)
-             VALUES (?1, 'mood_check_in', 1, ?2, 0, 0, 'held', 0, '1970-01-01')",
+             VALUES (?1, 'restock', 1, ?2, 0, 0, 'held', 0, '1970-01-01')",
             rusqlite::params![format!("held-{n}"), vec![7u8; 4096]],
         )
         .unwrap();
@@ -482,7 +475,7 @@ fn torture_a_transaction_killed_before_commit_leaves_no_row_and_no_gap() {
     let data = rig.data().to_path_buf();
     for _ in 0..3 {
         assert!(
-            waystation(&config, &data, MOOD_ADD)
+            waystation(&config, &data, RESTOCK)
                 .output()
                 .unwrap()
                 .status
@@ -531,8 +524,9 @@ fn torture_a_transaction_killed_before_commit_leaves_no_row_and_no_gap() {
         "rows of a killed transaction are visible"
     );
     // The next record gets number 4 again: nothing was burnt, so there is no hole.
-    let out = waystation(&config, &data, MOOD_ADD).output().unwrap();
-    let id = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let out = waystation(&config, &data, RESTOCK).output().unwrap();
+    let printed = String::from_utf8(out.stdout).unwrap();
+    let id = printed.trim().rsplit(' ').next().unwrap().to_owned();
     assert_eq!(check_store(&data).ids.get(&id), Some(&4));
     eprintln!(
         "a transaction holding sequence numbers {} with {wal} bytes in the WAL was killed; the \
@@ -681,9 +675,9 @@ fn backlog(rig: &Pair, round: usize) {
     let clock = waystation::clock::SystemClock::new();
     for n in 0..BACKLOG {
         let record = NewRecord {
-            kind: RecordKind::SlipPrinted,
+            kind: RecordKind::StaffAudit,
             stamp: RecordStamp::now(&clock),
-            payload: serde_json::json!({ "round": round, "n": n }),
+            payload: serde_json::json!({ "action": "test", "detail": format!("{round} {n}") }),
         };
         store.commit_record(&record, |_| Ok(())).unwrap();
     }
@@ -720,19 +714,17 @@ const SECOND: i64 = 1000;
 /// 2038-01-19T03:14:07Z: the last second a signed 32-bit time can hold.
 const Y2038_S: i64 = i32::MAX as i64;
 
-/// Commits one mood record stamped with `reading`. The id is a UUIDv7 of the kiosk's wall
-/// time, as `RecordStamp::now` makes on a kiosk whose clock reads that time.
+/// Commits one operational record stamped with `reading` (per-event records keep their
+/// time; a random id, as `RecordStamp::now` makes).
 fn write_at(store: &mut Store, reading: ClockReading) -> (String, ClockReading) {
-    let ms = reading.wall.timestamp_millis().max(0) as u64;
-    let ts = uuid::Timestamp::from_unix(uuid::NoContext, ms / 1000, (ms % 1000) as u32 * 1_000_000);
-    let id = uuid::Uuid::new_v7(ts);
+    let id = uuid::Uuid::new_v4();
     let record = NewRecord {
-        kind: RecordKind::MoodCheckIn,
+        kind: RecordKind::Restock,
         stamp: RecordStamp {
             id,
             clock: reading.clone(),
         },
-        payload: serde_json::json!({ "quadrant": "blue", "word": "tired" }),
+        payload: serde_json::json!({ "item": "paper", "kind": null, "count": 1 }),
     };
     store.commit_record(&record, |_| Ok(())).unwrap();
     (id.to_string(), reading)
