@@ -396,7 +396,7 @@ fn assess_uses_the_stations_referral_threshold() {
 }
 
 #[test]
-fn mood_add_prints_the_committed_record_id_and_week_hides_small_counts() {
+fn mood_add_counts_the_check_in_and_week_hides_small_counts() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
     let add = |args: &[&str]| {
@@ -417,12 +417,25 @@ fn mood_add_prints_the_committed_record_id_and_week_hides_small_counts() {
         "sleep,income",
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let id = stdout(&output).trim().to_string();
+    // Counted for its day, and nothing of it queued to leave on its own.
+    assert!(
+        stdout(&output).starts_with("counted on 20"),
+        "{}",
+        stdout(&output)
+    );
     let conn = rusqlite::Connection::open(dir.path().join(waystation::store::DB_FILE)).unwrap();
-    let kind: String = conn
-        .query_row("SELECT kind FROM outbox WHERE id = ?1", [&id], |r| r.get(0))
+    let counted: i64 = conn
+        .query_row(
+            "SELECT SUM(count) FROM day_count WHERE metric = 'mood_word' AND key = 'blue/tired'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
-    assert_eq!(kind, "mood_check_in");
+    assert_eq!(counted, 1);
+    let queued: i64 = conn
+        .query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(queued, 0);
 
     let week = || {
         let out = waystation(&["--data-dir", data, "mood", "week", "--json"]);
@@ -468,7 +481,7 @@ fn mood_add_prints_the_committed_record_id_and_week_hides_small_counts() {
     // This week's check-ins are never shown, however many.
     assert_eq!(week()["total_about"], serde_json::Value::Null);
     // A week later they are last week's: move the day counts back seven days, as time would.
-    conn.execute("UPDATE mood_daily SET day = date(day, '-7 days')", [])
+    conn.execute("UPDATE day_count SET day = date(day, '-7 days')", [])
         .unwrap();
     // Blue's single check-in is hidden; with yellow's 0 it still adds up to 1, so red's 11 is
     // hidden as well, and only green shows, rounded.

@@ -8,21 +8,10 @@ use waystation::mood::code::PersonalCode;
 use waystation::store;
 use waystation::ui::{BreathingAdapter, MoodDoneAdapter, MoodFeelAdapter, Screen as UiScreen};
 
-use crate::ui::{kiosk_with_disk, shown, touch, visible, wait};
+use crate::ui::{day_counts, kiosk_with_disk, outbox_kinds, shown, touch, visible, wait};
 
 fn db(dir: &tempfile::TempDir) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap()
-}
-
-fn payloads(dir: &tempfile::TempDir) -> Vec<serde_json::Value> {
-    let conn = db(dir);
-    let mut stmt = conn
-        .prepare("SELECT payload FROM outbox WHERE kind = 'mood_check_in' ORDER BY seq")
-        .unwrap();
-    stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))
-        .unwrap()
-        .map(|p| serde_json::from_slice(&p.unwrap()).unwrap())
-        .collect()
 }
 
 /// Home → grid → word → tags → done.
@@ -44,24 +33,20 @@ fn check_in(kiosk: &waystation::Kiosk, cell: &str, word: &str, tags: &[&str]) {
 }
 
 #[test]
-fn a_check_in_reaches_the_outbox_with_nothing_about_the_worker() {
+fn a_check_in_is_only_counted_for_its_day_and_never_queued_on_its_own() {
     let (kiosk, _, dir) = kiosk_with_disk();
     check_in(&kiosk, "mood -1 -2", "累", &["睡眠", "收入"]);
     assert!(visible(&kiosk, "mood-reply"));
-    assert_eq!(
-        payloads(&dir),
-        [
-            serde_json::json!({"quadrant": "blue", "pleasantness": -1, "energy": -2, "word": "tired", "tags": ["sleep", "income"]})
-        ]
-    );
-    let day_count: i64 = db(&dir)
-        .query_row("SELECT SUM(count) FROM mood_daily", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(day_count, 1);
+    assert_eq!(outbox_kinds(dir.path()), Vec::<String>::new());
+    let counts = day_counts(dir.path());
+    assert_eq!(counts["mood_word blue/tired"], 1);
+    assert_eq!(counts["mood_tag blue/sleep"], 1);
+    assert_eq!(counts["mood_tag blue/income"], 1);
+    assert_eq!(counts["visit started"], 1);
     // Back from the done screen leads home: the check-in cannot be saved twice.
     touch(&kiosk, "返回");
     assert_eq!(shown(&kiosk), UiScreen::Home);
-    assert_eq!(payloads(&dir).len(), 1);
+    assert_eq!(day_counts(dir.path())["mood_word blue/tired"], 1);
 }
 
 #[test]
@@ -100,7 +85,7 @@ fn a_personal_code_brings_back_the_trend_at_the_next_visit() {
     // Nothing of the code is ever uploaded.
     let everything: String = db(&dir)
         .query_row(
-            "SELECT group_concat(CAST(payload AS TEXT), '') FROM outbox",
+            "SELECT COALESCE(group_concat(CAST(payload AS TEXT), ''), '') FROM outbox",
             [],
             |r| r.get(0),
         )
@@ -314,7 +299,9 @@ fn idle_reset_in_the_middle_of_a_check_in_forgets_it() {
     assert_eq!(shown(&kiosk), UiScreen::Attract);
     assert!(kiosk.session().is_fresh());
     assert!(
-        payloads(&dir).is_empty(),
+        day_counts(dir.path())
+            .keys()
+            .all(|k| !k.starts_with("mood")),
         "an unfinished check-in is never stored"
     );
     assert_eq!(

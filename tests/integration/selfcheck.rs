@@ -4,20 +4,20 @@
 use std::time::Duration;
 
 use slint::{Global, Model};
-use waystation::store;
 use waystation::ui::{QuestionAdapter, Screen as UiScreen};
 
-use crate::ui::{countdown, kiosk_with_disk, shown, touch, visible, wait};
+use crate::ui::{
+    countdown, day_counts, kiosk_with_disk, outbox_kinds, shown, touch, visible, wait,
+};
 
-fn records(dir: &tempfile::TempDir, kind: &str) -> Vec<serde_json::Value> {
-    let conn = rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT payload FROM outbox WHERE kind = ?1 ORDER BY seq")
-        .unwrap();
-    stmt.query_map([kind], |r| r.get::<_, Vec<u8>>(0))
-        .unwrap()
-        .map(|p| serde_json::from_slice(&p.unwrap()).unwrap())
-        .collect()
+/// One count's total, 0 when it was never counted.
+fn count(dir: &tempfile::TempDir, what: &str) -> u64 {
+    day_counts(dir.path()).get(what).copied().unwrap_or(0)
+}
+
+/// A visit writes no record of its own: only day counts.
+fn no_records(dir: &tempfile::TempDir) {
+    assert_eq!(outbox_kinds(dir.path()), Vec::<String>::new());
 }
 
 /// From the attract screen through the notice to the themes, then picks one.
@@ -71,11 +71,17 @@ fn phq9_with_item_9_at_several_days_lands_on_the_crisis_screen() {
         "请直接去找驿站工作人员，把这个屏幕给他们看。"
     ));
 
-    let completed = records(&dir, "screening_completed");
-    assert_eq!(completed.len(), 1);
-    assert_eq!(completed[0]["instrument"], "phq9");
-    assert_eq!(completed[0]["total"], 1);
-    assert_eq!(completed[0]["crisis"], true);
+    // Counted for the day, never kept per visit: a band, each item's answer, the crisis route.
+    assert_eq!(count(&dir, "band phq9/minimal"), 1);
+    assert_eq!(count(&dir, "answer phq9/9/1"), 1);
+    assert_eq!(count(&dir, "answer phq9/1/0"), 1);
+    assert_eq!(count(&dir, "crisis reached"), 1);
+    assert_eq!(count(&dir, "crisis asked_staff"), 1);
+    assert_eq!(count(&dir, "staff_call screen"), 1);
+    assert_eq!(count(&dir, "theme low"), 1);
+    assert_eq!(count(&dir, "visit started"), 1);
+    // The only record is the operational staff alert, which says nothing about the answers.
+    assert_eq!(outbox_kinds(dir.path()), ["staff_alert"]);
 
     // The result comes after the crisis screen, never instead of it, and leads back to it.
     touch(&kiosk, "查看我的结果");
@@ -115,9 +121,16 @@ fn every_item_9_answer_above_zero_reaches_crisis_whatever_the_rest() {
             touch(&kiosk, "快速隐藏：清除全部内容并离开");
         }
     }
-    let completed = records(&dir, "screening_completed");
-    assert_eq!(completed.len(), 6);
-    assert!(completed.iter().all(|r| r["crisis"] == true));
+    assert_eq!(count(&dir, "crisis reached"), 6);
+    assert_eq!(count(&dir, "visit started"), 6);
+    assert_eq!(count(&dir, "visit quick_hide"), 6);
+    assert_eq!(
+        (1..=3)
+            .map(|a| count(&dir, &format!("answer phq9/9/{a}")))
+            .sum::<u64>(),
+        6
+    );
+    no_records(&dir);
 }
 
 #[test]
@@ -140,14 +153,13 @@ fn gad7_finishes_on_a_kind_result_with_next_steps() {
     assert!(visible(&kiosk, "这不是诊断。只有精神科医生才能作出诊断。"));
     assert!(visible(&kiosk, "12356 全国心理援助热线"));
 
-    let completed = records(&dir, "screening_completed");
-    assert_eq!(completed.len(), 1);
-    assert_eq!(
-        completed[0]["answers"],
-        serde_json::json!([2, 2, 2, 2, 2, 2, 2])
-    );
-    assert_eq!(completed[0]["band"], "moderate");
-    assert_eq!(completed[0]["crisis"], false);
+    assert_eq!(count(&dir, "band gad7/moderate"), 1);
+    for item in 1..=7 {
+        assert_eq!(count(&dir, &format!("answer gad7/{item}/2")), 1);
+    }
+    assert_eq!(count(&dir, "referral gad7"), 1);
+    assert_eq!(count(&dir, "crisis reached"), 0);
+    no_records(&dir);
 
     touch(&kiosk, "结束并清除");
     assert_eq!(shown(&kiosk), UiScreen::Attract);
@@ -172,12 +184,15 @@ fn idle_reset_wipes_the_answers_and_records_only_how_far_it_got() {
     );
     assert!(!QuestionAdapter::get(kiosk.window()).get_confirming_stop());
 
-    let abandoned = records(&dir, "screening_abandoned");
-    assert_eq!(
-        abandoned,
-        [serde_json::json!({"instrument": "phq9", "instrument_version": 1, "reached": 4})]
+    // Only that a PHQ-9 was left, and how the visit ended: not the three answers.
+    assert_eq!(count(&dir, "abandoned phq9"), 1);
+    assert_eq!(count(&dir, "visit idle_timeout"), 1);
+    assert!(
+        day_counts(dir.path())
+            .keys()
+            .all(|k| !k.starts_with("answer"))
     );
-    assert!(records(&dir, "screening_completed").is_empty());
+    no_records(&dir);
 }
 
 #[test]
@@ -189,7 +204,8 @@ fn quick_hide_in_the_middle_of_a_questionnaire_wipes_it() {
     touch(&kiosk, "快速隐藏：清除全部内容并离开");
     assert_eq!(shown(&kiosk), UiScreen::Attract);
     assert!(kiosk.session().is_fresh());
-    assert_eq!(records(&dir, "screening_abandoned")[0]["reached"], 2);
+    assert_eq!(count(&dir, "abandoned who5"), 1);
+    assert_eq!(count(&dir, "visit quick_hide"), 1);
 }
 
 #[test]
@@ -237,7 +253,7 @@ fn previous_and_stop_with_confirmation() {
     touch(&kiosk, "确定停止");
     assert_eq!(shown(&kiosk), UiScreen::Home);
     assert!(kiosk.session().check.running.is_none());
-    assert_eq!(records(&dir, "screening_abandoned")[0]["reached"], 1);
+    assert_eq!(count(&dir, "abandoned gad7"), 1);
 }
 
 #[test]

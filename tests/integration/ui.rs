@@ -30,6 +30,31 @@ pub(crate) fn kiosk_with_disk() -> (Kiosk, FakeClock, tempfile::TempDir) {
     (kiosk, clock, dir)
 }
 
+/// Every day count the kiosk's store in `dir` holds, summed over the days, as "metric key"
+/// (such as "band phq9/mild"): what a visit leaves behind.
+pub(crate) fn day_counts(dir: &std::path::Path) -> std::collections::BTreeMap<String, u64> {
+    let conn = rusqlite::Connection::open(dir.join(waystation::store::DB_FILE)).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT metric || ' ' || key, SUM(count) FROM day_count GROUP BY metric, key")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// The kinds of the records waiting in the outbox of the store in `dir`, in order.
+pub(crate) fn outbox_kinds(dir: &std::path::Path) -> Vec<String> {
+    let conn = rusqlite::Connection::open(dir.join(waystation::store::DB_FILE)).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT kind FROM outbox ORDER BY seq")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
 /// The same, with a printer.
 pub(crate) fn kiosk_printing(
     config: Config,
