@@ -355,3 +355,244 @@ fn legacy_counts(kind: &str, json: &serde_json::Value) -> Vec<Count> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Noon in Shanghai on `day` (YYYY-MM-DD).
+    fn noon(day: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("{day}T12:00:00+08:00"))
+            .unwrap()
+            .into()
+    }
+
+    fn visits(store: &mut Store, day: &str, n: usize) {
+        for _ in 0..n {
+            let counts = [
+                Count::new(Metric::Visit, &["started"]),
+                Count::new(Metric::MoodWord, &["blue", "tired"]),
+            ];
+            store.count(noon(day), &counts).unwrap();
+        }
+    }
+
+    fn date(day: &str) -> NaiveDate {
+        parse_day(day).unwrap()
+    }
+
+    fn ids() -> impl FnMut() -> uuid::Uuid {
+        let mut n = 0u128;
+        move || {
+            n += 1;
+            uuid::Uuid::from_u128(n)
+        }
+    }
+
+    #[test]
+    fn quiet_days_wait_until_together_they_hold_eleven_visits() {
+        let mut store = Store::open_in_memory().unwrap();
+        let mut ids = ids();
+        visits(&mut store, "2026-11-23", 3);
+        // The day is closed but holds 3 visits: nothing is released.
+        let made = make_summaries(&mut store, date("2026-11-24"), &mut ids).unwrap();
+        assert!(made.is_empty());
+        assert_eq!(store.outbox_counts().unwrap().total(), 0);
+        visits(&mut store, "2026-11-24", 5);
+        visits(&mut store, "2026-11-26", 4);
+        visits(&mut store, "2026-11-27", 20);
+        // The 27th is today: it stays out.
+        let made = make_summaries(&mut store, date("2026-11-27"), &mut ids).unwrap();
+        assert_eq!(made.len(), 1);
+        assert_eq!(
+            (made[0].first_day.as_str(), made[0].last_day.as_str()),
+            ("2026-11-23", "2026-11-26")
+        );
+        assert_eq!(made[0].visits(), 12);
+        assert_eq!(made[0].count(Metric::MoodWord, "blue/tired"), 12);
+        made[0].check().unwrap();
+        // Again on the same day: nothing new, nothing twice.
+        assert!(make_summaries(&mut store, date("2026-11-27"), &mut ids).unwrap().is_empty());
+        // The next day: the 27th alone is enough, and its window starts after the last one.
+        let made = make_summaries(&mut store, date("2026-11-28"), &mut ids).unwrap();
+        assert_eq!(
+            (made[0].first_day.as_str(), made[0].last_day.as_str(), made[0].visits()),
+            ("2026-11-27", "2026-11-27", 20)
+        );
+        assert_eq!(store.outbox_counts().unwrap().pending, 2);
+    }
+
+    #[test]
+    fn a_summary_record_holds_a_day_and_nothing_finer() {
+        let mut store = Store::open_in_memory().unwrap();
+        visits(&mut store, "2026-11-23", 11);
+        make_summaries(&mut store, date("2026-11-25"), &mut ids()).unwrap();
+        let (kind, wall_ms, boot_id, monotonic_ms, day): (String, i64, String, i64, String) = store
+            .conn
+            .query_row(
+                "SELECT kind, created_wall_ms, boot_id, monotonic_ms, day FROM outbox",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            )
+            .unwrap();
+        assert_eq!(kind, "day_summary");
+        // Midnight in Shanghai starting the 24th: the day after the window, to the day.
+        assert_eq!(wall_ms, noon("2026-11-24").timestamp_millis() - 12 * 3_600_000);
+        assert_eq!((boot_id.as_str(), monotonic_ms, day.as_str()), ("", 0, "2026-11-24"));
+    }
+
+    #[test]
+    fn a_count_from_a_clock_that_went_back_goes_to_the_first_open_day() {
+        let mut store = Store::open_in_memory().unwrap();
+        visits(&mut store, "2026-11-23", 11);
+        make_summaries(&mut store, date("2026-11-24"), &mut ids()).unwrap();
+        assert_eq!(store.summarised_through().unwrap().as_deref(), Some("2026-11-23"));
+        // A count dated on the summarised day is not lost, and not added to what went.
+        visits(&mut store, "2026-11-20", 1);
+        assert_eq!(store.day_counts("2026-11-23").unwrap()[1].2, 11);
+        assert_eq!(store.day_counts("2026-11-24").unwrap()[1].2, 1);
+    }
+
+    #[test]
+    fn old_counts_are_forgotten_only_once_summarised_and_two_weeks_old() {
+        let mut store = Store::open_in_memory().unwrap();
+        visits(&mut store, "2026-11-01", 11);
+        visits(&mut store, "2026-11-02", 2);
+        make_summaries(&mut store, date("2026-11-30"), &mut ids()).unwrap();
+        // The 1st went in a summary and is more than 14 days old; the 2nd still waits.
+        assert!(store.day_counts("2026-11-01").unwrap().is_empty());
+        assert_eq!(store.day_counts("2026-11-02").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn without_a_centre_key_a_summary_waits_unsealed_and_is_sealed_when_one_comes() {
+        let mut store = Store::open_in_memory().unwrap();
+        visits(&mut store, "2026-11-23", 11);
+        make_summaries(&mut store, date("2026-11-24"), &mut ids()).unwrap();
+        assert_eq!(store.unsealed_count().unwrap(), 1);
+        let (_, centre) = waystation_protocol::CentreSecretKey::generate();
+        assert_eq!(store.enable_sealing(centre).unwrap(), 1);
+        assert_eq!(store.unsealed_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn a_key_part_is_mended_never_lost() {
+        assert_eq!(Count::new(Metric::SlipEntry, &["a/b"]).key, "a_b");
+        assert_eq!(Count::new(Metric::Band, &["phq9", ""]).key, "phq9/-");
+    }
+
+    /// A database of the version before day summaries (9), as a kiosk left it: per-visit records
+    /// already sent (sealed, acked) and sealed ones still waiting, on earlier days; unsealed ones
+    /// (no centre key yet) on a later day; the old per-day tables; an operational record.
+    fn version_9_database(path: &std::path::Path) {
+        let mut conn = rusqlite::Connection::open(path).unwrap();
+        conn.pragma_update(None, "journal_mode", "WAL").unwrap();
+        rusqlite_migration::Migrations::new(super::super::migrations::all()[..9].to_vec())
+            .to_latest(&mut conn)
+            .unwrap();
+        let insert = |id: &str, kind: &str, payload: &[u8], sealed: bool, state: &str, day: &str| {
+            conn.execute(
+                "INSERT INTO outbox (id, kind, schema_version, payload, created_wall_ms,
+                     clock_synced, boot_id, monotonic_ms, sealed, state, day)
+                 VALUES (?1, ?2, 1, ?3, 1795000000123, 1, 'boot-7', 4567, ?4, ?5, ?6)",
+                rusqlite::params![id, kind, payload, sealed, state, day],
+            )
+            .unwrap();
+        };
+        let sealed_bytes = b"WSv2 sealed bytes the kiosk cannot open";
+        insert("a1", "mood_check_in", sealed_bytes, true, "acked", "2026-11-20");
+        insert("a2", "slip_printed", sealed_bytes, true, "pending", "2026-11-21");
+        let clear = [
+            ("u1", "mood_check_in", r#"{"quadrant":"red","pleasantness":-1,"energy":2,"word":"stressed","tags":["orders"]}"#),
+            ("u2", "screening_completed", r#"{"instrument":"phq9","instrument_version":1,"answers":[0,0,0,0,0,0,0,0,2],"total":2,"band":"minimal","crisis":true,"refer":true}"#),
+            ("u3", "slip_printed", r#"{"lines":["12356","12351"],"crisis":true,"code":"QX7K2M","result":"printed","printer_status":"ready","paper_mm":112.4}"#),
+            ("u4", "slip_printed", r#"{"lines":["12356"],"crisis":false,"code":"QX7K2M","result":"failed","printer_status":"unknown","paper_mm":0.0}"#),
+            ("u5", "screening_abandoned", r#"{"instrument":"gad7","instrument_version":1,"reached":3}"#),
+            ("u6", "restock", r#"{"item":"paper","kind":null,"count":1}"#),
+        ];
+        for (id, kind, payload) in clear {
+            insert(id, kind, payload.as_bytes(), false, "pending", "2026-11-22");
+        }
+        conn.execute_batch(
+            "INSERT INTO mood_daily VALUES ('2026-11-20', 'blue', 'tired', 1),
+                                           ('2026-11-22', 'red', 'stressed', 1);
+             INSERT INTO mood_tag_daily VALUES ('2026-11-20', 'sleep', 1),
+                                               ('2026-11-22', 'orders', 1);
+             INSERT INTO screening_daily VALUES ('2026-11-22', 'phq9', 'minimal', 1);",
+        )
+        .unwrap();
+    }
+
+    /// Migration 10: what was sent stays sent and is not counted again; what was queued
+    /// unsealed is counted exactly once and leaves no per-visit trace, not even in free pages.
+    #[test]
+    fn queued_per_visit_records_are_sent_as_they_are_or_folded_never_lost_or_counted_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        version_9_database(&dir.path().join(super::super::DB_FILE));
+        let mut store = Store::open(dir.path()).unwrap();
+        let rows: Vec<(String, String, i64)> = {
+            let mut stmt = store
+                .conn
+                .prepare("SELECT id, state, length(payload) FROM outbox ORDER BY seq")
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        // The sealed ones are sent as they are (the acked one's payload is emptied); the
+        // operational record stays; the unsealed per-visit ones are gone from the outbox.
+        assert_eq!(
+            rows,
+            [
+                ("a1".to_string(), "acked".to_string(), 0),
+                ("a2".into(), "pending".into(), 39),
+                ("u6".into(), "pending".into(), 38),
+            ]
+        );
+        // Days up to the last sealed record count as summarised: never counted again.
+        assert_eq!(store.summarised_through().unwrap().as_deref(), Some("2026-11-21"));
+        // Their old counts stay for the station week.
+        assert!(store.day_counts("2026-11-20").unwrap().contains(&(
+            "mood_word".into(),
+            "blue/tired".into(),
+            1
+        )));
+        // The folded day holds each record once (not the old tables' copy on top).
+        let folded: BTreeMap<String, u64> = store
+            .day_counts("2026-11-22")
+            .unwrap()
+            .into_iter()
+            .map(|(m, k, n)| (format!("{m} {k}"), n))
+            .collect();
+        assert_eq!(folded["mood_word red/stressed"], 1);
+        assert_eq!(folded["mood_tag red/orders"], 1);
+        assert_eq!(folded["band phq9/minimal"], 1);
+        assert_eq!(folded["answer phq9/9/2"], 1);
+        assert_eq!(folded["referral phq9"], 1);
+        assert_eq!(folded["slip crisis"], 1);
+        assert_eq!(folded["slip_entry 12351"], 1);
+        assert_eq!(folded["abandoned gad7"], 1);
+        assert!(!folded.contains_key("slip normal"), "a failed print is no slip");
+        assert_eq!(folded.values().sum::<u64>(), 1 + 1 + 1 + 9 + 1 + 1 + 2 + 1);
+        // A later busy day brings the window to 11: the folded counts leave in it, once.
+        visits(&mut store, "2026-11-23", 11);
+        let made = make_summaries(&mut store, date("2026-11-24"), &mut ids()).unwrap();
+        assert_eq!(made.len(), 1);
+        assert_eq!(
+            (made[0].first_day.as_str(), made[0].last_day.as_str()),
+            ("2026-11-22", "2026-11-23")
+        );
+        assert_eq!(made[0].count(Metric::Slip, "crisis"), 1);
+        assert_eq!(made[0].count(Metric::MoodWord, "blue/tired"), 11);
+        drop(store);
+        // The file was rewritten: no old payload or slip number is left anywhere on the card.
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(dir.path()).unwrap() {
+            bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+        }
+        for gone in [&b"QX7K2M"[..], b"\"answers\""] {
+            assert!(!bytes.windows(gone.len()).any(|w| w == gone), "{:?}", String::from_utf8_lossy(gone));
+        }
+    }
+}
