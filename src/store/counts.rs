@@ -412,11 +412,19 @@ mod tests {
         assert_eq!(made[0].count(Metric::MoodWord, "blue/tired"), 12);
         made[0].check().unwrap();
         // Again on the same day: nothing new, nothing twice.
-        assert!(make_summaries(&mut store, date("2026-11-27"), &mut ids).unwrap().is_empty());
+        assert!(
+            make_summaries(&mut store, date("2026-11-27"), &mut ids)
+                .unwrap()
+                .is_empty()
+        );
         // The next day: the 27th alone is enough, and its window starts after the last one.
         let made = make_summaries(&mut store, date("2026-11-28"), &mut ids).unwrap();
         assert_eq!(
-            (made[0].first_day.as_str(), made[0].last_day.as_str(), made[0].visits()),
+            (
+                made[0].first_day.as_str(),
+                made[0].last_day.as_str(),
+                made[0].visits()
+            ),
             ("2026-11-27", "2026-11-27", 20)
         );
         assert_eq!(store.outbox_counts().unwrap().pending, 2);
@@ -437,8 +445,14 @@ mod tests {
             .unwrap();
         assert_eq!(kind, "day_summary");
         // Midnight in Shanghai starting the 24th: the day after the window, to the day.
-        assert_eq!(wall_ms, noon("2026-11-24").timestamp_millis() - 12 * 3_600_000);
-        assert_eq!((boot_id.as_str(), monotonic_ms, day.as_str()), ("", 0, "2026-11-24"));
+        assert_eq!(
+            wall_ms,
+            noon("2026-11-24").timestamp_millis() - 12 * 3_600_000
+        );
+        assert_eq!(
+            (boot_id.as_str(), monotonic_ms, day.as_str()),
+            ("", 0, "2026-11-24")
+        );
     }
 
     #[test]
@@ -446,7 +460,10 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         visits(&mut store, "2026-11-23", 11);
         make_summaries(&mut store, date("2026-11-24"), &mut ids()).unwrap();
-        assert_eq!(store.summarised_through().unwrap().as_deref(), Some("2026-11-23"));
+        assert_eq!(
+            store.summarised_through().unwrap().as_deref(),
+            Some("2026-11-23")
+        );
         // A count dated on the summarised day is not lost, and not added to what went.
         visits(&mut store, "2026-11-20", 1);
         assert_eq!(store.day_counts("2026-11-23").unwrap()[1].2, 11);
@@ -490,24 +507,59 @@ mod tests {
         rusqlite_migration::Migrations::new(super::super::migrations::all()[..9].to_vec())
             .to_latest(&mut conn)
             .unwrap();
-        let insert = |id: &str, kind: &str, payload: &[u8], sealed: bool, state: &str, day: &str| {
-            conn.execute(
-                "INSERT INTO outbox (id, kind, schema_version, payload, created_wall_ms,
+        let insert =
+            |id: &str, kind: &str, payload: &[u8], sealed: bool, state: &str, day: &str| {
+                conn.execute(
+                    "INSERT INTO outbox (id, kind, schema_version, payload, created_wall_ms,
                      clock_synced, boot_id, monotonic_ms, sealed, state, day)
                  VALUES (?1, ?2, 1, ?3, 1795000000123, 1, 'boot-7', 4567, ?4, ?5, ?6)",
-                rusqlite::params![id, kind, payload, sealed, state, day],
-            )
-            .unwrap();
-        };
+                    rusqlite::params![id, kind, payload, sealed, state, day],
+                )
+                .unwrap();
+            };
         let sealed_bytes = b"WSv2 sealed bytes the kiosk cannot open";
-        insert("a1", "mood_check_in", sealed_bytes, true, "acked", "2026-11-20");
-        insert("a2", "slip_printed", sealed_bytes, true, "pending", "2026-11-21");
+        insert(
+            "a1",
+            "mood_check_in",
+            sealed_bytes,
+            true,
+            "acked",
+            "2026-11-20",
+        );
+        insert(
+            "a2",
+            "slip_printed",
+            sealed_bytes,
+            true,
+            "pending",
+            "2026-11-21",
+        );
         let clear = [
-            ("u1", "mood_check_in", r#"{"quadrant":"red","pleasantness":-1,"energy":2,"word":"stressed","tags":["orders"]}"#),
-            ("u2", "screening_completed", r#"{"instrument":"phq9","instrument_version":1,"answers":[0,0,0,0,0,0,0,0,2],"total":2,"band":"minimal","crisis":true,"refer":true}"#),
-            ("u3", "slip_printed", r#"{"lines":["12356","12351"],"crisis":true,"code":"QX7K2M","result":"printed","printer_status":"ready","paper_mm":112.4}"#),
-            ("u4", "slip_printed", r#"{"lines":["12356"],"crisis":false,"code":"QX7K2M","result":"failed","printer_status":"unknown","paper_mm":0.0}"#),
-            ("u5", "screening_abandoned", r#"{"instrument":"gad7","instrument_version":1,"reached":3}"#),
+            (
+                "u1",
+                "mood_check_in",
+                r#"{"quadrant":"red","pleasantness":-1,"energy":2,"word":"stressed","tags":["orders"]}"#,
+            ),
+            (
+                "u2",
+                "screening_completed",
+                r#"{"instrument":"phq9","instrument_version":1,"answers":[0,0,0,0,0,0,0,0,2],"total":2,"band":"minimal","crisis":true,"refer":true}"#,
+            ),
+            (
+                "u3",
+                "slip_printed",
+                r#"{"lines":["12356","12351"],"crisis":true,"code":"QX7K2M","result":"printed","printer_status":"ready","paper_mm":112.4}"#,
+            ),
+            (
+                "u4",
+                "slip_printed",
+                r#"{"lines":["12356"],"crisis":false,"code":"QX7K2M","result":"failed","printer_status":"unknown","paper_mm":0.0}"#,
+            ),
+            (
+                "u5",
+                "screening_abandoned",
+                r#"{"instrument":"gad7","instrument_version":1,"reached":3}"#,
+            ),
             ("u6", "restock", r#"{"item":"paper","kind":null,"count":1}"#),
         ];
         for (id, kind, payload) in clear {
@@ -551,7 +603,10 @@ mod tests {
             ]
         );
         // Days up to the last sealed record count as summarised: never counted again.
-        assert_eq!(store.summarised_through().unwrap().as_deref(), Some("2026-11-21"));
+        assert_eq!(
+            store.summarised_through().unwrap().as_deref(),
+            Some("2026-11-21")
+        );
         // Their old counts stay for the station week.
         assert!(store.day_counts("2026-11-20").unwrap().contains(&(
             "mood_word".into(),
@@ -573,7 +628,10 @@ mod tests {
         assert_eq!(folded["slip crisis"], 1);
         assert_eq!(folded["slip_entry 12351"], 1);
         assert_eq!(folded["abandoned gad7"], 1);
-        assert!(!folded.contains_key("slip normal"), "a failed print is no slip");
+        assert!(
+            !folded.contains_key("slip normal"),
+            "a failed print is no slip"
+        );
         assert_eq!(folded.values().sum::<u64>(), 1 + 1 + 1 + 9 + 1 + 1 + 2 + 1);
         // A later busy day brings the window to 11: the folded counts leave in it, once.
         visits(&mut store, "2026-11-23", 11);
@@ -592,7 +650,11 @@ mod tests {
             bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
         }
         for gone in [&b"QX7K2M"[..], b"\"answers\""] {
-            assert!(!bytes.windows(gone.len()).any(|w| w == gone), "{:?}", String::from_utf8_lossy(gone));
+            assert!(
+                !bytes.windows(gone.len()).any(|w| w == gone),
+                "{:?}",
+                String::from_utf8_lossy(gone)
+            );
         }
     }
 }

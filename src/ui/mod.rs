@@ -170,8 +170,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         let state = state.clone();
         idle_timer.start(slint::TimerMode::Repeated, IDLE_TICK, move || {
             if let Some(window) = window.upgrade() {
-                summarise_closed_days(&mut state.borrow_mut());
-                shell::tick_idle(&window, &state);
+                tick(&window, &state);
             }
         });
     }
@@ -219,6 +218,13 @@ fn summarise_closed_days(st: &mut KioskState) {
         }
         Err(e) => tracing::error!("cannot make the day summaries: {e}"),
     }
+}
+
+/// The kiosk's quarter-second tick: the day's summaries when the day changed, then the idle
+/// check, breathing, print outcomes and staff mode (`shell::tick_idle`).
+fn tick(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
+    summarise_closed_days(&mut state.borrow_mut());
+    shell::tick_idle(window, state);
 }
 
 /// Shows the current state on every screen. Called after every change.
@@ -278,10 +284,10 @@ impl Kiosk {
         Ref::map(self.state.borrow(), |s| &s.session)
     }
 
-    /// Runs the kiosk's tick now (idle check, breathing, print outcomes), as the timer does
-    /// every quarter second.
+    /// Runs the kiosk's tick now (day summaries, idle check, breathing, print outcomes), as
+    /// the timer does every quarter second.
     pub fn tick_idle(&self) {
-        shell::tick_idle(&self.window, &self.state);
+        tick(&self.window, &self.state);
     }
 
     /// Connects the station's board (LED, paper sensor, staff-call button).

@@ -5,10 +5,12 @@
 //! - `directory`: the resource directory: list, signed bundles, install and refusals, screens.
 //! - `hours_reference`: the kiosk's opening-hours evaluation against the OpenStreetMap
 //!   reference library's answers (tests/data/opening-hours-reference.json).
-//! - `mood`: the mood check-in end to end: records, personal code, breathing, week view.
+//! - `mood`: the mood check-in end to end: day counts, personal code, breathing, week view.
+//! - `privacy`: a day of 60 visits through the screens, summarised, read raw from the card and
+//!   opened at a real hub: one summary of whole days, nothing per visit (issue 16).
 //! - `provision`: `waystation provision`: the provision file to config, device key and secrets.
 //! - `scoring`: every answer vector of every instrument against an independent formulation.
-//! - `selfcheck`: the self-check screens end to end, with the records they leave.
+//! - `selfcheck`: the self-check screens end to end, with the day counts they leave.
 //! - `slip`: the slip image, its ESC/POS bytes and its QR code, read back.
 //! - `text`: translations complete, and every character of every string in the embedded font.
 
@@ -17,6 +19,7 @@ mod directory;
 mod faults;
 mod hours_reference;
 mod mood;
+mod privacy;
 mod provision;
 mod scoring;
 mod selfcheck;

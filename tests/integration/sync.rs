@@ -80,7 +80,7 @@ impl Pair {
         config
     }
 
-    fn syncer(&self, url: &str, batch_records: u32) -> Syncer<ReqwestLink, SystemClock> {
+    pub(crate) fn syncer(&self, url: &str, batch_records: u32) -> Syncer<ReqwestLink, SystemClock> {
         let config = self.config(url, batch_records);
         // Short time-outs so that a slow hub shows up quickly.
         let link =
@@ -144,7 +144,7 @@ fn write_records(store: &mut Store, n: usize) {
 }
 
 /// Drains until the queue is empty, however often the faults stop it; returns the failures.
-fn drain_through(syncer: &mut Syncer<ReqwestLink, SystemClock>) -> Vec<Failure> {
+pub(crate) fn drain_through(syncer: &mut Syncer<ReqwestLink, SystemClock>) -> Vec<Failure> {
     let mut failures = vec![];
     for _ in 0..100 {
         match syncer.drain().unwrap() {
