@@ -7,7 +7,7 @@
 
 amd64-kiosk boots the amd64 image, waits until systemd reports the kiosk ready (Type=notify, so
 "active" means the kiosk sent READY=1), compares QEMU's screendump of the kiosk's screen with the
-reference attract screen, then writes mood check-ins from the serial console and kills QEMU
+reference attract screen, then records restocks from the serial console and kills QEMU
 (a power cut) while they are being written. It leaves the acknowledged record ids in
 W/acked.txt for the caller, which checks the disk and boots again with `amd64-after-cut`.
 
@@ -325,11 +325,12 @@ def amd64_kiosk(args):
         _, out = vm.run("systemctl is-active waystation-provision.service; cat /boot/firmware/waystation-device.txt 2>/dev/null | head -n 5")
         print("amd64-boot1 provisioning: " + " | ".join(l.strip() for l in out.strip().splitlines()))
         check_screen(vm, args.reference, args.work, "amd64")
-        # Check-ins from the serial console, as the kiosk's user, until the power goes. Each id
-        # is printed only after its transaction committed (synchronous=FULL): acknowledged.
+        # Restocks from the serial console, as the kiosk's user, until the power goes: each is an
+        # outbox record, and its id is printed only after its transaction committed
+        # (synchronous=FULL): acknowledged. (A visit writes no record of its own since day
+        # summaries, so a staff action is the record a shell can make.)
         since = vm.mark()
-        vm.send("for i in $(seq 1 500); do runuser -u waystation -- waystation mood add --quadrant blue "
-                "--pleasantness -1 --energy -2 --word tired || break; done")
+        vm.send("for i in $(seq 1 500); do runuser -u waystation -- waystation restock paper || break; done")
         deadline = time.time() + 600
         while True:
             with vm.lock:
@@ -337,14 +338,14 @@ def amd64_kiosk(args):
             if seen >= 5:
                 break
             if time.time() > deadline:
-                raise Failed(f"only {seen} check-in(s) acknowledged in 600 s")
+                raise Failed(f"only {seen} restock(s) acknowledged in 600 s")
             time.sleep(0.1)
-        # Cut the power while the loop is mid-way through the next check-in.
+        # Cut the power while the loop is mid-way through the next restock.
         time.sleep(0.7)
         vm.kill()
         with vm.lock:
             acked = UUID.findall(vm.buffer[since:])
-        print(f"power cut after {len(acked)} acknowledged check-ins")
+        print(f"power cut after {len(acked)} acknowledged restocks")
         with open(os.path.join(args.work, "acked.txt"), "w") as f:
             f.write("\n".join(acked) + "\n")
     finally:
@@ -384,8 +385,8 @@ def amd64_after_cut(args):
         ids = {e["id"] for e in entries}
         missing = [i for i in acked if i not in ids]
         if missing:
-            raise Failed(f"{len(missing)} acknowledged check-in(s) lost in the power cut: {missing}")
-        print(f"after the power cut: all {len(acked)} acknowledged check-ins are in the outbox ({len(ids)} records in all)")
+            raise Failed(f"{len(missing)} acknowledged restock(s) lost in the power cut: {missing}")
+        print(f"after the power cut: all {len(acked)} acknowledged restocks are in the outbox ({len(ids)} records in all)")
         status, out = vm.run("runuser -u waystation -- waystation status --json", timeout=300)
         if status != 0:
             raise Failed(f"status failed after the power cut: {out.strip()}")
