@@ -4,6 +4,7 @@
 mod assess;
 mod kiosk;
 mod mood;
+mod privacy;
 mod provision;
 mod resources;
 mod slip;
@@ -150,6 +151,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the data inventory as Markdown: what is kept, for how long, what leaves the kiosk
+    Privacy,
     /// Work with configuration files
     Config {
         #[command(subcommand)]
@@ -528,6 +531,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             remove_secrets,
             device_info: device_info.as_deref(),
         }),
+        Some(Command::Privacy) => privacy::privacy(),
         Some(Command::Config {
             action: ConfigAction::Check { file },
         }) => {

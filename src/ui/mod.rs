@@ -11,6 +11,7 @@ mod crisis;
 mod emergency;
 mod home;
 mod mood;
+mod notice;
 mod resources;
 pub mod screenshot;
 mod selfcheck;
@@ -233,6 +234,7 @@ pub(crate) fn render(window: &AppWindow, state: &KioskState) {
     home::render(window, state);
     emergency::render(window, state);
     about::render(window, state);
+    notice::render(window, state);
     selfcheck::render(window, state);
     crisis::render(window, state);
     mood::render(window, state);

@@ -43,7 +43,14 @@ fn help_lists_every_command() {
     let output = waystation(&["--help"]);
     assert!(output.status.success());
     let text = stdout(&output);
-    for command in ["run", "screenshot", "screens", "status", "config"] {
+    for command in [
+        "run",
+        "screenshot",
+        "screens",
+        "status",
+        "config",
+        "privacy",
+    ] {
         assert!(
             text.lines().any(|l| l.trim_start().starts_with(command)),
             "--help lacks {command}:\n{text}"
@@ -130,6 +137,40 @@ fn screenshot_renders_a_png_of_the_asked_size_with_content_and_language() {
     assert_ne!(
         zh_pixels, en_pixels,
         "Chinese and English screenshots are identical"
+    );
+}
+
+/// The markers around the part of docs/privacy.md that `waystation privacy` writes.
+const PRIVACY_BEGIN: &str =
+    "<!-- begin: the output of `waystation privacy`; do not edit by hand -->\n";
+const PRIVACY_END: &str = "<!-- end: the output of `waystation privacy` -->";
+
+#[test]
+fn docs_privacy_md_holds_exactly_what_waystation_privacy_prints() {
+    let output = waystation(&["privacy"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = stdout(&output);
+    assert!(printed.starts_with("## The data inventory"), "{printed}");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/privacy.md");
+    let doc = std::fs::read_to_string(&path).unwrap();
+    let start = doc
+        .find(PRIVACY_BEGIN)
+        .expect("docs/privacy.md lacks the begin marker")
+        + PRIVACY_BEGIN.len();
+    let stop = doc
+        .find(PRIVACY_END)
+        .expect("docs/privacy.md lacks the end marker");
+    let written = &doc[start..stop];
+    let first_difference = written
+        .lines()
+        .zip(printed.lines())
+        .find(|(w, p)| w != p)
+        .map(|(w, p)| format!("docs: {w}\ncommand: {p}"));
+    assert!(
+        written == printed,
+        "docs/privacy.md differs from `waystation privacy`; paste the command's output between \
+         the markers.\n{}",
+        first_difference.unwrap_or_else(|| "(one is longer)".into())
     );
 }
 

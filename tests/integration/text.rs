@@ -1,5 +1,6 @@
 //! Every user-visible string is translated, and every character the kiosk can show is in the
-//! embedded font (without a glyph, the software renderer silently draws nothing).
+//! embedded font (without a glyph, the software renderer silently draws nothing). Text from data
+//! (emergency lines, instruments, the slip, the mood words, the data inventory) is checked too.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -154,7 +155,17 @@ fn shown_text() -> String {
     for piece in instrument_texts() {
         text += &piece;
     }
+    for piece in inventory_texts() {
+        text += &piece;
+    }
     text
+}
+
+/// The data inventory's sentences (the privacy page and the self-check notice), both languages.
+fn inventory_texts() -> Vec<String> {
+    waystation::inventory::all_sentences()
+        .flat_map(|w| [w.zh.to_string(), w.en.to_string()])
+        .collect()
 }
 
 /// Everything the self-check screens can show from the instrument and topic data (not the
@@ -224,6 +235,7 @@ fn readable_sentences() -> Vec<String> {
         ]);
     }
     all.extend(instrument_texts());
+    all.extend(inventory_texts());
     let slip = waystation::slip::SlipText::builtin();
     for pair in [
         slip.talk_heading,

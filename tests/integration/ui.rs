@@ -156,6 +156,41 @@ fn home_tiles_lead_to_their_screens_and_home_comes_back() {
     assert_eq!(shown(&kiosk), UiScreen::Emergency);
 }
 
+/// Whether every sentence is on screen now.
+fn all_visible(kiosk: &Kiosk, sentences: &[String]) {
+    for sentence in sentences {
+        assert!(
+            visible(kiosk, sentence),
+            "not on {:?}: {sentence}",
+            shown(kiosk)
+        );
+    }
+}
+
+#[test]
+fn the_privacy_page_and_the_notice_say_the_inventory_s_sentences_in_the_session_s_language() {
+    use waystation::inventory::{Column, about_points, notice_sentences};
+    let idle = u64::from(Config::demo().kiosk.idle_seconds.0);
+    let (kiosk, _) = kiosk();
+    touch(&kiosk, "点击开始");
+    for (language, switch) in [
+        (Language::Chinese, "切换语言"),
+        (Language::English, "Switch language"),
+    ] {
+        Shell::get(kiosk.window()).invoke_open(UiScreen::About);
+        let points = about_points(language, idle);
+        let (promise, columns): (Vec<_>, Vec<_>) =
+            points.into_iter().partition(|(c, _)| *c == Column::Promise);
+        let columns: Vec<String> = columns.into_iter().map(|(_, t)| t).collect();
+        all_visible(&kiosk, &columns);
+        let promise: Vec<String> = promise.into_iter().map(|(_, t)| t).collect();
+        all_visible(&kiosk, &[promise.join(language.pick("", " "))]);
+        Shell::get(kiosk.window()).invoke_open(UiScreen::CheckNotice);
+        all_visible(&kiosk, &notice_sentences(language, idle));
+        touch(&kiosk, switch);
+    }
+}
+
 #[test]
 fn emergency_help_works_from_the_attract_screen_without_starting_a_visit_first() {
     let (kiosk, _) = kiosk();
