@@ -673,6 +673,116 @@ mod tests {
         let trend = MOOD_TREND.sentences[0].words;
         assert!(trend.zh.contains(&kept) && trend.en.contains(&kept));
         assert!(MOOD_TREND.what.contains(&kept) && MOOD_TREND.how_long.contains(&kept));
+        let days = crate::store::counts::KEPT_DAYS.to_string();
+        let counts = DAY_COUNTS.sentences[0].words;
+        assert!(counts.zh.contains(&days) && counts.en.contains(&days));
+        assert!(DAY_COUNTS.how_long.contains(&days));
+    }
+
+    /// The payload's field names as the inventory lists them: an object's fields by their
+    /// leaves (`queue.pending`), `counts` as one field.
+    fn fields(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+        let Some(object) = value.as_object() else {
+            return;
+        };
+        for (name, inner) in object {
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}.{name}")
+            };
+            if inner.is_object() && name != "counts" {
+                fields(&path, inner, out);
+            } else {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Makes one record of every kind through the code that makes them on a kiosk, in a store
+    /// without a centre key (so the payloads can be read), and compares each record's fields
+    /// with the inventory's list. A field added to a record without the inventory, or a kind
+    /// the inventory does not know, fails here.
+    #[test]
+    fn every_uploaded_record_holds_exactly_the_fields_the_inventory_lists() {
+        use crate::clock::{Clock, FakeClock};
+        use crate::store::counts::{Count, make_summaries};
+        use crate::store::{RecordStamp, Store};
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open(dir.path()).unwrap();
+        let clock = FakeClock::new(
+            chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+            true,
+        );
+        let config = crate::config::Config::demo();
+        crate::cli::kiosk::record_start(
+            &mut store,
+            &config,
+            &crate::config::ConfigSource::EmbeddedDemo,
+            &clock,
+        )
+        .unwrap();
+        let facts = crate::sync::heartbeat::HeartbeatFacts {
+            station: "demo-0001",
+            paper_roll_mm: Some(50_000.0),
+            data_dir: dir.path(),
+            directory: &crate::directory::Bundle::shipped(),
+        };
+        crate::sync::heartbeat::queue_heartbeat(&mut store, &clock, &facts).unwrap();
+        store
+            .audit(
+                RecordStamp::now(&clock),
+                crate::store::staff::Action::SignOut,
+                Some("idle_timeout"),
+            )
+            .unwrap();
+        store.restock_paper(RecordStamp::now(&clock)).unwrap();
+        let alert = crate::staff::alert::alert_record("demo-0001", RecordStamp::now(&clock));
+        store.commit_record(&alert, |_| Ok(())).unwrap();
+        let slip = crate::slip::Slip::demo(Language::Chinese, "站", false);
+        let fault = crate::printer::PrintOutcome::NotReady(crate::printer::PrinterStatus::PaperOut);
+        crate::store::slip::commit_print(&mut store, RecordStamp::now(&clock), &slip, &fault, 0.0)
+            .unwrap();
+        for _ in 0..MIN_VISITS {
+            store
+                .count(
+                    clock.read().wall,
+                    &[Count::new(waystation_protocol::Metric::Visit, &["started"])],
+                )
+                .unwrap();
+        }
+        let tomorrow = clock.read().wall.date_naive() + chrono::Days::new(2);
+        make_summaries(&mut store, tomorrow, &mut uuid::Uuid::new_v4).unwrap();
+
+        let rows: Vec<(String, Vec<u8>)> = store
+            .connection()
+            .prepare("SELECT kind, payload FROM outbox ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut seen = std::collections::BTreeSet::new();
+        for (kind, payload) in rows {
+            let json: serde_json::Value = serde_json::from_slice(&payload).unwrap();
+            let mut found = Vec::new();
+            fields("", &json, &mut found);
+            found.sort();
+            let listed = uploaded()
+                .iter()
+                .find(|u| u.kind == kind)
+                .unwrap_or_else(|| panic!("{kind} leaves the kiosk but the inventory lacks it"));
+            let mut expected: Vec<String> = listed.fields.iter().map(|f| f.to_string()).collect();
+            expected.sort();
+            assert_eq!(
+                found, expected,
+                "{kind}: what it holds and what the inventory says differ"
+            );
+            seen.insert(kind);
+        }
+        let listed: std::collections::BTreeSet<String> =
+            uploaded().iter().map(|u| u.kind.to_string()).collect();
+        assert_eq!(seen, listed, "a kind the inventory lists was not made here");
     }
 
     #[test]

@@ -127,7 +127,7 @@ pub(super) fn run(
 }
 
 /// Writes the `kiosk_started` record, so the service centre sees which version runs where.
-fn record_start(
+pub(crate) fn record_start(
     store: &mut Store,
     config: &Config,
     source: &ConfigSource,

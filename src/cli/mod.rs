@@ -2,7 +2,7 @@
 //! command's work is in the file named for it (`kiosk.rs` for `run`).
 
 mod assess;
-mod kiosk;
+pub(crate) mod kiosk;
 mod mood;
 mod privacy;
 mod provision;

@@ -260,15 +260,7 @@ fn new_call(st: &mut KioskState, now: Duration, from: &str) -> Call {
     let stamp = RecordStamp::now(st.clock.as_ref());
     let wall = stamp.clock.wall;
     let record_id = stamp.id.to_string();
-    // Operational only: the station and the alert's kind (its time is in the sealed stamp).
-    let record = crate::store::NewRecord {
-        kind: crate::store::RecordKind::StaffAlert,
-        stamp,
-        payload: serde_json::json!({
-            "station": st.config.station.id.as_str(),
-            "kind": "staff_call",
-        }),
-    };
+    let record = crate::staff::alert::alert_record(st.config.station.id.as_str(), stamp);
     let counted = [crate::store::counts::Count::new(
         waystation_protocol::Metric::StaffCall,
         &[from],
