@@ -30,12 +30,13 @@ fn drain_once(per_request: u32) -> Duration {
     waystation_hub::add_device(hub_dir.path(), &key.public_base64(), None, None).unwrap();
     let clock = SystemClock::new();
     for i in 0..RECORDS {
+        // Operational records of about the size the old per-visit ones had (a visit writes no
+        // record of its own since day summaries).
         let record = NewRecord {
-            kind: RecordKind::MoodCheckIn,
+            kind: RecordKind::StaffAudit,
             stamp: RecordStamp::now(&clock),
             payload: serde_json::json!({
-                "quadrant": "blue", "pleasantness": -1, "energy": -2, "word": "tired",
-                "tags": ["sleep", "income"], "n": i,
+                "action": "restock", "detail": format!("brochure 12351 {i} sleep income tired"),
             }),
         };
         store.commit_record(&record, |_| Ok(())).unwrap();
