@@ -10,6 +10,14 @@
 
 use super::{Store, StoreError};
 
+/// Which records a claim takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kinds<'a> {
+    All,
+    Only(&'a str),
+    AllBut(&'a str),
+}
+
 /// A record claimed for upload: what travels, and what the uploader needs to report back.
 /// Only sealed records are ever claimed, so `payload` is always sealed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,18 +60,24 @@ impl Store {
         now_ms: i64,
         lease_ms: i64,
     ) -> Result<Vec<Claimed>, StoreError> {
-        self.claim_batch_of(limits, now_ms, lease_ms, None)
+        self.claim_batch_of(limits, now_ms, lease_ms, Kinds::All)
     }
 
-    /// As [`Store::claim_batch`], but only records of `kind` when one is given: a worker's
-    /// call for staff is sent on its own, ahead of whatever else is waiting.
+    /// As [`Store::claim_batch`], but only the records of some kinds: a worker's call for
+    /// staff is sent on its own, ahead of whatever else is waiting, and day summaries in
+    /// batches of their own.
     pub fn claim_batch_of(
         &mut self,
         limits: BatchLimits,
         now_ms: i64,
         lease_ms: i64,
-        kind: Option<&str>,
+        kinds: Kinds<'_>,
     ) -> Result<Vec<Claimed>, StoreError> {
+        let (only, but) = match kinds {
+            Kinds::All => (None, None),
+            Kinds::Only(kind) => (Some(kind), None),
+            Kinds::AllBut(kind) => (None, Some(kind)),
+        };
         let label = self.label.clone();
         let err = |source| StoreError::Sqlite {
             path: label.clone(),
@@ -80,10 +94,13 @@ impl Store {
                      WHERE sealed = 1
                        AND (state = 'pending' OR (state = 'in_flight' AND COALESCE(claimed_until_ms, 0) <= ?1))
                        AND (?2 IS NULL OR kind = ?2)
+                       AND (?3 IS NULL OR kind != ?3)
                      ORDER BY seq",
                 )
                 .map_err(err)?;
-            let mut rows = stmt.query(rusqlite::params![now_ms, kind]).map_err(err)?;
+            let mut rows = stmt
+                .query(rusqlite::params![now_ms, only, but])
+                .map_err(err)?;
             let mut bytes = 0;
             while let Some(row) = rows.next().map_err(err)? {
                 let payload: Vec<u8> = row.get(4).map_err(err)?;

@@ -6,9 +6,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use waystation_protocol::wire::{BATCH_PATH, EXPORT_FORMAT};
-use waystation_protocol::{DeviceKey, ExportFile};
+use waystation_protocol::{DAY_SUMMARY_KIND, DeviceKey, ExportFile};
 
-use super::uploader::{batch_body, stamp};
+use super::uploader::{batch_body, sent_stamp};
 use crate::clock::Clock;
 use crate::store::Store;
 
@@ -38,10 +38,19 @@ pub fn export(
         let records = store
             .waiting_sealed(after, per_file.max(1))
             .map_err(|e| e.to_string())?;
-        let (Some(first), Some(last)) = (records.first(), records.last()) else {
+        let Some(first) = records.first() else {
             break;
         };
-        let body = batch_body(&device_id, stamp(&clock.read()), &records);
+        // Day summaries go in files of their own, as they go in batches of their own, so
+        // the other records keep the clock readings the hub places them in time with.
+        let summaries = first.kind == DAY_SUMMARY_KIND;
+        let run = records
+            .iter()
+            .take_while(|r| (r.kind == DAY_SUMMARY_KIND) == summaries)
+            .count();
+        let records = &records[..run];
+        let last = &records[run - 1];
+        let body = batch_body(&device_id, sent_stamp(&clock.read(), records), records);
         let file = ExportFile {
             format: EXPORT_FORMAT.into(),
             device_id: device_id.clone(),

@@ -137,11 +137,15 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
     }
 
     /// Sends batches until nothing is waiting or a pass fails. Before every batch, the staff
-    /// alerts waiting go on their own.
+    /// alerts waiting go on their own, then the day summaries in batches of their own.
     pub fn drain(&mut self) -> Result<Drained, StoreError> {
         let (mut acked, mut quarantined) = (0, 0);
         loop {
-            if let Some(failure) = self.send_alerts()? {
+            let first = match self.send_alerts()? {
+                Some(failure) => Some(failure),
+                None => self.send_summaries()?,
+            };
+            if let Some(failure) = first {
                 return Ok(Drained::Stopped {
                     failure,
                     acked,
@@ -188,6 +192,21 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
             }
         }
         Ok(None)
+    }
+
+    /// Sends the day summaries that are waiting, in batches that hold nothing else. Returns
+    /// the failure when they could not be delivered (they stay queued).
+    fn send_summaries(&mut self) -> Result<Option<Failure>, StoreError> {
+        loop {
+            let pass = self
+                .uploader
+                .summary_pass(&mut self.store, &self.link, &self.clock)?;
+            match self.note(pass)? {
+                Pass::Empty => return Ok(None),
+                Pass::Delivered { .. } => {}
+                Pass::Failed(failure) => return Ok(Some(failure)),
+            }
+        }
     }
 
     /// Hands what the hub said about staff alerts to whoever listens (the kiosk's UI).
@@ -507,6 +526,79 @@ mod tests {
         assert_eq!(
             (heard[0].record_id.as_str(), heard[0].outcome),
             (id(9).as_str(), HubOutcome::Forwarded)
+        );
+    }
+
+    /// A day summary never travels beside a boot id or a time finer than a day: it goes in a
+    /// batch of its own whose clock readings are only the day; the other records keep theirs.
+    #[test]
+    fn day_summaries_go_in_batches_of_their_own_sent_with_the_day_only() {
+        let clock = FakeClock::new(
+            chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
+            true,
+        );
+        let mut store = Store::open_in_memory().unwrap();
+        let (_, centre) = waystation_protocol::CentreSecretKey::generate();
+        store.enable_sealing(centre).unwrap();
+        record(&mut store, 1, RecordKind::Restock, &clock);
+        let yesterday = clock.read().wall - chrono::Duration::days(1);
+        for _ in 0..11 {
+            let visit =
+                crate::store::counts::Count::new(waystation_protocol::Metric::Visit, &["started"]);
+            store.count(yesterday, &[visit]).unwrap();
+        }
+        let today = clock
+            .read()
+            .wall
+            .with_timezone(&chrono_tz::Asia::Shanghai)
+            .date_naive();
+        let made = crate::store::counts::make_summaries(&mut store, today, &mut || {
+            uuid::Uuid::from_u128(100)
+        })
+        .unwrap();
+        assert_eq!(made.len(), 1);
+        record(&mut store, 2, RecordKind::Restock, &clock);
+        let stored = |ids: &[u128]| {
+            let results: Vec<_> = ids
+                .iter()
+                .map(|n| serde_json::json!({"id": uuid::Uuid::from_u128(*n).to_string(), "outcome": "stored"}))
+                .collect();
+            Ok(HubReply {
+                status: 200,
+                retry_after: None,
+                etag: None,
+                body: serde_json::to_vec(&serde_json::json!({ "results": results })).unwrap(),
+            })
+        };
+        let link = Rc::new(FakeLink::new(vec![stored(&[100]), stored(&[1, 2])]));
+        let dir = tempfile::tempdir().unwrap();
+        let settings =
+            SyncSettings::from_config(&crate::config::Config::demo(), dir.path().to_path_buf());
+        let mut syncer = Syncer::new(store, Shared(link.clone()), clock, settings).unwrap();
+        syncer.drain().unwrap();
+
+        let batches: Vec<waystation_protocol::Batch> = link
+            .sent
+            .borrow()
+            .iter()
+            .map(|r| waystation_protocol::Batch::parse(&r.body).unwrap())
+            .collect();
+        assert_eq!(batches.len(), 2, "the summary's batch, then the others");
+        let kinds = |b: &waystation_protocol::Batch| -> Vec<String> {
+            b.records.iter().map(|r| r.kind.clone()).collect()
+        };
+        assert_eq!(kinds(&batches[0]), ["day_summary"]);
+        let sent = &batches[0].sent;
+        assert_eq!((sent.boot_id.as_str(), sent.monotonic_ms), ("", 0));
+        assert_eq!(
+            (sent.wall_ms + 8 * 3_600_000) % 86_400_000,
+            0,
+            "only the day"
+        );
+        assert_eq!(kinds(&batches[1]), ["restock", "restock"]);
+        assert_eq!(
+            batches[1].sent.boot_id,
+            "00000000-0000-4000-8000-000000000000"
         );
     }
 }

@@ -13,12 +13,14 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use waystation_protocol::wire::{BATCH_PATH, MAX_BATCH_BYTES, PROTOCOL_VERSION, STAFF_ALERT_KIND};
-use waystation_protocol::{Batch, BatchReply, ClockStamp, DeviceKey, Outcome, WireRecord};
+use waystation_protocol::{
+    Batch, BatchReply, ClockStamp, DAY_SUMMARY_KIND, DeviceKey, Outcome, WireRecord,
+};
 
 use super::link::{HubLink, HubReply, HubRequest, LinkError, Method};
 use crate::clock::{Clock, ClockReading};
 use crate::staff::alert::{HubAnswer, HubOutcome};
-use crate::store::queue::{BatchLimits, Claimed};
+use crate::store::queue::{BatchLimits, Claimed, Kinds};
 use crate::store::{Store, StoreError};
 
 /// How long a claimed batch stays claimed if the uploader dies before settling it: longer
@@ -136,7 +138,18 @@ impl Uploader {
         link: &dyn HubLink,
         clock: &dyn Clock,
     ) -> Result<Pass, StoreError> {
-        self.pass_of(store, link, clock, Some(STAFF_ALERT_KIND))
+        self.pass_of(store, link, clock, Kinds::Only(STAFF_ALERT_KIND))
+    }
+
+    /// One pass over the waiting day summaries only: they travel in batches of their own, so
+    /// that no boot id or time finer than a day is sent beside them (`sent_stamp`).
+    pub fn summary_pass(
+        &mut self,
+        store: &mut Store,
+        link: &dyn HubLink,
+        clock: &dyn Clock,
+    ) -> Result<Pass, StoreError> {
+        self.pass_of(store, link, clock, Kinds::Only(DAY_SUMMARY_KIND))
     }
 
     pub fn device_id(&self) -> &str {
@@ -153,7 +166,7 @@ impl Uploader {
         link: &dyn HubLink,
         clock: &dyn Clock,
     ) -> Result<Pass, StoreError> {
-        self.pass_of(store, link, clock, None)
+        self.pass_of(store, link, clock, Kinds::AllBut(DAY_SUMMARY_KIND))
     }
 
     fn pass_of(
@@ -161,7 +174,7 @@ impl Uploader {
         store: &mut Store,
         link: &dyn HubLink,
         clock: &dyn Clock,
-        kind: Option<&str>,
+        kinds: Kinds<'_>,
     ) -> Result<Pass, StoreError> {
         let now = clock.read();
         let monotonic = i64::try_from(now.since_boot.as_millis()).unwrap_or(i64::MAX);
@@ -169,7 +182,7 @@ impl Uploader {
             max_records: self.batch_records,
             max_bytes: BATCH_BYTES,
         };
-        let batch = store.claim_batch_of(limits, monotonic, LEASE.as_millis() as i64, kind)?;
+        let batch = store.claim_batch_of(limits, monotonic, LEASE.as_millis() as i64, kinds)?;
         if batch.is_empty() {
             return Ok(Pass::Empty);
         }
@@ -199,7 +212,7 @@ impl Uploader {
         now: &ClockReading,
         batch: &[Claimed],
     ) -> Result<Pass, StoreError> {
-        let body = batch_body(&self.device_id, stamp(now), batch);
+        let body = batch_body(&self.device_id, sent_stamp(now, batch), batch);
         let request = HubRequest {
             method: Method::Post,
             path: BATCH_PATH,
@@ -336,6 +349,25 @@ pub fn stamp(now: &ClockReading) -> ClockStamp {
         synced: now.synced,
         boot_id: now.boot_id.clone(),
         monotonic_ms: i64::try_from(now.since_boot.as_millis()).unwrap_or(i64::MAX),
+    }
+}
+
+/// The clock readings a batch is sent with. A batch that holds a day summary gets only the day
+/// (the Shanghai midnight it is sent on, no boot id, no time since boot), so that nothing
+/// finer than a day ever travels beside worker data. Summaries are sent in batches of their
+/// own, so the other records keep the full readings the hub places them in time with.
+pub fn sent_stamp(now: &ClockReading, batch: &[Claimed]) -> ClockStamp {
+    if !batch.iter().any(|r| r.kind == DAY_SUMMARY_KIND) {
+        return stamp(now);
+    }
+    const DAY_MS: i64 = 86_400_000;
+    const SHANGHAI_MS: i64 = 8 * 3_600_000;
+    let ms = now.wall.timestamp_millis();
+    ClockStamp {
+        wall_ms: (ms + SHANGHAI_MS).div_euclid(DAY_MS) * DAY_MS - SHANGHAI_MS,
+        synced: now.synced,
+        boot_id: String::new(),
+        monotonic_ms: 0,
     }
 }
 
