@@ -129,8 +129,8 @@ impl Store {
                 reason: e.to_string(),
             })?;
         if (1..migrations::DAY_SUMMARIES).contains(&found) {
-            // The rows are sealed and folded already; a kiosk that cannot scrub (the database busy for
-            // longer than the timeout) still starts, and says so in its log.
+            // The rows are sealed and folded already; a kiosk that cannot scrub (the database
+            // busy for longer than the timeout) still starts, and says so in its log.
             if let Err(e) = scrub(&conn) {
                 tracing::error!("cannot rewrite {label} after migrating it: {e}");
             }
@@ -175,9 +175,9 @@ impl Store {
     }
 }
 
-/// Rewrites the database after migration 9 so that no clear trend row or Argon2 hash stays
-/// anywhere in the file: `secure_delete` zeroes the pages the old table leaves, but pages
-/// freed before it was on may still hold old rows. VACUUM writes every page afresh (through
+/// Rewrites the database after migrations 9 and 10 so that no clear trend row, Argon2 hash,
+/// per-visit record or acknowledged payload stays anywhere in the file: `secure_delete` zeroes
+/// the pages the migrations free, but pages freed before it was on may still hold old rows. VACUUM writes every page afresh (through
 /// the WAL); the checkpoint then copies them into the database file and truncates the WAL to
 /// nothing. If another connection holds the WAL the checkpoint is partial (logged), and the
 /// next checkpoint finishes it.
