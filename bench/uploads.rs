@@ -34,7 +34,7 @@ fn drain_once(per_request: u32) -> Duration {
         // record of its own since day summaries).
         let record = NewRecord {
             kind: RecordKind::StaffAudit,
-            stamp: RecordStamp::now(&clock),
+            stamp: RecordStamp::now(&clock, &waystation::entropy::SystemEntropy).unwrap(),
             payload: serde_json::json!({
                 "action": "restock", "detail": format!("brochure 12351 {i} sleep income tired"),
             }),

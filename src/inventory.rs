@@ -714,12 +714,14 @@ mod tests {
             chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
             true,
         );
+        let entropy = crate::entropy::FakeEntropy::new(5);
         let config = crate::config::Config::demo();
         crate::cli::kiosk::record_start(
             &mut store,
             &config,
             &crate::config::ConfigSource::EmbeddedDemo,
             &clock,
+            &entropy,
         )
         .unwrap();
         let facts = crate::sync::heartbeat::HeartbeatFacts {
@@ -728,21 +730,32 @@ mod tests {
             data_dir: dir.path(),
             directory: &crate::directory::Bundle::shipped(),
         };
-        crate::sync::heartbeat::queue_heartbeat(&mut store, &clock, &facts).unwrap();
+        crate::sync::heartbeat::queue_heartbeat(&mut store, &clock, &entropy, &facts).unwrap();
         store
             .audit(
-                RecordStamp::now(&clock),
+                RecordStamp::now(&clock, &entropy).unwrap(),
                 crate::store::staff::Action::SignOut,
                 Some("idle_timeout"),
             )
             .unwrap();
-        store.restock_paper(RecordStamp::now(&clock)).unwrap();
-        let alert = crate::staff::alert::alert_record("demo-0001", RecordStamp::now(&clock));
+        store
+            .restock_paper(RecordStamp::now(&clock, &entropy).unwrap())
+            .unwrap();
+        let alert = crate::staff::alert::alert_record(
+            "demo-0001",
+            RecordStamp::now(&clock, &entropy).unwrap(),
+        );
         store.commit_record(&alert, |_| Ok(())).unwrap();
         let slip = crate::slip::Slip::demo(Language::Chinese, "站", false);
         let fault = crate::printer::PrintOutcome::NotReady(crate::printer::PrinterStatus::PaperOut);
-        crate::store::slip::commit_print(&mut store, RecordStamp::now(&clock), &slip, &fault, 0.0)
-            .unwrap();
+        crate::store::slip::commit_print(
+            &mut store,
+            RecordStamp::now(&clock, &entropy).unwrap(),
+            &slip,
+            &fault,
+            0.0,
+        )
+        .unwrap();
         for _ in 0..MIN_VISITS {
             store
                 .count(
@@ -752,7 +765,7 @@ mod tests {
                 .unwrap();
         }
         let tomorrow = clock.read().wall.date_naive() + chrono::Days::new(2);
-        make_summaries(&mut store, tomorrow, &mut uuid::Uuid::new_v4).unwrap();
+        make_summaries(&mut store, tomorrow, &entropy).unwrap();
 
         let rows: Vec<(String, Vec<u8>)> = store
             .connection()

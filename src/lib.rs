@@ -6,6 +6,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod directory;
+pub mod entropy;
 pub mod inventory;
 pub mod kiosk;
 pub mod mood;

@@ -134,8 +134,14 @@ pub struct UploadState {
 pub const DISK_LOW_BYTES: u64 = 200 * 1024 * 1024;
 
 impl UploadState {
-    pub fn gather(config: &Config, dir: Option<&Path>, db: Option<&DbState>) -> UploadState {
-        let now_ms = chrono::Utc::now().timestamp_millis();
+    /// `now` is the wall clock's reading, from the clock edge.
+    pub fn gather(
+        config: &Config,
+        dir: Option<&Path>,
+        db: Option<&DbState>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> UploadState {
+        let now_ms = now.timestamp_millis();
         let waiting = db.map_or(0, |db| db.outbox.pending + db.outbox.in_flight);
         let quarantined = db.map_or(0, |db| db.outbox.quarantined);
         let disk_free_bytes = dir.and_then(crate::sync::heartbeat::disk_free_bytes);
@@ -226,7 +232,12 @@ pub struct DirectoryState {
 }
 
 impl Status {
-    pub fn gather(config_file: Option<&Path>, data_dir: Option<&Path>) -> Result<Status, String> {
+    /// `now` is the wall clock's reading, from the clock edge.
+    pub fn gather(
+        config_file: Option<&Path>,
+        data_dir: Option<&Path>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Status, String> {
         let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
         let dir = config.data_dir(&source, data_dir);
         let database = match &dir {
@@ -239,9 +250,7 @@ impl Status {
             .as_deref()
             .and_then(|k| crate::directory::bundle::public_key(k).ok());
         let active = crate::store::directory::active(dir.as_deref(), key.as_ref());
-        let today = chrono::Utc::now()
-            .with_timezone(&chrono_tz::Asia::Shanghai)
-            .date_naive();
+        let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
         let directory = DirectoryState {
             version: active.version,
             installed: active != crate::directory::Bundle::shipped(),
@@ -254,7 +263,7 @@ impl Status {
                 directory.expires
             );
         }
-        let uploads = UploadState::gather(&config, dir.as_deref(), database.as_ref());
+        let uploads = UploadState::gather(&config, dir.as_deref(), database.as_ref(), now);
         // The store is opened only when it exists at the current schema: `status` must not
         // create or migrate a database.
         let store = match (&dir, &database) {

@@ -7,8 +7,6 @@ use crate::config::Config;
 use crate::store::{RecordStamp, Store};
 use std::rc::Rc;
 
-use slint::ComponentHandle;
-
 use crate::config::ConfigSource;
 use crate::store::{NewRecord, RecordKind};
 
@@ -19,101 +17,47 @@ pub(super) fn run(
     size: Option<(u32, u32)>,
 ) -> Result<(), String> {
     let (_, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
-    // The display first: a kiosk that cannot show anything must not log a start.
-    select_backend()?;
-    let (config, dir, mut store) = open_configured(config_file, data_dir)?;
-    let clock: Rc<dyn Clock> = Rc::new(SystemClock::new());
-    record_start(&mut store, &config, &source, clock.as_ref())?;
-    tracing::info!(config = %source, data_dir = %dir.display(), "starting the kiosk");
-
-    let printer = crate::printer::opener(&config.printer);
-    let key = config
-        .directory
-        .public_key
-        .as_deref()
-        .and_then(|k| crate::directory::bundle::public_key(k).ok());
-    let directory = crate::store::directory::active(Some(&dir), key.as_ref());
-    if directory.expires
-        < SystemClock::new()
-            .read()
-            .wall
-            .with_timezone(&chrono_tz::Asia::Shanghai)
-            .date_naive()
-    {
-        // Still served: an old directory is better than none. Staff see it in `status`.
-        tracing::warn!(expires = %directory.expires, "the resource directory has expired; install a newer bundle");
-    }
-    let kiosk_config = config.clone();
-    let kiosk = crate::ui::init(crate::ui::KioskParts {
-        config,
-        store,
-        clock,
-        printer,
-        directory,
-    })
-    .map_err(|e| e.to_string())?;
-    // Uploads run on their own thread; a newer directory it installs reaches the UI through a
-    // channel that the event loop polls, so the thread never touches the UI's state. What the
-    // hub said about a worker's call for staff comes back the same way, drained by the UI's
-    // quarter-second tick.
-    let (bundles, new_bundles) = std::sync::mpsc::channel();
-    let (alerts, alert_answers) = std::sync::mpsc::channel();
-    let worker = crate::sync::spawn_worker(&kiosk_config, &dir, bundles, alerts);
-    if let Some(worker) = &worker {
-        kiosk.set_sync_now(worker.wake.clone());
-        kiosk.set_alert_answers(alert_answers);
-    }
-    kiosk.set_data_dir(dir.clone());
-    kiosk.attach_board(crate::board::open(&kiosk_config.board));
-    let kiosk = Rc::new(kiosk);
-    let bundle_timer = slint::Timer::default();
-    {
-        let kiosk = Rc::downgrade(&kiosk);
-        bundle_timer.start(
-            slint::TimerMode::Repeated,
-            std::time::Duration::from_secs(2),
-            move || {
-                if let (Some(kiosk), Ok(bundle)) = (kiosk.upgrade(), new_bundles.try_recv()) {
-                    kiosk.replace_directory(bundle);
-                }
-            },
-        );
-    }
-    let window = kiosk.window();
-    if windowed {
-        let (w, h) = size.unwrap_or((800, 480));
-        window
-            .window()
-            .set_size(slint::LogicalSize::new(w as f32, h as f32));
-    } else {
-        window.window().set_fullscreen(true);
-    }
-    // systemd hears from the UI thread itself: READY once the event loop runs with the window
-    // shown, then watchdog pings from a timer on the same loop, so a frozen UI stops the pings
-    // and systemd restarts the kiosk. Outside systemd these calls do nothing.
-    let ready_timer = slint::Timer::default();
-    ready_timer.start(
-        slint::TimerMode::SingleShot,
-        std::time::Duration::ZERO,
-        || {
-            if let Err(e) = crate::systemd::ready() {
-                tracing::warn!("could not tell systemd the kiosk is ready: {e}");
-            }
-        },
-    );
-    let watchdog_timer = slint::Timer::default();
-    if let Some(interval) = crate::systemd::watchdog_interval() {
-        tracing::info!(
-            seconds = interval.as_secs_f32(),
-            "feeding systemd's watchdog"
-        );
-        watchdog_timer.start(slint::TimerMode::Repeated, interval / 2, || {
-            if let Err(e) = crate::systemd::watchdog() {
-                tracing::warn!("could not ping systemd's watchdog: {e}");
-            }
+    let mut worker = None;
+    let display = crate::ui::Display { windowed, size };
+    let result = crate::ui::run(display, || {
+        let (config, dir, mut store) = open_configured(config_file, data_dir)?;
+        let clock: Rc<dyn Clock> = Rc::new(SystemClock::new());
+        let entropy: Rc<dyn crate::entropy::Entropy> = Rc::new(crate::entropy::SystemEntropy);
+        record_start(
+            &mut store,
+            &config,
+            &source,
+            clock.as_ref(),
+            entropy.as_ref(),
+        )?;
+        tracing::info!(config = %source, data_dir = %dir.display(), "starting the kiosk");
+        let directory = active_directory(&config, &dir, clock.as_ref());
+        // Uploads run on their own thread with their own connection; what they learn reaches
+        // the UI through channels its event loop drains.
+        let (bundles, new_bundles) = std::sync::mpsc::channel();
+        let (alerts, alert_answers) = std::sync::mpsc::channel();
+        worker = crate::sync::spawn_worker(&config, &dir, bundles, alerts);
+        let uploader = worker.as_ref().map(|w| crate::ui::UploaderLinks {
+            wake: w.wake.clone(),
+            alert_answers,
+            new_bundles,
         });
-    }
-    let result = window.run().map_err(|e| format!("the UI stopped: {e}"));
+        let links = crate::ui::Links {
+            data_dir: dir,
+            board: crate::board::open(&config.board),
+            uploader,
+        };
+        let printer = crate::printer::opener(&config.printer);
+        let parts = crate::ui::KioskParts {
+            config,
+            store,
+            clock,
+            entropy,
+            printer,
+            directory,
+        };
+        Ok((parts, links))
+    });
     let _ = crate::systemd::stopping();
     if let Some(worker) = worker {
         worker
@@ -126,16 +70,37 @@ pub(super) fn run(
     result
 }
 
+/// The directory to serve: the newest installed bundle, or the shipped one. An expired one is
+/// still served (an old directory is better than none) and staff see it in `status`.
+fn active_directory(config: &Config, dir: &Path, clock: &dyn Clock) -> crate::directory::Bundle {
+    let key = config
+        .directory
+        .public_key
+        .as_deref()
+        .and_then(|k| crate::directory::bundle::public_key(k).ok());
+    let directory = crate::store::directory::active(Some(dir), key.as_ref());
+    let today = clock
+        .read()
+        .wall
+        .with_timezone(&chrono_tz::Asia::Shanghai)
+        .date_naive();
+    if directory.expires < today {
+        tracing::warn!(expires = %directory.expires, "the resource directory has expired; install a newer bundle");
+    }
+    directory
+}
+
 /// Writes the `kiosk_started` record, so the service centre sees which version runs where.
 pub(crate) fn record_start(
     store: &mut Store,
     config: &Config,
     source: &ConfigSource,
     clock: &dyn Clock,
+    entropy: &dyn crate::entropy::Entropy,
 ) -> Result<(), String> {
     let record = NewRecord {
         kind: RecordKind::KioskStarted,
-        stamp: RecordStamp::now(clock),
+        stamp: RecordStamp::now(clock, entropy).map_err(|e| e.to_string())?,
         payload: serde_json::json!({
             "version": env!("CARGO_PKG_VERSION"),
             "station": config.station.id.as_str(),
@@ -147,33 +112,6 @@ pub(crate) fn record_start(
         .commit_record(&record, |_| Ok(()))
         .map(|_| ())
         .map_err(|e| e.to_string())
-}
-
-/// Picks the Slint backend. `SLINT_BACKEND` in the environment wins; otherwise the Pi build
-/// (feature `kms`) draws straight to the display when no desktop session is around, and
-/// everything else opens a winit window. The software renderer always: it needs no GPU driver.
-fn select_backend() -> Result<(), String> {
-    if std::env::var_os("SLINT_BACKEND").is_some() {
-        return Ok(());
-    }
-    let desktop =
-        std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
-    let backend = if cfg!(feature = "kms") && !(desktop && cfg!(feature = "desktop")) {
-        "linuxkms"
-    } else {
-        "winit"
-    };
-    if backend == "winit" && !cfg!(feature = "desktop") {
-        return Err("this build has no desktop window (it was built without the `desktop` feature); run it on the kiosk's display, or use `waystation screenshot`".into());
-    }
-    if backend == "winit" && !desktop {
-        return Err("no display: set DISPLAY or WAYLAND_DISPLAY, build with --features kms for the Pi's screen, or use `waystation screenshot`".into());
-    }
-    slint::BackendSelector::new()
-        .backend_name(backend.into())
-        .renderer_name("software".into())
-        .select()
-        .map_err(|e| format!("cannot start the {backend} display backend: {e}"))
 }
 
 /// Opens the store the way `run` does (same config, same data directory rules).

@@ -398,6 +398,13 @@ impl From<&str> for Failure {
     }
 }
 
+/// A stamp for a record a command makes now: the system's clocks and randomness.
+fn stamp_now() -> Result<crate::store::RecordStamp, String> {
+    let clock = crate::clock::SystemClock::new();
+    crate::store::RecordStamp::now(&clock, &crate::entropy::SystemEntropy)
+        .map_err(|e| e.to_string())
+}
+
 fn bad_input(message: String) -> Failure {
     Failure { message, code: 2 }
 }
@@ -495,7 +502,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             resources::resources(cli.config.as_deref(), cli.data_dir.as_deref(), action)
         }
         Some(Command::Status { json }) => {
-            let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref())?;
+            let now = crate::clock::Clock::read(&crate::clock::SystemClock::new()).wall;
+            let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref(), now)?;
             if json {
                 let text = serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?;
                 println!("{text}");

@@ -249,7 +249,7 @@ fn sync_file_system(file: &std::fs::File) -> std::io::Result<()> {
 /// Stores the staff PIN's hash in the kiosk's database, the same way `waystation staff
 /// set-pin --hash PHC` does (the hash was checked when the file was parsed).
 fn store_pin_hash(store: &mut crate::store::Store, hash: &PinHash) -> Result<(), String> {
-    let stamp = crate::store::RecordStamp::now(&crate::clock::SystemClock::new());
+    let stamp = super::stamp_now()?;
     store
         .set_pin_hash(hash.as_str(), stamp)
         .map_err(|e| e.to_string())

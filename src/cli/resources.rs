@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::ResourcesAction;
 use super::{Failure, bad_input};
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::store::Store;
 
@@ -41,7 +42,11 @@ pub(super) fn resources(
                     .map_err(|e| bad_input(format!("--at '{text}': {e}")))?
                     .with_timezone(&Shanghai)
                     .naive_local(),
-                None => chrono::Utc::now().with_timezone(&Shanghai).naive_local(),
+                None => SystemClock::new()
+                    .read()
+                    .wall
+                    .with_timezone(&Shanghai)
+                    .naive_local(),
             };
             let dir = config.data_dir(&source, data_dir);
             let key = config
@@ -78,7 +83,7 @@ pub(super) fn resources(
                 .data_dir(&source, data_dir)
                 .ok_or("no data directory: set --data-dir")?;
             let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
-            let now = chrono::Utc::now();
+            let now = SystemClock::new().read().wall;
             let today = now.with_timezone(&Shanghai).date_naive();
             let bundle = crate::store::directory::install(
                 &mut store,
@@ -110,7 +115,8 @@ pub(super) fn resources(
             use std::io::Write;
             use std::os::unix::fs::OpenOptionsExt;
             let mut random = [0u8; 32];
-            getrandom::fill(&mut random).map_err(|e| format!("no randomness: {e}"))?;
+            crate::entropy::Entropy::fill(&crate::entropy::SystemEntropy, &mut random)
+                .map_err(|e| format!("no randomness: {e}"))?;
             let (secret_text, public_text) = bundle::keygen(random);
             let mut file = std::fs::OpenOptions::new()
                 .write(true)

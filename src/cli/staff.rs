@@ -6,9 +6,7 @@ use std::path::Path;
 
 use super::kiosk::open_configured;
 use super::{Failure, RestockAction, StaffAction, bad_input};
-use crate::clock::SystemClock;
 use crate::staff::pin;
-use crate::store::RecordStamp;
 use crate::store::staff::Action;
 
 /// Reads a PIN from standard input (so it never appears in the shell history or the process
@@ -23,7 +21,8 @@ fn hash_typed_pin() -> Result<String, Failure> {
     let typed = line.trim();
     pin::check_shape(typed).map_err(|e| bad_input(e.to_string()))?;
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| format!("no randomness for the PIN's salt: {e}"))?;
+    crate::entropy::Entropy::fill(&crate::entropy::SystemEntropy, &mut salt)
+        .map_err(|e| format!("no randomness for the PIN's salt: {e}"))?;
     Ok(pin::hash(typed, salt).map_err(|e| e.to_string())?)
 }
 
@@ -32,7 +31,6 @@ pub(super) fn staff(
     data_dir: Option<&Path>,
     action: StaffAction,
 ) -> Result<(), Failure> {
-    let clock = SystemClock::new();
     match action {
         // Needs no kiosk: the field team runs it on a laptop to fill in a provision file.
         StaffAction::HashPin => {
@@ -51,7 +49,7 @@ pub(super) fn staff(
             };
             let (_, _, mut store) = open_configured(config_file, data_dir)?;
             store
-                .set_pin_hash(&phc, RecordStamp::now(&clock))
+                .set_pin_hash(&phc, super::stamp_now()?)
                 .map_err(|e| e.to_string())?;
             println!("station PIN set");
             Ok(())
@@ -60,7 +58,7 @@ pub(super) fn staff(
             let (_, _, mut store) = open_configured(config_file, data_dir)?;
             let failures = store.pin_failures().map_err(|e| e.to_string())?;
             store
-                .record_pin_accepted(RecordStamp::now(&clock), Action::Unlocked)
+                .record_pin_accepted(super::stamp_now()?, Action::Unlocked)
                 .map_err(|e| e.to_string())?;
             println!("PIN pad unlocked ({failures} wrong PIN(s) cleared)");
             Ok(())
@@ -74,7 +72,7 @@ pub(super) fn restock(
     action: RestockAction,
 ) -> Result<(), Failure> {
     let (config, _, mut store) = open_configured(config_file, data_dir)?;
-    let stamp = RecordStamp::now(&SystemClock::new());
+    let stamp = super::stamp_now()?;
     match action {
         RestockAction::Paper => {
             let id = store.restock_paper(stamp).map_err(|e| e.to_string())?;

@@ -19,6 +19,7 @@ use waystation_protocol::summary::{DaySummary, KEY_SEPARATOR, MIN_VISITS, Metric
 use super::mood::shanghai_day;
 use super::{NewRecord, RecordKind, RecordStamp, Store, StoreError};
 use crate::clock::ClockReading;
+use crate::entropy::Entropy;
 
 /// How many days of counts are kept after they were summarised: the station week a worker
 /// sees is the last closed Monday to Sunday, which reaches back up to 13 days.
@@ -128,11 +129,12 @@ impl Store {
 /// [`MIN_VISITS`] started visits, oldest first, and queues each as a `day_summary` record;
 /// then forgets counts that are summarised and older than [`KEPT_DAYS`]. One transaction:
 /// after a crash either all of it happened or none. Calling it again makes nothing new, so it
-/// runs at every start and whenever the day changes. `new_id` gives each record its random id.
+/// runs at every start and whenever the day changes. Each record's random id comes from
+/// `entropy`; without randomness nothing is made (and nothing is marked summarised).
 pub fn make_summaries(
     store: &mut Store,
     today: NaiveDate,
-    new_id: &mut dyn FnMut() -> uuid::Uuid,
+    entropy: &dyn Entropy,
 ) -> Result<Vec<DaySummary>, StoreError> {
     let err = store.sqlite_error_fn();
     let sealing = store.sealing.clone();
@@ -140,7 +142,8 @@ pub fn make_summaries(
     let through = summarised_through(&tx).map_err(&err)?;
     let windows = closed_windows(&tx, through.as_deref(), today).map_err(&err)?;
     for summary in &windows {
-        let record = summary_record(summary, new_id());
+        let id = entropy.uuid().map_err(StoreError::NoRandomness)?;
+        let record = summary_record(summary, id);
         super::outbox::append(&tx, &record, sealing.as_ref()).map_err(&err)?;
     }
     if let Some(last) = windows.last() {
@@ -381,28 +384,24 @@ mod tests {
         parse_day(day).unwrap()
     }
 
-    fn ids() -> impl FnMut() -> uuid::Uuid {
-        let mut n = 0u128;
-        move || {
-            n += 1;
-            uuid::Uuid::from_u128(n)
-        }
+    fn ids() -> crate::entropy::FakeEntropy {
+        crate::entropy::FakeEntropy::new(1)
     }
 
     #[test]
     fn quiet_days_wait_until_together_they_hold_eleven_visits() {
         let mut store = Store::open_in_memory().unwrap();
-        let mut ids = ids();
+        let ids = ids();
         visits(&mut store, "2026-11-23", 3);
         // The day is closed but holds 3 visits: nothing is released.
-        let made = make_summaries(&mut store, date("2026-11-24"), &mut ids).unwrap();
+        let made = make_summaries(&mut store, date("2026-11-24"), &ids).unwrap();
         assert!(made.is_empty());
         assert_eq!(store.outbox_counts().unwrap().total(), 0);
         visits(&mut store, "2026-11-24", 5);
         visits(&mut store, "2026-11-26", 4);
         visits(&mut store, "2026-11-27", 20);
         // The 27th is today: it stays out.
-        let made = make_summaries(&mut store, date("2026-11-27"), &mut ids).unwrap();
+        let made = make_summaries(&mut store, date("2026-11-27"), &ids).unwrap();
         assert_eq!(made.len(), 1);
         assert_eq!(
             (made[0].first_day.as_str(), made[0].last_day.as_str()),
@@ -413,12 +412,12 @@ mod tests {
         made[0].check().unwrap();
         // Again on the same day: nothing new, nothing twice.
         assert!(
-            make_summaries(&mut store, date("2026-11-27"), &mut ids)
+            make_summaries(&mut store, date("2026-11-27"), &ids)
                 .unwrap()
                 .is_empty()
         );
         // The next day: the 27th alone is enough, and its window starts after the last one.
-        let made = make_summaries(&mut store, date("2026-11-28"), &mut ids).unwrap();
+        let made = make_summaries(&mut store, date("2026-11-28"), &ids).unwrap();
         assert_eq!(
             (
                 made[0].first_day.as_str(),
@@ -434,7 +433,7 @@ mod tests {
     fn a_summary_record_holds_a_day_and_nothing_finer() {
         let mut store = Store::open_in_memory().unwrap();
         visits(&mut store, "2026-11-23", 11);
-        make_summaries(&mut store, date("2026-11-25"), &mut ids()).unwrap();
+        make_summaries(&mut store, date("2026-11-25"), &ids()).unwrap();
         let (kind, wall_ms, boot_id, monotonic_ms, day): (String, i64, String, i64, String) = store
             .conn
             .query_row(
@@ -459,7 +458,7 @@ mod tests {
     fn a_count_from_a_clock_that_went_back_goes_to_the_first_open_day() {
         let mut store = Store::open_in_memory().unwrap();
         visits(&mut store, "2026-11-23", 11);
-        make_summaries(&mut store, date("2026-11-24"), &mut ids()).unwrap();
+        make_summaries(&mut store, date("2026-11-24"), &ids()).unwrap();
         assert_eq!(
             store.summarised_through().unwrap().as_deref(),
             Some("2026-11-23")
@@ -475,7 +474,7 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         visits(&mut store, "2026-11-01", 11);
         visits(&mut store, "2026-11-02", 2);
-        make_summaries(&mut store, date("2026-11-30"), &mut ids()).unwrap();
+        make_summaries(&mut store, date("2026-11-30"), &ids()).unwrap();
         // The 1st went in a summary and is more than 14 days old; the 2nd still waits.
         assert!(store.day_counts("2026-11-01").unwrap().is_empty());
         assert_eq!(store.day_counts("2026-11-02").unwrap().len(), 2);
@@ -485,7 +484,7 @@ mod tests {
     fn without_a_centre_key_a_summary_waits_unsealed_and_is_sealed_when_one_comes() {
         let mut store = Store::open_in_memory().unwrap();
         visits(&mut store, "2026-11-23", 11);
-        make_summaries(&mut store, date("2026-11-24"), &mut ids()).unwrap();
+        make_summaries(&mut store, date("2026-11-24"), &ids()).unwrap();
         assert_eq!(store.unsealed_count().unwrap(), 1);
         let (_, centre) = waystation_protocol::CentreSecretKey::generate();
         assert_eq!(store.enable_sealing(centre).unwrap(), 1);
@@ -635,7 +634,7 @@ mod tests {
         assert_eq!(folded.values().sum::<u64>(), 1 + 1 + 1 + 9 + 1 + 1 + 2 + 1);
         // A later busy day brings the window to 11: the folded counts leave in it, once.
         visits(&mut store, "2026-11-23", 11);
-        let made = make_summaries(&mut store, date("2026-11-24"), &mut ids()).unwrap();
+        let made = make_summaries(&mut store, date("2026-11-24"), &ids()).unwrap();
         assert_eq!(made.len(), 1);
         assert_eq!(
             (made[0].first_day.as_str(), made[0].last_day.as_str()),

@@ -225,7 +225,8 @@ fn fold_per_visit_records(tx: &Transaction) -> HookResult {
 /// give, the migration fails and the database stays as it was (one transaction).
 fn seal_personal_rows(tx: &Transaction) -> HookResult {
     let sealed = super::mood::seal_clear_rows(tx, &mut |bytes| {
-        getrandom::fill(bytes).map_err(|e| format!("no randomness for sealing: {e}"))
+        crate::entropy::Entropy::fill(&crate::entropy::SystemEntropy, bytes)
+            .map_err(|e| format!("no randomness for sealing: {e}"))
     })?;
     tx.execute_batch(
         "DROP TABLE mood_personal;

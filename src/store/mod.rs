@@ -44,6 +44,8 @@ pub enum StoreError {
         found: usize,
         known: usize,
     },
+    #[error("cannot make a record id: {0}")]
+    NoRandomness(String),
 }
 
 pub struct Store {

@@ -10,6 +10,7 @@ use std::fmt;
 use uuid::Uuid;
 
 use crate::clock::{Clock, ClockReading};
+use crate::entropy::Entropy;
 
 /// What a record is. Each capability adds its kinds here, with the schema version of its
 /// payload; the hub dispatches on the name.
@@ -70,13 +71,13 @@ pub struct RecordStamp {
 }
 
 impl RecordStamp {
-    /// A fresh stamp from the real clocks and a random id (UUIDv4: unlike a UUIDv7, it holds
-    /// no time). Tests build stamps by hand.
-    pub fn now(clock: &dyn Clock) -> RecordStamp {
-        RecordStamp {
-            id: Uuid::new_v4(),
+    /// A fresh stamp: the clocks' reading and a random id (UUIDv4: unlike a UUIDv7, it holds
+    /// no time), both from their edges, so tests fix them with `FakeClock` and `FakeEntropy`.
+    pub fn now(clock: &dyn Clock, entropy: &dyn Entropy) -> Result<RecordStamp, super::StoreError> {
+        Ok(RecordStamp {
+            id: entropy.uuid().map_err(super::StoreError::NoRandomness)?,
             clock: clock.read(),
-        }
+        })
     }
 }
 

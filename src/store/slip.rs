@@ -113,7 +113,7 @@ mod tests {
         let day = shanghai_day(clock.read().wall);
         commit_print(
             &mut store,
-            RecordStamp::now(&clock),
+            RecordStamp::now(&clock, &crate::entropy::FakeEntropy::new(1)).unwrap(),
             &slip,
             &PrintOutcome::Printed {
                 after: PrinterStatus::Ready,
@@ -132,7 +132,7 @@ mod tests {
         );
         commit_print(
             &mut store,
-            RecordStamp::now(&clock),
+            RecordStamp::now(&clock, &crate::entropy::FakeEntropy::new(2)).unwrap(),
             &slip,
             &PrintOutcome::NotReady(PrinterStatus::PaperOut),
             112.4,

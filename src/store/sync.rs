@@ -50,8 +50,8 @@ impl Store {
     /// kept in the database from then on.
     pub fn device_key(&mut self) -> Result<DeviceKey, StoreError> {
         let bytes = super::mood::secret(self, DEVICE_KEY, || {
-            let mut bytes = [0u8; 32];
-            getrandom::fill(&mut bytes).ok().map(|()| bytes.to_vec())
+            let entropy: &dyn crate::entropy::Entropy = &crate::entropy::SystemEntropy;
+            entropy.bytes::<32>().map(|bytes| bytes.to_vec())
         })?
         .ok_or_else(|| StoreError::DataDir {
             path: self.label.clone(),

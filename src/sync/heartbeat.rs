@@ -19,9 +19,10 @@ pub struct HeartbeatFacts<'a> {
 pub fn queue_heartbeat(
     store: &mut Store,
     clock: &dyn Clock,
+    entropy: &dyn crate::entropy::Entropy,
     facts: &HeartbeatFacts<'_>,
 ) -> Result<crate::store::sync::Heartbeat, StoreError> {
-    let stamp = RecordStamp::now(clock);
+    let stamp = RecordStamp::now(clock, entropy)?;
     let counts = store.outbox_counts()?;
     let oldest = store.oldest_waiting_wall_ms()?;
     let now_ms = stamp.clock.wall.timestamp_millis();

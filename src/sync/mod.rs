@@ -55,6 +55,9 @@ pub struct SyncSettings {
     /// Called on the syncer's thread with what the hub said about each staff alert sent (the
     /// kiosk passes it on to the UI thread, whose staff-call screen depends on it).
     pub on_alert: Option<Box<dyn Fn(HubAnswer) + Send>>,
+    /// Randomness for the heartbeat's id and the backoff's jitter (the operating system's
+    /// unless a test fixes it).
+    pub entropy: Box<dyn crate::entropy::Entropy + Send>,
 }
 
 impl SyncSettings {
@@ -75,6 +78,7 @@ impl SyncSettings {
                 .and_then(|k| crate::directory::bundle::public_key(k).ok()),
             on_bundle: None,
             on_alert: None,
+            entropy: Box::new(crate::entropy::SystemEntropy),
         }
     }
 }
@@ -250,7 +254,11 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
             Failure::Busy { retry_after } => *retry_after,
             _ => None,
         };
-        self.backoff.failed(random_u64(), retry_after)
+        // Without randomness the wait is simply the longest allowed: still correct, less
+        // spread.
+        let entropy: &dyn crate::entropy::Entropy = self.settings.entropy.as_ref();
+        let jitter = entropy.bytes::<8>().map_or(u64::MAX, u64::from_le_bytes);
+        self.backoff.failed(jitter, retry_after)
     }
 
     /// Does what is due (staff alerts first, then heartbeat, bundle check, uploads) and says
@@ -273,7 +281,8 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
                 data_dir: &self.settings.data_dir,
                 directory: &directory,
             };
-            heartbeat::queue_heartbeat(&mut self.store, &self.clock, &facts)?;
+            let entropy: &dyn crate::entropy::Entropy = self.settings.entropy.as_ref();
+            heartbeat::queue_heartbeat(&mut self.store, &self.clock, entropy, &facts)?;
             self.next_heartbeat = now + self.settings.heartbeat_every;
         }
         if now >= self.next_bundle
@@ -432,15 +441,6 @@ pub fn spawn_worker(
     Some(Worker { wake, stop, thread })
 }
 
-fn random_u64() -> u64 {
-    let mut bytes = [0u8; 8];
-    // Without randomness the wait is simply the longest allowed: still correct, less spread.
-    if getrandom::fill(&mut bytes).is_err() {
-        return u64::MAX;
-    }
-    u64::from_le_bytes(bytes)
-}
-
 #[cfg(test)]
 mod tests {
     use std::rc::Rc;
@@ -552,16 +552,23 @@ mod tests {
             .wall
             .with_timezone(&chrono_tz::Asia::Shanghai)
             .date_naive();
-        let made = crate::store::counts::make_summaries(&mut store, today, &mut || {
-            uuid::Uuid::from_u128(100)
-        })
-        .unwrap();
+        let entropy = crate::entropy::FakeEntropy::new(3);
+        let made = crate::store::counts::make_summaries(&mut store, today, &entropy).unwrap();
         assert_eq!(made.len(), 1);
+        let summary_id: String = store
+            .connection()
+            .query_row(
+                "SELECT id FROM outbox WHERE kind = 'day_summary'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
         record(&mut store, 2, RecordKind::Restock, &clock);
-        let stored = |ids: &[u128]| {
+        let id = |n: u128| uuid::Uuid::from_u128(n).to_string();
+        let stored = |ids: &[String]| {
             let results: Vec<_> = ids
                 .iter()
-                .map(|n| serde_json::json!({"id": uuid::Uuid::from_u128(*n).to_string(), "outcome": "stored"}))
+                .map(|id| serde_json::json!({"id": id, "outcome": "stored"}))
                 .collect();
             Ok(HubReply {
                 status: 200,
@@ -570,7 +577,10 @@ mod tests {
                 body: serde_json::to_vec(&serde_json::json!({ "results": results })).unwrap(),
             })
         };
-        let link = Rc::new(FakeLink::new(vec![stored(&[100]), stored(&[1, 2])]));
+        let link = Rc::new(FakeLink::new(vec![
+            stored(&[summary_id]),
+            stored(&[id(1), id(2)]),
+        ]));
         let dir = tempfile::tempdir().unwrap();
         let settings =
             SyncSettings::from_config(&crate::config::Config::demo(), dir.path().to_path_buf());

@@ -13,6 +13,7 @@ mod home;
 mod mood;
 mod notice;
 mod resources;
+mod run;
 pub mod screenshot;
 mod selfcheck;
 mod shell;
@@ -34,11 +35,15 @@ use crate::store::Store;
 
 slint::include_modules!();
 
+pub use run::{Display, Links, UploaderLinks, run};
+
 /// What the kiosk needs from the outside world.
 pub struct KioskParts {
     pub config: Config,
     pub store: Store,
     pub clock: Rc<dyn Clock>,
+    /// Where random bytes come from (`SystemEntropy` on a kiosk, `FakeEntropy` in tests).
+    pub entropy: Rc<dyn crate::entropy::Entropy>,
     /// How to reach the slip printer (`printer::opener(&config.printer)` on a kiosk).
     pub printer: crate::printer::Opener,
     /// The resource directory to serve (`store::directory::active` on a kiosk).
@@ -88,6 +93,8 @@ pub(crate) struct KioskState {
     pub(crate) staff_example: Option<crate::staff::status::Facts>,
     /// Whether a language was ever selected in Slint (the first render must select one).
     pub(crate) language_selected: std::cell::Cell<bool>,
+    /// Randomness: slip numbers, personal codes and their salt, nonces, record ids.
+    pub(crate) entropy: Rc<dyn crate::entropy::Entropy>,
     /// The station day on which closed days were last summarised: once at start, then again
     /// when the day changes.
     pub(crate) summarised_on: Option<chrono::NaiveDate>,
@@ -133,6 +140,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         printing: slip::Printing::new(parts.printer),
         language_selected: std::cell::Cell::new(false),
         summarised_on: None,
+        entropy: parts.entropy,
         directory: parts.directory,
         data_dir: None,
         pin_throttle: crate::staff::throttle::PinThrottle::restore(
@@ -183,6 +191,13 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
     })
 }
 
+impl KioskState {
+    /// A stamp for a record made now: the clocks and a random id, from their edges.
+    pub(crate) fn stamp(&self) -> Result<crate::store::RecordStamp, crate::store::StoreError> {
+        crate::store::RecordStamp::now(self.clock.as_ref(), self.entropy.as_ref())
+    }
+}
+
 /// Adds one to each of today's counts for a step of a visit. A failure is logged for the
 /// staff's error list; the worker's visit goes on.
 pub(crate) fn count(st: &mut KioskState, counts: &[crate::store::counts::Count]) {
@@ -207,7 +222,8 @@ fn summarise_closed_days(st: &mut KioskState) {
     if st.summarised_on == Some(today) {
         return;
     }
-    match crate::store::counts::make_summaries(&mut st.store, today, &mut uuid::Uuid::new_v4) {
+    let entropy = st.entropy.clone();
+    match crate::store::counts::make_summaries(&mut st.store, today, entropy.as_ref()) {
         Ok(made) => {
             st.summarised_on = Some(today);
             if !made.is_empty() {

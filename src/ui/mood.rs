@@ -40,23 +40,11 @@ fn quadrant_index(q: Quadrant) -> i32 {
     }
 }
 
-/// Random bytes from the operating system. `None` (logged) if it has none to give, in which
-/// case no code is made rather than a guessable one.
-fn random_bytes<const N: usize>() -> Option<[u8; N]> {
-    let mut bytes = [0u8; N];
-    match getrandom::fill(&mut bytes) {
-        Ok(()) => Some(bytes),
-        Err(e) => {
-            tracing::error!("no randomness from the operating system: {e}");
-            None
-        }
-    }
-}
-
 fn code_salt(st: &mut KioskState) -> Option<Vec<u8>> {
     // Randomness is asked for only the first time, when the salt is made.
+    let entropy = st.entropy.clone();
     match secret(&mut st.store, CODE_SALT, || {
-        random_bytes::<16>().map(|b| b.to_vec())
+        entropy.bytes::<16>().map(|b| b.to_vec())
     }) {
         Ok(salt) => salt,
         Err(e) => {
@@ -161,12 +149,12 @@ fn save(st: &mut KioskState) {
     let help_lines = shows_help_lines(&st.vocabulary, &check_in, st.session.check.crisis);
     // With no randomness for the row's nonce (logged), the check-in is still kept, without
     // its trend row: never a row sealed with a guessable nonce.
-    let personal = st
-        .session
-        .mood
-        .code_keys
-        .as_ref()
-        .and_then(|keys| random_bytes::<NONCE_LEN>().map(|nonce| Personal { keys, nonce }));
+    let entropy = st.entropy.clone();
+    let personal = st.session.mood.code_keys.as_ref().and_then(|keys| {
+        entropy
+            .bytes::<NONCE_LEN>()
+            .map(|nonce| Personal { keys, nonce })
+    });
     match commit_check_in(&mut st.store, wall, &check_in, help_lines, personal) {
         Ok(_) => {
             st.session.mood.saved = Some((check_in, day));
@@ -201,8 +189,8 @@ fn take_code(st: &mut KioskState) {
     }
     let (Some(salt), Some(bytes), Some(nonce)) = (
         code_salt(st),
-        random_bytes::<5>(),
-        random_bytes::<NONCE_LEN>(),
+        st.entropy.bytes::<5>(),
+        st.entropy.bytes::<NONCE_LEN>(),
     ) else {
         return;
     };

@@ -223,6 +223,8 @@ pub fn prepare(
         config,
         store,
         clock: Rc::new(clock.clone()) as Rc<dyn Clock>,
+        // The same slip number and codes in every picture.
+        entropy: Rc::new(crate::entropy::FakeEntropy::new(2026)),
         // A screenshot never prints.
         printer: crate::printer::no_printer(),
         directory: crate::directory::Bundle::shipped(),
@@ -314,12 +316,14 @@ const EXAMPLE_PIN: &str = "246813";
 fn example_staff(store: &mut Store, clock: &FakeClock) -> Result<(), crate::store::StoreError> {
     use crate::store::RecordStamp;
     let hash = crate::staff::pin::hash(EXAMPLE_PIN, [1; 16]).expect("the example PIN is valid");
-    store.set_pin_hash(&hash, RecordStamp::now(clock))?;
-    store.record_wrong_pin(RecordStamp::now(clock))?;
+    let entropy = crate::entropy::FakeEntropy::new(11);
+    store.set_pin_hash(&hash, RecordStamp::now(clock, &entropy)?)?;
+    store.record_wrong_pin(RecordStamp::now(clock, &entropy)?)?;
     clock.advance(Duration::from_secs(600));
     let slip = crate::slip::Slip::demo(Language::Chinese, "示例", false);
     let outcome = crate::printer::PrintOutcome::NotReady(crate::printer::PrinterStatus::PaperOut);
-    crate::store::slip::commit_print(store, RecordStamp::now(clock), &slip, &outcome, 0.0)?;
+    let stamp = RecordStamp::now(clock, &entropy)?;
+    crate::store::slip::commit_print(store, stamp, &slip, &outcome, 0.0)?;
     Ok(())
 }
 

@@ -95,9 +95,11 @@ pub(super) fn wipe(state: &mut KioskState, reason: WipeReason) {
         super::count(state, &[Count::new(Metric::Visit, &[reason.name()])]);
     }
     if state.session.staff.signed_in {
-        let stamp = crate::store::RecordStamp::now(state.clock.as_ref());
         let action = crate::store::staff::Action::SignOut;
-        if let Err(e) = state.store.audit(stamp, action, Some(reason.name())) {
+        let stamp = state.stamp();
+        if let Err(e) =
+            stamp.and_then(|stamp| state.store.audit(stamp, action, Some(reason.name())))
+        {
             tracing::error!("cannot write the staff audit log: {e}");
         }
     }

@@ -16,7 +16,6 @@ use crate::kiosk::Screen;
 use crate::printer::{Opener, PrintOutcome, PrinterStatus};
 use crate::slip::layout::{length_mm, qr_matrix, render as render_slip};
 use crate::slip::{PrintState, Slip, SlipText, escpos, printed_at, slip_code};
-use crate::store::RecordStamp;
 
 /// What the printing thread sends back.
 pub(crate) struct PrintDone {
@@ -62,11 +61,10 @@ pub(super) fn prepare(st: &mut KioskState) {
     }
     match &st.session.slip.slip {
         None => {
-            let mut random = [0u8; 4];
-            if let Err(e) = getrandom::fill(&mut random) {
-                tracing::error!("no randomness for a slip number: {e}");
+            // Without randomness there is no slip rather than a guessable number (logged).
+            let Some(random) = st.entropy.bytes::<4>() else {
                 return;
-            }
+            };
             st.session.slip.slip = Some(build(st, slip_code(random)));
         }
         // A crisis since the slip was made: it becomes a crisis slip (with the safety plan),
@@ -172,14 +170,16 @@ fn send_job(st: &mut KioskState, slip: Slip) -> u64 {
 pub(super) fn poll(st: &mut KioskState) -> bool {
     let mut changed = false;
     while let Ok(done) = st.printing.done_rx.try_recv() {
-        let stamp = RecordStamp::now(st.clock.as_ref());
-        if let Err(e) = crate::store::slip::commit_print(
-            &mut st.store,
-            stamp,
-            &done.slip,
-            &done.outcome,
-            done.paper_mm,
-        ) {
+        let recorded = st.stamp().and_then(|stamp| {
+            crate::store::slip::commit_print(
+                &mut st.store,
+                stamp,
+                &done.slip,
+                &done.outcome,
+                done.paper_mm,
+            )
+        });
+        if let Err(e) = recorded {
             tracing::error!("cannot record a print job: {e}");
         }
         if !done.outcome.printed() {

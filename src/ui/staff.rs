@@ -25,7 +25,6 @@ use crate::staff::alert::{Answer, Call, HubPath, Wording};
 use crate::staff::status::{LedPattern, Level};
 use crate::staff::throttle::PinGate;
 use crate::staff::visit::{PinNotice, StaffDone};
-use crate::store::RecordStamp;
 use crate::store::staff::Action;
 
 /// How long the hidden corner must be held to open the PIN pad.
@@ -105,8 +104,7 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
         if !st.session.staff.signed_in {
             return;
         }
-        let stamp = RecordStamp::now(st.clock.as_ref());
-        let done = match st.store.restock_paper(stamp) {
+        let done = match st.stamp().and_then(|stamp| st.store.restock_paper(stamp)) {
             Ok(_) => StaffDone::Paper,
             Err(e) => {
                 tracing::error!("cannot record a paper restock: {e}");
@@ -130,8 +128,10 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
 }
 
 fn audit(st: &mut KioskState, action: Action) {
-    let stamp = RecordStamp::now(st.clock.as_ref());
-    if let Err(e) = st.store.audit(stamp, action, None) {
+    if let Err(e) = st
+        .stamp()
+        .and_then(|stamp| st.store.audit(stamp, action, None))
+    {
         tracing::error!("cannot write the staff audit log: {e}");
     }
 }
@@ -153,8 +153,8 @@ fn record_brochures(st: &mut KioskState) {
         if count == 0 {
             continue;
         }
-        let stamp = RecordStamp::now(st.clock.as_ref());
-        match st.store.restock_brochures(stamp, kind.kind.as_str(), count) {
+        let stamp = st.stamp();
+        match stamp.and_then(|stamp| st.store.restock_brochures(stamp, kind.kind.as_str(), count)) {
             Ok(_) => total += count,
             Err(e) => {
                 tracing::error!("cannot record a brochure restock: {e}");
@@ -190,10 +190,11 @@ fn check_pin(st: &mut KioskState) {
             return;
         }
     };
-    let stamp = RecordStamp::now(st.clock.as_ref());
+    let stamp = st.stamp();
     if crate::staff::pin::verify(&typed, &hash) {
         st.pin_throttle.succeeded();
-        if let Err(e) = st.store.record_pin_accepted(stamp, Action::SignIn) {
+        if let Err(e) = stamp.and_then(|stamp| st.store.record_pin_accepted(stamp, Action::SignIn))
+        {
             tracing::error!("cannot write the staff audit log: {e}");
         }
         st.session.staff.signed_in = true;
@@ -204,7 +205,7 @@ fn check_pin(st: &mut KioskState) {
         tracing::info!("station staff signed in");
     } else {
         st.pin_throttle.failed(now);
-        if let Err(e) = st.store.record_wrong_pin(stamp) {
+        if let Err(e) = stamp.and_then(|stamp| st.store.record_wrong_pin(stamp)) {
             tracing::error!("cannot write the staff audit log: {e}");
         }
         st.session.staff.notice = PinNotice::Wrong;
@@ -257,32 +258,21 @@ pub(super) fn staff_call(st: &mut KioskState, from: &str) {
 }
 
 fn new_call(st: &mut KioskState, now: Duration, from: &str) -> Call {
-    let stamp = RecordStamp::now(st.clock.as_ref());
-    let wall = stamp.clock.wall;
-    let record_id = stamp.id.to_string();
-    let record = crate::staff::alert::alert_record(st.config.station.id.as_str(), stamp);
-    let counted = [crate::store::counts::Count::new(
-        waystation_protocol::Metric::StaffCall,
-        &[from],
-    )];
-    let written = match st
-        .store
-        .commit_record(&record, |tx| crate::store::counts::add(tx, wall, &counted))
-    {
-        Ok(_) => true,
+    let written = match write_call(st, from) {
+        Ok(record_id) => Some(record_id),
         Err(e) => {
             tracing::error!("cannot record a staff alert: {e}");
-            false
+            None
         }
     };
     let hub = match &st.sync_now {
         None => HubPath::None,
-        Some(_) if !written => HubPath::Failed,
+        Some(_) if written.is_none() => HubPath::Failed,
         Some(wake) if wake.send(()).is_ok() => HubPath::Sending,
         // The uploader thread is gone: the alert waits on disk, but nobody hears of it now.
         Some(_) => HubPath::Failed,
     };
-    let mut call = Call::new(now, written.then_some(record_id), hub);
+    let mut call = Call::new(now, written, hub);
     // On now, not at the next tick: the screen must not say "go and find the staff" for the
     // quarter second before the light comes on. NoBoard has nothing to switch on.
     let outputs = st.board.outputs();
@@ -296,6 +286,22 @@ fn new_call(st: &mut KioskState, now: Duration, from: &str) -> Call {
     call
 }
 
+/// The `staff_alert` record and the day's count of calls, in one transaction. Returns the
+/// record's id.
+fn write_call(st: &mut KioskState, from: &str) -> Result<String, crate::store::StoreError> {
+    let stamp = st.stamp()?;
+    let wall = stamp.clock.wall;
+    let record_id = stamp.id.to_string();
+    let record = crate::staff::alert::alert_record(st.config.station.id.as_str(), stamp);
+    let counted = [crate::store::counts::Count::new(
+        waystation_protocol::Metric::StaffCall,
+        &[from],
+    )];
+    st.store
+        .commit_record(&record, |tx| crate::store::counts::add(tx, wall, &counted))?;
+    Ok(record_id)
+}
+
 /// Staff answered the call at the kiosk (held the button, or signed in): the light goes back
 /// to the status pattern and the buzzer stops. Logged like every staff action.
 fn answer_call(st: &mut KioskState, how: Answer) {
@@ -305,11 +311,11 @@ fn answer_call(st: &mut KioskState, how: Answer) {
     };
     call.answered = Some(how);
     st.board.set_buzzer(false);
-    let stamp = RecordStamp::now(st.clock.as_ref());
-    if let Err(e) = st
-        .store
-        .audit(stamp, Action::CallAnswered, Some(how.name()))
-    {
+    let stamp = st.stamp();
+    if let Err(e) = stamp.and_then(|stamp| {
+        st.store
+            .audit(stamp, Action::CallAnswered, Some(how.name()))
+    }) {
         tracing::error!("cannot write the staff audit log: {e}");
     }
     tracing::info!(how = how.name(), "a call for staff was answered");

@@ -309,7 +309,8 @@ fn status_reports_the_store_without_creating_it_and_honours_the_data_dir_variabl
     let clock = waystation::clock::SystemClock::new();
     let record = waystation::store::NewRecord {
         kind: waystation::store::RecordKind::KioskStarted,
-        stamp: waystation::store::RecordStamp::now(&clock),
+        stamp: waystation::store::RecordStamp::now(&clock, &waystation::entropy::SystemEntropy)
+            .unwrap(),
         payload: serde_json::json!({"version": "test"}),
     };
     store.commit_record(&record, |_| Ok(())).unwrap();

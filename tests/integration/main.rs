@@ -1,5 +1,6 @@
 //! Waystation's integration tests, in one binary so they build once.
 //!
+//! - `architecture`: the invariants of ARCHITECTURE.md a reading of the source can check.
 //! - `ui`: the kiosk window driven through Slint's testing backend (no display).
 //! - `cli`: the `waystation` binary as the field team and scripts use it.
 //! - `directory`: the resource directory: list, signed bundles, install and refusals, screens.
@@ -14,6 +15,7 @@
 //! - `slip`: the slip image, its ESC/POS bytes and its QR code, read back.
 //! - `text`: translations complete, and every character of every string in the embedded font.
 
+mod architecture;
 mod cli;
 mod directory;
 mod faults;

@@ -25,7 +25,12 @@ fn staffed_kiosk() -> (waystation::Kiosk, FakeClock, tempfile::TempDir, FakeBoar
         true,
     );
     let hash = waystation::staff::pin::hash(PIN, [3; 16]).unwrap();
-    store.set_pin_hash(&hash, RecordStamp::now(&clock)).unwrap();
+    store
+        .set_pin_hash(
+            &hash,
+            RecordStamp::now(&clock, &waystation::entropy::SystemEntropy).unwrap(),
+        )
+        .unwrap();
     let (kiosk, clock) = kiosk_on(Config::demo(), store);
     let board = FakeBoard::default();
     kiosk.attach_board(Box::new(board.clone()));

@@ -136,7 +136,7 @@ fn write_records(store: &mut Store, n: usize) {
         };
         let record = NewRecord {
             kind,
-            stamp: RecordStamp::now(&clock),
+            stamp: RecordStamp::now(&clock, &waystation::entropy::SystemEntropy).unwrap(),
             payload,
         };
         store.commit_record(&record, |_| Ok(())).unwrap();
@@ -410,7 +410,7 @@ fn a_day_summary_is_sealed_on_disk_and_the_hub_opens_it() {
                 .unwrap();
         }
         waystation::store::screening::commit_completed(&mut store, yesterday, &score).unwrap();
-        make_summaries(&mut store, today, &mut uuid::Uuid::new_v4).unwrap()
+        make_summaries(&mut store, today, &waystation::entropy::SystemEntropy).unwrap()
     };
     assert_eq!(summaries.len(), 1);
     let plain = serde_json::to_string(&summaries[0].counts).unwrap();
@@ -629,13 +629,25 @@ fn heartbeats_wait_as_one_record() {
     use waystation::store::sync::Heartbeat;
     use waystation::sync::heartbeat::queue_heartbeat;
     assert_eq!(
-        queue_heartbeat(&mut store, &clock, &facts).unwrap(),
+        queue_heartbeat(
+            &mut store,
+            &clock,
+            &waystation::entropy::SystemEntropy,
+            &facts
+        )
+        .unwrap(),
         Heartbeat::Appended
     );
     for _ in 0..20 {
         clock.advance(Duration::from_secs(900));
         assert_eq!(
-            queue_heartbeat(&mut store, &clock, &facts).unwrap(),
+            queue_heartbeat(
+                &mut store,
+                &clock,
+                &waystation::entropy::SystemEntropy,
+                &facts
+            )
+            .unwrap(),
             Heartbeat::Coalesced
         );
     }
@@ -653,7 +665,13 @@ fn heartbeats_wait_as_one_record() {
     // The hub has it: the next heartbeat is a new record, not a change to the delivered one.
     let mut store = pair.store();
     assert_eq!(
-        queue_heartbeat(&mut store, &clock, &facts).unwrap(),
+        queue_heartbeat(
+            &mut store,
+            &clock,
+            &waystation::entropy::SystemEntropy,
+            &facts
+        )
+        .unwrap(),
         Heartbeat::Appended
     );
 }

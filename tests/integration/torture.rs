@@ -676,7 +676,7 @@ fn backlog(rig: &Pair, round: usize) {
     for n in 0..BACKLOG {
         let record = NewRecord {
             kind: RecordKind::StaffAudit,
-            stamp: RecordStamp::now(&clock),
+            stamp: RecordStamp::now(&clock, &waystation::entropy::SystemEntropy).unwrap(),
             payload: serde_json::json!({ "action": "test", "detail": format!("{round} {n}") }),
         };
         store.commit_record(&record, |_| Ok(())).unwrap();

@@ -70,6 +70,7 @@ pub(crate) fn kiosk_printing(
         config,
         store,
         clock: Rc::new(clock.clone()) as Rc<dyn Clock>,
+        entropy: Rc::new(waystation::entropy::FakeEntropy::new(16)),
         printer,
         directory: waystation::directory::Bundle::shipped(),
     })

@@ -1,0 +1,149 @@
+//! The invariants of ARCHITECTURE.md that a reading of the source can check. Each test names
+//! the invariant it guards; a failure names the file and the line.
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every `.rs` file under `dir`, with its text up to its first `#[cfg(test)]` (tests may use
+/// what the code may not: fake clocks, temporary files).
+fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = match text.find("#[cfg(test)]") {
+                    Some(at) => text[..at].to_string(),
+                    None => text,
+                };
+                found.push((path, code));
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The lines of `code` that hold `needle` outside a comment, as "path:line: text".
+fn uses(path: &Path, code: &str, needle: &str) -> Vec<String> {
+    code.lines()
+        .enumerate()
+        .filter(|(_, line)| {
+            let code_part = line.split("//").next().unwrap_or("");
+            code_part.contains(needle)
+        })
+        .map(|(n, line)| format!("{}:{}: {}", path.display(), n + 1, line.trim()))
+        .collect()
+}
+
+fn offenders(dir: &str, needles: &[&str], allowed: &[&str]) -> Vec<String> {
+    let root = root();
+    sources(&root.join(dir))
+        .into_iter()
+        .filter(|(path, _)| {
+            let relative = path.strip_prefix(&root).unwrap();
+            !allowed.iter().any(|a| relative.starts_with(a))
+        })
+        .flat_map(|(path, code)| {
+            needles
+                .iter()
+                .flat_map(|n| uses(path.strip_prefix(&root).unwrap(), &code, n))
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// "rppal is used in one file": it is unmaintained upstream, so it stays behind the board.
+#[test]
+fn rppal_is_used_in_the_board_module_only() {
+    let found = offenders("src", &["rppal"], &["src/board/mod.rs"]);
+    assert!(
+        found.is_empty(),
+        "rppal outside src/board/mod.rs:\n{}",
+        found.join("\n")
+    );
+}
+
+/// "src/ui is the only code that sees Slint."
+#[test]
+fn only_the_ui_layer_sees_slint() {
+    let found = offenders("src", &["slint::", "slint_"], &["src/ui"]);
+    assert!(
+        found.is_empty(),
+        "Slint outside src/ui:\n{}",
+        found.join("\n")
+    );
+}
+
+/// "The core does no I/O": nothing under the pure cores imports the database, the network,
+/// the UI or the board, reads a clock or touches a file.
+#[test]
+fn the_core_does_no_io() {
+    let needles = [
+        "slint",
+        "rusqlite",
+        "reqwest",
+        "rppal",
+        "std::fs",
+        "File::",
+        "Utc::now",
+        "SystemTime",
+        "Instant::now",
+        "getrandom",
+        "OsRng",
+    ];
+    for dir in ["src/kiosk", "src/screening"] {
+        let found = offenders(dir, &needles, &[]);
+        assert!(found.is_empty(), "I/O in the core:\n{}", found.join("\n"));
+    }
+}
+
+/// "Time comes in from the edge": only the clock edge reads the wall clock.
+#[test]
+fn only_the_clock_edge_reads_the_wall_clock() {
+    let needles = ["Utc::now", "SystemTime::now", "Local::now"];
+    let found = offenders("src", &needles, &["src/clock.rs"]);
+    assert!(
+        found.is_empty(),
+        "the wall clock read outside src/clock.rs:\n{}",
+        found.join("\n")
+    );
+}
+
+/// "Every record reaches the outbox through `Store::commit_record`": nothing else inserts
+/// into it but the outbox module itself.
+#[test]
+fn only_the_outbox_module_inserts_into_the_outbox() {
+    let found = offenders("src", &["INSERT INTO outbox"], &["src/store/outbox.rs"]);
+    assert!(
+        found.is_empty(),
+        "an insert into outbox elsewhere:\n{}",
+        found.join("\n")
+    );
+}
+
+/// "Randomness comes in from the edge": only the entropy edge asks the operating system.
+#[test]
+fn only_the_entropy_edge_asks_for_randomness() {
+    let needles = [
+        "getrandom::",
+        "OsRng",
+        "new_v4",
+        "new_v7",
+        "now_v7",
+        "thread_rng",
+    ];
+    let found = offenders("src", &needles, &["src/entropy.rs"]);
+    assert!(
+        found.is_empty(),
+        "randomness outside src/entropy.rs:\n{}",
+        found.join("\n")
+    );
+}
