@@ -98,6 +98,17 @@ impl Session {
         self.navigation.open(Screen::Home);
     }
 
+    /// Opens a screen a touch asked for, and says whether it did. Staff-mode screens open only
+    /// for staff who signed in with the PIN: no button, and no touch a screen could be made to
+    /// send, takes a worker there. (The PIN pad itself is open to all: it is the way in.)
+    pub fn open_requested(&mut self, screen: Screen) -> bool {
+        if screen.is_staff_only() && !self.staff.signed_in {
+            return false;
+        }
+        self.navigation.open(screen);
+        true
+    }
+
     /// Whether someone is using the kiosk (anything but the attract screen is showing).
     pub fn is_active(&self) -> bool {
         self.navigation.current() != Screen::Attract
@@ -175,6 +186,25 @@ mod tests {
         session.language = Language::Chinese;
         session.wipe(WipeReason::Finished);
         assert_eq!(session.language, Language::English);
+    }
+
+    #[test]
+    fn staff_screens_open_only_for_staff_who_signed_in() {
+        let mut session = Session::new(SessionDefaults::default());
+        for screen in [Screen::Staff, Screen::StaffRestock, Screen::StaffErrors] {
+            assert!(
+                !session.open_requested(screen),
+                "{screen:?} opened for a worker"
+            );
+            assert_eq!(session.navigation.current(), Screen::Attract);
+        }
+        assert!(session.open_requested(Screen::StaffPin));
+        assert!(session.open_requested(Screen::Emergency));
+        session.staff.signed_in = true;
+        for screen in [Screen::Staff, Screen::StaffRestock, Screen::StaffErrors] {
+            assert!(session.open_requested(screen));
+            assert_eq!(session.navigation.current(), screen);
+        }
     }
 
     #[test]

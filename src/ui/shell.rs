@@ -180,18 +180,25 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     });
 }
 
-/// Opens a screen from anywhere. Opening one from the attract screen (emergency help works
-/// without starting a visit) still counts as someone being there, so the idle reset applies.
+/// Opens a screen from anywhere, if the core lets this session open it (staff screens only
+/// for signed-in staff). Opening one from the attract screen (emergency help works without
+/// starting a visit) still counts as someone being there, so the idle reset applies.
 pub(super) fn open(state: &mut KioskState, screen: Screen) {
     let now = state.clock.monotonic();
     state.idle.touch(now);
+    if !state.session.open_requested(screen) {
+        tracing::warn!(
+            screen = screen.name(),
+            "a staff screen was asked for without the PIN"
+        );
+        return;
+    }
     if state.session.started_at.is_none() {
         state.session.started_at = Some(now);
-        if !(screen.is_staff_only() || screen == Screen::StaffPin) {
+        if screen != Screen::StaffPin {
             count_visit(state);
         }
     }
-    state.session.navigation.open(screen);
 }
 
 /// Counts a worker's visit as started, once per session.

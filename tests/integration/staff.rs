@@ -540,3 +540,27 @@ fn set_pin_and_hash_pin_read_the_pin_from_standard_input() {
     let store = Store::open(dir.path()).unwrap();
     assert_eq!(store.pin_hash().unwrap().as_deref(), Some(phc.as_str()));
 }
+
+/// However a screen is made to ask (a stray binding, a crafted touch), the staff screens do not
+/// open without the PIN: the core refuses, not only the screens' buttons.
+#[test]
+fn asking_for_a_staff_screen_without_the_pin_opens_nothing() {
+    let (kiosk, _) = kiosk_on(Config::demo(), Store::open_in_memory().unwrap());
+    let shell = waystation::ui::Shell::get(kiosk.window());
+    for screen in [
+        UiScreen::Staff,
+        UiScreen::StaffRestock,
+        UiScreen::StaffErrors,
+    ] {
+        shell.invoke_open(screen);
+        assert_eq!(
+            shown(&kiosk),
+            UiScreen::Attract,
+            "{screen:?} opened without the PIN"
+        );
+    }
+    touch(&kiosk, "点击开始");
+    shell.invoke_open(UiScreen::Staff);
+    assert_eq!(shown(&kiosk), UiScreen::Home);
+    assert!(!kiosk.session().staff.signed_in);
+}
