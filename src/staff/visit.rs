@@ -32,6 +32,10 @@ pub enum StaffDone {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct StaffVisit {
     pub signed_in: bool,
+    /// The PIN check under way (its job number), while Argon2id runs off the UI thread; the
+    /// pad waits and says it is checking. Wiped with the session: a result that comes back for
+    /// a visit that ended signs no one in.
+    pub checking: Option<u64>,
     /// Digits typed on the pad; never stored anywhere, cleared on every try.
     pub typed: String,
     pub notice: PinNotice,

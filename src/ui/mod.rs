@@ -18,6 +18,7 @@ pub mod screenshot;
 mod selfcheck;
 mod shell;
 mod slip;
+mod slow;
 mod staff;
 
 use std::cell::{Ref, RefCell};
@@ -93,6 +94,8 @@ pub(crate) struct KioskState {
     pub(crate) staff_example: Option<crate::staff::status::Facts>,
     /// Whether a language was ever selected in Slint (the first render must select one).
     pub(crate) language_selected: std::cell::Cell<bool>,
+    /// PIN checks running off the UI thread (Argon2id): true when the PIN was right.
+    pub(crate) pin_checks: slow::SlowWork<bool>,
     /// Randomness: slip numbers, personal codes and their salt, nonces, record ids.
     pub(crate) entropy: Rc<dyn crate::entropy::Entropy>,
     /// The station day on which closed days were last summarised: once at start, then again
@@ -140,6 +143,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         printing: slip::Printing::new(parts.printer),
         language_selected: std::cell::Cell::new(false),
         summarised_on: None,
+        pin_checks: slow::SlowWork::new(),
         entropy: parts.entropy,
         directory: parts.directory,
         data_dir: None,
@@ -306,6 +310,17 @@ impl Kiosk {
     /// the timer does every quarter second.
     pub fn tick_idle(&self) {
         tick(&self.window, &self.state);
+    }
+
+    /// Waits until the work running off the UI thread (a PIN check) has come back and the
+    /// tick has taken it in, for tests and screenshots that look at what follows. Gives up
+    /// after ten seconds.
+    pub fn settle(&self) {
+        let started = std::time::Instant::now();
+        while self.state.borrow().pin_checks.busy() && started.elapsed() < Duration::from_secs(10) {
+            std::thread::sleep(Duration::from_millis(5));
+            self.tick_idle();
+        }
     }
 
     /// Connects the station's board (LED, paper sensor, staff-call button).

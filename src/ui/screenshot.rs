@@ -236,7 +236,7 @@ pub fn prepare(
         Shot::StaffProblems => kiosk.show_example_staff_status(example_facts(true)),
         _ => {}
     }
-    walk_to(kiosk.window(), shot, language);
+    walk_to(&kiosk, shot, language);
     match shot {
         Shot::CrisisAsked => super::CrisisAdapter::get(kiosk.window()).invoke_ask_staff(),
         Shot::Screen(Screen::StaffCall) => press_staff_call(&kiosk, FakeBoard::without_outputs()),
@@ -388,7 +388,8 @@ fn example_facts(problems: bool) -> crate::staff::status::Facts {
 
 /// Reaches a shot the way a worker would, through the same callbacks a touch fires, so a
 /// screenshot shows exactly what the kiosk shows (the answers are fixed examples).
-fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
+fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
+    let window = kiosk.window();
     let shell = Shell::get(window);
     if shell.get_language() != language.code() {
         shell.invoke_toggle_language();
@@ -426,6 +427,8 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
             pin.invoke_key(digit.to_string().into());
         }
         pin.invoke_submit();
+        // The check runs off the UI thread; the picture is of what follows it.
+        kiosk.settle();
     };
     match screen {
         Screen::StaffPin => {
@@ -436,6 +439,7 @@ fn walk_to(window: &AppWindow, shot: Shot, language: Language) {
                 pin.invoke_key(digit.into());
             }
             pin.invoke_submit();
+            kiosk.settle();
             return;
         }
         Screen::Staff | Screen::StaffRestock | Screen::StaffErrors => {

@@ -139,15 +139,19 @@ pub(super) fn print_test(st: &mut KioskState) {
     st.session.staff.test_print = PrintState::Printing(send_job(st, slip));
 }
 
-/// Renders a slip and hands it to the printing thread; returns the job's number.
+/// Hands a slip to the printing thread, which rasterises and prints it; returns the job's
+/// number.
 fn send_job(st: &mut KioskState, slip: Slip) -> u64 {
-    let image = render_slip(&slip, &st.slip_text, st.config.printer.width.0);
-    let job = escpos::encode(&image);
-    let paper_mm = length_mm(&image);
     st.printing.next_id += 1;
     let id = st.printing.next_id;
     let (opener, tx) = (st.printing.opener.clone(), st.printing.done_tx.clone());
+    let (text, width) = (st.slip_text.clone(), st.config.printer.width.0);
     std::thread::spawn(move || {
+        // Rasterising a long slip (fonts, QR, a crisis slip's safety plan) takes long enough
+        // to drop frames: it happens here, never on the UI thread.
+        let image = render_slip(&slip, &text, width);
+        let job = escpos::encode(&image);
+        let paper_mm = length_mm(&image);
         let _one_at_a_time = PRINTER.lock();
         let outcome = match opener() {
             Ok(Some(mut transport)) => crate::printer::print(transport.as_mut(), &job),

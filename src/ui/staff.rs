@@ -176,7 +176,8 @@ fn record_brochures(st: &mut KioskState) {
 fn check_pin(st: &mut KioskState) {
     let now = st.clock.monotonic();
     let typed = st.session.staff.take_typed();
-    if st.pin_throttle.gate(now) != PinGate::Open || typed.is_empty() {
+    let checking = st.session.staff.checking.is_some();
+    if st.pin_throttle.gate(now) != PinGate::Open || typed.is_empty() || checking {
         return;
     }
     let hash = match st.store.pin_hash() {
@@ -190,25 +191,43 @@ fn check_pin(st: &mut KioskState) {
             return;
         }
     };
+    // Argon2id off the UI thread; `pin_checked` takes the answer in from the tick.
+    let job = st
+        .pin_checks
+        .spawn(move || crate::staff::pin::verify(&typed, &hash));
+    st.session.staff.checking = Some(job);
+    st.session.staff.notice = PinNotice::None;
+}
+
+/// A PIN check came back. A wrong PIN counts against the throttle whatever became of the
+/// visit (leaving at once must not be a way round it); a right one signs staff in only if
+/// the pad it was typed on is still there.
+fn pin_checked(st: &mut KioskState, job: u64, right: bool) {
+    let now = st.clock.monotonic();
+    let here = st.session.staff.checking == Some(job);
+    if here {
+        st.session.staff.checking = None;
+    }
     let stamp = st.stamp();
-    if crate::staff::pin::verify(&typed, &hash) {
+    if right && here {
         st.pin_throttle.succeeded();
         if let Err(e) = stamp.and_then(|stamp| st.store.record_pin_accepted(stamp, Action::SignIn))
         {
             tracing::error!("cannot write the staff audit log: {e}");
         }
         st.session.staff.signed_in = true;
-        st.session.staff.notice = PinNotice::None;
         answer_call(st, Answer::SignIn);
         st.session.navigation.open(Screen::Attract);
         st.session.navigation.open(Screen::Staff);
         tracing::info!("station staff signed in");
-    } else {
+    } else if !right {
         st.pin_throttle.failed(now);
         if let Err(e) = stamp.and_then(|stamp| st.store.record_wrong_pin(stamp)) {
             tracing::error!("cannot write the staff audit log: {e}");
         }
-        st.session.staff.notice = PinNotice::Wrong;
+        if here {
+            st.session.staff.notice = PinNotice::Wrong;
+        }
         tracing::warn!(failures = st.pin_throttle.failures(), "a wrong station PIN");
     }
 }
@@ -327,6 +346,10 @@ fn answer_call(st: &mut KioskState, how: Answer) {
 pub(super) fn tick(st: &mut KioskState) -> bool {
     let now = st.clock.monotonic();
     let mut changed = false;
+    for (job, right) in st.pin_checks.finished() {
+        pin_checked(st, job, right);
+        changed = true;
+    }
     if let Some(since) = st.corner_held_since
         && now.saturating_sub(since) >= CORNER_HOLD
     {
@@ -408,6 +431,7 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     pin.set_typed_count(st.session.staff.typed.len() as i32);
     let (notice, wait) = match st.pin_throttle.gate(now) {
         PinGate::Wait(seconds) => ("wait", seconds),
+        PinGate::Open if st.session.staff.checking.is_some() => ("checking", 0),
         PinGate::Open => match st.session.staff.notice {
             PinNotice::None => ("", 0),
             PinNotice::Wrong => ("wrong", 0),

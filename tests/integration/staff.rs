@@ -58,6 +58,8 @@ fn type_pin(kiosk: &waystation::Kiosk, pin: &str) {
         touch(kiosk, &format!("pin {digit}"));
     }
     touch(kiosk, "pin ok");
+    // The check runs off the UI thread; what follows is shown once the tick takes it in.
+    kiosk.settle();
 }
 
 /// The kinds and actions of the records in the kiosk's outbox, in order.
@@ -563,4 +565,44 @@ fn asking_for_a_staff_screen_without_the_pin_opens_nothing() {
     shell.invoke_open(UiScreen::Staff);
     assert_eq!(shown(&kiosk), UiScreen::Home);
     assert!(!kiosk.session().staff.signed_in);
+}
+
+/// Argon2id runs off the UI thread: the pad says it is checking and takes no second try
+/// meanwhile. Leaving at once does not escape the throttle (the wrong PIN still counts), and a
+/// right PIN whose visit ended signs no one in.
+#[test]
+fn a_pin_is_checked_off_the_ui_thread_and_leaving_at_once_changes_nothing() {
+    let (kiosk, clock, dir, _) = staffed_kiosk();
+    hold_corner(&kiosk, &clock, Duration::from_millis(3100));
+    for digit in "1111".chars() {
+        touch(&kiosk, &format!("pin {digit}"));
+    }
+    touch(&kiosk, "pin ok");
+    assert!(
+        kiosk.session().staff.checking.is_some(),
+        "checked in the callback"
+    );
+    let pad = waystation::ui::StaffPinAdapter::get(kiosk.window());
+    assert_eq!(pad.get_notice(), "checking");
+    touch(&kiosk, "快速隐藏：清除全部内容并离开");
+    assert_eq!(shown(&kiosk), UiScreen::Attract);
+    kiosk.settle();
+    assert_eq!(
+        audit(dir.path())
+            .iter()
+            .filter(|a| *a == "wrong_pin")
+            .count(),
+        1
+    );
+
+    hold_corner(&kiosk, &clock, Duration::from_millis(3100));
+    for digit in PIN.chars() {
+        touch(&kiosk, &format!("pin {digit}"));
+    }
+    touch(&kiosk, "pin ok");
+    touch(&kiosk, "快速隐藏：清除全部内容并离开");
+    kiosk.settle();
+    assert_eq!(shown(&kiosk), UiScreen::Attract);
+    assert!(!kiosk.session().staff.signed_in);
+    assert!(!audit(dir.path()).contains(&"sign_in".to_string()));
 }
