@@ -40,6 +40,9 @@ pub struct MoodVisit {
     pub trend: Vec<TrendPoint>,
     /// What has been typed on the code keypad.
     pub typed: String,
+    /// A code's keys being derived off the UI thread (its job number): the pad says it is
+    /// checking. Wiped with the visit, so a result for a visit that ended shows nothing.
+    pub checking: Option<u64>,
     pub notice: Option<CodeNotice>,
     /// When the breathing exercise began, on the kiosk's monotonic clock.
     pub breathing_since: Option<std::time::Duration>,
@@ -111,24 +114,41 @@ impl MoodVisit {
         self.notice = None;
     }
 
-    /// Tries the typed code. `lookup` derives a code's keys and returns its trend (empty when
-    /// unknown);
-    /// the throttle is kiosk-wide and outlives the visit.
-    pub fn try_code(
+    /// The first half of trying the typed code: refused while the throttle says wait, or when
+    /// the code is malformed (the notice says which); otherwise the code, whose keys the caller
+    /// derives off the UI thread (Argon2id) before `code_checked`.
+    pub fn code_to_check(
+        &mut self,
+        throttle: &CodeThrottle,
+        now: std::time::Duration,
+    ) -> Option<PersonalCode> {
+        if let Some(wait) = throttle.wait(now) {
+            self.notice = Some(CodeNotice::Wait(wait));
+            return None;
+        }
+        match PersonalCode::parse(&self.typed) {
+            Ok(code) => {
+                self.notice = None;
+                Some(code)
+            }
+            Err(_) => {
+                self.notice = Some(CodeNotice::Malformed);
+                None
+            }
+        }
+    }
+
+    /// The second half: the code's keys and the check-ins found under them (none for a code
+    /// this kiosk does not know, which counts against the kiosk-wide throttle). Returns
+    /// whether the code was known.
+    pub fn code_checked(
         &mut self,
         throttle: &mut CodeThrottle,
         now: std::time::Duration,
-        lookup: impl FnOnce(&PersonalCode) -> (CodeKeys, Vec<TrendPoint>),
+        keys: CodeKeys,
+        trend: Vec<TrendPoint>,
     ) -> bool {
-        if let Some(wait) = throttle.wait(now) {
-            self.notice = Some(CodeNotice::Wait(wait));
-            return false;
-        }
-        let Ok(code) = PersonalCode::parse(&self.typed) else {
-            self.notice = Some(CodeNotice::Malformed);
-            return false;
-        };
-        let (keys, trend) = lookup(&code);
+        self.typed.clear();
         if trend.is_empty() {
             throttle.failed(now);
             self.notice = Some(
@@ -136,13 +156,11 @@ impl MoodVisit {
                     .wait(now)
                     .map_or(CodeNotice::Unknown, CodeNotice::Wait),
             );
-            self.typed.clear();
             return false;
         }
         throttle.succeeded();
         self.code_keys = Some(keys);
         self.trend = trend;
-        self.typed.clear();
         self.notice = None;
         true
     }
@@ -177,6 +195,22 @@ mod tests {
         assert!(v.tags.is_empty());
     }
 
+    /// Both halves, as the kiosk runs them (the lookup off the UI thread in between).
+    fn try_code(
+        v: &mut MoodVisit,
+        throttle: &mut CodeThrottle,
+        now: Duration,
+        lookup: impl FnOnce(&PersonalCode) -> (CodeKeys, Vec<TrendPoint>),
+    ) -> bool {
+        match v.code_to_check(throttle, now) {
+            Some(code) => {
+                let (keys, trend) = lookup(&code);
+                v.code_checked(throttle, now, keys, trend)
+            }
+            None => false,
+        }
+    }
+
     #[test]
     fn a_wrong_code_counts_against_the_throttle_and_a_right_one_shows_the_trend() {
         let mut v = MoodVisit::default();
@@ -188,14 +222,14 @@ mod tests {
         };
         let s = Duration::from_secs;
         "ABC".chars().for_each(|c| v.type_char(c));
-        assert!(!v.try_code(&mut throttle, s(0), |_| (
+        assert!(!try_code(&mut v, &mut throttle, s(0), |_| (
             CodeKeys::derive(&[0; 32]),
             vec![]
         )));
         assert_eq!(v.notice, Some(CodeNotice::Malformed));
         for attempt in 0..3 {
             v.typed = "ABCD-EFGH".into();
-            assert!(!v.try_code(&mut throttle, s(attempt), |_| (
+            assert!(!try_code(&mut v, &mut throttle, s(attempt), |_| (
                 CodeKeys::derive(&[0; 32]),
                 vec![]
             )));
@@ -203,13 +237,13 @@ mod tests {
         assert_eq!(v.notice, Some(CodeNotice::Wait(30)));
         v.typed = "ABCDEFGH".into();
         assert!(
-            !v.try_code(&mut throttle, s(10), |_| (
+            !try_code(&mut v, &mut throttle, s(10), |_| (
                 CodeKeys::derive(&[1; 32]),
                 vec![point.clone()]
             )),
             "locked: not even looked up"
         );
-        assert!(v.try_code(&mut throttle, s(40), |_| (
+        assert!(try_code(&mut v, &mut throttle, s(40), |_| (
             CodeKeys::derive(&[1; 32]),
             vec![point.clone()]
         )));

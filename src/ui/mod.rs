@@ -96,6 +96,8 @@ pub(crate) struct KioskState {
     pub(crate) language_selected: std::cell::Cell<bool>,
     /// PIN checks running off the UI thread (Argon2id): true when the PIN was right.
     pub(crate) pin_checks: slow::SlowWork<bool>,
+    /// Personal codes' keys being derived off the UI thread (Argon2id), and what for.
+    pub(crate) code_checks: slow::SlowWork<(mood::CodeJob, crate::mood::personal::CodeKeys)>,
     /// Randomness: slip numbers, personal codes and their salt, nonces, record ids.
     pub(crate) entropy: Rc<dyn crate::entropy::Entropy>,
     /// The station day on which closed days were last summarised: once at start, then again
@@ -144,6 +146,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         language_selected: std::cell::Cell::new(false),
         summarised_on: None,
         pin_checks: slow::SlowWork::new(),
+        code_checks: slow::SlowWork::new(),
         entropy: parts.entropy,
         directory: parts.directory,
         data_dir: None,
@@ -312,12 +315,13 @@ impl Kiosk {
         tick(&self.window, &self.state);
     }
 
-    /// Waits until the work running off the UI thread (a PIN check) has come back and the
+    /// Waits until the work running off the UI thread (a PIN or code check) has come back and the
     /// tick has taken it in, for tests and screenshots that look at what follows. Gives up
     /// after ten seconds.
     pub fn settle(&self) {
         let started = std::time::Instant::now();
-        while self.state.borrow().pin_checks.busy() && started.elapsed() < Duration::from_secs(10) {
+        let busy = |st: &KioskState| st.pin_checks.busy() || st.code_checks.busy();
+        while busy(&self.state.borrow()) && started.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(5));
             self.tick_idle();
         }

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::kiosk::Screen;
 use crate::mood::code::PersonalCode;
-use crate::mood::personal::NONCE_LEN;
+use crate::mood::personal::{CodeKeys, NONCE_LEN};
 use crate::mood::visit::CodeNotice;
 use crate::mood::week::station_week;
 use crate::mood::{AXIS_VALUES, Offer, Quadrant, offer_for, shows_help_lines};
@@ -179,12 +179,24 @@ fn take_offer(st: &mut KioskState) {
     }
 }
 
-/// Makes a personal code for the check-in just saved and links the check-in to it.
+/// What a code's Argon2id run off the UI thread was for.
+pub(crate) enum CodeJob {
+    /// The worker typed a code on the pad.
+    Entered,
+    /// The worker took a new code for the check-in just saved.
+    Taken {
+        code: PersonalCode,
+        nonce: [u8; NONCE_LEN],
+    },
+}
+
+/// Makes a personal code for the check-in just saved; its keys are derived off the UI thread
+/// and `code_derived` links the check-in to it.
 fn take_code(st: &mut KioskState) {
-    let Some((check_in, day)) = st.session.mood.saved.clone() else {
-        return;
-    };
-    if st.session.mood.code_keys.is_some() {
+    if st.session.mood.saved.is_none()
+        || st.session.mood.code_keys.is_some()
+        || st.session.mood.checking.is_some()
+    {
         return;
     }
     let (Some(salt), Some(bytes), Some(nonce)) = (
@@ -195,36 +207,70 @@ fn take_code(st: &mut KioskState) {
         return;
     };
     let code = PersonalCode::from_random(bytes);
-    let keys = code.keys(&salt);
-    let personal = Personal { keys: &keys, nonce };
-    match link_personal(&mut st.store, personal, &day, &check_in) {
-        Ok(()) => {
-            st.session.mood.code_keys = Some(keys);
-            st.session.mood.new_code = Some(code.display());
-        }
-        Err(e) => tracing::error!("cannot keep a personal code: {e}"),
-    }
+    let job = st.code_checks.spawn(move || {
+        let keys = code.keys(&salt);
+        (CodeJob::Taken { code, nonce }, keys)
+    });
+    st.session.mood.checking = Some(job);
 }
 
 fn try_code(st: &mut KioskState) {
+    if st.session.mood.checking.is_some() {
+        return;
+    }
     let Some(salt) = code_salt(st) else { return };
     let now = st.clock.monotonic();
-    let KioskState {
-        session,
-        store,
-        code_throttle,
-        ..
-    } = st;
-    let found = session.mood.try_code(code_throttle, now, |code| {
-        let keys = code.keys(&salt);
-        let trend = personal_trend(store, &keys).unwrap_or_else(|e| {
-            tracing::error!("cannot read a personal trend: {e}");
-            Vec::new()
-        });
-        (keys, trend)
-    });
-    if found {
-        session.navigation.open(Screen::MoodFeel);
+    let Some(code) = st.session.mood.code_to_check(&st.code_throttle, now) else {
+        return;
+    };
+    let job = st
+        .code_checks
+        .spawn(move || (CodeJob::Entered, code.keys(&salt)));
+    st.session.mood.checking = Some(job);
+}
+
+/// A code's keys came back. An entered code that this kiosk does not know counts against the
+/// throttle whatever became of the visit (leaving at once is no way round it); anything else
+/// is shown only if the visit that asked is still here.
+pub(super) fn code_derived(st: &mut KioskState, job: u64, purpose: CodeJob, keys: CodeKeys) {
+    let here = st.session.mood.checking == Some(job);
+    if here {
+        st.session.mood.checking = None;
+    }
+    let now = st.clock.monotonic();
+    match purpose {
+        CodeJob::Entered => {
+            let trend = personal_trend(&st.store, &keys).unwrap_or_else(|e| {
+                tracing::error!("cannot read a personal trend: {e}");
+                Vec::new()
+            });
+            if !here {
+                if trend.is_empty() {
+                    st.code_throttle.failed(now);
+                }
+                return;
+            }
+            if st
+                .session
+                .mood
+                .code_checked(&mut st.code_throttle, now, keys, trend)
+            {
+                st.session.navigation.open(Screen::MoodFeel);
+            }
+        }
+        CodeJob::Taken { code, nonce } => {
+            let Some((check_in, day)) = st.session.mood.saved.clone().filter(|_| here) else {
+                return;
+            };
+            let personal = Personal { keys: &keys, nonce };
+            match link_personal(&mut st.store, personal, &day, &check_in) {
+                Ok(()) => {
+                    st.session.mood.code_keys = Some(keys);
+                    st.session.mood.new_code = Some(code.display());
+                }
+                Err(e) => tracing::error!("cannot keep a personal code: {e}"),
+            }
+        }
     }
 }
 
@@ -355,6 +401,7 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
         .collect();
     code.set_typed(typed.into());
     let (notice, wait) = match mood.notice {
+        _ if mood.checking.is_some() => ("checking", 0),
         None => ("", 0),
         Some(CodeNotice::Malformed) => ("format", 0),
         Some(CodeNotice::Unknown) => ("wrong", 0),

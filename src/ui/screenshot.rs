@@ -490,6 +490,7 @@ fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
             if screen == Screen::MoodDone {
                 tags.invoke_done();
                 MoodDoneAdapter::get(window).invoke_take_code();
+                kiosk.settle();
             }
         }
         Screen::Breathing => {

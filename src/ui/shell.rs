@@ -218,6 +218,18 @@ const STAFF_LIMITS: crate::kiosk::IdleLimits = crate::kiosk::IdleLimits {
 
 pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     super::mood::tick(window, &state.borrow());
+    let codes = {
+        let mut st = state.borrow_mut();
+        let done = st.code_checks.finished();
+        let any = !done.is_empty();
+        for (job, (purpose, keys)) in done {
+            super::mood::code_derived(&mut st, job, purpose, keys);
+        }
+        any
+    };
+    if codes {
+        super::render(window, &state.borrow());
+    }
     let printed = super::slip::poll(&mut state.borrow_mut());
     let staff = super::staff::tick(&mut state.borrow_mut());
     if printed || staff {

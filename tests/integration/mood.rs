@@ -54,6 +54,7 @@ fn a_personal_code_brings_back_the_trend_at_the_next_visit() {
     let (kiosk, _, dir) = kiosk_with_disk();
     check_in(&kiosk, "mood -2 1", "着急", &["派单压力"]);
     touch(&kiosk, "领取个人码");
+    kiosk.settle();
     let code = MoodDoneAdapter::get(kiosk.window())
         .get_new_code()
         .to_string();
@@ -71,6 +72,7 @@ fn a_personal_code_brings_back_the_trend_at_the_next_visit() {
         touch(&kiosk, &format!("key {c}"));
     }
     touch(&kiosk, "查看我的变化");
+    kiosk.settle();
     assert_eq!(shown(&kiosk), UiScreen::MoodFeel);
     assert!(visible(&kiosk, "trend 着急"));
     touch(&kiosk, "mood 2 -1");
@@ -140,6 +142,7 @@ fn wrong_codes_are_refused_then_throttled() {
     touch(&kiosk, "我有个人码");
     touch(&kiosk, "key 7");
     touch(&kiosk, "查看我的变化");
+    kiosk.settle();
     assert_eq!(
         waystation::ui::MoodCodeAdapter::get(kiosk.window()).get_notice(),
         "format"
@@ -150,6 +153,7 @@ fn wrong_codes_are_refused_then_throttled() {
             touch(&kiosk, "key 0");
         }
         touch(&kiosk, "查看我的变化");
+        kiosk.settle();
         let notice = waystation::ui::MoodCodeAdapter::get(kiosk.window()).get_notice();
         assert_eq!(
             notice,
@@ -308,4 +312,38 @@ fn idle_reset_in_the_middle_of_a_check_in_forgets_it() {
         MoodFeelAdapter::get(kiosk.window()).get_trend().row_count(),
         0
     );
+}
+
+/// A code's Argon2id runs off the UI thread: the pad says it is checking. Leaving before the
+/// answer comes back does not escape the throttle: three unknown codes, each abandoned at once,
+/// still make the next try wait.
+#[test]
+fn a_code_is_checked_off_the_ui_thread_and_leaving_at_once_does_not_escape_the_throttle() {
+    let (kiosk, _, _dir) = kiosk_with_disk();
+    let pad = || waystation::ui::MoodCodeAdapter::get(kiosk.window());
+    for attempt in 1..=4 {
+        touch(&kiosk, "点击开始");
+        touch(&kiosk, "情绪打卡");
+        touch(&kiosk, "我有个人码");
+        for _ in 0..8 {
+            touch(&kiosk, "key 0");
+        }
+        touch(&kiosk, "查看我的变化");
+        if attempt == 4 {
+            assert_eq!(
+                pad().get_notice(),
+                "wait",
+                "three wrong codes were not counted"
+            );
+            break;
+        }
+        assert!(
+            kiosk.session().mood.checking.is_some(),
+            "checked in the callback"
+        );
+        assert_eq!(pad().get_notice(), "checking");
+        touch(&kiosk, "快速隐藏：清除全部内容并离开");
+        kiosk.settle();
+        assert!(kiosk.session().is_fresh());
+    }
 }

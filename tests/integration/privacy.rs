@@ -109,6 +109,7 @@ impl Station {
             self.mood();
             if i == 0 {
                 self.touch("领取个人码");
+                self.kiosk.settle();
                 let code = MoodDoneAdapter::get(self.kiosk.window()).get_new_code();
                 self.secrets.personal_codes.push(code.to_string());
             }
