@@ -1,0 +1,153 @@
+//! The worst frame while the kiosk does something slow: a staff PIN check and a personal code
+//! check (Argon2id, 19 MiB, two passes), and a slip sent to print (rasterising the slip). Each
+//! runs off the UI thread; this measures every UI-thread step from the touch until the result
+//! is on screen (the callback and a full repaint, then each tick and repaint while waiting),
+//! and prints the longest beside the time of the slow work itself, which is what one frame
+//! took when the work ran inside the callback. A frame at 60 Hz is 16.7 ms.
+//!
+//! Run with `cargo bench --bench frames [-- 800x480]`.
+
+use std::time::{Duration, Instant};
+
+use slint::{Global, Rgb8Pixel};
+use waystation::config::Config;
+use waystation::kiosk::{Language, Screen};
+use waystation::ui::screenshot::{Shot, draw, install, prepare};
+use waystation::ui::{MoodCodeAdapter, SlipAdapter, StaffPinAdapter};
+
+const RUNS: usize = 5;
+
+struct Frames<'a> {
+    window: &'a slint::platform::software_renderer::MinimalSoftwareWindow,
+    pixels: Vec<Rgb8Pixel>,
+    width: u32,
+    worst: Duration,
+}
+
+impl Frames<'_> {
+    /// One UI-thread step and the repaint after it, timed together.
+    fn step(&mut self, step: impl FnOnce()) {
+        let start = Instant::now();
+        step();
+        draw(self.window, &mut self.pixels, self.width);
+        self.worst = self.worst.max(start.elapsed());
+    }
+
+    /// Ticks (as the quarter-second timer does) until `done`, timing each tick's frame.
+    fn until(&mut self, kiosk: &waystation::Kiosk, done: impl Fn() -> bool) {
+        let started = Instant::now();
+        while !done() && started.elapsed() < Duration::from_secs(20) {
+            std::thread::sleep(Duration::from_millis(2));
+            self.step(|| kiosk.tick_idle());
+        }
+    }
+}
+
+fn main() {
+    let size = std::env::args()
+        .skip(1)
+        .find(|a| a.contains('x') && !a.starts_with('-'))
+        .unwrap_or_else(|| "800x480".into());
+    let (w, h): (u32, u32) = size
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+        .expect("a size such as 800x480");
+    let window = install(w, h).expect("the headless platform");
+    let mut frames = Frames {
+        window: &window,
+        pixels: vec![Rgb8Pixel::default(); (w * h) as usize],
+        width: w,
+        worst: Duration::ZERO,
+    };
+    println!("worst UI-thread frame (step + full repaint) at {w}x{h}, {RUNS} runs each:");
+    println!(
+        "{:<22} {:>12} {:>18}",
+        "while", "worst frame", "the work itself"
+    );
+
+    // The staff PIN: the slow part is one Argon2id verify.
+    let hash = waystation::staff::pin::hash("246813", [1; 16]).unwrap();
+    let argon = time(|| {
+        waystation::staff::pin::verify("135792", &hash);
+    });
+    frames.worst = Duration::ZERO;
+    for _ in 0..RUNS {
+        let (kiosk, _) = prepare(
+            Config::demo(),
+            Shot::Screen(Screen::StaffPin),
+            Language::Chinese,
+        )
+        .expect("kiosk");
+        let pin = StaffPinAdapter::get(kiosk.window());
+        for digit in "135792".chars() {
+            frames.step(|| pin.invoke_key(digit.to_string().into()));
+        }
+        frames.step(|| pin.invoke_submit());
+        frames.until(&kiosk, || kiosk.session().staff.checking.is_none());
+    }
+    report("a PIN check", frames.worst, argon);
+
+    // A personal code: the slow part is one Argon2id derivation.
+    let code = waystation::mood::code::PersonalCode::parse("7K3M-QX2P").unwrap();
+    let argon = time(|| {
+        code.keys(&[9; 16]);
+    });
+    frames.worst = Duration::ZERO;
+    for _ in 0..RUNS {
+        let (kiosk, _) = prepare(
+            Config::demo(),
+            Shot::Screen(Screen::MoodCode),
+            Language::Chinese,
+        )
+        .expect("kiosk");
+        let pad = MoodCodeAdapter::get(kiosk.window());
+        for key in ["X", "2", "P"] {
+            frames.step(|| pad.invoke_key(key.into()));
+        }
+        frames.step(|| pad.invoke_submit());
+        frames.until(&kiosk, || kiosk.session().mood.checking.is_none());
+    }
+    report("a code check", frames.worst, argon);
+
+    // A crisis slip sent to print: the slow part is rasterising it.
+    let text = waystation::slip::SlipText::builtin();
+    let slip = waystation::slip::Slip::demo(Language::Chinese, "示例驿站", true);
+    let raster = time(|| {
+        waystation::slip::layout::render(&slip, &text, 384);
+    });
+    frames.worst = Duration::ZERO;
+    for _ in 0..RUNS {
+        let (kiosk, _) = prepare(
+            Config::demo(),
+            Shot::Screen(Screen::Slip),
+            Language::Chinese,
+        )
+        .expect("kiosk");
+        let adapter = SlipAdapter::get(kiosk.window());
+        frames.step(|| adapter.invoke_print());
+        frames.until(&kiosk, || adapter.get_state() != "printing");
+    }
+    report("a slip print", frames.worst, raster);
+}
+
+/// The median of five runs of `work`.
+fn time(work: impl Fn()) -> Duration {
+    let mut runs: Vec<Duration> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            work();
+            start.elapsed()
+        })
+        .collect();
+    runs.sort();
+    runs[2]
+}
+
+fn report(what: &str, worst: Duration, work: Duration) {
+    println!(
+        "{:<22} {:>9.2} ms {:>15.2} ms",
+        what,
+        worst.as_secs_f64() * 1e3,
+        work.as_secs_f64() * 1e3
+    );
+}
