@@ -12,5 +12,5 @@ pub mod session;
 
 pub use idle::{IdleLimits, IdlePhase, IdleTimer};
 pub use language::Language;
-pub use navigation::{Navigation, Screen};
+pub use navigation::{Navigation, Request, Screen};
 pub use session::{Session, WipeReason};

@@ -126,6 +126,38 @@ impl Screen {
     }
 }
 
+/// What a button asks for, named for what the worker wants. Where each leads is decided here,
+/// in one place, never in a screen's layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request {
+    /// The emergency button every screen has.
+    EmergencyHelp,
+    /// "Take these numbers" (crisis help, emergency help, a result): the slip.
+    TakeNumbers,
+    /// The self-check notice's "Start": the themes to choose from.
+    StartSelfCheck,
+    /// "Talk to someone now" on a result after a crisis answer: crisis help again.
+    CrisisHelp,
+}
+
+impl Request {
+    pub const ALL: [Request; 4] = [
+        Request::EmergencyHelp,
+        Request::TakeNumbers,
+        Request::StartSelfCheck,
+        Request::CrisisHelp,
+    ];
+
+    pub fn leads_to(self) -> Screen {
+        match self {
+            Request::EmergencyHelp => Screen::Emergency,
+            Request::TakeNumbers => Screen::Slip,
+            Request::StartSelfCheck => Screen::CheckTopics,
+            Request::CrisisHelp => Screen::Crisis,
+        }
+    }
+}
+
 /// The history of screens in this session, most recent last. It is never empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Navigation {
@@ -209,6 +241,24 @@ impl Navigation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_request_leads_where_the_worker_asked_and_never_to_staff_mode() {
+        let led: Vec<Screen> = Request::ALL.iter().map(|r| r.leads_to()).collect();
+        assert_eq!(
+            led,
+            [
+                Screen::Emergency,
+                Screen::Slip,
+                Screen::CheckTopics,
+                Screen::Crisis
+            ]
+        );
+        assert!(
+            led.iter()
+                .all(|s| !s.is_staff_only() && *s != Screen::StaffPin)
+        );
+    }
 
     #[test]
     fn starts_on_attract_and_home_resets_history() {

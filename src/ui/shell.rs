@@ -39,6 +39,16 @@ fn to_ui(screen: Screen) -> UiScreen {
     }
 }
 
+fn request_from_ui(request: super::Request) -> crate::kiosk::Request {
+    use crate::kiosk::Request as R;
+    match request {
+        super::Request::EmergencyHelp => R::EmergencyHelp,
+        super::Request::TakeNumbers => R::TakeNumbers,
+        super::Request::StartSelfCheck => R::StartSelfCheck,
+        super::Request::CrisisHelp => R::CrisisHelp,
+    }
+}
+
 fn from_ui(screen: UiScreen) -> Screen {
     match screen {
         UiScreen::Attract => Screen::Attract,
@@ -151,6 +161,10 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     shell.on_open({
         let (w, s) = (weak.clone(), state.clone());
         move |screen| update(&w, &s, |st| open(st, from_ui(screen)))
+    });
+    shell.on_request({
+        let (w, s) = (weak.clone(), state.clone());
+        move |request| update(&w, &s, |st| open(st, request_from_ui(request).leads_to()))
     });
     shell.on_toggle_language({
         let (w, s) = (weak.clone(), state.clone());

@@ -147,3 +147,28 @@ fn only_the_entropy_edge_asks_for_randomness() {
         found.join("\n")
     );
 }
+
+/// "No screen holds business rules": where a button leads is decided in Rust
+/// (`kiosk::Request::leads_to`); a `.slint` file asks with `Shell.request`, never opens a
+/// screen by name.
+#[test]
+fn no_screen_layout_decides_where_a_button_leads() {
+    let mut stack = vec![root().join("ui")];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "slint") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                found.extend(uses(&path, &text, "Shell.open("));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a screen opens a screen by name:\n{}",
+        found.join("\n")
+    );
+}
