@@ -218,6 +218,18 @@ pub enum PrintState {
     Failed,
 }
 
+impl PrintState {
+    /// Whether the slip may be sent to the printer (again): not while it prints, and not once
+    /// it printed or was sent, so the same slip is never printed twice by accident; after a
+    /// failure the worker may try again.
+    pub fn may_print(&self) -> bool {
+        !matches!(
+            self,
+            PrintState::Printing(_) | PrintState::Printed | PrintState::Sent
+        )
+    }
+}
+
 /// The slip of this visit, once the worker asked for it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SlipVisit {
@@ -239,6 +251,22 @@ pub fn printed_at(reading: &crate::clock::ClockReading) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_slip_may_be_printed_again_only_after_it_failed() {
+        use super::PrintState;
+        use crate::printer::PrinterStatus;
+        assert!(PrintState::Idle.may_print());
+        assert!(PrintState::Failed.may_print());
+        assert!(PrintState::NotPrinted(PrinterStatus::PaperOut).may_print());
+        for done in [
+            PrintState::Printing(1),
+            PrintState::Printed,
+            PrintState::Sent,
+        ] {
+            assert!(!done.may_print(), "{done:?}");
+        }
+    }
+
     use super::*;
     use crate::clock::{Clock, FakeClock};
 

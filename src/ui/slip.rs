@@ -111,10 +111,7 @@ fn current(st: &KioskState) -> Option<Slip> {
 }
 
 fn start_printing(st: &mut KioskState) {
-    if matches!(
-        st.session.slip.print,
-        PrintState::Printing(_) | PrintState::Printed | PrintState::Sent
-    ) {
+    if !st.session.slip.print.may_print() {
         return;
     }
     let Some(slip) = current(st) else { return };
@@ -233,7 +230,8 @@ pub(super) fn qr_image(text: &str) -> slint::Image {
 
 pub(super) fn render(window: &AppWindow, st: &KioskState) {
     let adapter = SlipAdapter::get(window);
-    adapter.set_can_print(st.config.printer.transport != crate::config::PrinterTransport::None);
+    let fitted = st.config.printer.transport != crate::config::PrinterTransport::None;
+    adapter.set_can_print(fitted && st.session.slip.print.may_print());
     adapter.set_state(
         match &st.session.slip.print {
             PrintState::Idle => "",
