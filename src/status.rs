@@ -281,7 +281,8 @@ impl Status {
             &clock,
             None,
         );
-        let staff = crate::staff::status::lines(&facts, crate::kiosk::Language::English);
+        let text = crate::staff::status::StatusText::builtin();
+        let staff = crate::staff::status::lines(&facts, &text, crate::kiosk::Language::English);
         let led = crate::staff::status::led(&staff);
         Ok(Status {
             staff,
