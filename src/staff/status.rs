@@ -1,12 +1,12 @@
 //! The staff status at a glance: facts in, one line per item out, each green, amber or red,
 //! and every amber or red line with what to do in plain words. Pure: the facts are gathered
-//! elsewhere (`staff::facts`), so every rule is tested with fixed values.
+//! elsewhere (`crate::status::staff_facts`), so every rule is tested with fixed values.
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::kiosk::Language;
-use crate::printer::PrinterStatus;
+use crate::printer::status::PrinterStatus;
 use crate::slip::Pair;
 
 const TEXT: &str = include_str!("../../assets/staff/text.toml");
@@ -17,9 +17,12 @@ pub const PAPER_LOW_SHARE: f64 = 0.15;
 pub const OFFLINE_AFTER_S: i64 = 60 * 60;
 /// Records waiting longer than this mean the queue is stuck.
 pub const STUCK_AFTER_S: i64 = 24 * 60 * 60;
-/// Free space below which staff are warned, and below which it is urgent.
+/// Free space below which staff are warned.
 pub const DISK_AMBER_BYTES: u64 = 1024 * 1024 * 1024;
-pub const DISK_RED_BYTES: u64 = crate::status::DISK_LOW_BYTES;
+/// Below this much free space it is urgent (and `waystation status` warns "disk nearly full"):
+/// nothing is ever dropped to make room, so staff must act (get the kiosk online, or export the
+/// queue) before the card is full.
+pub const DISK_RED_BYTES: u64 = 200 * 1024 * 1024;
 /// Board temperatures (°C) for amber and red. A Pi 4 starts to slow itself down at 80 °C.
 pub const WARM_C: f32 = 70.0;
 pub const HOT_C: f32 = 80.0;
