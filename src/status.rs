@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
+use crate::staff::status::DISK_RED_BYTES;
 use crate::store::{self, DbState, RecordState};
 
 #[derive(Debug, serde::Serialize)]
@@ -129,10 +130,6 @@ pub struct UploadState {
     pub warnings: Vec<String>,
 }
 
-/// Below this much free space staff are warned: nothing is ever dropped to make room, so they
-/// must act (get the kiosk online, or export the queue) before the card is full.
-pub const DISK_LOW_BYTES: u64 = 200 * 1024 * 1024;
-
 impl UploadState {
     /// `now` is the wall clock's reading, from the clock edge.
     pub fn gather(
@@ -154,7 +151,7 @@ impl UploadState {
                 .map(|t| (now_ms - t).max(0) / 1000),
             sync: db.and_then(|db| db.sync.clone()),
             disk_free_bytes,
-            disk_low: disk_free_bytes.is_some_and(|free| free < DISK_LOW_BYTES),
+            disk_low: disk_free_bytes.is_some_and(|free| free < DISK_RED_BYTES),
             warnings: Vec::new(),
         };
         let sync = state.sync.clone().unwrap_or_default();
@@ -281,7 +278,8 @@ impl Status {
             &clock,
             None,
         );
-        let staff = crate::staff::status::lines(&facts, crate::kiosk::Language::English);
+        let text = crate::staff::status::StatusText::builtin();
+        let staff = crate::staff::status::lines(&facts, &text, crate::kiosk::Language::English);
         let led = crate::staff::status::led(&staff);
         Ok(Status {
             staff,

@@ -5,11 +5,13 @@
 //! A transport that cannot answer (a file, a one-way cable, a silent printer) reports
 //! [`PrinterStatus::Unknown`], never "ready".
 
+pub mod status;
 mod transports;
 
 use std::io;
 use std::time::Duration;
 
+pub use status::PrinterStatus;
 pub use transports::{
     DeviceTransport, FakeBehaviour, FakePrinter, FileTransport, SerialTransport, TcpTransport,
 };
@@ -21,54 +23,6 @@ pub trait Transport: Send {
     /// Sends a status question and waits (bounded) for the one-byte answer. `Ok(None)` when the
     /// transport cannot carry answers back.
     fn ask(&mut self, question: &[u8]) -> io::Result<Option<u8>>;
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PrinterStatus {
-    Ready,
-    PaperNearEnd,
-    PaperOut,
-    CoverOpen,
-    Offline,
-    /// No answer, or an answer that makes no sense: nothing is assumed.
-    Unknown,
-}
-
-impl PrinterStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            PrinterStatus::Ready => "ready",
-            PrinterStatus::PaperNearEnd => "paper near end",
-            PrinterStatus::PaperOut => "paper out",
-            PrinterStatus::CoverOpen => "cover open",
-            PrinterStatus::Offline => "offline",
-            PrinterStatus::Unknown => "unknown",
-        }
-    }
-
-    /// The status from its name (as stored with a print attempt).
-    pub fn from_name(name: &str) -> Option<PrinterStatus> {
-        [
-            PrinterStatus::Ready,
-            PrinterStatus::PaperNearEnd,
-            PrinterStatus::PaperOut,
-            PrinterStatus::CoverOpen,
-            PrinterStatus::Offline,
-            PrinterStatus::Unknown,
-        ]
-        .into_iter()
-        .find(|s| s.name() == name)
-    }
-
-    /// Whether a job may be sent. Unknown is allowed (a one-way printer may well print), but
-    /// the worker is then also shown the slip on screen.
-    pub fn may_print(self) -> bool {
-        matches!(
-            self,
-            PrinterStatus::Ready | PrinterStatus::PaperNearEnd | PrinterStatus::Unknown
-        )
-    }
 }
 
 const DLE_EOT: [u8; 2] = [0x10, 0x04];

@@ -12,7 +12,8 @@ use fontdue::layout::{
     CoordinateSystem, HorizontalAlign, Layout, LayoutSettings, TextStyle, WrapStyle,
 };
 
-use super::{Slip, SlipText};
+use super::{Slip, SlipLine, SlipText};
+use crate::kiosk::Language;
 
 /// The regular face of the embedded Noto Sans CJK SC subset (the same file the screens use).
 const FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKsc-Regular-subset.otf");
@@ -113,13 +114,126 @@ impl Bitmap {
     }
 }
 
-impl OriginDimensions for Bitmap {
-    fn size(&self) -> Size {
-        Size::new(self.width, self.height)
+/// How a piece of text is set on the slip, and the room kept above and below it. Sizes are in
+/// dots on 58 mm paper and grow with the paper's width; spacing is in dots on any paper.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Style {
+    size: f32,
+    bold: bool,
+    centre: bool,
+    above: u32,
+    below: u32,
+}
+
+impl Style {
+    const fn new(size: f32, bold: bool, centre: bool) -> Style {
+        Style {
+            size,
+            bold,
+            centre,
+            above: 0,
+            below: 0,
+        }
+    }
+
+    const fn spaced(self, above: u32, below: u32) -> Style {
+        Style {
+            above,
+            below,
+            ..self
+        }
+    }
+
+    /// The station's name at the top.
+    const TITLE: Style = Style::new(30.0, true, true);
+    /// The date and time under the station's name.
+    const STAMP: Style = Style::new(20.0, false, true).spaced(2, 0);
+    /// A section's heading ("lines to call", "services you chose").
+    const HEADING: Style = Style::new(24.0, true, false).spaced(0, 6);
+    /// A counselling line's number: the largest text, to be read at a glance.
+    const NUMBER: Style = Style::new(40.0, true, false);
+    /// A chosen service's number, a step below the counselling lines'.
+    const SERVICE_NUMBER: Style = Style::new(32.0, true, false);
+    /// Names of lines and services, and the emergency sentence in its box.
+    const STRONG: Style = Style::new(24.0, true, false);
+    /// A counselling line's note: what to press, the hours.
+    const BODY: Style = Style::new(22.0, false, false);
+    /// A chosen service's note: the address, what to press, the hours.
+    const SMALL: Style = Style::new(20.0, false, false);
+    /// The safety plan's heading.
+    const PLAN_HEADING: Style = Style::new(26.0, true, false).spaced(0, 4);
+    /// One step of the safety plan, its writing lines below it.
+    const PLAN_STEP: Style = Style::new(22.0, true, false).spaced(6, 0);
+    /// "Scan this with your phone", under the QR code.
+    const CAPTION: Style = Style::new(20.0, false, true).spaced(0, 10);
+    /// "This is not a diagnosis."
+    const NOTICE: Style = Style::new(26.0, true, true).spaced(0, 6);
+    /// The slip number.
+    const CODE: Style = Style::new(24.0, true, true);
+    /// What the slip number is for.
+    const FINE: Style = Style::new(18.0, false, true);
+}
+
+/// Room, in dots, between the parts of a slip that are not text.
+mod space {
+    /// Between the header and the rule under it, and between that rule and the lines.
+    pub const AROUND_HEADER_RULE: u32 = 10;
+    /// After each line or service to call.
+    pub const AFTER_ENTRY: u32 = 10;
+    /// Above the chosen services' heading, on top of the last line's own room.
+    pub const BEFORE_SERVICES: u32 = 4;
+    /// Inside the emergency box, on every side.
+    pub const BOX_PADDING: u32 = 8;
+    /// After the emergency box and after the safety plan.
+    pub const AFTER_BLOCK: u32 = 12;
+    /// Under the rule that opens the safety plan.
+    pub const UNDER_PLAN_RULE: u32 = 10;
+    /// The height of one line to write on by hand.
+    pub const WRITING_LINE: u32 = 34;
+    /// Under the rule above the QR code.
+    pub const UNDER_QR_RULE: u32 = 6;
+}
+
+/// A rule across the slip: solid between parts, dashed to write on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rule {
+    Solid,
+    Dashed,
+}
+
+/// A 1-bit image as wide as the paper that grows downwards as it is drawn on, so a slip is as
+/// long as its content and nothing is cut off.
+struct Canvas(Bitmap);
+
+impl Canvas {
+    fn new(width: u32) -> Canvas {
+        Canvas(Bitmap::new(width, 0))
+    }
+
+    /// Makes sure rows up to (not including) `height` exist.
+    fn reach(&mut self, height: u32) {
+        let bitmap = &mut self.0;
+        if height > bitmap.height {
+            bitmap
+                .bits
+                .resize(bitmap.bytes_per_row() * height as usize, 0);
+            bitmap.height = height;
+        }
+    }
+
+    fn set(&mut self, x: u32, y: u32) {
+        self.reach(y + 1);
+        self.0.set(x, y);
     }
 }
 
-impl DrawTarget for Bitmap {
+impl OriginDimensions for Canvas {
+    fn size(&self) -> Size {
+        Size::new(self.0.width, self.0.height)
+    }
+}
+
+impl DrawTarget for Canvas {
     type Color = BinaryColor;
     type Error = core::convert::Infallible;
 
@@ -136,75 +250,158 @@ impl DrawTarget for Bitmap {
     }
 }
 
-/// How a piece of text is set: size in pixels, bold, centred.
-#[derive(Debug, Clone, Copy)]
-struct Style {
-    px: f32,
-    bold: bool,
-    center: bool,
+/// Lays a slip out from top to bottom: it knows the paper's width and margins and where the
+/// next thing goes, and moves down past everything it draws.
+struct Cursor {
+    canvas: Canvas,
+    /// The top of the next thing drawn.
+    y: u32,
+    margin: u32,
+    /// The width between the margins.
+    inner: u32,
+    /// The paper's width over the 384 dots of 58 mm paper, which text sizes are given for.
+    scale: f32,
 }
 
-/// Draws text into `width` dots from `x`, top at `y`, and returns the y below it.
-fn text(bitmap: &mut Bitmap, x: u32, y: u32, width: u32, s: &str, style: Style) -> u32 {
-    let Style { px, bold, center } = style;
-    let font = font();
-    let mut layout: Layout<()> = Layout::new(CoordinateSystem::PositiveYDown);
-    layout.reset(&LayoutSettings {
-        x: x as f32,
-        y: y as f32,
-        max_width: Some(width as f32),
-        wrap_style: WrapStyle::Word,
-        horizontal_align: if center {
-            HorizontalAlign::Center
-        } else {
-            HorizontalAlign::Left
-        },
-        ..LayoutSettings::default()
-    });
-    layout.append(&[font], &TextStyle::new(s, px, 0));
-    for glyph in layout.glyphs() {
-        if glyph.width == 0 || glyph.height == 0 {
-            continue;
+impl Cursor {
+    fn new(width: u32) -> Cursor {
+        let scale = width as f32 / 384.0;
+        let margin = (8.0 * scale) as u32;
+        Cursor {
+            canvas: Canvas::new(width),
+            y: margin,
+            margin,
+            inner: width - 2 * margin,
+            scale,
         }
-        let (metrics, coverage) = font.rasterize_config(glyph.key);
-        for row in 0..metrics.height {
-            for col in 0..metrics.width {
-                // A threshold slightly below half keeps thin strokes of small hanzi.
-                if coverage[row * metrics.width + col] >= 110 {
-                    let (gx, gy) = (glyph.x as i64 + col as i64, glyph.y as i64 + row as i64);
-                    if gx >= 0 && gy >= 0 {
-                        bitmap.set(gx as u32, gy as u32);
-                        if bold {
-                            bitmap.set(gx as u32 + 1, gy as u32);
+    }
+
+    fn gap(&mut self, dots: u32) {
+        self.y += dots;
+    }
+
+    /// Sets text between the margins.
+    fn text(&mut self, s: &str, style: Style) {
+        self.text_within(self.margin, self.inner, s, style);
+    }
+
+    /// Sets text `width` dots wide from `x`, wrapped by Unicode line breaking (between any two
+    /// hanzi, at spaces in English).
+    fn text_within(&mut self, x: u32, width: u32, s: &str, style: Style) {
+        self.y += style.above;
+        let font = font();
+        let mut layout: Layout<()> = Layout::new(CoordinateSystem::PositiveYDown);
+        layout.reset(&LayoutSettings {
+            x: x as f32,
+            y: self.y as f32,
+            max_width: Some(width as f32),
+            wrap_style: WrapStyle::Word,
+            horizontal_align: if style.centre {
+                HorizontalAlign::Center
+            } else {
+                HorizontalAlign::Left
+            },
+            ..LayoutSettings::default()
+        });
+        layout.append(&[font], &TextStyle::new(s, style.size * self.scale, 0));
+        for glyph in layout.glyphs() {
+            if glyph.width == 0 || glyph.height == 0 {
+                continue;
+            }
+            let (metrics, coverage) = font.rasterize_config(glyph.key);
+            for row in 0..metrics.height {
+                for col in 0..metrics.width {
+                    // A threshold slightly below half keeps thin strokes of small hanzi.
+                    if coverage[row * metrics.width + col] >= 110 {
+                        let (gx, gy) = (glyph.x as i64 + col as i64, glyph.y as i64 + row as i64);
+                        if gx >= 0 && gy >= 0 {
+                            self.canvas.set(gx as u32, gy as u32);
+                            if style.bold {
+                                self.canvas.set(gx as u32 + 1, gy as u32);
+                            }
                         }
                     }
                 }
             }
         }
+        self.y += layout.height().ceil() as u32 + style.below;
     }
-    y + layout.height().ceil() as u32
-}
 
-fn rule(bitmap: &mut Bitmap, y: u32, margin: u32, dashed: bool) -> u32 {
-    let style = PrimitiveStyle::with_stroke(BinaryColor::On, if dashed { 1 } else { 2 });
-    let (from, to) = (margin as i32, (bitmap.width() - margin) as i32);
-    if dashed {
-        let mut x = from;
-        while x < to {
-            let _ = Line::new(
-                Point::new(x, y as i32),
-                Point::new((x + 6).min(to), y as i32),
-            )
-            .into_styled(style)
-            .draw(bitmap);
-            x += 12;
-        }
-    } else {
-        let _ = Line::new(Point::new(from, y as i32), Point::new(to, y as i32))
-            .into_styled(style)
-            .draw(bitmap);
+    /// Text in a heavy box, so it stands out on the paper.
+    fn boxed(&mut self, s: &str, style: Style) {
+        let top = self.y;
+        let padding = space::BOX_PADDING;
+        self.gap(padding);
+        self.text_within(self.margin + padding, self.inner - 2 * padding, s, style);
+        self.gap(padding);
+        self.canvas.reach(self.y);
+        let _ = Rectangle::new(
+            Point::new(self.margin as i32, top as i32),
+            Size::new(self.inner, self.y - top),
+        )
+        .into_styled(PrimitiveStyle::with_stroke(BinaryColor::On, 3))
+        .draw(&mut self.canvas);
     }
-    y + 2
+
+    /// A rule between the margins, two dots of paper high.
+    fn rule(&mut self, rule: Rule) {
+        let y = self.y as i32;
+        let (from, to) = (
+            self.margin as i32,
+            (self.canvas.0.width - self.margin) as i32,
+        );
+        self.canvas.reach(self.y + 2);
+        let mut segment = |from: i32, to: i32, stroke: u32| {
+            let _ = Line::new(Point::new(from, y), Point::new(to, y))
+                .into_styled(PrimitiveStyle::with_stroke(BinaryColor::On, stroke))
+                .draw(&mut self.canvas);
+        };
+        match rule {
+            Rule::Solid => segment(from, to, 2),
+            Rule::Dashed => {
+                for x in (from..to).step_by(12) {
+                    segment(x, (x + 6).min(to), 1);
+                }
+            }
+        }
+        self.gap(2);
+    }
+
+    /// The QR code, centred, at most `target` dots wide when the text allows; nothing when the
+    /// text is too long for any QR code.
+    fn qr(&mut self, text: &str) {
+        let Some((modules, dark)) = qr_matrix(text) else {
+            return;
+        };
+        let target = self.inner.min((240.0 * self.scale) as u32);
+        // Whole dots per module, at least 3 so a phone reads it off thermal paper; plus the
+        // 4-module quiet zone the standard asks for.
+        let scale = (target / (modules as u32 + 8)).max(3);
+        let side = (modules as u32 + 8) * scale;
+        let left = self.canvas.0.width.saturating_sub(side) / 2 + 4 * scale;
+        let top = self.y + 4 * scale;
+        self.canvas.reach(self.y + side);
+        let fill = PrimitiveStyle::with_fill(BinaryColor::On);
+        for (i, is_dark) in dark.iter().enumerate() {
+            if *is_dark {
+                let (mx, my) = ((i % modules) as u32, (i / modules) as u32);
+                let origin = Point::new((left + mx * scale) as i32, (top + my * scale) as i32);
+                let _ = Rectangle::new(origin, Size::new(scale, scale))
+                    .into_styled(fill)
+                    .draw(&mut self.canvas);
+            }
+        }
+        self.gap(side);
+    }
+
+    /// The image down to the last thing drawn, without blank rows at the bottom (the
+    /// printer's feed makes the margin there).
+    fn finish(self) -> Bitmap {
+        let mut bitmap = self.canvas.0;
+        bitmap.truncate(self.y);
+        bitmap.trim_bottom();
+        bitmap
+    }
 }
 
 /// The QR code's modules as a square matrix of dark (true) and light.
@@ -220,301 +417,89 @@ pub fn qr_matrix(text: &str) -> Option<(usize, Vec<bool>)> {
     Some((width, modules))
 }
 
-fn qr(bitmap: &mut Bitmap, y: u32, text: &str, target: u32) -> u32 {
-    let Some((modules, dark)) = qr_matrix(text) else {
-        return y;
-    };
-    // Whole dots per module, at least 3 so a phone reads it off thermal paper; plus the
-    // 4-module quiet zone the standard asks for.
-    let scale = (target / (modules as u32 + 8)).max(3);
-    let side = (modules as u32 + 8) * scale;
-    let left = bitmap.width().saturating_sub(side) / 2 + 4 * scale;
-    let top = y + 4 * scale;
-    let fill = PrimitiveStyle::with_fill(BinaryColor::On);
-    for (i, is_dark) in dark.iter().enumerate() {
-        if *is_dark {
-            let (mx, my) = ((i % modules) as u32, (i / modules) as u32);
-            let origin = Point::new((left + mx * scale) as i32, (top + my * scale) as i32);
-            let _ = Rectangle::new(origin, Size::new(scale, scale))
-                .into_styled(fill)
-                .draw(bitmap);
-        }
-    }
-    y + side
-}
-
-/// Lays a slip out at `width` dots and returns the image, cropped to what was drawn.
+/// Lays a slip out at `width` dots and returns the image, as long as its content.
 pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
     let lang = slip.language;
-    let scale = width as f32 / 384.0;
-    let px = |size: f32| size * scale;
-    let margin = (8.0 * scale) as u32;
-    let inner = width - 2 * margin;
-    let mut b = Bitmap::new(width, 6000);
-    let mut y = margin;
-
-    // A crisis slip has no station (Slip::new leaves it out).
-    if !slip.station.is_empty() {
-        y = text(
-            &mut b,
-            margin,
-            y,
-            inner,
-            &slip.station,
-            Style {
-                px: px(30.0),
-                bold: true,
-                center: true,
-            },
-        );
-    }
-    if let Some(at) = &slip.printed_at {
-        y = text(
-            &mut b,
-            margin,
-            y + 2,
-            inner,
-            at,
-            Style {
-                px: px(20.0),
-                bold: false,
-                center: true,
-            },
-        );
-    }
-    y = rule(&mut b, y + 10, margin, false) + 10;
-
+    let mut c = Cursor::new(width);
+    header(&mut c, slip);
     let heading = if slip.crisis {
         &words.crisis_heading
     } else {
         &words.talk_heading
     };
-    y = text(
-        &mut b,
-        margin,
-        y,
-        inner,
-        heading.get(lang),
-        Style {
-            px: px(24.0),
-            bold: true,
-            center: false,
-        },
-    ) + 6;
+    c.text(heading.get(lang), Style::HEADING);
     for line in &slip.lines {
-        let number_end = text(
-            &mut b,
-            margin,
-            y,
-            inner,
-            &line.number,
-            Style {
-                px: px(40.0),
-                bold: true,
-                center: false,
-            },
-        );
-        y = text(
-            &mut b,
-            margin,
-            number_end,
-            inner,
-            &line.name,
-            Style {
-                px: px(24.0),
-                bold: true,
-                center: false,
-            },
-        );
-        if !line.note.is_empty() {
-            y = text(
-                &mut b,
-                margin,
-                y,
-                inner,
-                &line.note,
-                Style {
-                    px: px(22.0),
-                    bold: false,
-                    center: false,
-                },
-            );
-        }
-        y += 10;
+        entry(&mut c, line, Style::NUMBER, Style::BODY);
     }
     if !slip.services.is_empty() {
-        y = text(
-            &mut b,
-            margin,
-            y + 4,
-            inner,
-            words.services_heading.get(lang),
-            Style {
-                px: px(24.0),
-                bold: true,
-                center: false,
-            },
-        ) + 6;
+        c.gap(space::BEFORE_SERVICES);
+        c.text(words.services_heading.get(lang), Style::HEADING);
         for service in &slip.services {
-            if !service.number.is_empty() {
-                y = text(
-                    &mut b,
-                    margin,
-                    y,
-                    inner,
-                    &service.number,
-                    Style {
-                        px: px(32.0),
-                        bold: true,
-                        center: false,
-                    },
-                );
-            }
-            y = text(
-                &mut b,
-                margin,
-                y,
-                inner,
-                &service.name,
-                Style {
-                    px: px(24.0),
-                    bold: true,
-                    center: false,
-                },
-            );
-            if !service.note.is_empty() {
-                y = text(
-                    &mut b,
-                    margin,
-                    y,
-                    inner,
-                    &service.note,
-                    Style {
-                        px: px(20.0),
-                        bold: false,
-                        center: false,
-                    },
-                );
-            }
-            y += 10;
+            entry(&mut c, service, Style::SERVICE_NUMBER, Style::SMALL);
         }
     }
-    // Emergency numbers in a box, so they stand out on the paper.
-    let box_top = y;
-    y = text(
-        &mut b,
-        margin + 8,
-        y + 8,
-        inner - 16,
-        words.emergency.get(lang),
-        Style {
-            px: px(24.0),
-            bold: true,
-            center: false,
-        },
-    ) + 8;
-    let _ = Rectangle::new(
-        Point::new(margin as i32, box_top as i32),
-        Size::new(inner, y - box_top),
-    )
-    .into_styled(PrimitiveStyle::with_stroke(BinaryColor::On, 3))
-    .draw(&mut b);
-    y += 12;
-
+    c.boxed(words.emergency.get(lang), Style::STRONG);
+    c.gap(space::AFTER_BLOCK);
     if slip.crisis {
-        y = rule(&mut b, y, margin, false) + 10;
-        y = text(
-            &mut b,
-            margin,
-            y,
-            inner,
-            words.plan_heading.get(lang),
-            Style {
-                px: px(26.0),
-                bold: true,
-                center: false,
-            },
-        ) + 4;
-        for step in &words.plan_steps {
-            y = text(
-                &mut b,
-                margin,
-                y + 6,
-                inner,
-                step.get(lang),
-                Style {
-                    px: px(22.0),
-                    bold: true,
-                    center: false,
-                },
-            );
-            // Two dashed lines to write on by hand.
-            for _ in 0..2 {
-                y = rule(&mut b, y + 34, margin, true);
-            }
-        }
-        y += 12;
+        safety_plan(&mut c, words, lang);
     }
+    footer(&mut c, slip, words);
+    c.finish()
+}
 
-    y = rule(&mut b, y, margin, false) + 6;
-    y = qr(
-        &mut b,
-        y,
-        &slip.qr_text(words),
-        inner.min((240.0 * scale) as u32),
+/// The station and the time, when the slip carries them (a crisis slip does not), and a rule.
+fn header(c: &mut Cursor, slip: &Slip) {
+    if !slip.station.is_empty() {
+        c.text(&slip.station, Style::TITLE);
+    }
+    if let Some(at) = &slip.printed_at {
+        c.text(at, Style::STAMP);
+    }
+    c.gap(space::AROUND_HEADER_RULE);
+    c.rule(Rule::Solid);
+    c.gap(space::AROUND_HEADER_RULE);
+}
+
+/// One line or service to call: its number (when it has one), its name and its note.
+fn entry(c: &mut Cursor, line: &SlipLine, number: Style, note: Style) {
+    if !line.number.is_empty() {
+        c.text(&line.number, number);
+    }
+    c.text(&line.name, Style::STRONG);
+    if !line.note.is_empty() {
+        c.text(&line.note, note);
+    }
+    c.gap(space::AFTER_ENTRY);
+}
+
+/// The safety plan of a crisis slip: each step with two lines to write on by hand.
+fn safety_plan(c: &mut Cursor, words: &SlipText, lang: Language) {
+    c.rule(Rule::Solid);
+    c.gap(space::UNDER_PLAN_RULE);
+    c.text(words.plan_heading.get(lang), Style::PLAN_HEADING);
+    for step in &words.plan_steps {
+        c.text(step.get(lang), Style::PLAN_STEP);
+        for _ in 0..2 {
+            c.gap(space::WRITING_LINE);
+            c.rule(Rule::Dashed);
+        }
+    }
+    c.gap(space::AFTER_BLOCK);
+}
+
+/// The QR code with the same lines, "not a diagnosis", and the slip number.
+fn footer(c: &mut Cursor, slip: &Slip, words: &SlipText) {
+    let lang = slip.language;
+    c.rule(Rule::Solid);
+    c.gap(space::UNDER_QR_RULE);
+    c.qr(&slip.qr_text(words));
+    c.text(words.scan.get(lang), Style::CAPTION);
+    c.text(words.not_diagnosis.get(lang), Style::NOTICE);
+    c.text(
+        &format!("{} {}", words.code.get(lang), slip.display_code()),
+        Style::CODE,
     );
-    y = text(
-        &mut b,
-        margin,
-        y,
-        inner,
-        words.scan.get(lang),
-        Style {
-            px: px(20.0),
-            bold: false,
-            center: true,
-        },
-    ) + 10;
-    y = text(
-        &mut b,
-        margin,
-        y,
-        inner,
-        words.not_diagnosis.get(lang),
-        Style {
-            px: px(26.0),
-            bold: true,
-            center: true,
-        },
-    ) + 6;
-    let code = format!("{} {}", words.code.get(lang), slip.display_code());
-    y = text(
-        &mut b,
-        margin,
-        y,
-        inner,
-        &code,
-        Style {
-            px: px(24.0),
-            bold: true,
-            center: true,
-        },
-    );
-    y = text(
-        &mut b,
-        margin,
-        y,
-        inner,
-        words.code_note.get(lang),
-        Style {
-            px: px(18.0),
-            bold: false,
-            center: true,
-        },
-    );
-    b.truncate(y);
-    b.trim_bottom();
-    b
+    c.text(words.code_note.get(lang), Style::FINE);
 }
 
 /// The image as 8-bit grey PNG bytes (black on white), for previews and the on-screen slip.
@@ -599,46 +584,64 @@ mod tests {
         assert!(with.qr_text(&words).contains("400-820-0393"));
     }
 
+    /// Sets `s` alone at 24 dots between the margins of 58 mm paper: the height it took, and
+    /// the image.
+    fn set_alone(s: &str) -> (u32, Bitmap) {
+        let mut c = Cursor::new(384);
+        let top = c.y;
+        c.text(s, Style::new(24.0, false, false));
+        (c.y - top, c.canvas.0)
+    }
+
     #[test]
     fn chinese_and_english_text_wrap_inside_the_margins() {
-        let mut b = Bitmap::new(384, 400);
         let long_zh = "有生命危险时，马上拨打一二零急救或者一一零报警，驿站工作人员也可以帮你联系";
-        let end = text(
-            &mut b,
-            8,
-            0,
-            368,
-            long_zh,
-            Style {
-                px: 24.0,
-                bold: false,
-                center: false,
-            },
-        );
+        let (height, b) = set_alone(long_zh);
         assert!(
-            end > 60,
-            "a long Chinese sentence must wrap onto several lines (ended at {end})"
+            height > 60,
+            "a long Chinese sentence must wrap onto several lines (took {height} dots)"
         );
         for y in 0..b.height() {
             for x in 377..384 {
                 assert!(!b.get(x, y), "ink beyond the right margin at {x},{y}");
             }
         }
-        let mut e = Bitmap::new(384, 400);
-        let end_en = text(
-            &mut e,
-            8,
-            0,
-            368,
-            "If a life is in danger, call 120 (ambulance) or 110 (police) at once",
-            Style {
-                px: 24.0,
-                bold: false,
-                center: false,
-            },
-        );
-        assert!(end_en > 50);
+        let (height_en, e) =
+            set_alone("If a life is in danger, call 120 (ambulance) or 110 (police) at once");
+        assert!(height_en > 50);
         assert!((0..e.height()).all(|y| (377..384).all(|x| !e.get(x, y))));
+    }
+
+    #[test]
+    fn the_canvas_grows_to_what_is_drawn_on_it() {
+        let mut canvas = Canvas::new(16);
+        assert_eq!(canvas.0.height(), 0);
+        canvas.set(3, 9000);
+        assert_eq!(canvas.0.height(), 9001);
+        assert!(canvas.0.get(3, 9000));
+        // Beyond the paper's width nothing is drawn, and the canvas does not widen.
+        canvas.set(16, 2);
+        assert_eq!((canvas.0.width(), canvas.0.count_black()), (16, 1));
+    }
+
+    #[test]
+    fn the_cursor_moves_past_each_style_and_its_spacing() {
+        let mut c = Cursor::new(384);
+        c.text("12356", Style::NUMBER);
+        let number = c.y - 8;
+        let before = c.y;
+        c.text("12356", Style::PLAN_HEADING.spaced(5, 7));
+        let spaced = c.y - before;
+        assert!(
+            number >= 40,
+            "a 40-dot number takes at least 40 dots ({number})"
+        );
+        assert!(
+            spaced > 5 + 7 + 26,
+            "room above and below is kept ({spaced})"
+        );
+        c.rule(Rule::Solid);
+        assert_eq!(c.y, before + spaced + 2);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::kiosk::Language;
 use crate::kiosk::emergency::EmergencyLine;
+use crate::printer::status::PrinterStatus;
 
 const TEXT: &str = include_str!("../../assets/slip/text.toml");
 
@@ -213,7 +214,7 @@ pub enum PrintState {
     /// Sent, but the printer could not say whether it printed (a one-way connection).
     Sent,
     /// Not printed, with the printer's status when it said so.
-    NotPrinted(crate::printer::PrinterStatus),
+    NotPrinted(PrinterStatus),
     /// The printer stopped answering or could not be reached.
     Failed,
 }

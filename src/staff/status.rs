@@ -1,14 +1,12 @@
 //! The staff status at a glance: facts in, one line per item out, each green, amber or red,
 //! and every amber or red line with what to do in plain words. Pure: the facts are gathered
-//! elsewhere (`staff::facts`), so every rule is tested with fixed values.
-
-use std::collections::BTreeMap;
+//! elsewhere (`crate::status::staff_facts`), so every rule is tested with fixed values.
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::kiosk::Language;
-use crate::printer::PrinterStatus;
+use crate::printer::status::PrinterStatus;
 use crate::slip::Pair;
 
 const TEXT: &str = include_str!("../../assets/staff/text.toml");
@@ -19,9 +17,12 @@ pub const PAPER_LOW_SHARE: f64 = 0.15;
 pub const OFFLINE_AFTER_S: i64 = 60 * 60;
 /// Records waiting longer than this mean the queue is stuck.
 pub const STUCK_AFTER_S: i64 = 24 * 60 * 60;
-/// Free space below which staff are warned, and below which it is urgent.
+/// Free space below which staff are warned.
 pub const DISK_AMBER_BYTES: u64 = 1024 * 1024 * 1024;
-pub const DISK_RED_BYTES: u64 = crate::status::DISK_LOW_BYTES;
+/// Below this much free space it is urgent (and `waystation status` warns "disk nearly full"):
+/// nothing is ever dropped to make room, so staff must act (get the kiosk online, or export the
+/// queue) before the card is full.
+pub const DISK_RED_BYTES: u64 = 200 * 1024 * 1024;
 /// Board temperatures (°C) for amber and red. A Pi 4 starts to slow itself down at 80 °C.
 pub const WARM_C: f32 = 70.0;
 pub const HOT_C: f32 = 80.0;
@@ -119,322 +120,425 @@ pub struct Facts {
     pub temperature_c: Option<f32>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// The words of the staff status (`assets/staff/text.toml`), both languages. The kiosk parses
+/// them once at start and keeps them. Every entry the rules use is a field, so a missing or
+/// misspelt entry fails the parse (and with it the test of the embedded file), never a lookup
+/// while the kiosk runs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Words {
-    items: BTreeMap<String, Pair>,
-    values: BTreeMap<String, Pair>,
-    advice: BTreeMap<String, Pair>,
+pub struct StatusText {
+    items: Items,
+    values: Values,
+    advice: Advice,
 }
 
-/// The status lines in `lang`, in the screen's order.
-pub fn lines(facts: &Facts, lang: Language) -> Vec<StatusLine> {
-    let words: Words = toml::from_str(TEXT).expect("the staff text is checked by tests");
-    let say = |table: &BTreeMap<String, Pair>, key: &str, fields: &[(&str, String)]| {
-        let mut text = table
-            .get(key)
-            .unwrap_or_else(|| panic!("staff text has no {key}"))
-            .get(lang)
-            .to_string();
+/// The name of each line.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Items {
+    printer: Pair,
+    paper: Pair,
+    brochure: Pair,
+    network: Pair,
+    clock: Pair,
+    directory: Pair,
+    software: Pair,
+    uptime: Pair,
+    disk: Pair,
+    temperature: Pair,
+}
+
+/// What a line says, some with `{field}`s to fill in.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Values {
+    printer_none: Pair,
+    printer_ready: Pair,
+    printer_near_end: Pair,
+    printer_out: Pair,
+    printer_cover: Pair,
+    printer_offline: Pair,
+    printer_unknown: Pair,
+    last_fault: Pair,
+    paper_left: Pair,
+    paper_untracked: Pair,
+    paper_sensor_low: Pair,
+    brochure_restocked: Pair,
+    brochure_never: Pair,
+    online: Pair,
+    never_uploaded: Pair,
+    waiting: Pair,
+    quarantined: Pair,
+    no_hub: Pair,
+    synced: Pair,
+    not_synced: Pair,
+    directory_ok: Pair,
+    directory_expired: Pair,
+    disk_free: Pair,
+    temperature: Pair,
+    unknown: Pair,
+    days: Pair,
+    hours: Pair,
+    minutes: Pair,
+}
+
+/// What to do, for amber and red lines.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Advice {
+    paper_near_end: Pair,
+    paper_out: Pair,
+    cover_open: Pair,
+    printer_offline: Pair,
+    paper_unknown: Pair,
+    brochure_low: Pair,
+    offline: Pair,
+    stuck: Pair,
+    refused: Pair,
+    no_hub: Pair,
+    clock: Pair,
+    directory: Pair,
+    disk_low: Pair,
+    hot: Pair,
+}
+
+impl StatusText {
+    pub fn parse(text: &str) -> Result<StatusText, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// The embedded words. Parsing them cannot fail in a build whose tests pass
+    /// (`the_embedded_words_parse`), and the kiosk does it once, at start.
+    pub fn builtin() -> StatusText {
+        StatusText::parse(TEXT).expect("the staff text is checked by tests")
+    }
+
+    fn printer(&self, status: PrinterStatus) -> &Pair {
+        let v = &self.values;
+        match status {
+            PrinterStatus::Ready => &v.printer_ready,
+            PrinterStatus::PaperNearEnd => &v.printer_near_end,
+            PrinterStatus::PaperOut => &v.printer_out,
+            PrinterStatus::CoverOpen => &v.printer_cover,
+            PrinterStatus::Offline => &v.printer_offline,
+            PrinterStatus::Unknown => &v.printer_unknown,
+        }
+    }
+
+    /// A printer fault as stored with a print attempt, in words: a printer status's name in
+    /// the staff's words, or a transport's own error text as it is.
+    pub fn fault_words(&self, fault: &str, lang: Language) -> String {
+        match PrinterStatus::from_name(fault) {
+            Some(status) => self.printer(status).get(lang).to_string(),
+            None => fault.to_string(),
+        }
+    }
+}
+
+/// The words in one language, with the fields of a template filled in.
+struct Say<'a> {
+    text: &'a StatusText,
+    lang: Language,
+}
+
+impl Say<'_> {
+    fn word(&self, pair: &Pair) -> String {
+        pair.get(self.lang).to_string()
+    }
+
+    fn fill(&self, pair: &Pair, fields: &[(&str, String)]) -> String {
+        let mut text = self.word(pair);
         for (name, value) in fields {
             text = text.replace(&format!("{{{name}}}"), value);
         }
         text
-    };
-    let item = |key: &str| say(&words.items, key, &[]);
-    let value = |key: &str, fields: &[(&str, String)]| say(&words.values, key, fields);
-    let advice = |key: &str| Some(say(&words.advice, key, &[]));
-    let span = |seconds: i64| {
+    }
+
+    /// Between the parts of one value: Chinese text takes the full-width semicolon.
+    fn sep(&self) -> &'static str {
+        self.lang.pick("；", "; ")
+    }
+
+    /// A length of time in whole days, hours or minutes (never negative).
+    fn span(&self, seconds: i64) -> String {
+        let v = &self.text.values;
         let seconds = seconds.max(0);
         if seconds >= 86_400 {
-            value("days", &[("n", (seconds / 86_400).to_string())])
+            self.fill(&v.days, &[("n", (seconds / 86_400).to_string())])
         } else if seconds >= 3600 {
-            value("hours", &[("n", (seconds / 3600).to_string())])
+            self.fill(&v.hours, &[("n", (seconds / 3600).to_string())])
         } else {
-            value("minutes", &[("n", (seconds / 60).to_string())])
+            self.fill(&v.minutes, &[("n", (seconds / 60).to_string())])
         }
-    };
-    let line =
-        |item_kind, level, label: String, value: String, advice: Option<String>| StatusLine {
-            item: item_kind,
+    }
+}
+
+impl StatusLine {
+    /// A line with its advice kept only when it is amber or red, and the LED rule for its item:
+    /// paper, the directory and the clock call staff when not green, the network only when red.
+    fn new(item: Item, level: Level, label: String, value: String, advice: Option<String>) -> Self {
+        StatusLine {
+            item,
             level,
             label,
             value,
             advice: if level == Level::Green { None } else { advice },
-            needs_staff: match item_kind {
+            needs_staff: match item {
                 Item::Paper | Item::Directory | Item::Clock => level != Level::Green,
                 Item::Network => level == Level::Red,
                 _ => false,
             },
-        };
-    let mut out = Vec::new();
-
-    // Printer.
-    let p = &facts.printer;
-    let (level, key, what, status) = if !p.configured {
-        (Level::Green, "printer_none", None, PrinterStatus::Ready)
-    } else {
-        let status = p.status.unwrap_or(PrinterStatus::Unknown);
-        let (level, what) = match status {
-            PrinterStatus::Ready => (Level::Green, None),
-            PrinterStatus::PaperNearEnd => (Level::Amber, advice("paper_near_end")),
-            PrinterStatus::PaperOut => (Level::Red, advice("paper_out")),
-            PrinterStatus::CoverOpen => (Level::Red, advice("cover_open")),
-            PrinterStatus::Offline => (Level::Red, advice("printer_offline")),
-            // Never asked, or no answer: not "ok", and worth a test print.
-            PrinterStatus::Unknown => (Level::Amber, advice("printer_offline")),
-        };
-        (level, printer_key(status), what, status)
-    };
-    // Chinese text takes the full-width semicolon between parts.
-    let sep = lang.pick("；", "; ");
-    let mut text = value(key, &[]);
-    let repeated = |fault: &String| p.status.is_some_and(|s| s.name() == fault);
-    if let Some(fault) = p
-        .last_fault
-        .as_ref()
-        .filter(|f| p.configured && !repeated(f))
-    {
-        // A fault is a printer status name, or a transport's own error text.
-        let fault = PrinterStatus::from_name(fault)
-            .map(|status| value(printer_key(status), &[]))
-            .unwrap_or_else(|| fault.clone());
-        text = format!("{text}{sep}{}", value("last_fault", &[("fault", fault)]));
+        }
     }
-    let mut printer = line(Item::Printer, level, item("printer"), text, what);
+}
+
+/// The status lines in `lang`, in the screen's order.
+pub fn lines(facts: &Facts, text: &StatusText, lang: Language) -> Vec<StatusLine> {
+    let say = Say { text, lang };
+    let mut out = vec![printer_line(&facts.printer, &say)];
+    out.extend(paper_line(facts, &say));
+    out.extend(facts.brochures.iter().map(|b| brochure_line(b, &say)));
+    out.push(network_line(&facts.network, &say));
+    out.push(clock_line(facts, &say));
+    out.push(directory_line(facts, &say));
+    out.push(StatusLine::new(
+        Item::Software,
+        Level::Green,
+        say.word(&text.items.software),
+        facts.version.clone(),
+        None,
+    ));
+    out.push(StatusLine::new(
+        Item::Uptime,
+        Level::Green,
+        say.word(&text.items.uptime),
+        say.span(facts.uptime_s as i64),
+        None,
+    ));
+    out.push(disk_line(facts.disk_free_bytes, &say));
+    out.push(temperature_line(facts.temperature_c, &say));
+    out
+}
+
+/// The printer's last status, and its last fault when that says something more.
+fn printer_line(p: &PrinterFacts, say: &Say) -> StatusLine {
+    let (words, a) = (say.text, &say.text.advice);
+    let label = say.word(&words.items.printer);
+    if !p.configured {
+        let value = say.word(&words.values.printer_none);
+        return StatusLine::new(Item::Printer, Level::Green, label, value, None);
+    }
+    let status = p.status.unwrap_or(PrinterStatus::Unknown);
+    let (level, advice) = match status {
+        PrinterStatus::Ready => (Level::Green, None),
+        PrinterStatus::PaperNearEnd => (Level::Amber, Some(&a.paper_near_end)),
+        PrinterStatus::PaperOut => (Level::Red, Some(&a.paper_out)),
+        PrinterStatus::CoverOpen => (Level::Red, Some(&a.cover_open)),
+        PrinterStatus::Offline => (Level::Red, Some(&a.printer_offline)),
+        // Never asked, or no answer: not "ok", and worth a test print.
+        PrinterStatus::Unknown => (Level::Amber, Some(&a.printer_offline)),
+    };
+    let mut value = say.word(words.printer(status));
+    let repeated = |fault: &String| p.status.is_some_and(|s| s.name() == fault);
+    if let Some(fault) = p.last_fault.as_ref().filter(|f| !repeated(f)) {
+        let fault = words.fault_words(fault, say.lang);
+        let last = say.fill(&words.values.last_fault, &[("fault", fault)]);
+        value = format!("{value}{}{last}", say.sep());
+    }
+    let advice = advice.map(|a| say.word(a));
+    let mut line = StatusLine::new(Item::Printer, level, label, value, advice);
     // A printer that has not answered yet is worth a look on screen, not a blinking LED.
-    printer.needs_staff = matches!(
+    line.needs_staff = matches!(
         status,
         PrinterStatus::PaperNearEnd
             | PrinterStatus::PaperOut
             | PrinterStatus::CoverOpen
             | PrinterStatus::Offline
-    ) && p.configured;
-    out.push(printer);
+    );
+    line
+}
 
-    // Paper left, estimated from the roll and what was printed since the last new roll.
-    if facts.printer.configured {
-        let paper = &facts.paper;
-        let (level, text, what) = match paper.roll_mm {
-            None => (
-                Level::Amber,
-                value("paper_untracked", &[]),
-                advice("paper_unknown"),
-            ),
-            Some(roll) => {
-                let left = (roll - paper.used_since_restock_mm).max(0.0);
-                let share = if roll > 0.0 { left / roll } else { 0.0 };
-                let text = value(
-                    "paper_left",
-                    &[
-                        ("m", format!("{:.0}", left / 1000.0)),
-                        ("pct", format!("{:.0}", share * 100.0)),
-                    ],
-                );
-                if share < PAPER_LOW_SHARE {
-                    (Level::Amber, text, advice("paper_near_end"))
-                } else {
-                    (Level::Green, text, None)
-                }
-            }
-        };
-        let (level, text) = if paper.sensor_low == Some(true) {
-            (
-                level.max(Level::Amber),
-                format!("{text}{sep}{}", value("paper_sensor_low", &[])),
-            )
-        } else {
-            (level, text)
-        };
-        out.push(line(
-            Item::Paper,
-            level,
-            item("paper"),
-            text,
-            what.or(advice("paper_near_end")),
-        ));
+/// Paper left, estimated from the roll and what was printed since the last new roll, and the
+/// board's sensor when it has one. No printer, no paper line.
+fn paper_line(facts: &Facts, say: &Say) -> Option<StatusLine> {
+    if !facts.printer.configured {
+        return None;
     }
-
-    // Brochures, by kind.
-    for brochure in &facts.brochures {
-        let (level, text) = match brochure.last_restock {
-            None => (Level::Red, value("brochure_never", &[])),
-            Some((days, count)) => {
-                let text = value(
-                    "brochure_restocked",
-                    &[("days", days.max(0).to_string()), ("n", count.to_string())],
-                );
-                if days > i64::from(brochure.restock_every_days) {
-                    (Level::Amber, text)
-                } else {
-                    (Level::Green, text)
-                }
-            }
-        };
-        out.push(line(
-            Item::Brochure,
-            level,
-            say(
-                &words.items,
-                "brochure",
-                &[("name", brochure.name.get(lang).to_string())],
-            ),
-            text,
-            advice("brochure_low"),
-        ));
+    let (v, a) = (&say.text.values, &say.text.advice);
+    let paper = &facts.paper;
+    let (level, mut value, advice) = match paper.roll_mm {
+        None => (Level::Amber, say.word(&v.paper_untracked), &a.paper_unknown),
+        Some(roll) => {
+            let left = (roll - paper.used_since_restock_mm).max(0.0);
+            let share = if roll > 0.0 { left / roll } else { 0.0 };
+            let fields = [
+                ("m", format!("{:.0}", left / 1000.0)),
+                ("pct", format!("{:.0}", share * 100.0)),
+            ];
+            let level = if share < PAPER_LOW_SHARE {
+                Level::Amber
+            } else {
+                Level::Green
+            };
+            (level, say.fill(&v.paper_left, &fields), &a.paper_near_end)
+        }
+    };
+    let mut level = level;
+    if paper.sensor_low == Some(true) {
+        level = level.max(Level::Amber);
+        value = format!("{value}{}{}", say.sep(), say.word(&v.paper_sensor_low));
     }
+    let label = say.word(&say.text.items.paper);
+    Some(StatusLine::new(
+        Item::Paper,
+        level,
+        label,
+        value,
+        Some(say.word(advice)),
+    ))
+}
 
-    // Network and uploads.
-    let n = &facts.network;
+/// Brochures of one kind, judged by the time since their last recorded restock.
+fn brochure_line(brochure: &BrochureFacts, say: &Say) -> StatusLine {
+    let v = &say.text.values;
+    let (level, value) = match brochure.last_restock {
+        None => (Level::Red, say.word(&v.brochure_never)),
+        Some((days, count)) => {
+            let fields = [("days", days.max(0).to_string()), ("n", count.to_string())];
+            let level = if days > i64::from(brochure.restock_every_days) {
+                Level::Amber
+            } else {
+                Level::Green
+            };
+            (level, say.fill(&v.brochure_restocked, &fields))
+        }
+    };
+    let name = [("name", brochure.name.get(say.lang).to_string())];
+    let label = say.fill(&say.text.items.brochure, &name);
+    let advice = Some(say.word(&say.text.advice.brochure_low));
+    StatusLine::new(Item::Brochure, level, label, value, advice)
+}
+
+/// The hub, the last upload, what waits and for how long, and what the hub refused.
+fn network_line(n: &NetworkFacts, say: &Say) -> StatusLine {
+    let (v, a) = (&say.text.values, &say.text.advice);
     let mut parts = vec![];
-    let (mut level, mut what) = (Level::Green, None);
+    let (mut level, mut advice) = (Level::Green, None);
     if !n.hub_configured {
-        parts.push(value("no_hub", &[]));
-        (level, what) = (Level::Amber, advice("no_hub"));
+        parts.push(say.word(&v.no_hub));
+        (level, advice) = (Level::Amber, Some(&a.no_hub));
     } else {
         parts.push(match n.last_success_age_s {
-            Some(age) => value("online", &[("ago", span(age))]),
-            None => value("never_uploaded", &[]),
+            Some(age) => say.fill(&v.online, &[("ago", say.span(age))]),
+            None => say.word(&v.never_uploaded),
         });
     }
     if n.waiting > 0 {
         let age = n.oldest_waiting_age_s.unwrap_or(0);
-        parts.push(value(
-            "waiting",
-            &[("n", n.waiting.to_string()), ("age", span(age))],
-        ));
+        let fields = [("n", n.waiting.to_string()), ("age", say.span(age))];
+        parts.push(say.fill(&v.waiting, &fields));
         if n.hub_configured && age > STUCK_AFTER_S {
-            (level, what) = (Level::Red, advice("stuck"));
+            (level, advice) = (Level::Red, Some(&a.stuck));
         } else if n.hub_configured && age > OFFLINE_AFTER_S {
-            (level, what) = (Level::Amber, advice("offline"));
+            (level, advice) = (Level::Amber, Some(&a.offline));
         }
     }
     if n.quarantined > 0 {
-        parts.push(value("quarantined", &[("n", n.quarantined.to_string())]));
+        parts.push(say.fill(&v.quarantined, &[("n", n.quarantined.to_string())]));
         if level == Level::Green {
-            (level, what) = (Level::Amber, advice("refused"));
+            (level, advice) = (Level::Amber, Some(&a.refused));
         }
     }
-    out.push(line(
-        Item::Network,
-        level,
-        item("network"),
-        parts.join(sep),
-        what,
-    ));
+    let label = say.word(&say.text.items.network);
+    let advice = advice.map(|a| say.word(a));
+    StatusLine::new(Item::Network, level, label, parts.join(say.sep()), advice)
+}
 
-    // Clock.
-    let (level, key) = match (facts.clock_synced, facts.clock_problem) {
-        (true, false) => (Level::Green, "synced"),
-        (false, false) => (Level::Amber, "not_synced"),
-        (_, true) => (Level::Red, "not_synced"),
+fn clock_line(facts: &Facts, say: &Say) -> StatusLine {
+    let v = &say.text.values;
+    let (level, value) = match (facts.clock_synced, facts.clock_problem) {
+        (true, false) => (Level::Green, &v.synced),
+        (false, false) => (Level::Amber, &v.not_synced),
+        (_, true) => (Level::Red, &v.not_synced),
     };
-    out.push(line(
+    StatusLine::new(
         Item::Clock,
         level,
-        item("clock"),
-        value(key, &[]),
-        advice("clock"),
-    ));
+        say.word(&say.text.items.clock),
+        say.word(value),
+        Some(say.word(&say.text.advice.clock)),
+    )
+}
 
-    // Directory.
-    let expired = facts.directory_expires < facts.today;
+/// The directory's version and expiry; an expired one is still shown, so it is amber.
+fn directory_line(facts: &Facts, say: &Say) -> StatusLine {
+    let v = &say.text.values;
     let fields = [
         ("v", facts.directory_version.to_string()),
         ("date", facts.directory_expires.to_string()),
     ];
-    out.push(if expired {
-        line(
-            Item::Directory,
-            Level::Amber,
-            item("directory"),
-            value("directory_expired", &fields),
-            advice("directory"),
-        )
+    let (level, value) = if facts.directory_expires < facts.today {
+        (Level::Amber, &v.directory_expired)
     } else {
-        line(
-            Item::Directory,
-            Level::Green,
-            item("directory"),
-            value("directory_ok", &fields),
-            None,
-        )
-    });
+        (Level::Green, &v.directory_ok)
+    };
+    StatusLine::new(
+        Item::Directory,
+        level,
+        say.word(&say.text.items.directory),
+        say.fill(value, &fields),
+        Some(say.word(&say.text.advice.directory)),
+    )
+}
 
-    out.push(line(
-        Item::Software,
-        Level::Green,
-        item("software"),
-        facts.version.clone(),
-        None,
-    ));
-    out.push(line(
-        Item::Uptime,
-        Level::Green,
-        item("uptime"),
-        span(facts.uptime_s as i64),
-        None,
-    ));
-
-    let (level, text) = match facts.disk_free_bytes {
-        None => (Level::Amber, value("unknown", &[])),
+fn disk_line(free: Option<u64>, say: &Say) -> StatusLine {
+    let v = &say.text.values;
+    let (level, value) = match free {
+        None => (Level::Amber, say.word(&v.unknown)),
         Some(free) => {
-            let text = value("disk_free", &[("mb", (free / (1024 * 1024)).to_string())]);
-            if free < DISK_RED_BYTES {
-                (Level::Red, text)
+            let level = if free < DISK_RED_BYTES {
+                Level::Red
             } else if free < DISK_AMBER_BYTES {
-                (Level::Amber, text)
+                Level::Amber
             } else {
-                (Level::Green, text)
-            }
+                Level::Green
+            };
+            let mb = [("mb", (free / (1024 * 1024)).to_string())];
+            (level, say.fill(&v.disk_free, &mb))
         }
     };
-    out.push(line(
+    StatusLine::new(
         Item::Disk,
         level,
-        item("disk"),
-        text,
-        advice("disk_low"),
-    ));
+        say.word(&say.text.items.disk),
+        value,
+        Some(say.word(&say.text.advice.disk_low)),
+    )
+}
 
-    let (level, text) = match facts.temperature_c {
-        None => (Level::Green, value("unknown", &[])),
+/// The board's temperature; a board that cannot say is no worry of the staff's.
+fn temperature_line(celsius: Option<f32>, say: &Say) -> StatusLine {
+    let v = &say.text.values;
+    let (level, value) = match celsius {
+        None => (Level::Green, say.word(&v.unknown)),
         Some(c) => {
-            let text = value("temperature", &[("c", format!("{c:.0}"))]);
-            if c >= HOT_C {
-                (Level::Red, text)
+            let level = if c >= HOT_C {
+                Level::Red
             } else if c >= WARM_C {
-                (Level::Amber, text)
+                Level::Amber
             } else {
-                (Level::Green, text)
-            }
+                Level::Green
+            };
+            (level, say.fill(&v.temperature, &[("c", format!("{c:.0}"))]))
         }
     };
-    out.push(line(
+    StatusLine::new(
         Item::Temperature,
         level,
-        item("temperature"),
-        text,
-        advice("hot"),
-    ));
-    out
-}
-
-fn printer_key(status: PrinterStatus) -> &'static str {
-    match status {
-        PrinterStatus::Ready => "printer_ready",
-        PrinterStatus::PaperNearEnd => "printer_near_end",
-        PrinterStatus::PaperOut => "printer_out",
-        PrinterStatus::CoverOpen => "printer_cover",
-        PrinterStatus::Offline => "printer_offline",
-        PrinterStatus::Unknown => "printer_unknown",
-    }
-}
-
-/// A printer status in words, for the staff screens.
-pub fn printer_words(status: PrinterStatus, lang: Language) -> String {
-    let words: Words = toml::from_str(TEXT).expect("the staff text is checked by tests");
-    words.values[printer_key(status)].get(lang).to_string()
+        say.word(&say.text.items.temperature),
+        value,
+        Some(say.word(&say.text.advice.hot)),
+    )
 }
 
 /// What the status LED shows.
@@ -480,6 +584,66 @@ pub fn worst(lines: &[StatusLine]) -> Level {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn lines(facts: &Facts, lang: Language) -> Vec<StatusLine> {
+        super::lines(facts, &StatusText::builtin(), lang)
+    }
+
+    #[test]
+    fn the_embedded_words_parse() {
+        assert_eq!(StatusText::parse(TEXT), Ok(StatusText::builtin()));
+    }
+
+    #[test]
+    fn a_missing_or_unknown_entry_fails_the_parse() {
+        let missing = TEXT.replace("hot = {", "hott = {");
+        assert!(StatusText::parse(&missing).is_err(), "an unknown entry");
+        let without: String = TEXT
+            .lines()
+            .filter(|l| !l.starts_with("minutes ="))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let error = StatusText::parse(&without).unwrap_err().to_string();
+        assert!(error.contains("minutes"), "{error}");
+    }
+
+    #[test]
+    fn every_field_of_every_line_is_filled_in_both_languages() {
+        let mut facts = healthy();
+        facts.printer.last_fault = Some("timed out".into());
+        facts.network.waiting = 3;
+        facts.network.oldest_waiting_age_s = Some(7200);
+        facts.network.quarantined = 1;
+        facts.paper.sensor_low = Some(true);
+        let mut never = healthy();
+        never.brochures[0].last_restock = None;
+        never.network.hub_configured = false;
+        never.disk_free_bytes = None;
+        never.temperature_c = None;
+        never.printer.configured = false;
+        for facts in [facts, never] {
+            for lang in [Language::Chinese, Language::English] {
+                for line in lines(&facts, lang) {
+                    let text = format!("{} {} {:?}", line.label, line.value, line.advice);
+                    assert!(!text.contains('{') && !text.contains('}'), "{text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_fault_is_said_in_the_staffs_words_or_as_the_transport_gave_it() {
+        let text = StatusText::builtin();
+        assert_eq!(text.fault_words("paper out", Language::Chinese), "没纸了");
+        assert_eq!(
+            text.fault_words("cover open", Language::English),
+            "cover open"
+        );
+        assert_eq!(
+            text.fault_words("timed out", Language::Chinese),
+            "timed out"
+        );
+    }
 
     pub(crate) fn healthy() -> Facts {
         Facts {

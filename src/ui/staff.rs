@@ -421,7 +421,7 @@ fn status_lines(st: &KioskState) -> Vec<crate::staff::status::StatusLine> {
             st.paper_sensor,
         ),
     };
-    crate::staff::status::lines(&facts, st.session.language)
+    crate::staff::status::lines(&facts, &st.staff_text, st.session.language)
 }
 
 pub(super) fn render(window: &AppWindow, st: &KioskState) {
@@ -570,9 +570,7 @@ fn recent_errors(st: &KioskState) -> Vec<ErrorRow> {
     }
     if let Ok(Some((_, Some(fault), at))) = st.store.printer_last() {
         let label = lang.pick("打印机故障", "Printer fault");
-        let fault = crate::printer::PrinterStatus::from_name(&fault)
-            .map(|s| crate::staff::status::printer_words(s, lang))
-            .unwrap_or(fault);
+        let fault = st.staff_text.fault_words(&fault, lang);
         rows.push((at, format!("{label}{}{fault}", lang.pick("：", ": "))));
     }
     if let Ok(sync) = st.store.sync_state()

@@ -2,7 +2,7 @@
 //! back with a real decoder, and the command line makes both without a display.
 
 use waystation::kiosk::Language;
-use waystation::slip::{Slip, SlipText, escpos, layout};
+use waystation::slip::{Slip, SlipLine, SlipText, escpos, layout};
 
 fn demo(crisis: bool, lang: Language) -> Slip {
     Slip::demo(lang, "示例驿站（演示）", crisis)
@@ -27,8 +27,9 @@ fn the_escpos_job_decodes_to_exactly_the_rendered_image() {
     }
 }
 
-/// Reads the QR code on a rendered slip with rqrr, as a phone camera would read the paper.
-fn read_qr(image: &layout::Bitmap) -> String {
+/// Reads the QR code on a rendered slip with rqrr, as a phone camera would read the paper: its
+/// text, and the row of its top edge.
+fn read_qr_at(image: &layout::Bitmap) -> (String, u32) {
     let (w, h) = (image.width() as usize, image.height() as usize);
     let mut grid = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| {
         if image.get(x as u32, y as u32) {
@@ -40,7 +41,12 @@ fn read_qr(image: &layout::Bitmap) -> String {
     let grids = grid.detect_grids();
     assert_eq!(grids.len(), 1, "expected one QR code on the slip");
     let (_, content) = grids[0].decode().expect("the QR code decodes");
-    content
+    let top = grids[0].bounds.iter().map(|p| p.y).min().unwrap();
+    (content, top as u32)
+}
+
+fn read_qr(image: &layout::Bitmap) -> String {
+    read_qr_at(image).0
 }
 
 #[test]
@@ -54,6 +60,60 @@ fn the_qr_code_reads_back_with_the_lines_in_it() {
             assert!(content.contains(number), "{content}");
         }
     }
+}
+
+/// A slip with `n` chosen services, numbered, the last one named `last`.
+fn with_services(n: usize, last: &str) -> Slip {
+    let mut slip = demo(false, Language::English);
+    slip.services = (1..=n)
+        .map(|i| SlipLine {
+            number: format!("400-000-{i:04}"),
+            name: if i == n {
+                last.to_string()
+            } else {
+                format!("Service {i}")
+            },
+            note: "Mon-Fri 09:00-17:00".into(),
+        })
+        .collect();
+    slip
+}
+
+/// The first row at which two images differ, and the last.
+fn rows_differing(a: &layout::Bitmap, b: &layout::Bitmap, below: u32) -> Option<(u32, u32)> {
+    let rows = (0..below.min(a.height()).min(b.height())).filter(|y| a.row(*y) != b.row(*y));
+    let found: Vec<u32> = rows.collect();
+    Some((*found.first()?, *found.last()?))
+}
+
+#[test]
+fn a_slip_with_forty_services_is_printed_whole() {
+    let words = SlipText::builtin();
+    let image = |n, last| layout::render(&with_services(n, last), &words, 576);
+    let (forty, thirty_nine) = (image(40, "Last service"), image(39, "Service 39"));
+    // The slip grows by one service's height, past the 6000 rows a slip once had to fit in.
+    let entry = forty.height() - thirty_nine.height();
+    assert!(entry > 100, "a service takes {entry} dots");
+    assert!(forty.height() > 6000, "{} rows", forty.height());
+    // The two slips are the same down to where the fortieth service begins.
+    let (starts, _) = rows_differing(&forty, &thirty_nine, u32::MAX).unwrap();
+    assert!(
+        starts > 39 * entry,
+        "the 40th service starts at row {starts}"
+    );
+    // The fortieth service's name is on the paper, in its place: another name changes those
+    // rows (and the QR code), nothing else.
+    let (content, qr_top) = read_qr_at(&forty);
+    let renamed = image(40, "Final entry");
+    let (first, last) = rows_differing(&forty, &renamed, qr_top).expect("the name is drawn");
+    assert!(
+        starts <= first && last < starts + entry,
+        "rows {first}..={last}, the service at {starts}..{}",
+        starts + entry
+    );
+    // The QR code below all of them reads back whole, with the last service in it.
+    assert_eq!(content, with_services(40, "Last service").qr_text(&words));
+    assert!(content.contains("400-000-0040 Last service"), "{content}");
 }
 
 #[test]
