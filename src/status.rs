@@ -229,12 +229,13 @@ pub struct DirectoryState {
 }
 
 impl Status {
-    /// `now` is the wall clock's reading, from the clock edge.
+    /// `clock` is a reading of the clocks, from the clock edge.
     pub fn gather(
         config_file: Option<&Path>,
         data_dir: Option<&Path>,
-        now: chrono::DateTime<chrono::Utc>,
+        clock: &crate::clock::ClockReading,
     ) -> Result<Status, String> {
+        let now = clock.wall;
         let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
         let dir = config.data_dir(&source, data_dir);
         let database = match &dir {
@@ -269,13 +270,12 @@ impl Status {
             }
             _ => None,
         };
-        let clock = crate::clock::Clock::read(&crate::clock::SystemClock::new());
         let facts = staff_facts(
             &config,
             store.as_ref(),
             &active,
             dir.as_deref(),
-            &clock,
+            clock,
             None,
         );
         let text = crate::staff::status::StatusText::builtin();

@@ -502,8 +502,8 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             resources::resources(cli.config.as_deref(), cli.data_dir.as_deref(), action)
         }
         Some(Command::Status { json }) => {
-            let now = crate::clock::Clock::read(&crate::clock::SystemClock::new()).wall;
-            let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref(), now)?;
+            let clock = crate::clock::Clock::read(&crate::clock::SystemClock::new());
+            let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref(), &clock)?;
             if json {
                 let text = serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?;
                 println!("{text}");

@@ -99,8 +99,8 @@ pub(super) fn queue(
 ) -> Result<(), Failure> {
     match action {
         QueueAction::Status { json } => {
-            let now = crate::clock::Clock::read(&crate::clock::SystemClock::new()).wall;
-            let status = crate::status::Status::gather(config_file, data_dir, now)?;
+            let clock = crate::clock::Clock::read(&crate::clock::SystemClock::new());
+            let status = crate::status::Status::gather(config_file, data_dir, &clock)?;
             if json {
                 let body = serde_json::json!({
                     "outbox": status.database.as_ref().map(|db| db.outbox),

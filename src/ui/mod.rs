@@ -9,6 +9,7 @@
 mod about;
 mod crisis;
 mod emergency;
+mod facts;
 mod home;
 mod mood;
 mod notice;
@@ -94,6 +95,9 @@ pub(crate) struct KioskState {
     pub(crate) sync_now: Option<std::sync::mpsc::Sender<()>>,
     /// Example facts for the staff screen's screenshots; None on a real kiosk.
     pub(crate) staff_example: Option<crate::staff::status::Facts>,
+    /// The staff status's latest facts, and the thread that gathers them (with a data folder).
+    pub(crate) facts: Option<crate::staff::status::Facts>,
+    pub(crate) gatherer: Option<facts::FactsGatherer>,
     /// Whether a language was ever selected in Slint (the first render must select one).
     pub(crate) language_selected: std::cell::Cell<bool>,
     /// PIN checks running off the UI thread (Argon2id): true when the PIN was right.
@@ -168,6 +172,8 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         call_wording: None,
         sync_now: None,
         staff_example: None,
+        facts: None,
+        gatherer: None,
         config: parts.config,
         clock: parts.clock,
         store: parts.store,
@@ -323,7 +329,11 @@ impl Kiosk {
     /// after ten seconds.
     pub fn settle(&self) {
         let started = std::time::Instant::now();
-        let busy = |st: &KioskState| st.pin_checks.busy() || st.code_checks.busy();
+        let busy = |st: &KioskState| {
+            st.pin_checks.busy()
+                || st.code_checks.busy()
+                || st.gatherer.as_ref().is_some_and(|g| g.waiting())
+        };
         while busy(&self.state.borrow()) && started.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(5));
             self.tick_idle();
@@ -337,7 +347,9 @@ impl Kiosk {
 
     /// Tells the kiosk where its database lives (for the free space shown to staff).
     pub fn set_data_dir(&self, dir: std::path::PathBuf) {
-        self.state.borrow_mut().data_dir = Some(dir);
+        let mut st = self.state.borrow_mut();
+        st.gatherer = Some(facts::FactsGatherer::start(dir.clone()));
+        st.data_dir = Some(dir);
     }
 
     /// Gives staff mode's "sync now" the uploader thread's wake-up.

@@ -140,6 +140,8 @@ fn back_to_status(st: &mut KioskState, done: StaffDone) {
     st.session.staff.done = Some(done);
     st.session.staff.restock.clear();
     st.session.navigation.open(Screen::Staff);
+    // A restock changes the paper and brochure lines: fresh facts, not those of a moment ago.
+    gather_facts(st);
 }
 
 fn record_brochures(st: &mut KioskState) {
@@ -216,6 +218,8 @@ fn pin_checked(st: &mut KioskState, job: u64, right: bool) {
             tracing::error!("cannot write the staff audit log: {e}");
         }
         st.session.staff.signed_in = true;
+        // The status screen opens on facts of now, not of the last few seconds.
+        gather_facts(st);
         answer_call(st, Answer::SignIn);
         st.session.navigation.open(Screen::Attract);
         st.session.navigation.open(Screen::Staff);
@@ -370,8 +374,11 @@ pub(super) fn tick(st: &mut KioskState) -> bool {
     {
         st.led_checked_at = Some(now);
         st.paper_sensor = st.board.paper_low();
-        let lines = status_lines(st);
-        st.led = crate::staff::status::led(&lines);
+        gather_facts(st);
+    }
+    if let Some(facts) = st.gatherer.as_mut().and_then(|g| g.newest()) {
+        took_facts(st, facts);
+        changed |= st.session.navigation.current() == Screen::Staff;
     }
     hear_the_hub(st);
     let drive = Drive {
@@ -408,20 +415,44 @@ fn hear_the_hub(st: &mut KioskState) {
     }
 }
 
-/// The status lines for the staff screen, in the session's language.
-fn status_lines(st: &KioskState) -> Vec<crate::staff::status::StatusLine> {
-    let facts = match &st.staff_example {
-        Some(example) => example.clone(),
-        None => crate::status::staff_facts(
-            &st.config,
-            Some(&st.store),
-            &st.directory,
-            st.data_dir.as_deref(),
-            &st.clock.read(),
-            st.paper_sensor,
-        ),
+/// Asks for fresh staff facts: from the gathering thread, or (with no data folder: tests and
+/// screenshots only) gathered here.
+fn gather_facts(st: &mut KioskState) {
+    let ask = super::facts::Ask {
+        config: st.config.clone(),
+        directory: st.directory.clone(),
+        clock: st.clock.read(),
+        paper_sensor: st.paper_sensor,
     };
-    crate::staff::status::lines(&facts, &st.staff_text, st.session.language)
+    match st.gatherer.as_mut() {
+        Some(gatherer) => gatherer.ask(ask),
+        None => {
+            let facts = crate::status::staff_facts(
+                &ask.config,
+                Some(&st.store),
+                &ask.directory,
+                None,
+                &ask.clock,
+                ask.paper_sensor,
+            );
+            took_facts(st, facts);
+        }
+    }
+}
+
+/// New facts: kept for the staff screen, and the status light follows them.
+fn took_facts(st: &mut KioskState, facts: crate::staff::status::Facts) {
+    st.facts = Some(facts);
+    let lines = status_lines(st);
+    st.led = crate::staff::status::led(&lines);
+}
+
+/// The status lines for the staff screen, in the session's language, from the latest facts.
+fn status_lines(st: &KioskState) -> Vec<crate::staff::status::StatusLine> {
+    let Some(facts) = st.staff_example.as_ref().or(st.facts.as_ref()) else {
+        return Vec::new();
+    };
+    crate::staff::status::lines(facts, &st.staff_text, st.session.language)
 }
 
 pub(super) fn render(window: &AppWindow, st: &KioskState) {
