@@ -382,14 +382,7 @@ fn alerts(command: AlertsCommand) -> Result<Done, HubError> {
 
 /// A time in Shanghai (UTC+8 all year), to the minute.
 fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .zip(chrono::FixedOffset::east_opt(8 * 3600))
-        .map(|(t, offset)| {
-            t.with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|| "?".into())
+    waystation_hub::station_time::minute(ms).unwrap_or_else(|| "?".into())
 }
 
 fn print_alerts(alerts: &[Alert]) {

@@ -658,7 +658,7 @@ fn insert_summary(
         summary.last_day,
         i64::try_from(summary.visits()).unwrap_or(i64::MAX),
         counts,
-        summaries::shanghai_day(record.received_ms),
+        crate::station_time::day(record.received_ms),
     ])
     .map(drop)
 }

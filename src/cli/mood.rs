@@ -36,7 +36,7 @@ pub(super) fn mood(
             crate::store::mood::commit_check_in(&mut store, wall, &check_in, help_lines, None)
                 .map_err(|e| e.to_string())?;
             // Nothing of it is kept but the day's counts, so there is no record id to show.
-            println!("counted on {}", crate::store::mood::shanghai_day(wall));
+            println!("counted on {}", crate::station_time::day_string(wall));
             Ok(())
         }
         MoodAction::Week { json } => {

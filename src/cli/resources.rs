@@ -15,7 +15,6 @@ pub(super) fn resources(
     action: ResourcesAction,
 ) -> Result<(), Failure> {
     use crate::directory::bundle;
-    use chrono_tz::Asia::Shanghai;
     let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
     let key = || -> Result<ed25519_dalek::VerifyingKey, Failure> {
         let text = config
@@ -40,13 +39,9 @@ pub(super) fn resources(
             let now = match at {
                 Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
                     .map_err(|e| bad_input(format!("--at '{text}': {e}")))?
-                    .with_timezone(&Shanghai)
+                    .with_timezone(&crate::station_time::ZONE)
                     .naive_local(),
-                None => SystemClock::new()
-                    .read()
-                    .wall
-                    .with_timezone(&Shanghai)
-                    .naive_local(),
+                None => crate::station_time::naive_local(SystemClock::new().read().wall),
             };
             let dir = config.data_dir(&source, data_dir);
             let key = config
@@ -84,7 +79,7 @@ pub(super) fn resources(
                 .ok_or("no data directory: set --data-dir")?;
             let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
             let now = SystemClock::new().read().wall;
-            let today = now.with_timezone(&Shanghai).date_naive();
+            let today = crate::station_time::day_of(now);
             let bundle = crate::store::directory::install(
                 &mut store,
                 &dir,
