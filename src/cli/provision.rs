@@ -303,12 +303,13 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
         key.public_base64(),
         key.public_base64(),
     );
-    print!("{report}");
+    // The file before the print: a standard output closed early stops the command at the
+    // print, and the file on the card must be written all the same.
     if let Some(path) = request.device_info {
         write_atomically(path, &report, 0o644)?;
     }
     tracing::info!(station, device = %key.device_id(), "provisioned");
-    Ok(())
+    out!("{report}")
 }
 
 #[cfg(test)]

@@ -64,13 +64,13 @@ pub(super) fn resources(
         ResourcesAction::Verify { file } => {
             let bundle =
                 bundle::verify_signature(&read(&file)?, &key()?).map_err(|e| e.to_string())?;
-            println!(
+            outln!(
                 "{}: good signature, version {}, {} entries, expires {}",
                 file.display(),
                 bundle.version,
                 bundle.entries.len(),
                 bundle.expires
-            );
+            )?;
             Ok(())
         }
         ResourcesAction::Install { file } => {
@@ -89,12 +89,12 @@ pub(super) fn resources(
                 now.timestamp_millis(),
             )
             .map_err(|e| format!("not installed: {e}"))?;
-            println!(
+            outln!(
                 "installed directory version {} ({} entries, expires {})",
                 bundle.version,
                 bundle.entries.len(),
                 bundle.expires
-            );
+            )?;
             Ok(())
         }
         ResourcesAction::Sign { key, input, output } => {
@@ -103,7 +103,7 @@ pub(super) fn resources(
                 bundle::sign(&read(&input)?, &secret).map_err(|e| format!("not signed: {e}"))?;
             std::fs::write(&output, signed)
                 .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
-            println!("signed {} into {}", input.display(), output.display());
+            outln!("signed {} into {}", input.display(), output.display())?;
             Ok(())
         }
         ResourcesAction::Keygen { secret } => {
@@ -120,7 +120,7 @@ pub(super) fn resources(
                 .open(&secret)
                 .map_err(|e| format!("cannot create {}: {e}", secret.display()))?;
             writeln!(file, "{secret_text}").map_err(|e| e.to_string())?;
-            println!("{public_text}");
+            outln!("{public_text}")?;
             Ok(())
         }
     }
@@ -163,18 +163,18 @@ fn list(
             "district": query.district,
             "entries": rows,
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-        );
+        )?;
         return Ok(());
     }
-    println!(
+    outln!(
         "directory version {} (expires {}), at {}, {station}",
         active.version,
         active.expires,
         query.now.format("%Y-%m-%d %H:%M")
-    );
+    )?;
     for r in ranked {
         let distance = r
             .distance_m
@@ -188,14 +188,14 @@ fn list(
             OpenNow::Unknown => String::new(),
         };
         let example = if r.entry.example { " [example]" } else { "" };
-        println!(
+        outln!(
             "  {:<26} {:<14} {:>8} {:<15} {}{example}",
             r.entry.id,
             r.entry.phones.join(" "),
             distance,
             open,
             r.entry.name_en
-        );
+        )?;
     }
     Ok(())
 }
