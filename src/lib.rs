@@ -14,6 +14,7 @@ pub mod printer;
 pub mod screening;
 pub mod slip;
 pub mod staff;
+pub mod station_time;
 pub mod status;
 pub mod store;
 pub mod sync;

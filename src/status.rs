@@ -95,10 +95,7 @@ pub fn staff_facts(
         clock_problem: sync.clock_problem,
         directory_version: directory.version,
         directory_expires: directory.expires,
-        today: clock
-            .wall
-            .with_timezone(&chrono_tz::Asia::Shanghai)
-            .date_naive(),
+        today: crate::station_time::day_of(clock.wall),
         version: env!("CARGO_PKG_VERSION").to_string(),
         uptime_s: clock.since_boot.as_secs(),
         disk_free_bytes: data_dir.and_then(crate::sync::heartbeat::disk_free_bytes),
@@ -197,7 +194,7 @@ impl UploadState {
         let when = |ms: Option<i64>| {
             ms.and_then(chrono::DateTime::from_timestamp_millis)
                 .map(|t| {
-                    t.with_timezone(&chrono_tz::Asia::Shanghai)
+                    crate::station_time::local(t)
                         .format("%Y-%m-%d %H:%M:%S")
                         .to_string()
                 })
@@ -248,7 +245,7 @@ impl Status {
             .as_deref()
             .and_then(|k| crate::directory::bundle::public_key(k).ok());
         let active = crate::store::directory::active(dir.as_deref(), key.as_ref());
-        let today = now.with_timezone(&chrono_tz::Asia::Shanghai).date_naive();
+        let today = crate::station_time::day_of(now);
         let directory = DirectoryState {
             version: active.version,
             installed: active != crate::directory::Bundle::shipped(),

@@ -11,7 +11,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use waystation_protocol::BatchReply;
 
@@ -35,9 +34,6 @@ pub const RETRY_WITHIN_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Why an alert carried on a USB stick is not posted.
 pub(crate) const IMPORTED: &str = "it arrived in an export file, long after it was made";
-
-/// Shanghai has kept UTC+8 all year since 1991; a fixed offset needs no time-zone data.
-const SHANGHAI_SECONDS: i32 = 8 * 3600;
 
 /// The longest station or kind text passed on: a registered kiosk cannot fill a message.
 const MAX_TEXT: usize = 64;
@@ -155,12 +151,6 @@ pub(crate) fn fields(record: &StoredRecord) -> (Option<String>, String) {
     )
 }
 
-/// The alert's time in Shanghai.
-fn local_time(at_ms: i64) -> Option<DateTime<FixedOffset>> {
-    let offset = FixedOffset::east_opt(SHANGHAI_SECONDS)?;
-    DateTime::from_timestamp_millis(at_ms).map(|t| t.with_timezone(&offset))
-}
-
 /// What a kind means, in the words staff read on their phones.
 fn kind_words(kind: &str) -> String {
     match kind {
@@ -171,7 +161,7 @@ fn kind_words(kind: &str) -> String {
 
 /// The body posted for `alert`: station, kind and time only.
 pub fn body(format: WebhookFormat, alert: &Alert) -> serde_json::Value {
-    let time = local_time(alert.at_ms);
+    let time = crate::station_time::local(alert.at_ms);
     match format {
         WebhookFormat::Json => serde_json::json!({
             "station": alert.station,

@@ -65,6 +65,16 @@ pub enum HubError {
     Server(std::io::Error),
 }
 
+impl From<waystation_durable::WriteError> for HubError {
+    fn from(e: waystation_durable::WriteError) -> HubError {
+        HubError::Io {
+            action: e.action,
+            path: e.path,
+            source: e.source,
+        }
+    }
+}
+
 impl HubError {
     /// Whether the error is the caller's input (a key, a file, a folder) rather than the hub's
     /// own state or the machine; the command line exits 2 for these and 1 for the rest.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use waystation_protocol::{CentreSecretKey, KeyId, SealBinding, sealed_key_id};
 
-use crate::sqlite::{sync_dir, write_atomically};
+use crate::sqlite::sync_dir;
 use crate::{HubError, KEY_FILE, OLD_KEYS_DIR, PUB_FILE};
 
 /// Every centre key the hub holds: the current one (kiosks are configured with its public
@@ -99,7 +99,7 @@ pub(crate) fn generate(data_dir: &Path) -> Result<String, HubError> {
         let old = read_key(&path)?;
         retire(data_dir, &old)?;
         // Atomic: a reader sees the old current key or the new one, never half a file.
-        write_atomically(&path, text.as_bytes(), Some(0o600))?;
+        waystation_durable::write_atomically(&path, text.as_bytes(), Some(0o600))?;
         tracing::info!(
             old = %old.key_id(),
             new = %secret.key_id(),
@@ -119,7 +119,7 @@ pub(crate) fn generate(data_dir: &Path) -> Result<String, HubError> {
         sync_dir(data_dir)?;
     }
     let public = public.to_base64();
-    write_atomically(
+    waystation_durable::write_atomically(
         &data_dir.join(PUB_FILE),
         format!("{public}\n").as_bytes(),
         Some(0o644),
@@ -146,7 +146,11 @@ fn retire(data_dir: &Path, key: &CentreSecretKey) -> Result<(), HubError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(source) => return Err(io("read", &path)(source)),
     }
-    write_atomically(&path, text.as_bytes(), Some(0o600))
+    Ok(waystation_durable::write_atomically(
+        &path,
+        text.as_bytes(),
+        Some(0o600),
+    )?)
 }
 
 /// Reads every centre key. If `centre.pub` is missing (a crash between writing the two, or
@@ -164,7 +168,7 @@ pub(crate) fn load(data_dir: &Path) -> Result<CentreKeys, HubError> {
     let current = read_key(&path)?;
     let public = data_dir.join(PUB_FILE);
     if !public.exists() {
-        write_atomically(
+        waystation_durable::write_atomically(
             &public,
             format!("{}\n", current.public_key().to_base64()).as_bytes(),
             Some(0o644),

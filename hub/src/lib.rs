@@ -27,6 +27,7 @@ mod ingest;
 mod keys;
 mod server;
 mod sqlite;
+pub mod station_time;
 pub mod storage;
 mod summaries;
 
@@ -78,14 +79,7 @@ pub fn revoke_device(data_dir: &Path, device_id: &str) -> Result<i64, HubError> 
 
 /// A moment as Shanghai time (UTC+8 all year), to the minute, for messages.
 pub fn day_of(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .zip(chrono::FixedOffset::east_opt(8 * 3600))
-        .map(|(t, offset)| {
-            t.with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M (UTC+8)")
-                .to_string()
-        })
-        .unwrap_or_else(|| "?".into())
+    station_time::minute(ms).map_or_else(|| "?".into(), |minute| format!("{minute} (UTC+8)"))
 }
 
 /// Registers a kiosk by its Ed25519 public key (base64) and returns its device id. Registering

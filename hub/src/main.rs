@@ -6,6 +6,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// `println!` for commands, through `write_out`, so that a reader that went away ends the
+/// command quietly instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
 use waystation_hub::{Alert, HubError, KindCount, WebhookFormat};
 use waystation_protocol::Metric;
 
@@ -199,6 +207,41 @@ enum Done {
     SomeRefused,
 }
 
+/// Why a command stopped before it was done.
+enum Stop {
+    Failed(HubError),
+    /// Standard output was closed by its reader (`waystation-hub keys list | head -1`): the
+    /// command stops there, quietly and with status 0, as ripgrep does.
+    OutputClosed,
+}
+
+impl From<HubError> for Stop {
+    fn from(e: HubError) -> Stop {
+        Stop::Failed(e)
+    }
+}
+
+/// Writes to standard output and flushes, so that a closed pipe is noticed at the write that
+/// met it. Rust ignores SIGPIPE, so a write to a pipe nobody reads fails with `BrokenPipe`,
+/// which `print!` turns into a panic; here it becomes `Stop::OutputClosed`, which unwinds the
+/// command through `?`. Restoring SIGPIPE's default instead would kill the process mid-work
+/// with status 141, and could kill `serve` too.
+fn write_out(text: std::fmt::Arguments<'_>) -> Result<(), Stop> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_fmt(text)
+        .and_then(|()| stdout.flush())
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::BrokenPipe => Stop::OutputClosed,
+            _ => Stop::Failed(HubError::Io {
+                action: "write to",
+                path: "standard output".into(),
+                source,
+            }),
+        })
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The server reports every request; the other commands only what went wrong, so that
@@ -219,36 +262,37 @@ fn main() -> ExitCode {
     match run(cli.command) {
         Ok(Done::Ok) => ExitCode::SUCCESS,
         Ok(Done::SomeRefused) => ExitCode::from(2),
-        Err(e) => {
+        Err(Stop::OutputClosed) => ExitCode::SUCCESS,
+        Err(Stop::Failed(e)) => {
             eprintln!("waystation-hub: {e}");
             ExitCode::from(if e.is_bad_input() { 2 } else { 1 })
         }
     }
 }
 
-fn run(command: Command) -> Result<Done, HubError> {
+fn run(command: Command) -> Result<Done, Stop> {
     match command {
         Command::Keygen { data } => {
             let public = waystation_hub::keygen(&data.data)?;
             let keys = waystation_hub::keys(&data.data)?;
-            println!("{public}");
-            println!(
+            outln!("{public}")?;
+            outln!(
                 "The public key is in {} for kiosk configs; the secret key is in {} (mode 0600): back it up offline, records cannot be read without it.",
                 data.data.join(waystation_hub::PUB_FILE).display(),
                 data.data.join(waystation_hub::KEY_FILE).display(),
-            );
+            )?;
             if keys.len() > 1 {
-                println!(
+                outln!(
                     "Records sealed to the {} earlier key(s) in {} still open: keep them and back them up too.",
                     keys.len() - 1,
                     data.data.join(waystation_hub::OLD_KEYS_DIR).display(),
-                );
+                )?;
             }
         }
         Command::Keys(KeysCommand::List { data, json }) => {
             let keys = waystation_hub::keys(&data.data)?;
             if json {
-                print_json(&keys);
+                print_json(&keys)?;
             } else {
                 let rows: Vec<[String; 3]> = keys
                     .into_iter()
@@ -257,16 +301,16 @@ fn run(command: Command) -> Result<Done, HubError> {
                         [k.key_id, status.into(), k.public_key]
                     })
                     .collect();
-                print_table(["KEY ID", "STATUS", "PUBLIC KEY"], &rows);
+                print_table(["KEY ID", "STATUS", "PUBLIC KEY"], &rows)?;
             }
         }
         Command::Devices(DevicesCommand::Revoke { data, device_id }) => {
             let at = waystation_hub::revoke_device(&data.data, &device_id)?;
-            println!(
+            outln!(
                 "{} revoked since {}: the hub refuses its batches, imports and bundle fetches; its stored records are kept",
                 device_id.trim(),
                 waystation_hub::day_of(at)
-            );
+            )?;
         }
         Command::Devices(DevicesCommand::Add {
             data,
@@ -276,14 +320,14 @@ fn run(command: Command) -> Result<Done, HubError> {
         }) => {
             let id =
                 waystation_hub::add_device(&data.data, &key, station.as_deref(), note.as_deref())?;
-            println!("{id}");
+            outln!("{id}")?;
         }
         Command::Devices(DevicesCommand::List { data, json }) => {
             let devices = waystation_hub::devices(&data.data)?;
             if json {
-                print_json(&devices);
+                print_json(&devices)?;
             } else if devices.is_empty() {
-                println!("no devices registered");
+                outln!("no devices registered")?;
             } else {
                 let rows: Vec<[String; 4]> = devices
                     .into_iter()
@@ -300,7 +344,7 @@ fn run(command: Command) -> Result<Done, HubError> {
                         ]
                     })
                     .collect();
-                print_table(["DEVICE", "STATUS", "STATION", "NOTE"], &rows);
+                print_table(["DEVICE", "STATUS", "STATION", "NOTE"], &rows)?;
             }
         }
         Command::Serve { data, listen } => {
@@ -309,35 +353,35 @@ fn run(command: Command) -> Result<Done, HubError> {
         Command::Records(RecordsCommand::Count { data, json }) => {
             let counts = waystation_hub::counts(&data.data)?;
             if json {
-                print_json(&counts);
+                print_json(&counts)?;
             } else {
-                print_counts(&counts);
+                print_counts(&counts)?;
             }
         }
         Command::Summaries { data, json } => print_summaries(&data.data, json)?,
         Command::Import { data, folder } => return import(&data.data, &folder),
         Command::Bundle(BundleCommand::Set { data, file }) => {
             let etag = waystation_hub::set_bundle(&data.data, &file)?;
-            println!("serving {} as the bundle, ETag {etag}", file.display());
+            outln!("serving {} as the bundle, ETag {etag}", file.display())?;
         }
         Command::Alerts(command) => return alerts(command),
     }
     Ok(Done::Ok)
 }
 
-fn alerts(command: AlertsCommand) -> Result<Done, HubError> {
+fn alerts(command: AlertsCommand) -> Result<Done, Stop> {
     match command {
         AlertsCommand::SetWebhook { data, url, format } => {
             let webhook = waystation_hub::set_webhook(&data.data, &url, format.into())?;
-            println!(
+            outln!(
                 "alerts go to {} as {}",
                 webhook.shown(),
                 webhook.format.as_str()
-            );
+            )?;
         }
         AlertsCommand::ClearWebhook { data } => {
             waystation_hub::clear_webhook(&data.data)?;
-            println!("no webhook: alerts are stored and not passed on");
+            outln!("no webhook: alerts are stored and not passed on")?;
         }
         AlertsCommand::Show { data, last, json } => {
             let webhook = waystation_hub::webhook(&data.data)?;
@@ -349,13 +393,13 @@ fn alerts(command: AlertsCommand) -> Result<Done, HubError> {
                         "format": w.format.as_str(),
                     })),
                     "alerts": alerts,
-                }));
+                }))?;
             } else {
                 match &webhook {
-                    Some(w) => println!("webhook: {} ({})", w.shown(), w.format.as_str()),
-                    None => println!("webhook: none set (alerts are stored, not passed on)"),
+                    Some(w) => outln!("webhook: {} ({})", w.shown(), w.format.as_str())?,
+                    None => outln!("webhook: none set (alerts are stored, not passed on)")?,
                 }
-                print_alerts(&alerts);
+                print_alerts(&alerts)?;
             }
         }
         AlertsCommand::Retry { data } => {
@@ -367,11 +411,11 @@ fn alerts(command: AlertsCommand) -> Result<Done, HubError> {
                     when(alert.at_ms)
                 );
             }
-            println!(
+            outln!(
                 "forwarded {}, failed {}",
                 summary.forwarded,
                 summary.failed.len()
-            );
+            )?;
             if !summary.failed.is_empty() {
                 return Ok(Done::SomeRefused);
             }
@@ -382,20 +426,13 @@ fn alerts(command: AlertsCommand) -> Result<Done, HubError> {
 
 /// A time in Shanghai (UTC+8 all year), to the minute.
 fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .zip(chrono::FixedOffset::east_opt(8 * 3600))
-        .map(|(t, offset)| {
-            t.with_timezone(&offset)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_else(|| "?".into())
+    waystation_hub::station_time::minute(ms).unwrap_or_else(|| "?".into())
 }
 
-fn print_alerts(alerts: &[Alert]) {
+fn print_alerts(alerts: &[Alert]) -> Result<(), Stop> {
     if alerts.is_empty() {
-        println!("no alerts yet");
-        return;
+        outln!("no alerts yet")?;
+        return Ok(());
     }
     let rows: Vec<[String; 4]> = alerts
         .iter()
@@ -408,10 +445,10 @@ fn print_alerts(alerts: &[Alert]) {
             [when(a.at_ms), a.station.clone(), a.kind.clone(), fate]
         })
         .collect();
-    print_table(["TIME", "STATION", "KIND", "FORWARDED"], &rows);
+    print_table(["TIME", "STATION", "KIND", "FORWARDED"], &rows)
 }
 
-fn import(data: &Path, folder: &Path) -> Result<Done, HubError> {
+fn import(data: &Path, folder: &Path) -> Result<Done, Stop> {
     let summary = waystation_hub::import_dir(data, folder)?;
     for refused in &summary.refused {
         eprintln!(
@@ -420,10 +457,13 @@ fn import(data: &Path, folder: &Path) -> Result<Done, HubError> {
             refused.reason
         );
     }
-    println!(
+    outln!(
         "files {}, stored {}, duplicate {}, rejected {}",
-        summary.files, summary.stored, summary.duplicate, summary.rejected
-    );
+        summary.files,
+        summary.stored,
+        summary.duplicate,
+        summary.rejected
+    )?;
     if summary.rejected > 0 {
         // The reasons are in the log above; a rejected record can never be stored as sent, so
         // someone has to look at the kiosk it came from.
@@ -439,28 +479,28 @@ fn import(data: &Path, folder: &Path) -> Result<Done, HubError> {
     })
 }
 
-fn print_counts(counts: &[KindCount]) {
+fn print_counts(counts: &[KindCount]) -> Result<(), Stop> {
     if counts.is_empty() {
-        println!("no records yet");
-        return;
+        outln!("no records yet")?;
+        return Ok(());
     }
     let rows: Vec<[String; 3]> = counts
         .iter()
         .map(|c| [c.device_id.clone(), c.kind.clone(), c.records.to_string()])
         .collect();
-    print_table(["DEVICE", "KIND", "RECORDS"], &rows);
+    print_table(["DEVICE", "KIND", "RECORDS"], &rows)
 }
 
 /// One line a summary: whose, which days, and the totals a person at the centre looks at
 /// first; `--json` has every count.
-fn print_summaries(data: &Path, json: bool) -> Result<(), HubError> {
+fn print_summaries(data: &Path, json: bool) -> Result<(), Stop> {
     let summaries = waystation_hub::summaries(data)?;
     if json {
-        print_json(&summaries);
+        print_json(&summaries)?;
         return Ok(());
     }
     if summaries.is_empty() {
-        println!("no summaries yet");
+        outln!("no summaries yet")?;
         return Ok(());
     }
     let rows: Vec<[String; 8]> = summaries
@@ -496,20 +536,20 @@ fn print_summaries(data: &Path, json: bool) -> Result<(), HubError> {
             "SLIPS",
         ],
         &rows,
-    );
+    )?;
     Ok(())
 }
 
-fn print_json(value: &impl serde::Serialize) {
+fn print_json(value: &impl serde::Serialize) -> Result<(), Stop> {
     // Serialising plain structs of strings and numbers cannot fail.
-    println!(
+    outln!(
         "{}",
         serde_json::to_string_pretty(value).expect("plain data serialises")
-    );
+    )
 }
 
 /// Prints rows in columns as wide as their widest cell.
-fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
+fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> Result<(), Stop> {
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -522,10 +562,11 @@ fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) {
             .zip(widths)
             .map(|(cell, width)| format!("{cell:width$}"))
             .collect();
-        println!("{}", padded.join("  ").trim_end());
+        outln!("{}", padded.join("  ").trim_end())
     };
-    line(header);
+    line(header)?;
     for row in rows {
-        line(row.each_ref().map(String::as_str));
+        line(row.each_ref().map(String::as_str))?;
     }
+    Ok(())
 }

@@ -8,7 +8,6 @@
 //! so that a PostgreSQL implementation of the trait can reuse the schema and the statements.
 
 use std::fs;
-use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
@@ -488,7 +487,12 @@ impl Storage for SqliteStorage {
     }
 
     fn set_bundle(&mut self, bytes: &[u8]) -> Result<(), HubError> {
-        write_atomically(&self.data_dir.join(BUNDLE_FILE), bytes, None)
+        // A kiosk fetching it meanwhile gets the old bundle or the new one, never half.
+        Ok(waystation_durable::write_atomically(
+            &self.data_dir.join(BUNDLE_FILE),
+            bytes,
+            None,
+        )?)
     }
 
     fn webhook(&mut self) -> Result<Option<Webhook>, HubError> {
@@ -654,7 +658,7 @@ fn insert_summary(
         summary.last_day,
         i64::try_from(summary.visits()).unwrap_or(i64::MAX),
         counts,
-        summaries::shanghai_day(record.received_ms),
+        crate::station_time::day(record.received_ms),
     ])
     .map(drop)
 }
@@ -687,48 +691,6 @@ fn bad_text(column: usize, what: &str, text: &str) -> rusqlite::Error {
         rusqlite::types::Type::Text,
         format!("unknown {what} {text:?}").into(),
     )
-}
-
-/// Writes a file so that a reader, or a power cut, sees the old content or the new, never half:
-/// write a temporary file beside it, sync it, rename it over the old one and sync the folder.
-/// `mode` sets the Unix permissions of the new file.
-pub(crate) fn write_atomically(
-    path: &Path,
-    bytes: &[u8],
-    mode: Option<u32>,
-) -> Result<(), HubError> {
-    let io = |action, path: &Path| {
-        let path = path.to_path_buf();
-        move |source| HubError::Io {
-            action,
-            path,
-            source,
-        }
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    // The process id keeps two writers (the server and a command) off each other's temp file.
-    let temp = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    if let Some(mode) = mode {
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
-    }
-    let result = options
-        .open(&temp)
-        .and_then(|mut file| {
-            file.write_all(bytes)?;
-            file.sync_all()
-        })
-        .map_err(io("write", &temp))
-        .and_then(|()| fs::rename(&temp, path).map_err(io("replace", path)));
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
-    }
-    result?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
 }
 
 /// Syncs a folder, so that a rename or a new file in it survives a power cut.

@@ -11,11 +11,8 @@ use serde::Deserialize;
 use waystation_protocol::ClockStamp;
 use waystation_protocol::summary::{DAY_SUMMARY_KIND, DAY_SUMMARY_VERSION, DaySummary};
 
+use crate::station_time::midnight;
 use crate::storage::NewRecord;
-
-/// Shanghai has kept UTC+8 all year since 1991, so its midnights need no time-zone data.
-const SHANGHAI_OFFSET_MS: i64 = 8 * 3600 * 1000;
-const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Whether a record is a day summary. Every schema version counts: a newer kiosk's summary is
 /// stored as it came, but still kept to a day.
@@ -45,32 +42,16 @@ pub(crate) fn summary_of(record: &NewRecord) -> Result<Option<DaySummary>, Strin
 /// day into the hub's tables.
 pub(crate) fn to_day(record: NewRecord) -> NewRecord {
     NewRecord {
-        received_ms: shanghai_midnight(record.received_ms),
-        corrected_ms: shanghai_midnight(record.corrected_ms),
+        received_ms: midnight(record.received_ms),
+        corrected_ms: midnight(record.corrected_ms),
         created: ClockStamp {
-            wall_ms: shanghai_midnight(record.created.wall_ms),
+            wall_ms: midnight(record.created.wall_ms),
             synced: record.created.synced,
             boot_id: String::new(),
             monotonic_ms: 0,
         },
         ..record
     }
-}
-
-/// The Shanghai midnight at or before `ms` (ms since the epoch).
-pub(crate) fn shanghai_midnight(ms: i64) -> i64 {
-    // Clamped so that a kiosk's absurd clock cannot overflow the arithmetic; what comes out
-    // is still a midnight, just not one near the absurd time.
-    let ms = ms.clamp(i64::MIN / 2, i64::MAX / 2);
-    (ms + SHANGHAI_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - SHANGHAI_OFFSET_MS
-}
-
-/// The Shanghai date of `ms`, `YYYY-MM-DD`.
-pub(crate) fn shanghai_day(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(shanghai_midnight(ms) + SHANGHAI_OFFSET_MS)
-        .map(|t| t.format("%Y-%m-%d").to_string())
-        // Only for times chrono cannot represent (beyond the year 262,000).
-        .unwrap_or_else(|| "0000-00-00".into())
 }
 
 /// Reasons travel to the kiosk as one line.
@@ -119,25 +100,6 @@ mod tests {
             "last_day": "2026-11-18",
             "counts": { "visit": { "started": visits }, "band": { "phq9/mild": 3 } },
         })
-    }
-
-    #[test]
-    fn midnights_are_shanghai_midnights() {
-        assert_eq!(shanghai_midnight(NOV_2026), NOV_18_MIDNIGHT);
-        assert_eq!(shanghai_midnight(NOV_18_MIDNIGHT), NOV_18_MIDNIGHT);
-        assert_eq!(
-            shanghai_midnight(NOV_18_MIDNIGHT - 1),
-            NOV_18_MIDNIGHT - DAY_MS
-        );
-        // 1970-01-01 00:00 in Shanghai was 8 hours before the epoch.
-        assert_eq!(shanghai_midnight(0), -SHANGHAI_OFFSET_MS);
-        assert_eq!(shanghai_day(NOV_2026), "2026-11-18");
-        assert_eq!(shanghai_day(NOV_18_MIDNIGHT - 1), "2026-11-17");
-        for absurd in [i64::MIN, i64::MIN + 1, -1, i64::MAX - 1, i64::MAX] {
-            let midnight = shanghai_midnight(absurd);
-            assert_eq!((midnight + SHANGHAI_OFFSET_MS) % DAY_MS, 0, "{absurd}");
-            assert!(!shanghai_day(absurd).is_empty());
-        }
     }
 
     #[test]

@@ -32,10 +32,10 @@ pub(super) fn assess(
     let result = score(instrument, &values, config.screening.refer_at(instrument))
         .map_err(|e| bad_input(e.to_string()))?;
     if json {
-        println!(
+        outln!(
             "{}",
             serde_json::to_string(&result).map_err(|e| e.to_string())?
-        );
+        )?;
     } else {
         let mut line = format!("{}: total {}", result.instrument, result.total);
         if let Some(percent) = result.percent {
@@ -55,7 +55,7 @@ pub(super) fn assess(
         if !result.suggest.is_empty() {
             line += &format!(", suggests {}", result.suggest.join(" and "));
         }
-        println!("{line}");
+        outln!("{line}")?;
     }
     Ok(())
 }

@@ -79,11 +79,7 @@ fn active_directory(config: &Config, dir: &Path, clock: &dyn Clock) -> crate::di
         .as_deref()
         .and_then(|k| crate::directory::bundle::public_key(k).ok());
     let directory = crate::store::directory::active(Some(dir), key.as_ref());
-    let today = clock
-        .read()
-        .wall
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
+    let today = crate::station_time::day_of(clock.read().wall);
     if directory.expires < today {
         tracing::warn!(expires = %directory.expires, "the resource directory has expired; install a newer bundle");
     }

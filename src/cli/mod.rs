@@ -1,6 +1,22 @@
 //! The command line: the clap command tree, dispatch, and the one-line error at exit. Each
 //! command's work is in the file named for it (`kiosk.rs` for `run`).
 
+/// `print!` for commands: what they print goes through `write_out`, so that a reader that went
+/// away ends the command quietly instead of panicking. Defined before the command modules so
+/// that they can all use it.
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*))
+    };
+}
+
+/// `println!` for commands, through `write_out` (see `out!`).
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod assess;
 pub(crate) mod kiosk;
 mod mood;
@@ -368,6 +384,7 @@ pub fn main() -> ExitCode {
     ));
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(failure) if failure.is_output_closed() => ExitCode::SUCCESS,
         Err(failure) => {
             eprintln!("waystation: {}", failure.message.replace('\n', " "));
             ExitCode::from(failure.code)
@@ -381,6 +398,42 @@ pub fn main() -> ExitCode {
 struct Failure {
     message: String,
     code: u8,
+}
+
+impl Failure {
+    /// Standard output was closed by its reader (`waystation resources list | head -1`). The
+    /// command stops there, quietly and with status 0: the reader took what it wanted, as
+    /// with ripgrep. Status 0 is what marks it; every other failure has a non-zero status.
+    fn output_closed() -> Failure {
+        Failure {
+            message: String::new(),
+            code: 0,
+        }
+    }
+
+    fn is_output_closed(&self) -> bool {
+        self.code == 0
+    }
+}
+
+/// Writes to standard output and flushes, so that a closed pipe is noticed at the write that
+/// met it, not when the process exits. Rust ignores SIGPIPE, so a write to a pipe nobody reads
+/// fails with `BrokenPipe`, which `print!` turns into a panic. Every command prints through
+/// here (`out!`, `outln!`): a closed pipe becomes `Failure::output_closed`, which unwinds the
+/// command through `?` (closing its database as usual); any other write error is a failure.
+/// Restoring SIGPIPE's default instead would kill the process in the middle of whatever it
+/// was doing, with status 141, and would also kill `waystation run` if any pipe it writes to
+/// closed.
+fn write_out(text: std::fmt::Arguments<'_>) -> Result<(), Failure> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout
+        .write_fmt(text)
+        .and_then(|()| stdout.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Failure::output_closed(),
+            _ => Failure::from(format!("cannot write to standard output: {e}")),
+        })
 }
 
 impl From<String> for Failure {
@@ -470,7 +523,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Screens) => {
             for (shot, what) in Shot::all() {
-                println!("{:<10} {what}", shot.name());
+                outln!("{:<10} {what}", shot.name())?;
             }
             Ok(())
         }
@@ -506,9 +559,9 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref(), &clock)?;
             if json {
                 let text = serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?;
-                println!("{text}");
+                outln!("{text}")?;
             } else {
-                print!("{}", status.to_text());
+                out!("{}", status.to_text())?;
             }
             Ok(())
         }
@@ -549,11 +602,11 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             } else {
                 ""
             };
-            println!(
+            outln!(
                 "{}: ok, station {}{demo}",
                 file.display(),
                 config.station.id.as_str()
-            );
+            )?;
             Ok(())
         }
     }

@@ -36,7 +36,7 @@ pub(super) fn mood(
             crate::store::mood::commit_check_in(&mut store, wall, &check_in, help_lines, None)
                 .map_err(|e| e.to_string())?;
             // Nothing of it is kept but the day's counts, so there is no record id to show.
-            println!("counted on {}", crate::store::mood::shanghai_day(wall));
+            outln!("counted on {}", crate::station_time::day_string(wall))?;
             Ok(())
         }
         MoodAction::Week { json } => {
@@ -45,33 +45,33 @@ pub(super) fn mood(
             let counts = crate::store::mood::week_counts(&store, now).map_err(|e| e.to_string())?;
             let week = crate::mood::week::station_week(&counts);
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&week).map_err(|e| e.to_string())?
-                );
+                )?;
                 return Ok(());
             }
             let Some(total) = week.total_about else {
-                println!(
+                outln!(
                     "fewer than {} check-ins in the last closed week (Monday to Sunday): nothing is shown",
                     crate::mood::week::MIN_SHOWN
-                );
+                )?;
                 return Ok(());
             };
-            println!("about {total} check-ins in the last closed week (Monday to Sunday)");
+            outln!("about {total} check-ins in the last closed week (Monday to Sunday)")?;
             for q in &week.quadrants {
                 let label = vocabulary.quadrant_label(q.quadrant, crate::kiosk::Language::English);
                 match q.percent {
-                    Some(0) => println!("  {:<7} {label:<18} under 5%", q.quadrant.id()),
-                    Some(p) => println!("  {:<7} {label:<18} about {p}%", q.quadrant.id()),
-                    None => println!("  {:<7} {label:<18} hidden", q.quadrant.id()),
+                    Some(0) => outln!("  {:<7} {label:<18} under 5%", q.quadrant.id())?,
+                    Some(p) => outln!("  {:<7} {label:<18} about {p}%", q.quadrant.id())?,
+                    None => outln!("  {:<7} {label:<18} hidden", q.quadrant.id())?,
                 }
             }
             if let Some(word) = &week.top_word {
-                println!("most felt: {word}");
+                outln!("most felt: {word}")?;
             }
             if !week.top_tags.is_empty() {
-                println!("weighing on many: {}", week.top_tags.join(", "));
+                outln!("weighing on many: {}", week.top_tags.join(", "))?;
             }
             Ok(())
         }

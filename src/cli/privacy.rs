@@ -3,20 +3,15 @@
 //! document cannot say something the inventory does not.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 use super::Failure;
 use crate::inventory::{
     self, Column, ENVELOPE, ENVELOPE_WORDS, IDLE_SECONDS, ITEMS, Item, Leaves, METRICS, Sentence,
 };
 
-/// Prints the inventory. A closed pipe (`| head`) ends it quietly.
+/// Prints the inventory.
 pub(super) fn privacy() -> Result<(), Failure> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(markdown().as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.to_string().into()),
-        _ => Ok(()),
-    }
+    out!("{}", markdown())
 }
 
 /// The whole inventory: items by column, then the uploaded records and the summary's metrics.

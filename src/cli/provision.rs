@@ -15,7 +15,6 @@
 //! kiosk reads is exactly what the field team wrote. On the deployment image a boot-time
 //! service runs this command against the file on the FAT partition (docs/deploy.md).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::kiosk::open_configured;
@@ -194,56 +193,11 @@ pub(crate) fn config_target(etc: &Path) -> Result<PathBuf, String> {
     }
 }
 
-/// Replaces `path` with `text` so that a power cut leaves either the old file or the new one:
-/// a temporary file beside it, synced, renamed over it, and the folder synced.
-pub(crate) fn write_atomically(path: &Path, text: &str, mode: u32) -> Result<(), String> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let name = path
-        .file_name()
-        .ok_or_else(|| format!("{} is not a file name", path.display()))?;
-    let temp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&temp)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        drop(file);
-        std::fs::rename(&temp, path)?;
-        // The rename must reach the disk too. Syncing the folder is enough on ext4, but not on
-        // the FAT boot partition, where a power cut after it left a zero-length file in the
-        // smoke test; syncing the whole file system (syncfs) writes the directory entries and
-        // the allocation table as well. The partition is small and idle, so this is cheap.
-        let folder = std::fs::File::open(dir)?;
-        let _ = folder.sync_all();
-        sync_file_system(&folder)?;
-        Ok::<(), std::io::Error>(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
-    }
-    result.map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
-/// Writes out everything pending on the file system that holds `file`.
-fn sync_file_system(file: &std::fs::File) -> std::io::Result<()> {
-    use std::os::fd::AsRawFd;
-    // SAFETY: the descriptor is open for the whole call; syncfs only reads it.
-    if unsafe { libc::syncfs(file.as_raw_fd()) } == 0 {
-        Ok(())
-    } else {
-        Err(std::io::Error::last_os_error())
-    }
+/// Replaces `path` with `text` so that a power cut leaves either the old file or the new one
+/// (on the FAT boot partition too: `waystation_durable` syncs the whole file system there).
+fn write_atomically(path: &Path, text: &str, mode: u32) -> Result<(), String> {
+    waystation_durable::write_atomically(path, text.as_bytes(), Some(mode))
+        .map_err(|e| e.to_string())
 }
 
 /// Stores the staff PIN's hash in the kiosk's database, the same way `waystation staff
@@ -349,12 +303,13 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
         key.public_base64(),
         key.public_base64(),
     );
-    print!("{report}");
+    // The file before the print: a standard output closed early stops the command at the
+    // print, and the file on the card must be written all the same.
     if let Some(path) = request.device_info {
         write_atomically(path, &report, 0o644)?;
     }
     tracing::info!(station, device = %key.device_id(), "provisioned");
-    Ok(())
+    out!("{report}")
 }
 
 #[cfg(test)]

@@ -15,7 +15,6 @@ pub(super) fn resources(
     action: ResourcesAction,
 ) -> Result<(), Failure> {
     use crate::directory::bundle;
-    use chrono_tz::Asia::Shanghai;
     let (config, source) = Config::locate(config_file).map_err(|e| e.to_string())?;
     let key = || -> Result<ed25519_dalek::VerifyingKey, Failure> {
         let text = config
@@ -40,13 +39,9 @@ pub(super) fn resources(
             let now = match at {
                 Some(text) => chrono::DateTime::parse_from_rfc3339(&text)
                     .map_err(|e| bad_input(format!("--at '{text}': {e}")))?
-                    .with_timezone(&Shanghai)
+                    .with_timezone(&crate::station_time::ZONE)
                     .naive_local(),
-                None => SystemClock::new()
-                    .read()
-                    .wall
-                    .with_timezone(&Shanghai)
-                    .naive_local(),
+                None => crate::station_time::naive_local(SystemClock::new().read().wall),
             };
             let dir = config.data_dir(&source, data_dir);
             let key = config
@@ -69,13 +64,13 @@ pub(super) fn resources(
         ResourcesAction::Verify { file } => {
             let bundle =
                 bundle::verify_signature(&read(&file)?, &key()?).map_err(|e| e.to_string())?;
-            println!(
+            outln!(
                 "{}: good signature, version {}, {} entries, expires {}",
                 file.display(),
                 bundle.version,
                 bundle.entries.len(),
                 bundle.expires
-            );
+            )?;
             Ok(())
         }
         ResourcesAction::Install { file } => {
@@ -84,7 +79,7 @@ pub(super) fn resources(
                 .ok_or("no data directory: set --data-dir")?;
             let mut store = Store::open(&dir).map_err(|e| e.to_string())?;
             let now = SystemClock::new().read().wall;
-            let today = now.with_timezone(&Shanghai).date_naive();
+            let today = crate::station_time::day_of(now);
             let bundle = crate::store::directory::install(
                 &mut store,
                 &dir,
@@ -94,12 +89,12 @@ pub(super) fn resources(
                 now.timestamp_millis(),
             )
             .map_err(|e| format!("not installed: {e}"))?;
-            println!(
+            outln!(
                 "installed directory version {} ({} entries, expires {})",
                 bundle.version,
                 bundle.entries.len(),
                 bundle.expires
-            );
+            )?;
             Ok(())
         }
         ResourcesAction::Sign { key, input, output } => {
@@ -108,7 +103,7 @@ pub(super) fn resources(
                 bundle::sign(&read(&input)?, &secret).map_err(|e| format!("not signed: {e}"))?;
             std::fs::write(&output, signed)
                 .map_err(|e| format!("cannot write {}: {e}", output.display()))?;
-            println!("signed {} into {}", input.display(), output.display());
+            outln!("signed {} into {}", input.display(), output.display())?;
             Ok(())
         }
         ResourcesAction::Keygen { secret } => {
@@ -125,7 +120,7 @@ pub(super) fn resources(
                 .open(&secret)
                 .map_err(|e| format!("cannot create {}: {e}", secret.display()))?;
             writeln!(file, "{secret_text}").map_err(|e| e.to_string())?;
-            println!("{public_text}");
+            outln!("{public_text}")?;
             Ok(())
         }
     }
@@ -168,18 +163,18 @@ fn list(
             "district": query.district,
             "entries": rows,
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&out).map_err(|e| e.to_string())?
-        );
+        )?;
         return Ok(());
     }
-    println!(
+    outln!(
         "directory version {} (expires {}), at {}, {station}",
         active.version,
         active.expires,
         query.now.format("%Y-%m-%d %H:%M")
-    );
+    )?;
     for r in ranked {
         let distance = r
             .distance_m
@@ -193,14 +188,14 @@ fn list(
             OpenNow::Unknown => String::new(),
         };
         let example = if r.entry.example { " [example]" } else { "" };
-        println!(
+        outln!(
             "  {:<26} {:<14} {:>8} {:<15} {}{example}",
             r.entry.id,
             r.entry.phones.join(" "),
             distance,
             open,
             r.entry.name_en
-        );
+        )?;
     }
     Ok(())
 }

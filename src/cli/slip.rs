@@ -42,13 +42,13 @@ pub(super) fn demo_slip(
     if let Some(path) = escpos {
         let job = crate::slip::escpos::encode(&bitmap);
         write(path, &job)?;
-        println!(
+        outln!(
             "{} bytes, {:.0} mm of paper, {}×{} dots",
             job.len(),
             crate::slip::layout::length_mm(&bitmap),
             bitmap.width(),
             bitmap.height()
-        );
+        )?;
     }
     Ok(())
 }
@@ -68,7 +68,7 @@ pub(super) fn printer(config_file: Option<&Path>, action: PrinterAction) -> Resu
         .ok_or("no printer is configured (printer.transport = \"none\")")?;
     match action {
         PrinterAction::Status => {
-            println!("{}", crate::printer::status(transport.as_mut()).name());
+            outln!("{}", crate::printer::status(transport.as_mut()).name())?;
             Ok(())
         }
         PrinterAction::Test => {
@@ -88,11 +88,11 @@ pub(super) fn printer(config_file: Option<&Path>, action: PrinterAction) -> Resu
             );
             match crate::printer::print(transport.as_mut(), &crate::slip::escpos::encode(&image)) {
                 crate::printer::PrintOutcome::Printed { after } => {
-                    println!(
+                    outln!(
                         "printed {:.0} mm; printer now {}",
                         crate::slip::layout::length_mm(&image),
                         after.name()
-                    );
+                    )?;
                     Ok(())
                 }
                 crate::printer::PrintOutcome::NotReady(s) => {

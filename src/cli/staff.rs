@@ -34,7 +34,7 @@ pub(super) fn staff(
     match action {
         // Needs no kiosk: the field team runs it on a laptop to fill in a provision file.
         StaffAction::HashPin => {
-            println!("{}", hash_typed_pin()?);
+            outln!("{}", hash_typed_pin()?)?;
             Ok(())
         }
         StaffAction::SetPin { hash } => {
@@ -51,7 +51,7 @@ pub(super) fn staff(
             store
                 .set_pin_hash(&phc, super::stamp_now()?)
                 .map_err(|e| e.to_string())?;
-            println!("station PIN set");
+            outln!("station PIN set")?;
             Ok(())
         }
         StaffAction::Unlock => {
@@ -60,7 +60,7 @@ pub(super) fn staff(
             store
                 .record_pin_accepted(super::stamp_now()?, Action::Unlocked)
                 .map_err(|e| e.to_string())?;
-            println!("PIN pad unlocked ({failures} wrong PIN(s) cleared)");
+            outln!("PIN pad unlocked ({failures} wrong PIN(s) cleared)")?;
             Ok(())
         }
     }
@@ -76,7 +76,7 @@ pub(super) fn restock(
     match action {
         RestockAction::Paper => {
             let id = store.restock_paper(stamp).map_err(|e| e.to_string())?;
-            println!("new paper roll recorded: record {id}");
+            outln!("new paper roll recorded: record {id}")?;
         }
         RestockAction::Brochure { kind, count } => {
             let known: Vec<&str> = config
@@ -103,7 +103,7 @@ pub(super) fn restock(
             let id = store
                 .restock_brochures(stamp, &kind, count)
                 .map_err(|e| e.to_string())?;
-            println!("{count} {kind} recorded: record {id}");
+            outln!("{count} {kind} recorded: record {id}")?;
         }
     }
     Ok(())

@@ -59,7 +59,7 @@ pub(super) fn sync(
             } => {
                 acked += a;
                 quarantined += q;
-                println!("queue empty: {acked} record(s) delivered, {quarantined} set aside");
+                outln!("queue empty: {acked} record(s) delivered, {quarantined} set aside")?;
                 return Ok(());
             }
             Drained::Stopped {
@@ -106,10 +106,10 @@ pub(super) fn queue(
                     "outbox": status.database.as_ref().map(|db| db.outbox),
                     "uploads": status.uploads,
                 });
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&body).map_err(|e| e.to_string())?
-                );
+                )?;
             } else {
                 match &status.database {
                     Some(db) => {
@@ -117,11 +117,11 @@ pub(super) fn queue(
                             .iter()
                             .map(|s| format!("{} {}", db.outbox.get(*s), s))
                             .collect();
-                        println!("outbox       {}", counts.join(", "));
+                        outln!("outbox       {}", counts.join(", "))?;
                     }
-                    None => println!("outbox       no data directory"),
+                    None => outln!("outbox       no data directory")?,
                 }
-                print!("{}", status.uploads.to_text());
+                out!("{}", status.uploads.to_text())?;
             }
             Ok(())
         }
@@ -144,10 +144,10 @@ pub(super) fn queue(
                 .queue_entries(state, 0, limit)
                 .map_err(|e| e.to_string())?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?
-                );
+                )?;
             } else {
                 for e in &entries {
                     let sealed = if e.sealed { "" } else { " (unsealed)" };
@@ -156,10 +156,15 @@ pub(super) fn queue(
                         .as_deref()
                         .map(|r| format!("  {r}"))
                         .unwrap_or_default();
-                    println!(
+                    outln!(
                         "{:>8}  {}  {:<20} {}  {:<11} tries {}{sealed}{error}",
-                        e.seq, e.id, e.kind, e.day, e.state, e.attempts
-                    );
+                        e.seq,
+                        e.id,
+                        e.kind,
+                        e.day,
+                        e.state,
+                        e.attempts
+                    )?;
                 }
             }
             Ok(())
@@ -167,7 +172,7 @@ pub(super) fn queue(
         QueueAction::Retry { id } => {
             let mut store = open_store(config_file, data_dir)?;
             if store.retry_quarantined(&id).map_err(|e| e.to_string())? {
-                println!("{id}: back in the queue");
+                outln!("{id}: back in the queue")?;
                 Ok(())
             } else {
                 Err(bad_input(format!("no quarantined record has the id {id}")))
@@ -189,17 +194,17 @@ pub(super) fn queue(
                 config.hub.batch_records(),
             )?;
             if json {
-                println!(
+                outln!(
                     "{}",
                     serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
-                );
+                )?;
             } else {
-                println!(
+                outln!(
                     "{} record(s) in {} file(s) in {}; import them with `waystation-hub import`",
                     summary.records,
                     summary.files.len(),
                     dir.display()
-                );
+                )?;
             }
             Ok(())
         }
@@ -224,26 +229,26 @@ pub(super) fn device(
             "station": config.station.id.as_str(),
             "centre_key_id": centre_key_id,
         });
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&body).map_err(|e| e.to_string())?
-        );
+        )?;
     } else {
-        println!("device       {}", key.device_id());
-        println!("public key   {}", key.public_base64());
-        println!("station      {}", config.station.id.as_str());
-        println!(
+        outln!("device       {}", key.device_id())?;
+        outln!("public key   {}", key.public_base64())?;
+        outln!("station      {}", config.station.id.as_str())?;
+        outln!(
             "seals to     {}",
             centre_key_id.as_deref().map_or_else(
                 || "no centre key configured ([hub] public_key)".to_string(),
                 |id| format!("centre key {id}"),
             )
-        );
-        println!(
+        )?;
+        outln!(
             "register it at the hub with: waystation-hub devices add --data DIR --key {} --station {}",
             key.public_base64(),
             config.station.id.as_str()
-        );
+        )?;
     }
     Ok(())
 }

@@ -240,11 +240,8 @@ pub struct SlipVisit {
 
 /// The local time printed on a slip, or nothing when the clock cannot be trusted.
 pub fn printed_at(reading: &crate::clock::ClockReading) -> Option<String> {
-    use chrono_tz::Asia::Shanghai;
     reading.synced.then(|| {
-        reading
-            .wall
-            .with_timezone(&Shanghai)
+        crate::station_time::local(reading.wall)
             .format("%Y-%m-%d %H:%M")
             .to_string()
     })

@@ -11,15 +11,14 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use chrono_tz::Asia::Shanghai;
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{OptionalExtension, Transaction};
 use waystation_protocol::summary::{DaySummary, KEY_SEPARATOR, MIN_VISITS, Metric};
 
-use super::mood::shanghai_day;
 use super::{NewRecord, RecordKind, RecordStamp, Store, StoreError};
 use crate::clock::ClockReading;
 use crate::entropy::Entropy;
+use crate::station_time::day_string;
 
 /// How many days of counts are kept after they were summarised: the station week a worker
 /// sees is the last closed Monday to Sunday, which reaches back up to 13 days.
@@ -55,7 +54,7 @@ impl Count {
 /// summarised, on the first day that is not. Runs inside the caller's transaction, so a count
 /// and whatever else the step stores (a staff alert, a trend row) are committed together.
 pub fn add(tx: &Transaction<'_>, wall: DateTime<Utc>, counts: &[Count]) -> rusqlite::Result<()> {
-    let day = open_day(tx, &shanghai_day(wall))?;
+    let day = open_day(tx, &day_string(wall))?;
     let mut insert = tx.prepare_cached(
         "INSERT INTO day_count (day, metric, key, count) VALUES (?1, ?2, ?3, 1)
          ON CONFLICT (day, metric, key) DO UPDATE SET count = count + 1",
@@ -217,9 +216,7 @@ fn closed_windows(
 fn summary_record(summary: &DaySummary, id: uuid::Uuid) -> NewRecord {
     let made = parse_day(&summary.last_day)
         .and_then(|d| d.succ_opt())
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .and_then(|t| Shanghai.from_local_datetime(&t).single())
-        .map(|t| t.with_timezone(&Utc))
+        .map(crate::station_time::midnight_utc)
         .unwrap_or(DateTime::UNIX_EPOCH);
     NewRecord {
         kind: RecordKind::DaySummary,

@@ -1,10 +1,10 @@
 //! Installing directory bundles: the signed file is written atomically into the data
 //! directory, and every installed version is remembered so none can be replayed.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use ed25519_dalek::VerifyingKey;
+use waystation_durable::WriteError;
 
 use super::{Store, StoreError};
 use crate::directory::Bundle;
@@ -21,8 +21,8 @@ pub enum InstallError {
     Refused(#[from] BundleError),
     #[error("{0}")]
     Store(#[from] StoreError),
-    #[error("cannot write {path}: {reason}")]
-    Write { path: String, reason: String },
+    #[error("{0}")]
+    Write(#[from] WriteError),
 }
 
 /// The highest version ever installed here: the store's record, or the installed file's own
@@ -61,10 +61,14 @@ pub fn install(
     let highest = highest_installed(store, data_dir, Some(key))?;
     let bundle = verify(signed, key, highest, today)?;
     let path = installed_path(data_dir);
-    write_atomically(&path, signed.as_bytes()).map_err(|e| InstallError::Write {
-        path: path.display().to_string(),
-        reason: e.to_string(),
+    let folder = path.parent().unwrap_or(data_dir);
+    std::fs::create_dir_all(folder).map_err(|source| WriteError {
+        action: "create",
+        path: folder.to_path_buf(),
+        source,
     })?;
+    // After a power cut the old bundle or the new one is there, never a mix.
+    waystation_durable::write_atomically(&path, signed.as_bytes(), None)?;
     store
         .connection()
         .execute(
@@ -73,21 +77,6 @@ pub fn install(
         )
         .map_err(|source| StoreError::Sqlite { path: store.label.clone(), source })?;
     Ok(bundle)
-}
-
-/// Writes a file so that after a power cut it holds either the old bytes or the new, never a
-/// mix: a temporary file, flushed to disk, renamed over the old one, and the folder flushed.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = path.with_extension("tmp");
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    std::fs::File::open(dir)?.sync_all()
 }
 
 /// The installed bundle, if there is one and its signature still checks out.

@@ -114,11 +114,14 @@ pub const MIGRATIONS: &[M<'static>] = &[
     // key (only sealed records are uploaded; a kiosk without a key keeps them unsealed until
     // it has one). `day` is the Asia/Shanghai day of the record, which travels in the clear;
     // Shanghai has kept UTC+8 without summer time since 1991, so older rows can be filled in
-    // SQL. `sync_state` holds one row: what staff need to see about uploads.
-    M::up(
+    // SQL, with the offset from `station_time` (the SQL text is the same as when it shipped).
+    // `sync_state` holds one row: what staff need to see about uploads.
+    M::up(concat!(
         "ALTER TABLE outbox ADD COLUMN sealed INTEGER NOT NULL DEFAULT 0 CHECK (sealed IN (0, 1));
         ALTER TABLE outbox ADD COLUMN day TEXT;
-        UPDATE outbox SET day = date(created_wall_ms / 1000 + 28800, 'unixepoch');
+        UPDATE outbox SET day = date(created_wall_ms / 1000 + ",
+        crate::station_time::station_offset_seconds!(),
+        ", 'unixepoch');
         CREATE TABLE sync_state (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             last_attempt_wall_ms INTEGER,
@@ -129,7 +132,7 @@ pub const MIGRATIONS: &[M<'static>] = &[
             bundle_etag TEXT
         ) STRICT;
         INSERT INTO sync_state (id) VALUES (1);",
-    ),
+    )),
     // 8: staff mode. Restocks (paper rolls with the printer's paper total at that moment, so
     // the paper left is the roll minus what was printed since; brochures by kind and count);
     // the printer's last status and fault; wrong-PIN failures in a row (kept across restarts

@@ -4,7 +4,6 @@
 //! tag; `mood::personal`), and the week's counts.
 
 use chrono::{DateTime, Utc};
-use chrono_tz::Asia::Shanghai;
 use rusqlite::OptionalExtension;
 
 use waystation_protocol::Metric;
@@ -18,11 +17,6 @@ use crate::mood::{CheckIn, Quadrant, TrendPoint};
 
 /// How many check-ins a personal code keeps; older ones are deleted as new ones come.
 pub const PERSONAL_KEPT: usize = 12;
-
-/// The Shanghai calendar day of a moment, as `YYYY-MM-DD`.
-pub fn shanghai_day(at: DateTime<Utc>) -> String {
-    at.with_timezone(&Shanghai).date_naive().to_string()
-}
 
 fn sqlite(store: &Store) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     |source| StoreError::Sqlite {
@@ -66,7 +60,7 @@ pub fn commit_check_in(
     let tx = store.conn.transaction().map_err(&err)?;
     super::counts::add(&tx, wall, &counts).map_err(&err)?;
     if let Some(personal) = personal {
-        let row = PersonalRow::new(&shanghai_day(wall), check_in);
+        let row = PersonalRow::new(&crate::station_time::day_string(wall), check_in);
         insert_personal(&tx, personal, &row).map_err(&err)?;
     }
     tx.commit().map_err(&err)
@@ -193,7 +187,7 @@ pub(super) fn seal_clear_rows(
 /// Counts of the last closed Monday-to-Sunday week (Shanghai days) before the day of `now`:
 /// never the week under way (`mood::week` says why).
 pub fn week_counts(store: &Store, now: DateTime<Utc>) -> Result<WeekCounts, StoreError> {
-    let today = now.with_timezone(&Shanghai).date_naive();
+    let today = crate::station_time::day_of(now);
     let (monday, sunday) = crate::mood::week::closed_week(today);
     let (first, last) = (monday.to_string(), sunday.to_string());
     let read = || -> rusqlite::Result<WeekCounts> {
@@ -363,7 +357,7 @@ mod tests {
         let mut weeks_shown = 0;
         for day in 0..28u64 {
             let morning = start + chrono::Duration::days(day as i64);
-            let today = morning.with_timezone(&Shanghai).date_naive();
+            let today = crate::station_time::day_of(morning);
             let before = view(&store, morning);
             // Uneven days: some quiet (0 to 3 check-ins), some busy.
             let visits = [0, 1, 3, 14, 2, 9, 30][(day % 7) as usize] + day % 3;

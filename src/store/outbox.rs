@@ -239,7 +239,7 @@ pub(super) fn append(
             clock.boot_id,
             i64::try_from(clock.since_boot.as_millis()).unwrap_or(i64::MAX),
             sealed,
-            super::mood::shanghai_day(clock.wall),
+            crate::station_time::day_string(clock.wall),
         ],
     )?;
     Ok(tx.last_insert_rowid())

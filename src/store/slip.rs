@@ -6,10 +6,10 @@
 use waystation_protocol::Metric;
 
 use super::counts::Count;
-use super::mood::shanghai_day;
 use super::{NewRecord, RecordKind, RecordStamp, Store, StoreError};
 use crate::printer::PrintOutcome;
 use crate::slip::Slip;
+use crate::station_time::day_string;
 
 /// What a printed slip adds to its day: one slip, normal or crisis, and one for each line and
 /// service it carried (by number, or by name where a service has none).
@@ -36,7 +36,7 @@ pub fn commit_print(
     outcome: &PrintOutcome,
     paper_mm: f32,
 ) -> Result<(), StoreError> {
-    let day = shanghai_day(stamp.clock.wall);
+    let day = day_string(stamp.clock.wall);
     let wall = stamp.clock.wall;
     let wall_ms = wall.timestamp_millis();
     let printed = outcome.printed();
@@ -110,7 +110,7 @@ mod tests {
             "ABC123".into(),
         );
         let mut store = Store::open_in_memory().unwrap();
-        let day = shanghai_day(clock.read().wall);
+        let day = day_string(clock.read().wall);
         commit_print(
             &mut store,
             RecordStamp::now(&clock, &crate::entropy::FakeEntropy::new(1)).unwrap(),

@@ -167,7 +167,7 @@ impl Store {
                         clock.synced,
                         clock.boot_id,
                         clock.monotonic_ms,
-                        super::mood::shanghai_day(replacement.stamp.clock.wall),
+                        crate::station_time::day_string(replacement.stamp.clock.wall),
                     ],
                 )
                 .map_err(&err)?;

@@ -2,7 +2,6 @@
 //! each exactly the body and signature the kiosk would have posted, so the hub checks them the
 //! same way (`waystation-hub import DIR`).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use waystation_protocol::wire::{BATCH_PATH, EXPORT_FORMAT};
@@ -61,28 +60,16 @@ pub fn export(
             "waystation-{device_id}-{:010}-{:010}.json",
             first.seq, last.seq
         ));
-        write_durably(&path, &serde_json::to_vec(&file).expect("serialises"))?;
+        // Whole or absent after a power cut or a pulled stick, which is most likely FAT.
+        waystation_durable::write_atomically(
+            &path,
+            &serde_json::to_vec(&file).expect("serialises"),
+            None,
+        )
+        .map_err(|e| e.to_string())?;
         summary.records += records.len();
         summary.files.push(path);
         after = last.seq;
     }
     Ok(summary)
-}
-
-/// Writes a file so that it is either whole or absent after a power cut or a pulled stick:
-/// a temporary file, synced, then renamed, then the folder synced.
-fn write_durably(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    let temporary = path.with_extension("json.part");
-    let mut file = std::fs::File::create(&temporary).map_err(fail)?;
-    file.write_all(bytes).map_err(fail)?;
-    file.sync_all().map_err(fail)?;
-    drop(file);
-    std::fs::rename(&temporary, path).map_err(fail)?;
-    if let Some(parent) = path.parent() {
-        std::fs::File::open(parent)
-            .and_then(|d| d.sync_all())
-            .map_err(fail)?;
-    }
-    Ok(())
 }

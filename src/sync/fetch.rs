@@ -58,10 +58,7 @@ pub fn fetch_bundle(
                 return Ok(BundleFetch::Refused("the bundle is not UTF-8 text".into()));
             };
             let now = clock.read();
-            let today = now
-                .wall
-                .with_timezone(&chrono_tz::Asia::Shanghai)
-                .date_naive();
+            let today = crate::station_time::day_of(now.wall);
             let outcome = match crate::store::directory::install(
                 store,
                 data_dir,

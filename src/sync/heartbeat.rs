@@ -26,7 +26,7 @@ pub fn queue_heartbeat(
     let counts = store.outbox_counts()?;
     let oldest = store.oldest_waiting_wall_ms()?;
     let now_ms = stamp.clock.wall.timestamp_millis();
-    let day = crate::store::mood::shanghai_day(stamp.clock.wall);
+    let day = crate::station_time::day_string(stamp.clock.wall);
     // Faults only: the number of slips printed today, sent every quarter hour, would tell
     // when each slip was printed. Slips are counted in the day summary instead.
     let faults: i64 = store

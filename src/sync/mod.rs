@@ -547,11 +547,7 @@ mod tests {
                 crate::store::counts::Count::new(waystation_protocol::Metric::Visit, &["started"]);
             store.count(yesterday, &[visit]).unwrap();
         }
-        let today = clock
-            .read()
-            .wall
-            .with_timezone(&chrono_tz::Asia::Shanghai)
-            .date_naive();
+        let today = crate::station_time::day_of(clock.read().wall);
         let entropy = crate::entropy::FakeEntropy::new(3);
         let made = crate::store::counts::make_summaries(&mut store, today, &entropy).unwrap();
         assert_eq!(made.len(), 1);
@@ -601,7 +597,7 @@ mod tests {
         let sent = &batches[0].sent;
         assert_eq!((sent.boot_id.as_str(), sent.monotonic_ms), ("", 0));
         assert_eq!(
-            (sent.wall_ms + 8 * 3_600_000) % 86_400_000,
+            (sent.wall_ms + crate::station_time::OFFSET_MS) % 86_400_000,
             0,
             "only the day"
         );

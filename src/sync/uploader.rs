@@ -360,11 +360,9 @@ pub fn sent_stamp(now: &ClockReading, batch: &[Claimed]) -> ClockStamp {
     if !batch.iter().any(|r| r.kind == DAY_SUMMARY_KIND) {
         return stamp(now);
     }
-    const DAY_MS: i64 = 86_400_000;
-    const SHANGHAI_MS: i64 = 8 * 3_600_000;
-    let ms = now.wall.timestamp_millis();
+    let midnight = crate::station_time::midnight_utc(crate::station_time::day_of(now.wall));
     ClockStamp {
-        wall_ms: (ms + SHANGHAI_MS).div_euclid(DAY_MS) * DAY_MS - SHANGHAI_MS,
+        wall_ms: midnight.timestamp_millis(),
         synced: now.synced,
         boot_id: String::new(),
         monotonic_ms: 0,

@@ -231,10 +231,7 @@ fn summarise_closed_days(st: &mut KioskState) {
     if !reading.synced {
         return;
     }
-    let today = reading
-        .wall
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
+    let today = crate::station_time::day_of(reading.wall);
     if st.summarised_on == Some(today) {
         return;
     }

@@ -145,7 +145,7 @@ fn save(st: &mut KioskState) {
         }
     };
     let wall = st.clock.read().wall;
-    let day = crate::store::mood::shanghai_day(wall);
+    let day = crate::station_time::day_string(wall);
     let help_lines = shows_help_lines(&st.vocabulary, &check_in, st.session.check.crisis);
     // With no randomness for the row's nonce (logged), the check-in is still kept, without
     // its trend row: never a row sealed with a guessable nonce.

@@ -22,7 +22,6 @@ const CHIPS: [Topic; 4] = [
 ];
 
 fn query(st: &KioskState) -> Query {
-    use chrono_tz::Asia::Shanghai;
     let s = &st.session;
     let mood_tags = s
         .mood
@@ -34,7 +33,7 @@ fn query(st: &KioskState) -> Query {
         demo: st.config.station.demo,
         district: st.config.station.district,
         here: st.config.station.location(),
-        now: st.clock.read().wall.with_timezone(&Shanghai).naive_local(),
+        now: crate::station_time::naive_local(st.clock.read().wall),
         crisis: s.check.crisis,
         topics: visit_topics(
             s.check.crisis,

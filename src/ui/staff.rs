@@ -578,7 +578,7 @@ fn recent_errors(st: &KioskState) -> Vec<ErrorRow> {
     let when = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms)
             .map(|t| {
-                t.with_timezone(&chrono_tz::Asia::Shanghai)
+                crate::station_time::local(t)
                     .format("%m-%d %H:%M")
                     .to_string()
             })

@@ -6,6 +6,7 @@
 //! - `directory`: the resource directory: list, signed bundles, install and refusals, screens.
 //! - `hours_reference`: the kiosk's opening-hours evaluation against the OpenStreetMap
 //!   reference library's answers (tests/data/opening-hours-reference.json).
+//! - `pipes`: every command that prints, with its standard output closed by its reader.
 //! - `mood`: the mood check-in end to end: day counts, personal code, breathing, week view.
 //! - `privacy`: a day of 60 visits through the screens, summarised, read raw from the card and
 //!   opened at a real hub: one summary of whole days, nothing per visit (issue 16).
@@ -21,6 +22,7 @@ mod directory;
 mod faults;
 mod hours_reference;
 mod mood;
+mod pipes;
 mod privacy;
 mod provision;
 mod scoring;

@@ -17,7 +17,6 @@ use crate::ui::{kiosk_printing, outbox_kinds, shown, touch, wait};
 
 const QUICK_HIDE: &str = "快速隐藏：清除全部内容并离开";
 const DAY_MS: i64 = 86_400_000;
-const SHANGHAI_MS: i64 = 8 * 3_600_000;
 
 /// What the day's visits left that must not be on the card.
 #[derive(Default)]
@@ -139,12 +138,8 @@ impl Station {
     /// Moves the clock to 08:00 of the next Shanghai day and lets the tick run.
     fn next_morning(&self) {
         let now = self.clock.read().wall;
-        let shanghai = now.with_timezone(&chrono_tz::Asia::Shanghai);
-        let next = (shanghai.date_naive() + chrono::Days::new(1))
-            .and_hms_opt(8, 0, 0)
-            .unwrap()
-            .and_local_timezone(chrono_tz::Asia::Shanghai)
-            .unwrap();
+        let tomorrow = waystation::station_time::day_of(now) + chrono::Days::new(1);
+        let next = waystation::station_time::midnight_utc(tomorrow) + chrono::Duration::hours(8);
         wait(
             &self.clock,
             (next.with_timezone(&chrono::Utc) - now).to_std().unwrap(),
@@ -282,7 +277,11 @@ fn a_day_of_sixty_visits_leaves_the_kiosk_as_one_summary_and_nothing_per_visit()
             record.received_ms,
             record.corrected_ms,
         ] {
-            assert_eq!((ms + SHANGHAI_MS) % DAY_MS, 0, "{ms} is finer than a day");
+            assert_eq!(
+                (ms + waystation::station_time::OFFSET_MS) % DAY_MS,
+                0,
+                "{ms} is finer than a day"
+            );
         }
         assert_eq!(
             (record.created.boot_id.as_str(), record.created.monotonic_ms),

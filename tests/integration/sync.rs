@@ -399,9 +399,7 @@ fn a_day_summary_is_sealed_on_disk_and_the_hub_opens_it() {
     let answers = [3, 2, 1, 0, 3, 2, 1, 0, 1];
     let score = waystation::screening::scoring::score(phq9, &answers, Some(10)).unwrap();
     let yesterday = chrono::Utc::now() - chrono::Duration::days(1);
-    let today = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Asia::Shanghai)
-        .date_naive();
+    let today = waystation::station_time::day_of(chrono::Utc::now());
     let summaries = {
         let mut store = pair.store();
         for _ in 0..12 {

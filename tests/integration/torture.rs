@@ -838,7 +838,7 @@ fn torture_clock_1970_keeps_the_order_and_uploads_resume_once_the_time_is_right(
             record.created.wall_ms, made_ms,
             "the kiosk's own time is kept"
         );
-        assert_eq!(record.day, waystation::store::mood::shanghai_day(made.wall));
+        assert_eq!(record.day, waystation::station_time::day_string(made.wall));
         let expected = if made.synced {
             (made_ms, TimeSource::Synced)
         } else if made.boot_id == sent.boot_id {

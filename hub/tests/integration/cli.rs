@@ -175,20 +175,7 @@ fn summaries_one_line_each_or_in_full_as_json() {
     assert_eq!(text(&output.stdout).trim(), "no summaries yet");
 
     let folder = dir.path().join("usb");
-    std::fs::create_dir(&folder).unwrap();
-    let body = kiosk.batch(
-        vec![
-            kiosk.record(
-                1,
-                DAY_SUMMARY_KIND,
-                day_stamp(NOV_28_MIDNIGHT),
-                summary_payload(14),
-            ),
-            kiosk.record(2, "printer_fault", synced(NOV_2026, 2), json!({})),
-        ],
-        synced(NOV_2026, 4),
-    );
-    std::fs::write(folder.join("export.json"), kiosk.export(&body)).unwrap();
+    write_summary_export(&kiosk, &folder);
     let output = hub(&["import", "--data", data_arg, folder.to_str().unwrap()]);
     assert_eq!(
         text(&output.stdout).trim(),
@@ -423,4 +410,111 @@ fn alerts_set_show_retry_and_clear_the_webhook_from_the_command_line() {
         "sms",
     ]);
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// A new `folder` holding one export file from `kiosk`: a day summary of 14 visits and a
+/// printer fault.
+fn write_summary_export(kiosk: &Kiosk, folder: &Path) {
+    std::fs::create_dir(folder).unwrap();
+    let body = kiosk.batch(
+        vec![
+            kiosk.record(
+                1,
+                DAY_SUMMARY_KIND,
+                day_stamp(NOV_28_MIDNIGHT),
+                summary_payload(14),
+            ),
+            kiosk.record(2, "printer_fault", synced(NOV_2026, 2), json!({})),
+        ],
+        synced(NOV_2026, 4),
+    );
+    std::fs::write(folder.join("export.json"), kiosk.export(&body)).unwrap();
+}
+
+/// Runs `waystation-hub` with its standard output a pipe whose reader is already closed (as
+/// `waystation-hub keys list | head -1` once `head` has its line): it must end quietly with
+/// status 0, as ripgrep does, never with a panic or a "Broken pipe" message.
+fn assert_quiet_when_nobody_reads(args: &[&str]) {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = Command::new(env!("CARGO_BIN_EXE_waystation-hub"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdout(writer)
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert!(
+        !stderr.to_lowercase().contains("broken pipe"),
+        "{args:?}: {stderr}"
+    );
+}
+
+#[test]
+fn every_command_that_prints_ends_quietly_when_its_reader_has_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let data_arg = data.to_str().unwrap();
+    assert_quiet_when_nobody_reads(&["keygen", "--data", data_arg]);
+    // A second key, so that there is an old one to list and to mention.
+    assert_quiet_when_nobody_reads(&["keygen", "--data", data_arg]);
+    let public = std::fs::read_to_string(data.join("centre.pub")).unwrap();
+    let kiosk = Kiosk::new(5, public.trim());
+    let key = kiosk.key.public_base64();
+    let stranger = Kiosk::new(6, public.trim());
+    let stranger_key = stranger.key.public_base64();
+    let usb = dir.path().join("usb");
+    write_summary_export(&kiosk, &usb);
+    let bundle = dir.path().join("bundle.json");
+    std::fs::write(&bundle, r#"{"signed": "as the kiosk's bundle"}"#).unwrap();
+    let (usb_arg, bundle_arg) = (usb.to_str().unwrap(), bundle.to_str().unwrap());
+
+    for args in [
+        &["--help"][..],
+        &["--version"],
+        &["keys", "list", "--data", data_arg],
+        &["keys", "list", "--data", data_arg, "--json"],
+        &[
+            "devices",
+            "add",
+            "--data",
+            data_arg,
+            "--key",
+            &key,
+            "--station",
+            "pudong-2",
+        ],
+        &["devices", "add", "--data", data_arg, "--key", &stranger_key],
+        &["devices", "revoke", "--data", data_arg, &stranger.id()],
+        &["devices", "list", "--data", data_arg],
+        &["devices", "list", "--data", data_arg, "--json"],
+        &["import", "--data", data_arg, usb_arg],
+        &["records", "count", "--data", data_arg],
+        &["records", "count", "--data", data_arg, "--json"],
+        &["summaries", "--data", data_arg],
+        &["summaries", "--data", data_arg, "--json"],
+        &["bundle", "set", "--data", data_arg, bundle_arg],
+        &[
+            "alerts",
+            "set-webhook",
+            "--data",
+            data_arg,
+            "http://127.0.0.1:9/hook",
+        ],
+        &["alerts", "show", "--data", data_arg],
+        &["alerts", "show", "--data", data_arg, "--json"],
+        &["alerts", "retry", "--data", data_arg],
+        &["alerts", "clear-webhook", "--data", data_arg],
+    ] {
+        assert_quiet_when_nobody_reads(args);
+    }
+    // Each of them did its work before it met the closed pipe.
+    let devices = waystation_hub::devices(&data).unwrap();
+    assert_eq!(devices.len(), 2);
+    assert!(devices.iter().any(|d| d.revoked_ms.is_some()));
+    assert_eq!(waystation_hub::summaries(&data).unwrap().len(), 1);
+    assert_eq!(waystation_hub::keys(&data).unwrap().len(), 2);
 }
