@@ -172,3 +172,26 @@ fn no_screen_layout_decides_where_a_button_leads() {
         found.join("\n")
     );
 }
+
+/// Every scrolling list is the shared `ScrollList`, whose scrolling counts as a touch: a raw
+/// `Flickable` elsewhere would let the idle countdown wipe someone reading down a list (the
+/// restock screen's copy once did).
+#[test]
+fn every_scrolling_list_resets_the_idle_timer() {
+    let mut stack = vec![root().join("ui")];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "slint")
+                && !path.ends_with("widgets/scroll-list.slint")
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                found.extend(uses(&path, &text, "Flickable"));
+            }
+        }
+    }
+    assert!(found.is_empty(), "a list scrolls without ScrollList:\n{}", found.join("\n"));
+}
