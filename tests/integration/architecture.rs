@@ -193,5 +193,9 @@ fn every_scrolling_list_resets_the_idle_timer() {
             }
         }
     }
-    assert!(found.is_empty(), "a list scrolls without ScrollList:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "a list scrolls without ScrollList:\n{}",
+        found.join("\n")
+    );
 }

@@ -467,8 +467,12 @@ fn with_a_light_buzzer_and_a_hub_the_screen_says_told_and_the_webhook_gets_one_p
         kiosk.tick_idle();
     }
     let took = started.elapsed();
-    // Nothing more arrives later: one alert, one post.
-    std::thread::sleep(Duration::from_millis(500));
+    // One alert, one post, and nothing more to come: the hub counts one attempt and has it
+    // as forwarded, which it never posts again.
+    let alerts = waystation_hub::alerts(pair.hub_dir.path(), 10).unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].attempts, 1);
+    assert!(alerts[0].forwarded_ms.is_some());
     let posts = posts.lock().unwrap().clone();
     assert_eq!(posts.len(), 1, "{posts:?}");
     assert_eq!(posts[0]["station"], "demo-0001");

@@ -207,8 +207,12 @@ fn every_fault_between_kiosk_and_hub_ends_with_exactly_the_kiosk_records() {
     // Three batches reached the hub without their reply reaching the kiosk, and were sent again.
     assert!(proxy.forwarded.load(std::sync::atomic::Ordering::SeqCst) >= 300 / 40 + 3);
     drop(syncer);
-    // Give the delayed reply's thread time to finish before counting.
-    std::thread::sleep(Duration::from_millis(200));
+    // The hub stores a batch before it replies, so every record is there once the queue has
+    // drained; wait on that, not on a guess of how long the delayed reply's thread takes.
+    let started = std::time::Instant::now();
+    while pair.hub_ids().len() < 300 && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     pair.assert_exactly_once();
     assert_eq!(pair.hub_ids().len(), 300);
 }
