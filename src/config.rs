@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::kiosk::Language;
+use crate::language::Language;
 
 /// The embedded configuration of the fictional demo station.
 pub const DEMO_CONFIG: &str = include_str!("../assets/config/demo-station.toml");

@@ -10,7 +10,7 @@
 use waystation_protocol::summary::DAY_SUMMARY_KIND;
 use waystation_protocol::wire::STAFF_ALERT_KIND;
 
-use crate::kiosk::Language;
+use crate::language::Language;
 
 /// A sentence for the screens, Chinese first. `{idle_seconds}` stands for the station's idle
 /// time (`kiosk.idle_seconds`, shown as `Shell.idle-seconds`).
@@ -741,7 +741,7 @@ mod tests {
         store
             .restock_paper(RecordStamp::now(&clock, &entropy).unwrap())
             .unwrap();
-        let alert = crate::staff::alert::alert_record(
+        let alert = crate::store::staff::alert_record(
             "demo-0001",
             RecordStamp::now(&clock, &entropy).unwrap(),
         );

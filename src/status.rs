@@ -276,7 +276,7 @@ impl Status {
             None,
         );
         let text = crate::staff::status::StatusText::builtin();
-        let staff = crate::staff::status::lines(&facts, &text, crate::kiosk::Language::English);
+        let staff = crate::staff::status::lines(&facts, &text, crate::language::Language::English);
         let led = crate::staff::status::led(&staff);
         Ok(Status {
             staff,

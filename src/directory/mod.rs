@@ -14,7 +14,7 @@ pub mod rank;
 
 use serde::{Deserialize, Serialize};
 
-use crate::kiosk::Language;
+use crate::language::Language;
 pub use district::District;
 pub use holidays::HolidayYear;
 

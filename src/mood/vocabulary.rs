@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::Quadrant;
-use crate::kiosk::Language;
+use crate::language::Language;
 
 const EMBEDDED: &str = include_str!("../../assets/mood/vocabulary.toml");
 

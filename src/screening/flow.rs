@@ -4,7 +4,7 @@
 
 use super::instrument::{Catalogue, Instrument};
 use super::scoring::{Score, score};
-use crate::kiosk::Language;
+use crate::language::Language;
 
 /// A questionnaire being answered, one question at a time.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use crate::kiosk::Language;
+use crate::language::Language;
 
 /// The built-in instruments. Adding one: add its file and a line here; no screen changes.
 const BUILT_IN: &[(&str, &str)] = &[

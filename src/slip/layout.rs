@@ -13,7 +13,7 @@ use fontdue::layout::{
 };
 
 use super::{Slip, SlipLine, SlipText};
-use crate::kiosk::Language;
+use crate::language::Language;
 
 /// The regular face of the embedded Noto Sans CJK SC subset (the same file the screens use).
 const FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKsc-Regular-subset.otf");
@@ -529,7 +529,7 @@ pub fn length_mm(bitmap: &Bitmap) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kiosk::Language;
+    use crate::language::Language;
 
     fn demo(crisis: bool, lang: Language) -> Slip {
         Slip::demo(lang, "示例驿站（演示）", crisis)

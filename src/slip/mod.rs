@@ -12,8 +12,8 @@ pub mod layout;
 
 use serde::Deserialize;
 
-use crate::kiosk::Language;
-use crate::kiosk::emergency::EmergencyLine;
+use crate::emergency::EmergencyLine;
+use crate::language::Language;
 use crate::printer::status::PrinterStatus;
 
 const TEXT: &str = include_str!("../../assets/slip/text.toml");
@@ -142,7 +142,7 @@ impl Slip {
     /// The demo slip: the built-in lines, a fixed time and slip number, so previews, tests and
     /// benchmarks all show the same slip (`waystation slip --demo`).
     pub fn demo(language: Language, station: &str, crisis: bool) -> Slip {
-        let lines = crate::kiosk::emergency::builtin();
+        let lines = crate::emergency::builtin();
         Slip::new(
             language,
             station,
@@ -274,7 +274,7 @@ mod tests {
             "示例驿站（演示）",
             Some("2026-11-28 17:30".into()),
             crisis,
-            &crate::kiosk::emergency::builtin(),
+            &crate::emergency::builtin(),
             slip_code([1, 2, 3, 4]),
         )
     }

@@ -168,20 +168,6 @@ impl Call {
     }
 }
 
-/// The `staff_alert` record of a call: the station and the alert's kind, nothing about the
-/// worker or where on the kiosk they called from (the button and the crisis screen send the
-/// same). Its time is in the sealed stamp: the centre must know when to come.
-pub fn alert_record(station: &str, stamp: crate::store::RecordStamp) -> crate::store::NewRecord {
-    crate::store::NewRecord {
-        kind: crate::store::RecordKind::StaffAlert,
-        stamp,
-        payload: serde_json::json!({
-            "station": station,
-            "kind": "staff_call",
-        }),
-    }
-}
-
 /// Whether the buzzer sounds `since` after the call: [`BEEPS_PER_BURST`] beeps of [`BEEP`]
 /// with a beep's length between them, at the start of each of the first [`BUZZ_BURSTS`]
 /// periods of [`BUZZ_EVERY`].

@@ -5,7 +5,7 @@
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::kiosk::Language;
+use crate::language::Language;
 use crate::printer::status::PrinterStatus;
 use crate::slip::Pair;
 

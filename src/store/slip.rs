@@ -102,7 +102,7 @@ mod tests {
             true,
         );
         let slip = Slip::new(
-            crate::kiosk::Language::Chinese,
+            crate::language::Language::Chinese,
             "站",
             None,
             true,

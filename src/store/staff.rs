@@ -262,6 +262,20 @@ impl Store {
     }
 }
 
+/// The `staff_alert` record of a call: the station and the alert's kind, nothing about the
+/// worker or where on the kiosk they called from (the button and the crisis screen send the
+/// same). Its time is in the sealed stamp: the centre must know when to come.
+pub fn alert_record(station: &str, stamp: RecordStamp) -> NewRecord {
+    NewRecord {
+        kind: RecordKind::StaffAlert,
+        stamp,
+        payload: serde_json::json!({
+            "station": station,
+            "kind": "staff_call",
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,7 +289,7 @@ mod tests {
     }
 
     fn print(store: &mut Store, clock: &FakeClock, mm: f32) {
-        let slip = crate::slip::Slip::demo(crate::kiosk::Language::Chinese, "示例", false);
+        let slip = crate::slip::Slip::demo(crate::language::Language::Chinese, "示例", false);
         let outcome = crate::printer::PrintOutcome::Printed {
             after: crate::printer::PrinterStatus::Ready,
         };

@@ -315,7 +315,7 @@ fn write_call(st: &mut KioskState, from: &str) -> Result<String, crate::store::S
     let stamp = st.stamp()?;
     let wall = stamp.clock.wall;
     let record_id = stamp.id.to_string();
-    let record = crate::staff::alert::alert_record(st.config.station.id.as_str(), stamp);
+    let record = crate::store::staff::alert_record(st.config.station.id.as_str(), stamp);
     let counted = [crate::store::counts::Count::new(
         waystation_protocol::Metric::StaffCall,
         &[from],

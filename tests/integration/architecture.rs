@@ -199,3 +199,35 @@ fn every_scrolling_list_resets_the_idle_timer() {
         found.join("\n")
     );
 }
+
+/// The pure capabilities (mood, screening, slip, staff, directory) sit below the kiosk, the
+/// store and the UI: they import none of them, and of the printer only what a printer says
+/// about itself (`printer::status`), so no import runs in a circle.
+#[test]
+fn the_pure_capabilities_import_nothing_above_them() {
+    let needles = [
+        "crate::kiosk",
+        "crate::ui",
+        "crate::store",
+        "crate::status",
+        "crate::sync",
+        "crate::cli",
+        "crate::printer::transports",
+        "crate::printer::Opener",
+        "crate::printer::print",
+    ];
+    for dir in [
+        "src/mood",
+        "src/screening",
+        "src/slip",
+        "src/staff",
+        "src/directory",
+    ] {
+        let found = offenders(dir, &needles, &[]);
+        assert!(
+            found.is_empty(),
+            "a pure module imports upwards:\n{}",
+            found.join("\n")
+        );
+    }
+}

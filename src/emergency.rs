@@ -6,9 +6,9 @@
 
 use serde::Deserialize;
 
-use super::Language;
+use crate::language::Language;
 
-const EMBEDDED: &str = include_str!("../../assets/data/emergency-lines.toml");
+const EMBEDDED: &str = include_str!("../assets/data/emergency-lines.toml");
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
