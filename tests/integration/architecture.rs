@@ -235,10 +235,10 @@ fn functions<'a>(lines: &[&'a str]) -> Vec<(&'a str, usize, usize)> {
             let at_depth = indent(l) == depth && !l.trim().is_empty();
             at_depth && (l.trim_end().ends_with('}') || l.trim_end().ends_with(';'))
         });
-        if let Some(end) = end {
-            if lines[start + end].trim_end().ends_with('}') {
-                found.push((name, start, end + 1));
-            }
+        if let Some(end) = end
+            && lines[start + end].trim_end().ends_with('}')
+        {
+            found.push((name, start, end + 1));
         }
     }
     found
