@@ -200,7 +200,7 @@ fn every_scrolling_list_resets_the_idle_timer() {
     );
 }
 
-/// The first line of `line` after its visibility and qualifiers, if it starts a `fn`.
+/// The name of the `fn` that `line` declares (after any visibility and qualifiers), if any.
 fn fn_name(line: &str) -> Option<&str> {
     let mut rest = line.trim_start();
     let qualifiers = [
