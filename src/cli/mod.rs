@@ -487,6 +487,8 @@ fn init_logging(running_kiosk: bool) {
         .try_init();
 }
 
+// Long on purpose: one match arm per command is the command table; each arm only hands its
+// arguments to the function that does the work, and splitting the table would scatter it.
 fn dispatch(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         None => Ok(kiosk::run(
@@ -507,20 +509,14 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             size,
             out,
             high_contrast,
-        }) => {
-            let shot = Shot::from_name(&screen).ok_or_else(|| {
-                let names: Vec<&str> = Shot::all().iter().map(|(s, _)| s.name()).collect();
-                format!("no screen named '{screen}' (one of: {})", names.join(", "))
-            })?;
-            let (mut config, _) =
-                Config::locate(cli.config.as_deref()).map_err(|e| e.to_string())?;
-            if high_contrast {
-                config.kiosk.high_contrast = true;
-            }
-            let pixels = screenshot::render(config, shot, lang, size.0, size.1)
-                .map_err(|e| e.to_string())?;
-            Ok(screenshot::write_png(&out, &pixels, size.0, size.1).map_err(|e| e.to_string())?)
-        }
+        }) => screenshot_command(
+            cli.config.as_deref(),
+            &screen,
+            lang,
+            size,
+            &out,
+            high_contrast,
+        ),
         Some(Command::Screens) => {
             for (shot, what) in Shot::all() {
                 outln!("{:<10} {what}", shot.name())?;
@@ -555,15 +551,7 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             resources::resources(cli.config.as_deref(), cli.data_dir.as_deref(), action)
         }
         Some(Command::Status { json }) => {
-            let clock = crate::clock::Clock::read(&crate::clock::SystemClock::new());
-            let status = Status::gather(cli.config.as_deref(), cli.data_dir.as_deref(), &clock)?;
-            if json {
-                let text = serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?;
-                outln!("{text}")?;
-            } else {
-                out!("{}", status.to_text())?;
-            }
-            Ok(())
+            status_command(cli.config.as_deref(), cli.data_dir.as_deref(), json)
         }
         Some(Command::Sync { once }) => {
             sync::sync(cli.config.as_deref(), cli.data_dir.as_deref(), once)
@@ -595,21 +583,63 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Privacy) => privacy::privacy(),
         Some(Command::Config {
             action: ConfigAction::Check { file },
-        }) => {
-            let config = Config::load_file(&file).map_err(|e| e.to_string())?;
-            let demo = if config.station.demo {
-                " (a demo station)"
-            } else {
-                ""
-            };
-            outln!(
-                "{}: ok, station {}{demo}",
-                file.display(),
-                config.station.id.as_str()
-            )?;
-            Ok(())
-        }
+        }) => config_check(&file),
     }
+}
+
+/// `waystation screenshot`: one screen rendered headless to a PNG file.
+fn screenshot_command(
+    config: Option<&std::path::Path>,
+    screen: &str,
+    lang: Language,
+    size: (u32, u32),
+    out: &std::path::Path,
+    high_contrast: bool,
+) -> Result<(), Failure> {
+    let shot = Shot::from_name(screen).ok_or_else(|| {
+        let names: Vec<&str> = Shot::all().iter().map(|(s, _)| s.name()).collect();
+        format!("no screen named '{screen}' (one of: {})", names.join(", "))
+    })?;
+    let (mut config, _) = Config::locate(config).map_err(|e| e.to_string())?;
+    if high_contrast {
+        config.kiosk.high_contrast = true;
+    }
+    let pixels =
+        screenshot::render(config, shot, lang, size.0, size.1).map_err(|e| e.to_string())?;
+    Ok(screenshot::write_png(out, &pixels, size.0, size.1).map_err(|e| e.to_string())?)
+}
+
+/// `waystation status`: the kiosk's state as text or JSON.
+fn status_command(
+    config: Option<&std::path::Path>,
+    data_dir: Option<&std::path::Path>,
+    json: bool,
+) -> Result<(), Failure> {
+    let clock = crate::clock::Clock::read(&crate::clock::SystemClock::new());
+    let status = Status::gather(config, data_dir, &clock)?;
+    if json {
+        let text = serde_json::to_string_pretty(&status).map_err(|e| e.to_string())?;
+        outln!("{text}")?;
+    } else {
+        out!("{}", status.to_text())?;
+    }
+    Ok(())
+}
+
+/// `waystation config check`: whether a config file loads, and which station it names.
+fn config_check(file: &std::path::Path) -> Result<(), Failure> {
+    let config = Config::load_file(file).map_err(|e| e.to_string())?;
+    let demo = if config.station.demo {
+        " (a demo station)"
+    } else {
+        ""
+    };
+    outln!(
+        "{}: ok, station {}{demo}",
+        file.display(),
+        config.station.id.as_str()
+    )?;
+    Ok(())
 }
 
 #[cfg(test)]

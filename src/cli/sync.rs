@@ -92,82 +92,21 @@ pub(super) fn sync(
     }
 }
 
+/// `waystation queue ...`.
 pub(super) fn queue(
     config_file: Option<&Path>,
     data_dir: Option<&Path>,
     action: QueueAction,
 ) -> Result<(), Failure> {
     match action {
-        QueueAction::Status { json } => {
-            let clock = crate::clock::Clock::read(&crate::clock::SystemClock::new());
-            let status = crate::status::Status::gather(config_file, data_dir, &clock)?;
-            if json {
-                let body = serde_json::json!({
-                    "outbox": status.database.as_ref().map(|db| db.outbox),
-                    "uploads": status.uploads,
-                });
-                outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&body).map_err(|e| e.to_string())?
-                )?;
-            } else {
-                match &status.database {
-                    Some(db) => {
-                        let counts: Vec<String> = RecordState::ALL
-                            .iter()
-                            .map(|s| format!("{} {}", db.outbox.get(*s), s))
-                            .collect();
-                        outln!("outbox       {}", counts.join(", "))?;
-                    }
-                    None => outln!("outbox       no data directory")?,
-                }
-                out!("{}", status.uploads.to_text())?;
-            }
-            Ok(())
-        }
+        QueueAction::Status { json } => queue_status(config_file, data_dir, json),
         QueueAction::List { state, limit, json } => {
-            let state = match state.as_deref() {
-                None => None,
-                Some(name) => Some(
-                    RecordState::ALL
-                        .into_iter()
-                        .find(|s| s.name() == name)
-                        .ok_or_else(|| {
-                            bad_input(format!(
-                                "unknown state '{name}' (pending, in_flight, acked, quarantined)"
-                            ))
-                        })?,
-                ),
-            };
+            let state = state.as_deref().map(state_named).transpose()?;
             let store = open_store(config_file, data_dir)?;
             let entries = store
                 .queue_entries(state, 0, limit)
                 .map_err(|e| e.to_string())?;
-            if json {
-                outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?
-                )?;
-            } else {
-                for e in &entries {
-                    let sealed = if e.sealed { "" } else { " (unsealed)" };
-                    let error = e
-                        .last_error
-                        .as_deref()
-                        .map(|r| format!("  {r}"))
-                        .unwrap_or_default();
-                    outln!(
-                        "{:>8}  {}  {:<20} {}  {:<11} tries {}{sealed}{error}",
-                        e.seq,
-                        e.id,
-                        e.kind,
-                        e.day,
-                        e.state,
-                        e.attempts
-                    )?;
-                }
-            }
-            Ok(())
+            print_entries(&entries, json)
         }
         QueueAction::Retry { id } => {
             let mut store = open_store(config_file, data_dir)?;
@@ -178,37 +117,120 @@ pub(super) fn queue(
                 Err(bad_input(format!("no quarantined record has the id {id}")))
             }
         }
-        QueueAction::Export { dir, json } => {
-            let (config, _, mut store) = open_configured(config_file, data_dir)?;
-            if !store.sealing_enabled() {
-                return Err(bad_input(
-                    "no centre key is configured ([hub] public_key): records cannot be sealed for export".into(),
-                ));
-            }
-            let key = store.device_key().map_err(|e| e.to_string())?;
-            let summary = crate::sync::export::export(
-                &store,
-                &key,
-                &SystemClock::new(),
-                &dir,
-                config.hub.batch_records(),
-            )?;
-            if json {
-                outln!(
-                    "{}",
-                    serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
-                )?;
-            } else {
-                outln!(
-                    "{} record(s) in {} file(s) in {}; import them with `waystation-hub import`",
-                    summary.records,
-                    summary.files.len(),
-                    dir.display()
-                )?;
-            }
-            Ok(())
-        }
+        QueueAction::Export { dir, json } => export(config_file, data_dir, &dir, json),
     }
+}
+
+/// `queue status`: the outbox's counts by state and the uploader's state.
+fn queue_status(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+    json: bool,
+) -> Result<(), Failure> {
+    let clock = crate::clock::Clock::read(&crate::clock::SystemClock::new());
+    let status = crate::status::Status::gather(config_file, data_dir, &clock)?;
+    if json {
+        let body = serde_json::json!({
+            "outbox": status.database.as_ref().map(|db| db.outbox),
+            "uploads": status.uploads,
+        });
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&body).map_err(|e| e.to_string())?
+        )?;
+        return Ok(());
+    }
+    match &status.database {
+        Some(db) => {
+            let counts: Vec<String> = RecordState::ALL
+                .iter()
+                .map(|s| format!("{} {}", db.outbox.get(*s), s))
+                .collect();
+            outln!("outbox       {}", counts.join(", "))?;
+        }
+        None => outln!("outbox       no data directory")?,
+    }
+    out!("{}", status.uploads.to_text())?;
+    Ok(())
+}
+
+/// The record state `--state` names.
+fn state_named(name: &str) -> Result<RecordState, Failure> {
+    RecordState::ALL
+        .into_iter()
+        .find(|s| s.name() == name)
+        .ok_or_else(|| {
+            bad_input(format!(
+                "unknown state '{name}' (pending, in_flight, acked, quarantined)"
+            ))
+        })
+}
+
+/// `queue list`: one line (or JSON object) per queued record.
+fn print_entries(entries: &[crate::store::sync::QueueEntry], json: bool) -> Result<(), Failure> {
+    if json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&entries).map_err(|e| e.to_string())?
+        )?;
+        return Ok(());
+    }
+    for e in entries {
+        let sealed = if e.sealed { "" } else { " (unsealed)" };
+        let error = e
+            .last_error
+            .as_deref()
+            .map(|r| format!("  {r}"))
+            .unwrap_or_default();
+        outln!(
+            "{:>8}  {}  {:<20} {}  {:<11} tries {}{sealed}{error}",
+            e.seq,
+            e.id,
+            e.kind,
+            e.day,
+            e.state,
+            e.attempts
+        )?;
+    }
+    Ok(())
+}
+
+/// `queue export`: the sealed records written to export files for a USB stick.
+fn export(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+    dir: &Path,
+    json: bool,
+) -> Result<(), Failure> {
+    let (config, _, mut store) = open_configured(config_file, data_dir)?;
+    if !store.sealing_enabled() {
+        return Err(bad_input(
+            "no centre key is configured ([hub] public_key): records cannot be sealed for export"
+                .into(),
+        ));
+    }
+    let key = store.device_key().map_err(|e| e.to_string())?;
+    let summary = crate::sync::export::export(
+        &store,
+        &key,
+        &SystemClock::new(),
+        dir,
+        config.hub.batch_records(),
+    )?;
+    if json {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
+        )?;
+    } else {
+        outln!(
+            "{} record(s) in {} file(s) in {}; import them with `waystation-hub import`",
+            summary.records,
+            summary.files.len(),
+            dir.display()
+        )?;
+    }
+    Ok(())
 }
 
 pub(super) fn device(

@@ -172,18 +172,32 @@ impl Instrument {
     }
 
     fn check(&self) -> Result<(), String> {
-        let fail = |what: String| Err(format!("instrument {}: {what}", self.id));
+        self.check_shape()
+            .and_then(|()| self.check_texts())
+            .and_then(|()| self.check_bands())
+            .and_then(|()| self.check_item_references())
+            .and_then(|()| self.check_suggestions())
+            .map_err(|what| format!("instrument {}: {what}", self.id))
+    }
+
+    /// Items, at least two options valued 0 to the maximum, and a source and licence.
+    fn check_shape(&self) -> Result<(), String> {
         if self.items.is_empty() || self.options.len() < 2 {
-            return fail("needs items and at least two answer options".into());
+            return Err("needs items and at least two answer options".into());
         }
         if self.source.trim().is_empty() || self.licence.trim().is_empty() {
-            return fail("must name its source and licence".into());
+            return Err("must name its source and licence".into());
         }
         let mut values: Vec<u8> = self.options.iter().map(|o| o.value).collect();
         values.sort_unstable();
         if values != (0..=self.max_answer()).collect::<Vec<u8>>() {
-            return fail("answer values must be 0..=max, each once".into());
+            return Err("answer values must be 0..=max, each once".into());
         }
+        Ok(())
+    }
+
+    /// Every text in both languages.
+    fn check_texts(&self) -> Result<(), String> {
         let texts = [
             (&self.name_zh, &self.name_en),
             (&self.about_zh, &self.about_en),
@@ -203,37 +217,52 @@ impl Instrument {
             .chain(bands)
             .any(|(zh, en)| zh.trim().is_empty() || en.trim().is_empty())
         {
-            return fail("every text needs both Chinese and English".into());
+            return Err("every text needs both Chinese and English".into());
         }
+        Ok(())
+    }
+
+    /// The bands, on a scale they can be read on.
+    fn check_bands(&self) -> Result<(), String> {
         if self.band_on == BandScale::Percent && self.percent_factor.is_none() {
-            return fail("bands on the percent scale need percent_factor".into());
+            return Err("bands on the percent scale need percent_factor".into());
         }
         // Bands must cover the scale from 0 to its maximum, in order, without gaps or overlaps.
         let mut next = 0;
         for band in &self.bands {
             if band.min != next || band.max < band.min {
-                return fail(format!("band {} should start at {next}", band.id));
+                return Err(format!("band {} should start at {next}", band.id));
             }
             next = band.max + 1;
         }
         if next != self.max_band_value() + 1 {
-            return fail(format!(
+            return Err(format!(
                 "bands end at {} but the scale ends at {}",
                 next.saturating_sub(1),
                 self.max_band_value()
             ));
         }
+        Ok(())
+    }
+
+    /// The crisis rule and the subscales name items that exist.
+    fn check_item_references(&self) -> Result<(), String> {
         let in_range = |item: usize| (1..=self.items.len()).contains(&item);
         if let Some(rule) = self.crisis
             && (!in_range(rule.item) || rule.at_least == 0 || rule.at_least > self.max_answer())
         {
-            return fail("crisis rule names a missing item or an impossible answer".into());
+            return Err("crisis rule names a missing item or an impossible answer".into());
         }
         for sub in &self.subscales {
             if sub.items.is_empty() || !sub.items.iter().all(|i| in_range(*i)) {
-                return fail(format!("subscale {} names a missing item", sub.id));
+                return Err(format!("subscale {} names a missing item", sub.id));
             }
         }
+        Ok(())
+    }
+
+    /// Each suggestion has one condition, and names a subscale only where it can use one.
+    fn check_suggestions(&self) -> Result<(), String> {
         for rule in &self.suggest {
             let conditions = [
                 rule.at_least.is_some(),
@@ -241,13 +270,13 @@ impl Instrument {
                 rule.any_item_at_most.is_some(),
             ];
             if conditions.iter().filter(|c| **c).count() != 1 {
-                return fail(format!(
+                return Err(format!(
                     "suggestion of {} needs exactly one of at_least, below and any_item_at_most",
                     rule.instrument
                 ));
             }
             if rule.any_item_at_most.is_some() && rule.subscale.is_some() {
-                return fail(format!(
+                return Err(format!(
                     "suggestion of {}: any_item_at_most looks at every item, not a subscale",
                     rule.instrument
                 ));
@@ -255,7 +284,7 @@ impl Instrument {
             if let Some(sub) = &rule.subscale
                 && !self.subscales.iter().any(|s| &s.id == sub)
             {
-                return fail(format!("suggestion names an unknown subscale {sub}"));
+                return Err(format!("suggestion names an unknown subscale {sub}"));
             }
         }
         Ok(())

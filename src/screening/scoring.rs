@@ -46,6 +46,47 @@ pub fn score(
     answers: &[u32],
     refer_at: Option<u32>,
 ) -> Result<Score, AnswerError> {
+    let values = checked_answers(instrument, answers)?;
+    let total: u32 = values.iter().map(|v| u32::from(*v)).sum();
+    let percent = instrument.percent_factor.map(|f| total * f);
+    let on_scale = match instrument.band_on {
+        BandScale::Total => total,
+        BandScale::Percent => percent.unwrap_or(total),
+    };
+    // The instrument's bands were checked at load to cover the whole scale without gaps.
+    let band = instrument
+        .bands
+        .iter()
+        .find(|b| (b.min..=b.max).contains(&on_scale))
+        .map(|b| b.id.clone())
+        .unwrap_or_default();
+    let crisis = instrument
+        .crisis
+        .is_some_and(|rule| values[rule.item - 1] >= rule.at_least);
+    let subscales = (!instrument.subscales.is_empty()).then(|| {
+        instrument
+            .subscales
+            .iter()
+            .map(|s| (s.id.clone(), subscale_sum(instrument, &values, &s.id)))
+            .collect()
+    });
+    Ok(Score {
+        instrument: instrument.id.clone(),
+        version: instrument.version,
+        suggest: suggestions(instrument, &values, total),
+        answers: values,
+        total,
+        band,
+        crisis,
+        subscales,
+        percent,
+        // A crisis answer is always referred, whatever the total (docs/care.md).
+        refer: crisis || refer_at.is_some_and(|t| total >= t),
+    })
+}
+
+/// The answers as item values, if there is one for each item and each is on the scale.
+fn checked_answers(instrument: &Instrument, answers: &[u32]) -> Result<Vec<u8>, AnswerError> {
     if answers.len() != instrument.items.len() {
         return Err(AnswerError::WrongCount {
             instrument: instrument.id.clone(),
@@ -67,41 +108,25 @@ pub fn score(
             }
         }
     }
+    Ok(values)
+}
 
-    let total: u32 = values.iter().map(|v| u32::from(*v)).sum();
-    let percent = instrument.percent_factor.map(|f| total * f);
-    let on_scale = match instrument.band_on {
-        BandScale::Total => total,
-        BandScale::Percent => percent.unwrap_or(total),
-    };
-    // The instrument's bands were checked at load to cover the whole scale without gaps.
-    let band = instrument
-        .bands
-        .iter()
-        .find(|b| (b.min..=b.max).contains(&on_scale))
-        .map(|b| b.id.clone())
-        .unwrap_or_default();
-    let crisis = instrument
-        .crisis
-        .is_some_and(|rule| values[rule.item - 1] >= rule.at_least);
+/// The sum of the items of the subscale `id` (0 for a subscale the instrument lacks).
+fn subscale_sum(instrument: &Instrument, values: &[u8], id: &str) -> u32 {
+    let sub = instrument.subscales.iter().find(|s| s.id == id);
+    sub.map_or(0, |s| {
+        s.items.iter().map(|i| u32::from(values[i - 1])).sum()
+    })
+}
 
-    let subscale_sum = |id: &str| -> u32 {
-        let sub = instrument.subscales.iter().find(|s| s.id == id);
-        sub.map_or(0, |s| {
-            s.items.iter().map(|i| u32::from(values[i - 1])).sum()
-        })
-    };
-    let subscales = (!instrument.subscales.is_empty()).then(|| {
-        instrument
-            .subscales
-            .iter()
-            .map(|s| (s.id.clone(), subscale_sum(&s.id)))
-            .collect()
-    });
-
+/// The instruments the suggestion rules point to, each once, in the rules' order.
+fn suggestions(instrument: &Instrument, values: &[u8], total: u32) -> Vec<String> {
     let mut suggest: Vec<String> = Vec::new();
     for rule in &instrument.suggest {
-        let value = rule.subscale.as_deref().map_or(total, subscale_sum);
+        let value = rule
+            .subscale
+            .as_deref()
+            .map_or(total, |id| subscale_sum(instrument, values, id));
         let hit = rule.at_least.is_some_and(|n| value >= n)
             || rule.below.is_some_and(|n| value < n)
             || rule
@@ -111,20 +136,7 @@ pub fn score(
             suggest.push(rule.instrument.clone());
         }
     }
-
-    Ok(Score {
-        instrument: instrument.id.clone(),
-        version: instrument.version,
-        answers: values,
-        total,
-        band,
-        crisis,
-        suggest,
-        subscales,
-        percent,
-        // A crisis answer is always referred, whatever the total (docs/care.md).
-        refer: crisis || refer_at.is_some_and(|t| total >= t),
-    })
+    suggest
 }
 
 #[cfg(test)]

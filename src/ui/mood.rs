@@ -285,11 +285,24 @@ pub(super) fn tick(window: &AppWindow, st: &KioskState) {
     BreathingAdapter::get(window).set_seconds_left(left.as_millis().div_ceil(1000) as i32);
 }
 
+/// Shows the check-in's state on every mood screen, one function a screen.
 pub(super) fn render(window: &AppWindow, st: &KioskState) {
+    render_feel(window, st);
+    render_word(window, st);
+    render_tags(window, st);
+    render_done(window, st);
+    if st.session.navigation.current() == Screen::MoodWeek {
+        render_week(window, st);
+    }
+    tick(window, st);
+    render_code(window, st);
+}
+
+/// The grid of feelings, with a word as a hint in each corner, and the code's trend.
+fn render_feel(window: &AppWindow, st: &KioskState) {
     let lang = st.session.language;
     let mood = &st.session.mood;
     let vocabulary = &st.vocabulary;
-
     let feel = MoodFeelAdapter::get(window);
     let corner_hint = |q: Quadrant| {
         vocabulary
@@ -330,7 +343,13 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
         })
         .collect();
     set_if_changed(feel.get_trend(), trend, |m| feel.set_trend(m));
+}
 
+/// The words of the chosen quadrant.
+fn render_word(window: &AppWindow, st: &KioskState) {
+    let lang = st.session.language;
+    let mood = &st.session.mood;
+    let vocabulary = &st.vocabulary;
     let word = MoodWordAdapter::get(window);
     if let Some(q) = mood.quadrant() {
         word.set_quadrant(quadrant_index(q));
@@ -340,7 +359,13 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
             .collect();
         set_if_changed(word.get_words(), words, |m| word.set_words(m));
     }
+}
 
+/// The tag chips, on or off.
+fn render_tags(window: &AppWindow, st: &KioskState) {
+    let lang = st.session.language;
+    let mood = &st.session.mood;
+    let vocabulary = &st.vocabulary;
     let tags = MoodTagsAdapter::get(window);
     let chips = vocabulary
         .tags
@@ -351,7 +376,14 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
         })
         .collect();
     set_if_changed(tags.get_tags(), chips, |m| tags.set_tags(m));
+}
 
+/// The saved check-in's reply and offer, and the counselling lines when it needs them
+/// (shown on the breathing screen too).
+fn render_done(window: &AppWindow, st: &KioskState) {
+    let lang = st.session.language;
+    let mood = &st.session.mood;
+    let vocabulary = &st.vocabulary;
     let done = MoodDoneAdapter::get(window);
     if let Some((check_in, _)) = &mood.saved {
         done.set_quadrant(quadrant_index(check_in.quadrant));
@@ -386,12 +418,11 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     BreathingAdapter::get(window).set_help_numbers(numbers.into());
     done.set_new_code(mood.new_code.clone().unwrap_or_default().into());
     done.set_linked(mood.code_keys.is_some());
+}
 
-    if st.session.navigation.current() == Screen::MoodWeek {
-        render_week(window, st);
-    }
-    tick(window, st);
-
+/// The code keypad: what is typed (grouped in fours) and its notice.
+fn render_code(window: &AppWindow, st: &KioskState) {
+    let mood = &st.session.mood;
     let code = MoodCodeAdapter::get(window);
     let typed: String = mood
         .typed

@@ -406,63 +406,77 @@ fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
         }
         Shot::MoodDistress => {
             shell.invoke_start();
-            shell.invoke_open(UiScreen::MoodFeel);
-            MoodFeelAdapter::get(window).invoke_feel(-1, 1);
-            let vocabulary = crate::mood::Vocabulary::builtin();
-            let overwhelmed = vocabulary
-                .words_in(crate::mood::Quadrant::Red)
-                .position(|w| w.id == "overwhelmed")
-                .unwrap_or(0);
-            MoodWordAdapter::get(window).invoke_choose(overwhelmed as i32);
-            MoodTagsAdapter::get(window).invoke_done();
+            walk_to_mood_distress(window);
             return;
         }
         // The staff-call button is pressed after the walk, on the attract screen.
         Shot::StaffCallNotified => return,
         Shot::CrisisAsked => Screen::Crisis,
     };
-    let sign_in = || {
-        let pin = super::StaffPinAdapter::get(window);
-        for digit in EXAMPLE_PIN.chars() {
-            pin.invoke_key(digit.to_string().into());
-        }
-        pin.invoke_submit();
-        // The check runs off the UI thread; the picture is of what follows it.
-        kiosk.settle();
-    };
     match screen {
-        Screen::StaffPin => {
-            shell.invoke_open(UiScreen::StaffPin);
-            // One wrong try: the notice shows until the next digit is typed.
-            let pin = super::StaffPinAdapter::get(window);
-            for digit in ["1", "1", "1", "1"] {
-                pin.invoke_key(digit.into());
-            }
-            pin.invoke_submit();
-            kiosk.settle();
-            return;
-        }
-        Screen::Staff | Screen::StaffRestock | Screen::StaffErrors => {
-            shell.invoke_open(UiScreen::StaffPin);
-            sign_in();
-            match screen {
-                Screen::StaffRestock => {
-                    super::StaffAdapter::get(window).invoke_restock();
-                    let restock = super::StaffRestockAdapter::get(window);
-                    restock.invoke_adjust(0, 10);
-                    restock.invoke_adjust(0, 10);
-                    restock.invoke_adjust(1, 1);
-                }
-                Screen::StaffErrors => super::StaffAdapter::get(window).invoke_errors(),
-                _ => {}
-            }
-            return;
+        Screen::StaffPin | Screen::Staff | Screen::StaffRestock | Screen::StaffErrors => {
+            walk_to_staff(kiosk, screen);
         }
         // The staff-call button is pressed after the walk, on the attract screen.
-        Screen::StaffCall => return,
+        Screen::StaffCall => {}
+        _ => {
+            shell.invoke_start();
+            walk_through_visit(kiosk, screen);
+        }
+    }
+}
+
+/// A check-in whose word signals distress, up to the screen that offers help.
+fn walk_to_mood_distress(window: &AppWindow) {
+    Shell::get(window).invoke_open(UiScreen::MoodFeel);
+    MoodFeelAdapter::get(window).invoke_feel(-1, 1);
+    let vocabulary = crate::mood::Vocabulary::builtin();
+    let overwhelmed = vocabulary
+        .words_in(crate::mood::Quadrant::Red)
+        .position(|w| w.id == "overwhelmed")
+        .unwrap_or(0);
+    MoodWordAdapter::get(window).invoke_choose(overwhelmed as i32);
+    MoodTagsAdapter::get(window).invoke_done();
+}
+
+/// Staff mode from the attract screen: the PIN pad after one wrong try, or signed in and on to
+/// the status, the restock form (with a few changes made) or the error list.
+fn walk_to_staff(kiosk: &Kiosk, screen: Screen) {
+    let window = kiosk.window();
+    Shell::get(window).invoke_open(UiScreen::StaffPin);
+    let pin = super::StaffPinAdapter::get(window);
+    if screen == Screen::StaffPin {
+        // One wrong try: the notice shows until the next digit is typed.
+        for digit in ["1", "1", "1", "1"] {
+            pin.invoke_key(digit.into());
+        }
+        pin.invoke_submit();
+        kiosk.settle();
+        return;
+    }
+    for digit in EXAMPLE_PIN.chars() {
+        pin.invoke_key(digit.to_string().into());
+    }
+    pin.invoke_submit();
+    // The check runs off the UI thread; the picture is of what follows it.
+    kiosk.settle();
+    match screen {
+        Screen::StaffRestock => {
+            super::StaffAdapter::get(window).invoke_restock();
+            let restock = super::StaffRestockAdapter::get(window);
+            restock.invoke_adjust(0, 10);
+            restock.invoke_adjust(0, 10);
+            restock.invoke_adjust(1, 1);
+        }
+        Screen::StaffErrors => super::StaffAdapter::get(window).invoke_errors(),
         _ => {}
     }
-    shell.invoke_start();
+}
+
+/// A worker's screens, from the home screen of a started visit.
+fn walk_through_visit(kiosk: &Kiosk, screen: Screen) {
+    let window = kiosk.window();
+    let shell = Shell::get(window);
     let answer_topic = |topic: &str, answers: &[i32]| answer_topic(window, topic, answers);
     match screen {
         Screen::Attract | Screen::Home => {}
@@ -476,7 +490,35 @@ fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
         Screen::Question => answer_topic("low", &[1, 2]),
         Screen::Result => answer_topic("worried", &[2, 2, 1, 2, 1, 1, 2]),
         Screen::Crisis => answer_topic("low", &[1, 1, 0, 1, 0, 0, 0, 0, 1]),
-        Screen::MoodFeel => shell.invoke_open(UiScreen::MoodFeel),
+        Screen::MoodFeel
+        | Screen::MoodWord
+        | Screen::MoodTags
+        | Screen::MoodDone
+        | Screen::Breathing
+        | Screen::MoodWeek
+        | Screen::MoodCode => walk_through_mood(kiosk, screen),
+        Screen::Slip => {
+            answer_topic("low", &[1, 1, 0, 1, 0, 0, 0, 0, 1]);
+            shell.invoke_open(UiScreen::Slip);
+        }
+        Screen::Resources => shell.invoke_open(UiScreen::Resources),
+        Screen::ResourceDetail => {
+            shell.invoke_open(UiScreen::Resources);
+            ResourcesAdapter::get(window).invoke_open_entry(1);
+        }
+        Screen::StaffPin
+        | Screen::Staff
+        | Screen::StaffRestock
+        | Screen::StaffErrors
+        | Screen::StaffCall => {}
+    }
+}
+
+/// The mood check-in's screens, from the home screen of a started visit.
+fn walk_through_mood(kiosk: &Kiosk, screen: Screen) {
+    let window = kiosk.window();
+    let shell = Shell::get(window);
+    match screen {
         Screen::MoodWord | Screen::MoodTags | Screen::MoodDone => {
             shell.invoke_open(UiScreen::MoodFeel);
             MoodFeelAdapter::get(window).invoke_feel(-1, -2);
@@ -501,20 +543,6 @@ fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
             MoodDoneAdapter::get(window).invoke_take_offer();
         }
         Screen::MoodWeek => shell.invoke_open(UiScreen::MoodWeek),
-        Screen::Slip => {
-            answer_topic("low", &[1, 1, 0, 1, 0, 0, 0, 0, 1]);
-            shell.invoke_open(UiScreen::Slip);
-        }
-        Screen::Resources => shell.invoke_open(UiScreen::Resources),
-        Screen::ResourceDetail => {
-            shell.invoke_open(UiScreen::Resources);
-            ResourcesAdapter::get(window).invoke_open_entry(1);
-        }
-        Screen::StaffPin
-        | Screen::Staff
-        | Screen::StaffRestock
-        | Screen::StaffErrors
-        | Screen::StaffCall => {}
         Screen::MoodCode => {
             shell.invoke_open(UiScreen::MoodFeel);
             MoodFeelAdapter::get(window).invoke_enter_code();
@@ -522,6 +550,9 @@ fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
                 MoodCodeAdapter::get(window).invoke_key(key.into());
             }
         }
+        Screen::MoodFeel => shell.invoke_open(UiScreen::MoodFeel),
+        // The other screens are not the check-in's; `walk_through_visit` sends none here.
+        _ => {}
     }
 }
 

@@ -33,11 +33,24 @@ pub const CORNER_HOLD: Duration = Duration::from_secs(3);
 const LED_EVERY: Duration = Duration::from_secs(5);
 
 pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
+    connect_pin(window, state);
+    connect_status(window, state);
+    connect_restock(window, state);
+}
+
+/// A callback that applies `change` to the kiosk's state and shows the result.
+fn on(
+    window: &AppWindow,
+    state: &Rc<RefCell<KioskState>>,
+    change: fn(&mut KioskState),
+) -> impl Fn() + 'static {
+    let (w, s) = (window.as_weak(), state.clone());
+    move || update(&w, &s, change)
+}
+
+/// The hidden corner on the attract screen, and the PIN pad it opens.
+fn connect_pin(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     let weak = window.as_weak();
-    let on = |f: fn(&mut KioskState)| {
-        let (w, s) = (weak.clone(), state.clone());
-        move || update(&w, &s, f)
-    };
     Shell::get(window).on_corner_held({
         let s = state.clone();
         move |held| {
@@ -58,28 +71,32 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
             })
         }
     });
-    pin.on_erase(on(|st| st.session.staff.erase()));
-    pin.on_submit(on(check_pin));
+    pin.on_erase(on(window, state, |st| st.session.staff.erase()));
+    pin.on_submit(on(window, state, check_pin));
+}
 
+/// The status screen's buttons; all but leaving do nothing unless staff are signed in.
+fn connect_status(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
+    let weak = window.as_weak();
     let staff = StaffAdapter::get(window);
-    staff.on_restock(on(|st| {
+    staff.on_restock(on(window, state, |st| {
         if st.session.staff.signed_in {
             st.session.staff.done = None;
             st.session.navigation.open(Screen::StaffRestock);
         }
     }));
-    staff.on_errors(on(|st| {
+    staff.on_errors(on(window, state, |st| {
         if st.session.staff.signed_in {
             st.session.navigation.open(Screen::StaffErrors);
         }
     }));
-    staff.on_test_print(on(|st| {
+    staff.on_test_print(on(window, state, |st| {
         if st.session.staff.signed_in {
             super::slip::print_test(st);
             audit(st, Action::TestPrint);
         }
     }));
-    staff.on_sync_now(on(|st| {
+    staff.on_sync_now(on(window, state, |st| {
         if !st.session.staff.signed_in {
             return;
         }
@@ -98,9 +115,13 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
             })
         }
     });
+}
 
+/// The restock form: a paper roll, brochure counts, and recording them.
+fn connect_restock(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
+    let weak = window.as_weak();
     let restock = StaffRestockAdapter::get(window);
-    restock.on_paper(on(|st| {
+    restock.on_paper(on(window, state, |st| {
         if !st.session.staff.signed_in {
             return;
         }
@@ -124,7 +145,7 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
             })
         }
     });
-    restock.on_record(on(record_brochures));
+    restock.on_record(on(window, state, record_brochures));
 }
 
 fn audit(st: &mut KioskState, action: Action) {
@@ -457,6 +478,24 @@ fn status_lines(st: &KioskState) -> Vec<crate::staff::status::StatusLine> {
 
 pub(super) fn render(window: &AppWindow, st: &KioskState) {
     let here = st.session.navigation.current();
+    render_pin(window, st);
+    if here == Screen::Staff {
+        render_status(window, st);
+    }
+    if here == Screen::StaffCall {
+        render_call(window, st);
+    }
+    render_restock(window, st);
+    if here == Screen::StaffErrors {
+        let adapter = StaffErrorsAdapter::get(window);
+        set_if_changed(adapter.get_rows(), recent_errors(st), |m| {
+            adapter.set_rows(m)
+        });
+    }
+}
+
+/// The PIN pad: how many digits are typed, and the notice or wait under it.
+fn render_pin(window: &AppWindow, st: &KioskState) {
     let now = st.clock.monotonic();
     let pin = StaffPinAdapter::get(window);
     pin.set_typed_count(st.session.staff.typed.len() as i32);
@@ -471,49 +510,50 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     };
     pin.set_notice(notice.into());
     pin.set_wait_seconds(i32::try_from(wait).unwrap_or(i32::MAX));
+}
 
-    if here == Screen::Staff {
-        let adapter = StaffAdapter::get(window);
-        // Problems first (red, then amber), so staff see them without scrolling; within a
-        // level the lines keep their usual order.
-        let mut lines = status_lines(st);
-        lines.sort_by_key(|line| std::cmp::Reverse(line.level));
-        let rows: Vec<StatusRow> = lines
-            .into_iter()
-            .map(|line| StatusRow {
-                level: match line.level {
-                    Level::Green => 0,
-                    Level::Amber => 1,
-                    Level::Red => 2,
-                },
-                label: line.label.into(),
-                value: line.value.into(),
-                advice: line.advice.unwrap_or_default().into(),
-            })
-            .collect();
-        set_if_changed(adapter.get_rows(), rows, |m| adapter.set_rows(m));
-        let visit = &st.session.staff;
-        let (done, count) = match (visit.test_print, visit.done) {
-            (PrintState::Printing(_), _) => ("printing", 0),
-            (PrintState::Printed, _) => ("printed", 0),
-            (PrintState::Sent, _) => ("sent", 0),
-            (PrintState::NotPrinted(_) | PrintState::Failed, _) => ("not-printed", 0),
-            (PrintState::Idle, Some(StaffDone::Paper)) => ("paper", 0),
-            (PrintState::Idle, Some(StaffDone::Brochures(n))) => ("brochures", n),
-            (PrintState::Idle, Some(StaffDone::SyncAsked)) => ("sync", 0),
-            (PrintState::Idle, Some(StaffDone::NoHub)) => ("no-hub", 0),
-            (PrintState::Idle, Some(StaffDone::Failed)) => ("failed", 0),
-            (PrintState::Idle, None) => ("", 0),
-        };
-        adapter.set_done(done.into());
-        adapter.set_done_count(i32::try_from(count).unwrap_or(i32::MAX));
-        adapter.set_example(st.staff_example.is_some());
-    }
+/// The status screen: its lines, problems first, and what the last action did.
+fn render_status(window: &AppWindow, st: &KioskState) {
+    let adapter = StaffAdapter::get(window);
+    // Problems first (red, then amber), so staff see them without scrolling; within a
+    // level the lines keep their usual order.
+    let mut lines = status_lines(st);
+    lines.sort_by_key(|line| std::cmp::Reverse(line.level));
+    let rows: Vec<StatusRow> = lines
+        .into_iter()
+        .map(|line| StatusRow {
+            level: match line.level {
+                Level::Green => 0,
+                Level::Amber => 1,
+                Level::Red => 2,
+            },
+            label: line.label.into(),
+            value: line.value.into(),
+            advice: line.advice.unwrap_or_default().into(),
+        })
+        .collect();
+    set_if_changed(adapter.get_rows(), rows, |m| adapter.set_rows(m));
+    let visit = &st.session.staff;
+    let (done, count) = match (visit.test_print, visit.done) {
+        (PrintState::Printing(_), _) => ("printing", 0),
+        (PrintState::Printed, _) => ("printed", 0),
+        (PrintState::Sent, _) => ("sent", 0),
+        (PrintState::NotPrinted(_) | PrintState::Failed, _) => ("not-printed", 0),
+        (PrintState::Idle, Some(StaffDone::Paper)) => ("paper", 0),
+        (PrintState::Idle, Some(StaffDone::Brochures(n))) => ("brochures", n),
+        (PrintState::Idle, Some(StaffDone::SyncAsked)) => ("sync", 0),
+        (PrintState::Idle, Some(StaffDone::NoHub)) => ("no-hub", 0),
+        (PrintState::Idle, Some(StaffDone::Failed)) => ("failed", 0),
+        (PrintState::Idle, None) => ("", 0),
+    };
+    adapter.set_done(done.into());
+    adapter.set_done_count(i32::try_from(count).unwrap_or(i32::MAX));
+    adapter.set_example(st.staff_example.is_some());
+}
 
-    if here == Screen::StaffCall {
-        render_call(window, st);
-    }
-
+/// The restock form's brochure kinds and counts.
+fn render_restock(window: &AppWindow, st: &KioskState) {
+    let here = st.session.navigation.current();
     let restock = StaffRestockAdapter::get(window);
     let lang = st.session.language;
     let kinds: Vec<RestockRow> = st
@@ -533,13 +573,6 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
         set_if_changed(restock.get_kinds(), kinds, |m| restock.set_kinds(m));
     }
     restock.set_has_printer(st.config.printer.transport != crate::config::PrinterTransport::None);
-
-    if here == Screen::StaffErrors {
-        let adapter = StaffErrorsAdapter::get(window);
-        set_if_changed(adapter.get_rows(), recent_errors(st), |m| {
-            adapter.set_rows(m)
-        });
-    }
 }
 
 /// What the screens show about the latest call: its state's name for the `.slint` side and

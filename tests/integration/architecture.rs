@@ -231,3 +231,100 @@ fn the_pure_capabilities_import_nothing_above_them() {
         );
     }
 }
+
+/// The name of the `fn` that `line` declares (after any visibility and qualifiers), if any.
+fn fn_name(line: &str) -> Option<&str> {
+    let mut rest = line.trim_start();
+    let qualifiers = [
+        "pub(crate) ",
+        "pub(super) ",
+        "pub ",
+        "const ",
+        "async ",
+        "unsafe ",
+    ];
+    while let Some(q) = qualifiers.iter().find(|q| rest.starts_with(**q)) {
+        rest = &rest[q.len()..];
+    }
+    let name = rest.strip_prefix("fn ")?;
+    let end = name.find(|c: char| !(c.is_alphanumeric() || c == '_'))?;
+    Some(&name[..end])
+}
+
+fn indent(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// Each `fn` with a body in `lines`: its name, first line and number of lines, `fn` to the
+/// closing brace. Relies on rustfmt's layout: the brace that closes a body is alone on a line
+/// at the indentation of its `fn`, and a line there ending in `;` ends a body-less declaration.
+fn functions<'a>(lines: &[&'a str]) -> Vec<(&'a str, usize, usize)> {
+    let mut found = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let Some(name) = fn_name(line) else { continue };
+        let depth = indent(line);
+        let end = lines[start..].iter().position(|l| {
+            let at_depth = indent(l) == depth && !l.trim().is_empty();
+            at_depth && (l.trim_end().ends_with('}') || l.trim_end().ends_with(';'))
+        });
+        if let Some(end) = end
+            && lines[start + end].trim_end().ends_with('}')
+        {
+            found.push((name, start, end + 1));
+        }
+    }
+    found
+}
+
+/// Whether the plain comment just above `fn`'s doc comment and attributes starts with
+/// "// Long on purpose:" (the reason may go on over further `//` lines).
+fn says_why_long(lines: &[&str], start: usize) -> bool {
+    let mut above = start;
+    while above > 0 {
+        let line = lines[above - 1].trim_start();
+        if line.starts_with("///") || line.starts_with("#[") {
+            above -= 1;
+        } else {
+            break;
+        }
+    }
+    let mut reason = None;
+    while above > 0 {
+        let line = lines[above - 1].trim_start();
+        if line.starts_with("//") && !line.starts_with("///") {
+            reason = Some(line);
+            above -= 1;
+        } else {
+            break;
+        }
+    }
+    reason.is_some_and(|first| first.starts_with("// Long on purpose:"))
+}
+
+/// "A function does one job and fits on a screen; a long one says above it why it must be
+/// long": no `fn` in `src/` outside its tests runs over 80 lines unless the comment above it
+/// begins "// Long on purpose:".
+#[test]
+fn no_function_is_long_without_a_reason() {
+    const LIMIT: usize = 80;
+    let root = root();
+    let mut found = Vec::new();
+    for (path, code) in sources(&root.join("src")) {
+        let lines: Vec<&str> = code.lines().collect();
+        for (name, start, length) in functions(&lines) {
+            if length > LIMIT && !says_why_long(&lines, start) {
+                let relative = path.strip_prefix(&root).unwrap();
+                found.push(format!(
+                    "{}:{}: fn {name} is {length} lines",
+                    relative.display(),
+                    start + 1
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "functions over {LIMIT} lines with no \"// Long on purpose:\" above them:\n{}",
+        found.join("\n")
+    );
+}
