@@ -113,6 +113,16 @@ impl Screen {
         }
     }
 
+    /// Whether a questionnaire under way survives being on this screen: its questions, crisis
+    /// help, and a quick look at emergency help, privacy or the slip (from which back returns
+    /// to it). Anywhere else it is left, and counted as abandoned.
+    pub fn keeps_a_questionnaire(self) -> bool {
+        matches!(
+            self,
+            Screen::Question | Screen::Crisis | Screen::Emergency | Screen::About | Screen::Slip
+        )
+    }
+
     /// The screens only signed-in staff may see.
     pub fn is_staff_only(self) -> bool {
         matches!(

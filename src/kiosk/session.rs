@@ -109,6 +109,17 @@ impl Session {
         true
     }
 
+    /// Where crisis help's "go on" leads: back to the questions if the questionnaire is still
+    /// under way, else to its result (which, after a crisis answer, never reassures:
+    /// `SelfCheck::shown_result`); with neither, nowhere.
+    pub fn go_on_from_crisis(&mut self) {
+        if self.check.running.is_some() {
+            self.navigation.back();
+        } else if self.check.latest().is_some() {
+            self.navigation.open(Screen::Result);
+        }
+    }
+
     /// Whether someone is using the kiosk (anything but the attract screen is showing).
     pub fn is_active(&self) -> bool {
         self.navigation.current() != Screen::Attract
@@ -186,6 +197,32 @@ mod tests {
         session.language = Language::Chinese;
         session.wipe(WipeReason::Finished);
         assert_eq!(session.language, Language::English);
+    }
+
+    #[test]
+    fn going_on_from_crisis_help_returns_to_the_questions_or_nowhere() {
+        let catalogue = crate::screening::Catalogue::builtin();
+        let mut session = Session::new(SessionDefaults::default());
+        session.navigation.open(Screen::Home);
+        session.navigation.open(Screen::Crisis);
+        // Nothing under way and no result: crisis help stays.
+        session.go_on_from_crisis();
+        assert_eq!(session.navigation.current(), Screen::Crisis);
+        session.check.start(&catalogue, "phq9").unwrap();
+        session.navigation.open(Screen::Home);
+        session.navigation.open(Screen::Question);
+        session.navigation.open(Screen::Crisis);
+        assert!(Screen::Crisis.keeps_a_questionnaire());
+        session.go_on_from_crisis();
+        assert_eq!(session.navigation.current(), Screen::Question);
+        for left in [
+            Screen::Home,
+            Screen::MoodFeel,
+            Screen::Resources,
+            Screen::CheckTopics,
+        ] {
+            assert!(!left.keeps_a_questionnaire(), "{left:?}");
+        }
     }
 
     #[test]

@@ -8,7 +8,6 @@ use slint::{ComponentHandle, Global};
 
 use super::shell::update;
 use super::{AppWindow, CrisisAdapter, KioskState, line_models, set_if_changed};
-use crate::kiosk::Screen;
 use crate::store::counts::Count;
 use waystation_protocol::Metric;
 
@@ -29,15 +28,7 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     });
     adapter.on_go_on({
         let (w, s) = (weak.clone(), state.clone());
-        move || {
-            update(&w, &s, |st| {
-                if st.session.check.running.is_some() {
-                    st.session.navigation.back();
-                } else if st.session.check.latest().is_some() {
-                    st.session.navigation.open(Screen::Result);
-                }
-            })
-        }
+        move || update(&w, &s, |st| st.session.go_on_from_crisis())
     });
 }
 

@@ -165,15 +165,10 @@ pub(super) fn abandon_running(st: &mut KioskState) {
     }
 }
 
-/// A questionnaire is left behind when the worker goes anywhere but the question, the crisis
-/// screen, or a quick look at emergency help, privacy or the slip (from which back returns to
-/// it).
+/// A questionnaire is left behind (and counted as abandoned) when the worker goes where it
+/// does not survive (`Screen::keeps_a_questionnaire`).
 pub(super) fn leave_if_away(st: &mut KioskState) {
-    let here = st.session.navigation.current();
-    let keeps_it = matches!(
-        here,
-        Screen::Question | Screen::Crisis | Screen::Emergency | Screen::About | Screen::Slip
-    );
+    let keeps_it = st.session.navigation.current().keeps_a_questionnaire();
     if st.session.check.running.is_some() && !keeps_it {
         abandon_running(st);
     }
