@@ -63,6 +63,18 @@ pub enum Topic {
     Crisis,
 }
 
+impl Topic {
+    /// The services a self-check result leads to: crisis help after a crisis answer, otherwise
+    /// help with emotional distress (the worker can clear the filter with one touch).
+    pub fn for_result(crisis: bool) -> Topic {
+        if crisis {
+            Topic::Crisis
+        } else {
+            Topic::EmotionalDistress
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Source {
@@ -124,6 +136,21 @@ impl Entry {
     }
     pub fn address(&self, lang: Language) -> &str {
         lang.pick(&self.address_zh, &self.address_en)
+    }
+
+    /// What the entry's QR code holds: its first number as a `tel:` link a phone can dial
+    /// (dashes dropped), or, for a service without a number, its name, address and note as
+    /// text to keep.
+    pub fn qr_text(&self, lang: Language) -> String {
+        match self.phones.first() {
+            Some(phone) => format!("tel:{}", phone.replace('-', "")),
+            None => [self.name(lang), self.address(lang), self.note(lang)]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }
     }
     pub fn location(&self) -> Option<(f64, f64)> {
         Some((self.lat?, self.lon?))
@@ -248,6 +275,31 @@ const SHIPPED: &str = include_str!("../../assets/directory/bundle.json");
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_result_leads_to_crisis_help_after_a_crisis_and_else_to_distress_services() {
+        use super::Topic;
+        assert_eq!(Topic::for_result(true), Topic::Crisis);
+        assert_eq!(Topic::for_result(false), Topic::EmotionalDistress);
+    }
+
+    #[test]
+    fn an_entry_s_qr_dials_its_first_number_or_holds_its_words() {
+        use crate::language::Language;
+        let bundle = super::Bundle::shipped();
+        let with = bundle
+            .entries
+            .iter()
+            .find(|e| !e.phones.is_empty())
+            .unwrap();
+        let qr = with.qr_text(Language::Chinese);
+        assert!(qr.starts_with("tel:") && !qr.contains('-'), "{qr}");
+        let mut without = with.clone();
+        without.phones.clear();
+        let qr = without.qr_text(Language::English);
+        assert!(qr.starts_with(without.name(Language::English)), "{qr}");
+        assert!(!qr.contains("tel:"));
+    }
+
     use super::*;
 
     #[test]

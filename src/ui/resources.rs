@@ -188,14 +188,5 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     detail.set_source(format!("{} ({})", e.source.document, e.source.date).into());
     detail.set_example(e.example);
     detail.set_on_slip(st.session.slip_services.contains(&e.id));
-    let qr_text = match e.phones.first() {
-        Some(phone) => format!("tel:{}", phone.replace('-', "")),
-        None => [e.name(lang), e.address(lang), e.note(lang)]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .copied()
-            .collect::<Vec<_>>()
-            .join("\n"),
-    };
-    detail.set_qr(super::slip::qr_image(&qr_text));
+    detail.set_qr(super::slip::qr_image(&e.qr_text(lang)));
 }

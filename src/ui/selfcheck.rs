@@ -64,13 +64,7 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
         let (w, s) = (weak.clone(), state.clone());
         move || {
             update(&w, &s, |st| {
-                // The services that fit this result: crisis help after a crisis, otherwise help
-                // with emotional distress (the worker can clear the filter with one touch).
-                let topic = if st.session.check.crisis {
-                    crate::directory::Topic::Crisis
-                } else {
-                    crate::directory::Topic::EmotionalDistress
-                };
+                let topic = crate::directory::Topic::for_result(st.session.check.crisis);
                 st.session.resource_filter = Some(topic);
                 st.session.navigation.open(Screen::Resources);
             })
