@@ -391,7 +391,7 @@ fn example_facts(problems: bool) -> crate::staff::status::Facts {
 fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
     let window = kiosk.window();
     let shell = Shell::get(window);
-    if shell.get_language() != language.code() {
+    if shell.get_language() != super::shell::language_to_ui(language) {
         shell.invoke_toggle_language();
     }
     let screen = match shot {

@@ -39,6 +39,14 @@ fn to_ui(screen: Screen) -> UiScreen {
     }
 }
 
+/// The session's language as the UI's enum.
+pub(super) fn language_to_ui(language: crate::language::Language) -> super::Language {
+    match language {
+        crate::language::Language::Chinese => super::Language::Chinese,
+        crate::language::Language::English => super::Language::English,
+    }
+}
+
 fn request_from_ui(request: super::Request) -> crate::kiosk::Request {
     use crate::kiosk::Request as R;
     match request {
@@ -280,15 +288,15 @@ pub(super) fn render(window: &AppWindow, state: &KioskState) {
     let session = &state.session;
     let language = session.language;
     // Selecting a language re-translates every string on every screen, so only on a change.
-    // (The shell's language starts as "zh" while Slint starts untranslated: the first render
-    // always selects, see `init`.)
-    if shell.get_language() != language.code() || !state.language_selected.get() {
+    // (The shell's language starts as Chinese while Slint starts untranslated: the first
+    // render always selects, see `init`.)
+    if shell.get_language() != language_to_ui(language) || !state.language_selected.get() {
         if let Err(e) = slint::select_bundled_translation(language.catalogue()) {
             tracing::error!("cannot select language {}: {e}", language.catalogue());
         }
         state.language_selected.set(true);
     }
-    shell.set_language(language.code().into());
+    shell.set_language(language_to_ui(language));
     shell.set_screen(to_ui(session.navigation.current()));
     shell.set_can_go_back(session.navigation.can_go_back());
     shell.set_station_name(state.config.station.name(language).into());
