@@ -328,3 +328,40 @@ fn no_function_is_long_without_a_reason() {
         found.join("\n")
     );
 }
+
+/// "One `Theme` global": no screen or widget writes a colour or a font size of its own.
+#[test]
+fn colours_and_type_sizes_come_from_the_theme_only() {
+    let mut stack = vec![root().join("ui")];
+    let mut found = Vec::new();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "slint")
+                && !path.ends_with("ui/theme.slint")
+            {
+                let text = std::fs::read_to_string(&path).unwrap();
+                for (n, line) in text.lines().enumerate() {
+                    let code = line.split("//").next().unwrap_or("");
+                    let colour = code.split('#').skip(1).any(|rest| {
+                        let hex = rest.chars().take_while(|c| c.is_ascii_hexdigit()).count();
+                        matches!(hex, 3 | 4 | 6 | 8)
+                    });
+                    let size = code.contains("font-size:")
+                        && !code.contains("Theme.font-")
+                        && !code.contains("root.font-size");
+                    if colour || size {
+                        found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a colour or size outside the theme:\n{}",
+        found.join("\n")
+    );
+}
