@@ -7,9 +7,8 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Every `.rs` file under `dir`, with its text up to its first `#[cfg(test)]` (tests may use
-/// what the code may not: fake clocks, temporary files).
-fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
+/// Every file under `dir` whose name ends in `.ext`, with its text, in path order.
+fn files(dir: &Path, ext: &str) -> Vec<(PathBuf, String)> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(dir) = stack.pop() {
@@ -17,18 +16,34 @@ fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
+            } else if path.extension().is_some_and(|e| e == ext) {
                 let text = std::fs::read_to_string(&path).unwrap();
-                let code = match text.find("#[cfg(test)]") {
-                    Some(at) => text[..at].to_string(),
-                    None => text,
-                };
-                found.push((path, code));
+                found.push((path, text));
             }
         }
     }
     found.sort();
     found
+}
+
+/// Every `.rs` file under `dir`, with its text up to its first `#[cfg(test)]` (tests may use
+/// what the code may not: fake clocks, temporary files).
+fn sources(dir: &Path) -> Vec<(PathBuf, String)> {
+    files(dir, "rs")
+        .into_iter()
+        .map(|(path, text)| {
+            let code = match text.find("#[cfg(test)]") {
+                Some(at) => text[..at].to_string(),
+                None => text,
+            };
+            (path, code)
+        })
+        .collect()
+}
+
+/// Every `.slint` file under `ui/`, with its text.
+fn slint_files() -> Vec<(PathBuf, String)> {
+    files(&root().join("ui"), "slint")
 }
 
 /// The lines of `code` that hold `needle` outside a comment, as "path:line: text".
@@ -153,18 +168,9 @@ fn only_the_entropy_edge_asks_for_randomness() {
 /// screen by name.
 #[test]
 fn no_screen_layout_decides_where_a_button_leads() {
-    let mut stack = vec![root().join("ui")];
     let mut found = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "slint") {
-                let text = std::fs::read_to_string(&path).unwrap();
-                found.extend(uses(&path, &text, "Shell.open("));
-            }
-        }
+    for (path, text) in slint_files() {
+        found.extend(uses(&path, &text, "Shell.open("));
     }
     assert!(
         found.is_empty(),
@@ -178,20 +184,12 @@ fn no_screen_layout_decides_where_a_button_leads() {
 /// restock screen's copy once did).
 #[test]
 fn every_scrolling_list_resets_the_idle_timer() {
-    let mut stack = vec![root().join("ui")];
     let mut found = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "slint")
-                && !path.ends_with("widgets/scroll-list.slint")
-            {
-                let text = std::fs::read_to_string(&path).unwrap();
-                found.extend(uses(&path, &text, "Flickable"));
-            }
+    for (path, text) in slint_files() {
+        if path.ends_with("widgets/scroll-list.slint") {
+            continue;
         }
+        found.extend(uses(&path, &text, "Flickable"));
     }
     assert!(
         found.is_empty(),
@@ -332,30 +330,22 @@ fn no_function_is_long_without_a_reason() {
 /// "One `Theme` global": no screen or widget writes a colour or a font size of its own.
 #[test]
 fn colours_and_type_sizes_come_from_the_theme_only() {
-    let mut stack = vec![root().join("ui")];
     let mut found = Vec::new();
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "slint")
-                && !path.ends_with("ui/theme.slint")
-            {
-                let text = std::fs::read_to_string(&path).unwrap();
-                for (n, line) in text.lines().enumerate() {
-                    let code = line.split("//").next().unwrap_or("");
-                    let colour = code.split('#').skip(1).any(|rest| {
-                        let hex = rest.chars().take_while(|c| c.is_ascii_hexdigit()).count();
-                        matches!(hex, 3 | 4 | 6 | 8)
-                    });
-                    let size = code.contains("font-size:")
-                        && !code.contains("Theme.font-")
-                        && !code.contains("root.font-size");
-                    if colour || size {
-                        found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
-                    }
-                }
+    for (path, text) in slint_files() {
+        if path.ends_with("ui/theme.slint") {
+            continue;
+        }
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let colour = code.split('#').skip(1).any(|rest| {
+                let hex = rest.chars().take_while(|c| c.is_ascii_hexdigit()).count();
+                matches!(hex, 3 | 4 | 6 | 8)
+            });
+            let size = code.contains("font-size:")
+                && !code.contains("Theme.font-")
+                && !code.contains("root.font-size");
+            if colour || size {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
             }
         }
     }
