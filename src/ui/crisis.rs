@@ -6,7 +6,7 @@ use std::rc::Rc;
 
 use slint::{ComponentHandle, Global};
 
-use super::shell::update;
+use super::runtime::update;
 use super::{AppWindow, CrisisAdapter, KioskState, line_models, set_if_changed};
 use crate::store::counts::Count;
 use waystation_protocol::Metric;

@@ -34,8 +34,8 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     let weak = window.as_weak();
     let state = state.clone();
     HomeAdapter::get(window).on_open_tile(move |tile| {
-        super::shell::update(&weak, &state, |st| {
-            super::shell::open(st, destination(tile))
+        super::runtime::update(&weak, &state, |st| {
+            super::runtime::open(st, destination(tile))
         });
     });
 }

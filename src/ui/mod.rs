@@ -15,6 +15,7 @@ mod mood;
 mod notice;
 mod resources;
 mod run;
+mod runtime;
 pub mod screenshot;
 mod selfcheck;
 mod shell;
@@ -251,10 +252,10 @@ fn summarise_closed_days(st: &mut KioskState) {
 }
 
 /// The kiosk's quarter-second tick: the day's summaries when the day changed, then the idle
-/// check, breathing, print outcomes and staff mode (`shell::tick_idle`).
+/// check, breathing, print outcomes and staff mode (`runtime::tick_idle`).
 fn tick(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     summarise_closed_days(&mut state.borrow_mut());
-    shell::tick_idle(window, state);
+    runtime::tick_idle(window, state);
 }
 
 /// Shows the current state on every screen. Called after every change.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use slint::{ComponentHandle, Global};
 
-use super::shell::update;
+use super::runtime::update;
 use super::{
     AppWindow, BreathingAdapter, KioskState, MoodCell, MoodCodeAdapter, MoodDoneAdapter,
     MoodFeelAdapter, MoodOffer, MoodTagsAdapter, MoodWeekAdapter, MoodWordAdapter, TagChip,

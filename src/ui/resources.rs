@@ -2,7 +2,7 @@
 
 use slint::{ComponentHandle, Global};
 
-use super::shell::update;
+use super::runtime::update;
 use super::{
     AppWindow, KioskState, OpenState, ResourceDetailAdapter, ResourceRow, ResourcesAdapter,
     set_if_changed,

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use slint::{ComponentHandle, Global};
 
-use super::shell::update;
+use super::runtime::update;
 use super::{
     AppWindow, KioskState, QuestionAdapter, ResultAdapter, Suggestion, TopicsAdapter,
     set_if_changed,

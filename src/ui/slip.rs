@@ -10,7 +10,7 @@ use std::sync::mpsc::{Receiver, Sender};
 
 use slint::{ComponentHandle, Global, Rgb8Pixel, SharedPixelBuffer};
 
-use super::shell::update;
+use super::runtime::update;
 use super::{AppWindow, KioskState, SlipAdapter, SlipRow, set_if_changed};
 use crate::kiosk::Screen;
 use crate::printer::{Opener, PrintOutcome, PrinterStatus};

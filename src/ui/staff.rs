@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use slint::{ComponentHandle, Global, Model};
 
-use super::shell::update;
+use super::runtime::update;
 use super::{
     AppWindow, ErrorRow, KioskState, RestockRow, Shell, StaffAdapter, StaffCallAdapter,
     StaffErrorsAdapter, StaffPinAdapter, StaffRestockAdapter, StatusRow, set_if_changed,
@@ -111,7 +111,7 @@ fn connect_status(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
         let (w, s) = (weak.clone(), state.clone());
         move || {
             update(&w, &s, |st| {
-                super::shell::wipe(st, crate::kiosk::WipeReason::Finished)
+                super::runtime::wipe(st, crate::kiosk::WipeReason::Finished)
             })
         }
     });
@@ -297,7 +297,7 @@ pub(super) fn staff_call(st: &mut KioskState, from: &str) {
         }
     }
     if st.session.navigation.current() != Screen::Crisis {
-        super::shell::open(st, Screen::StaffCall);
+        super::runtime::open(st, Screen::StaffCall);
     }
 }
 
@@ -380,7 +380,7 @@ pub(super) fn tick(st: &mut KioskState) -> bool {
     {
         st.corner_held_since = None;
         if st.session.navigation.current() == Screen::Attract {
-            super::shell::open(st, Screen::StaffPin);
+            super::runtime::open(st, Screen::StaffPin);
             changed = true;
         }
     }
