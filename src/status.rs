@@ -21,12 +21,29 @@ pub struct Status {
     pub led: crate::staff::status::LedPattern,
 }
 
+/// Which directory bundle is served: all that the staff status needs of it (so that asking for
+/// fresh facts copies two fields, not the whole directory).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServedDirectory {
+    pub version: u64,
+    pub expires: chrono::NaiveDate,
+}
+
+impl From<&crate::directory::Bundle> for ServedDirectory {
+    fn from(bundle: &crate::directory::Bundle) -> ServedDirectory {
+        ServedDirectory {
+            version: bundle.version,
+            expires: bundle.expires,
+        }
+    }
+}
+
 /// Everything the staff status rules need, from the config, the store, the clock, the board's
 /// paper sensor and the system. The kiosk's staff screen and `waystation status` both use it.
 pub fn staff_facts(
     config: &Config,
     store: Option<&crate::store::Store>,
-    directory: &crate::directory::Bundle,
+    directory: ServedDirectory,
     data_dir: Option<&Path>,
     clock: &crate::clock::ClockReading,
     sensor_low: Option<bool>,
@@ -270,7 +287,7 @@ impl Status {
         let facts = staff_facts(
             &config,
             store.as_ref(),
-            &active,
+            (&active).into(),
             dir.as_deref(),
             clock,
             None,

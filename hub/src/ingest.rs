@@ -285,7 +285,7 @@ impl Receiver {
             .map_err(|_| "the record id is not a UUID".to_string())?
             .hyphenated()
             .to_string();
-        if !is_day(&record.day) {
+        if !waystation_protocol::summary::is_day(&record.day) {
             return Err("the day is not a date written YYYY-MM-DD".into());
         }
         let sealed = B64
@@ -349,35 +349,9 @@ pub(crate) fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-/// Whether `text` is a real calendar date written `YYYY-MM-DD`.
-fn is_day(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    if bytes.len() != 10 || bytes[4] != b'-' || bytes[7] != b'-' {
-        return false;
-    }
-    // Read digits byte by byte: slicing the string could split a multi-byte character.
-    let number = |from: usize, to: usize| -> Option<u32> {
-        bytes[from..to].iter().try_fold(0u32, |n, &b| {
-            b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
-        })
-    };
-    let (Some(year), Some(month), Some(day)) = (number(0, 4), number(5, 7), number(8, 10)) else {
-        return false;
-    };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&day)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use waystation_protocol::summary::is_day;
 
     #[test]
     fn days_must_be_real_dates() {

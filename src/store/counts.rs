@@ -141,6 +141,10 @@ pub fn make_summaries(
     let through = summarised_through(&tx).map_err(&err)?;
     let windows = closed_windows(&tx, through.as_deref(), today).map_err(&err)?;
     for summary in &windows {
+        // The hub checks every summary by the same rule; one it would refuse is never queued.
+        summary
+            .check()
+            .map_err(|e| StoreError::BadSummary(e.to_string()))?;
         let id = entropy.uuid().map_err(StoreError::NoRandomness)?;
         let record = summary_record(summary, id);
         super::outbox::append(&tx, &record, sealing.as_ref()).map_err(&err)?;

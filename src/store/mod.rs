@@ -46,6 +46,9 @@ pub enum StoreError {
     },
     #[error("cannot make a record id: {0}")]
     NoRandomness(String),
+    /// A day summary the hub would refuse (a bug: the counts stay and wait, nothing is sent).
+    #[error("a day summary does not pass its check: {0}")]
+    BadSummary(String),
 }
 
 pub struct Store {

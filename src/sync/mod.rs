@@ -476,8 +476,8 @@ mod tests {
         store.commit_record(&record, |_| Ok(())).unwrap();
     }
 
-    #[test]
-    fn a_staff_alert_goes_alone_before_the_backlog_and_what_the_hub_said_is_passed_on() {
+    /// A clock at a fixed moment and an in-memory store that seals to a fresh centre key.
+    fn sealing_store() -> (FakeClock, Store) {
         let clock = FakeClock::new(
             chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
             true,
@@ -485,20 +485,28 @@ mod tests {
         let mut store = Store::open_in_memory().unwrap();
         let (_, centre) = waystation_protocol::CentreSecretKey::generate();
         store.enable_sealing(centre).unwrap();
+        (clock, store)
+    }
+
+    /// The hub's 200 reply with these per-record results.
+    fn hub_ok(results: serde_json::Value) -> Result<HubReply, LinkError> {
+        Ok(HubReply {
+            status: 200,
+            retry_after: None,
+            etag: None,
+            body: serde_json::to_vec(&serde_json::json!({ "results": results })).unwrap(),
+        })
+    }
+
+    #[test]
+    fn a_staff_alert_goes_alone_before_the_backlog_and_what_the_hub_said_is_passed_on() {
+        let (clock, mut store) = sealing_store();
         for n in 1..=3 {
             record(&mut store, n, RecordKind::Restock, &clock);
         }
         record(&mut store, 9, RecordKind::StaffAlert, &clock);
-        let ok = |results: serde_json::Value| {
-            Ok(HubReply {
-                status: 200,
-                retry_after: None,
-                etag: None,
-                body: serde_json::to_vec(&serde_json::json!({ "results": results })).unwrap(),
-            })
-        };
         let id = |n: u128| uuid::Uuid::from_u128(n).to_string();
-        let link = Rc::new(FakeLink::new(vec![ok(serde_json::json!([
+        let link = Rc::new(FakeLink::new(vec![hub_ok(serde_json::json!([
             {"id": id(9), "outcome": "stored", "forwarded": true}
         ]))]));
         let dir = tempfile::tempdir().unwrap();
@@ -533,13 +541,7 @@ mod tests {
     /// batch of its own whose clock readings are only the day; the other records keep theirs.
     #[test]
     fn day_summaries_go_in_batches_of_their_own_sent_with_the_day_only() {
-        let clock = FakeClock::new(
-            chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap(),
-            true,
-        );
-        let mut store = Store::open_in_memory().unwrap();
-        let (_, centre) = waystation_protocol::CentreSecretKey::generate();
-        store.enable_sealing(centre).unwrap();
+        let (clock, mut store) = sealing_store();
         record(&mut store, 1, RecordKind::Restock, &clock);
         let yesterday = clock.read().wall - chrono::Duration::days(1);
         for _ in 0..11 {
@@ -566,12 +568,7 @@ mod tests {
                 .iter()
                 .map(|id| serde_json::json!({"id": id, "outcome": "stored"}))
                 .collect();
-            Ok(HubReply {
-                status: 200,
-                retry_after: None,
-                etag: None,
-                body: serde_json::to_vec(&serde_json::json!({ "results": results })).unwrap(),
-            })
+            hub_ok(serde_json::Value::from(results))
         };
         let link = Rc::new(FakeLink::new(vec![
             stored(&[summary_id]),

@@ -10,13 +10,13 @@ use std::sync::mpsc::{Receiver, Sender};
 
 use crate::clock::ClockReading;
 use crate::config::Config;
-use crate::directory::Bundle;
 use crate::staff::status::Facts;
+use crate::status::ServedDirectory;
 
-/// What the gathering thread needs to know from the UI's side.
+/// What the gathering thread needs to know from the UI's side each time (the config, which
+/// does not change while the kiosk runs, it is given once).
 pub(crate) struct Ask {
-    pub(crate) config: Config,
-    pub(crate) directory: Bundle,
+    pub(crate) directory: ServedDirectory,
     pub(crate) clock: ClockReading,
     pub(crate) paper_sensor: Option<bool>,
 }
@@ -29,7 +29,7 @@ pub(crate) struct FactsGatherer {
 
 impl FactsGatherer {
     /// Starts the thread for the database in `data_dir`; it ends when the gatherer is dropped.
-    pub(crate) fn start(data_dir: PathBuf) -> FactsGatherer {
+    pub(crate) fn start(data_dir: PathBuf, config: Config) -> FactsGatherer {
         let (asks, asked) = std::sync::mpsc::channel::<Ask>();
         let (reply, replies) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -41,9 +41,9 @@ impl FactsGatherer {
                         .ok();
                 }
                 let facts = crate::status::staff_facts(
-                    &ask.config,
+                    &config,
                     store.as_ref(),
-                    &ask.directory,
+                    ask.directory,
                     Some(&data_dir),
                     &ask.clock,
                     ask.paper_sensor,

@@ -346,7 +346,7 @@ impl Kiosk {
     /// Tells the kiosk where its database lives (for the free space shown to staff).
     pub fn set_data_dir(&self, dir: std::path::PathBuf) {
         let mut st = self.state.borrow_mut();
-        st.gatherer = Some(facts::FactsGatherer::start(dir.clone()));
+        st.gatherer = Some(facts::FactsGatherer::start(dir.clone(), st.config.clone()));
         st.data_dir = Some(dir);
     }
 

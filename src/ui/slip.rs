@@ -6,7 +6,6 @@
 //! the session was wiped is recorded but shown to no one.
 
 use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, Sender};
 
 use slint::{ComponentHandle, Global, Rgb8Pixel, SharedPixelBuffer};
 
@@ -17,30 +16,25 @@ use crate::printer::{Opener, PrintOutcome, PrinterStatus};
 use crate::slip::layout::{length_mm, qr_matrix, render as render_slip};
 use crate::slip::{PrintState, Slip, SlipText, escpos, printed_at, slip_code};
 
-/// What the printing thread sends back.
+/// What a print job's thread sends back.
 pub(crate) struct PrintDone {
-    id: u64,
     slip: Slip,
     outcome: PrintOutcome,
     paper_mm: f32,
 }
 
-/// The printing side of the kiosk: how to reach the printer, and the channel back.
+/// The printing side of the kiosk: how to reach the printer, and the jobs running off the UI
+/// thread (`SlowWork`, like the PIN and code checks), whose outcomes the tick drains.
 pub(crate) struct Printing {
     opener: Opener,
-    done_tx: Sender<PrintDone>,
-    done_rx: Receiver<PrintDone>,
-    next_id: u64,
+    jobs: super::slow::SlowWork<PrintDone>,
 }
 
 impl Printing {
     pub(crate) fn new(opener: Opener) -> Printing {
-        let (done_tx, done_rx) = std::sync::mpsc::channel();
         Printing {
             opener,
-            done_tx,
-            done_rx,
-            next_id: 0,
+            jobs: super::slow::SlowWork::new(),
         }
     }
 }
@@ -139,11 +133,9 @@ pub(super) fn print_test(st: &mut KioskState) {
 /// Hands a slip to the printing thread, which rasterises and prints it; returns the job's
 /// number.
 fn send_job(st: &mut KioskState, slip: Slip) -> u64 {
-    st.printing.next_id += 1;
-    let id = st.printing.next_id;
-    let (opener, tx) = (st.printing.opener.clone(), st.printing.done_tx.clone());
+    let opener = st.printing.opener.clone();
     let (text, width) = (st.slip_text.clone(), st.config.printer.width.0);
-    std::thread::spawn(move || {
+    st.printing.jobs.spawn(move || {
         // Rasterising a long slip (fonts, QR, a crisis slip's safety plan) takes long enough
         // to drop frames: it happens here, never on the UI thread.
         let image = render_slip(&slip, &text, width);
@@ -155,22 +147,19 @@ fn send_job(st: &mut KioskState, slip: Slip) -> u64 {
             Ok(None) => PrintOutcome::NoPrinter,
             Err(e) => PrintOutcome::Failed(e.to_string()),
         };
-        // The kiosk may have closed meanwhile; then there is nobody to tell.
-        let _ = tx.send(PrintDone {
-            id,
+        PrintDone {
             slip,
             outcome,
             paper_mm,
-        });
-    });
-    id
+        }
+    })
 }
 
 /// Takes in finished jobs: records each, and shows the outcome if its visit is still here.
 /// Returns whether anything changed on screen.
 pub(super) fn poll(st: &mut KioskState) -> bool {
     let mut changed = false;
-    while let Ok(done) = st.printing.done_rx.try_recv() {
+    for (id, done) in st.printing.jobs.finished() {
         let recorded = st.stamp().and_then(|stamp| {
             crate::store::slip::commit_print(
                 &mut st.store,
@@ -194,11 +183,11 @@ pub(super) fn poll(st: &mut KioskState) -> bool {
             PrintOutcome::NotReady(status) => PrintState::NotPrinted(status),
             PrintOutcome::Failed(_) | PrintOutcome::NoPrinter => PrintState::Failed,
         };
-        if st.session.slip.print == PrintState::Printing(done.id) {
+        if st.session.slip.print == PrintState::Printing(id) {
             st.session.slip.print = state;
             changed = true;
         }
-        if st.session.staff.test_print == PrintState::Printing(done.id) {
+        if st.session.staff.test_print == PrintState::Printing(id) {
             st.session.staff.test_print = state;
             changed = true;
         }

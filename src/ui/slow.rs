@@ -1,8 +1,8 @@
-//! Slow work off the UI thread. Argon2id (a staff PIN, a personal code) takes about a tenth of
-//! a second on a desktop core and several times that on a Pi: run inside a callback it would
-//! freeze the screen. A job runs on its own thread; its result comes back over a channel that
-//! the quarter-second tick drains, the way a print job's outcome does, and the screen says it
-//! is checking meanwhile.
+//! Slow work off the UI thread: a print job (rasterising the slip, the device), and Argon2id
+//! for a staff PIN or a personal code (tens of milliseconds on a desktop core, several times
+//! that on a Pi: inside a callback it would freeze the screen). A job runs on its own thread;
+//! its result comes back over a channel that the quarter-second tick drains, and the screen
+//! says it is printing or checking meanwhile.
 
 use std::sync::mpsc::{Receiver, Sender};
 

@@ -440,8 +440,7 @@ fn hear_the_hub(st: &mut KioskState) {
 /// screenshots only) gathered here.
 fn gather_facts(st: &mut KioskState) {
     let ask = super::facts::Ask {
-        config: st.config.clone(),
-        directory: st.directory.clone(),
+        directory: (&st.directory).into(),
         clock: st.clock.read(),
         paper_sensor: st.paper_sensor,
     };
@@ -449,9 +448,9 @@ fn gather_facts(st: &mut KioskState) {
         Some(gatherer) => gatherer.ask(ask),
         None => {
             let facts = crate::status::staff_facts(
-                &ask.config,
+                &st.config,
                 Some(&st.store),
-                &ask.directory,
+                ask.directory,
                 None,
                 &ask.clock,
                 ask.paper_sensor,

@@ -630,28 +630,12 @@ fn heartbeats_wait_as_one_record() {
     };
     use waystation::store::sync::Heartbeat;
     use waystation::sync::heartbeat::queue_heartbeat;
-    assert_eq!(
-        queue_heartbeat(
-            &mut store,
-            &clock,
-            &waystation::entropy::SystemEntropy,
-            &facts
-        )
-        .unwrap(),
-        Heartbeat::Appended
-    );
+    let entropy = waystation::entropy::SystemEntropy;
+    let queue = |store: &mut Store| queue_heartbeat(store, &clock, &entropy, &facts).unwrap();
+    assert_eq!(queue(&mut store), Heartbeat::Appended);
     for _ in 0..20 {
         clock.advance(Duration::from_secs(900));
-        assert_eq!(
-            queue_heartbeat(
-                &mut store,
-                &clock,
-                &waystation::entropy::SystemEntropy,
-                &facts
-            )
-            .unwrap(),
-            Heartbeat::Coalesced
-        );
+        assert_eq!(queue(&mut store), Heartbeat::Coalesced);
     }
     assert_eq!(store.outbox_counts().unwrap().pending, 1);
     drop(store);
@@ -666,16 +650,7 @@ fn heartbeats_wait_as_one_record() {
     assert_eq!(beat["printer"]["paper_left_mm"], 20_000.0);
     // The hub has it: the next heartbeat is a new record, not a change to the delivered one.
     let mut store = pair.store();
-    assert_eq!(
-        queue_heartbeat(
-            &mut store,
-            &clock,
-            &waystation::entropy::SystemEntropy,
-            &facts
-        )
-        .unwrap(),
-        Heartbeat::Appended
-    );
+    assert_eq!(queue(&mut store), Heartbeat::Appended);
 }
 
 /// Waits until the hub holds `n` records, or fails after a while.
