@@ -8,6 +8,7 @@ pub mod config;
 pub mod directory;
 pub mod emergency;
 pub mod entropy;
+pub mod fonts;
 pub mod inventory;
 pub mod kiosk;
 pub mod language;

@@ -15,9 +15,6 @@ use fontdue::layout::{
 use super::{Slip, SlipLine, SlipText};
 use crate::language::Language;
 
-/// The regular face of the embedded Noto Sans CJK SC subset (the same file the screens use).
-const FONT: &[u8] = include_bytes!("../../assets/fonts/NotoSansCJKsc-Regular-subset.otf");
-
 /// The printable widths the kiosk supports, in dots (8 dots per millimetre).
 pub const WIDTHS: [u32; 2] = [384, 576];
 /// Thermal printers of this kind print 8 dots per millimetre (203 dpi).
@@ -28,7 +25,7 @@ fn font() -> &'static fontdue::Font {
     // The embedded font is checked by the glyph-coverage test; parsing it cannot fail at run
     // time for a released binary.
     FONT_CELL.get_or_init(|| {
-        fontdue::Font::from_bytes(FONT, fontdue::FontSettings::default())
+        fontdue::Font::from_bytes(crate::fonts::REGULAR, fontdue::FontSettings::default())
             .expect("embedded font parses")
     })
 }

@@ -125,9 +125,29 @@ pub struct Kiosk {
 /// finished print jobs. A quarter second keeps the seconds on time without waking the Pi often.
 const IDLE_TICK: Duration = Duration::from_millis(250);
 
+/// Registers the embedded font's faces (`crate::fonts`) with the font collection of this
+/// thread's Slint context, once: Slint keeps one context per thread and never replaces it, and
+/// registering a face twice would list its family twice. The window imports no font file (that
+/// would embed a second copy of the bytes), so without this the screens would fall back to
+/// whatever fonts the system has.
+fn register_fonts() {
+    use slint::fontique_011::fontique::Blob;
+    thread_local! {
+        static REGISTERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if REGISTERED.replace(true) {
+        return;
+    }
+    let mut collection = slint::fontique_011::shared_collection();
+    for face in [crate::fonts::REGULAR, crate::fonts::BOLD] {
+        collection.register_fonts(Blob::new(std::sync::Arc::new(face)), None);
+    }
+}
+
 /// Builds the window and wires every adapter. The Slint platform must already be chosen (the
 /// `run` command picks a real backend, `screenshot` a headless one, tests the testing backend).
 pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
+    register_fonts();
     let window = AppWindow::new()?;
     let now = parts.clock.monotonic();
     let kiosk_config = &parts.config.kiosk;
@@ -190,22 +210,25 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
     staff::connect(&window, &state);
     render(&window, &state.borrow());
 
-    let idle_timer = slint::Timer::default();
-    {
-        let window = window.as_weak();
-        let state = state.clone();
-        idle_timer.start(slint::TimerMode::Repeated, IDLE_TICK, move || {
-            if let Some(window) = window.upgrade() {
-                tick(&window, &state);
-            }
-        });
-    }
-
+    let idle_timer = start_tick(&window, &state);
     Ok(Kiosk {
         window,
         state,
         _idle_timer: idle_timer,
     })
+}
+
+/// Starts the kiosk's tick every [`IDLE_TICK`]; it runs for as long as the returned timer lives.
+fn start_tick(window: &AppWindow, state: &Rc<RefCell<KioskState>>) -> slint::Timer {
+    let timer = slint::Timer::default();
+    let window = window.as_weak();
+    let state = state.clone();
+    timer.start(slint::TimerMode::Repeated, IDLE_TICK, move || {
+        if let Some(window) = window.upgrade() {
+            tick(&window, &state);
+        }
+    });
+    timer
 }
 
 impl KioskState {

@@ -198,6 +198,23 @@ fn every_scrolling_list_resets_the_idle_timer() {
     );
 }
 
+/// "Each face of the font is embedded once": only `src/fonts.rs` embeds a font file, and no
+/// `.slint` file imports one (Slint would embed its own copy of it).
+#[test]
+fn the_font_is_embedded_in_one_place() {
+    let mut found = offenders("src", &["assets/fonts/"], &["src/fonts.rs"]);
+    for (path, text) in slint_files() {
+        for font in [".otf", ".ttf", ".ttc"] {
+            found.extend(uses(&path, &text, font));
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a font embedded outside src/fonts.rs:\n{}",
+        found.join("\n")
+    );
+}
+
 /// The pure capabilities (mood, screening, slip, staff, directory) sit below the kiosk, the
 /// store and the UI: they import none of them, and of the printer only what a printer says
 /// about itself (`printer::status`), so no import runs in a circle.

@@ -121,6 +121,37 @@ pub(crate) fn wait(clock: &FakeClock, by: Duration) {
     mock_elapsed_time(Duration::from_millis(300));
 }
 
+/// The window imports no font file; the kiosk registers the one embedded copy of each face
+/// (`waystation::fonts`, which the slip shares), so the family the screens ask for must be
+/// exactly those bytes, not a system font of the same name and not a second copy.
+#[test]
+fn the_screens_draw_with_the_one_embedded_copy_of_each_face() {
+    use slint::fontique_011::fontique::SourceKind;
+    let (_kiosk, _) = kiosk();
+    let mut collection = slint::fontique_011::shared_collection();
+    let family = collection
+        .family_by_name(waystation::fonts::FAMILY)
+        .expect("the embedded family is registered");
+    let mut faces: Vec<*const u8> = family
+        .fonts()
+        .iter()
+        .filter_map(|font| match font.source().kind() {
+            SourceKind::Memory(blob) => Some(blob.data().as_ptr()),
+            _ => None,
+        })
+        .collect();
+    faces.sort();
+    let mut expected = vec![
+        waystation::fonts::REGULAR.as_ptr(),
+        waystation::fonts::BOLD.as_ptr(),
+    ];
+    expected.sort();
+    assert_eq!(
+        faces, expected,
+        "each face registered once, from waystation::fonts"
+    );
+}
+
 #[test]
 fn touch_to_start_then_home_emergency_and_back() {
     let (kiosk, _) = kiosk();
