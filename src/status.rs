@@ -6,6 +6,8 @@ use crate::config::Config;
 use crate::staff::status::DISK_RED_BYTES;
 use crate::store::{self, DbState, RecordState};
 
+pub mod english;
+
 #[derive(Debug, serde::Serialize)]
 pub struct Status {
     pub version: &'static str,
@@ -16,8 +18,9 @@ pub struct Status {
     pub database: Option<DbState>,
     pub directory: DirectoryState,
     pub uploads: UploadState,
-    /// The staff status at a glance (the same lines as the staff screen), and the LED pattern.
-    pub staff: Vec<crate::staff::status::StatusLine>,
+    /// The staff status at a glance (the same lines as the staff screen, in English), and the
+    /// LED pattern.
+    pub staff: Vec<english::EnglishLine>,
     pub led: crate::staff::status::LedPattern,
 }
 
@@ -292,11 +295,10 @@ impl Status {
             clock,
             None,
         );
-        let text = crate::staff::status::StatusText::builtin();
-        let staff = crate::staff::status::lines(&facts, &text, crate::language::Language::English);
-        let led = crate::staff::status::led(&staff);
+        let lines = crate::staff::status::lines(&facts);
+        let led = crate::staff::status::led(&lines);
         Ok(Status {
-            staff,
+            staff: lines.iter().map(english::line).collect(),
             led,
             uploads,
             directory,

@@ -1,15 +1,14 @@
 //! The staff status at a glance: facts in, one line per item out, each green, amber or red,
-//! and every amber or red line with what to do in plain words. Pure: the facts are gathered
-//! elsewhere (`crate::status::staff_facts`), so every rule is tested with fixed values.
+//! and every amber or red line with what to do. Pure: the facts are gathered elsewhere
+//! (`crate::status::staff_facts`), so every rule is tested with fixed values. A line holds no
+//! words, only what it says as values (`Said`, `Advice`): the staff screen puts them into
+//! words through the UI's gettext catalogues (`ui/screens/staff-words.slint`), and
+//! `waystation status` in English (`crate::status`).
 
 use chrono::NaiveDate;
-use serde::Deserialize;
 
-use crate::language::Language;
 use crate::printer::status::PrinterStatus;
 use crate::slip::Pair;
-
-const TEXT: &str = include_str!("../../assets/staff/text.toml");
 
 /// Below this share of the roll, paper is "near end" by the estimate.
 pub const PAPER_LOW_SHARE: f64 = 0.15;
@@ -50,19 +49,136 @@ pub enum Item {
     Temperature,
 }
 
-/// One line of the status, in one language.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+/// One line of the status.
+#[derive(Debug, Clone, PartialEq)]
 pub struct StatusLine {
     pub item: Item,
     pub level: Level,
-    pub label: String,
-    pub value: String,
+    /// The brochure kind a brochure line is about (its label names it); None for other lines.
+    pub brochure: Option<Pair>,
+    /// What the line says: one part or more, shown one after another.
+    pub value: Vec<Said>,
     /// What to do, for amber and red lines.
-    pub advice: Option<String>,
+    pub advice: Option<Advice>,
     /// Whether this line makes the status LED blink: something staff can fix at the kiosk
     /// (paper low or out, the printer's cover, the queue stuck, the directory expired, the
     /// clock not set).
     pub needs_staff: bool,
+}
+
+/// One part of what a status line says, with its numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Said {
+    /// No printer is configured: slips are shown on screen only.
+    NoPrinter,
+    /// What the printer said about itself last (unknown when it was never asked).
+    Printer(PrinterStatus),
+    /// The fault stored with the last print attempt, when it says more than the status.
+    LastFault(Fault),
+    /// Paper left by the estimate, in whole metres and percent of the roll.
+    PaperLeft {
+        metres: u64,
+        percent: u64,
+    },
+    /// The station did not set its roll's length, so paper left cannot be estimated.
+    RollNotSet,
+    /// The board's paper sensor says the roll is low.
+    SensorLow,
+    Restocked {
+        count: i64,
+        days_ago: i64,
+    },
+    NeverRestocked,
+    Online {
+        last_upload: Span,
+    },
+    NeverUploaded,
+    Waiting {
+        count: u64,
+        oldest: Span,
+    },
+    Refused {
+        count: u64,
+    },
+    NoHub,
+    ClockSet,
+    ClockNotSet,
+    DirectoryValid {
+        version: u64,
+        until: NaiveDate,
+    },
+    DirectoryExpired {
+        version: u64,
+        on: NaiveDate,
+    },
+    DiskFree {
+        megabytes: u64,
+    },
+    Celsius(i64),
+    /// The kiosk could not read this (free space, the board's temperature).
+    NotAvailable,
+    /// The software's version, as it is.
+    Version(String),
+    /// How long the kiosk has been running.
+    Running(Span),
+}
+
+/// A printer fault as stored with a print attempt: a printer status (said in the staff's
+/// words), or a transport's own error text (shown as it is).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fault {
+    Status(PrinterStatus),
+    Other(String),
+}
+
+impl Fault {
+    pub fn from_stored(fault: &str) -> Fault {
+        match PrinterStatus::from_name(fault) {
+            Some(status) => Fault::Status(status),
+            None => Fault::Other(fault.to_string()),
+        }
+    }
+}
+
+/// A length of time in whole days, hours or minutes: the largest unit that is at least one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    Days(i64),
+    Hours(i64),
+    Minutes(i64),
+}
+
+impl Span {
+    /// `seconds` in the largest whole unit (never negative).
+    pub fn of(seconds: i64) -> Span {
+        let seconds = seconds.max(0);
+        if seconds >= 86_400 {
+            Span::Days(seconds / 86_400)
+        } else if seconds >= 3600 {
+            Span::Hours(seconds / 3600)
+        } else {
+            Span::Minutes(seconds / 60)
+        }
+    }
+}
+
+/// What staff should do about an amber or red line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advice {
+    PaperNearEnd,
+    PaperOut,
+    CoverOpen,
+    PrinterOffline,
+    PaperUnknown,
+    BrochureLow,
+    Offline,
+    Stuck,
+    Refused,
+    NoHub,
+    Clock,
+    Directory,
+    DiskLow,
+    Hot,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,167 +236,14 @@ pub struct Facts {
     pub temperature_c: Option<f32>,
 }
 
-/// The words of the staff status (`assets/staff/text.toml`), both languages. The kiosk parses
-/// them once at start and keeps them. Every entry the rules use is a field, so a missing or
-/// misspelt entry fails the parse (and with it the test of the embedded file), never a lookup
-/// while the kiosk runs.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct StatusText {
-    items: Items,
-    values: Values,
-    advice: Advice,
-}
-
-/// The name of each line.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Items {
-    printer: Pair,
-    paper: Pair,
-    brochure: Pair,
-    network: Pair,
-    clock: Pair,
-    directory: Pair,
-    software: Pair,
-    uptime: Pair,
-    disk: Pair,
-    temperature: Pair,
-}
-
-/// What a line says, some with `{field}`s to fill in.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Values {
-    printer_none: Pair,
-    printer_ready: Pair,
-    printer_near_end: Pair,
-    printer_out: Pair,
-    printer_cover: Pair,
-    printer_offline: Pair,
-    printer_unknown: Pair,
-    last_fault: Pair,
-    paper_left: Pair,
-    paper_untracked: Pair,
-    paper_sensor_low: Pair,
-    brochure_restocked: Pair,
-    brochure_never: Pair,
-    online: Pair,
-    never_uploaded: Pair,
-    waiting: Pair,
-    quarantined: Pair,
-    no_hub: Pair,
-    synced: Pair,
-    not_synced: Pair,
-    directory_ok: Pair,
-    directory_expired: Pair,
-    disk_free: Pair,
-    temperature: Pair,
-    unknown: Pair,
-    days: Pair,
-    hours: Pair,
-    minutes: Pair,
-}
-
-/// What to do, for amber and red lines.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Advice {
-    paper_near_end: Pair,
-    paper_out: Pair,
-    cover_open: Pair,
-    printer_offline: Pair,
-    paper_unknown: Pair,
-    brochure_low: Pair,
-    offline: Pair,
-    stuck: Pair,
-    refused: Pair,
-    no_hub: Pair,
-    clock: Pair,
-    directory: Pair,
-    disk_low: Pair,
-    hot: Pair,
-}
-
-impl StatusText {
-    pub fn parse(text: &str) -> Result<StatusText, toml::de::Error> {
-        toml::from_str(text)
-    }
-
-    /// The embedded words. Parsing them cannot fail in a build whose tests pass
-    /// (`the_embedded_words_parse`), and the kiosk does it once, at start.
-    pub fn builtin() -> StatusText {
-        StatusText::parse(TEXT).expect("the staff text is checked by tests")
-    }
-
-    fn printer(&self, status: PrinterStatus) -> &Pair {
-        let v = &self.values;
-        match status {
-            PrinterStatus::Ready => &v.printer_ready,
-            PrinterStatus::PaperNearEnd => &v.printer_near_end,
-            PrinterStatus::PaperOut => &v.printer_out,
-            PrinterStatus::CoverOpen => &v.printer_cover,
-            PrinterStatus::Offline => &v.printer_offline,
-            PrinterStatus::Unknown => &v.printer_unknown,
-        }
-    }
-
-    /// A printer fault as stored with a print attempt, in words: a printer status's name in
-    /// the staff's words, or a transport's own error text as it is.
-    pub fn fault_words(&self, fault: &str, lang: Language) -> String {
-        match PrinterStatus::from_name(fault) {
-            Some(status) => self.printer(status).get(lang).to_string(),
-            None => fault.to_string(),
-        }
-    }
-}
-
-/// The words in one language, with the fields of a template filled in.
-struct Say<'a> {
-    text: &'a StatusText,
-    lang: Language,
-}
-
-impl Say<'_> {
-    fn word(&self, pair: &Pair) -> String {
-        pair.get(self.lang).to_string()
-    }
-
-    fn fill(&self, pair: &Pair, fields: &[(&str, String)]) -> String {
-        let mut text = self.word(pair);
-        for (name, value) in fields {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
-    }
-
-    /// Between the parts of one value: Chinese text takes the full-width semicolon.
-    fn sep(&self) -> &'static str {
-        self.lang.pick("；", "; ")
-    }
-
-    /// A length of time in whole days, hours or minutes (never negative).
-    fn span(&self, seconds: i64) -> String {
-        let v = &self.text.values;
-        let seconds = seconds.max(0);
-        if seconds >= 86_400 {
-            self.fill(&v.days, &[("n", (seconds / 86_400).to_string())])
-        } else if seconds >= 3600 {
-            self.fill(&v.hours, &[("n", (seconds / 3600).to_string())])
-        } else {
-            self.fill(&v.minutes, &[("n", (seconds / 60).to_string())])
-        }
-    }
-}
-
 impl StatusLine {
     /// A line with its advice kept only when it is amber or red, and the LED rule for its item:
     /// paper, the directory and the clock call staff when not green, the network only when red.
-    fn new(item: Item, level: Level, label: String, value: String, advice: Option<String>) -> Self {
+    fn new(item: Item, level: Level, value: Vec<Said>, advice: Option<Advice>) -> Self {
         StatusLine {
             item,
             level,
-            label,
+            brochure: None,
             value,
             advice: if level == Level::Green { None } else { advice },
             needs_staff: match item {
@@ -292,61 +255,54 @@ impl StatusLine {
     }
 }
 
-/// The status lines in `lang`, in the screen's order.
-pub fn lines(facts: &Facts, text: &StatusText, lang: Language) -> Vec<StatusLine> {
-    let say = Say { text, lang };
-    let mut out = vec![printer_line(&facts.printer, &say)];
-    out.extend(paper_line(facts, &say));
-    out.extend(facts.brochures.iter().map(|b| brochure_line(b, &say)));
-    out.push(network_line(&facts.network, &say));
-    out.push(clock_line(facts, &say));
-    out.push(directory_line(facts, &say));
+/// The status lines, in the screen's order.
+pub fn lines(facts: &Facts) -> Vec<StatusLine> {
+    let mut out = vec![printer_line(&facts.printer)];
+    out.extend(paper_line(facts));
+    out.extend(facts.brochures.iter().map(brochure_line));
+    out.push(network_line(&facts.network));
+    out.push(clock_line(facts));
+    out.push(directory_line(facts));
+    let version = Said::Version(facts.version.clone());
     out.push(StatusLine::new(
         Item::Software,
         Level::Green,
-        say.word(&text.items.software),
-        facts.version.clone(),
+        vec![version],
         None,
     ));
+    let running = Said::Running(Span::of(facts.uptime_s as i64));
     out.push(StatusLine::new(
         Item::Uptime,
         Level::Green,
-        say.word(&text.items.uptime),
-        say.span(facts.uptime_s as i64),
+        vec![running],
         None,
     ));
-    out.push(disk_line(facts.disk_free_bytes, &say));
-    out.push(temperature_line(facts.temperature_c, &say));
+    out.push(disk_line(facts.disk_free_bytes));
+    out.push(temperature_line(facts.temperature_c));
     out
 }
 
 /// The printer's last status, and its last fault when that says something more.
-fn printer_line(p: &PrinterFacts, say: &Say) -> StatusLine {
-    let (words, a) = (say.text, &say.text.advice);
-    let label = say.word(&words.items.printer);
+fn printer_line(p: &PrinterFacts) -> StatusLine {
     if !p.configured {
-        let value = say.word(&words.values.printer_none);
-        return StatusLine::new(Item::Printer, Level::Green, label, value, None);
+        return StatusLine::new(Item::Printer, Level::Green, vec![Said::NoPrinter], None);
     }
     let status = p.status.unwrap_or(PrinterStatus::Unknown);
     let (level, advice) = match status {
         PrinterStatus::Ready => (Level::Green, None),
-        PrinterStatus::PaperNearEnd => (Level::Amber, Some(&a.paper_near_end)),
-        PrinterStatus::PaperOut => (Level::Red, Some(&a.paper_out)),
-        PrinterStatus::CoverOpen => (Level::Red, Some(&a.cover_open)),
-        PrinterStatus::Offline => (Level::Red, Some(&a.printer_offline)),
+        PrinterStatus::PaperNearEnd => (Level::Amber, Some(Advice::PaperNearEnd)),
+        PrinterStatus::PaperOut => (Level::Red, Some(Advice::PaperOut)),
+        PrinterStatus::CoverOpen => (Level::Red, Some(Advice::CoverOpen)),
+        PrinterStatus::Offline => (Level::Red, Some(Advice::PrinterOffline)),
         // Never asked, or no answer: not "ok", and worth a test print.
-        PrinterStatus::Unknown => (Level::Amber, Some(&a.printer_offline)),
+        PrinterStatus::Unknown => (Level::Amber, Some(Advice::PrinterOffline)),
     };
-    let mut value = say.word(words.printer(status));
+    let mut value = vec![Said::Printer(status)];
     let repeated = |fault: &String| p.status.is_some_and(|s| s.name() == fault);
     if let Some(fault) = p.last_fault.as_ref().filter(|f| !repeated(f)) {
-        let fault = words.fault_words(fault, say.lang);
-        let last = say.fill(&words.values.last_fault, &[("fault", fault)]);
-        value = format!("{value}{}{last}", say.sep());
+        value.push(Said::LastFault(Fault::from_stored(fault)));
     }
-    let advice = advice.map(|a| say.word(a));
-    let mut line = StatusLine::new(Item::Printer, level, label, value, advice);
+    let mut line = StatusLine::new(Item::Printer, level, value, advice);
     // A printer that has not answered yet is worth a look on screen, not a blinking LED.
     line.needs_staff = matches!(
         status,
@@ -360,141 +316,127 @@ fn printer_line(p: &PrinterFacts, say: &Say) -> StatusLine {
 
 /// Paper left, estimated from the roll and what was printed since the last new roll, and the
 /// board's sensor when it has one. No printer, no paper line.
-fn paper_line(facts: &Facts, say: &Say) -> Option<StatusLine> {
+fn paper_line(facts: &Facts) -> Option<StatusLine> {
     if !facts.printer.configured {
         return None;
     }
-    let (v, a) = (&say.text.values, &say.text.advice);
     let paper = &facts.paper;
-    let (level, mut value, advice) = match paper.roll_mm {
-        None => (Level::Amber, say.word(&v.paper_untracked), &a.paper_unknown),
+    let (mut level, estimate, advice) = match paper.roll_mm {
+        None => (Level::Amber, Said::RollNotSet, Advice::PaperUnknown),
         Some(roll) => {
             let left = (roll - paper.used_since_restock_mm).max(0.0);
             let share = if roll > 0.0 { left / roll } else { 0.0 };
-            let fields = [
-                ("m", format!("{:.0}", left / 1000.0)),
-                ("pct", format!("{:.0}", share * 100.0)),
-            ];
             let level = if share < PAPER_LOW_SHARE {
                 Level::Amber
             } else {
                 Level::Green
             };
-            (level, say.fill(&v.paper_left, &fields), &a.paper_near_end)
+            let said = Said::PaperLeft {
+                metres: (left / 1000.0).round() as u64,
+                percent: (share * 100.0).round() as u64,
+            };
+            (level, said, Advice::PaperNearEnd)
         }
     };
-    let mut level = level;
+    let mut value = vec![estimate];
     if paper.sensor_low == Some(true) {
         level = level.max(Level::Amber);
-        value = format!("{value}{}{}", say.sep(), say.word(&v.paper_sensor_low));
+        value.push(Said::SensorLow);
     }
-    let label = say.word(&say.text.items.paper);
-    Some(StatusLine::new(
-        Item::Paper,
-        level,
-        label,
-        value,
-        Some(say.word(advice)),
-    ))
+    Some(StatusLine::new(Item::Paper, level, value, Some(advice)))
 }
 
 /// Brochures of one kind, judged by the time since their last recorded restock.
-fn brochure_line(brochure: &BrochureFacts, say: &Say) -> StatusLine {
-    let v = &say.text.values;
+fn brochure_line(brochure: &BrochureFacts) -> StatusLine {
     let (level, value) = match brochure.last_restock {
-        None => (Level::Red, say.word(&v.brochure_never)),
+        None => (Level::Red, Said::NeverRestocked),
         Some((days, count)) => {
-            let fields = [("days", days.max(0).to_string()), ("n", count.to_string())];
             let level = if days > i64::from(brochure.restock_every_days) {
                 Level::Amber
             } else {
                 Level::Green
             };
-            (level, say.fill(&v.brochure_restocked, &fields))
+            let days_ago = days.max(0);
+            (level, Said::Restocked { count, days_ago })
         }
     };
-    let name = [("name", brochure.name.get(say.lang).to_string())];
-    let label = say.fill(&say.text.items.brochure, &name);
-    let advice = Some(say.word(&say.text.advice.brochure_low));
-    StatusLine::new(Item::Brochure, level, label, value, advice)
+    let mut line = StatusLine::new(
+        Item::Brochure,
+        level,
+        vec![value],
+        Some(Advice::BrochureLow),
+    );
+    line.brochure = Some(brochure.name.clone());
+    line
 }
 
 /// The hub, the last upload, what waits and for how long, and what the hub refused.
-fn network_line(n: &NetworkFacts, say: &Say) -> StatusLine {
-    let (v, a) = (&say.text.values, &say.text.advice);
+fn network_line(n: &NetworkFacts) -> StatusLine {
     let mut parts = vec![];
     let (mut level, mut advice) = (Level::Green, None);
     if !n.hub_configured {
-        parts.push(say.word(&v.no_hub));
-        (level, advice) = (Level::Amber, Some(&a.no_hub));
+        parts.push(Said::NoHub);
+        (level, advice) = (Level::Amber, Some(Advice::NoHub));
     } else {
         parts.push(match n.last_success_age_s {
-            Some(age) => say.fill(&v.online, &[("ago", say.span(age))]),
-            None => say.word(&v.never_uploaded),
+            Some(age) => Said::Online {
+                last_upload: Span::of(age),
+            },
+            None => Said::NeverUploaded,
         });
     }
     if n.waiting > 0 {
         let age = n.oldest_waiting_age_s.unwrap_or(0);
-        let fields = [("n", n.waiting.to_string()), ("age", say.span(age))];
-        parts.push(say.fill(&v.waiting, &fields));
+        parts.push(Said::Waiting {
+            count: n.waiting,
+            oldest: Span::of(age),
+        });
         if n.hub_configured && age > STUCK_AFTER_S {
-            (level, advice) = (Level::Red, Some(&a.stuck));
+            (level, advice) = (Level::Red, Some(Advice::Stuck));
         } else if n.hub_configured && age > OFFLINE_AFTER_S {
-            (level, advice) = (Level::Amber, Some(&a.offline));
+            (level, advice) = (Level::Amber, Some(Advice::Offline));
         }
     }
     if n.quarantined > 0 {
-        parts.push(say.fill(&v.quarantined, &[("n", n.quarantined.to_string())]));
+        parts.push(Said::Refused {
+            count: n.quarantined,
+        });
         if level == Level::Green {
-            (level, advice) = (Level::Amber, Some(&a.refused));
+            (level, advice) = (Level::Amber, Some(Advice::Refused));
         }
     }
-    let label = say.word(&say.text.items.network);
-    let advice = advice.map(|a| say.word(a));
-    StatusLine::new(Item::Network, level, label, parts.join(say.sep()), advice)
+    StatusLine::new(Item::Network, level, parts, advice)
 }
 
-fn clock_line(facts: &Facts, say: &Say) -> StatusLine {
-    let v = &say.text.values;
+fn clock_line(facts: &Facts) -> StatusLine {
     let (level, value) = match (facts.clock_synced, facts.clock_problem) {
-        (true, false) => (Level::Green, &v.synced),
-        (false, false) => (Level::Amber, &v.not_synced),
-        (_, true) => (Level::Red, &v.not_synced),
+        (true, false) => (Level::Green, Said::ClockSet),
+        (false, false) => (Level::Amber, Said::ClockNotSet),
+        (_, true) => (Level::Red, Said::ClockNotSet),
     };
-    StatusLine::new(
-        Item::Clock,
-        level,
-        say.word(&say.text.items.clock),
-        say.word(value),
-        Some(say.word(&say.text.advice.clock)),
-    )
+    StatusLine::new(Item::Clock, level, vec![value], Some(Advice::Clock))
 }
 
 /// The directory's version and expiry; an expired one is still shown, so it is amber.
-fn directory_line(facts: &Facts, say: &Say) -> StatusLine {
-    let v = &say.text.values;
-    let fields = [
-        ("v", facts.directory_version.to_string()),
-        ("date", facts.directory_expires.to_string()),
-    ];
-    let (level, value) = if facts.directory_expires < facts.today {
-        (Level::Amber, &v.directory_expired)
+fn directory_line(facts: &Facts) -> StatusLine {
+    let (version, date) = (facts.directory_version, facts.directory_expires);
+    let (level, value) = if date < facts.today {
+        (Level::Amber, Said::DirectoryExpired { version, on: date })
     } else {
-        (Level::Green, &v.directory_ok)
+        (
+            Level::Green,
+            Said::DirectoryValid {
+                version,
+                until: date,
+            },
+        )
     };
-    StatusLine::new(
-        Item::Directory,
-        level,
-        say.word(&say.text.items.directory),
-        say.fill(value, &fields),
-        Some(say.word(&say.text.advice.directory)),
-    )
+    StatusLine::new(Item::Directory, level, vec![value], Some(Advice::Directory))
 }
 
-fn disk_line(free: Option<u64>, say: &Say) -> StatusLine {
-    let v = &say.text.values;
+fn disk_line(free: Option<u64>) -> StatusLine {
     let (level, value) = match free {
-        None => (Level::Amber, say.word(&v.unknown)),
+        None => (Level::Amber, Said::NotAvailable),
         Some(free) => {
             let level = if free < DISK_RED_BYTES {
                 Level::Red
@@ -503,24 +445,17 @@ fn disk_line(free: Option<u64>, say: &Say) -> StatusLine {
             } else {
                 Level::Green
             };
-            let mb = [("mb", (free / (1024 * 1024)).to_string())];
-            (level, say.fill(&v.disk_free, &mb))
+            let megabytes = free / (1024 * 1024);
+            (level, Said::DiskFree { megabytes })
         }
     };
-    StatusLine::new(
-        Item::Disk,
-        level,
-        say.word(&say.text.items.disk),
-        value,
-        Some(say.word(&say.text.advice.disk_low)),
-    )
+    StatusLine::new(Item::Disk, level, vec![value], Some(Advice::DiskLow))
 }
 
 /// The board's temperature; a board that cannot say is no worry of the staff's.
-fn temperature_line(celsius: Option<f32>, say: &Say) -> StatusLine {
-    let v = &say.text.values;
+fn temperature_line(celsius: Option<f32>) -> StatusLine {
     let (level, value) = match celsius {
-        None => (Level::Green, say.word(&v.unknown)),
+        None => (Level::Green, Said::NotAvailable),
         Some(c) => {
             let level = if c >= HOT_C {
                 Level::Red
@@ -529,16 +464,10 @@ fn temperature_line(celsius: Option<f32>, say: &Say) -> StatusLine {
             } else {
                 Level::Green
             };
-            (level, say.fill(&v.temperature, &[("c", format!("{c:.0}"))]))
+            (level, Said::Celsius(c.round() as i64))
         }
     };
-    StatusLine::new(
-        Item::Temperature,
-        level,
-        say.word(&say.text.items.temperature),
-        value,
-        Some(say.word(&say.text.advice.hot)),
-    )
+    StatusLine::new(Item::Temperature, level, vec![value], Some(Advice::Hot))
 }
 
 /// What the status LED shows.
@@ -585,63 +514,78 @@ pub fn worst(lines: &[StatusLine]) -> Level {
 mod tests {
     use super::*;
 
-    fn lines(facts: &Facts, lang: Language) -> Vec<StatusLine> {
-        super::lines(facts, &StatusText::builtin(), lang)
+    fn lines(facts: &Facts) -> Vec<StatusLine> {
+        super::lines(facts)
     }
 
     #[test]
-    fn the_embedded_words_parse() {
-        assert_eq!(StatusText::parse(TEXT), Ok(StatusText::builtin()));
+    fn a_stored_fault_is_a_printer_status_or_the_transports_own_text() {
+        assert_eq!(
+            Fault::from_stored("paper out"),
+            Fault::Status(PrinterStatus::PaperOut)
+        );
+        assert_eq!(
+            Fault::from_stored("timed out"),
+            Fault::Other("timed out".into())
+        );
     }
 
     #[test]
-    fn a_missing_or_unknown_entry_fails_the_parse() {
-        let missing = TEXT.replace("hot = {", "hott = {");
-        assert!(StatusText::parse(&missing).is_err(), "an unknown entry");
-        let without: String = TEXT
-            .lines()
-            .filter(|l| !l.starts_with("minutes ="))
-            .map(|l| format!("{l}\n"))
-            .collect();
-        let error = StatusText::parse(&without).unwrap_err().to_string();
-        assert!(error.contains("minutes"), "{error}");
+    fn a_span_is_the_largest_whole_unit_and_never_negative() {
+        assert_eq!(Span::of(-5), Span::Minutes(0));
+        assert_eq!(Span::of(59), Span::Minutes(0));
+        assert_eq!(Span::of(3599), Span::Minutes(59));
+        assert_eq!(Span::of(3600), Span::Hours(1));
+        assert_eq!(Span::of(86_399), Span::Hours(23));
+        assert_eq!(Span::of(2 * 86_400 + 3600), Span::Days(2));
     }
 
     #[test]
-    fn every_field_of_every_line_is_filled_in_both_languages() {
+    fn the_network_line_says_the_last_upload_what_waits_and_what_was_refused() {
         let mut facts = healthy();
-        facts.printer.last_fault = Some("timed out".into());
         facts.network.waiting = 3;
         facts.network.oldest_waiting_age_s = Some(7200);
         facts.network.quarantined = 1;
-        facts.paper.sensor_low = Some(true);
-        let mut never = healthy();
-        never.brochures[0].last_restock = None;
-        never.network.hub_configured = false;
-        never.disk_free_bytes = None;
-        never.temperature_c = None;
-        never.printer.configured = false;
-        for facts in [facts, never] {
-            for lang in [Language::Chinese, Language::English] {
-                for line in lines(&facts, lang) {
-                    let text = format!("{} {} {:?}", line.label, line.value, line.advice);
-                    assert!(!text.contains('{') && !text.contains('}'), "{text}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn a_fault_is_said_in_the_staffs_words_or_as_the_transport_gave_it() {
-        let text = StatusText::builtin();
-        assert_eq!(text.fault_words("paper out", Language::Chinese), "没纸了");
+        facts.printer.last_fault = Some("timed out".into());
+        let lines = lines(&facts);
+        let line = |item| lines.iter().find(|l| l.item == item).unwrap();
         assert_eq!(
-            text.fault_words("cover open", Language::English),
-            "cover open"
+            line(Item::Network).value,
+            [
+                Said::Online {
+                    last_upload: Span::Minutes(2)
+                },
+                Said::Waiting {
+                    count: 3,
+                    oldest: Span::Hours(2)
+                },
+                Said::Refused { count: 1 },
+            ]
         );
         assert_eq!(
-            text.fault_words("timed out", Language::Chinese),
-            "timed out"
+            line(Item::Printer).value,
+            [
+                Said::Printer(PrinterStatus::Ready),
+                Said::LastFault(Fault::Other("timed out".into()))
+            ]
+        );
+        let mut repeated = healthy();
+        repeated.printer.status = Some(PrinterStatus::PaperOut);
+        repeated.printer.last_fault = Some("paper out".into());
+        let printer = super::lines(&repeated).remove(0);
+        assert_eq!(
+            printer.value,
+            [Said::Printer(PrinterStatus::PaperOut)],
+            "a fault the status already says is not said twice"
+        );
+        let brochure = line(Item::Brochure);
+        assert_eq!(brochure.brochure.as_ref().unwrap().en, "Hotline cards");
+        assert_eq!(
+            brochure.value,
+            [Said::Restocked {
+                count: 40,
+                days_ago: 3
+            }]
         );
     }
 
@@ -690,16 +634,18 @@ mod tests {
 
     #[test]
     fn a_healthy_kiosk_is_green_throughout_with_a_steady_led() {
-        for lang in [Language::Chinese, Language::English] {
-            let lines = lines(&healthy(), lang);
-            assert!(lines.iter().all(|l| l.level == Level::Green), "{lines:#?}");
-            assert!(lines.iter().all(|l| l.advice.is_none()));
-            assert!(lines.iter().all(|l| !l.value.contains('{')), "{lines:#?}");
-            assert_eq!(led(&lines), LedPattern::Steady);
-        }
-        let en = lines(&healthy(), Language::English);
-        let paper = en.iter().find(|l| l.item == Item::Paper).unwrap();
-        assert_eq!(paper.value, "about 15 m (75%)");
+        let lines = lines(&healthy());
+        assert!(lines.iter().all(|l| l.level == Level::Green), "{lines:#?}");
+        assert!(lines.iter().all(|l| l.advice.is_none()));
+        assert_eq!(led(&lines), LedPattern::Steady);
+        let paper = lines.iter().find(|l| l.item == Item::Paper).unwrap();
+        assert_eq!(
+            paper.value,
+            [Said::PaperLeft {
+                metres: 15,
+                percent: 75
+            }]
+        );
     }
 
     #[test]
@@ -716,33 +662,28 @@ mod tests {
         facts.directory_expires = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
         facts.disk_free_bytes = Some(100 * 1024 * 1024);
         facts.temperature_c = Some(83.0);
-        for lang in [Language::Chinese, Language::English] {
-            let lines = lines(&facts, lang);
-            for line in &lines {
-                if line.level != Level::Green {
-                    assert!(
-                        line.advice.as_deref().is_some_and(|a| !a.is_empty()),
-                        "{line:?}"
-                    );
-                }
+        let lines = lines(&facts);
+        for line in &lines {
+            if line.level != Level::Green {
+                assert!(line.advice.is_some(), "{line:?}");
             }
-            assert_eq!(level_of(&lines, Item::Printer), Level::Red);
-            assert_eq!(level_of(&lines, Item::Paper), Level::Amber);
-            assert_eq!(level_of(&lines, Item::Brochure), Level::Amber);
-            assert_eq!(level_of(&lines, Item::Network), Level::Red);
-            assert_eq!(level_of(&lines, Item::Clock), Level::Amber);
-            assert_eq!(level_of(&lines, Item::Directory), Level::Amber);
-            assert_eq!(level_of(&lines, Item::Disk), Level::Red);
-            assert_eq!(level_of(&lines, Item::Temperature), Level::Red);
-            assert_eq!(led(&lines), LedPattern::Blinking);
-            assert_eq!(worst(&lines), Level::Red);
         }
+        assert_eq!(level_of(&lines, Item::Printer), Level::Red);
+        assert_eq!(level_of(&lines, Item::Paper), Level::Amber);
+        assert_eq!(level_of(&lines, Item::Brochure), Level::Amber);
+        assert_eq!(level_of(&lines, Item::Network), Level::Red);
+        assert_eq!(level_of(&lines, Item::Clock), Level::Amber);
+        assert_eq!(level_of(&lines, Item::Directory), Level::Amber);
+        assert_eq!(level_of(&lines, Item::Disk), Level::Red);
+        assert_eq!(level_of(&lines, Item::Temperature), Level::Red);
+        assert_eq!(led(&lines), LedPattern::Blinking);
+        assert_eq!(worst(&lines), Level::Red);
     }
 
     #[test]
     fn the_paper_estimate_follows_the_roll_and_the_sensor() {
         let paper_line = |facts: &Facts| {
-            lines(facts, Language::English)
+            lines(facts)
                 .into_iter()
                 .find(|l| l.item == Item::Paper)
                 .unwrap()
@@ -757,18 +698,25 @@ mod tests {
         facts.paper.used_since_restock_mm = 17_100.0;
         assert_eq!(paper_line(&facts).level, Level::Amber);
         facts.paper.used_since_restock_mm = 25_000.0;
-        assert_eq!(paper_line(&facts).value, "about 0 m (0%)", "never negative");
+        assert_eq!(
+            paper_line(&facts).value,
+            [Said::PaperLeft {
+                metres: 0,
+                percent: 0
+            }],
+            "never negative"
+        );
         let mut sensor = healthy();
         sensor.paper.sensor_low = Some(true);
         let line = paper_line(&sensor);
         assert_eq!(line.level, Level::Amber);
-        assert!(line.value.contains("sensor"));
+        assert_eq!(line.value.last(), Some(&Said::SensorLow));
         let mut untracked = healthy();
         untracked.paper.roll_mm = None;
         assert_eq!(paper_line(&untracked).level, Level::Amber);
         let mut none = healthy();
         none.printer.configured = false;
-        let lines = lines(&none, Language::English);
+        let lines = lines(&none);
         assert!(
             lines.iter().all(|l| l.item != Item::Paper),
             "no printer, no paper line"
@@ -781,7 +729,7 @@ mod tests {
         let mut facts = healthy();
         facts.temperature_c = Some(75.0);
         facts.brochures[0].last_restock = None;
-        let lines_hot = lines(&facts, Language::English);
+        let lines_hot = lines(&facts);
         assert_eq!(worst(&lines_hot), Level::Red);
         assert_eq!(
             led(&lines_hot),
@@ -793,7 +741,7 @@ mod tests {
         quiet.network.waiting = 5;
         quiet.network.oldest_waiting_age_s = Some(3 * 3600);
         quiet.printer.status = None;
-        let lines_quiet = lines(&quiet, Language::English);
+        let lines_quiet = lines(&quiet);
         assert_eq!(worst(&lines_quiet), Level::Amber);
         assert_eq!(led(&lines_quiet), LedPattern::Steady);
         for change in [
@@ -808,7 +756,7 @@ mod tests {
         ] {
             let mut facts = healthy();
             change(&mut facts);
-            assert_eq!(led(&lines(&facts, Language::English)), LedPattern::Blinking);
+            assert_eq!(led(&lines(&facts)), LedPattern::Blinking);
         }
     }
 
@@ -836,16 +784,13 @@ mod tests {
         let mut facts = healthy();
         facts.clock_synced = false;
         facts.printer.status = Some(PrinterStatus::PaperOut);
-        assert_eq!(led(&lines(&facts, Language::English)), LedPattern::Blinking);
+        assert_eq!(led(&lines(&facts)), LedPattern::Blinking);
     }
 
     #[test]
     fn a_printer_never_asked_is_not_called_ready() {
         let mut facts = healthy();
         facts.printer.status = None;
-        assert_eq!(
-            level_of(&lines(&facts, Language::English), Item::Printer),
-            Level::Amber
-        );
+        assert_eq!(level_of(&lines(&facts), Item::Printer), Level::Amber);
     }
 }

@@ -22,6 +22,7 @@ mod shell;
 mod slip;
 mod slow;
 mod staff;
+mod staff_words;
 
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
@@ -69,8 +70,6 @@ pub(crate) struct KioskState {
     pub(crate) crisis_limits: IdleLimits,
     pub(crate) store: Store,
     pub(crate) slip_text: crate::slip::SlipText,
-    /// The staff status's words, parsed once at start.
-    pub(crate) staff_text: crate::staff::status::StatusText,
     pub(crate) printing: slip::Printing,
     pub(crate) directory: crate::directory::Bundle,
     /// Where the database lives (for the free space on the staff screen); None in memory.
@@ -169,7 +168,6 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         vocabulary: crate::mood::Vocabulary::builtin(),
         code_throttle: Default::default(),
         slip_text: crate::slip::SlipText::builtin(),
-        staff_text: crate::staff::status::StatusText::builtin(),
         printing: slip::Printing::new(parts.printer),
         language_selected: std::cell::Cell::new(false),
         summarised_on: None,

@@ -11,11 +11,11 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use slint::{ComponentHandle, Global, Model};
+use slint::{ComponentHandle, Global, Model, SharedString};
 
 use super::runtime::update;
 use super::{
-    AppWindow, ErrorRow, KioskState, RestockRow, Shell, StaffAdapter, StaffCallAdapter,
+    AppWindow, ErrorRow, KioskState, RestockRow, Shell, StaffAdapter, StaffCallAdapter, StaffError,
     StaffErrorsAdapter, StaffPinAdapter, StaffRestockAdapter, StatusRow, set_if_changed,
 };
 use crate::board::{ButtonEvent, Drive};
@@ -472,7 +472,7 @@ fn status_lines(st: &KioskState) -> Vec<crate::staff::status::StatusLine> {
     let Some(facts) = st.staff_example.as_ref().or(st.facts.as_ref()) else {
         return Vec::new();
     };
-    crate::staff::status::lines(facts, &st.staff_text, st.session.language)
+    crate::staff::status::lines(facts)
 }
 
 pub(super) fn render(window: &AppWindow, st: &KioskState) {
@@ -487,7 +487,7 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     render_restock(window, st);
     if here == Screen::StaffErrors {
         let adapter = StaffErrorsAdapter::get(window);
-        set_if_changed(adapter.get_rows(), recent_errors(st), |m| {
+        set_if_changed(adapter.get_rows(), recent_errors(window, st), |m| {
             adapter.set_rows(m)
         });
     }
@@ -520,15 +520,18 @@ fn render_status(window: &AppWindow, st: &KioskState) {
     lines.sort_by_key(|line| std::cmp::Reverse(line.level));
     let rows: Vec<StatusRow> = lines
         .into_iter()
-        .map(|line| StatusRow {
-            level: match line.level {
-                Level::Green => 0,
-                Level::Amber => 1,
-                Level::Red => 2,
-            },
-            label: line.label.into(),
-            value: line.value.into(),
-            advice: line.advice.unwrap_or_default().into(),
+        .map(|line| {
+            let words = super::staff_words::status_line(window, &line, st.session.language);
+            StatusRow {
+                level: match line.level {
+                    Level::Green => 0,
+                    Level::Amber => 1,
+                    Level::Red => 2,
+                },
+                label: words.label,
+                value: words.value,
+                advice: words.advice,
+            }
         })
         .collect();
     set_if_changed(adapter.get_rows(), rows, |m| adapter.set_rows(m));
@@ -605,8 +608,7 @@ fn render_call(window: &AppWindow, st: &KioskState) {
 
 /// What went wrong lately, newest first: wrong PINs and locks, the printer's last fault, the
 /// last upload error, and records the hub refused. Never anything a worker did.
-fn recent_errors(st: &KioskState) -> Vec<ErrorRow> {
-    let lang = st.session.language;
+fn recent_errors(window: &AppWindow, st: &KioskState) -> Vec<ErrorRow> {
     let when = |ms: i64| {
         chrono::DateTime::from_timestamp_millis(ms)
             .map(|t| {
@@ -616,43 +618,34 @@ fn recent_errors(st: &KioskState) -> Vec<ErrorRow> {
             })
             .unwrap_or_default()
     };
-    let mut rows: Vec<(i64, String)> = Vec::new();
+    let say = |error, kind: &str, what: &str| super::staff_words::error(window, error, kind, what);
+    let mut rows: Vec<(i64, SharedString)> = Vec::new();
     if let Ok(audit) = st.store.recent_audit(50) {
         for entry in audit {
-            let what = match entry.action.as_str() {
-                "wrong_pin" => lang.pick("输错了驿站密码", "A wrong station PIN"),
+            let error = match entry.action.as_str() {
+                "wrong_pin" => StaffError::WrongPin,
                 // Written by kiosks before waits replaced the hard lock.
-                "locked" => lang.pick(
-                    "密码输错太多次，已锁定",
-                    "PIN pad locked after too many wrong PINs",
-                ),
+                "locked" => StaffError::Locked,
                 _ => continue,
             };
-            rows.push((entry.wall_ms, what.to_string()));
+            rows.push((entry.wall_ms, say(error, "", "")));
         }
     }
     if let Ok(Some((_, Some(fault), at))) = st.store.printer_last() {
-        let label = lang.pick("打印机故障", "Printer fault");
-        let fault = st.staff_text.fault_words(&fault, lang);
-        rows.push((at, format!("{label}{}{fault}", lang.pick("：", ": "))));
+        rows.push((at, say(StaffError::PrinterFault, "", &fault)));
     }
     if let Ok(sync) = st.store.sync_state()
         && let (Some(error), Some(at)) = (sync.last_error, sync.last_attempt_wall_ms)
     {
-        let label = lang.pick("上传失败", "Upload failed");
-        rows.push((at, format!("{label}{}{error}", lang.pick("：", ": "))));
+        rows.push((at, say(StaffError::UploadFailed, "", &error)));
     }
     if let Ok(refused) = st
         .store
         .queue_entries(Some(crate::store::RecordState::Quarantined), 0, 10)
     {
-        let label = lang.pick("服务中心拒收了一条记录", "The hub refused a record");
         for entry in refused {
             let reason = entry.last_error.unwrap_or_default();
-            rows.push((
-                0,
-                format!("{label} ({}){}{reason}", entry.kind, lang.pick("：", ": ")),
-            ));
+            rows.push((0, say(StaffError::Refused, &entry.kind, &reason)));
         }
     }
     rows.sort_by_key(|row| std::cmp::Reverse(row.0));
@@ -664,7 +657,7 @@ fn recent_errors(st: &KioskState) -> Vec<ErrorRow> {
             } else {
                 when(ms).into()
             },
-            what: what.into(),
+            what,
         })
         .collect()
 }

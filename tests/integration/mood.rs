@@ -6,7 +6,9 @@ use std::time::Duration;
 use slint::{Global, Model};
 use waystation::mood::code::PersonalCode;
 use waystation::store;
-use waystation::ui::{BreathingAdapter, MoodDoneAdapter, MoodFeelAdapter, Screen as UiScreen};
+use waystation::ui::{
+    BreathingAdapter, MoodDoneAdapter, MoodFeelAdapter, Screen as UiScreen, Shell,
+};
 
 use crate::ui::{day_counts, kiosk_with_disk, outbox_kinds, shown, touch, visible, wait};
 
@@ -179,9 +181,26 @@ fn a_tense_check_in_offers_a_minute_of_breathing() {
     assert_eq!(BreathingAdapter::get(kiosk.window()).get_seconds_left(), 30);
     wait(&clock, Duration::from_secs(30));
     assert_eq!(BreathingAdapter::get(kiosk.window()).get_seconds_left(), 0);
-    assert!(visible(&kiosk, "breathing-left"));
+    assert!(visible(&kiosk, "做得很好。"));
     touch(&kiosk, "完成");
     assert_eq!(shown(&kiosk), UiScreen::MoodDone);
+}
+
+#[test]
+fn the_seconds_left_take_the_plural_form_their_number_needs() {
+    let (kiosk, clock, _dir) = kiosk_with_disk();
+    check_in(&kiosk, "mood -2 2", "生气", &[]);
+    touch(&kiosk, "跟着圆圈呼吸一分钟");
+    wait(&clock, Duration::from_secs(58));
+    // Chinese has one form for every number.
+    assert!(visible(&kiosk, "还剩 2 秒"));
+    Shell::get(kiosk.window()).invoke_toggle_language();
+    assert!(visible(&kiosk, "2 seconds left"));
+    wait(&clock, Duration::from_secs(1));
+    assert!(visible(&kiosk, "1 second left"));
+    assert!(!visible(&kiosk, "1 seconds left"));
+    Shell::get(kiosk.window()).invoke_toggle_language();
+    assert!(visible(&kiosk, "还剩 1 秒"));
 }
 
 #[test]

@@ -610,3 +610,137 @@ fn a_pin_is_checked_off_the_ui_thread_and_leaving_at_once_changes_nothing() {
     assert!(!kiosk.session().staff.signed_in);
     assert!(!audit(dir.path()).contains(&"sign_in".to_string()));
 }
+
+/// Facts that make the status lines say every kind of part between them: each problem, one
+/// day and several, minutes, hours and days, a printer fault in the staff's words and one
+/// as the transport gave it.
+fn facts_saying_everything() -> Vec<waystation::staff::status::Facts> {
+    use waystation::printer::PrinterStatus;
+    use waystation::staff::status::{BrochureFacts, Facts, NetworkFacts, PaperFacts, PrinterFacts};
+    let name = |zh: &str, en: &str| waystation::slip::Pair {
+        zh: zh.into(),
+        en: en.into(),
+    };
+    let brochure = |last_restock| BrochureFacts {
+        name: name("热线卡", "Hotline cards"),
+        last_restock,
+        restock_every_days: 14,
+    };
+    let date = |d| chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+    let problems = Facts {
+        printer: PrinterFacts {
+            configured: true,
+            status: Some(PrinterStatus::PaperOut),
+            last_fault: Some("timed out".into()),
+        },
+        paper: PaperFacts {
+            roll_mm: Some(20_000.0),
+            used_since_restock_mm: 19_400.0,
+            sensor_low: Some(true),
+        },
+        brochures: vec![
+            brochure(Some((1, 40))),
+            brochure(Some((20, 1))),
+            brochure(None),
+        ],
+        network: NetworkFacts {
+            hub_configured: true,
+            last_success_age_s: Some(2 * 86_400),
+            waiting: 312,
+            oldest_waiting_age_s: Some(2 * 86_400),
+            quarantined: 1,
+        },
+        clock_synced: false,
+        clock_problem: true,
+        directory_version: 3,
+        directory_expires: date(1),
+        today: date(28),
+        version: "0.1.0".into(),
+        uptime_s: 3 * 86_400,
+        disk_free_bytes: Some(100 * 1024 * 1024),
+        temperature_c: Some(83.0),
+    };
+    let mut unknown = problems.clone();
+    unknown.printer.status = None;
+    unknown.printer.last_fault = Some("cover open".into());
+    unknown.paper.roll_mm = None;
+    unknown.network.last_success_age_s = None;
+    unknown.network.oldest_waiting_age_s = Some(3 * 3600);
+    unknown.uptime_s = 30 * 60;
+    unknown.disk_free_bytes = None;
+    unknown.temperature_c = None;
+    let mut quiet = problems.clone();
+    quiet.printer.configured = false;
+    quiet.network.hub_configured = false;
+    quiet.network.waiting = 0;
+    quiet.network.quarantined = 0;
+    quiet.clock_synced = true;
+    quiet.clock_problem = false;
+    quiet.directory_expires = date(30);
+    quiet.disk_free_bytes = Some(20 * 1024 * 1024 * 1024);
+    quiet.temperature_c = Some(52.0);
+    vec![problems, unknown, quiet]
+}
+
+/// The staff screen's lines as shown: label, value and advice.
+fn shown_lines(kiosk: &waystation::Kiosk) -> Vec<(String, String, String)> {
+    use slint::Model;
+    let rows = waystation::ui::StaffAdapter::get(kiosk.window()).get_rows();
+    rows.iter()
+        .map(|r| (r.label.into(), r.value.into(), r.advice.into()))
+        .collect()
+}
+
+#[test]
+fn the_status_lines_are_in_the_catalogues_and_the_command_line_says_the_screens_english() {
+    let (kiosk, clock, _dir, _) = staffed_kiosk();
+    hold_corner(&kiosk, &clock, Duration::from_millis(3100));
+    type_pin(&kiosk, PIN);
+    assert_eq!(shown(&kiosk), UiScreen::Staff);
+    let shell = waystation::ui::Shell::get(kiosk.window());
+    let (mut chinese, mut english) = (String::new(), String::new());
+    for facts in facts_saying_everything() {
+        kiosk.show_example_staff_status(facts.clone());
+        let zh = shown_lines(&kiosk);
+        chinese += &format!("{zh:?}");
+        shell.invoke_toggle_language();
+        // The screen shows problems first; so does this.
+        let mut lines = waystation::staff::status::lines(&facts);
+        lines.sort_by_key(|line| std::cmp::Reverse(line.level));
+        let command_line: Vec<(String, String, String)> = lines
+            .iter()
+            .map(waystation::status::english::line)
+            .map(|l| (l.label, l.value, l.advice.unwrap_or_default()))
+            .collect();
+        assert_eq!(shown_lines(&kiosk), command_line);
+        english += &format!("{command_line:?}");
+        shell.invoke_toggle_language();
+        assert_eq!(shown_lines(&kiosk), zh, "back in Chinese");
+    }
+    for said in [
+        "没纸了；最近故障：timed out",
+        "约 1 米（3%）；传感器显示纸少",
+        "1 天前补货 40 份",
+        "20 天前补货 1 份",
+        "在线，2 天前上传成功；待上传 312 条，最早的已等 2 天；1 条被服务中心拒收",
+        "状态未知；最近故障：机盖开着",
+        "待上传 312 条，最早的已等 3 小时",
+        "\"30 分钟\"",
+        "版本 3，已于 2026-11-01 过期",
+        "剩余 100 MB",
+        "83 °C",
+        "未连接（纸条只在屏幕上显示）",
+        "宣传册：热线卡",
+        "请检查网络：时间要从网上获取。联网几分钟后会自动对时。",
+    ] {
+        assert!(chinese.contains(said), "{said} not in {chinese}");
+    }
+    assert!(!chinese.contains('{'), "a field not filled in: {chinese}");
+    for said in [
+        "40 added 1 day ago",
+        "1 added 20 days ago",
+        "about 1 m (3%)",
+    ] {
+        assert!(english.contains(said), "{said} not in {english}");
+    }
+}

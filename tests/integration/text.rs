@@ -27,10 +27,20 @@ fn slint_files() -> Vec<PathBuf> {
     files
 }
 
-/// The string literals of a .slint file, unescaped, each with whether it is the message of an
-/// `@tr(...)`.
-fn string_literals(source: &str) -> Vec<(String, bool)> {
-    let mut found = Vec::new();
+/// What a string literal in a .slint file is to the translations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Shown as it is, or no text at all (a label for tests, an image's path).
+    Plain,
+    /// The message of an `@tr(...)`.
+    Message,
+    /// The plural form of the message before it: `@tr("{n} second" | "{n} seconds" % n)`.
+    Plural,
+}
+
+/// The string literals of a .slint file, unescaped, each with its role.
+fn string_literals(source: &str) -> Vec<(String, Role)> {
+    let mut found: Vec<(String, Role)> = Vec::new();
     let chars: Vec<char> = source.chars().collect();
     let mut i = 0;
     while i < chars.len() {
@@ -42,7 +52,16 @@ fn string_literals(source: &str) -> Vec<(String, bool)> {
             continue;
         }
         if chars[i] == '"' {
-            let translated = source_before(&chars, i).ends_with("@tr(");
+            let before = source_before(&chars, i);
+            let role = if before.ends_with("@tr(") {
+                Role::Message
+            } else if before.trim_end().ends_with('|')
+                && found.last().is_some_and(|(_, role)| *role == Role::Message)
+            {
+                Role::Plural
+            } else {
+                Role::Plain
+            };
             let mut text = String::new();
             i += 1;
             while i < chars.len() && chars[i] != '"' {
@@ -52,7 +71,7 @@ fn string_literals(source: &str) -> Vec<(String, bool)> {
                 text.push(chars[i]);
                 i += 1;
             }
-            found.push((text, translated));
+            found.push((text, role));
         }
         i += 1;
     }
@@ -63,34 +82,77 @@ fn source_before(chars: &[char], end: usize) -> String {
     chars[end.saturating_sub(4)..end].iter().collect()
 }
 
-fn tr_messages() -> BTreeSet<String> {
-    let mut messages = BTreeSet::new();
+/// Every `@tr` message in ui/, with its plural form if it has one.
+fn tr_messages() -> BTreeMap<String, Option<String>> {
+    let mut messages = BTreeMap::new();
     for file in slint_files() {
         let source = std::fs::read_to_string(&file).unwrap();
-        for (text, translated) in string_literals(&source) {
-            if translated {
-                messages.insert(text);
+        let literals = string_literals(&source);
+        for (at, (text, role)) in literals.iter().enumerate() {
+            if *role == Role::Message {
+                let plural = literals
+                    .get(at + 1)
+                    .filter(|(_, role)| *role == Role::Plural)
+                    .map(|(plural, _)| plural.clone());
+                messages.insert(text.clone(), plural);
             }
         }
     }
     messages
 }
 
-fn catalogue(lang: &str) -> BTreeMap<String, String> {
+/// One entry of a catalogue: its plural form, if any, and its translations (one, or one per
+/// plural form of the language).
+#[derive(Debug, Clone)]
+struct Entry {
+    plural: Option<String>,
+    translations: Vec<String>,
+}
+
+/// A catalogue's entries by message, and how many plural forms its language has.
+fn catalogue_with_forms(lang: &str) -> (BTreeMap<String, Entry>, usize) {
     let path = root().join(format!(
         "assets/translations/{lang}/LC_MESSAGES/waystation.po"
     ));
     let catalog =
         polib::po_file::parse(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    catalog
+    let entries = catalog
         .messages()
         .map(|m| {
-            (
-                m.msgid().to_string(),
-                m.msgstr().unwrap_or_default().to_string(),
-            )
+            let entry = match (m.msgid_plural(), m.msgstr_plural()) {
+                (Ok(plural), Ok(forms)) => Entry {
+                    plural: Some(plural.to_string()),
+                    translations: forms.clone(),
+                },
+                _ => Entry {
+                    plural: None,
+                    translations: vec![m.msgstr().unwrap_or_default().to_string()],
+                },
+            };
+            (m.msgid().to_string(), entry)
         })
+        .collect();
+    (entries, catalog.metadata.plural_rules.nplurals)
+}
+
+/// A catalogue's translations by message (of a plural message, the first form).
+fn catalogue(lang: &str) -> BTreeMap<String, String> {
+    catalogue_with_forms(lang)
+        .0
+        .into_iter()
+        .map(|(id, entry)| (id, entry.translations[0].clone()))
         .collect()
+}
+
+/// Every text of a catalogue: each message, its plural form and every translation.
+fn catalogue_texts(lang: &str) -> Vec<String> {
+    let mut texts = Vec::new();
+    for (id, entry) in catalogue_with_forms(lang).0 {
+        texts.push(id);
+        texts.extend(entry.plural);
+        texts.extend(entry.translations);
+    }
+    texts
 }
 
 #[test]
@@ -101,33 +163,59 @@ fn every_ui_message_is_in_both_catalogues_and_none_is_stale() {
         "found only {} @tr messages",
         messages.len()
     );
+    assert!(
+        messages.values().filter(|plural| plural.is_some()).count() >= 6,
+        "the plural messages were not found"
+    );
     for lang in ["zh_CN", "en"] {
-        let catalogue = catalogue(lang);
-        let ids: BTreeSet<String> = catalogue.keys().cloned().collect();
-        let missing: Vec<_> = messages.difference(&ids).collect();
-        let stale: Vec<_> = ids.difference(&messages).collect();
+        let (catalogue, forms) = catalogue_with_forms(lang);
+        let ids: BTreeSet<&String> = catalogue.keys().collect();
+        let wanted: BTreeSet<&String> = messages.keys().collect();
+        let missing: Vec<_> = wanted.difference(&ids).collect();
+        let stale: Vec<_> = ids.difference(&wanted).collect();
         assert!(missing.is_empty(), "{lang} lacks {missing:?}");
         assert!(
             stale.is_empty(),
             "{lang} has messages no screen uses: {stale:?}"
         );
+        for (id, plural) in &messages {
+            let entry = &catalogue[id];
+            assert_eq!(&entry.plural, plural, "{lang}: the plural form of '{id}'");
+            // A plural message has one translation per plural form of the language (English
+            // two, Chinese one); any other message has one.
+            let count = if plural.is_some() { forms } else { 1 };
+            assert_eq!(entry.translations.len(), count, "{lang}: '{id}'");
+        }
     }
+    let (_, english) = catalogue_with_forms("en");
+    let (_, chinese) = catalogue_with_forms("zh_CN");
+    assert_eq!((english, chinese), (2, 1), "plural forms in the headers");
 }
 
 #[test]
 fn every_chinese_translation_is_filled_in_and_keeps_its_placeholders() {
-    for (id, text) in catalogue("zh_CN") {
-        assert!(!text.is_empty(), "no Chinese for '{id}'");
-        assert_eq!(
-            id.matches("{}").count(),
-            text.matches("{}").count(),
-            "placeholders differ in '{id}'"
-        );
-        if id.chars().any(|c| c.is_ascii_alphabetic()) && id != "Waystation" {
-            assert!(
-                text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-                "'{id}' is not translated: '{text}'"
+    let placeholders = |text: &str| (text.matches("{}").count(), text.matches("{n}").count());
+    for (id, entry) in catalogue_with_forms("zh_CN").0 {
+        if let Some(plural) = &entry.plural {
+            assert_eq!(
+                placeholders(&id),
+                placeholders(plural),
+                "'{id}' and its plural"
             );
+        }
+        for text in entry.translations {
+            assert!(!text.is_empty(), "no Chinese for '{id}'");
+            assert_eq!(
+                placeholders(&id),
+                placeholders(&text),
+                "placeholders differ in '{id}'"
+            );
+            if id.chars().any(|c| c.is_ascii_alphabetic()) && id != "Waystation" {
+                assert!(
+                    text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                    "'{id}' is not translated: '{text}'"
+                );
+            }
         }
     }
 }
@@ -137,9 +225,8 @@ fn every_chinese_translation_is_filled_in_and_keeps_its_placeholders() {
 fn shown_text() -> String {
     let mut text = String::new();
     for lang in ["zh_CN", "en"] {
-        for (id, translated) in catalogue(lang) {
-            text += &id;
-            text += &translated;
+        for piece in catalogue_texts(lang) {
+            text += &piece;
         }
     }
     for file in slint_files() {
@@ -219,10 +306,7 @@ fn instrument_texts() -> Vec<String> {
 fn readable_sentences() -> Vec<String> {
     let mut all: Vec<String> = Vec::new();
     for lang in ["zh_CN", "en"] {
-        for (id, translated) in catalogue(lang) {
-            all.push(id);
-            all.push(translated);
-        }
+        all.extend(catalogue_texts(lang));
     }
     for line in waystation::kiosk::emergency::builtin() {
         all.extend([
@@ -339,13 +423,20 @@ fn the_font_subset_keeps_the_common_hanzi_for_text_to_come() {
 }
 
 #[test]
-fn the_literal_scanner_sees_tr_messages_and_skips_comments() {
-    let found = string_literals("// \"not this\"\ntext: @tr(\"Hi \\\"you\\\"\"); x: \"plain\";");
+fn the_literal_scanner_sees_tr_messages_their_plurals_and_skips_comments() {
+    let found = string_literals(
+        "// \"not this\"\ntext: @tr(\"Hi \\\"you\\\"\"); x: \"plain\" | \"or\";\n\
+         y: @tr(\"{n} day\" | \"{n} days\" % n, \"arg\");",
+    );
     assert_eq!(
         found,
         vec![
-            ("Hi \"you\"".to_string(), true),
-            ("plain".to_string(), false)
+            ("Hi \"you\"".to_string(), Role::Message),
+            ("plain".to_string(), Role::Plain),
+            ("or".to_string(), Role::Plain),
+            ("{n} day".to_string(), Role::Message),
+            ("{n} days".to_string(), Role::Plural),
+            ("arg".to_string(), Role::Plain),
         ]
     );
 }
@@ -355,8 +446,7 @@ fn one_word_for_the_station_staff_and_one_for_the_slip() {
     // A worker reading "站点工作人员" on one screen and "驿站工作人员" on the next may wonder
     // whether they are different people; "凭条" and "纸条" likewise. "单号" reads as an order
     // number to a rider, so the slip's number is "纸条编号".
-    let mut text = shown_text();
-    text += &std::fs::read_to_string(root().join("assets/staff/text.toml")).unwrap();
+    let text = shown_text();
     for word in ["站点工作人员", "凭条", "单号"] {
         assert!(!text.contains(word), "'{word}' is shown somewhere");
     }
