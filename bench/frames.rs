@@ -13,7 +13,7 @@ use slint::{Global, Rgb8Pixel};
 use waystation::config::Config;
 use waystation::kiosk::{Language, Screen};
 use waystation::ui::screenshot::{Shot, draw, install, prepare};
-use waystation::ui::{MoodCodeAdapter, SlipAdapter, StaffPinAdapter};
+use waystation::ui::{MoodCodeAdapter, SlipAdapter, SlipPrintState, StaffPinAdapter};
 
 const RUNS: usize = 5;
 
@@ -125,7 +125,7 @@ fn main() {
         .expect("kiosk");
         let adapter = SlipAdapter::get(kiosk.window());
         frames.step(|| adapter.invoke_print());
-        frames.until(&kiosk, || adapter.get_state() != "printing");
+        frames.until(&kiosk, || adapter.get_state() != SlipPrintState::Printing);
     }
     report("a slip print", frames.worst, raster);
 }

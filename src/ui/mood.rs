@@ -11,9 +11,9 @@ use slint::{ComponentHandle, Global};
 
 use super::runtime::update;
 use super::{
-    AppWindow, BreathingAdapter, KioskState, MoodCell, MoodCodeAdapter, MoodDoneAdapter,
-    MoodFeelAdapter, MoodOffer, MoodTagsAdapter, MoodWeekAdapter, MoodWordAdapter, TagChip,
-    TrendDot, WeekBar, set_if_changed,
+    AppWindow, BreathingAdapter, CodePadNotice, KioskState, MoodCell, MoodCodeAdapter,
+    MoodDoneAdapter, MoodFeelAdapter, MoodOffer, MoodQuadrant, MoodTagsAdapter, MoodWeekAdapter,
+    MoodWordAdapter, TagChip, TrendDot, WeekBar, set_if_changed,
 };
 use crate::kiosk::Screen;
 use crate::mood::code::PersonalCode;
@@ -31,12 +31,12 @@ pub const BREATHING: Duration = Duration::from_secs(60);
 /// The name of the salt of personal-code hashes among the kiosk's secrets.
 const CODE_SALT: &str = "personal_code_salt";
 
-fn quadrant_index(q: Quadrant) -> i32 {
+fn quadrant_shown(q: Quadrant) -> MoodQuadrant {
     match q {
-        Quadrant::Red => 0,
-        Quadrant::Yellow => 1,
-        Quadrant::Blue => 2,
-        Quadrant::Green => 3,
+        Quadrant::Red => MoodQuadrant::Red,
+        Quadrant::Yellow => MoodQuadrant::Yellow,
+        Quadrant::Blue => MoodQuadrant::Blue,
+        Quadrant::Green => MoodQuadrant::Green,
     }
 }
 
@@ -323,7 +323,7 @@ fn render_feel(window: &AppWindow, st: &KioskState) {
             cells.push(MoodCell {
                 pleasantness: p.into(),
                 energy: e.into(),
-                quadrant: quadrant_index(q),
+                quadrant: quadrant_shown(q),
                 hint: hint.into(),
             });
         }
@@ -334,7 +334,7 @@ fn render_feel(window: &AppWindow, st: &KioskState) {
         .trend
         .iter()
         .map(|p| TrendDot {
-            quadrant: quadrant_index(p.quadrant),
+            quadrant: quadrant_shown(p.quadrant),
             word: vocabulary
                 .word(&p.word)
                 .map_or("", |w| w.label(lang))
@@ -352,7 +352,7 @@ fn render_word(window: &AppWindow, st: &KioskState) {
     let vocabulary = &st.vocabulary;
     let word = MoodWordAdapter::get(window);
     if let Some(q) = mood.quadrant() {
-        word.set_quadrant(quadrant_index(q));
+        word.set_quadrant(quadrant_shown(q));
         let words = vocabulary
             .words_in(q)
             .map(|w| w.label(lang).into())
@@ -386,7 +386,7 @@ fn render_done(window: &AppWindow, st: &KioskState) {
     let vocabulary = &st.vocabulary;
     let done = MoodDoneAdapter::get(window);
     if let Some((check_in, _)) = &mood.saved {
-        done.set_quadrant(quadrant_index(check_in.quadrant));
+        done.set_quadrant(quadrant_shown(check_in.quadrant));
         done.set_word(
             vocabulary
                 .word(&check_in.word)
@@ -432,13 +432,13 @@ fn render_code(window: &AppWindow, st: &KioskState) {
         .collect();
     code.set_typed(typed.into());
     let (notice, wait) = match mood.notice {
-        _ if mood.checking.is_some() => ("checking", 0),
-        None => ("", 0),
-        Some(CodeNotice::Malformed) => ("format", 0),
-        Some(CodeNotice::Unknown) => ("wrong", 0),
-        Some(CodeNotice::Wait(s)) => ("wait", s),
+        _ if mood.checking.is_some() => (CodePadNotice::Checking, 0),
+        None => (CodePadNotice::None, 0),
+        Some(CodeNotice::Malformed) => (CodePadNotice::Format, 0),
+        Some(CodeNotice::Unknown) => (CodePadNotice::Wrong, 0),
+        Some(CodeNotice::Wait(s)) => (CodePadNotice::Wait, s),
     };
-    code.set_notice(notice.into());
+    code.set_notice(notice);
     code.set_wait_seconds(i32::try_from(wait).unwrap_or(i32::MAX));
 }
 
@@ -462,7 +462,7 @@ fn render_week(window: &AppWindow, st: &KioskState) {
         .quadrants
         .iter()
         .map(|q| WeekBar {
-            quadrant: quadrant_index(q.quadrant),
+            quadrant: quadrant_shown(q.quadrant),
             label: st.vocabulary.quadrant_label(q.quadrant, lang).into(),
             percent: q.percent.map_or(-1, |p| p as i32),
         })

@@ -15,8 +15,9 @@ use slint::{ComponentHandle, Global, Model};
 
 use super::runtime::update;
 use super::{
-    AppWindow, ErrorRow, KioskState, RestockRow, Shell, StaffAdapter, StaffCallAdapter,
-    StaffErrorsAdapter, StaffPinAdapter, StaffRestockAdapter, StatusRow, set_if_changed,
+    AppWindow, CallState, ErrorRow, KioskState, PinPadNotice, RestockRow, Shell, StaffAdapter,
+    StaffCallAdapter, StaffErrorsAdapter, StaffOutcome, StaffPinAdapter, StaffRestockAdapter,
+    StatusLevel, StatusRow, set_if_changed,
 };
 use crate::board::{ButtonEvent, Drive};
 use crate::kiosk::Screen;
@@ -499,15 +500,15 @@ fn render_pin(window: &AppWindow, st: &KioskState) {
     let pin = StaffPinAdapter::get(window);
     pin.set_typed_count(st.session.staff.typed.len() as i32);
     let (notice, wait) = match st.pin_throttle.gate(now) {
-        PinGate::Wait(seconds) => ("wait", seconds),
-        PinGate::Open if st.session.staff.checking.is_some() => ("checking", 0),
+        PinGate::Wait(seconds) => (PinPadNotice::Wait, seconds),
+        PinGate::Open if st.session.staff.checking.is_some() => (PinPadNotice::Checking, 0),
         PinGate::Open => match st.session.staff.notice {
-            PinNotice::None => ("", 0),
-            PinNotice::Wrong => ("wrong", 0),
-            PinNotice::NoPin => ("no-pin", 0),
+            PinNotice::None => (PinPadNotice::None, 0),
+            PinNotice::Wrong => (PinPadNotice::Wrong, 0),
+            PinNotice::NoPin => (PinPadNotice::NoPin, 0),
         },
     };
-    pin.set_notice(notice.into());
+    pin.set_notice(notice);
     pin.set_wait_seconds(i32::try_from(wait).unwrap_or(i32::MAX));
 }
 
@@ -521,33 +522,49 @@ fn render_status(window: &AppWindow, st: &KioskState) {
     let rows: Vec<StatusRow> = lines
         .into_iter()
         .map(|line| StatusRow {
-            level: match line.level {
-                Level::Green => 0,
-                Level::Amber => 1,
-                Level::Red => 2,
-            },
+            level: status_level(line.level),
             label: line.label.into(),
             value: line.value.into(),
             advice: line.advice.unwrap_or_default().into(),
         })
         .collect();
     set_if_changed(adapter.get_rows(), rows, |m| adapter.set_rows(m));
-    let visit = &st.session.staff;
-    let (done, count) = match (visit.test_print, visit.done) {
-        (PrintState::Printing(_), _) => ("printing", 0),
-        (PrintState::Printed, _) => ("printed", 0),
-        (PrintState::Sent, _) => ("sent", 0),
-        (PrintState::NotPrinted(_) | PrintState::Failed, _) => ("not-printed", 0),
-        (PrintState::Idle, Some(StaffDone::Paper)) => ("paper", 0),
-        (PrintState::Idle, Some(StaffDone::Brochures(n))) => ("brochures", n),
-        (PrintState::Idle, Some(StaffDone::SyncAsked)) => ("sync", 0),
-        (PrintState::Idle, Some(StaffDone::NoHub)) => ("no-hub", 0),
-        (PrintState::Idle, Some(StaffDone::Failed)) => ("failed", 0),
-        (PrintState::Idle, None) => ("", 0),
-    };
-    adapter.set_done(done.into());
+    let (done, count) = staff_outcome(&st.session.staff);
+    adapter.set_done(done);
     adapter.set_done_count(i32::try_from(count).unwrap_or(i32::MAX));
     adapter.set_example(st.staff_example.is_some());
+}
+
+fn status_level(level: Level) -> StatusLevel {
+    match level {
+        Level::Green => StatusLevel::Green,
+        Level::Amber => StatusLevel::Amber,
+        Level::Red => StatusLevel::Red,
+    }
+}
+
+/// What the status screen says the last action did (and how many brochures): a test print
+/// under way or finished, else the last action's outcome.
+fn staff_outcome(visit: &crate::staff::visit::StaffVisit) -> (StaffOutcome, u32) {
+    let printed = match visit.test_print {
+        PrintState::Idle => None,
+        PrintState::Printing(_) => Some(StaffOutcome::Printing),
+        PrintState::Printed => Some(StaffOutcome::Printed),
+        PrintState::Sent => Some(StaffOutcome::Sent),
+        // Whatever the printer said: the printer's own line on this screen says what.
+        PrintState::NotPrinted(_) | PrintState::Failed => Some(StaffOutcome::NotPrinted),
+    };
+    if let Some(printed) = printed {
+        return (printed, 0);
+    }
+    match visit.done {
+        None => (StaffOutcome::None, 0),
+        Some(StaffDone::Paper) => (StaffOutcome::Paper, 0),
+        Some(StaffDone::Brochures(n)) => (StaffOutcome::Brochures, n),
+        Some(StaffDone::SyncAsked) => (StaffOutcome::Sync, 0),
+        Some(StaffDone::NoHub) => (StaffOutcome::NoHub, 0),
+        Some(StaffDone::Failed) => (StaffOutcome::Failed, 0),
+    }
 }
 
 /// The restock form's brochure kinds and counts.
@@ -574,30 +591,30 @@ fn render_restock(window: &AppWindow, st: &KioskState) {
     restock.set_has_printer(st.config.printer.transport != crate::config::PrinterTransport::None);
 }
 
-/// What the screens show about the latest call: its state's name for the `.slint` side and
-/// the ways the staff were told (light, buzzer, message). With no call at all, nothing was
-/// done, so the worker is told to go and find the staff.
-pub(super) fn call_shown(st: &KioskState) -> (&'static str, bool, bool, bool) {
+/// What the screens show about the latest call: its state and the ways the staff were told
+/// (light, buzzer, message). With no call at all, nothing was done, so the worker is told to
+/// go and find the staff.
+pub(super) fn call_shown(st: &KioskState) -> (CallState, bool, bool, bool) {
     let now = st.clock.monotonic();
     let wording = st.call.as_ref().map_or(Wording::GoFindStaff, |call| {
         crate::staff::alert::wording(call, now)
     });
     match wording {
-        Wording::GoFindStaff => ("go", false, false, false),
-        Wording::Sending => ("sending", false, false, false),
+        Wording::GoFindStaff => (CallState::Go, false, false, false),
+        Wording::Sending => (CallState::Sending, false, false, false),
         Wording::Notified {
             light,
             buzzer,
             message,
-        } => ("notified", light, buzzer, message),
-        Wording::Answered => ("ended", false, false, false),
+        } => (CallState::Notified, light, buzzer, message),
+        Wording::Answered => (CallState::Ended, false, false, false),
     }
 }
 
 fn render_call(window: &AppWindow, st: &KioskState) {
     let adapter = StaffCallAdapter::get(window);
     let (state, light, buzzer, message) = call_shown(st);
-    adapter.set_state(state.into());
+    adapter.set_state(state);
     adapter.set_by_light(light);
     adapter.set_by_buzzer(buzzer);
     adapter.set_by_message(message);

@@ -6,7 +6,9 @@ use std::time::Duration;
 use slint::{Global, Model};
 use waystation::mood::code::PersonalCode;
 use waystation::store;
-use waystation::ui::{BreathingAdapter, MoodDoneAdapter, MoodFeelAdapter, Screen as UiScreen};
+use waystation::ui::{
+    BreathingAdapter, CodePadNotice, MoodDoneAdapter, MoodFeelAdapter, Screen as UiScreen,
+};
 
 use crate::ui::{day_counts, kiosk_with_disk, outbox_kinds, shown, touch, visible, wait};
 
@@ -145,7 +147,7 @@ fn wrong_codes_are_refused_then_throttled() {
     kiosk.settle();
     assert_eq!(
         waystation::ui::MoodCodeAdapter::get(kiosk.window()).get_notice(),
-        "format"
+        CodePadNotice::Format
     );
     for attempt in 1..=3 {
         touch(&kiosk, "删除");
@@ -157,7 +159,11 @@ fn wrong_codes_are_refused_then_throttled() {
         let notice = waystation::ui::MoodCodeAdapter::get(kiosk.window()).get_notice();
         assert_eq!(
             notice,
-            if attempt < 3 { "wrong" } else { "wait" },
+            if attempt < 3 {
+                CodePadNotice::Wrong
+            } else {
+                CodePadNotice::Wait
+            },
             "attempt {attempt}"
         );
     }
@@ -332,7 +338,7 @@ fn a_code_is_checked_off_the_ui_thread_and_leaving_at_once_does_not_escape_the_t
         if attempt == 4 {
             assert_eq!(
                 pad().get_notice(),
-                "wait",
+                CodePadNotice::Wait,
                 "three wrong codes were not counted"
             );
             break;
@@ -341,7 +347,7 @@ fn a_code_is_checked_off_the_ui_thread_and_leaving_at_once_does_not_escape_the_t
             kiosk.session().mood.checking.is_some(),
             "checked in the callback"
         );
-        assert_eq!(pad().get_notice(), "checking");
+        assert_eq!(pad().get_notice(), CodePadNotice::Checking);
         touch(&kiosk, "快速隐藏：清除全部内容并离开");
         kiosk.settle();
         assert!(kiosk.session().is_fresh());

@@ -10,7 +10,7 @@ use waystation::clock::{Clock, FakeClock};
 use waystation::config::Config;
 use waystation::staff::status::LedPattern;
 use waystation::store::{RecordStamp, Store};
-use waystation::ui::Screen as UiScreen;
+use waystation::ui::{PinPadNotice, Screen as UiScreen};
 
 use crate::ui::{kiosk_on, shown, touch, visible, wait};
 
@@ -501,7 +501,7 @@ fn no_pin_set_means_the_pad_says_so() {
     assert_eq!(shown(&kiosk), UiScreen::StaffPin);
     assert_eq!(
         waystation::ui::StaffPinAdapter::get(kiosk.window()).get_notice(),
-        "no-pin"
+        PinPadNotice::NoPin
     );
 }
 
@@ -587,7 +587,7 @@ fn a_pin_is_checked_off_the_ui_thread_and_leaving_at_once_changes_nothing() {
         "checked in the callback"
     );
     let pad = waystation::ui::StaffPinAdapter::get(kiosk.window());
-    assert_eq!(pad.get_notice(), "checking");
+    assert_eq!(pad.get_notice(), PinPadNotice::Checking);
     touch(&kiosk, "快速隐藏：清除全部内容并离开");
     assert_eq!(shown(&kiosk), UiScreen::Attract);
     kiosk.settle();
