@@ -172,7 +172,7 @@ mod on_screen {
     use waystation::store::{self, Store};
     use waystation::ui::{Screen as UiScreen, SlipAdapter, SlipPrintState};
 
-    use crate::ui::{kiosk_printing, said_by, shown, touch, visible, wait};
+    use crate::ui::{kiosk_printing, said_by, shown, touch, visible, visible_id, wait};
 
     /// A kiosk whose config says it has a printer, reaching the fake one given.
     fn kiosk(
@@ -254,7 +254,7 @@ mod on_screen {
         assert_eq!(shown(kiosk), UiScreen::Crisis);
         touch(kiosk, "带走这些号码");
         assert_eq!(shown(kiosk), UiScreen::Slip);
-        assert!(visible(kiosk, "slip-qr"));
+        assert!(visible_id(kiosk, "SlipScreen::qr"));
     }
 
     #[test]
@@ -300,7 +300,7 @@ mod on_screen {
         );
         assert_eq!(count(&dir, "slip crisis"), 0);
         // The slip is still on screen to scan.
-        assert!(visible(&kiosk, "slip-qr"));
+        assert!(visible_id(&kiosk, "SlipScreen::qr"));
     }
 
     fn not_printed(behaviour: FakeBehaviour, status: &str) {
@@ -353,7 +353,7 @@ mod on_screen {
         touch(&kiosk, "马上求助");
         touch(&kiosk, "带走这些号码");
         assert_eq!(shown(&kiosk), UiScreen::Slip);
-        assert!(visible(&kiosk, "slip-qr"));
+        assert!(visible_id(&kiosk, "SlipScreen::qr"));
         assert!(!visible(&kiosk, "打印纸条"));
         touch(&kiosk, "快速隐藏：清除全部内容并离开");
         assert!(kiosk.session().is_fresh());

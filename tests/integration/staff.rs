@@ -12,7 +12,7 @@ use waystation::staff::status::LedPattern;
 use waystation::store::{RecordStamp, Store};
 use waystation::ui::{PinPadNotice, Screen as UiScreen};
 
-use crate::ui::{kiosk_on, shown, touch, visible, wait};
+use crate::ui::{kiosk_on, said_by, shown, touch, visible, visible_id, wait};
 
 const PIN: &str = "246813";
 
@@ -113,7 +113,10 @@ fn staff_sign_in_with_the_pin_record_a_restock_and_leave() {
     touch(&kiosk, "plus 1 睡眠小贴士（示例）");
     touch(&kiosk, "记录宣传册补货");
     assert_eq!(shown(&kiosk), UiScreen::Staff);
-    assert!(visible(&kiosk, "staff-done"));
+    assert_eq!(
+        said_by(&kiosk, "StaffScreen::done"),
+        "已记录补货 20 份宣传册。"
+    );
     // The hotline cards were restocked today: their line is green again.
     assert!(visible(
         &kiosk,
@@ -155,7 +158,7 @@ fn wrong_pins_are_throttled_with_waits_up_to_an_hour_but_never_locked_for_good()
         type_pin(&kiosk, "1111");
         assert_eq!(shown(&kiosk), UiScreen::StaffPin);
     }
-    assert!(visible(&kiosk, "pin-notice"));
+    assert_eq!(said_by(&kiosk, "StaffPinScreen::notice"), "密码不对。");
     // The sixth wrong PIN starts a 30-second wait, during which even the right PIN is refused.
     type_pin(&kiosk, "1111");
     type_pin(&kiosk, PIN);
@@ -243,7 +246,7 @@ fn a_staff_call_with_no_light_buzzer_or_hub_says_go_and_find_the_staff() {
     assert_eq!(shown(&kiosk), UiScreen::StaffCall);
     assert!(visible(&kiosk, "请直接去找驿站工作人员"));
     assert!(visible(&kiosk, "这台机器没能通知到他们。"));
-    assert!(visible(&kiosk, "emergency-pointer"));
+    assert!(visible_id(&kiosk, "StaffCallScreen::emergency-pointer"));
     for never in [
         "已通知驿站工作人员",
         "马上有人来。",

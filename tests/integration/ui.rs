@@ -112,6 +112,11 @@ fn with_id(kiosk: &Kiosk, id: &str) -> Vec<ElementHandle> {
     ElementHandle::find_by_element_id(kiosk.window(), id).collect()
 }
 
+/// Whether an element with this id is on screen.
+pub(crate) fn visible_id(kiosk: &Kiosk, id: &str) -> bool {
+    !with_id(kiosk, id).is_empty()
+}
+
 /// What the element with this id says to a screen reader (its accessible label), and fails if
 /// it is not on screen.
 pub(crate) fn said_by(kiosk: &Kiosk, id: &str) -> String {
