@@ -273,6 +273,34 @@ pub(crate) fn render(window: &AppWindow, state: &KioskState) {
     staff::render(window, state);
 }
 
+/// Key presses as the `Keypad` widget gives them, for driving a pad from Rust (screenshots,
+/// benchmarks and tests) as a touch would.
+impl KeypadKey {
+    pub fn character(c: char) -> KeypadKey {
+        KeypadKey {
+            text: c.to_string().into(),
+            action: KeyAction::Character,
+            span: 1,
+        }
+    }
+
+    pub fn erase() -> KeypadKey {
+        KeypadKey {
+            text: Default::default(),
+            action: KeyAction::Erase,
+            span: 1,
+        }
+    }
+
+    pub fn enter() -> KeypadKey {
+        KeypadKey {
+            text: Default::default(),
+            action: KeyAction::Enter,
+            span: 1,
+        }
+    }
+}
+
 /// The emergency lines in one language, as the UI's model, in the order given.
 pub(crate) fn line_models<'a>(
     lines: impl Iterator<Item = &'a crate::kiosk::emergency::EmergencyLine>,

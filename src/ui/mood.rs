@@ -11,7 +11,7 @@ use slint::{ComponentHandle, Global};
 
 use super::runtime::update;
 use super::{
-    AppWindow, BreathingAdapter, CodePadNotice, KioskState, MoodCell, MoodCodeAdapter,
+    AppWindow, BreathingAdapter, CodePadNotice, KeyAction, KioskState, MoodCell, MoodCodeAdapter,
     MoodDoneAdapter, MoodFeelAdapter, MoodOffer, MoodQuadrant, MoodTagsAdapter, MoodWeekAdapter,
     MoodWordAdapter, TagChip, TrendDot, WeekBar, set_if_changed,
 };
@@ -119,19 +119,20 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
         st.session.navigation.back();
     }));
 
-    let code = MoodCodeAdapter::get(window);
-    code.on_key({
+    MoodCodeAdapter::get(window).on_pressed({
         let (w, s) = (weak.clone(), state.clone());
         move |key| {
-            update(&w, &s, |st| {
-                if let Some(c) = key.chars().next() {
-                    st.session.mood.type_char(c);
+            update(&w, &s, |st| match key.action {
+                KeyAction::Character => {
+                    if let Some(c) = key.text.chars().next() {
+                        st.session.mood.type_char(c);
+                    }
                 }
+                KeyAction::Erase => st.session.mood.erase(),
+                KeyAction::Enter => try_code(st),
             })
         }
     });
-    code.on_erase(on(|st| st.session.mood.erase()));
-    code.on_submit(on(try_code));
 }
 
 /// Saves the check-in (day counts and, with a code, the trend row: one transaction)

@@ -15,9 +15,9 @@ use slint::{ComponentHandle, Global, Model};
 
 use super::runtime::update;
 use super::{
-    AppWindow, CallState, ErrorRow, KioskState, PinPadNotice, RestockRow, Shell, StaffAdapter,
-    StaffCallAdapter, StaffErrorsAdapter, StaffOutcome, StaffPinAdapter, StaffRestockAdapter,
-    StatusLevel, StatusRow, set_if_changed,
+    AppWindow, CallState, ErrorRow, KeyAction, KioskState, PinPadNotice, RestockRow, Shell,
+    StaffAdapter, StaffCallAdapter, StaffErrorsAdapter, StaffOutcome, StaffPinAdapter,
+    StaffRestockAdapter, StatusLevel, StatusRow, set_if_changed,
 };
 use crate::board::{ButtonEvent, Drive};
 use crate::kiosk::Screen;
@@ -61,19 +61,20 @@ fn connect_pin(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
             st.corner_held_since = (held && on_attract).then_some(now);
         }
     });
-    let pin = StaffPinAdapter::get(window);
-    pin.on_key({
+    StaffPinAdapter::get(window).on_pressed({
         let (w, s) = (weak.clone(), state.clone());
         move |key| {
-            update(&w, &s, |st| {
-                if let Some(digit) = key.chars().next() {
-                    st.session.staff.key(digit);
+            update(&w, &s, |st| match key.action {
+                KeyAction::Character => {
+                    if let Some(digit) = key.text.chars().next() {
+                        st.session.staff.key(digit);
+                    }
                 }
+                KeyAction::Erase => st.session.staff.erase(),
+                KeyAction::Enter => check_pin(st),
             })
         }
     });
-    pin.on_erase(on(window, state, |st| st.session.staff.erase()));
-    pin.on_submit(on(window, state, check_pin));
 }
 
 /// The status screen's buttons; all but leaving do nothing unless staff are signed in.

@@ -11,7 +11,7 @@ use waystation::ui::{
 };
 
 use crate::ui::{
-    day_counts, kiosk_with_disk, outbox_kinds, shown, touch, visible, visible_id, wait,
+    day_counts, kiosk_with_disk, outbox_kinds, press_key, shown, touch, visible, visible_id, wait,
 };
 
 fn db(dir: &tempfile::TempDir) -> rusqlite::Connection {
@@ -73,7 +73,7 @@ fn a_personal_code_brings_back_the_trend_at_the_next_visit() {
     touch(&kiosk, "我有个人码");
     assert_eq!(shown(&kiosk), UiScreen::MoodCode);
     for c in code.chars().filter(|c| *c != '-') {
-        touch(&kiosk, &format!("key {c}"));
+        press_key(&kiosk, &c.to_string());
     }
     touch(&kiosk, "查看我的变化");
     kiosk.settle();
@@ -144,7 +144,7 @@ fn wrong_codes_are_refused_then_throttled() {
     touch(&kiosk, "点击开始");
     touch(&kiosk, "情绪打卡");
     touch(&kiosk, "我有个人码");
-    touch(&kiosk, "key 7");
+    press_key(&kiosk, "7");
     touch(&kiosk, "查看我的变化");
     kiosk.settle();
     assert_eq!(
@@ -154,7 +154,7 @@ fn wrong_codes_are_refused_then_throttled() {
     for attempt in 1..=3 {
         touch(&kiosk, "删除");
         for _ in 0..8 {
-            touch(&kiosk, "key 0");
+            press_key(&kiosk, "0");
         }
         touch(&kiosk, "查看我的变化");
         kiosk.settle();
@@ -334,7 +334,7 @@ fn a_code_is_checked_off_the_ui_thread_and_leaving_at_once_does_not_escape_the_t
         touch(&kiosk, "情绪打卡");
         touch(&kiosk, "我有个人码");
         for _ in 0..8 {
-            touch(&kiosk, "key 0");
+            press_key(&kiosk, "0");
         }
         touch(&kiosk, "查看我的变化");
         if attempt == 4 {

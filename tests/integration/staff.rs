@@ -12,7 +12,7 @@ use waystation::staff::status::LedPattern;
 use waystation::store::{RecordStamp, Store};
 use waystation::ui::{PinPadNotice, Screen as UiScreen};
 
-use crate::ui::{kiosk_on, said_by, shown, touch, visible, visible_id, wait};
+use crate::ui::{kiosk_on, press_key, said_by, shown, touch, visible, visible_id, wait};
 
 const PIN: &str = "246813";
 
@@ -55,9 +55,9 @@ fn hold_corner(kiosk: &waystation::Kiosk, clock: &FakeClock, held: Duration) {
 
 fn type_pin(kiosk: &waystation::Kiosk, pin: &str) {
     for digit in pin.chars() {
-        touch(kiosk, &format!("pin {digit}"));
+        press_key(kiosk, &digit.to_string());
     }
-    touch(kiosk, "pin ok");
+    press_key(kiosk, "确定");
     // The check runs off the UI thread; what follows is shown once the tick takes it in.
     kiosk.settle();
 }
@@ -582,9 +582,9 @@ fn a_pin_is_checked_off_the_ui_thread_and_leaving_at_once_changes_nothing() {
     let (kiosk, clock, dir, _) = staffed_kiosk();
     hold_corner(&kiosk, &clock, Duration::from_millis(3100));
     for digit in "1111".chars() {
-        touch(&kiosk, &format!("pin {digit}"));
+        press_key(&kiosk, &digit.to_string());
     }
-    touch(&kiosk, "pin ok");
+    press_key(&kiosk, "确定");
     assert!(
         kiosk.session().staff.checking.is_some(),
         "checked in the callback"
@@ -604,9 +604,9 @@ fn a_pin_is_checked_off_the_ui_thread_and_leaving_at_once_changes_nothing() {
 
     hold_corner(&kiosk, &clock, Duration::from_millis(3100));
     for digit in PIN.chars() {
-        touch(&kiosk, &format!("pin {digit}"));
+        press_key(&kiosk, &digit.to_string());
     }
-    touch(&kiosk, "pin ok");
+    press_key(&kiosk, "确定");
     touch(&kiosk, "快速隐藏：清除全部内容并离开");
     kiosk.settle();
     assert_eq!(shown(&kiosk), UiScreen::Attract);

@@ -112,6 +112,17 @@ fn with_id(kiosk: &Kiosk, id: &str) -> Vec<ElementHandle> {
     ElementHandle::find_by_element_id(kiosk.window(), id).collect()
 }
 
+/// Presses the key that says `text` on the keypad on screen (the PIN pad or the code pad), as
+/// a finger would, and fails if there is none.
+pub(crate) fn press_key(kiosk: &Kiosk, text: &str) {
+    let keys = with_id(kiosk, "Keypad::key");
+    let key = keys
+        .iter()
+        .find(|key| key.accessible_label().as_deref() == Some(text))
+        .unwrap_or_else(|| panic!("no key '{text}' on {:?}", shown(kiosk)));
+    key.mock_single_click(PointerEventButton::Left);
+}
+
 /// Whether an element with this id is on screen.
 pub(crate) fn visible_id(kiosk: &Kiosk, id: &str) -> bool {
     !with_id(kiosk, id).is_empty()
