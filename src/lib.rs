@@ -9,6 +9,7 @@ pub mod directory;
 pub mod emergency;
 pub mod entropy;
 pub mod inventory;
+pub mod keypad;
 pub mod kiosk;
 pub mod language;
 pub mod mood;

@@ -301,6 +301,17 @@ impl KeypadKey {
     }
 }
 
+/// The core's key for a key the `Keypad` widget says was pressed; a character key without a
+/// character is no key at all.
+pub(crate) fn pad_key(key: &KeypadKey) -> Option<crate::keypad::PadKey> {
+    use crate::keypad::PadKey;
+    match key.action {
+        KeyAction::Character => key.text.chars().next().map(PadKey::Char),
+        KeyAction::Erase => Some(PadKey::Erase),
+        KeyAction::Enter => Some(PadKey::Enter),
+    }
+}
+
 /// The emergency lines in one language, as the UI's model, in the order given.
 pub(crate) fn line_models<'a>(
     lines: impl Iterator<Item = &'a crate::kiosk::emergency::EmergencyLine>,

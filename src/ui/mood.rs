@@ -11,14 +11,15 @@ use slint::{ComponentHandle, Global};
 
 use super::runtime::update;
 use super::{
-    AppWindow, BreathingAdapter, CodePadNotice, KeyAction, KioskState, MoodCell, MoodCodeAdapter,
+    AppWindow, BreathingAdapter, CodePadNotice, KioskState, MoodCell, MoodCodeAdapter,
     MoodDoneAdapter, MoodFeelAdapter, MoodOffer, MoodQuadrant, MoodTagsAdapter, MoodWeekAdapter,
     MoodWordAdapter, TagChip, TrendDot, WeekBar, set_if_changed,
 };
+use crate::keypad::PadKey;
 use crate::kiosk::Screen;
 use crate::mood::code::PersonalCode;
 use crate::mood::personal::{CodeKeys, NONCE_LEN};
-use crate::mood::visit::CodeNotice;
+use crate::mood::visit::{CodeNotice, CodePadShows};
 use crate::mood::week::station_week;
 use crate::mood::{AXIS_VALUES, Offer, Quadrant, offer_for, shows_help_lines};
 use crate::store::mood::{
@@ -122,14 +123,10 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     MoodCodeAdapter::get(window).on_pressed({
         let (w, s) = (weak.clone(), state.clone());
         move |key| {
-            update(&w, &s, |st| match key.action {
-                KeyAction::Character => {
-                    if let Some(c) = key.text.chars().next() {
-                        st.session.mood.type_char(c);
-                    }
+            update(&w, &s, |st| {
+                if let Some(key) = super::pad_key(&key) {
+                    pressed_code(st, key);
                 }
-                KeyAction::Erase => st.session.mood.erase(),
-                KeyAction::Enter => try_code(st),
             })
         }
     });
@@ -215,15 +212,14 @@ fn take_code(st: &mut KioskState) {
     st.session.mood.checking = Some(job);
 }
 
-fn try_code(st: &mut KioskState) {
-    if st.session.mood.checking.is_some() {
-        return;
-    }
-    let Some(salt) = code_salt(st) else { return };
+/// A key on the code pad (`MoodVisit::press`). When it gives a code to check, the code's keys
+/// are derived off the UI thread and `code_derived` takes them in.
+fn pressed_code(st: &mut KioskState, key: PadKey) {
     let now = st.clock.monotonic();
-    let Some(code) = st.session.mood.code_to_check(&st.code_throttle, now) else {
+    let Some(code) = st.session.mood.press(key, &st.code_throttle, now) else {
         return;
     };
+    let Some(salt) = code_salt(st) else { return };
     let job = st
         .code_checks
         .spawn(move || (CodeJob::Entered, code.keys(&salt)));
@@ -425,19 +421,13 @@ fn render_done(window: &AppWindow, st: &KioskState) {
 fn render_code(window: &AppWindow, st: &KioskState) {
     let mood = &st.session.mood;
     let code = MoodCodeAdapter::get(window);
-    let typed: String = mood
-        .typed
-        .chars()
-        .enumerate()
-        .flat_map(|(i, c)| (i == 4).then_some('-').into_iter().chain([c]))
-        .collect();
-    code.set_typed(typed.into());
-    let (notice, wait) = match mood.notice {
-        _ if mood.checking.is_some() => (CodePadNotice::Checking, 0),
-        None => (CodePadNotice::None, 0),
-        Some(CodeNotice::Malformed) => (CodePadNotice::Format, 0),
-        Some(CodeNotice::Unknown) => (CodePadNotice::Wrong, 0),
-        Some(CodeNotice::Wait(s)) => (CodePadNotice::Wait, s),
+    code.set_typed(mood.typed_shown().into());
+    let (notice, wait) = match mood.shown_notice() {
+        CodePadShows::Nothing => (CodePadNotice::None, 0),
+        CodePadShows::Checking => (CodePadNotice::Checking, 0),
+        CodePadShows::Notice(CodeNotice::Malformed) => (CodePadNotice::Format, 0),
+        CodePadShows::Notice(CodeNotice::Unknown) => (CodePadNotice::Wrong, 0),
+        CodePadShows::Notice(CodeNotice::Wait(s)) => (CodePadNotice::Wait, s),
     };
     code.set_notice(notice);
     code.set_wait_seconds(i32::try_from(wait).unwrap_or(i32::MAX));

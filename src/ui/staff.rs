@@ -15,17 +15,18 @@ use slint::{ComponentHandle, Global, Model};
 
 use super::runtime::update;
 use super::{
-    AppWindow, CallState, ErrorRow, KeyAction, KioskState, PinPadNotice, RestockRow, Shell,
-    StaffAdapter, StaffCallAdapter, StaffErrorsAdapter, StaffOutcome, StaffPinAdapter,
-    StaffRestockAdapter, StatusLevel, StatusRow, set_if_changed,
+    AppWindow, CallState, ErrorRow, KioskState, PinPadNotice, RestockRow, Shell, StaffAdapter,
+    StaffCallAdapter, StaffErrorsAdapter, StaffOutcome, StaffPinAdapter, StaffRestockAdapter,
+    StatusLevel, StatusRow, set_if_changed,
 };
 use crate::board::{ButtonEvent, Drive};
+use crate::keypad::PadKey;
 use crate::kiosk::Screen;
 use crate::slip::PrintState;
 use crate::staff::alert::{Answer, Call, HubPath, Wording};
 use crate::staff::status::{LedPattern, Level};
 use crate::staff::throttle::PinGate;
-use crate::staff::visit::{PinNotice, StaffDone};
+use crate::staff::visit::{Checked, PadNotice, StaffDone};
 use crate::store::staff::Action;
 
 /// How long the hidden corner must be held to open the PIN pad.
@@ -64,14 +65,10 @@ fn connect_pin(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     StaffPinAdapter::get(window).on_pressed({
         let (w, s) = (weak.clone(), state.clone());
         move |key| {
-            update(&w, &s, |st| match key.action {
-                KeyAction::Character => {
-                    if let Some(digit) = key.text.chars().next() {
-                        st.session.staff.key(digit);
-                    }
+            update(&w, &s, |st| {
+                if let Some(key) = super::pad_key(&key) {
+                    pressed_pin(st, key);
                 }
-                KeyAction::Erase => st.session.staff.erase(),
-                KeyAction::Enter => check_pin(st),
             })
         }
     });
@@ -197,18 +194,17 @@ fn record_brochures(st: &mut KioskState) {
     );
 }
 
-/// Checks the typed PIN against the stored hash, through the throttle.
-fn check_pin(st: &mut KioskState) {
-    let now = st.clock.monotonic();
-    let typed = st.session.staff.take_typed();
-    let checking = st.session.staff.checking.is_some();
-    if st.pin_throttle.gate(now) != PinGate::Open || typed.is_empty() || checking {
+/// A key on the PIN pad (`StaffVisit::press`). When it starts a check, the typed PIN is checked
+/// against the stored hash off the UI thread; `pin_checked` takes the answer in from the tick.
+fn pressed_pin(st: &mut KioskState, key: PadKey) {
+    let gate = st.pin_throttle.gate(st.clock.monotonic());
+    let Some(typed) = st.session.staff.press(key, gate) else {
         return;
-    }
+    };
     let hash = match st.store.pin_hash() {
         Ok(Some(hash)) => hash,
         Ok(None) => {
-            st.session.staff.notice = PinNotice::NoPin;
+            st.session.staff.no_pin_set();
             return;
         }
         Err(e) => {
@@ -216,46 +212,40 @@ fn check_pin(st: &mut KioskState) {
             return;
         }
     };
-    // Argon2id off the UI thread; `pin_checked` takes the answer in from the tick.
     let job = st
         .pin_checks
         .spawn(move || crate::staff::pin::verify(&typed, &hash));
-    st.session.staff.checking = Some(job);
-    st.session.staff.notice = PinNotice::None;
+    st.session.staff.checking_started(job);
 }
 
-/// A PIN check came back. A wrong PIN counts against the throttle whatever became of the
-/// visit (leaving at once must not be a way round it); a right one signs staff in only if
-/// the pad it was typed on is still there.
+/// A PIN check came back (`StaffVisit::checked` says what it did): the throttle, the audit
+/// log, and on signing in the status screen and the end of any call for staff.
 fn pin_checked(st: &mut KioskState, job: u64, right: bool) {
     let now = st.clock.monotonic();
-    let here = st.session.staff.checking == Some(job);
-    if here {
-        st.session.staff.checking = None;
-    }
     let stamp = st.stamp();
-    if right && here {
-        st.pin_throttle.succeeded();
-        if let Err(e) = stamp.and_then(|stamp| st.store.record_pin_accepted(stamp, Action::SignIn))
-        {
-            tracing::error!("cannot write the staff audit log: {e}");
+    match st.session.staff.checked(job, right) {
+        Checked::SignedIn => {
+            st.pin_throttle.succeeded();
+            if let Err(e) =
+                stamp.and_then(|stamp| st.store.record_pin_accepted(stamp, Action::SignIn))
+            {
+                tracing::error!("cannot write the staff audit log: {e}");
+            }
+            // The status screen opens on facts of now, not of the last few seconds.
+            gather_facts(st);
+            answer_call(st, Answer::SignIn);
+            st.session.navigation.open(Screen::Attract);
+            st.session.navigation.open(Screen::Staff);
+            tracing::info!("station staff signed in");
         }
-        st.session.staff.signed_in = true;
-        // The status screen opens on facts of now, not of the last few seconds.
-        gather_facts(st);
-        answer_call(st, Answer::SignIn);
-        st.session.navigation.open(Screen::Attract);
-        st.session.navigation.open(Screen::Staff);
-        tracing::info!("station staff signed in");
-    } else if !right {
-        st.pin_throttle.failed(now);
-        if let Err(e) = stamp.and_then(|stamp| st.store.record_wrong_pin(stamp)) {
-            tracing::error!("cannot write the staff audit log: {e}");
+        Checked::Wrong => {
+            st.pin_throttle.failed(now);
+            if let Err(e) = stamp.and_then(|stamp| st.store.record_wrong_pin(stamp)) {
+                tracing::error!("cannot write the staff audit log: {e}");
+            }
+            tracing::warn!(failures = st.pin_throttle.failures(), "a wrong station PIN");
         }
-        if here {
-            st.session.staff.notice = PinNotice::Wrong;
-        }
-        tracing::warn!(failures = st.pin_throttle.failures(), "a wrong station PIN");
+        Checked::Gone => {}
     }
 }
 
@@ -500,17 +490,16 @@ fn render_pin(window: &AppWindow, st: &KioskState) {
     let now = st.clock.monotonic();
     let pin = StaffPinAdapter::get(window);
     pin.set_typed_count(st.session.staff.typed.len() as i32);
-    let (notice, wait) = match st.pin_throttle.gate(now) {
-        PinGate::Wait(seconds) => (PinPadNotice::Wait, seconds),
-        PinGate::Open if st.session.staff.checking.is_some() => (PinPadNotice::Checking, 0),
-        PinGate::Open => match st.session.staff.notice {
-            PinNotice::None => (PinPadNotice::None, 0),
-            PinNotice::Wrong => (PinPadNotice::Wrong, 0),
-            PinNotice::NoPin => (PinPadNotice::NoPin, 0),
-        },
+    let (notice, wait) = match st.session.staff.shown_notice(st.pin_throttle.gate(now)) {
+        PadNotice::None => (PinPadNotice::None, 0),
+        PadNotice::Checking => (PinPadNotice::Checking, 0),
+        PadNotice::Wrong => (PinPadNotice::Wrong, 0),
+        PadNotice::NoPin => (PinPadNotice::NoPin, 0),
+        PadNotice::WaitSeconds(seconds) => (PinPadNotice::WaitSeconds, seconds),
+        PadNotice::WaitMinutes(minutes) => (PinPadNotice::WaitMinutes, minutes),
     };
     pin.set_notice(notice);
-    pin.set_wait_seconds(i32::try_from(wait).unwrap_or(i32::MAX));
+    pin.set_wait(i32::try_from(wait).unwrap_or(i32::MAX));
 }
 
 /// The status screen: its lines, problems first, and what the last action did.

@@ -179,7 +179,19 @@ fn wrong_pins_are_throttled_with_waits_up_to_an_hour_but_never_locked_for_good()
     for _ in 0..20 {
         type_pin(&kiosk, "111111");
         let pad = waystation::ui::StaffPinAdapter::get(kiosk.window());
-        longest = longest.max(pad.get_wait_seconds());
+        let seconds = match pad.get_notice() {
+            PinPadNotice::WaitSeconds => pad.get_wait(),
+            PinPadNotice::WaitMinutes => pad.get_wait() * 60,
+            _ => 0,
+        };
+        longest = longest.max(seconds);
+        if seconds == 3600 {
+            // An hour is said in minutes.
+            assert_eq!(
+                said_by(&kiosk, "StaffPinScreen::notice"),
+                "密码输错太多次，请等 60 分钟。"
+            );
+        }
         wait(&clock, Duration::from_secs(3601));
         kiosk.tick_idle();
         if shown(&kiosk) != UiScreen::StaffPin {
