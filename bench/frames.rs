@@ -13,7 +13,7 @@ use slint::{Global, Rgb8Pixel};
 use waystation::config::Config;
 use waystation::kiosk::{Language, Screen};
 use waystation::ui::screenshot::{Shot, draw, install, prepare};
-use waystation::ui::{MoodCodeAdapter, SlipAdapter, StaffPinAdapter};
+use waystation::ui::{KeypadKey, MoodCodeAdapter, SlipAdapter, SlipPrintState, StaffPinAdapter};
 
 const RUNS: usize = 5;
 
@@ -80,9 +80,9 @@ fn main() {
         .expect("kiosk");
         let pin = StaffPinAdapter::get(kiosk.window());
         for digit in "135792".chars() {
-            frames.step(|| pin.invoke_key(digit.to_string().into()));
+            frames.step(|| pin.invoke_pressed(KeypadKey::character(digit)));
         }
-        frames.step(|| pin.invoke_submit());
+        frames.step(|| pin.invoke_pressed(KeypadKey::enter()));
         frames.until(&kiosk, || kiosk.session().staff.checking.is_none());
     }
     report("a PIN check", frames.worst, argon);
@@ -101,10 +101,10 @@ fn main() {
         )
         .expect("kiosk");
         let pad = MoodCodeAdapter::get(kiosk.window());
-        for key in ["X", "2", "P"] {
-            frames.step(|| pad.invoke_key(key.into()));
+        for key in "X2P".chars() {
+            frames.step(|| pad.invoke_pressed(KeypadKey::character(key)));
         }
-        frames.step(|| pad.invoke_submit());
+        frames.step(|| pad.invoke_pressed(KeypadKey::enter()));
         frames.until(&kiosk, || kiosk.session().mood.checking.is_none());
     }
     report("a code check", frames.worst, argon);
@@ -125,7 +125,7 @@ fn main() {
         .expect("kiosk");
         let adapter = SlipAdapter::get(kiosk.window());
         frames.step(|| adapter.invoke_print());
-        frames.until(&kiosk, || adapter.get_state() != "printing");
+        frames.until(&kiosk, || adapter.get_state() != SlipPrintState::Printing);
     }
     report("a slip print", frames.worst, raster);
 }

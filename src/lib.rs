@@ -10,6 +10,7 @@ pub mod emergency;
 pub mod entropy;
 pub mod fonts;
 pub mod inventory;
+pub mod keypad;
 pub mod kiosk;
 pub mod language;
 pub mod mood;

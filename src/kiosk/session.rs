@@ -162,7 +162,10 @@ mod tests {
             session.check.topic = Some("low".into());
             session.staff_asked = true;
             session.staff.signed_in = true;
-            session.staff.key('4');
+            session.staff.press(
+                crate::keypad::PadKey::Char('4'),
+                crate::staff::throttle::PinGate::Open,
+            );
             session.mood.feel(-1, -2);
             session.mood.new_code = Some("ABCD-EFGH".into());
             session.mood.code_keys = Some(crate::mood::personal::CodeKeys::derive(&[1; 32]));

@@ -1,9 +1,10 @@
 //! One visit's mood check-in, as session state: what was picked so far, the check-in once it
 //! is saved, and the personal code (entered, or taken afterwards). Wiped with the session.
 
-use super::code::{CodeThrottle, PersonalCode};
+use super::code::{ALPHABET, CodeThrottle, PersonalCode};
 use super::personal::CodeKeys;
 use super::{CheckIn, CheckInError, Quadrant, Vocabulary, vocabulary::NOTHING};
+use crate::keypad::PadKey;
 
 /// One past check-in of a personal code, for the trend strip.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,16 @@ pub enum CodeNotice {
     Unknown,
     /// Too many wrong codes: wait this many seconds.
     Wait(u64),
+}
+
+/// What the code pad says now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodePadShows {
+    Nothing,
+    /// A code's keys are being derived.
+    Checking,
+    /// The last try's outcome.
+    Notice(CodeNotice),
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -101,15 +112,53 @@ impl MoodVisit {
         };
     }
 
+    /// A key on the code pad. A code's character is typed and erase takes one back (each
+    /// clears the last notice); enter returns the typed code when a check may start (none is
+    /// under way and the throttle and the code's shape allow it: `code_to_check`).
+    pub fn press(
+        &mut self,
+        key: PadKey,
+        throttle: &CodeThrottle,
+        now: std::time::Duration,
+    ) -> Option<PersonalCode> {
+        match key {
+            // Only the pad's own characters: a code is never typed in another shape.
+            PadKey::Char(c) if c.is_ascii() && ALPHABET.contains(&(c as u8)) => self.type_char(c),
+            PadKey::Char(_) => {}
+            PadKey::Erase => self.erase(),
+            PadKey::Enter if self.checking.is_none() => return self.code_to_check(throttle, now),
+            PadKey::Enter => {}
+        }
+        None
+    }
+
+    /// What is typed, as a code is written: in two groups of four ("ABCD-EF").
+    pub fn typed_shown(&self) -> String {
+        self.typed
+            .chars()
+            .enumerate()
+            .flat_map(|(i, c)| (i == 4).then_some('-').into_iter().chain([c]))
+            .collect()
+    }
+
+    /// What the pad says: that it is checking while a check runs, else the last notice.
+    pub fn shown_notice(&self) -> CodePadShows {
+        match (self.checking, self.notice) {
+            (Some(_), _) => CodePadShows::Checking,
+            (None, None) => CodePadShows::Nothing,
+            (None, Some(notice)) => CodePadShows::Notice(notice),
+        }
+    }
+
     /// Adds a typed character (ignoring any beyond a full code).
-    pub fn type_char(&mut self, c: char) {
+    fn type_char(&mut self, c: char) {
         if self.typed.chars().count() < super::code::LENGTH {
             self.typed.push(c);
         }
         self.notice = None;
     }
 
-    pub fn erase(&mut self) {
+    fn erase(&mut self) {
         self.typed.pop();
         self.notice = None;
     }
@@ -263,5 +312,57 @@ mod tests {
         v.again();
         assert_eq!(v.code_keys, Some(CodeKeys::derive(&[4; 32])));
         assert_eq!((v.pleasantness, v.word.clone()), (None, None));
+    }
+
+    #[test]
+    fn the_code_pad_types_only_code_characters_and_shows_them_in_two_groups() {
+        let mut v = MoodVisit::default();
+        let throttle = CodeThrottle::default();
+        let now = Duration::from_secs(0);
+        for c in "AB1xI9-ZQ3RS".chars() {
+            assert_eq!(v.press(PadKey::Char(c), &throttle, now), None);
+        }
+        // Lowercase, I and the dash are no code's characters; the ninth is one too many.
+        assert_eq!(v.typed, "AB19ZQ3R");
+        assert_eq!(v.typed_shown(), "AB19-ZQ3R");
+        v.press(PadKey::Erase, &throttle, now);
+        v.press(PadKey::Erase, &throttle, now);
+        v.press(PadKey::Erase, &throttle, now);
+        v.press(PadKey::Erase, &throttle, now);
+        assert_eq!(v.typed_shown(), "AB19", "no dash before a second group");
+    }
+
+    #[test]
+    fn enter_checks_a_well_formed_code_only_when_no_check_runs() {
+        let mut v = MoodVisit::default();
+        let throttle = CodeThrottle::default();
+        let now = Duration::from_secs(0);
+        v.press(PadKey::Char('7'), &throttle, now);
+        assert_eq!(v.press(PadKey::Enter, &throttle, now), None);
+        assert_eq!(
+            v.shown_notice(),
+            CodePadShows::Notice(CodeNotice::Malformed)
+        );
+        v.press(PadKey::Erase, &throttle, now);
+        assert_eq!(
+            v.shown_notice(),
+            CodePadShows::Nothing,
+            "a key clears the notice"
+        );
+        for c in "ABCDEFGH".chars() {
+            v.press(PadKey::Char(c), &throttle, now);
+        }
+        v.checking = Some(1);
+        assert_eq!(
+            v.press(PadKey::Enter, &throttle, now),
+            None,
+            "one check at a time"
+        );
+        assert_eq!(v.shown_notice(), CodePadShows::Checking);
+        v.checking = None;
+        let code = v
+            .press(PadKey::Enter, &throttle, now)
+            .expect("a code to check");
+        assert_eq!(code.display(), "ABCD-EFGH");
     }
 }

@@ -39,7 +39,7 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     let lines = line_models(counselling.chain(emergency), st.session.language);
     set_if_changed(adapter.get_lines(), lines, |m| adapter.set_lines(m));
     adapter.set_staff_asked(st.session.staff_asked);
-    adapter.set_staff_call_state(super::staff::call_shown(st).0.into());
+    adapter.set_staff_call_state(super::staff::call_shown(st).0);
     adapter.set_questions_left(st.session.check.running.is_some());
     adapter
         .set_has_result(st.session.check.running.is_none() && st.session.check.latest().is_some());

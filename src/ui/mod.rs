@@ -294,6 +294,45 @@ pub(crate) fn render(window: &AppWindow, state: &KioskState) {
     staff::render(window, state);
 }
 
+/// Key presses as the `Keypad` widget gives them, for driving a pad from Rust (screenshots,
+/// benchmarks and tests) as a touch would.
+impl KeypadKey {
+    pub fn character(c: char) -> KeypadKey {
+        KeypadKey {
+            text: c.to_string().into(),
+            action: KeyAction::Character,
+            span: 1,
+        }
+    }
+
+    pub fn erase() -> KeypadKey {
+        KeypadKey {
+            text: Default::default(),
+            action: KeyAction::Erase,
+            span: 1,
+        }
+    }
+
+    pub fn enter() -> KeypadKey {
+        KeypadKey {
+            text: Default::default(),
+            action: KeyAction::Enter,
+            span: 1,
+        }
+    }
+}
+
+/// The core's key for a key the `Keypad` widget says was pressed; a character key without a
+/// character is no key at all.
+pub(crate) fn pad_key(key: &KeypadKey) -> Option<crate::keypad::PadKey> {
+    use crate::keypad::PadKey;
+    match key.action {
+        KeyAction::Character => key.text.chars().next().map(PadKey::Char),
+        KeyAction::Erase => Some(PadKey::Erase),
+        KeyAction::Enter => Some(PadKey::Enter),
+    }
+}
+
 /// The emergency lines in one language, as the UI's model, in the order given.
 pub(crate) fn line_models<'a>(
     lines: impl Iterator<Item = &'a crate::kiosk::emergency::EmergencyLine>,

@@ -11,14 +11,15 @@ use slint::{ComponentHandle, Global};
 
 use super::runtime::update;
 use super::{
-    AppWindow, BreathingAdapter, KioskState, MoodCell, MoodCodeAdapter, MoodDoneAdapter,
-    MoodFeelAdapter, MoodOffer, MoodTagsAdapter, MoodWeekAdapter, MoodWordAdapter, TagChip,
-    TrendDot, WeekBar, set_if_changed,
+    AppWindow, BreathingAdapter, CodePadNotice, KioskState, MoodCell, MoodCodeAdapter,
+    MoodDoneAdapter, MoodFeelAdapter, MoodOffer, MoodQuadrant, MoodTagsAdapter, MoodWeekAdapter,
+    MoodWordAdapter, TagChip, TrendDot, WeekBar, set_if_changed,
 };
+use crate::keypad::PadKey;
 use crate::kiosk::Screen;
 use crate::mood::code::PersonalCode;
 use crate::mood::personal::{CodeKeys, NONCE_LEN};
-use crate::mood::visit::CodeNotice;
+use crate::mood::visit::{CodeNotice, CodePadShows};
 use crate::mood::week::station_week;
 use crate::mood::{AXIS_VALUES, Offer, Quadrant, offer_for, shows_help_lines};
 use crate::store::mood::{
@@ -31,12 +32,12 @@ pub const BREATHING: Duration = Duration::from_secs(60);
 /// The name of the salt of personal-code hashes among the kiosk's secrets.
 const CODE_SALT: &str = "personal_code_salt";
 
-fn quadrant_index(q: Quadrant) -> i32 {
+fn quadrant_shown(q: Quadrant) -> MoodQuadrant {
     match q {
-        Quadrant::Red => 0,
-        Quadrant::Yellow => 1,
-        Quadrant::Blue => 2,
-        Quadrant::Green => 3,
+        Quadrant::Red => MoodQuadrant::Red,
+        Quadrant::Yellow => MoodQuadrant::Yellow,
+        Quadrant::Blue => MoodQuadrant::Blue,
+        Quadrant::Green => MoodQuadrant::Green,
     }
 }
 
@@ -119,19 +120,16 @@ pub(super) fn connect(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
         st.session.navigation.back();
     }));
 
-    let code = MoodCodeAdapter::get(window);
-    code.on_key({
+    MoodCodeAdapter::get(window).on_pressed({
         let (w, s) = (weak.clone(), state.clone());
         move |key| {
             update(&w, &s, |st| {
-                if let Some(c) = key.chars().next() {
-                    st.session.mood.type_char(c);
+                if let Some(key) = super::pad_key(&key) {
+                    pressed_code(st, key);
                 }
             })
         }
     });
-    code.on_erase(on(|st| st.session.mood.erase()));
-    code.on_submit(on(try_code));
 }
 
 /// Saves the check-in (day counts and, with a code, the trend row: one transaction)
@@ -214,15 +212,14 @@ fn take_code(st: &mut KioskState) {
     st.session.mood.checking = Some(job);
 }
 
-fn try_code(st: &mut KioskState) {
-    if st.session.mood.checking.is_some() {
-        return;
-    }
-    let Some(salt) = code_salt(st) else { return };
+/// A key on the code pad (`MoodVisit::press`). When it gives a code to check, the code's keys
+/// are derived off the UI thread and `code_derived` takes them in.
+fn pressed_code(st: &mut KioskState, key: PadKey) {
     let now = st.clock.monotonic();
-    let Some(code) = st.session.mood.code_to_check(&st.code_throttle, now) else {
+    let Some(code) = st.session.mood.press(key, &st.code_throttle, now) else {
         return;
     };
+    let Some(salt) = code_salt(st) else { return };
     let job = st
         .code_checks
         .spawn(move || (CodeJob::Entered, code.keys(&salt)));
@@ -323,7 +320,7 @@ fn render_feel(window: &AppWindow, st: &KioskState) {
             cells.push(MoodCell {
                 pleasantness: p.into(),
                 energy: e.into(),
-                quadrant: quadrant_index(q),
+                quadrant: quadrant_shown(q),
                 hint: hint.into(),
             });
         }
@@ -334,7 +331,7 @@ fn render_feel(window: &AppWindow, st: &KioskState) {
         .trend
         .iter()
         .map(|p| TrendDot {
-            quadrant: quadrant_index(p.quadrant),
+            quadrant: quadrant_shown(p.quadrant),
             word: vocabulary
                 .word(&p.word)
                 .map_or("", |w| w.label(lang))
@@ -352,7 +349,7 @@ fn render_word(window: &AppWindow, st: &KioskState) {
     let vocabulary = &st.vocabulary;
     let word = MoodWordAdapter::get(window);
     if let Some(q) = mood.quadrant() {
-        word.set_quadrant(quadrant_index(q));
+        word.set_quadrant(quadrant_shown(q));
         let words = vocabulary
             .words_in(q)
             .map(|w| w.label(lang).into())
@@ -386,7 +383,7 @@ fn render_done(window: &AppWindow, st: &KioskState) {
     let vocabulary = &st.vocabulary;
     let done = MoodDoneAdapter::get(window);
     if let Some((check_in, _)) = &mood.saved {
-        done.set_quadrant(quadrant_index(check_in.quadrant));
+        done.set_quadrant(quadrant_shown(check_in.quadrant));
         done.set_word(
             vocabulary
                 .word(&check_in.word)
@@ -424,21 +421,15 @@ fn render_done(window: &AppWindow, st: &KioskState) {
 fn render_code(window: &AppWindow, st: &KioskState) {
     let mood = &st.session.mood;
     let code = MoodCodeAdapter::get(window);
-    let typed: String = mood
-        .typed
-        .chars()
-        .enumerate()
-        .flat_map(|(i, c)| (i == 4).then_some('-').into_iter().chain([c]))
-        .collect();
-    code.set_typed(typed.into());
-    let (notice, wait) = match mood.notice {
-        _ if mood.checking.is_some() => ("checking", 0),
-        None => ("", 0),
-        Some(CodeNotice::Malformed) => ("format", 0),
-        Some(CodeNotice::Unknown) => ("wrong", 0),
-        Some(CodeNotice::Wait(s)) => ("wait", s),
+    code.set_typed(mood.typed_shown().into());
+    let (notice, wait) = match mood.shown_notice() {
+        CodePadShows::Nothing => (CodePadNotice::None, 0),
+        CodePadShows::Checking => (CodePadNotice::Checking, 0),
+        CodePadShows::Notice(CodeNotice::Malformed) => (CodePadNotice::Format, 0),
+        CodePadShows::Notice(CodeNotice::Unknown) => (CodePadNotice::Wrong, 0),
+        CodePadShows::Notice(CodeNotice::Wait(s)) => (CodePadNotice::Wait, s),
     };
-    code.set_notice(notice.into());
+    code.set_notice(notice);
     code.set_wait_seconds(i32::try_from(wait).unwrap_or(i32::MAX));
 }
 
@@ -462,7 +453,7 @@ fn render_week(window: &AppWindow, st: &KioskState) {
         .quadrants
         .iter()
         .map(|q| WeekBar {
-            quadrant: quadrant_index(q.quadrant),
+            quadrant: quadrant_shown(q.quadrant),
             label: st.vocabulary.quadrant_label(q.quadrant, lang).into(),
             percent: q.percent.map_or(-1, |p| p as i32),
         })

@@ -4,8 +4,8 @@ use slint::{ComponentHandle, Global};
 
 use super::runtime::update;
 use super::{
-    AppWindow, KioskState, OpenState, ResourceDetailAdapter, ResourceRow, ResourcesAdapter,
-    set_if_changed,
+    AppWindow, KioskState, OpenKind, OpenState, ResourceDetailAdapter, ResourceRow,
+    ResourcesAdapter, TopicFilter, set_if_changed,
 };
 use crate::directory::Topic;
 use crate::directory::rank::{OpenNow, Query, Ranked, rank, visit_topics};
@@ -13,13 +13,27 @@ use crate::kiosk::Screen;
 use crate::store::counts::Count;
 use waystation_protocol::Metric;
 
-/// The chips in `ui/screens/resources.slint`, after "all".
-const CHIPS: [Topic; 4] = [
-    Topic::EmotionalDistress,
-    Topic::PersonalDevelopment,
-    Topic::FamilyRelationships,
-    Topic::Crisis,
-];
+/// The topic chip that is on, for the list screen.
+fn filter_shown(topic: Option<Topic>) -> TopicFilter {
+    match topic {
+        None => TopicFilter::All,
+        Some(Topic::EmotionalDistress) => TopicFilter::EmotionalDistress,
+        Some(Topic::PersonalDevelopment) => TopicFilter::PersonalDevelopment,
+        Some(Topic::FamilyRelationships) => TopicFilter::FamilyRelationships,
+        Some(Topic::Crisis) => TopicFilter::Crisis,
+    }
+}
+
+/// The topic a touched chip stands for.
+fn filter_chosen(filter: TopicFilter) -> Option<Topic> {
+    match filter {
+        TopicFilter::All => None,
+        TopicFilter::EmotionalDistress => Some(Topic::EmotionalDistress),
+        TopicFilter::PersonalDevelopment => Some(Topic::PersonalDevelopment),
+        TopicFilter::FamilyRelationships => Some(Topic::FamilyRelationships),
+        TopicFilter::Crisis => Some(Topic::Crisis),
+    }
+}
 
 fn query(st: &KioskState) -> Query {
     let s = &st.session;
@@ -50,12 +64,9 @@ pub(super) fn connect(window: &AppWindow, state: &std::rc::Rc<std::cell::RefCell
     let weak = window.as_weak();
     adapter.on_choose_chip({
         let (w, s) = (weak.clone(), state.clone());
-        move |index| {
+        move |filter| {
             update(&w, &s, |st| {
-                let chosen = usize::try_from(index)
-                    .ok()
-                    .and_then(|i| CHIPS.get(i))
-                    .copied();
+                let chosen = filter_chosen(filter);
                 // Touching the chip that is on switches it off (back to all).
                 st.session.resource_filter = if chosen == st.session.resource_filter {
                     None
@@ -120,16 +131,16 @@ fn open_state(open: &OpenNow) -> OpenState {
         time: Default::default(),
     };
     match open {
-        OpenNow::Unknown => plain(0),
-        OpenNow::Always => plain(1),
-        OpenNow::Open { .. } => plain(2),
+        OpenNow::Unknown => plain(OpenKind::Unknown),
+        OpenNow::Always => plain(OpenKind::Always),
+        OpenNow::Open { .. } => plain(OpenKind::Open),
         OpenNow::Closed { opens: Some(t) } => OpenState {
-            kind: 3,
+            kind: OpenKind::ClosedUntil,
             day: t.weekday().num_days_from_monday() as i32,
             time: t.format("%H:%M").to_string().into(),
         },
-        OpenNow::Closed { opens: None } => plain(4),
-        OpenNow::HolidaysMayDiffer => plain(5),
+        OpenNow::Closed { opens: None } => plain(OpenKind::Closed),
+        OpenNow::HolidaysMayDiffer => plain(OpenKind::HolidaysMayDiffer),
     }
 }
 
@@ -141,12 +152,7 @@ pub(super) fn render(window: &AppWindow, st: &KioskState) {
     let lang = st.session.language;
     let ranked = rank(&st.directory, &query(st));
     let adapter = ResourcesAdapter::get(window);
-    adapter.set_chosen_chip(
-        st.session
-            .resource_filter
-            .and_then(|t| CHIPS.iter().position(|c| *c == t))
-            .map_or(-1, |i| i as i32),
-    );
+    adapter.set_filter(filter_shown(st.session.resource_filter));
     let rows = ranked
         .iter()
         .map(|r| ResourceRow {

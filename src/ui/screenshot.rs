@@ -11,7 +11,7 @@ use slint::platform::{Platform, WindowAdapter};
 use slint::{ComponentHandle, Global};
 
 use super::{
-    AppWindow, Kiosk, KioskParts, MoodCodeAdapter, MoodDoneAdapter, MoodFeelAdapter,
+    AppWindow, KeypadKey, Kiosk, KioskParts, MoodCodeAdapter, MoodDoneAdapter, MoodFeelAdapter,
     MoodTagsAdapter, MoodWordAdapter, QuestionAdapter, ResourcesAdapter, Screen as UiScreen, Shell,
     TopicsAdapter, init,
 };
@@ -447,17 +447,17 @@ fn walk_to_staff(kiosk: &Kiosk, screen: Screen) {
     let pin = super::StaffPinAdapter::get(window);
     if screen == Screen::StaffPin {
         // One wrong try: the notice shows until the next digit is typed.
-        for digit in ["1", "1", "1", "1"] {
-            pin.invoke_key(digit.into());
+        for digit in "1111".chars() {
+            pin.invoke_pressed(KeypadKey::character(digit));
         }
-        pin.invoke_submit();
+        pin.invoke_pressed(KeypadKey::enter());
         kiosk.settle();
         return;
     }
     for digit in EXAMPLE_PIN.chars() {
-        pin.invoke_key(digit.to_string().into());
+        pin.invoke_pressed(KeypadKey::character(digit));
     }
-    pin.invoke_submit();
+    pin.invoke_pressed(KeypadKey::enter());
     // The check runs off the UI thread; the picture is of what follows it.
     kiosk.settle();
     match screen {
@@ -546,8 +546,8 @@ fn walk_through_mood(kiosk: &Kiosk, screen: Screen) {
         Screen::MoodCode => {
             shell.invoke_open(UiScreen::MoodFeel);
             MoodFeelAdapter::get(window).invoke_enter_code();
-            for key in ["7", "K", "3", "M", "Q"] {
-                MoodCodeAdapter::get(window).invoke_key(key.into());
+            for key in "7K3MQ".chars() {
+                MoodCodeAdapter::get(window).invoke_pressed(KeypadKey::character(key));
             }
         }
         Screen::MoodFeel => shell.invoke_open(UiScreen::MoodFeel),

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use slint::{ComponentHandle, Global, Rgb8Pixel, SharedPixelBuffer};
 
 use super::runtime::update;
-use super::{AppWindow, KioskState, SlipAdapter, SlipRow, set_if_changed};
+use super::{AppWindow, KioskState, SlipAdapter, SlipPrintState, SlipRow, set_if_changed};
 use crate::kiosk::Screen;
 use crate::printer::{Opener, PrintOutcome, PrinterStatus};
 use crate::slip::layout::{length_mm, qr_matrix, render as render_slip};
@@ -217,21 +217,30 @@ pub(super) fn qr_image(text: &str) -> slint::Image {
     slint::Image::from_rgb8(buffer)
 }
 
+/// What the slip screen says about printing. Only running out of paper has words of its own.
+fn print_state(print: &PrintState) -> SlipPrintState {
+    match print {
+        PrintState::Idle => SlipPrintState::Idle,
+        PrintState::Printing(_) => SlipPrintState::Printing,
+        PrintState::Printed => SlipPrintState::Printed,
+        PrintState::Sent => SlipPrintState::Sent,
+        PrintState::NotPrinted(status) => match status {
+            PrinterStatus::PaperOut => SlipPrintState::NoPaper,
+            PrinterStatus::Ready
+            | PrinterStatus::PaperNearEnd
+            | PrinterStatus::CoverOpen
+            | PrinterStatus::Offline
+            | PrinterStatus::Unknown => SlipPrintState::NotPrinted,
+        },
+        PrintState::Failed => SlipPrintState::NotPrinted,
+    }
+}
+
 pub(super) fn render(window: &AppWindow, st: &KioskState) {
     let adapter = SlipAdapter::get(window);
     let fitted = st.config.printer.transport != crate::config::PrinterTransport::None;
     adapter.set_can_print(fitted && st.session.slip.print.may_print());
-    adapter.set_state(
-        match &st.session.slip.print {
-            PrintState::Idle => "",
-            PrintState::Printing(_) => "printing",
-            PrintState::Printed => "printed",
-            PrintState::Sent => "sent",
-            PrintState::NotPrinted(PrinterStatus::PaperOut) => "no-paper",
-            PrintState::NotPrinted(_) | PrintState::Failed => "not-printed",
-        }
-        .into(),
-    );
+    adapter.set_state(print_state(&st.session.slip.print));
     if st.session.navigation.current() != Screen::Slip {
         return;
     }

@@ -15,16 +15,18 @@ use slint::{ComponentHandle, Global, Model, SharedString};
 
 use super::runtime::update;
 use super::{
-    AppWindow, ErrorRow, KioskState, RestockRow, Shell, StaffAdapter, StaffCallAdapter, StaffError,
-    StaffErrorsAdapter, StaffPinAdapter, StaffRestockAdapter, StatusRow, set_if_changed,
+    AppWindow, CallState, ErrorRow, KioskState, PinPadNotice, RestockRow, Shell, StaffAdapter,
+    StaffCallAdapter, StaffError, StaffErrorsAdapter, StaffOutcome, StaffPinAdapter,
+    StaffRestockAdapter, StatusLevel, StatusRow, set_if_changed,
 };
 use crate::board::{ButtonEvent, Drive};
+use crate::keypad::PadKey;
 use crate::kiosk::Screen;
 use crate::slip::PrintState;
 use crate::staff::alert::{Answer, Call, HubPath, Wording};
 use crate::staff::status::{LedPattern, Level};
 use crate::staff::throttle::PinGate;
-use crate::staff::visit::{PinNotice, StaffDone};
+use crate::staff::visit::{Checked, PadNotice, StaffDone};
 use crate::store::staff::Action;
 
 /// How long the hidden corner must be held to open the PIN pad.
@@ -60,19 +62,16 @@ fn connect_pin(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
             st.corner_held_since = (held && on_attract).then_some(now);
         }
     });
-    let pin = StaffPinAdapter::get(window);
-    pin.on_key({
+    StaffPinAdapter::get(window).on_pressed({
         let (w, s) = (weak.clone(), state.clone());
         move |key| {
             update(&w, &s, |st| {
-                if let Some(digit) = key.chars().next() {
-                    st.session.staff.key(digit);
+                if let Some(key) = super::pad_key(&key) {
+                    pressed_pin(st, key);
                 }
             })
         }
     });
-    pin.on_erase(on(window, state, |st| st.session.staff.erase()));
-    pin.on_submit(on(window, state, check_pin));
 }
 
 /// The status screen's buttons; all but leaving do nothing unless staff are signed in.
@@ -195,18 +194,17 @@ fn record_brochures(st: &mut KioskState) {
     );
 }
 
-/// Checks the typed PIN against the stored hash, through the throttle.
-fn check_pin(st: &mut KioskState) {
-    let now = st.clock.monotonic();
-    let typed = st.session.staff.take_typed();
-    let checking = st.session.staff.checking.is_some();
-    if st.pin_throttle.gate(now) != PinGate::Open || typed.is_empty() || checking {
+/// A key on the PIN pad (`StaffVisit::press`). When it starts a check, the typed PIN is checked
+/// against the stored hash off the UI thread; `pin_checked` takes the answer in from the tick.
+fn pressed_pin(st: &mut KioskState, key: PadKey) {
+    let gate = st.pin_throttle.gate(st.clock.monotonic());
+    let Some(typed) = st.session.staff.press(key, gate) else {
         return;
-    }
+    };
     let hash = match st.store.pin_hash() {
         Ok(Some(hash)) => hash,
         Ok(None) => {
-            st.session.staff.notice = PinNotice::NoPin;
+            st.session.staff.no_pin_set();
             return;
         }
         Err(e) => {
@@ -214,46 +212,40 @@ fn check_pin(st: &mut KioskState) {
             return;
         }
     };
-    // Argon2id off the UI thread; `pin_checked` takes the answer in from the tick.
     let job = st
         .pin_checks
         .spawn(move || crate::staff::pin::verify(&typed, &hash));
-    st.session.staff.checking = Some(job);
-    st.session.staff.notice = PinNotice::None;
+    st.session.staff.checking_started(job);
 }
 
-/// A PIN check came back. A wrong PIN counts against the throttle whatever became of the
-/// visit (leaving at once must not be a way round it); a right one signs staff in only if
-/// the pad it was typed on is still there.
+/// A PIN check came back (`StaffVisit::checked` says what it did): the throttle, the audit
+/// log, and on signing in the status screen and the end of any call for staff.
 fn pin_checked(st: &mut KioskState, job: u64, right: bool) {
     let now = st.clock.monotonic();
-    let here = st.session.staff.checking == Some(job);
-    if here {
-        st.session.staff.checking = None;
-    }
     let stamp = st.stamp();
-    if right && here {
-        st.pin_throttle.succeeded();
-        if let Err(e) = stamp.and_then(|stamp| st.store.record_pin_accepted(stamp, Action::SignIn))
-        {
-            tracing::error!("cannot write the staff audit log: {e}");
+    match st.session.staff.checked(job, right) {
+        Checked::SignedIn => {
+            st.pin_throttle.succeeded();
+            if let Err(e) =
+                stamp.and_then(|stamp| st.store.record_pin_accepted(stamp, Action::SignIn))
+            {
+                tracing::error!("cannot write the staff audit log: {e}");
+            }
+            // The status screen opens on facts of now, not of the last few seconds.
+            gather_facts(st);
+            answer_call(st, Answer::SignIn);
+            st.session.navigation.open(Screen::Attract);
+            st.session.navigation.open(Screen::Staff);
+            tracing::info!("station staff signed in");
         }
-        st.session.staff.signed_in = true;
-        // The status screen opens on facts of now, not of the last few seconds.
-        gather_facts(st);
-        answer_call(st, Answer::SignIn);
-        st.session.navigation.open(Screen::Attract);
-        st.session.navigation.open(Screen::Staff);
-        tracing::info!("station staff signed in");
-    } else if !right {
-        st.pin_throttle.failed(now);
-        if let Err(e) = stamp.and_then(|stamp| st.store.record_wrong_pin(stamp)) {
-            tracing::error!("cannot write the staff audit log: {e}");
+        Checked::Wrong => {
+            st.pin_throttle.failed(now);
+            if let Err(e) = stamp.and_then(|stamp| st.store.record_wrong_pin(stamp)) {
+                tracing::error!("cannot write the staff audit log: {e}");
+            }
+            tracing::warn!(failures = st.pin_throttle.failures(), "a wrong station PIN");
         }
-        if here {
-            st.session.staff.notice = PinNotice::Wrong;
-        }
-        tracing::warn!(failures = st.pin_throttle.failures(), "a wrong station PIN");
+        Checked::Gone => {}
     }
 }
 
@@ -498,17 +490,16 @@ fn render_pin(window: &AppWindow, st: &KioskState) {
     let now = st.clock.monotonic();
     let pin = StaffPinAdapter::get(window);
     pin.set_typed_count(st.session.staff.typed.len() as i32);
-    let (notice, wait) = match st.pin_throttle.gate(now) {
-        PinGate::Wait(seconds) => ("wait", seconds),
-        PinGate::Open if st.session.staff.checking.is_some() => ("checking", 0),
-        PinGate::Open => match st.session.staff.notice {
-            PinNotice::None => ("", 0),
-            PinNotice::Wrong => ("wrong", 0),
-            PinNotice::NoPin => ("no-pin", 0),
-        },
+    let (notice, wait) = match st.session.staff.shown_notice(st.pin_throttle.gate(now)) {
+        PadNotice::None => (PinPadNotice::None, 0),
+        PadNotice::Checking => (PinPadNotice::Checking, 0),
+        PadNotice::Wrong => (PinPadNotice::Wrong, 0),
+        PadNotice::NoPin => (PinPadNotice::NoPin, 0),
+        PadNotice::WaitSeconds(seconds) => (PinPadNotice::WaitSeconds, seconds),
+        PadNotice::WaitMinutes(minutes) => (PinPadNotice::WaitMinutes, minutes),
     };
-    pin.set_notice(notice.into());
-    pin.set_wait_seconds(i32::try_from(wait).unwrap_or(i32::MAX));
+    pin.set_notice(notice);
+    pin.set_wait(i32::try_from(wait).unwrap_or(i32::MAX));
 }
 
 /// The status screen: its lines, problems first, and what the last action did.
@@ -523,11 +514,7 @@ fn render_status(window: &AppWindow, st: &KioskState) {
         .map(|line| {
             let words = super::staff_words::status_line(window, &line, st.session.language);
             StatusRow {
-                level: match line.level {
-                    Level::Green => 0,
-                    Level::Amber => 1,
-                    Level::Red => 2,
-                },
+                level: status_level(line.level),
                 label: words.label,
                 value: words.value,
                 advice: words.advice,
@@ -535,22 +522,42 @@ fn render_status(window: &AppWindow, st: &KioskState) {
         })
         .collect();
     set_if_changed(adapter.get_rows(), rows, |m| adapter.set_rows(m));
-    let visit = &st.session.staff;
-    let (done, count) = match (visit.test_print, visit.done) {
-        (PrintState::Printing(_), _) => ("printing", 0),
-        (PrintState::Printed, _) => ("printed", 0),
-        (PrintState::Sent, _) => ("sent", 0),
-        (PrintState::NotPrinted(_) | PrintState::Failed, _) => ("not-printed", 0),
-        (PrintState::Idle, Some(StaffDone::Paper)) => ("paper", 0),
-        (PrintState::Idle, Some(StaffDone::Brochures(n))) => ("brochures", n),
-        (PrintState::Idle, Some(StaffDone::SyncAsked)) => ("sync", 0),
-        (PrintState::Idle, Some(StaffDone::NoHub)) => ("no-hub", 0),
-        (PrintState::Idle, Some(StaffDone::Failed)) => ("failed", 0),
-        (PrintState::Idle, None) => ("", 0),
-    };
-    adapter.set_done(done.into());
+    let (done, count) = staff_outcome(&st.session.staff);
+    adapter.set_done(done);
     adapter.set_done_count(i32::try_from(count).unwrap_or(i32::MAX));
     adapter.set_example(st.staff_example.is_some());
+}
+
+fn status_level(level: Level) -> StatusLevel {
+    match level {
+        Level::Green => StatusLevel::Green,
+        Level::Amber => StatusLevel::Amber,
+        Level::Red => StatusLevel::Red,
+    }
+}
+
+/// What the status screen says the last action did (and how many brochures): a test print
+/// under way or finished, else the last action's outcome.
+fn staff_outcome(visit: &crate::staff::visit::StaffVisit) -> (StaffOutcome, u32) {
+    let printed = match visit.test_print {
+        PrintState::Idle => None,
+        PrintState::Printing(_) => Some(StaffOutcome::Printing),
+        PrintState::Printed => Some(StaffOutcome::Printed),
+        PrintState::Sent => Some(StaffOutcome::Sent),
+        // Whatever the printer said: the printer's own line on this screen says what.
+        PrintState::NotPrinted(_) | PrintState::Failed => Some(StaffOutcome::NotPrinted),
+    };
+    if let Some(printed) = printed {
+        return (printed, 0);
+    }
+    match visit.done {
+        None => (StaffOutcome::None, 0),
+        Some(StaffDone::Paper) => (StaffOutcome::Paper, 0),
+        Some(StaffDone::Brochures(n)) => (StaffOutcome::Brochures, n),
+        Some(StaffDone::SyncAsked) => (StaffOutcome::Sync, 0),
+        Some(StaffDone::NoHub) => (StaffOutcome::NoHub, 0),
+        Some(StaffDone::Failed) => (StaffOutcome::Failed, 0),
+    }
 }
 
 /// The restock form's brochure kinds and counts.
@@ -577,30 +584,30 @@ fn render_restock(window: &AppWindow, st: &KioskState) {
     restock.set_has_printer(st.config.printer.transport != crate::config::PrinterTransport::None);
 }
 
-/// What the screens show about the latest call: its state's name for the `.slint` side and
-/// the ways the staff were told (light, buzzer, message). With no call at all, nothing was
-/// done, so the worker is told to go and find the staff.
-pub(super) fn call_shown(st: &KioskState) -> (&'static str, bool, bool, bool) {
+/// What the screens show about the latest call: its state and the ways the staff were told
+/// (light, buzzer, message). With no call at all, nothing was done, so the worker is told to
+/// go and find the staff.
+pub(super) fn call_shown(st: &KioskState) -> (CallState, bool, bool, bool) {
     let now = st.clock.monotonic();
     let wording = st.call.as_ref().map_or(Wording::GoFindStaff, |call| {
         crate::staff::alert::wording(call, now)
     });
     match wording {
-        Wording::GoFindStaff => ("go", false, false, false),
-        Wording::Sending => ("sending", false, false, false),
+        Wording::GoFindStaff => (CallState::Go, false, false, false),
+        Wording::Sending => (CallState::Sending, false, false, false),
         Wording::Notified {
             light,
             buzzer,
             message,
-        } => ("notified", light, buzzer, message),
-        Wording::Answered => ("ended", false, false, false),
+        } => (CallState::Notified, light, buzzer, message),
+        Wording::Answered => (CallState::Ended, false, false, false),
     }
 }
 
 fn render_call(window: &AppWindow, st: &KioskState) {
     let adapter = StaffCallAdapter::get(window);
     let (state, light, buzzer, message) = call_shown(st);
-    adapter.set_state(state.into());
+    adapter.set_state(state);
     adapter.set_by_light(light);
     adapter.set_by_buzzer(buzzer);
     adapter.set_by_message(message);

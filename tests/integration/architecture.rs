@@ -215,6 +215,40 @@ fn the_font_is_embedded_in_one_place() {
     );
 }
 
+/// An accessible label is what a screen reader says to a person, so it is never a test's
+/// handle such as "pin-notice": tests find elements by their element id
+/// (`ElementHandle::find_by_element_id`, "StaffPinScreen::notice").
+#[test]
+fn no_accessible_label_is_a_test_handle() {
+    let mut found = Vec::new();
+    for (path, text) in slint_files() {
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            let Some((_, value)) = code.split_once("accessible-label:") else {
+                continue;
+            };
+            let value = value.trim().trim_end_matches(';').trim();
+            let handle = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .is_some_and(|inner| {
+                    !inner.is_empty()
+                        && inner
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                });
+            if handle {
+                found.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "an accessible label that is a test handle, not words for a person:\n{}",
+        found.join("\n")
+    );
+}
+
 /// The pure capabilities (mood, screening, slip, staff, directory) sit below the kiosk, the
 /// store and the UI: they import none of them, and of the printer only what a printer says
 /// about itself (`printer::status`), so no import runs in a circle.

@@ -414,7 +414,9 @@ fn the_directory_says_open_now_not_shop_words() {
 
 mod on_screen {
     use slint::{Global, Model};
-    use waystation::ui::{ResourceDetailAdapter, ResourcesAdapter, Screen as UiScreen};
+    use waystation::ui::{
+        ResourceDetailAdapter, ResourcesAdapter, Screen as UiScreen, TopicFilter,
+    };
 
     use crate::ui::{kiosk, shown, touch, visible};
 
@@ -505,9 +507,8 @@ mod on_screen {
         touch(&kiosk, "附近的帮助");
         assert_eq!(shown(&kiosk), UiScreen::Resources);
         assert_eq!(
-            ResourcesAdapter::get(kiosk.window()).get_chosen_chip(),
-            0,
-            "emotional distress"
+            ResourcesAdapter::get(kiosk.window()).get_filter(),
+            TopicFilter::EmotionalDistress
         );
         let shown_count = ResourcesAdapter::get(kiosk.window())
             .get_entries()

@@ -7,10 +7,12 @@ use slint::{Global, Model};
 use waystation::mood::code::PersonalCode;
 use waystation::store;
 use waystation::ui::{
-    BreathingAdapter, MoodDoneAdapter, MoodFeelAdapter, Screen as UiScreen, Shell,
+    BreathingAdapter, CodePadNotice, MoodDoneAdapter, MoodFeelAdapter, Screen as UiScreen, Shell,
 };
 
-use crate::ui::{day_counts, kiosk_with_disk, outbox_kinds, shown, touch, visible, wait};
+use crate::ui::{
+    day_counts, kiosk_with_disk, outbox_kinds, press_key, shown, touch, visible, visible_id, wait,
+};
 
 fn db(dir: &tempfile::TempDir) -> rusqlite::Connection {
     rusqlite::Connection::open(dir.path().join(store::DB_FILE)).unwrap()
@@ -38,7 +40,7 @@ fn check_in(kiosk: &waystation::Kiosk, cell: &str, word: &str, tags: &[&str]) {
 fn a_check_in_is_only_counted_for_its_day_and_never_queued_on_its_own() {
     let (kiosk, _, dir) = kiosk_with_disk();
     check_in(&kiosk, "mood -1 -2", "累", &["睡眠", "收入"]);
-    assert!(visible(&kiosk, "mood-reply"));
+    assert!(visible_id(&kiosk, "MoodDoneScreen::reply"));
     assert_eq!(outbox_kinds(dir.path()), Vec::<String>::new());
     let counts = day_counts(dir.path());
     assert_eq!(counts["mood_word blue/tired"], 1);
@@ -61,7 +63,7 @@ fn a_personal_code_brings_back_the_trend_at_the_next_visit() {
         .get_new_code()
         .to_string();
     assert_eq!(code.len(), 9, "{code}");
-    assert!(visible(&kiosk, "personal-code"));
+    assert!(visible_id(&kiosk, "MoodDoneScreen::new-code"));
     touch(&kiosk, "结束并清除");
     assert!(kiosk.session().is_fresh());
 
@@ -71,7 +73,7 @@ fn a_personal_code_brings_back_the_trend_at_the_next_visit() {
     touch(&kiosk, "我有个人码");
     assert_eq!(shown(&kiosk), UiScreen::MoodCode);
     for c in code.chars().filter(|c| *c != '-') {
-        touch(&kiosk, &format!("key {c}"));
+        press_key(&kiosk, &c.to_string());
     }
     touch(&kiosk, "查看我的变化");
     kiosk.settle();
@@ -142,24 +144,28 @@ fn wrong_codes_are_refused_then_throttled() {
     touch(&kiosk, "点击开始");
     touch(&kiosk, "情绪打卡");
     touch(&kiosk, "我有个人码");
-    touch(&kiosk, "key 7");
+    press_key(&kiosk, "7");
     touch(&kiosk, "查看我的变化");
     kiosk.settle();
     assert_eq!(
         waystation::ui::MoodCodeAdapter::get(kiosk.window()).get_notice(),
-        "format"
+        CodePadNotice::Format
     );
     for attempt in 1..=3 {
         touch(&kiosk, "删除");
         for _ in 0..8 {
-            touch(&kiosk, "key 0");
+            press_key(&kiosk, "0");
         }
         touch(&kiosk, "查看我的变化");
         kiosk.settle();
         let notice = waystation::ui::MoodCodeAdapter::get(kiosk.window()).get_notice();
         assert_eq!(
             notice,
-            if attempt < 3 { "wrong" } else { "wait" },
+            if attempt < 3 {
+                CodePadNotice::Wrong
+            } else {
+                CodePadNotice::Wait
+            },
             "attempt {attempt}"
         );
     }
@@ -209,11 +215,11 @@ fn a_distress_word_offers_the_help_lines_beside_the_breathing_exercise() {
     // 快撑不住了 is in the tense (red) corner, whose offer is breathing.
     check_in(&kiosk, "mood -1 1", "快撑不住了", &[]);
     assert!(visible(&kiosk, "跟着圆圈呼吸一分钟"));
-    assert!(visible(&kiosk, "mood-help-lines"));
+    assert!(visible_id(&kiosk, "MoodDoneScreen::help-lines"));
     assert!(visible(&kiosk, "12356 全国心理援助热线"));
     assert!(visible(&kiosk, "12351 工会职工服务热线"));
     touch(&kiosk, "跟着圆圈呼吸一分钟");
-    assert!(visible(&kiosk, "breathing-help"));
+    assert!(visible_id(&kiosk, "BreathingScreen::help-numbers"));
     assert_eq!(
         BreathingAdapter::get(kiosk.window()).get_help_numbers(),
         "12356 · 12351"
@@ -221,9 +227,9 @@ fn a_distress_word_offers_the_help_lines_beside_the_breathing_exercise() {
     touch(&kiosk, "快速隐藏：清除全部内容并离开");
     // An ordinary tense word gets the breathing exercise alone.
     check_in(&kiosk, "mood -1 1", "着急", &[]);
-    assert!(!visible(&kiosk, "mood-help-lines"));
+    assert!(!visible_id(&kiosk, "MoodDoneScreen::help-lines"));
     touch(&kiosk, "跟着圆圈呼吸一分钟");
-    assert!(!visible(&kiosk, "breathing-help"));
+    assert!(!visible_id(&kiosk, "BreathingScreen::help-numbers"));
 }
 
 #[test]
@@ -253,7 +259,7 @@ fn the_week_view_hides_a_week_with_few_check_ins() {
     check_in(&kiosk, "mood 1 -1", "放松", &[]);
     touch(&kiosk, "上周本站大家的感受");
     assert_eq!(shown(&kiosk), UiScreen::MoodWeek);
-    assert!(visible(&kiosk, "week-hidden"));
+    assert!(visible_id(&kiosk, "MoodWeekScreen::hidden"));
     assert_eq!(
         waystation::ui::MoodWeekAdapter::get(kiosk.window()).get_total(),
         -1
@@ -345,13 +351,13 @@ fn a_code_is_checked_off_the_ui_thread_and_leaving_at_once_does_not_escape_the_t
         touch(&kiosk, "情绪打卡");
         touch(&kiosk, "我有个人码");
         for _ in 0..8 {
-            touch(&kiosk, "key 0");
+            press_key(&kiosk, "0");
         }
         touch(&kiosk, "查看我的变化");
         if attempt == 4 {
             assert_eq!(
                 pad().get_notice(),
-                "wait",
+                CodePadNotice::Wait,
                 "three wrong codes were not counted"
             );
             break;
@@ -360,7 +366,7 @@ fn a_code_is_checked_off_the_ui_thread_and_leaving_at_once_does_not_escape_the_t
             kiosk.session().mood.checking.is_some(),
             "checked in the callback"
         );
-        assert_eq!(pad().get_notice(), "checking");
+        assert_eq!(pad().get_notice(), CodePadNotice::Checking);
         touch(&kiosk, "快速隐藏：清除全部内容并离开");
         kiosk.settle();
         assert!(kiosk.session().is_fresh());

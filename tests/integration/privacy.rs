@@ -9,7 +9,7 @@ use slint::Global;
 use waystation::clock::{Clock, FakeClock};
 use waystation::config::{Config, PrinterTransport};
 use waystation::printer::{FakeBehaviour, FakePrinter, fake_opener};
-use waystation::ui::{MoodDoneAdapter, Screen as UiScreen, SlipAdapter};
+use waystation::ui::{MoodDoneAdapter, Screen as UiScreen, SlipAdapter, SlipPrintState};
 use waystation_protocol::{DaySummary, Metric};
 
 use crate::sync::{Pair, drain_through};
@@ -47,13 +47,11 @@ impl Station {
         let start = Instant::now();
         loop {
             wait(&self.clock, Duration::from_millis(250));
-            let state = SlipAdapter::get(self.kiosk.window())
-                .get_state()
-                .to_string();
-            if state == "printed" {
+            let state = SlipAdapter::get(self.kiosk.window()).get_state();
+            if state == SlipPrintState::Printed {
                 break;
             }
-            assert!(start.elapsed() < Duration::from_secs(10), "still {state}");
+            assert!(start.elapsed() < Duration::from_secs(10), "still {state:?}");
             std::thread::sleep(Duration::from_millis(10));
         }
         let slip = self.kiosk.session().slip.slip.clone().unwrap();

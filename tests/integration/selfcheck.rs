@@ -7,7 +7,7 @@ use slint::{Global, Model};
 use waystation::ui::{QuestionAdapter, Screen as UiScreen};
 
 use crate::ui::{
-    countdown, day_counts, kiosk_with_disk, outbox_kinds, shown, touch, visible, wait,
+    countdown, day_counts, kiosk_with_disk, outbox_kinds, shown, touch, visible, visible_id, wait,
 };
 
 /// One count's total, 0 when it was never counted.
@@ -142,7 +142,7 @@ fn gad7_finishes_on_a_kind_result_with_next_steps() {
         touch(&kiosk, "一半以上的天数");
     }
     assert_eq!(shown(&kiosk), UiScreen::Result);
-    assert!(visible(&kiosk, "result"));
+    assert!(visible_id(&kiosk, "ResultScreen::title"));
     let result = waystation::ui::ResultAdapter::get(kiosk.window());
     assert_eq!((result.get_total(), result.get_max_total()), (14, 21));
     assert_eq!(result.get_title(), "最近紧张担心比较明显");

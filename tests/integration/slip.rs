@@ -170,9 +170,9 @@ mod on_screen {
     use waystation::config::{Config, PrinterTransport};
     use waystation::printer::{FakeBehaviour, FakePrinter, fake_opener};
     use waystation::store::{self, Store};
-    use waystation::ui::{Screen as UiScreen, SlipAdapter};
+    use waystation::ui::{Screen as UiScreen, SlipAdapter, SlipPrintState};
 
-    use crate::ui::{kiosk_printing, shown, touch, visible, wait};
+    use crate::ui::{kiosk_printing, said_by, shown, touch, visible, visible_id, wait};
 
     /// A kiosk whose config says it has a printer, reaching the fake one given.
     fn kiosk(
@@ -194,12 +194,12 @@ mod on_screen {
     }
 
     /// Lets the printing thread finish and the UI's tick take its outcome in.
-    fn settle(kiosk: &waystation::Kiosk, clock: &waystation::clock::FakeClock) -> String {
+    fn settle(kiosk: &waystation::Kiosk, clock: &waystation::clock::FakeClock) -> SlipPrintState {
         let start = Instant::now();
         loop {
             wait(clock, Duration::from_millis(250));
-            let state = SlipAdapter::get(kiosk.window()).get_state().to_string();
-            if state != "printing" || start.elapsed() > Duration::from_secs(10) {
+            let state = SlipAdapter::get(kiosk.window()).get_state();
+            if state != SlipPrintState::Printing || start.elapsed() > Duration::from_secs(10) {
                 return state;
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -254,7 +254,7 @@ mod on_screen {
         assert_eq!(shown(kiosk), UiScreen::Crisis);
         touch(kiosk, "带走这些号码");
         assert_eq!(shown(kiosk), UiScreen::Slip);
-        assert!(visible(kiosk, "slip-qr"));
+        assert!(visible_id(kiosk, "SlipScreen::qr"));
     }
 
     #[test]
@@ -263,7 +263,7 @@ mod on_screen {
         let (kiosk, clock, dir) = kiosk(&printer);
         crisis_slip(&kiosk);
         touch(&kiosk, "打印纸条");
-        assert_eq!(settle(&kiosk, &clock), "printed");
+        assert_eq!(settle(&kiosk, &clock), SlipPrintState::Printed);
         let image = waystation::slip::escpos::decode(&printer.received(), 384).unwrap();
         assert!(
             image.height() > 1000,
@@ -288,8 +288,11 @@ mod on_screen {
         let (kiosk, clock, dir) = kiosk(&printer);
         crisis_slip(&kiosk);
         touch(&kiosk, "打印纸条");
-        assert_eq!(settle(&kiosk, &clock), "no-paper");
-        assert!(visible(&kiosk, "print-state no-paper"));
+        assert_eq!(settle(&kiosk, &clock), SlipPrintState::NoPaper);
+        assert_eq!(
+            said_by(&kiosk, "SlipScreen::print-state"),
+            "打印机没纸了。请用手机扫描二维码，或拍下这个屏幕。"
+        );
         assert!(printer.received().is_empty());
         assert_eq!(
             faults(&dir),
@@ -297,7 +300,7 @@ mod on_screen {
         );
         assert_eq!(count(&dir, "slip crisis"), 0);
         // The slip is still on screen to scan.
-        assert!(visible(&kiosk, "slip-qr"));
+        assert!(visible_id(&kiosk, "SlipScreen::qr"));
     }
 
     fn not_printed(behaviour: FakeBehaviour, status: &str) {
@@ -305,7 +308,11 @@ mod on_screen {
         let (kiosk, clock, dir) = kiosk(&printer);
         crisis_slip(&kiosk);
         touch(&kiosk, "打印纸条");
-        assert_eq!(settle(&kiosk, &clock), "not-printed", "{behaviour:?}");
+        assert_eq!(
+            settle(&kiosk, &clock),
+            SlipPrintState::NotPrinted,
+            "{behaviour:?}"
+        );
         assert_eq!(faults(&dir).len(), 1);
         assert_eq!(faults(&dir)[0]["status"], status);
         assert_eq!(count(&dir, "slip crisis"), 0);
@@ -332,7 +339,7 @@ mod on_screen {
         let (kiosk, clock, dir) = kiosk(&printer);
         crisis_slip(&kiosk);
         touch(&kiosk, "打印纸条");
-        assert_eq!(settle(&kiosk, &clock), "sent");
+        assert_eq!(settle(&kiosk, &clock), SlipPrintState::Sent);
         assert!(!printer.received().is_empty());
         // Sent, so counted; the printer's status stays unknown, and that is no fault.
         assert_eq!(count(&dir, "slip crisis"), 1);
@@ -346,7 +353,7 @@ mod on_screen {
         touch(&kiosk, "马上求助");
         touch(&kiosk, "带走这些号码");
         assert_eq!(shown(&kiosk), UiScreen::Slip);
-        assert!(visible(&kiosk, "slip-qr"));
+        assert!(visible_id(&kiosk, "SlipScreen::qr"));
         assert!(!visible(&kiosk, "打印纸条"));
         touch(&kiosk, "快速隐藏：清除全部内容并离开");
         assert!(kiosk.session().is_fresh());
@@ -360,7 +367,7 @@ mod on_screen {
         touch(&kiosk, "马上求助");
         touch(&kiosk, "带走这些号码");
         touch(&kiosk, "打印纸条");
-        assert_eq!(settle(&kiosk, &clock), "printed");
+        assert_eq!(settle(&kiosk, &clock), SlipPrintState::Printed);
         let first = slip_code(&kiosk);
         touch(&kiosk, "首页");
         touch(&kiosk, "心理自测");
@@ -376,7 +383,7 @@ mod on_screen {
             "the crisis slip may be printed too"
         );
         touch(&kiosk, "打印纸条");
-        assert_eq!(settle(&kiosk, &clock), "printed");
+        assert_eq!(settle(&kiosk, &clock), SlipPrintState::Printed);
         assert_eq!(
             (count(&dir, "slip normal"), count(&dir, "slip crisis")),
             (1, 1)

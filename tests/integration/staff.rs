@@ -10,9 +10,9 @@ use waystation::clock::{Clock, FakeClock};
 use waystation::config::Config;
 use waystation::staff::status::LedPattern;
 use waystation::store::{RecordStamp, Store};
-use waystation::ui::Screen as UiScreen;
+use waystation::ui::{PinPadNotice, Screen as UiScreen};
 
-use crate::ui::{kiosk_on, shown, touch, visible, wait};
+use crate::ui::{kiosk_on, press_key, said_by, shown, touch, visible, visible_id, wait};
 
 const PIN: &str = "246813";
 
@@ -55,9 +55,9 @@ fn hold_corner(kiosk: &waystation::Kiosk, clock: &FakeClock, held: Duration) {
 
 fn type_pin(kiosk: &waystation::Kiosk, pin: &str) {
     for digit in pin.chars() {
-        touch(kiosk, &format!("pin {digit}"));
+        press_key(kiosk, &digit.to_string());
     }
-    touch(kiosk, "pin ok");
+    press_key(kiosk, "确定");
     // The check runs off the UI thread; what follows is shown once the tick takes it in.
     kiosk.settle();
 }
@@ -113,7 +113,10 @@ fn staff_sign_in_with_the_pin_record_a_restock_and_leave() {
     touch(&kiosk, "plus 1 睡眠小贴士（示例）");
     touch(&kiosk, "记录宣传册补货");
     assert_eq!(shown(&kiosk), UiScreen::Staff);
-    assert!(visible(&kiosk, "staff-done"));
+    assert_eq!(
+        said_by(&kiosk, "StaffScreen::done"),
+        "已记录补货 20 份宣传册。"
+    );
     // The hotline cards were restocked today: their line is green again.
     assert!(visible(
         &kiosk,
@@ -155,7 +158,7 @@ fn wrong_pins_are_throttled_with_waits_up_to_an_hour_but_never_locked_for_good()
         type_pin(&kiosk, "1111");
         assert_eq!(shown(&kiosk), UiScreen::StaffPin);
     }
-    assert!(visible(&kiosk, "pin-notice"));
+    assert_eq!(said_by(&kiosk, "StaffPinScreen::notice"), "密码不对。");
     // The sixth wrong PIN starts a 30-second wait, during which even the right PIN is refused.
     type_pin(&kiosk, "1111");
     type_pin(&kiosk, PIN);
@@ -176,7 +179,19 @@ fn wrong_pins_are_throttled_with_waits_up_to_an_hour_but_never_locked_for_good()
     for _ in 0..20 {
         type_pin(&kiosk, "111111");
         let pad = waystation::ui::StaffPinAdapter::get(kiosk.window());
-        longest = longest.max(pad.get_wait_seconds());
+        let seconds = match pad.get_notice() {
+            PinPadNotice::WaitSeconds => pad.get_wait(),
+            PinPadNotice::WaitMinutes => pad.get_wait() * 60,
+            _ => 0,
+        };
+        longest = longest.max(seconds);
+        if seconds == 3600 {
+            // An hour is said in minutes.
+            assert_eq!(
+                said_by(&kiosk, "StaffPinScreen::notice"),
+                "密码输错太多次，请等 60 分钟。"
+            );
+        }
         wait(&clock, Duration::from_secs(3601));
         kiosk.tick_idle();
         if shown(&kiosk) != UiScreen::StaffPin {
@@ -243,7 +258,7 @@ fn a_staff_call_with_no_light_buzzer_or_hub_says_go_and_find_the_staff() {
     assert_eq!(shown(&kiosk), UiScreen::StaffCall);
     assert!(visible(&kiosk, "请直接去找驿站工作人员"));
     assert!(visible(&kiosk, "这台机器没能通知到他们。"));
-    assert!(visible(&kiosk, "emergency-pointer"));
+    assert!(visible_id(&kiosk, "StaffCallScreen::emergency-pointer"));
     for never in [
         "已通知驿站工作人员",
         "马上有人来。",
@@ -501,7 +516,7 @@ fn no_pin_set_means_the_pad_says_so() {
     assert_eq!(shown(&kiosk), UiScreen::StaffPin);
     assert_eq!(
         waystation::ui::StaffPinAdapter::get(kiosk.window()).get_notice(),
-        "no-pin"
+        PinPadNotice::NoPin
     );
 }
 
@@ -579,15 +594,15 @@ fn a_pin_is_checked_off_the_ui_thread_and_leaving_at_once_changes_nothing() {
     let (kiosk, clock, dir, _) = staffed_kiosk();
     hold_corner(&kiosk, &clock, Duration::from_millis(3100));
     for digit in "1111".chars() {
-        touch(&kiosk, &format!("pin {digit}"));
+        press_key(&kiosk, &digit.to_string());
     }
-    touch(&kiosk, "pin ok");
+    press_key(&kiosk, "确定");
     assert!(
         kiosk.session().staff.checking.is_some(),
         "checked in the callback"
     );
     let pad = waystation::ui::StaffPinAdapter::get(kiosk.window());
-    assert_eq!(pad.get_notice(), "checking");
+    assert_eq!(pad.get_notice(), PinPadNotice::Checking);
     touch(&kiosk, "快速隐藏：清除全部内容并离开");
     assert_eq!(shown(&kiosk), UiScreen::Attract);
     kiosk.settle();
@@ -601,9 +616,9 @@ fn a_pin_is_checked_off_the_ui_thread_and_leaving_at_once_changes_nothing() {
 
     hold_corner(&kiosk, &clock, Duration::from_millis(3100));
     for digit in PIN.chars() {
-        touch(&kiosk, &format!("pin {digit}"));
+        press_key(&kiosk, &digit.to_string());
     }
-    touch(&kiosk, "pin ok");
+    press_key(&kiosk, "确定");
     touch(&kiosk, "快速隐藏：清除全部内容并离开");
     kiosk.settle();
     assert_eq!(shown(&kiosk), UiScreen::Attract);

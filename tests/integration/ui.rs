@@ -106,6 +106,38 @@ pub(crate) fn visible(kiosk: &Kiosk, label: &str) -> bool {
         .is_some()
 }
 
+/// The elements with this element id, qualified by the component that declares it
+/// ("SlipScreen::print-state"), as Slint's testing backend finds them: only those on screen.
+fn with_id(kiosk: &Kiosk, id: &str) -> Vec<ElementHandle> {
+    ElementHandle::find_by_element_id(kiosk.window(), id).collect()
+}
+
+/// Presses the key that says `text` on the keypad on screen (the PIN pad or the code pad), as
+/// a finger would, and fails if there is none.
+pub(crate) fn press_key(kiosk: &Kiosk, text: &str) {
+    let keys = with_id(kiosk, "Keypad::key");
+    let key = keys
+        .iter()
+        .find(|key| key.accessible_label().as_deref() == Some(text))
+        .unwrap_or_else(|| panic!("no key '{text}' on {:?}", shown(kiosk)));
+    key.mock_single_click(PointerEventButton::Left);
+}
+
+/// Whether an element with this id is on screen.
+pub(crate) fn visible_id(kiosk: &Kiosk, id: &str) -> bool {
+    !with_id(kiosk, id).is_empty()
+}
+
+/// What the element with this id says to a screen reader (its accessible label), and fails if
+/// it is not on screen.
+pub(crate) fn said_by(kiosk: &Kiosk, id: &str) -> String {
+    let found = with_id(kiosk, id);
+    let first = found
+        .first()
+        .unwrap_or_else(|| panic!("no element '{id}' on {:?}", shown(kiosk)));
+    first.accessible_label().unwrap_or_default().to_string()
+}
+
 pub(crate) fn shown(kiosk: &Kiosk) -> UiScreen {
     Shell::get(kiosk.window()).get_screen()
 }
