@@ -8,9 +8,13 @@ The full face is about 16 MB; we keep ASCII, the GB2312 symbol rows, GB2312 leve
 test in tests/ fails when a string uses a character that this subset lacks: rerun this
 script after adding such text.
 
+The kiosk embeds each face xz-compressed (src/fonts.rs unpacks it once at start): the script
+writes `<face>.otf.xz` and no uncompressed copy.
+
 Needs: apt-get install fonts-noto-cjk; pip install fonttools.
 Run from the repository root: python3 assets/fonts/make-subset.py
 """
+import lzma
 import pathlib
 import subprocess
 import sys
@@ -65,6 +69,13 @@ def main():
             ],
             check=True,
         )
+        face = OUT / name
+        packed = lzma.compress(
+            face.read_bytes(), format=lzma.FORMAT_XZ, check=lzma.CHECK_CRC64,
+            preset=9 | lzma.PRESET_EXTREME,
+        )
+        (OUT / (name + ".xz")).write_bytes(packed)
+        face.unlink()
     text_file.unlink()
     print(f"{len(chars)} characters kept")
 

@@ -25,7 +25,7 @@ fn font() -> &'static fontdue::Font {
     // The embedded font is checked by the glyph-coverage test; parsing it cannot fail at run
     // time for a released binary.
     FONT_CELL.get_or_init(|| {
-        fontdue::Font::from_bytes(crate::fonts::REGULAR, fontdue::FontSettings::default())
+        fontdue::Font::from_bytes(crate::fonts::regular(), fontdue::FontSettings::default())
             .expect("embedded font parses")
     })
 }

@@ -138,7 +138,7 @@ fn register_fonts() {
         return;
     }
     let mut collection = slint::fontique_011::shared_collection();
-    for face in [crate::fonts::REGULAR, crate::fonts::BOLD] {
+    for face in [crate::fonts::regular(), crate::fonts::bold()] {
         collection.register_fonts(Blob::new(std::sync::Arc::new(face)), None);
     }
 }

@@ -393,12 +393,11 @@ fn every_character_shown_is_in_both_embedded_fonts() {
         chars.iter().any(|c| ('\u{4e00}'..='\u{9fff}').contains(c)),
         "no Chinese found to check"
     );
-    for font in [
-        "NotoSansCJKsc-Regular-subset.otf",
-        "NotoSansCJKsc-Bold-subset.otf",
+    for (font, bytes) in [
+        ("the regular face", waystation::fonts::regular()),
+        ("the bold face", waystation::fonts::bold()),
     ] {
-        let bytes = std::fs::read(root().join("assets/fonts").join(font)).unwrap();
-        let face = ttf_parser::Face::parse(&bytes, 0).unwrap();
+        let face = ttf_parser::Face::parse(bytes, 0).unwrap();
         let missing: String = chars
             .iter()
             .filter(|c| face.glyph_index(**c).is_none())
@@ -414,9 +413,7 @@ fn every_character_shown_is_in_both_embedded_fonts() {
 fn the_font_subset_keeps_the_common_hanzi_for_text_to_come() {
     // GB2312 level 1 (the 3,755 most common characters) is kept whole, so new text rarely
     // needs a new subset. Spot-check its first and last characters and a few from the seed.
-    let bytes =
-        std::fs::read(root().join("assets/fonts/NotoSansCJKsc-Regular-subset.otf")).unwrap();
-    let face = ttf_parser::Face::parse(&bytes, 0).unwrap();
+    let face = ttf_parser::Face::parse(waystation::fonts::regular(), 0).unwrap();
     for c in "啊座焦虑抑郁骑手快递驿站".chars() {
         assert!(face.glyph_index(c).is_some(), "subset lacks {c}");
     }

@@ -174,8 +174,8 @@ fn the_screens_draw_with_the_one_embedded_copy_of_each_face() {
         .collect();
     faces.sort();
     let mut expected = vec![
-        waystation::fonts::REGULAR.as_ptr(),
-        waystation::fonts::BOLD.as_ptr(),
+        waystation::fonts::regular().as_ptr(),
+        waystation::fonts::bold().as_ptr(),
     ];
     expected.sort();
     assert_eq!(
