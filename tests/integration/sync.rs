@@ -307,16 +307,20 @@ fn an_uploader_killed_mid_batch_and_restarted_delivers_exactly_once() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Wait until some batches went through, then kill it while the next reply is held back.
-    let started = std::time::Instant::now();
-    while proxy.forwarded.load(std::sync::atomic::Ordering::SeqCst) < 3 {
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "the uploader never sent"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(150));
+    // Wait until some batches went through, then for the hub to commit one more: its reply is
+    // now held back for 400 ms, so the kill lands between the hub's commit and the kiosk's ack.
+    let forwarded = |at_least: usize| {
+        let started = std::time::Instant::now();
+        while proxy.forwarded.load(std::sync::atomic::Ordering::SeqCst) < at_least {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the uploader never sent"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    forwarded(3);
+    forwarded(proxy.forwarded.load(std::sync::atomic::Ordering::SeqCst) + 1);
     child.kill().unwrap();
     child.wait().unwrap();
     let before = pair.store().outbox_counts().unwrap();
