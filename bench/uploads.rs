@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use waystation::clock::SystemClock;
 use waystation::config::Config;
 use waystation::store::{NewRecord, RecordKind, RecordStamp, Store};
-use waystation::sync::link::ReqwestLink;
+use waystation::sync::link::HttpsLink;
 use waystation::sync::{Drained, SyncSettings, Syncer};
 
 const RECORDS: usize = 10_000;
@@ -49,7 +49,7 @@ fn drain_once(per_request: u32) -> Duration {
         hub.addr()
     ))
     .unwrap();
-    let link = ReqwestLink::new(&config.hub).unwrap();
+    let link = HttpsLink::new(&config.hub).unwrap();
     let settings = SyncSettings::from_config(&config, kiosk_dir.path().to_path_buf());
     let mut syncer = Syncer::new(store, link, clock, settings).unwrap();
 

@@ -173,7 +173,7 @@ pub struct Hub {
     /// nothing is uploaded unsealed.
     pub public_key: Option<CentreKey>,
     /// A PEM file with an extra certificate authority to trust for the hub (a centre that
-    /// runs its own CA). The system's and Mozilla's roots are trusted anyway.
+    /// runs its own CA). Mozilla's roots, built in (not the system's), are trusted anyway.
     pub ca_file: Option<PathBuf>,
     /// Records per upload request (1 to 2000, default 500).
     pub batch_records: Option<Ranged<1, 2000>>,
@@ -202,14 +202,13 @@ impl Hub {
 /// kiosk itself), because records and signatures must not cross a network in the clear.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
-pub struct HubUrl(pub reqwest::Url);
+pub struct HubUrl(pub url::Url);
 
 impl TryFrom<String> for HubUrl {
     type Error = String;
 
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        let url =
-            reqwest::Url::parse(&value).map_err(|e| format!("'{value}' is not a URL: {e}"))?;
+        let url = url::Url::parse(&value).map_err(|e| format!("'{value}' is not a URL: {e}"))?;
         let loopback = match url.host() {
             Some(url::Host::Domain(d)) => d == "localhost",
             Some(url::Host::Ipv4(ip)) => ip.is_loopback(),

@@ -12,7 +12,7 @@ use super::{Failure, QueueAction, bad_input};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::store::RecordState;
-use crate::sync::link::ReqwestLink;
+use crate::sync::link::HttpsLink;
 use crate::sync::{Drained, SyncSettings, Syncer};
 
 /// Exit status of `sync --once` when records are still waiting because the hub could not be
@@ -39,7 +39,7 @@ pub(super) fn sync(
             "no centre key is configured: set [hub] public_key in the config; nothing is uploaded unsealed".into(),
         ));
     }
-    let link = ReqwestLink::new(&config.hub).map_err(bad_input)?;
+    let link = HttpsLink::new(&config.hub).map_err(bad_input)?;
     let settings = SyncSettings::from_config(&config, dir);
     let mut syncer =
         Syncer::new(store, link, SystemClock::new(), settings).map_err(|e| e.to_string())?;

@@ -1,10 +1,12 @@
-//! The edge to the hub: one signed HTTP request at a time. `ReqwestLink` speaks HTTPS with
-//! rustls; tests use the real hub on loopback, and the uploader's decisions are tested with
+//! The edge to the hub: one signed HTTP request at a time. `HttpsLink` speaks HTTPS with
+//! ureq and rustls; tests use the real hub on loopback, and the uploader's decisions are tested with
 //! `FakeLink`.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long to wait for the hub to accept a connection.
@@ -70,15 +72,15 @@ pub trait HubLink {
     fn reachable(&self) -> bool;
 }
 
-/// The real link: HTTPS (or HTTP to this machine) with reqwest and rustls.
-pub struct ReqwestLink {
-    client: reqwest::blocking::Client,
-    base: reqwest::Url,
+/// The real link: HTTPS (or HTTP to this machine) with ureq and rustls (the `ring` provider).
+pub struct HttpsLink {
+    agent: ureq::Agent,
+    base: url::Url,
 }
 
-impl ReqwestLink {
-    pub fn new(hub: &crate::config::Hub) -> Result<ReqwestLink, String> {
-        ReqwestLink::with_timeouts(hub, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+impl HttpsLink {
+    pub fn new(hub: &crate::config::Hub) -> Result<HttpsLink, String> {
+        HttpsLink::with_timeouts(hub, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
     }
 
     /// The link with other time-outs (tests use short ones to play a slow hub).
@@ -86,63 +88,68 @@ impl ReqwestLink {
         hub: &crate::config::Hub,
         connect: Duration,
         request: Duration,
-    ) -> Result<ReqwestLink, String> {
+    ) -> Result<HttpsLink, String> {
         let url = hub
             .url
             .as_ref()
             .ok_or("no hub is configured: set [hub] url in the config")?;
-        let mut builder = reqwest::blocking::Client::builder()
-            .connect_timeout(connect)
-            .timeout(request)
+        let tls = ureq::tls::TlsConfig::builder()
+            .provider(ureq::tls::TlsProvider::Rustls)
+            .unversioned_rustls_crypto_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .root_certs(root_certs(hub.ca_file.as_deref())?)
+            .build();
+        let agent = ureq::Agent::config_builder()
+            .timeout_connect(Some(connect))
+            .timeout_global(Some(request))
             .user_agent(concat!("waystation/", env!("CARGO_PKG_VERSION")))
-            .https_only(url.0.scheme() == "https");
-        if let Some(ca_file) = &hub.ca_file {
-            let pem = std::fs::read(ca_file)
-                .map_err(|e| format!("cannot read hub.ca_file {}: {e}", ca_file.display()))?;
-            let ca = reqwest::Certificate::from_pem(&pem).map_err(|e| {
-                format!(
-                    "hub.ca_file {} is not a PEM certificate: {e}",
-                    ca_file.display()
-                )
-            })?;
-            builder = builder.add_root_certificate(ca);
-        }
-        let client = builder
+            .https_only(url.0.scheme() == "https")
+            // Every answer is the uploader's to judge (a 503 with Retry-After, a 409, ...), so
+            // 4xx and 5xx come back as replies, not errors.
+            .http_status_as_error(false)
+            .tls_config(tls)
             .build()
-            .map_err(|e| format!("cannot set up the HTTPS client: {e}"))?;
-        Ok(ReqwestLink {
-            client,
+            .new_agent();
+        Ok(HttpsLink {
+            agent,
             base: url.0.clone(),
         })
     }
 }
 
-impl HubLink for ReqwestLink {
+/// Mozilla's roots (the set reqwest's `rustls-tls` used before), and beside them the CA in
+/// `hub.ca_file` for a hub whose certificate a private CA signed.
+fn root_certs(ca_file: Option<&Path>) -> Result<ureq::tls::RootCerts, String> {
+    let mut certs: Vec<ureq::tls::Certificate<'static>> = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .map(|der| ureq::tls::Certificate::from_der(der).to_owned())
+        .collect();
+    if let Some(ca_file) = ca_file {
+        let pem = std::fs::read(ca_file)
+            .map_err(|e| format!("cannot read hub.ca_file {}: {e}", ca_file.display()))?;
+        let ca = ureq::tls::Certificate::from_pem(&pem).map_err(|e| {
+            format!(
+                "hub.ca_file {} is not a PEM certificate: {e}",
+                ca_file.display()
+            )
+        })?;
+        certs.push(ca);
+    }
+    Ok(ureq::tls::RootCerts::from(certs))
+}
+
+impl HubLink for HttpsLink {
     fn send(&self, request: &HubRequest) -> Result<HubReply, LinkError> {
         let url = self
             .base
             .join(request.path.trim_start_matches('/'))
             .map_err(|e| LinkError::Other(e.to_string()))?;
-        let mut builder = match request.method {
-            Method::Get => self.client.get(url),
-            Method::Post => self
-                .client
-                .post(url)
+        let sent = match request.method {
+            Method::Get => signed(self.agent.get(url.as_str()), request).call(),
+            Method::Post => signed(self.agent.post(url.as_str()), request)
                 .header("content-type", "application/json")
-                .body(request.body.clone()),
-        }
-        .header(
-            waystation_protocol::request::DEVICE_HEADER,
-            &request.device_id,
-        )
-        .header(
-            waystation_protocol::request::SIGNATURE_HEADER,
-            &request.signature,
-        );
-        if let Some(etag) = &request.if_none_match {
-            builder = builder.header("if-none-match", etag);
-        }
-        let response = builder.send().map_err(classify)?;
+                .send(&request.body[..]),
+        };
+        let mut response = sent.map_err(classify)?;
         let header = |name: &str| {
             response
                 .headers()
@@ -153,7 +160,13 @@ impl HubLink for ReqwestLink {
         let status = response.status().as_u16();
         let retry_after = header("retry-after");
         let etag = header("etag");
-        let body = response.bytes().map_err(classify)?.to_vec();
+        // No size limit (ureq's default is 10 MB): the hub's bundle is as large as it is.
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(u64::MAX)
+            .read_to_vec()
+            .map_err(classify)?;
         Ok(HubReply {
             status,
             retry_after,
@@ -176,25 +189,62 @@ impl HubLink for ReqwestLink {
     }
 }
 
-/// Sorts a reqwest error into what the uploader needs to decide, reading the whole chain of
-/// causes (the TLS reason sits several levels down).
-fn classify(error: reqwest::Error) -> LinkError {
+/// The request with the device's headers: who sends it, its signature, and the bundle's tag
+/// the kiosk already has.
+fn signed<B>(builder: ureq::RequestBuilder<B>, request: &HubRequest) -> ureq::RequestBuilder<B> {
+    let builder = builder
+        .header(
+            waystation_protocol::request::DEVICE_HEADER,
+            &request.device_id,
+        )
+        .header(
+            waystation_protocol::request::SIGNATURE_HEADER,
+            &request.signature,
+        );
+    match &request.if_none_match {
+        Some(etag) => builder.header("if-none-match", etag),
+        None => builder,
+    }
+}
+
+/// Sorts a ureq error into what the uploader needs to decide, reading the whole chain of
+/// causes (a TLS reason can sit inside an I/O error).
+fn classify(error: ureq::Error) -> LinkError {
     let mut chain = error.to_string();
-    let mut source = std::error::Error::source(&error);
+    let io = match &error {
+        ureq::Error::Io(io) => Some(io),
+        _ => None,
+    };
+    let mut source = io
+        .and_then(|io| io.get_ref())
+        .and_then(|inner| inner.source());
     while let Some(cause) = source {
         chain.push_str(": ");
         chain.push_str(&cause.to_string());
         source = cause.source();
     }
     let lower = chain.to_lowercase();
-    if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    let tls = matches!(error, ureq::Error::Tls(_) | ureq::Error::Rustls(_));
+    let io_timeout = io.is_some_and(|io| {
+        matches!(
+            io.kind(),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+        )
+    });
+    if tls || lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
         LinkError::Tls(chain)
-    } else if error.is_timeout() {
+    } else if matches!(error, ureq::Error::Timeout(_)) || io_timeout {
         LinkError::TimedOut(chain)
-    } else if error.is_connect() {
-        LinkError::Unreachable(chain)
-    } else if error.is_body() || error.is_decode() || error.is_request() {
-        // The connection broke during the exchange: the hub may or may not have committed.
+    } else if matches!(
+        error,
+        ureq::Error::Io(_)
+            | ureq::Error::ConnectionFailed
+            | ureq::Error::HostNotFound
+            | ureq::Error::Protocol(_)
+    ) {
+        // No connection, or it broke during the exchange (refused, reset, closed half-way): the
+        // hub may or may not have committed.
         LinkError::Unreachable(chain)
     } else {
         LinkError::Other(chain)

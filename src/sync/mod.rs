@@ -2,7 +2,7 @@
 //!
 //! - `uploader`: one pass (claim a batch, send it, settle every record by the hub's answer);
 //! - `backoff`: when to try again (full jitter, `Retry-After`);
-//! - `link`: the `HubLink` edge (reqwest with rustls, and a fake);
+//! - `link`: the `HubLink` edge (ureq with rustls, and a fake);
 //! - `heartbeat`, `fetch`, `export`: the kiosk's status record, the resource bundle, and the
 //!   USB-stick export;
 //! - this file: the `Syncer` loop that ties them together for `waystation sync` and the
@@ -401,7 +401,7 @@ pub fn spawn_worker(
         );
         return None;
     }
-    let link = match link::ReqwestLink::new(&config.hub) {
+    let link = match link::HttpsLink::new(&config.hub) {
         Ok(link) => link,
         Err(error) => {
             tracing::error!(%error, "cannot set up uploads; records stay on this kiosk");

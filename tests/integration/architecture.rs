@@ -105,6 +105,7 @@ fn the_core_does_no_io() {
         "slint",
         "rusqlite",
         "reqwest",
+        "ureq",
         "rppal",
         "std::fs",
         "File::",

@@ -10,7 +10,7 @@ use std::time::Duration;
 use waystation::clock::{FakeClock, SystemClock};
 use waystation::config::Config;
 use waystation::store::{NewRecord, RecordKind, RecordStamp, Store};
-use waystation::sync::link::{HubLink, ReqwestLink};
+use waystation::sync::link::{HttpsLink, HubLink};
 use waystation::sync::uploader::Failure;
 use waystation::sync::{Drained, SyncSettings, Syncer};
 use waystation_protocol::CentrePublicKey;
@@ -80,11 +80,11 @@ impl Pair {
         config
     }
 
-    pub(crate) fn syncer(&self, url: &str, batch_records: u32) -> Syncer<ReqwestLink, SystemClock> {
+    pub(crate) fn syncer(&self, url: &str, batch_records: u32) -> Syncer<HttpsLink, SystemClock> {
         let config = self.config(url, batch_records);
         // Short time-outs so that a slow hub shows up quickly.
         let link =
-            ReqwestLink::with_timeouts(&config.hub, Duration::from_secs(2), Duration::from_secs(3))
+            HttpsLink::with_timeouts(&config.hub, Duration::from_secs(2), Duration::from_secs(3))
                 .unwrap();
         let settings = SyncSettings::from_config(&config, self.kiosk_dir.path().to_path_buf());
         Syncer::new(self.store(), link, SystemClock::new(), settings).unwrap()
@@ -144,7 +144,7 @@ fn write_records(store: &mut Store, n: usize) {
 }
 
 /// Drains until the queue is empty, however often the faults stop it; returns the failures.
-pub(crate) fn drain_through(syncer: &mut Syncer<ReqwestLink, SystemClock>) -> Vec<Failure> {
+pub(crate) fn drain_through(syncer: &mut Syncer<HttpsLink, SystemClock>) -> Vec<Failure> {
     let mut failures = vec![];
     for _ in 0..100 {
         match syncer.drain().unwrap() {
@@ -228,7 +228,7 @@ fn a_refused_connection_keeps_everything_and_the_returning_hub_gets_it_all() {
         .unwrap();
     let url = format!("http://{port}");
     let mut syncer = pair.syncer(&url, 20);
-    let link = ReqwestLink::new(&pair.config(&url, 20).hub).unwrap();
+    let link = HttpsLink::new(&pair.config(&url, 20).hub).unwrap();
     assert!(!link.reachable());
     let Drained::Stopped { failure, acked, .. } = syncer.drain().unwrap() else {
         panic!("a refused connection cannot drain the queue");
@@ -522,7 +522,7 @@ fn the_hub_refuses_a_device_it_does_not_know_and_nothing_is_lost() {
         .unwrap();
     write_records(&mut store, 2);
     let config = pair.config(&format!("http://{}", pair.hub_addr()), 10);
-    let link = ReqwestLink::new(&config.hub).unwrap();
+    let link = HttpsLink::new(&config.hub).unwrap();
     let settings = SyncSettings::from_config(&config, stranger.path().to_path_buf());
     let mut syncer = Syncer::new(store, link, SystemClock::new(), settings).unwrap();
     let Drained::Stopped { failure, .. } = syncer.drain().unwrap() else {
@@ -591,7 +591,7 @@ fn a_newer_bundle_on_the_hub_is_fetched_once_and_installed() {
     waystation_hub::set_bundle(pair.hub_dir.path(), &file).unwrap();
 
     let config = pair.config(&format!("http://{}", pair.hub_addr()), 10);
-    let link = ReqwestLink::new(&config.hub).unwrap();
+    let link = HttpsLink::new(&config.hub).unwrap();
     let mut store = pair.store();
     let uploader = waystation::sync::uploader::Uploader::new(store.device_key().unwrap(), 10);
     let key = waystation::directory::bundle::public_key(&public).unwrap();
@@ -791,6 +791,18 @@ pub(crate) fn tls_server_from_the_future() -> (u16, String) {
     let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
     params.not_before = rcgen::date_time_ymd(2099, 1, 1);
     params.not_after = rcgen::date_time_ymd(2100, 1, 1);
+    // The client gives up during the handshake; there is nothing to answer.
+    let (port, pem, _heads) = tls_server(params, "");
+    (port, pem)
+}
+
+/// A TLS server on loopback with a self-signed certificate made from `params`. It reads each
+/// request's head, sends it on the returned channel and writes `answer` (a whole HTTP reply).
+/// Returns its port, the certificate (PEM) and the channel.
+fn tls_server(
+    params: rcgen::CertificateParams,
+    answer: &'static str,
+) -> (u16, String, std::sync::mpsc::Receiver<String>) {
     let key = rcgen::KeyPair::generate().unwrap();
     let cert = params.self_signed(&key).unwrap();
     let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
@@ -807,15 +819,79 @@ pub(crate) fn tls_server_from_the_future() -> (u16, String) {
     let config = std::sync::Arc::new(config);
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let (heads, received) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             let connection = rustls::ServerConnection::new(config.clone()).unwrap();
             let mut tls = rustls::StreamOwned::new(connection, stream);
-            // The client gives up during the handshake; there is nothing to answer.
-            let _ = std::io::Read::read(&mut tls, &mut [0; 64]);
+            let mut head = Vec::new();
+            let mut chunk = [0; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match std::io::Read::read(&mut tls, &mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&chunk[..n]),
+                }
+            }
+            if head.windows(4).any(|w| w == b"\r\n\r\n") {
+                let _ = std::io::Write::write_all(&mut tls, answer.as_bytes());
+                let _ = std::io::Write::flush(&mut tls);
+                tls.conn.send_close_notify();
+                let _ = tls.conn.complete_io(&mut tls.sock);
+                let _ = heads.send(String::from_utf8_lossy(&head).into_owned());
+            }
         }
     });
-    (port, cert.pem())
+    (port, cert.pem(), received)
+}
+
+/// `hub.ca_file` is trusted beside the built-in roots: a hub whose certificate a private CA
+/// signed answers over HTTPS (a 503 comes back as a reply with its Retry-After, tag and body,
+/// and the request carries the kiosk's user agent and the device's headers), while without
+/// the file the same hub fails as a TLS problem.
+#[test]
+fn a_hub_signed_by_the_ca_in_ca_file_is_trusted_and_its_answer_read() {
+    let pair = Pair::new();
+    let params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+    let answer = "HTTP/1.1 503 Service Unavailable\r\nretry-after: 7\r\netag: \"b1\"\r\n\
+                  content-length: 4\r\nconnection: close\r\n\r\nbusy";
+    let (port, pem, heads) = tls_server(params, answer);
+    let ca = pair.kiosk_dir.path().join("hub-ca.pem");
+    std::fs::write(&ca, pem).unwrap();
+    let mut config = pair.config(&format!("https://localhost:{port}"), 10);
+    let request = waystation::sync::link::HubRequest {
+        method: waystation::sync::link::Method::Get,
+        path: "/v1/bundle",
+        body: Vec::new(),
+        device_id: "kiosk-7".into(),
+        signature: "sig".into(),
+        if_none_match: Some("\"b0\"".into()),
+    };
+
+    let untrusted = HttpsLink::new(&config.hub).unwrap().send(&request);
+    assert!(
+        matches!(untrusted, Err(waystation::sync::link::LinkError::Tls(_))),
+        "{untrusted:?}"
+    );
+
+    config.hub.ca_file = Some(ca);
+    let reply = HttpsLink::new(&config.hub).unwrap().send(&request).unwrap();
+    assert_eq!(reply.status, 503);
+    assert_eq!(reply.retry_after.as_deref(), Some("7"));
+    assert_eq!(reply.etag.as_deref(), Some("\"b1\""));
+    assert_eq!(reply.body, b"busy");
+    let head = heads
+        .recv_timeout(Duration::from_secs(5))
+        .unwrap()
+        .to_lowercase();
+    assert!(head.starts_with("get /v1/bundle http/1.1"), "{head}");
+    for line in [
+        concat!("user-agent: waystation/", env!("CARGO_PKG_VERSION")),
+        "if-none-match: \"b0\"",
+        "sig",
+        "kiosk-7",
+    ] {
+        assert!(head.contains(line), "{line} missing in {head}");
+    }
 }
 
 #[test]
@@ -840,7 +916,7 @@ fn a_tls_failure_while_the_clock_is_wrong_shows_staff_clock_not_set() {
 
     // A kiosk just after a power cut: the clock says 1970 and NTP has not answered.
     let clock = FakeClock::new(chrono::DateTime::from_timestamp(60, 0).unwrap(), false);
-    let link = ReqwestLink::new(&config.hub).unwrap();
+    let link = HttpsLink::new(&config.hub).unwrap();
     let settings = SyncSettings::from_config(&config, pair.kiosk_dir.path().to_path_buf());
     let mut syncer = Syncer::new(pair.store(), link, clock, settings).unwrap();
     let Drained::Stopped { failure, .. } = syncer.drain().unwrap() else {

@@ -20,7 +20,7 @@ use rusqlite::{Connection, OptionalExtension};
 use waystation::clock::{Clock, ClockReading, FakeClock};
 use waystation::config::Config;
 use waystation::store::{NewRecord, RecordKind, RecordStamp, Store};
-use waystation::sync::link::ReqwestLink;
+use waystation::sync::link::HttpsLink;
 use waystation::sync::uploader::Failure;
 use waystation::sync::{Drained, SyncSettings, Syncer};
 use waystation_protocol::TimeSource;
@@ -131,10 +131,10 @@ impl Pair {
         url: &str,
         ca_file: Option<&Path>,
         clock: C,
-    ) -> Syncer<ReqwestLink, C> {
+    ) -> Syncer<HttpsLink, C> {
         let config = self.config_with_ca(url, ca_file);
         let link =
-            ReqwestLink::with_timeouts(&config.hub, Duration::from_secs(2), Duration::from_secs(5))
+            HttpsLink::with_timeouts(&config.hub, Duration::from_secs(2), Duration::from_secs(5))
                 .unwrap();
         let settings = SyncSettings::from_config(&config, self.data().to_path_buf());
         Syncer::new(self.store(), link, clock, settings).unwrap()
