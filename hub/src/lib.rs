@@ -30,6 +30,7 @@ mod sqlite;
 pub mod station_time;
 pub mod storage;
 mod summaries;
+pub mod suppression;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,418 @@
+//! Small-cell suppression for every table the centre's pages and exports show.
+//!
+//! A table counts people: rows (stations, districts, weeks) by columns (what was counted). Each
+//! column has its total over the rows; when the columns split one whole (the bands of one
+//! questionnaire), each row has its total too, and the table a grand total. A count below
+//! [`MIN_SHOWN`] could point at a few people, so it is never shown, and neither is any figure
+//! that could be worked out from what is shown: a line (a row or a column with its total) may
+//! not hide exactly one of its figures, since that one is the total minus the rest, and the
+//! figures a line hides may not add up to less than [`MIN_SHOWN`], since the total would reveal
+//! that sum. That holds for zeros too: a line whose hidden cells add up to nothing shows that
+//! each is zero, and a cell known to be zero gives away its neighbours in the lines that cross
+//! it. Where a line breaks either rule, the smallest count it still shows is
+//! hidden too, and the lines are checked again until none does (the kiosk's week view follows
+//! the same rules for its one line, `src/mood/week.rs`, where hidden zeros may stay alone: a
+//! single line has no crossing lines to give away).
+//!
+//! Totals are hidden only when they are themselves small, or when nothing else in their line
+//! is left to hide: the same total appears on other pages (a district's figure is the total of
+//! its stations' table), and choosing the same cells everywhere keeps one page from showing
+//! what another hides.
+//!
+//! The tests check the rules exhaustively on small tables against an exact search of every
+//! table a reader could reconstruct from what is shown.
+
+/// The smallest count ever shown.
+pub const MIN_SHOWN: u64 = 11;
+
+/// The counts of one table, before anything is hidden. Never shown as they are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counts {
+    /// One vector per row, each as long as the others.
+    pub cells: Vec<Vec<u64>>,
+    /// Whether the columns split one whole, so that each row's total (and the grand total)
+    /// is shown.
+    pub rows_add_up: bool,
+}
+
+/// What may be shown of a table: `None` where a figure is hidden.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    pub cells: Vec<Vec<Option<u64>>>,
+    /// Each column's total over the rows.
+    pub column_totals: Vec<Option<u64>>,
+    /// Each row's total, when the columns add up (else empty).
+    pub row_totals: Vec<Option<u64>>,
+    /// The total of everything, when the columns add up (else `None`).
+    pub grand_total: Option<u64>,
+}
+
+/// A figure of a table: an inner cell, a row's or a column's total, or the grand total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Figure {
+    Cell(usize, usize),
+    RowTotal(usize),
+    ColumnTotal(usize),
+    Grand,
+}
+
+/// A line of the table: figures that add up to a total shown beside them.
+struct Line {
+    members: Vec<Figure>,
+    total: Figure,
+}
+
+impl Counts {
+    fn rows(&self) -> usize {
+        self.cells.len()
+    }
+
+    fn columns(&self) -> usize {
+        self.cells.first().map_or(0, Vec::len)
+    }
+
+    fn value(&self, figure: Figure) -> u64 {
+        match figure {
+            Figure::Cell(r, c) => self.cells[r][c],
+            Figure::RowTotal(r) => self.cells[r].iter().sum(),
+            Figure::ColumnTotal(c) => self.cells.iter().map(|row| row[c]).sum(),
+            Figure::Grand => self.cells.iter().flatten().sum(),
+        }
+    }
+
+    /// Every figure the table shows, inner cells first.
+    fn figures(&self) -> Vec<Figure> {
+        let (rows, columns) = (self.rows(), self.columns());
+        let mut figures: Vec<Figure> = (0..rows)
+            .flat_map(|r| (0..columns).map(move |c| Figure::Cell(r, c)))
+            .collect();
+        figures.extend((0..columns).map(Figure::ColumnTotal));
+        if self.rows_add_up {
+            figures.extend((0..rows).map(Figure::RowTotal));
+            figures.push(Figure::Grand);
+        }
+        figures
+    }
+
+    /// Every line whose total is shown beside its members.
+    fn lines(&self) -> Vec<Line> {
+        let (rows, columns) = (self.rows(), self.columns());
+        let mut lines: Vec<Line> = (0..columns)
+            .map(|c| Line {
+                members: (0..rows).map(|r| Figure::Cell(r, c)).collect(),
+                total: Figure::ColumnTotal(c),
+            })
+            .collect();
+        if self.rows_add_up {
+            lines.extend((0..rows).map(|r| Line {
+                members: (0..columns).map(|c| Figure::Cell(r, c)).collect(),
+                total: Figure::RowTotal(r),
+            }));
+            lines.push(Line {
+                members: (0..columns).map(Figure::ColumnTotal).collect(),
+                total: Figure::Grand,
+            });
+            lines.push(Line {
+                members: (0..rows).map(Figure::RowTotal).collect(),
+                total: Figure::Grand,
+            });
+        }
+        lines
+    }
+
+    /// The figure this line must hide next, if it gives away a hidden one.
+    fn next_to_hide(&self, line: &Line, hidden: &[Figure]) -> Option<Figure> {
+        let is_hidden = |f: &Figure| hidden.contains(f);
+        let hidden_members: Vec<Figure> = line.members.iter().copied().filter(is_hidden).collect();
+        let hidden_count = hidden_members.len() + usize::from(is_hidden(&line.total));
+        let hidden_sum: u64 = hidden_members.iter().map(|&f| self.value(f)).sum();
+        let gives_away = hidden_count == 1
+            || (!is_hidden(&line.total) && hidden_count > 0 && hidden_sum < MIN_SHOWN);
+        if !gives_away {
+            return None;
+        }
+        // The smallest member still shown (ties: the first); the total when none is left.
+        let smallest = line
+            .members
+            .iter()
+            .copied()
+            .filter(|f| !is_hidden(f))
+            .min_by_key(|&f| self.value(f));
+        Some(smallest.unwrap_or(line.total))
+    }
+
+    /// What may be shown of this table.
+    pub fn suppress(&self) -> Shown {
+        let mut hidden: Vec<Figure> = self
+            .figures()
+            .into_iter()
+            .filter(|&f| self.value(f) < MIN_SHOWN)
+            .collect();
+        let lines = self.lines();
+        // Each round hides one more figure, so this ends within as many rounds as figures.
+        while let Some(next) = lines
+            .iter()
+            .find_map(|line| self.next_to_hide(line, &hidden))
+        {
+            hidden.push(next);
+        }
+        let show = |f: Figure| (!hidden.contains(&f)).then(|| self.value(f));
+        let (rows, columns) = (self.rows(), self.columns());
+        Shown {
+            cells: (0..rows)
+                .map(|r| (0..columns).map(|c| show(Figure::Cell(r, c))).collect())
+                .collect(),
+            column_totals: (0..columns).map(|c| show(Figure::ColumnTotal(c))).collect(),
+            row_totals: if self.rows_add_up {
+                (0..rows).map(|r| show(Figure::RowTotal(r))).collect()
+            } else {
+                Vec::new()
+            },
+            grand_total: if self.rows_add_up {
+                show(Figure::Grand)
+            } else {
+                None
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shown(cells: &[&[u64]], rows_add_up: bool) -> Shown {
+        Counts {
+            cells: cells.iter().map(|row| row.to_vec()).collect(),
+            rows_add_up,
+        }
+        .suppress()
+    }
+
+    #[test]
+    fn a_table_of_large_counts_is_shown_whole() {
+        let s = shown(&[&[20, 30], &[11, 40]], true);
+        assert_eq!(s.cells, [[Some(20), Some(30)], [Some(11), Some(40)]]);
+        assert_eq!(s.column_totals, [Some(31), Some(70)]);
+        assert_eq!(s.row_totals, [Some(50), Some(51)]);
+        assert_eq!(s.grand_total, Some(101));
+    }
+
+    #[test]
+    fn a_small_cell_takes_the_smallest_of_its_column_with_it() {
+        // Columns only (visits and slips are not parts of one whole): station B's 3 slips would
+        // be the column's total minus A's and C's.
+        let s = shown(&[&[50, 20], &[40, 3], &[60, 12]], false);
+        assert_eq!(s.cells[1], [Some(40), None]);
+        assert_eq!(s.cells[2], [Some(60), None]);
+        assert_eq!(s.cells[0], [Some(50), Some(20)]);
+        assert_eq!(s.column_totals, [Some(150), Some(35)]);
+        assert!(s.row_totals.is_empty());
+        assert_eq!(s.grand_total, None);
+    }
+
+    #[test]
+    fn hidden_cells_that_add_up_to_a_small_number_take_another_with_them() {
+        // 4 and 5 hidden add up to 9, which the column's total would give away.
+        let s = shown(&[&[4], &[5], &[30], &[40]], false);
+        assert_eq!(
+            s.cells,
+            [vec![None], vec![None], vec![None], vec![Some(40)]]
+        );
+    }
+
+    #[test]
+    fn hidden_zeros_take_a_partner_large_enough_to_hide_them() {
+        // Zeros that were the only hidden cells of a line could be read as zeros from its
+        // total, and a zero known to be a zero gives away its neighbours in the crossing lines
+        // (the exhaustive test below found such a table).
+        let s = shown(&[&[0], &[0], &[30]], false);
+        assert_eq!(s.cells, [vec![None], vec![None], vec![None]]);
+        assert_eq!(s.column_totals, [Some(30)]);
+        let s = shown(&[&[0], &[40], &[30]], false);
+        assert_eq!(s.cells, [vec![None], vec![Some(40)], vec![None]]);
+    }
+
+    #[test]
+    fn a_small_total_is_hidden_with_everything_in_its_line() {
+        let s = shown(&[&[3, 4], &[30, 40]], true);
+        assert_eq!(s.row_totals[0], None);
+        assert_eq!(s.cells[0], [None, None]);
+        // Both columns now hide one cell each, so each hides a second.
+        assert_eq!(s.cells[1], [None, None]);
+    }
+
+    /// The hidden figures a reader cannot work out from what is shown: those that differ
+    /// between the true table and some other table of whole numbers, none below zero, that
+    /// agrees with every shown cell and total.
+    ///
+    /// The shown totals are sums over rows, over columns and over everything, so the
+    /// constraints form two laminar families and their matrix is totally unimodular. Then
+    /// every difference between two such tables is a sum of elementary differences with
+    /// entries -1, 0 and 1 of the same signs, and one of those that changes a figure is on its
+    /// own a valid move from the true table. So trying every move of -1, 0 or +1 on each hidden
+    /// cell finds every figure that can change: the check is exact, not a sample.
+    fn figures_that_can_change(counts: &Counts, s: &Shown) -> Vec<Figure> {
+        let (rows, columns) = (counts.rows(), counts.columns());
+        let hidden_cells: Vec<(usize, usize)> = (0..rows)
+            .flat_map(|r| (0..columns).map(move |c| (r, c)))
+            .filter(|&(r, c)| s.cells[r][c].is_none())
+            .collect();
+        let mut shown_totals: Vec<Figure> = (0..columns)
+            .filter(|&c| s.column_totals[c].is_some())
+            .map(Figure::ColumnTotal)
+            .collect();
+        shown_totals.extend(
+            (0..s.row_totals.len())
+                .filter(|&r| s.row_totals[r].is_some())
+                .map(Figure::RowTotal),
+        );
+        if s.grand_total.is_some() {
+            shown_totals.push(Figure::Grand);
+        }
+        // Each figure and each shown total as the hidden cells it adds up, by index.
+        let members = |figure: Figure| -> Vec<usize> {
+            (0..hidden_cells.len())
+                .filter(|&i| {
+                    let (r, c) = hidden_cells[i];
+                    match figure {
+                        Figure::Cell(fr, fc) => (r, c) == (fr, fc),
+                        Figure::RowTotal(fr) => r == fr,
+                        Figure::ColumnTotal(fc) => c == fc,
+                        Figure::Grand => true,
+                    }
+                })
+                .collect()
+        };
+        let constraints: Vec<Vec<usize>> = shown_totals.into_iter().map(members).collect();
+        let figures: Vec<(Figure, Vec<usize>)> = counts
+            .figures()
+            .into_iter()
+            .map(|f| (f, members(f)))
+            .collect();
+        // A cell holding zero can only move up.
+        let choices: Vec<&[i64]> = hidden_cells
+            .iter()
+            .map(|&(r, c)| {
+                if counts.cells[r][c] == 0 {
+                    &[0, 1][..]
+                } else {
+                    &[0, 1, -1][..]
+                }
+            })
+            .collect();
+        // A constraint is checked as soon as its last cell has moved, which prunes the search.
+        let checked_at: Vec<Vec<&Vec<usize>>> = (0..hidden_cells.len())
+            .map(|i| {
+                constraints
+                    .iter()
+                    .filter(|of| of.last() == Some(&i))
+                    .collect()
+            })
+            .collect();
+        let mut can_change = Vec::new();
+        let mut delta = vec![0i64; hidden_cells.len()];
+        try_moves(
+            0,
+            &choices,
+            &checked_at,
+            &figures,
+            &mut delta,
+            &mut can_change,
+        );
+        can_change
+    }
+
+    fn try_moves(
+        next: usize,
+        choices: &[&[i64]],
+        checked_at: &[Vec<&Vec<usize>>],
+        figures: &[(Figure, Vec<usize>)],
+        delta: &mut [i64],
+        can_change: &mut Vec<Figure>,
+    ) {
+        let sum = |delta: &[i64], of: &[usize]| of.iter().map(|&i| delta[i]).sum::<i64>();
+        if next == delta.len() {
+            for (figure, of) in figures {
+                if sum(delta, of) != 0 && !can_change.contains(figure) {
+                    can_change.push(*figure);
+                }
+            }
+            return;
+        }
+        for &step in choices[next] {
+            delta[next] = step;
+            if checked_at[next].iter().all(|of| sum(delta, of) == 0) {
+                try_moves(next + 1, choices, checked_at, figures, delta, can_change);
+            }
+        }
+        delta[next] = 0;
+    }
+
+    /// Checks one table: nothing small is shown, and no hidden figure that counts between 1
+    /// and 10 people can be worked out from what is shown.
+    fn check(cells: Vec<Vec<u64>>, rows_add_up: bool) {
+        let counts = Counts { cells, rows_add_up };
+        let s = counts.suppress();
+        let shown_figures = s
+            .cells
+            .iter()
+            .flatten()
+            .chain(&s.column_totals)
+            .chain(&s.row_totals)
+            .chain(std::iter::once(&s.grand_total));
+        for figure in shown_figures.flatten() {
+            assert!(*figure >= MIN_SHOWN, "{counts:?} shows {figure}");
+        }
+        let can_change = figures_that_can_change(&counts, &s);
+        for figure in counts.figures() {
+            let truth = counts.value(figure);
+            if (1..MIN_SHOWN).contains(&truth) {
+                assert!(
+                    can_change.contains(&figure),
+                    "{counts:?}: {figure:?} = {truth} can be worked out from {s:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_small_count_can_be_worked_out_from_any_small_table() {
+        // Every table of these shapes with cells from these values. Without row totals each
+        // column is a line of its own that shares nothing with the others, so one column of
+        // four covers those tables; with row totals the lines cross, so 2 x 2, 3 x 2, 2 x 3 and
+        // 3 x 3 cover a single small cell, small cells in one line, small cells across lines and
+        // small totals.
+        let tables = |rows: usize, columns: usize, values: &'static [u64]| {
+            let n = rows * columns;
+            let count = values.len().pow(n as u32);
+            (0..count).map(move |mut i| {
+                let mut flat = Vec::with_capacity(n);
+                for _ in 0..n {
+                    flat.push(values[i % values.len()]);
+                    i /= values.len();
+                }
+                flat.chunks(columns)
+                    .map(<[u64]>::to_vec)
+                    .collect::<Vec<_>>()
+            })
+        };
+        let mut checked = 0;
+        for (rows, columns, values, rows_add_up) in [
+            (4, 1, &[0, 1, 6, 10, 11, 15, 40][..], false),
+            (2, 2, &[0, 1, 4, 9, 11, 12, 25][..], true),
+            (3, 2, &[0, 2, 9, 11, 20][..], true),
+            (2, 3, &[0, 2, 9, 11, 20][..], true),
+            (3, 3, &[0, 3, 12][..], true),
+        ] {
+            for cells in tables(rows, columns, values) {
+                check(cells, rows_add_up);
+                checked += 1;
+            }
+        }
+        assert_eq!(
+            checked,
+            7usize.pow(4) * 2 + 2 * 5usize.pow(6) + 3usize.pow(9)
+        );
+    }
+}
