@@ -46,6 +46,14 @@ pub enum HubError {
     NoKey(PathBuf),
     #[error("the centre key in {0} is not valid base64 of an X25519 secret key")]
     BadCentreKey(PathBuf),
+    #[error("not an account name: {0:?} (1 to 40 letters, digits, '.', '_' or '-', no spaces)")]
+    BadUserName(String),
+    #[error("the password was not accepted: {0} (it is read from standard input)")]
+    BadPassword(&'static str),
+    #[error("cannot hash the password: {0}")]
+    Hash(String),
+    #[error("an account named {0:?} already exists (see `waystation-hub users list`)")]
+    UserExists(String),
     #[error("not a device public key (base64 of 32 bytes expected): {0:?}")]
     BadDeviceKey(String),
     #[error("bundle {path} is not JSON: {reason}")]
@@ -88,6 +96,9 @@ impl HubError {
                 | HubError::DeviceRevoked(_)
                 | HubError::BadBundle { .. }
                 | HubError::BadWebhook(_)
+                | HubError::BadUserName(_)
+                | HubError::BadPassword(_)
+                | HubError::UserExists(_)
         )
     }
 }

@@ -31,6 +31,7 @@ pub mod station_time;
 pub mod storage;
 mod summaries;
 pub mod suppression;
+pub mod users;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -124,6 +125,38 @@ pub fn add_device(
 /// Every registered device, ordered by device id.
 pub fn devices(data_dir: &Path) -> Result<Vec<Device>, HubError> {
     SqliteStorage::open(data_dir)?.devices()
+}
+
+/// Adds a staff account for the dashboard with the password typed (one line, as read from
+/// standard input), hashed with Argon2id; the audit log says the command line added it.
+pub fn add_user(
+    data_dir: &Path,
+    name: &str,
+    role: users::Role,
+    typed_password: &str,
+) -> Result<users::User, HubError> {
+    let name = users::check_name(name)?;
+    let password = users::check_password(typed_password)?;
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| HubError::Hash(e.to_string()))?;
+    let user = users::User {
+        name,
+        role,
+        password_hash: users::hash_password(password, salt)?,
+        added_ms: ingest::now_ms(),
+    };
+    SqliteStorage::open(data_dir)?.add_user(&user, users::COMMAND_LINE)?;
+    Ok(user)
+}
+
+/// Every staff account, by name.
+pub fn users(data_dir: &Path) -> Result<Vec<users::User>, HubError> {
+    SqliteStorage::open(data_dir)?.users()
+}
+
+/// The newest lines of the audit log, newest first.
+pub fn audit_log(data_dir: &Path, limit: usize) -> Result<Vec<users::AuditEntry>, HubError> {
+    SqliteStorage::open(data_dir)?.audit_log(limit)
 }
 
 /// Unique records per device and kind.

@@ -80,6 +80,54 @@ enum Command {
     /// Where workers' calls for station staff are passed on, and what became of them
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// The centre's staff accounts for the dashboard
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Add an account; its password is read from standard input (one line, 12 characters or more)
+    Add {
+        #[command(flatten)]
+        data: Data,
+        /// The name to sign in with: letters (any script), digits, '.', '_' or '-'
+        name: String,
+        /// viewer: the figures; operator: also the fleet and its alerts; admin: also accounts and the directory
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// List the accounts and their roles (never a password)
+    List {
+        #[command(flatten)]
+        data: Data,
+    },
+    /// The newest lines of the audit log: sign-ins, exports and changes
+    Audit {
+        #[command(flatten)]
+        data: Data,
+        /// How many lines
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    Viewer,
+    Operator,
+    Admin,
+}
+
+impl From<RoleArg> for waystation_hub::users::Role {
+    fn from(role: RoleArg) -> Self {
+        use waystation_hub::users::Role;
+        match role {
+            RoleArg::Viewer => Role::Viewer,
+            RoleArg::Operator => Role::Operator,
+            RoleArg::Admin => Role::Admin,
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -365,6 +413,7 @@ fn run(command: Command) -> Result<Done, Stop> {
             outln!("serving {} as the bundle, ETag {etag}", file.display())?;
         }
         Command::Alerts(command) => return alerts(command),
+        Command::Users(command) => users(command)?,
     }
     Ok(Done::Ok)
 }
@@ -549,6 +598,55 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), Stop> {
 }
 
 /// Prints rows in columns as wide as their widest cell.
+fn users(command: UsersCommand) -> Result<(), Stop> {
+    match command {
+        UsersCommand::Add { data, name, role } => {
+            if std::io::stdin().is_terminal() {
+                // Said on stderr so that a script's output stays the account's line alone.
+                eprintln!("Type the password and press Enter (it is shown as you type):");
+            }
+            let mut typed = String::new();
+            std::io::stdin().read_line(&mut typed).map_err(|e| {
+                HubError::BadPassword(if e.kind() == std::io::ErrorKind::InvalidData {
+                    "it is not UTF-8 text"
+                } else {
+                    "standard input could not be read"
+                })
+            })?;
+            let user = waystation_hub::add_user(&data.data, &name, role.into(), &typed)?;
+            outln!("{} added as {}", user.name, user.role.as_str())?;
+        }
+        UsersCommand::List { data } => {
+            let users = waystation_hub::users(&data.data)?;
+            if users.is_empty() {
+                outln!(
+                    "no accounts: add one with `waystation-hub users add NAME --role admin --data DIR`"
+                )?;
+            } else {
+                let rows: Vec<[String; 3]> = users
+                    .into_iter()
+                    .map(|u| {
+                        [
+                            u.name,
+                            u.role.as_str().into(),
+                            waystation_hub::day_of(u.added_ms),
+                        ]
+                    })
+                    .collect();
+                print_table(["NAME", "ROLE", "ADDED"], &rows)?;
+            }
+        }
+        UsersCommand::Audit { data, limit } => {
+            let rows: Vec<[String; 4]> = waystation_hub::audit_log(&data.data, limit)?
+                .into_iter()
+                .map(|e| [waystation_hub::day_of(e.at_ms), e.actor, e.action, e.detail])
+                .collect();
+            print_table(["TIME", "WHO", "WHAT", "DETAIL"], &rows)?;
+        }
+    }
+    Ok(())
+}
+
 fn print_table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> Result<(), Stop> {
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {

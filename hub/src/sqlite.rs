@@ -21,6 +21,7 @@ use crate::storage::{
     Device, KindCount, NewDevice, NewRecord, Storage, StoredRecord, StoredSummary, Via,
     parse_time_source, time_source_name,
 };
+use crate::users::{AuditEntry, Role, User};
 use crate::{BUNDLE_FILE, DB_FILE, HubError, summaries};
 
 /// The schema, as an append-only list: never edit a migration that has shipped, add one at the
@@ -168,7 +169,46 @@ const MIGRATIONS: &[M<'static>] = &[
         );
         CREATE INDEX day_summaries_by_day ON day_summaries (first_day, last_day);",
     ),
+    // 6: the centre's staff accounts and the audit log of what they do (issue 18).
+    M::up(
+        "CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            -- Argon2id in PHC form; never the password.
+            password_hash TEXT NOT NULL,
+            added_ms BIGINT NOT NULL
+        );
+        CREATE TABLE audit_log (
+            at_ms BIGINT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            detail TEXT NOT NULL
+        );
+        CREATE INDEX audit_log_by_time ON audit_log (at_ms);",
+    ),
 ];
+
+const USER_COLUMNS: &str = "SELECT name, role, password_hash, added_ms FROM users";
+
+fn user_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
+    let role: String = row.get(1)?;
+    Ok(User {
+        name: row.get(0)?,
+        // Only `Role::as_str` writes this column; an unknown word (a newer hub's role) gets
+        // the least access.
+        role: Role::parse(&role).unwrap_or(Role::Viewer),
+        password_hash: row.get(2)?,
+        added_ms: row.get(3)?,
+    })
+}
+
+fn insert_audit(conn: &Connection, entry: &AuditEntry) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO audit_log (at_ms, actor, action, detail) VALUES (?1, ?2, ?3, ?4)",
+        params![entry.at_ms, entry.actor, entry.action, entry.detail],
+    )
+    .map(drop)
+}
 
 pub struct SqliteStorage {
     conn: Connection,
@@ -576,6 +616,71 @@ impl Storage for SqliteStorage {
             .map(drop)
             .map_err(|e| self.sqlite(e))
     }
+
+    fn add_user(&mut self, user: &User, by: &str) -> Result<(), HubError> {
+        if self.user(&user.name)?.is_some() {
+            return Err(HubError::UserExists(user.name.clone()));
+        }
+        let write =
+            |conn: &mut Connection| -> rusqlite::Result<()> {
+                let tx = conn.transaction()?;
+                tx.execute(
+                "INSERT INTO users (name, role, password_hash, added_ms) VALUES (?1, ?2, ?3, ?4)",
+                params![user.name, user.role.as_str(), user.password_hash, user.added_ms],
+            )?;
+                insert_audit(
+                    &tx,
+                    &AuditEntry {
+                        at_ms: user.added_ms,
+                        actor: by.to_string(),
+                        action: "account added".into(),
+                        detail: format!("{} ({})", user.name, user.role.as_str()),
+                    },
+                )?;
+                tx.commit()
+            };
+        write(&mut self.conn).map_err(|e| self.sqlite(e))
+    }
+
+    fn user(&mut self, name: &str) -> Result<Option<User>, HubError> {
+        self.conn
+            .prepare_cached(&format!("{USER_COLUMNS} WHERE name = ?1"))
+            .and_then(|mut stmt| stmt.query_row([name], user_row).optional())
+            .map_err(|e| self.sqlite(e))
+    }
+
+    fn users(&mut self) -> Result<Vec<User>, HubError> {
+        let read = || -> rusqlite::Result<Vec<User>> {
+            let mut stmt = self
+                .conn
+                .prepare(&format!("{USER_COLUMNS} ORDER BY name"))?;
+            stmt.query_map([], user_row)?.collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn audit(&mut self, entry: &AuditEntry) -> Result<(), HubError> {
+        insert_audit(&self.conn, entry).map_err(|e| self.sqlite(e))
+    }
+
+    fn audit_log(&mut self, limit: usize) -> Result<Vec<AuditEntry>, HubError> {
+        let read = || -> rusqlite::Result<Vec<AuditEntry>> {
+            let mut stmt = self.conn.prepare(
+                "SELECT at_ms, actor, action, detail FROM audit_log
+                 ORDER BY at_ms DESC, rowid DESC LIMIT ?1",
+            )?;
+            stmt.query_map([limit as i64], |row| {
+                Ok(AuditEntry {
+                    at_ms: row.get(0)?,
+                    actor: row.get(1)?,
+                    action: row.get(2)?,
+                    detail: row.get(3)?,
+                })
+            })?
+            .collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
 }
 
 /// The columns of a device, in the order [`device_row`] reads them.
@@ -755,6 +860,35 @@ mod tests {
             .unwrap();
         assert_eq!(mode, "wal");
         assert_eq!(sync, 2, "synchronous=FULL is 2");
+    }
+
+    #[test]
+    fn an_account_and_its_audit_line_are_written_together_and_never_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        let user = User {
+            name: "王芳".into(),
+            role: Role::Operator,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            added_ms: 1_795_000_000_000,
+        };
+        storage.add_user(&user, "command line").unwrap();
+        assert_eq!(storage.user("王芳").unwrap(), Some(user.clone()));
+        assert_eq!(storage.user("nobody").unwrap(), None);
+        let again = User {
+            role: Role::Admin,
+            ..user.clone()
+        };
+        assert!(matches!(
+            storage.add_user(&again, "command line"),
+            Err(HubError::UserExists(name)) if name == "王芳"
+        ));
+        assert_eq!(storage.users().unwrap(), [user]);
+        let log = storage.audit_log(10).unwrap();
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert_eq!(log[0].action, "account added");
+        assert_eq!(log[0].detail, "王芳 (operator)");
+        assert!(!log[0].detail.contains("argon2"));
     }
 
     #[test]

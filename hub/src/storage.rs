@@ -9,6 +9,7 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome, TimeSource};
 
 use crate::HubError;
 use crate::alerts::{Alert, Webhook};
+use crate::users::{AuditEntry, User};
 
 /// What the hub stores and reads. Every method is one short unit of work; a method that writes
 /// has either written everything or nothing when it returns.
@@ -81,6 +82,22 @@ pub trait Storage: Send {
         attempted: bool,
         outcome: Result<(), &str>,
     ) -> Result<(), HubError>;
+
+    /// Adds a staff account and its audit line (`by` added it) in one transaction. An account
+    /// of the same name is [`HubError::UserExists`], and nothing is written.
+    fn add_user(&mut self, user: &User, by: &str) -> Result<(), HubError>;
+
+    /// The account of this name, if there is one.
+    fn user(&mut self, name: &str) -> Result<Option<User>, HubError>;
+
+    /// Every account, ordered by name.
+    fn users(&mut self) -> Result<Vec<User>, HubError>;
+
+    /// Adds a line to the audit log.
+    fn audit(&mut self, entry: &AuditEntry) -> Result<(), HubError>;
+
+    /// The newest lines of the audit log, newest first, at most `limit`.
+    fn audit_log(&mut self, limit: usize) -> Result<Vec<AuditEntry>, HubError>;
 }
 
 /// A device to register.

@@ -518,3 +518,96 @@ fn every_command_that_prints_ends_quietly_when_its_reader_has_gone() {
     assert_eq!(waystation_hub::summaries(&data).unwrap().len(), 1);
     assert_eq!(waystation_hub::keys(&data).unwrap().len(), 2);
 }
+
+fn hub_with_input(args: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_waystation-hub"))
+        .args(args)
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn staff_accounts_are_added_with_a_password_from_standard_input_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("hub");
+    let data_arg = data.to_str().unwrap();
+    assert!(hub(&["keygen", "--data", data_arg]).status.success());
+
+    let output = hub_with_input(
+        &[
+            "users", "add", "li.wei", "--role", "operator", "--data", data_arg,
+        ],
+        "a long enough passphrase\n",
+    );
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout), "li.wei added as operator\n");
+
+    // Too short, a name with a space, the same name again, a role that does not exist: each
+    // a one-line refusal, and nothing more is stored.
+    let short = hub_with_input(
+        &[
+            "users", "add", "wang", "--role", "viewer", "--data", data_arg,
+        ],
+        "short\n",
+    );
+    assert!(assert_fails(&short, 2).contains("at least 12 characters"));
+    let spaced = hub_with_input(
+        &[
+            "users",
+            "add",
+            "wang fang",
+            "--role",
+            "viewer",
+            "--data",
+            data_arg,
+        ],
+        "a long enough passphrase\n",
+    );
+    assert!(assert_fails(&spaced, 2).contains("not an account name"));
+    let twice = hub_with_input(
+        &[
+            "users", "add", "li.wei", "--role", "admin", "--data", data_arg,
+        ],
+        "another long passphrase\n",
+    );
+    assert!(assert_fails(&twice, 2).contains("already exists"));
+    let no_role = hub_with_input(
+        &["users", "add", "zhao", "--role", "root", "--data", data_arg],
+        "a long enough passphrase\n",
+    );
+    assert_eq!(no_role.status.code(), Some(2));
+
+    let list = text(&hub(&["users", "list", "--data", data_arg]).stdout);
+    assert_eq!(list.lines().count(), 2, "{list}");
+    assert!(list.lines().nth(1).unwrap().starts_with("li.wei"), "{list}");
+    assert!(list.contains("operator"), "{list}");
+    assert!(
+        !list.contains("passphrase") && !list.contains("argon2"),
+        "{list}"
+    );
+
+    let audit = text(&hub(&["users", "audit", "--data", data_arg]).stdout);
+    assert!(
+        audit.contains("command line") && audit.contains("account added"),
+        "{audit}"
+    );
+    assert!(audit.contains("li.wei (operator)"), "{audit}");
+    assert_eq!(audit.lines().count(), 2, "{audit}");
+
+    // The database holds the hash, never the password.
+    let db = std::fs::read(data.join("hub.db")).unwrap();
+    let needle = b"a long enough passphrase";
+    assert!(!db.windows(needle.len()).any(|w| w == needle));
+}
