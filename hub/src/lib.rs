@@ -32,6 +32,7 @@ pub mod storage;
 mod summaries;
 pub mod suppression;
 pub mod users;
+pub mod web;
 
 use std::fs;
 use std::path::{Path, PathBuf};

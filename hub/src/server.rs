@@ -197,6 +197,7 @@ fn router(receiver: Arc<Receiver>) -> Router {
         )
         .route(BUNDLE_PATH, get(get_bundle))
         .route(HEALTH_PATH, get(|| async { "ok" }))
+        .merge(crate::web::router())
         .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such endpoint") })
         .with_state(receiver)
 }

@@ -21,7 +21,7 @@ use crate::storage::{
     Device, KindCount, NewDevice, NewRecord, Storage, StoredRecord, StoredSummary, Via,
     parse_time_source, time_source_name,
 };
-use crate::users::{AuditEntry, Role, User};
+use crate::users::{AuditEntry, Role, Session, User};
 use crate::{BUNDLE_FILE, DB_FILE, HubError, summaries};
 
 /// The schema, as an append-only list: never edit a migration that has shipped, add one at the
@@ -185,6 +185,21 @@ const MIGRATIONS: &[M<'static>] = &[
             detail TEXT NOT NULL
         );
         CREATE INDEX audit_log_by_time ON audit_log (at_ms);",
+    ),
+    // 7: the dashboard's sessions and the wrong passwords that slow sign-in down.
+    M::up(
+        "CREATE TABLE sessions (
+            -- SHA-256 of the cookie's token, hex; never the token.
+            token_hash TEXT PRIMARY KEY,
+            user_name TEXT NOT NULL REFERENCES users (name),
+            csrf TEXT NOT NULL,
+            expires_ms BIGINT NOT NULL
+        );
+        CREATE TABLE wrong_passwords (
+            name TEXT NOT NULL,
+            at_ms BIGINT NOT NULL
+        );
+        CREATE INDEX wrong_passwords_by_name ON wrong_passwords (name, at_ms);",
     ),
 ];
 
@@ -678,6 +693,79 @@ impl Storage for SqliteStorage {
                 })
             })?
             .collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn add_session(&mut self, session: &Session) -> Result<(), HubError> {
+        self.conn
+            .execute(
+                "INSERT INTO sessions (token_hash, user_name, csrf, expires_ms)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    session.token_hash,
+                    session.user_name,
+                    session.csrf,
+                    session.expires_ms
+                ],
+            )
+            .map(drop)
+            .map_err(|e| self.sqlite(e))
+    }
+
+    fn session(
+        &mut self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(Session, User)>, HubError> {
+        let read = |conn: &Connection| -> rusqlite::Result<Option<Session>> {
+            conn.execute("DELETE FROM sessions WHERE expires_ms <= ?1", [now_ms])?;
+            conn.query_row(
+                "SELECT token_hash, user_name, csrf, expires_ms FROM sessions
+                 WHERE token_hash = ?1",
+                [token_hash],
+                |row| {
+                    Ok(Session {
+                        token_hash: row.get(0)?,
+                        user_name: row.get(1)?,
+                        csrf: row.get(2)?,
+                        expires_ms: row.get(3)?,
+                    })
+                },
+            )
+            .optional()
+        };
+        let Some(session) = read(&self.conn).map_err(|e| self.sqlite(e))? else {
+            return Ok(None);
+        };
+        Ok(self.user(&session.user_name)?.map(|user| (session, user)))
+    }
+
+    fn end_session(&mut self, token_hash: &str) -> Result<(), HubError> {
+        self.conn
+            .execute("DELETE FROM sessions WHERE token_hash = ?1", [token_hash])
+            .map(drop)
+            .map_err(|e| self.sqlite(e))
+    }
+
+    fn note_wrong_password(&mut self, name: &str, now_ms: i64) -> Result<(), HubError> {
+        self.conn
+            .execute(
+                "INSERT INTO wrong_passwords (name, at_ms) VALUES (?1, ?2)",
+                params![name, now_ms],
+            )
+            .map(drop)
+            .map_err(|e| self.sqlite(e))
+    }
+
+    fn wrong_passwords(&mut self, name: &str, since_ms: i64) -> Result<Vec<i64>, HubError> {
+        let read = || -> rusqlite::Result<Vec<i64>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT at_ms FROM wrong_passwords WHERE name = ?1 AND at_ms >= ?2
+                 ORDER BY at_ms",
+            )?;
+            stmt.query_map(params![name, since_ms], |row| row.get(0))?
+                .collect()
         };
         read().map_err(|e| self.sqlite(e))
     }

@@ -9,7 +9,7 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome, TimeSource};
 
 use crate::HubError;
 use crate::alerts::{Alert, Webhook};
-use crate::users::{AuditEntry, User};
+use crate::users::{AuditEntry, Session, User};
 
 /// What the hub stores and reads. Every method is one short unit of work; a method that writes
 /// has either written everything or nothing when it returns.
@@ -98,6 +98,26 @@ pub trait Storage: Send {
 
     /// The newest lines of the audit log, newest first, at most `limit`.
     fn audit_log(&mut self, limit: usize) -> Result<Vec<AuditEntry>, HubError>;
+
+    /// Keeps a new session.
+    fn add_session(&mut self, session: &Session) -> Result<(), HubError>;
+
+    /// The session with this token hash and its account, if it has not expired by `now_ms`
+    /// (an expired one is deleted).
+    fn session(
+        &mut self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<(Session, User)>, HubError>;
+
+    /// Ends a session (signing out).
+    fn end_session(&mut self, token_hash: &str) -> Result<(), HubError>;
+
+    /// Notes a wrong password for this name (an account or not) at `now_ms`.
+    fn note_wrong_password(&mut self, name: &str, now_ms: i64) -> Result<(), HubError>;
+
+    /// The times of the wrong passwords for this name since `since_ms`, oldest first.
+    fn wrong_passwords(&mut self, name: &str, since_ms: i64) -> Result<Vec<i64>, HubError>;
 }
 
 /// A device to register.

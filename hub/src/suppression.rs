@@ -7,12 +7,12 @@
 //! that could be worked out from what is shown: a line (a row or a column with its total) may
 //! not hide exactly one of its figures, since that one is the total minus the rest, and the
 //! figures a line hides may not add up to less than [`MIN_SHOWN`], since the total would reveal
-//! that sum. That holds for zeros too: a line whose hidden cells add up to nothing shows that
-//! each is zero, and a cell known to be zero gives away its neighbours in the lines that cross
-//! it. Where a line breaks either rule, the smallest count it still shows is
+//! that sum. Where rows add up, that holds for zeros too: a line whose hidden cells add up to
+//! nothing shows that each is zero, and a cell known to be zero gives away its neighbours in
+//! the lines that cross it. A table of columns alone has no crossing lines, so there hidden
+//! zeros may stay alone. Where a line breaks either rule, the smallest count it still shows is
 //! hidden too, and the lines are checked again until none does (the kiosk's week view follows
-//! the same rules for its one line, `src/mood/week.rs`, where hidden zeros may stay alone: a
-//! single line has no crossing lines to give away).
+//! the same rules for its one line, `src/mood/week.rs`).
 //!
 //! Totals are hidden only when they are themselves small, or when nothing else in their line
 //! is left to hide: the same total appears on other pages (a district's figure is the total of
@@ -126,8 +126,14 @@ impl Counts {
         let hidden_members: Vec<Figure> = line.members.iter().copied().filter(is_hidden).collect();
         let hidden_count = hidden_members.len() + usize::from(is_hidden(&line.total));
         let hidden_sum: u64 = hidden_members.iter().map(|&f| self.value(f)).sum();
+        // Zeros hidden alone are read as zeros; that gives no one away unless a crossing line
+        // then has one unknown left, and only tables whose rows add up have crossing lines.
+        let zeros_alone_are_safe = !self.rows_add_up && hidden_sum == 0;
         let gives_away = hidden_count == 1
-            || (!is_hidden(&line.total) && hidden_count > 0 && hidden_sum < MIN_SHOWN);
+            || (!is_hidden(&line.total)
+                && hidden_count > 0
+                && hidden_sum < MIN_SHOWN
+                && !zeros_alone_are_safe);
         if !gives_away {
             return None;
         }
@@ -222,15 +228,17 @@ mod tests {
     }
 
     #[test]
-    fn hidden_zeros_take_a_partner_large_enough_to_hide_them() {
-        // Zeros that were the only hidden cells of a line could be read as zeros from its
-        // total, and a zero known to be a zero gives away its neighbours in the crossing lines
-        // (the exhaustive test below found such a table).
+    fn hidden_zeros_take_a_partner_only_where_lines_cross() {
+        // Columns alone: zeros read as zeros give no one away.
         let s = shown(&[&[0], &[0], &[30]], false);
-        assert_eq!(s.cells, [vec![None], vec![None], vec![None]]);
-        assert_eq!(s.column_totals, [Some(30)]);
+        assert_eq!(s.cells, [vec![None], vec![None], vec![Some(30)]]);
         let s = shown(&[&[0], &[40], &[30]], false);
         assert_eq!(s.cells, [vec![None], vec![Some(40)], vec![None]]);
+        // Rows that add up: a zero known to be a zero would leave one unknown in its column
+        // (the exhaustive test below found such a table), so the zeros of a row take a partner.
+        let s = shown(&[&[40, 0, 0], &[12, 30, 25]], true);
+        assert_eq!(s.row_totals, [Some(40), Some(67)]);
+        assert_eq!(s.cells[0], [None, None, None]);
     }
 
     #[test]

@@ -123,6 +123,17 @@ pub struct AuditEntry {
     pub detail: String,
 }
 
+/// A signed-in browser. The cookie holds a random token; the hub keeps only its SHA-256, so
+/// that a copy of the database lets no one in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub user_name: String,
+    /// The token every form of this session carries back (CSRF).
+    pub csrf: String,
+    pub expires_ms: i64,
+}
+
 /// The actor of what is done with `waystation-hub` on the hub's own machine.
 pub const COMMAND_LINE: &str = "command line";
 

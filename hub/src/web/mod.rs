@@ -1,0 +1,458 @@
+//! The service centre's dashboard (issue 18): server-rendered pages from the templates in
+//! `hub/templates`, forms that work without JavaScript, sign-in with sessions and CSRF tokens
+//! (`auth.rs`), Chinese first with an English switch (`words.rs`).
+//!
+//! Served beside the kiosks' endpoints by `waystation-hub serve`. What is here so far: sign-in,
+//! sign-out and the overview; the other pages of the issue are still to come.
+
+pub mod auth;
+pub mod overview;
+pub mod words;
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::HubError;
+use crate::ingest::{Receiver, now_ms};
+use crate::users::{AuditEntry, Session, User, verify_password};
+use words::{Language, Words};
+
+/// The dashboard's routes; the server gives them the hub as their state.
+pub(crate) fn router() -> Router<Arc<Receiver>> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/overview") }))
+        .route("/sign-in", get(sign_in_page).post(sign_in))
+        .route("/sign-out", axum::routing::post(sign_out))
+        .route("/overview", get(overview_page))
+        .route("/dashboard.css", get(style_sheet))
+}
+
+/// The `?lang=` of a request, which also sets the language cookie.
+#[derive(Deserialize)]
+struct LanguageChoice {
+    lang: Option<String>,
+}
+
+/// The page's language: the one just chosen, else the one chosen before, else Chinese.
+fn language(headers: &HeaderMap, choice: &LanguageChoice) -> Language {
+    choice
+        .lang
+        .as_deref()
+        .and_then(Language::from_code)
+        .or_else(|| cookie(headers, auth::LANGUAGE_COOKIE).and_then(|c| Language::from_code(&c)))
+        .unwrap_or(Language::Chinese)
+}
+
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|h| auth::cookie(h, name).map(String::from))
+}
+
+/// A page with the headers every page gets: no caching of figures, no framing, nothing loaded
+/// from elsewhere, and the language cookie when the reader just chose one.
+fn page(html: String, choice: &LanguageChoice, extra_cookies: &[String]) -> Response {
+    let mut response = (StatusCode::OK, html).into_response();
+    let headers = response.headers_mut();
+    let fixed = [
+        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+        (header::CACHE_CONTROL, "no-store"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        ),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    let chosen = choice
+        .lang
+        .as_deref()
+        .and_then(Language::from_code)
+        .map(|l| {
+            let code = if l == Language::English { "en" } else { "zh" };
+            auth::set_cookie(auth::LANGUAGE_COOKIE, code, 365 * 86_400)
+        });
+    for set in extra_cookies.iter().cloned().chain(chosen) {
+        if let Ok(value) = HeaderValue::from_str(&set) {
+            headers.append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+fn see_other(to: &str, cookies: &[String]) -> Response {
+    let mut response = Redirect::to(to).into_response();
+    for set in cookies {
+        if let Ok(value) = HeaderValue::from_str(set) {
+            response.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    response
+}
+
+fn failed(e: HubError) -> Response {
+    tracing::error!("dashboard: {e}");
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the hub could not read its database; see its log",
+    )
+        .into_response()
+}
+
+fn random_token() -> Result<[u8; 32], HubError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| HubError::Storage(format!("no randomness: {e}")))?;
+    Ok(bytes)
+}
+
+async fn on_storage<T: Send + 'static>(
+    hub: &Arc<Receiver>,
+    work: impl FnOnce(&mut dyn crate::Storage) -> Result<T, HubError> + Send + 'static,
+) -> Result<T, HubError> {
+    let hub = hub.clone();
+    tokio::task::spawn_blocking(move || work(hub.storage().as_mut()))
+        .await
+        .unwrap_or_else(|e| Err(HubError::Storage(format!("the work failed: {e}"))))
+}
+
+#[derive(Template)]
+#[template(path = "sign_in.html")]
+struct SignInPage<'a> {
+    lang: &'static str,
+    w: &'static Words,
+    csrf: &'a str,
+    name: &'a str,
+    problem: Option<&'static str>,
+}
+
+/// The sign-in form, with a fresh CSRF token in it and in a cookie.
+fn sign_in_form(
+    language: Language,
+    choice: &LanguageChoice,
+    name: &str,
+    problem: Option<&'static str>,
+    status: StatusCode,
+) -> Response {
+    let token = match random_token() {
+        Ok(random) => auth::token(random),
+        Err(e) => return failed(e),
+    };
+    let html = SignInPage {
+        lang: language.code(),
+        w: language.words(),
+        csrf: &token,
+        name,
+        problem,
+    }
+    .render();
+    match html {
+        Ok(html) => {
+            let cookie = auth::set_cookie(auth::SIGN_IN_COOKIE, &token, 3600);
+            let mut response = page(html, choice, &[cookie]);
+            *response.status_mut() = status;
+            response
+        }
+        Err(e) => failed(HubError::Storage(format!("template: {e}"))),
+    }
+}
+
+async fn sign_in_page(headers: HeaderMap, Query(choice): Query<LanguageChoice>) -> Response {
+    sign_in_form(
+        language(&headers, &choice),
+        &choice,
+        "",
+        None,
+        StatusCode::OK,
+    )
+}
+
+#[derive(Deserialize)]
+struct SignInForm {
+    name: String,
+    password: String,
+    csrf: String,
+}
+
+/// What became of a sign-in attempt.
+enum SignIn {
+    In(String),
+    Wrong,
+    Locked,
+}
+
+async fn sign_in(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let choice = LanguageChoice { lang: None };
+    let language = language(&headers, &choice);
+    let w = language.words();
+    let expected = cookie(&headers, auth::SIGN_IN_COOKIE).unwrap_or_default();
+    if !auth::csrf_matches(&expected, &form.csrf) {
+        return sign_in_form(
+            language,
+            &choice,
+            "",
+            Some(w.form_expired),
+            StatusCode::FORBIDDEN,
+        );
+    }
+    let name = form.name.trim().to_string();
+    let (cookie_random, csrf_random) = match (random_token(), random_token()) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return failed(e),
+    };
+    let attempt = {
+        let name = name.clone();
+        on_storage(&hub, move |storage| {
+            attempt_sign_in(
+                storage,
+                &name,
+                &form.password,
+                cookie_random,
+                csrf_random,
+                now_ms(),
+            )
+        })
+        .await
+    };
+    match attempt {
+        Ok(SignIn::In(cookie)) => see_other(
+            "/overview",
+            &[
+                auth::set_cookie(auth::SESSION_COOKIE, &cookie, auth::SESSION_MS / 1000),
+                auth::set_cookie(auth::SIGN_IN_COOKIE, "", 0),
+            ],
+        ),
+        Ok(SignIn::Wrong) => sign_in_form(
+            language,
+            &choice,
+            &name,
+            Some(w.wrong_password),
+            StatusCode::UNAUTHORIZED,
+        ),
+        Ok(SignIn::Locked) => sign_in_form(
+            language,
+            &choice,
+            &name,
+            Some(w.locked),
+            StatusCode::TOO_MANY_REQUESTS,
+        ),
+        Err(e) => failed(e),
+    }
+}
+
+/// Checks the throttle and the password, and on success keeps a new session; every outcome is
+/// a line in the audit log.
+fn attempt_sign_in(
+    storage: &mut dyn crate::Storage,
+    name: &str,
+    password: &str,
+    cookie_random: [u8; 32],
+    csrf_random: [u8; 32],
+    now: i64,
+) -> Result<SignIn, HubError> {
+    let audit = |storage: &mut dyn crate::Storage, action: &str| {
+        storage.audit(&AuditEntry {
+            at_ms: now,
+            actor: name.chars().take(40).collect(),
+            action: action.into(),
+            detail: String::new(),
+        })
+    };
+    let wrong = storage.wrong_passwords(name, now - auth::WRONG_WINDOW_MS)?;
+    if auth::locked_until(&wrong, now).is_some() {
+        audit(storage, "sign-in refused: too many wrong passwords")?;
+        return Ok(SignIn::Locked);
+    }
+    let user = storage.user(name)?;
+    // A name with no account is checked against a fixed hash, so that it takes as long as a
+    // wrong password and the answer cannot tell which names exist.
+    let hash = match &user {
+        Some(u) => u.password_hash.as_str(),
+        None => no_account_hash()?,
+    };
+    if !verify_password(password, hash) || user.is_none() {
+        storage.note_wrong_password(name, now)?;
+        audit(storage, "sign-in refused: wrong password")?;
+        return Ok(SignIn::Wrong);
+    }
+    let (session, cookie) = auth::new_session(name, cookie_random, csrf_random, now);
+    storage.add_session(&session)?;
+    audit(storage, "signed in")?;
+    Ok(SignIn::In(cookie))
+}
+
+/// An Argon2id hash with the parameters real accounts use, made once per process; no sign-in
+/// can pass with it (the caller also requires an account).
+fn no_account_hash() -> Result<&'static str, HubError> {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    if let Some(hash) = HASH.get() {
+        return Ok(hash);
+    }
+    let hash = crate::users::hash_password(
+        "no account has this password",
+        random_token()?[..16].try_into().unwrap_or([0; 16]),
+    )?;
+    Ok(HASH.get_or_init(|| hash))
+}
+
+/// The signed-in account of a request, if its session is current.
+async fn signed_in(
+    hub: &Arc<Receiver>,
+    headers: &HeaderMap,
+) -> Result<Option<(Session, User)>, HubError> {
+    let Some(token) = cookie(headers, auth::SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    let hash = auth::token_hash(&token);
+    on_storage(hub, move |storage| storage.session(&hash, now_ms())).await
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn sign_out(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let (session, user) = match signed_in(&hub, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return see_other("/sign-in", &[]),
+        Err(e) => return failed(e),
+    };
+    if !auth::csrf_matches(&session.csrf, &form.csrf) {
+        return (
+            StatusCode::FORBIDDEN,
+            "the form had expired: reload the page",
+        )
+            .into_response();
+    }
+    let ended = on_storage(&hub, move |storage| {
+        storage.end_session(&session.token_hash)?;
+        storage.audit(&AuditEntry {
+            at_ms: now_ms(),
+            actor: user.name,
+            action: "signed out".into(),
+            detail: String::new(),
+        })
+    })
+    .await;
+    match ended {
+        Ok(()) => see_other("/sign-in", &[auth::set_cookie(auth::SESSION_COOKIE, "", 0)]),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage<'a> {
+    lang: &'static str,
+    w: &'static Words,
+    user: &'a str,
+    csrf: &'a str,
+    chart: String,
+    rows: Vec<Row>,
+    totals: Vec<String>,
+}
+
+struct Row {
+    label: String,
+    cells: Vec<String>,
+}
+
+/// A shown count, or the mark of a hidden one.
+fn figure(shown: Option<u64>) -> String {
+    shown.map_or_else(|| "<11".to_string(), |n| n.to_string())
+}
+
+async fn overview_page(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Query(choice): Query<LanguageChoice>,
+) -> Response {
+    let (session, user) = match signed_in(&hub, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return see_other("/sign-in", &[]),
+        Err(e) => return failed(e),
+    };
+    let summaries = match on_storage(&hub, |storage| storage.summaries()).await {
+        Ok(summaries) => summaries,
+        Err(e) => return failed(e),
+    };
+    let language = language(&headers, &choice);
+    let w = language.words();
+    let today = crate::station_time::local(now_ms())
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    let weekly = overview::weekly(&summaries, today);
+    let rows = weekly
+        .mondays
+        .iter()
+        .zip(&weekly.shown.cells)
+        .enumerate()
+        .map(|(i, (monday, cells))| Row {
+            label: if i == 0 {
+                w.this_week.to_string()
+            } else {
+                monday.format("%Y-%m-%d").to_string()
+            },
+            cells: cells.iter().copied().map(figure).collect(),
+        })
+        .collect();
+    let visits: Vec<(String, Option<u64>)> = weekly
+        .mondays
+        .iter()
+        .zip(&weekly.shown.cells)
+        .rev()
+        .map(|(monday, cells)| (monday.format("%m-%d").to_string(), cells[0]))
+        .collect();
+    let html = OverviewPage {
+        lang: language.code(),
+        w,
+        user: &user.name,
+        csrf: &session.csrf,
+        chart: chart::bars(&visits),
+        rows,
+        totals: weekly
+            .shown
+            .column_totals
+            .iter()
+            .copied()
+            .map(figure)
+            .collect(),
+    }
+    .render();
+    match html {
+        Ok(html) => page(html, &choice, &[]),
+        Err(e) => failed(HubError::Storage(format!("template: {e}"))),
+    }
+}
+
+async fn style_sheet() -> Response {
+    let mut response = include_str!("../../templates/dashboard.css").into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    response
+}
+
+mod chart;

@@ -1,0 +1,216 @@
+//! The dashboard over HTTP, as a browser without JavaScript uses it: sign-in with its CSRF
+//! cookie, the throttle, the session cookie, the overview, the language switch and sign-out.
+
+use std::net::SocketAddr;
+
+use waystation_hub::users::Role;
+
+use crate::support::{Response, request, start};
+
+fn set_cookies(response: &Response) -> Vec<&str> {
+    response
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// The value a response's `Set-Cookie` gives the cookie `name`.
+fn cookie_value(response: &Response, name: &str) -> Option<String> {
+    set_cookies(response)
+        .into_iter()
+        .find_map(|c| c.strip_prefix(&format!("{name}=")))
+        .map(|rest| rest.split(';').next().unwrap_or("").to_string())
+}
+
+fn body(response: &Response) -> String {
+    String::from_utf8_lossy(&response.body).into_owned()
+}
+
+/// The `value` of the form's hidden csrf field.
+fn form_csrf(page: &str) -> String {
+    let start = page.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
+    page[start..].split('"').next().unwrap().to_string()
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Opens the sign-in form and posts it; returns the reply.
+fn sign_in(addr: SocketAddr, name: &str, password: &str) -> Response {
+    let form = request(addr, "GET", "/sign-in", &[], b"");
+    assert_eq!(form.status, 200);
+    let cookie = cookie_value(&form, "ws_sign_in").expect("a sign-in cookie");
+    let csrf = form_csrf(&body(&form));
+    assert_eq!(cookie, csrf);
+    let post = format!(
+        "name={}&password={}&csrf={}",
+        encode(name),
+        encode(password),
+        encode(&csrf)
+    );
+    request(
+        addr,
+        "POST",
+        "/sign-in",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &format!("ws_sign_in={cookie}")),
+        ],
+        post.as_bytes(),
+    )
+}
+
+#[test]
+fn staff_sign_in_see_the_overview_switch_language_and_sign_out() {
+    let dir = tempfile::tempdir().unwrap();
+    waystation_hub::keygen(dir.path()).unwrap();
+    waystation_hub::add_user(
+        dir.path(),
+        "王芳",
+        Role::Viewer,
+        "a long enough passphrase\n",
+    )
+    .unwrap();
+    let hub = start(dir.path());
+    let addr = hub.addr();
+
+    // No session: the pages send the reader to sign in.
+    let page = request(addr, "GET", "/overview", &[], b"");
+    assert_eq!(page.status, 303);
+    assert_eq!(page.header("location"), Some("/sign-in"));
+
+    // The form in Chinese first, its CSRF token in a strict, script-proof cookie.
+    let form = request(addr, "GET", "/sign-in", &[], b"");
+    let html = body(&form);
+    assert!(
+        html.contains(r#"<html lang="zh-CN">"#) && html.contains("登录"),
+        "{html}"
+    );
+    for part in ["HttpOnly", "Secure", "SameSite=Strict"] {
+        assert!(
+            set_cookies(&form)[0].contains(part),
+            "{:?}",
+            set_cookies(&form)
+        );
+    }
+    assert!(
+        form.header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'self'")
+    );
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "nothing from elsewhere"
+    );
+
+    // A form posted without the cookie that came with it is refused.
+    let forged = request(
+        addr,
+        "POST",
+        "/sign-in",
+        &[("Content-Type", "application/x-www-form-urlencoded")],
+        format!("name=x&password=y&csrf={}", form_csrf(&html)).as_bytes(),
+    );
+    assert_eq!(forged.status, 403);
+
+    let signed = sign_in(addr, "王芳", "a long enough passphrase");
+    assert_eq!(signed.status, 303, "{}", body(&signed));
+    assert_eq!(signed.header("location"), Some("/overview"));
+    let session = cookie_value(&signed, "ws_session").expect("a session cookie");
+    let with_session = format!("ws_session={session}");
+    let page = request(addr, "GET", "/overview", &[("Cookie", &with_session)], b"");
+    assert_eq!(page.status, 200);
+    let html = body(&page);
+    assert!(html.contains("王芳") && html.contains("总览"), "{html}");
+    assert_eq!(
+        html.matches("<tr>").count(),
+        1 + 13 + 1,
+        "head, 13 weeks, total"
+    );
+    // A hub with no summaries has only zeros, and shows none of them.
+    assert!(
+        html.contains("&lt;11") && !html.contains("<td>0</td>"),
+        "{html}"
+    );
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+
+    // The switch: English now and in later pages, by cookie.
+    let english = request(
+        addr,
+        "GET",
+        "/overview?lang=en",
+        &[("Cookie", &with_session)],
+        b"",
+    );
+    assert!(body(&english).contains("Overview"));
+    assert_eq!(cookie_value(&english, "ws_lang").as_deref(), Some("en"));
+    let later = request(
+        addr,
+        "GET",
+        "/overview",
+        &[("Cookie", &format!("{with_session}; ws_lang=en"))],
+        b"",
+    );
+    assert!(body(&later).contains("Sign out"));
+
+    // Signing out needs the page's token; then the session no longer opens pages.
+    let form_post = |csrf: &str| {
+        request(
+            addr,
+            "POST",
+            "/sign-out",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &with_session),
+            ],
+            format!("csrf={}", encode(csrf)).as_bytes(),
+        )
+    };
+    assert_eq!(form_post("not-the-token").status, 403);
+    let out = form_post(&form_csrf(&html));
+    assert_eq!(out.status, 303);
+    assert_eq!(cookie_value(&out, "ws_session").as_deref(), Some(""));
+    let page = request(addr, "GET", "/overview", &[("Cookie", &with_session)], b"");
+    assert_eq!(page.status, 303);
+
+    let log: Vec<String> = waystation_hub::audit_log(dir.path(), 10)
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.actor, e.action))
+        .collect();
+    assert_eq!(log[..2], ["王芳 signed out", "王芳 signed in"], "{log:?}");
+}
+
+#[test]
+fn five_wrong_passwords_lock_a_name_for_15_minutes_whether_or_not_it_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    waystation_hub::keygen(dir.path()).unwrap();
+    waystation_hub::add_user(dir.path(), "li.wei", Role::Admin, "the right passphrase\n").unwrap();
+    let hub = start(dir.path());
+    let addr = hub.addr();
+    for name in ["li.wei", "nobody"] {
+        for _ in 0..5 {
+            let wrong = sign_in(addr, name, "not the passphrase");
+            assert_eq!(wrong.status, 401);
+            assert!(body(&wrong).contains("账号或密码不对"));
+            assert!(cookie_value(&wrong, "ws_session").is_none());
+        }
+        let locked = sign_in(addr, name, "the right passphrase");
+        assert_eq!(locked.status, 429, "{name}");
+        assert!(body(&locked).contains("15 分钟"));
+        assert!(cookie_value(&locked, "ws_session").is_none());
+    }
+    let log = waystation_hub::audit_log(dir.path(), 20).unwrap();
+    assert_eq!(
+        log.iter().filter(|e| e.action.contains("too many")).count(),
+        2
+    );
+}
