@@ -304,10 +304,10 @@ fn no_account_hash() -> Result<&'static str, HubError> {
     if let Some(hash) = HASH.get() {
         return Ok(hash);
     }
-    let hash = crate::users::hash_password(
-        "no account has this password",
-        random_token()?[..16].try_into().unwrap_or([0; 16]),
-    )?;
+    let random = random_token()?;
+    let mut salt = [0u8; 16];
+    salt.copy_from_slice(&random[..16]);
+    let hash = crate::users::hash_password("no account has this password", salt)?;
     Ok(HASH.get_or_init(|| hash))
 }
 
