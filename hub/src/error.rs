@@ -52,6 +52,10 @@ pub enum HubError {
     BadPassword(&'static str),
     #[error("cannot hash the password: {0}")]
     Hash(String),
+    #[error(
+        "this hub already has kiosks: demo-data only fills a fresh hub (make one with `waystation-hub keygen --data NEW_DIR`)"
+    )]
+    NotFresh,
     #[error("an account named {0:?} already exists (see `waystation-hub users list`)")]
     UserExists(String),
     #[error("not a device public key (base64 of 32 bytes expected): {0:?}")]
@@ -99,6 +103,7 @@ impl HubError {
                 | HubError::BadUserName(_)
                 | HubError::BadPassword(_)
                 | HubError::UserExists(_)
+                | HubError::NotFresh
         )
     }
 }

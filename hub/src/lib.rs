@@ -22,6 +22,7 @@
 //! use to run a real hub in the same process ([`start`]).
 
 pub mod alerts;
+pub mod demo;
 mod error;
 mod ingest;
 mod keys;
@@ -148,6 +149,19 @@ pub fn add_user(
     };
     SqliteStorage::open(data_dir)?.add_user(&user, users::COMMAND_LINE)?;
     Ok(user)
+}
+
+/// Fills a fresh hub with the marked example of `demo`, ending yesterday (Shanghai).
+pub fn demo_data(data_dir: &Path) -> Result<demo::Filled, HubError> {
+    let now = ingest::now_ms();
+    let today = station_time::local(now)
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    let mut secrets = [[0u8; 32]; demo::STATIONS.len()];
+    for secret in &mut secrets {
+        getrandom::fill(secret).map_err(|e| HubError::Storage(format!("no randomness: {e}")))?;
+    }
+    demo::fill(&mut SqliteStorage::open(data_dir)?, today, now, secrets)
 }
 
 /// Every staff account, by name.

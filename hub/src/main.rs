@@ -80,6 +80,11 @@ enum Command {
     /// Where workers' calls for station staff are passed on, and what became of them
     #[command(subcommand)]
     Alerts(AlertsCommand),
+    /// Fill a fresh hub with marked example kiosks and 13 weeks of their summaries, to try the dashboard
+    DemoData {
+        #[command(flatten)]
+        data: Data,
+    },
     /// The centre's staff accounts for the dashboard
     #[command(subcommand)]
     Users(UsersCommand),
@@ -414,6 +419,15 @@ fn run(command: Command) -> Result<Done, Stop> {
         }
         Command::Alerts(command) => return alerts(command),
         Command::Users(command) => users(command)?,
+        Command::DemoData { data } => {
+            let filled = waystation_hub::demo_data(&data.data)?;
+            outln!(
+                "example data: {} kiosks and {} day summaries, all marked 示例 demo; start the hub with `waystation-hub serve --data {}`",
+                filled.devices,
+                filled.summaries,
+                data.data.display()
+            )?;
+        }
     }
     Ok(Done::Ok)
 }

@@ -1,0 +1,177 @@
+//! `waystation-hub demo-data`: a fresh hub filled with example kiosks and thirteen weeks of
+//! their day summaries, so that a newcomer sees a working dashboard before any kiosk exists.
+//!
+//! Everything it makes is marked: the stations are named `示例 demo …` and each device's note
+//! says it is example data. Each example kiosk's key is made from random bytes that are thrown
+//! away at once, so no one can send as it. It refuses a hub that already has devices, so example figures never mix with real ones.
+//! The figures are invented (a fixed pseudo-random sequence), not measured anywhere.
+
+use chrono::{Days, NaiveDate};
+use serde_json::json;
+use waystation_protocol::summary::DAY_SUMMARY_VERSION;
+use waystation_protocol::{ClockStamp, DAY_SUMMARY_KIND, TimeSource};
+
+use crate::HubError;
+use crate::station_time::OFFSET_MS;
+use crate::storage::{NewDevice, NewRecord, Storage, Via};
+
+/// The example stations, and the busiest day's visits at each: the last is small, so that its
+/// pages show suppression at work.
+pub const STATIONS: [(&str, u64); 4] = [
+    ("示例 demo 静安寺驿站", 60),
+    ("示例 demo 徐家汇驿站", 45),
+    ("示例 demo 陆家嘴驿站", 35),
+    ("示例 demo 金山小站", 16),
+];
+
+/// How many days of summaries, ending yesterday.
+pub const DAYS: u64 = 91;
+
+pub const NOTE: &str = "示例数据 example data: not a real kiosk";
+
+/// What `fill` made.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Filled {
+    pub devices: usize,
+    pub summaries: usize,
+}
+
+/// A small fixed pseudo-random sequence (a linear congruential generator), so the example is
+/// the same on every machine.
+struct Sequence(u64);
+
+impl Sequence {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// Fills a hub that has no devices yet with the example, ending the day before `today`;
+/// `now_ms` is when it arrived, and `secrets` the example kiosks' secret keys (random, then
+/// forgotten).
+pub fn fill(
+    storage: &mut dyn Storage,
+    today: NaiveDate,
+    now_ms: i64,
+    secrets: [[u8; 32]; STATIONS.len()],
+) -> Result<Filled, HubError> {
+    if !storage.devices()?.is_empty() {
+        return Err(HubError::NotFresh);
+    }
+    let mut sequence = Sequence(2026);
+    let mut summaries = 0;
+    for (index, (station, busiest)) in STATIONS.into_iter().enumerate() {
+        let key = waystation_protocol::DeviceKey::from_secret(secrets[index]);
+        let (public_key, device_id) = (key.public_base64(), key.device_id());
+        storage.add_device(&NewDevice {
+            device_id: device_id.clone(),
+            public_key,
+            station: Some(station.to_string()),
+            note: Some(NOTE.to_string()),
+            added_ms: now_ms,
+        })?;
+        let records: Vec<NewRecord> = (1..=DAYS)
+            .filter_map(|back| today.checked_sub_days(Days::new(back)))
+            .enumerate()
+            .map(|(seq, day)| example_day(&device_id, seq as i64 + 1, day, busiest, &mut sequence))
+            .collect();
+        summaries += records.len();
+        storage.ingest(&records)?;
+    }
+    Ok(Filled {
+        devices: STATIONS.len(),
+        summaries,
+    })
+}
+
+/// One station's invented day: at least 11 visits (a kiosk sends no summary of fewer).
+fn example_day(
+    device_id: &str,
+    seq: i64,
+    day: NaiveDate,
+    busiest: u64,
+    sequence: &mut Sequence,
+) -> NewRecord {
+    let visits = 11 + sequence.below(busiest - 10);
+    let mut share = |part: u64| sequence.below(visits * part / 100 + 1);
+    let counts = json!({
+        "visit": { "started": visits, "finished": visits - visits / 4 },
+        "mood_word": { "low/tired": share(30) + 1, "calm/relaxed": share(20) + 1 },
+        "band": { "phq9/minimal": share(15) + 1, "phq9/mild": share(8) + 1, "gad7/minimal": share(10) + 1 },
+        "theme": { "mood": share(15) + 1, "growth": share(10) + 1, "family": share(5) + 1 },
+        "crisis": { "reached": share(3) + 1 },
+        "referral": { "phq9": share(4) + 1 },
+        "slip": { "normal": share(10) + 1, "crisis": 1 },
+    });
+    let midnight = day
+        .and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp_millis() - OFFSET_MS)
+        .unwrap_or_default();
+    NewRecord {
+        id: format!("demo-{day}"),
+        device_id: device_id.to_string(),
+        seq,
+        kind: DAY_SUMMARY_KIND.into(),
+        schema_version: DAY_SUMMARY_VERSION,
+        day: day.to_string(),
+        payload: json!({ "first_day": day.to_string(), "last_day": day.to_string(), "counts": counts }),
+        created: ClockStamp {
+            wall_ms: midnight,
+            synced: true,
+            boot_id: String::new(),
+            monotonic_ms: 0,
+        },
+        received_ms: midnight,
+        corrected_ms: midnight,
+        time_source: TimeSource::Synced,
+        via: Via::Network,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SqliteStorage;
+
+    #[test]
+    fn a_fresh_hub_gets_marked_example_data_and_a_used_one_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        let filled = fill(&mut storage, today, 0, [[1; 32], [2; 32], [3; 32], [4; 32]]).unwrap();
+        assert_eq!(
+            filled,
+            Filled {
+                devices: 4,
+                summaries: 4 * DAYS as usize
+            }
+        );
+        let devices = storage.devices().unwrap();
+        assert!(devices.iter().all(|d| d.note.as_deref() == Some(NOTE)));
+        assert!(
+            devices
+                .iter()
+                .all(|d| d.station.as_deref().unwrap().contains("demo"))
+        );
+        let summaries = storage.summaries().unwrap();
+        assert_eq!(summaries.len(), 4 * DAYS as usize);
+        assert!(
+            summaries
+                .iter()
+                .all(|s| s.visits >= 11 && s.summary.check().is_ok())
+        );
+        assert!(
+            summaries
+                .iter()
+                .all(|s| s.summary.last_day.as_str() < "2026-12-02")
+        );
+        assert!(matches!(
+            fill(&mut storage, today, 0, [[1; 32], [2; 32], [3; 32], [4; 32]]),
+            Err(HubError::NotFresh)
+        ));
+    }
+}

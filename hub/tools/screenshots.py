@@ -1,0 +1,34 @@
+"""Signs in to a running demo hub in headless Chromium and saves each page, in both languages,
+at desktop and phone width. Run by hub/tools/screenshots, which starts the hub."""
+import sys, time
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+base = sys.argv[1]; out = sys.argv[2]
+o = Options()
+for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--force-device-scale-factor=1"]:
+    o.add_argument(a)
+d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
+def full(name, w):
+    # The whole page at width w: the device's height is set to the page's, so nothing is cut.
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": w, "height": 800, "deviceScaleFactor": 1, "mobile": False})
+    h = d.execute_script("return document.documentElement.scrollHeight")
+    d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                      {"width": w, "height": h, "deviceScaleFactor": 1, "mobile": False})
+    d.save_screenshot(f"{out}/{name}.png")
+for lang in ["zh", "en"]:
+    d.delete_all_cookies()
+    d.get(f"{base}/sign-in?lang={lang}")
+    full(f"sign-in-{lang}-desktop", 1280)
+    full(f"sign-in-{lang}-phone", 390)
+    d.find_element(By.NAME, "name").send_keys("王芳")
+    d.find_element(By.NAME, "password").send_keys("demo passphrase 2026")
+    d.find_element(By.ID, "sign-in").click()
+    assert d.current_url.endswith("/overview"), d.current_url
+    full(f"overview-{lang}-desktop", 1280)
+    full(f"overview-{lang}-phone", 390)
+    d.find_element(By.ID, "sign-out").click()
+    assert d.current_url.endswith("/sign-in"), d.current_url
+d.quit()
