@@ -29,6 +29,9 @@ for lang in ["zh", "en"]:
     assert d.current_url.endswith("/overview"), d.current_url
     full(f"overview-{lang}-desktop", 1280)
     full(f"overview-{lang}-phone", 390)
+    d.get(f"{base}/stations")
+    full(f"stations-{lang}-desktop", 1280)
+    full(f"stations-{lang}-phone", 390)
     d.find_element(By.ID, "sign-out").click()
     assert d.current_url.endswith("/sign-in"), d.current_url
 d.quit()

@@ -6,7 +6,7 @@
 //! sign-out and the overview; the other pages of the issue are still to come.
 
 pub mod auth;
-pub mod overview;
+pub mod figures;
 pub mod words;
 
 use std::sync::Arc;
@@ -32,6 +32,7 @@ pub(crate) fn router() -> Router<Arc<Receiver>> {
         .route("/sign-in", get(sign_in_page).post(sign_in))
         .route("/sign-out", axum::routing::post(sign_out))
         .route("/overview", get(overview_page))
+        .route("/stations", get(stations_page))
         .route("/dashboard.css", get(style_sheet))
 }
 
@@ -370,6 +371,19 @@ struct OverviewPage<'a> {
     csrf: &'a str,
     chart: String,
     rows: Vec<Row>,
+    late: usize,
+}
+
+#[derive(Template)]
+#[template(path = "stations.html")]
+struct StationsPage<'a> {
+    lang: &'static str,
+    w: &'static Words,
+    user: &'a str,
+    csrf: &'a str,
+    week: String,
+    weeks: Vec<(String, bool)>,
+    rows: Vec<Row>,
     totals: Vec<String>,
 }
 
@@ -383,55 +397,138 @@ fn figure(shown: Option<u64>) -> String {
     shown.map_or_else(|| "<11".to_string(), |n| n.to_string())
 }
 
+/// What every signed-in page starts from: the account, its session, the stored summaries
+/// and today's date in Shanghai.
+struct Signed {
+    session: Session,
+    user: User,
+    summaries: Vec<crate::StoredSummary>,
+    today: chrono::NaiveDate,
+}
+
+async fn signed_in_with_summaries(
+    hub: &Arc<Receiver>,
+    headers: &HeaderMap,
+) -> Result<Signed, Response> {
+    let (session, user) = match signed_in(hub, headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return Err(see_other("/sign-in", &[])),
+        Err(e) => return Err(failed(e)),
+    };
+    let summaries = on_storage(hub, |storage| storage.summaries())
+        .await
+        .map_err(failed)?;
+    let today = crate::station_time::local(now_ms())
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    Ok(Signed {
+        session,
+        user,
+        summaries,
+        today,
+    })
+}
+
+fn rendered(html: Result<String, askama::Error>, choice: &LanguageChoice) -> Response {
+    match html {
+        Ok(html) => page(html, choice, &[]),
+        Err(e) => failed(HubError::Storage(format!("template: {e}"))),
+    }
+}
+
 async fn overview_page(
     State(hub): State<Arc<Receiver>>,
     headers: HeaderMap,
     Query(choice): Query<LanguageChoice>,
 ) -> Response {
-    let (session, user) = match signed_in(&hub, &headers).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return see_other("/sign-in", &[]),
-        Err(e) => return failed(e),
-    };
-    let summaries = match on_storage(&hub, |storage| storage.summaries()).await {
-        Ok(summaries) => summaries,
-        Err(e) => return failed(e),
+    let signed = match signed_in_with_summaries(&hub, &headers).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
     };
     let language = language(&headers, &choice);
-    let w = language.words();
-    let today = crate::station_time::local(now_ms())
-        .map(|t| t.date_naive())
-        .unwrap_or_default();
-    let weekly = overview::weekly(&summaries, today);
-    let rows = weekly
-        .mondays
+    let weeks = figures::overview(&signed.summaries, signed.today);
+    let rows = weeks
         .iter()
-        .zip(&weekly.shown.cells)
-        .enumerate()
-        .map(|(i, (monday, cells))| Row {
-            label: if i == 0 {
-                w.this_week.to_string()
-            } else {
-                monday.format("%Y-%m-%d").to_string()
-            },
-            cells: cells.iter().copied().map(figure).collect(),
+        .map(|week| Row {
+            label: week.monday.format("%Y-%m-%d").to_string(),
+            cells: week
+                .shown
+                .column_totals
+                .iter()
+                .copied()
+                .map(figure)
+                .collect(),
         })
         .collect();
-    let visits: Vec<(String, Option<u64>)> = weekly
-        .mondays
+    let visits: Vec<(String, Option<u64>)> = weeks
         .iter()
-        .zip(&weekly.shown.cells)
         .rev()
-        .map(|(monday, cells)| (monday.format("%m-%d").to_string(), cells[0]))
+        .map(|week| {
+            (
+                week.monday.format("%m-%d").to_string(),
+                week.shown.column_totals[0],
+            )
+        })
         .collect();
     let html = OverviewPage {
         lang: language.code(),
-        w,
-        user: &user.name,
-        csrf: &session.csrf,
+        w: language.words(),
+        user: &signed.user.name,
+        csrf: &signed.session.csrf,
         chart: chart::bars(&visits),
         rows,
-        totals: weekly
+        late: figures::late(&signed.summaries),
+    }
+    .render();
+    rendered(html, &choice)
+}
+
+#[derive(Deserialize)]
+struct StationsQuery {
+    lang: Option<String>,
+    week: Option<String>,
+}
+
+async fn stations_page(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Query(query): Query<StationsQuery>,
+) -> Response {
+    let choice = LanguageChoice { lang: query.lang };
+    let signed = match signed_in_with_summaries(&hub, &headers).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let language = language(&headers, &choice);
+    let settled = figures::settled_weeks(signed.today);
+    // Only a settled week may be asked for: any other shows the newest.
+    let monday = query
+        .week
+        .and_then(|w| chrono::NaiveDate::parse_from_str(&w, "%Y-%m-%d").ok())
+        .filter(|m| settled.contains(m))
+        .unwrap_or(settled[0]);
+    let week = figures::week_table(&signed.summaries, monday);
+    let rows = week
+        .stations
+        .iter()
+        .zip(&week.shown.cells)
+        .map(|(station, cells)| Row {
+            label: station.clone(),
+            cells: cells.iter().copied().map(figure).collect(),
+        })
+        .collect();
+    let html = StationsPage {
+        lang: language.code(),
+        w: language.words(),
+        user: &signed.user.name,
+        csrf: &signed.session.csrf,
+        week: monday.format("%Y-%m-%d").to_string(),
+        weeks: settled
+            .iter()
+            .map(|m| (m.format("%Y-%m-%d").to_string(), *m == monday))
+            .collect(),
+        rows,
+        totals: week
             .shown
             .column_totals
             .iter()
@@ -440,10 +537,7 @@ async fn overview_page(
             .collect(),
     }
     .render();
-    match html {
-        Ok(html) => page(html, &choice, &[]),
-        Err(e) => failed(HubError::Storage(format!("template: {e}"))),
-    }
+    rendered(html, &choice)
 }
 
 async fn style_sheet() -> Response {

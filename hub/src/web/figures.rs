@@ -1,0 +1,267 @@
+//! The dashboard's figures: the stations' day summaries added up by station and by week, and
+//! passed through small-cell suppression (`crate::suppression`).
+//!
+//! What is shown is built so that no two views, on any two days, can be subtracted to reveal
+//! a small count:
+//! - **Only settled, closed weeks.** A week (Monday to Sunday, Shanghai) is shown from its
+//!   settling day on, the Thursday after it ends ([`SETTLE_DAYS`] after its Monday), and counts
+//!   exactly the summaries that reached the hub by then. A summary that arrives later is kept
+//!   but never added to a week already shown, so a week's figures never change once seen (the
+//!   page says how many arrived late). A week in progress is never shown: its totals would grow
+//!   day by day, and yesterday's view subtracted from today's would be one day's counts.
+//! - **Nothing is added up across weeks.** A total over a window of weeks would slide as the
+//!   weeks go by, and two windows subtract to a difference of single weeks.
+//! - **One week is one set of lines.** For each week and each measure, the stations' counts
+//!   and their total over all stations are one line, suppressed once ([`week_table`]); the
+//!   overview shows those totals, the stations page the whole lines, so both show the same
+//!   figures hidden the same way.
+//!
+//! A summary counts in the week of its first day; a run of days that crosses a Sunday counts
+//! wholly in the earlier week (the hub does not know how its visits fell across its days).
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Days, NaiveDate};
+use waystation_protocol::Metric;
+
+use crate::storage::StoredSummary;
+use crate::suppression::{Counts, Shown};
+
+/// How many settled weeks the overview shows.
+pub const WEEKS: usize = 13;
+/// A week settles this many days after its Monday: the Thursday after it ends.
+pub const SETTLE_DAYS: u64 = 10;
+
+/// What each column counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    Visits,
+    SelfChecks,
+    MoodCheckIns,
+    CrisisReached,
+    Referrals,
+    Slips,
+}
+
+impl Measure {
+    pub const ALL: [Measure; 6] = [
+        Measure::Visits,
+        Measure::SelfChecks,
+        Measure::MoodCheckIns,
+        Measure::CrisisReached,
+        Measure::Referrals,
+        Measure::Slips,
+    ];
+
+    fn of(self, summary: &StoredSummary) -> u64 {
+        let s = &summary.summary;
+        match self {
+            Measure::Visits => s.visits(),
+            Measure::SelfChecks => s.total(Metric::Band),
+            Measure::MoodCheckIns => s.total(Metric::MoodWord),
+            Measure::CrisisReached => s.count(Metric::Crisis, "reached"),
+            Measure::Referrals => s.total(Metric::Referral),
+            Measure::Slips => s.total(Metric::Slip),
+        }
+    }
+}
+
+/// The Monday that begins the week of `day`.
+pub fn monday_of(day: NaiveDate) -> NaiveDate {
+    let back = u64::from(day.weekday().num_days_from_monday());
+    day.checked_sub_days(Days::new(back)).unwrap_or(day)
+}
+
+fn settles(monday: NaiveDate) -> NaiveDate {
+    monday
+        .checked_add_days(Days::new(SETTLE_DAYS))
+        .unwrap_or(monday)
+}
+
+/// The Mondays of the [`WEEKS`] newest weeks settled by `today`, newest first.
+pub fn settled_weeks(today: NaiveDate) -> Vec<NaiveDate> {
+    let mut monday = monday_of(today);
+    while settles(monday) > today {
+        monday = monday.checked_sub_days(Days::new(7)).unwrap_or(monday);
+    }
+    (0..WEEKS as u64)
+        .filter_map(|w| monday.checked_sub_days(Days::new(7 * w)))
+        .collect()
+}
+
+/// The station a summary is counted at: the one its device was registered at, or a name for
+/// those registered without one.
+fn station_of(summary: &StoredSummary) -> String {
+    summary.station.clone().unwrap_or_else(|| "-".to_string())
+}
+
+fn day(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+/// Whether a summary is counted in the week of `monday`: its first day is in that week, and it
+/// reached the hub by the week's settling day.
+fn counts_in(summary: &StoredSummary, monday: NaiveDate) -> bool {
+    let first = day(&summary.summary.first_day).map(monday_of);
+    let received = day(&summary.received_day);
+    first == Some(monday) && received.is_some_and(|r| r <= settles(monday))
+}
+
+/// One settled week: a row per station, a column per [`Measure`], each column a line with its
+/// total over all stations.
+pub struct WeekTable {
+    pub monday: NaiveDate,
+    pub stations: Vec<String>,
+    pub shown: Shown,
+}
+
+/// The week of `monday`, suppressed. Stations with no summary counted that week have no row.
+pub fn week_table(summaries: &[StoredSummary], monday: NaiveDate) -> WeekTable {
+    let mut by_station: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    for summary in summaries.iter().filter(|s| counts_in(s, monday)) {
+        let row = by_station
+            .entry(station_of(summary))
+            .or_insert_with(|| vec![0; Measure::ALL.len()]);
+        for (cell, measure) in row.iter_mut().zip(Measure::ALL) {
+            *cell += measure.of(summary);
+        }
+    }
+    let stations: Vec<String> = by_station.keys().cloned().collect();
+    let cells: Vec<Vec<u64>> = by_station.into_values().collect();
+    let shown = if cells.is_empty() {
+        Shown {
+            cells: Vec::new(),
+            column_totals: vec![None; Measure::ALL.len()],
+            row_totals: Vec::new(),
+            grand_total: None,
+        }
+    } else {
+        Counts {
+            cells,
+            rows_add_up: false,
+        }
+        .suppress()
+    };
+    WeekTable {
+        monday,
+        stations,
+        shown,
+    }
+}
+
+/// The overview: each settled week's totals over all stations, newest first.
+pub fn overview(summaries: &[StoredSummary], today: NaiveDate) -> Vec<WeekTable> {
+    settled_weeks(today)
+        .into_iter()
+        .map(|monday| week_table(summaries, monday))
+        .collect()
+}
+
+/// How many summaries reached the hub after their week had settled, and so are in no figure.
+pub fn late(summaries: &[StoredSummary]) -> usize {
+    summaries
+        .iter()
+        .filter(|s| {
+            let monday = day(&s.summary.first_day).map(monday_of);
+            monday.is_some_and(|m| !counts_in(s, m))
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use waystation_protocol::DaySummary;
+
+    use super::*;
+
+    fn summary(
+        station: &str,
+        first_day: &str,
+        received: &str,
+        visits: u64,
+        crisis: u64,
+    ) -> StoredSummary {
+        let mut counts: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
+        counts
+            .entry("visit".into())
+            .or_default()
+            .insert("started".into(), visits);
+        if crisis > 0 {
+            counts
+                .entry("crisis".into())
+                .or_default()
+                .insert("reached".into(), crisis);
+        }
+        StoredSummary {
+            device_id: "ws-1".into(),
+            record_id: format!("{station}-{first_day}"),
+            station: Some(station.into()),
+            received_day: received.into(),
+            visits,
+            summary: DaySummary {
+                first_day: first_day.into(),
+                last_day: first_day.into(),
+                counts,
+            },
+        }
+    }
+
+    fn date(text: &str) -> NaiveDate {
+        day(text).unwrap()
+    }
+
+    #[test]
+    fn only_weeks_settled_by_the_thursday_after_them_are_shown() {
+        // Wednesday 2026-12-02: the week of 11-23 settles on Thursday 12-03, so the newest
+        // shown is the week of 11-16.
+        let weeks = settled_weeks(date("2026-12-02"));
+        assert_eq!(weeks.len(), WEEKS);
+        assert_eq!(weeks[0], date("2026-11-16"));
+        assert_eq!(settled_weeks(date("2026-12-03"))[0], date("2026-11-23"));
+        assert_eq!(weeks[12], date("2026-08-24"));
+    }
+
+    #[test]
+    fn a_week_counts_what_arrived_by_its_settling_day_and_never_changes_after() {
+        let rows = vec![
+            summary("A", "2026-11-16", "2026-11-17", 30, 4),
+            summary("B", "2026-11-18", "2026-11-26", 20, 9),
+            // Arrived the Friday after settling: kept, counted nowhere.
+            summary("C", "2026-11-20", "2026-11-27", 25, 2),
+        ];
+        let week = week_table(&rows, date("2026-11-16"));
+        assert_eq!(week.stations, ["A", "B"]);
+        let (visits, crisis) = (0, 3);
+        assert_eq!(week.shown.column_totals[visits], Some(50));
+        assert_eq!(week.shown.cells[0][visits], Some(30));
+        // 4 and 9 hidden add up to 13: enough, and the total of 13 is shown.
+        assert_eq!(week.shown.cells[0][crisis], None);
+        assert_eq!(week.shown.cells[1][crisis], None);
+        assert_eq!(week.shown.column_totals[crisis], Some(13));
+        assert_eq!(late(&rows), 1);
+        // The week looks the same whenever it is asked for later.
+        let later = overview(&rows, date("2027-01-01"));
+        let same = later
+            .iter()
+            .find(|w| w.monday == date("2026-11-16"))
+            .unwrap();
+        assert_eq!(same.shown, week.shown);
+    }
+
+    #[test]
+    fn the_overview_shows_each_weeks_all_station_total_and_hides_small_ones() {
+        let rows = vec![
+            summary("A", "2026-11-16", "2026-11-17", 14, 3),
+            summary("A", "2026-11-09", "2026-11-10", 12, 0),
+        ];
+        let weeks = overview(&rows, date("2026-12-02"));
+        assert_eq!(weeks[0].shown.column_totals[0], Some(14));
+        assert_eq!(weeks[0].shown.column_totals[3], None, "3 crisis routes");
+        assert_eq!(weeks[1].shown.column_totals[0], Some(12));
+        assert!(
+            weeks[2..]
+                .iter()
+                .all(|w| w.shown.column_totals.iter().all(Option::is_none))
+        );
+    }
+}
