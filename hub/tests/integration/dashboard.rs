@@ -130,7 +130,11 @@ fn staff_sign_in_see_the_overview_switch_language_and_sign_out() {
     assert_eq!(page.status, 200);
     let html = body(&page);
     assert!(html.contains("王芳") && html.contains("总览"), "{html}");
-    assert_eq!(html.matches("<tr>").count(), 1 + 13, "head and 13 settled weeks");
+    assert_eq!(
+        html.matches("<tr>").count(),
+        1 + 13,
+        "head and 13 settled weeks"
+    );
     // A hub with no summaries has only zeros, and shows none of them.
     assert!(
         html.contains("&lt;11") && !html.contains("<td>0</td>"),

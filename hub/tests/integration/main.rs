@@ -1,6 +1,7 @@
 //! The hub's integration tests, in one binary so that it is linked once.
 
 mod alerts;
+mod browser;
 mod cli;
 mod dashboard;
 mod http;

@@ -1,0 +1,246 @@
+//! The dashboard in a real browser: Debian's headless Chromium, driven over WebDriver by its
+//! `chromedriver` (packages `chromium` and `chromium-driver`; `.ci/run` installs them).
+//!
+//! The client is the few WebDriver commands these tests need, spoken as JSON over HTTP.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use waystation_hub::users::Role;
+
+use crate::support::start;
+
+/// The W3C WebDriver id of an element in a reply.
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Browser {
+    driver: Child,
+    base: String,
+    session: String,
+}
+
+impl Browser {
+    /// Starts chromedriver on a free port and a headless Chromium session through it.
+    fn start() -> Browser {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(std::env::var("CHROMEDRIVER").unwrap_or("chromedriver".into()))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!(
+                    "the browser tests need Chromium and its driver ({e}): apt-get install chromium chromium-driver"
+                )
+            });
+        let base = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        while ureq::get(&format!("{base}/status")).call().is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "chromedriver did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let mut browser = Browser {
+            driver,
+            base,
+            session: String::new(),
+        };
+        let capabilities = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": { "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"
+            ] }
+        } } });
+        let reply = browser.command("POST", "/session", capabilities);
+        browser.session = reply["sessionId"].as_str().unwrap().to_string();
+        browser
+    }
+
+    fn command(&self, method: &str, path: &str, body: Value) -> Value {
+        let url = if path == "/session" {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/session/{}{path}", self.base, self.session)
+        };
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        let reply = match method {
+            "GET" => agent.get(&url).call(),
+            "DELETE" => agent.delete(&url).call(),
+            _ => agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .send(body.to_string().as_bytes()),
+        };
+        let text = reply.unwrap().into_body().read_to_string().unwrap();
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert!(value["value"]["error"].is_null(), "{method} {path}: {text}");
+        value["value"].clone()
+    }
+
+    fn open(&self, url: &str) {
+        self.command("POST", "/url", json!({ "url": url }));
+    }
+
+    fn url(&self) -> String {
+        self.command("GET", "/url", json!({}))
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn find(&self, css: &str) -> String {
+        let found = self.command(
+            "POST",
+            "/element",
+            json!({ "using": "css selector", "value": css }),
+        );
+        found[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("{css}: {found}"))
+            .to_string()
+    }
+
+    fn count(&self, css: &str) -> usize {
+        self.command(
+            "POST",
+            "/elements",
+            json!({ "using": "css selector", "value": css }),
+        )
+        .as_array()
+        .unwrap()
+        .len()
+    }
+
+    fn text(&self, css: &str) -> String {
+        let element = self.find(css);
+        self.command("GET", &format!("/element/{element}/text"), json!({}))
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn type_into(&self, css: &str, text: &str) {
+        let element = self.find(css);
+        self.command(
+            "POST",
+            &format!("/element/{element}/value"),
+            json!({ "text": text }),
+        );
+    }
+
+    fn click(&self, css: &str) {
+        let element = self.find(css);
+        self.command("POST", &format!("/element/{element}/click"), json!({}));
+    }
+
+    fn script(&self, script: &str) -> Value {
+        self.command(
+            "POST",
+            "/execute/sync",
+            json!({ "script": script, "args": [] }),
+        )
+    }
+
+    fn sign_in(&self, hub: &str, name: &str, password: &str) {
+        self.open(&format!("{hub}/sign-in"));
+        self.type_into("input[name=name]", name);
+        self.type_into("input[name=password]", password);
+        self.click("#sign-in");
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if !self.session.is_empty() {
+            let _ = ureq::delete(&format!("{}/session/{}", self.base, self.session)).call();
+        }
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[test]
+fn in_chromium_staff_sign_in_find_small_counts_hidden_and_sign_out() {
+    let dir = tempfile::tempdir().unwrap();
+    waystation_hub::keygen(dir.path()).unwrap();
+    waystation_hub::demo_data(dir.path()).unwrap();
+    waystation_hub::add_user(
+        dir.path(),
+        "王芳",
+        Role::Viewer,
+        "a long enough passphrase\n",
+    )
+    .unwrap();
+    let hub = start(dir.path());
+    let base = format!("http://127.0.0.1:{}", hub.addr().port());
+    let browser = Browser::start();
+
+    // Signing in over the hub's own form; the Secure session cookie is kept for 127.0.0.1.
+    browser.sign_in(&base, "王芳", "a long enough passphrase");
+    assert!(browser.url().ends_with("/overview"), "{}", browser.url());
+    assert_eq!(browser.text("h1"), "总览");
+    assert_eq!(browser.count("#weekly tbody tr"), 13);
+    assert_eq!(
+        browser.count("figure svg rect"),
+        13,
+        "a bar for each week of the example"
+    );
+
+    // The smallest example station's crisis routes are too few to show in any week.
+    browser.open(&format!("{base}/stations"));
+    let small = browser.script(
+        "return [...document.querySelectorAll('#stations tbody tr')]
+            .find(r => r.textContent.includes('金山')).children[4].textContent",
+    );
+    assert_eq!(small, "<11");
+    // The language switch, kept for the next page.
+    browser.click("#language");
+    assert_eq!(browser.text("h1"), "Stations");
+    browser.open(&format!("{base}/overview"));
+    assert_eq!(browser.text("h1"), "Overview");
+
+    // Sign out: the session no longer opens a page.
+    browser.click("#sign-out");
+    assert!(browser.url().ends_with("/sign-in"), "{}", browser.url());
+    browser.open(&format!("{base}/overview"));
+    assert!(browser.url().ends_with("/sign-in"), "{}", browser.url());
+}
+
+#[test]
+fn in_chromium_a_form_without_its_token_and_a_sixth_wrong_password_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    waystation_hub::keygen(dir.path()).unwrap();
+    waystation_hub::add_user(dir.path(), "li.wei", Role::Admin, "the right passphrase\n").unwrap();
+    let hub = start(dir.path());
+    let base = format!("http://127.0.0.1:{}", hub.addr().port());
+    let browser = Browser::start();
+
+    // The sign-in form with its CSRF field taken out is refused, and no session begins.
+    browser.open(&format!("{base}/sign-in"));
+    browser.script("document.querySelector('input[name=csrf]').value = 'forged'; return null");
+    browser.type_into("input[name=name]", "li.wei");
+    browser.type_into("input[name=password]", "the right passphrase");
+    browser.click("#sign-in");
+    assert_eq!(browser.text("#problem"), "表单已过期，请重新提交。");
+    browser.open(&format!("{base}/overview"));
+    assert!(browser.url().ends_with("/sign-in"));
+
+    for _ in 0..5 {
+        browser.sign_in(&base, "li.wei", "a wrong passphrase");
+        assert_eq!(browser.text("#problem"), "账号或密码不对。");
+    }
+    browser.sign_in(&base, "li.wei", "the right passphrase");
+    assert!(browser.text("#problem").contains("15 分钟"));
+    assert!(browser.url().ends_with("/sign-in"));
+}
