@@ -1,6 +1,9 @@
 //! `waystation-hub demo-data`: a fresh hub filled with example kiosks and thirteen weeks of
 //! their day summaries, so that a newcomer sees a working dashboard before any kiosk exists.
 //!
+//! Each example kiosk also gets one heartbeat, three of them showing a problem the fleet page
+//! explains (paper low, uploads waiting, silent).
+//!
 //! Everything it makes is marked: the stations are named `示例 demo …` and each device's note
 //! says it is example data. Each example kiosk's key is made from random bytes that are thrown
 //! away at once, so no one can send as it. It refuses a hub that already has devices, so example figures never mix with real ones.
@@ -81,6 +84,7 @@ pub fn fill(
             .collect();
         summaries += records.len();
         storage.ingest(&records)?;
+        storage.ingest(&[example_heartbeat(&device_id, index, now_ms)])?;
     }
     Ok(Filled {
         devices: STATIONS.len(),
@@ -127,6 +131,53 @@ fn example_day(
         },
         received_ms: midnight,
         corrected_ms: midnight,
+        time_source: TimeSource::Synced,
+        via: Via::Network,
+    }
+}
+
+/// Each example kiosk's newest heartbeat: the first is well, the others each show the fleet
+/// page a problem (paper low, uploads waiting, silent for two days).
+fn example_heartbeat(device_id: &str, index: usize, now_ms: i64) -> NewRecord {
+    let silent = index == 3;
+    let at = if silent {
+        now_ms - 2 * 86_400_000
+    } else {
+        now_ms
+    };
+    let payload = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "station": STATIONS[index].0,
+        "queue": {
+            "pending": 0, "in_flight": 0, "quarantined": 0, "unsealed": 0,
+            "oldest_waiting_age_s": if index == 2 { Some(30 * 3600) } else { None },
+        },
+        "printer": {
+            "faults_today": 0,
+            "last_status": if index == 1 { "paper near end" } else { "ready" },
+            "paper_left_mm": if index == 1 { 2000.0 } else { 41000.0 },
+        },
+        "directory": { "version": "示例 demo 2026-11", "expires": "2027-03-31" },
+        "disk_free_bytes": 7_400_000_000u64,
+        "uptime_s": 86_400,
+        "clock_synced": true,
+    });
+    NewRecord {
+        id: "demo-heartbeat".into(),
+        device_id: device_id.to_string(),
+        seq: DAYS as i64 + 1,
+        kind: "heartbeat".into(),
+        schema_version: 1,
+        day: crate::station_time::day(at),
+        payload,
+        created: ClockStamp {
+            wall_ms: at,
+            synced: true,
+            boot_id: String::new(),
+            monotonic_ms: 0,
+        },
+        received_ms: at,
+        corrected_ms: at,
         time_source: TimeSource::Synced,
         via: Via::Network,
     }

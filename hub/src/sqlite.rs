@@ -225,6 +225,39 @@ fn insert_audit(conn: &Connection, entry: &AuditEntry) -> rusqlite::Result<()> {
     .map(drop)
 }
 
+const RECORD_COLUMNS: &str = "SELECT id, device_id, seq, kind, schema_version, day, payload,
+     created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+     received_ms, corrected_ms, time_source, via
+ FROM records";
+
+fn record_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRecord> {
+    let payload: String = row.get(6)?;
+    let source: String = row.get(13)?;
+    let via: String = row.get(14)?;
+    Ok(StoredRecord {
+        id: row.get(0)?,
+        device_id: row.get(1)?,
+        seq: row.get(2)?,
+        kind: row.get(3)?,
+        schema_version: row.get(4)?,
+        day: row.get(5)?,
+        payload: serde_json::from_str(&payload).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(6, rusqlite::types::Type::Text, Box::new(e))
+        })?,
+        created: ClockStamp {
+            wall_ms: row.get(7)?,
+            synced: row.get(8)?,
+            boot_id: row.get(9)?,
+            monotonic_ms: row.get(10)?,
+        },
+        received_ms: row.get(11)?,
+        corrected_ms: row.get(12)?,
+        time_source: parse_time_source(&source)
+            .ok_or_else(|| bad_text(13, "time source", &source))?,
+        via: Via::parse(&via).ok_or_else(|| bad_text(14, "arrival", &via))?,
+    })
+}
+
 pub struct SqliteStorage {
     conn: Connection,
     /// The database file, for error messages.
@@ -486,44 +519,25 @@ impl Storage for SqliteStorage {
 
     fn records(&mut self) -> Result<Vec<StoredRecord>, HubError> {
         let read = || -> rusqlite::Result<Vec<StoredRecord>> {
-            let mut stmt = self.conn.prepare(
-                "SELECT id, device_id, seq, kind, schema_version, day, payload,
-                     created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
-                     received_ms, corrected_ms, time_source, via
-                 FROM records ORDER BY device_id, seq, id",
-            )?;
-            stmt.query_map([], |row| {
-                let payload: String = row.get(6)?;
-                let source: String = row.get(13)?;
-                let via: String = row.get(14)?;
-                Ok(StoredRecord {
-                    id: row.get(0)?,
-                    device_id: row.get(1)?,
-                    seq: row.get(2)?,
-                    kind: row.get(3)?,
-                    schema_version: row.get(4)?,
-                    day: row.get(5)?,
-                    payload: serde_json::from_str(&payload).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            6,
-                            rusqlite::types::Type::Text,
-                            Box::new(e),
-                        )
-                    })?,
-                    created: ClockStamp {
-                        wall_ms: row.get(7)?,
-                        synced: row.get(8)?,
-                        boot_id: row.get(9)?,
-                        monotonic_ms: row.get(10)?,
-                    },
-                    received_ms: row.get(11)?,
-                    corrected_ms: row.get(12)?,
-                    time_source: parse_time_source(&source)
-                        .ok_or_else(|| bad_text(13, "time source", &source))?,
-                    via: Via::parse(&via).ok_or_else(|| bad_text(14, "arrival", &via))?,
-                })
-            })?
-            .collect()
+            let mut stmt = self
+                .conn
+                .prepare(&format!("{RECORD_COLUMNS} ORDER BY device_id, seq, id"))?;
+            stmt.query_map([], record_row)?.collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn latest_records(&mut self, kind: &str) -> Result<Vec<StoredRecord>, HubError> {
+        let read = || -> rusqlite::Result<Vec<StoredRecord>> {
+            // The newest by the kiosk's own order (its sequence number), not by arrival: a
+            // batch held back by an outage arrives after newer ones may have.
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "{RECORD_COLUMNS} WHERE kind = ?1 AND seq = (
+                     SELECT MAX(seq) FROM records AS newer
+                     WHERE newer.device_id = records.device_id AND newer.kind = ?1)
+                 ORDER BY device_id"
+            ))?;
+            stmt.query_map([kind], record_row)?.collect()
         };
         read().map_err(|e| self.sqlite(e))
     }

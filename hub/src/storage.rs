@@ -52,6 +52,9 @@ pub trait Storage: Send {
     /// Every stored record, ordered by device and sequence number.
     fn records(&mut self) -> Result<Vec<StoredRecord>, HubError>;
 
+    /// Each device's newest record of this kind (by its sequence number), by device id.
+    fn latest_records(&mut self, kind: &str) -> Result<Vec<StoredRecord>, HubError>;
+
     /// The signed resource bundle to serve, if one has been set.
     fn bundle(&mut self) -> Result<Option<Vec<u8>>, HubError>;
 

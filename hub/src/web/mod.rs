@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod figures;
+pub mod fleet;
 pub mod words;
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ pub(crate) fn router() -> Router<Arc<Receiver>> {
         .route("/sign-out", axum::routing::post(sign_out))
         .route("/overview", get(overview_page))
         .route("/stations", get(stations_page))
+        .route("/fleet", get(fleet_page))
         .route("/dashboard.css", get(style_sheet))
 }
 
@@ -368,6 +370,7 @@ struct OverviewPage<'a> {
     lang: &'static str,
     w: &'static Words,
     user: &'a str,
+    may_run_fleet: bool,
     csrf: &'a str,
     chart: String,
     rows: Vec<Row>,
@@ -380,6 +383,7 @@ struct StationsPage<'a> {
     lang: &'static str,
     w: &'static Words,
     user: &'a str,
+    may_run_fleet: bool,
     csrf: &'a str,
     week: String,
     weeks: Vec<(String, bool)>,
@@ -474,6 +478,7 @@ async fn overview_page(
         lang: language.code(),
         w: language.words(),
         user: &signed.user.name,
+        may_run_fleet: signed.user.role.may_run_the_fleet(),
         csrf: &signed.session.csrf,
         chart: chart::bars(&visits),
         rows,
@@ -521,6 +526,7 @@ async fn stations_page(
         lang: language.code(),
         w: language.words(),
         user: &signed.user.name,
+        may_run_fleet: signed.user.role.may_run_the_fleet(),
         csrf: &signed.session.csrf,
         week: monday.format("%Y-%m-%d").to_string(),
         weeks: settled
@@ -538,6 +544,139 @@ async fn stations_page(
     }
     .render();
     rendered(html, &choice)
+}
+
+#[derive(Template)]
+#[template(path = "fleet.html")]
+struct FleetPage<'a> {
+    lang: &'static str,
+    w: &'static Words,
+    user: &'a str,
+    may_run_fleet: bool,
+    csrf: &'a str,
+    attention_only: bool,
+    kiosks: Vec<FleetRow>,
+}
+
+struct FleetRow {
+    station: String,
+    device_id: String,
+    cells: Vec<String>,
+    problems: Vec<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "forbidden.html")]
+struct ForbiddenPage<'a> {
+    lang: &'static str,
+    w: &'static Words,
+    user: &'a str,
+    may_run_fleet: bool,
+    csrf: &'a str,
+}
+
+#[derive(Deserialize)]
+struct FleetQuery {
+    lang: Option<String>,
+    attention: Option<String>,
+}
+
+async fn fleet_page(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Query(query): Query<FleetQuery>,
+) -> Response {
+    let choice = LanguageChoice { lang: query.lang };
+    let (session, user) = match signed_in(&hub, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return see_other("/sign-in", &[]),
+        Err(e) => return failed(e),
+    };
+    let language = language(&headers, &choice);
+    let w = language.words();
+    if !user.role.may_run_the_fleet() {
+        let html = ForbiddenPage {
+            lang: language.code(),
+            w,
+            user: &user.name,
+            may_run_fleet: false,
+            csrf: &session.csrf,
+        }
+        .render();
+        let mut response = rendered(html, &choice);
+        *response.status_mut() = StatusCode::FORBIDDEN;
+        return response;
+    }
+    let read = on_storage(&hub, |storage| {
+        Ok((storage.devices()?, storage.latest_records("heartbeat")?))
+    })
+    .await;
+    let (devices, heartbeats) = match read {
+        Ok(read) => read,
+        Err(e) => return failed(e),
+    };
+    let now = now_ms();
+    let today = crate::station_time::day(now);
+    let attention_only = query.attention.is_some();
+    let mut kiosks: Vec<fleet::Kiosk> = devices
+        .iter()
+        .map(|d| {
+            let beat = heartbeats.iter().find(|h| h.device_id == d.device_id);
+            fleet::kiosk(d, beat, now, &today)
+        })
+        .filter(|k| !attention_only || !k.problems.is_empty())
+        .collect();
+    // The most urgent first; kiosks that are well last.
+    kiosks.sort_by_key(|k| (k.problems.is_empty(), k.problems.first().copied()));
+    let kiosks = kiosks.into_iter().map(|k| fleet_row(k, w)).collect();
+    let html = FleetPage {
+        lang: language.code(),
+        w,
+        user: &user.name,
+        may_run_fleet: true,
+        csrf: &session.csrf,
+        attention_only,
+        kiosks,
+    }
+    .render();
+    rendered(html, &choice)
+}
+
+/// A kiosk's cells in the fleet table's column order, in the page's language.
+fn fleet_row(k: fleet::Kiosk, w: &'static Words) -> FleetRow {
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
+    let last_seen = if k.revoked {
+        w.revoked.to_string()
+    } else {
+        k.last_seen_ms
+            .and_then(crate::station_time::minute)
+            .unwrap_or_else(|| w.never.to_string())
+    };
+    let directory = match (k.directory_version, k.directory_expires) {
+        (Some(version), Some(expires)) => format!("{version} ({expires})"),
+        (version, _) => or_dash(version),
+    };
+    FleetRow {
+        station: k.station,
+        device_id: k.device_id,
+        cells: vec![
+            last_seen,
+            or_dash(k.version),
+            or_dash(k.printer.map(|p| w.printer_state(&p))),
+            or_dash(k.paper_left_mm.map(|mm| format!("{:.0}", mm / 1000.0))),
+            or_dash(k.oldest_waiting_s.map(|s| format!("{} h", s / 3600))),
+            directory,
+            or_dash(
+                k.disk_free_bytes
+                    .map(|b| format!("{:.1} GB", b as f64 / 1e9)),
+            ),
+            or_dash(
+                k.clock_synced
+                    .map(|s| if s { w.synced } else { w.not_synced }.to_string()),
+            ),
+        ],
+        problems: k.problems.iter().map(|&p| w.problem(p)).collect(),
+    }
 }
 
 async fn style_sheet() -> Response {

@@ -58,6 +58,46 @@ pub struct Words {
     pub measures: [&'static str; 6],
     pub chart_title: &'static str,
     pub forbidden: &'static str,
+    pub fleet: &'static str,
+    pub fleet_lead: &'static str,
+    pub needs_attention: &'static str,
+    pub every_kiosk: &'static str,
+    /// Kiosk, what needs doing, last seen, version, printer, paper (m), oldest waiting upload,
+    /// directory (valid to), free disk, clock.
+    pub fleet_columns: [&'static str; 10],
+    /// The kiosk's printer states (`ready`, `paper near end`, `paper out`, `cover open`,
+    /// `offline`, `unknown`), in this language.
+    pub printer_states: [&'static str; 6],
+    pub all_well: &'static str,
+    pub never: &'static str,
+    pub revoked: &'static str,
+    pub synced: &'static str,
+    pub not_synced: &'static str,
+    /// In the order of `fleet::Problem`: what is wrong and what to do.
+    pub problems: [&'static str; 9],
+}
+
+impl Words {
+    /// A printer state as the kiosk names it, in this language; a name this hub does not know
+    /// (from a newer kiosk) as it came.
+    pub fn printer_state(&self, name: &str) -> String {
+        const NAMES: [&str; 6] = [
+            "ready",
+            "paper near end",
+            "paper out",
+            "cover open",
+            "offline",
+            "unknown",
+        ];
+        NAMES
+            .iter()
+            .position(|n| *n == name)
+            .map_or_else(|| name.to_string(), |i| self.printer_states[i].to_string())
+    }
+
+    pub fn problem(&self, problem: super::fleet::Problem) -> &'static str {
+        self.problems[problem as usize]
+    }
 }
 
 pub static CHINESE: Words = Words {
@@ -92,6 +132,39 @@ pub static CHINESE: Words = Words {
     ],
     chart_title: "每周到访",
     forbidden: "你的账号无权查看此页。",
+    fleet: "设备",
+    fleet_lead: "每台终端最近一次心跳（每 15 分钟一次）报告的状况。",
+    needs_attention: "只看需要处理的",
+    every_kiosk: "全部终端",
+    fleet_columns: [
+        "终端",
+        "需要处理",
+        "最近联系",
+        "版本",
+        "打印机",
+        "剩余纸（米）",
+        "最久待上传",
+        "服务目录（有效至）",
+        "剩余空间",
+        "时钟",
+    ],
+    printer_states: ["正常", "纸快用完", "缺纸", "盖子打开", "离线", "无应答"],
+    all_well: "正常",
+    never: "从未",
+    revoked: "已停用",
+    synced: "已校准",
+    not_synced: "未校准",
+    problems: [
+        "从未收到心跳：检查终端是否开机、联网，以及是否已用 devices add 登记。",
+        "超过一天没有联系：请驿站工作人员看看终端是否开着、网线或 Wi-Fi 是否正常。",
+        "打印机缺纸：请驿站工作人员换上新纸卷，并在终端的工作人员模式里登记补纸。",
+        "打印机故障（盖子打开、离线或无应答）：请工作人员检查打印机的盖子和连线。",
+        "纸快用完：下次去驿站时带一卷新纸。",
+        "上传积压超过一天：终端连不上中心，请检查网络；数据都保存在终端上，不会丢失。",
+        "服务目录已过期：上传一份新签名的目录（bundle set），终端会自动下载。",
+        "终端存储空间不足：请现场人员导出数据后联系技术支持。",
+        "终端时钟未校准：检查网络能否访问时间服务器；时间不准时数据仍会保存。",
+    ],
 };
 
 pub static ENGLISH: Words = Words {
@@ -126,4 +199,44 @@ pub static ENGLISH: Words = Words {
     ],
     chart_title: "Visits by week",
     forbidden: "Your account may not see this page.",
+    fleet: "Fleet",
+    fleet_lead: "Each kiosk as its newest heartbeat (every 15 minutes) reported it.",
+    needs_attention: "Only those needing attention",
+    every_kiosk: "Every kiosk",
+    fleet_columns: [
+        "Kiosk",
+        "What needs doing",
+        "Last heard",
+        "Version",
+        "Printer",
+        "Paper left (m)",
+        "Oldest waiting upload",
+        "Directory (valid to)",
+        "Free disk",
+        "Clock",
+    ],
+    printer_states: [
+        "ready",
+        "paper near end",
+        "paper out",
+        "cover open",
+        "offline",
+        "not answering",
+    ],
+    all_well: "All well",
+    never: "never",
+    revoked: "revoked",
+    synced: "synced",
+    not_synced: "not synced",
+    problems: [
+        "Never heard from: check that the kiosk is on and online, and registered with devices add.",
+        "Silent for more than a day: ask the station's staff whether the kiosk is on and its cable or Wi-Fi works.",
+        "Printer out of paper: ask the station's staff to put in a new roll and record the restock in staff mode.",
+        "Printer fault (cover open, offline or not answering): ask the staff to check the printer's cover and cable.",
+        "Paper running low: take a new roll on the next visit.",
+        "Uploads waiting more than a day: the kiosk cannot reach the hub; check its network. Nothing is lost: the kiosk keeps it.",
+        "Directory expired: upload a newly signed directory (bundle set); kiosks fetch it themselves.",
+        "Kiosk disk nearly full: ask someone on site to export its data and call technical support.",
+        "Kiosk clock not synced: check that its network reaches a time server; records are still kept.",
+    ],
 };

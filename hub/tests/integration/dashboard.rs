@@ -217,3 +217,61 @@ fn five_wrong_passwords_lock_a_name_for_15_minutes_whether_or_not_it_exists() {
         2
     );
 }
+
+#[test]
+fn only_operators_see_the_fleet_with_each_problem_in_plain_words() {
+    let dir = tempfile::tempdir().unwrap();
+    waystation_hub::keygen(dir.path()).unwrap();
+    waystation_hub::demo_data(dir.path()).unwrap();
+    waystation_hub::add_user(
+        dir.path(),
+        "viewer",
+        Role::Viewer,
+        "a long enough passphrase\n",
+    )
+    .unwrap();
+    waystation_hub::add_user(
+        dir.path(),
+        "operator",
+        Role::Operator,
+        "a long enough passphrase\n",
+    )
+    .unwrap();
+    let hub = start(dir.path());
+    let addr = hub.addr();
+    let session = |name: &str| {
+        let signed = sign_in(addr, name, "a long enough passphrase");
+        format!(
+            "ws_session={}",
+            cookie_value(&signed, "ws_session").unwrap()
+        )
+    };
+
+    let viewer = session("viewer");
+    let refused = request(addr, "GET", "/fleet", &[("Cookie", &viewer)], b"");
+    assert_eq!(refused.status, 403);
+    assert!(body(&refused).contains("无权查看"));
+    let overview = request(addr, "GET", "/overview", &[("Cookie", &viewer)], b"");
+    assert!(
+        !body(&overview).contains(r#"href="/fleet""#),
+        "no link a viewer cannot follow"
+    );
+
+    let operator = session("operator");
+    let fleet = request(addr, "GET", "/fleet?lang=en", &[("Cookie", &operator)], b"");
+    assert_eq!(fleet.status, 200);
+    let html = body(&fleet);
+    assert_eq!(html.matches("<tr class=").count(), 4, "{html}");
+    assert!(html.contains("Paper running low"), "{html}");
+    assert!(html.contains("Uploads waiting more than a day"), "{html}");
+    assert!(html.contains("Silent for more than a day"), "{html}");
+    assert_eq!(html.matches("All well").count(), 1);
+    let attention = request(
+        addr,
+        "GET",
+        "/fleet?attention=1",
+        &[("Cookie", &operator)],
+        b"",
+    );
+    assert_eq!(body(&attention).matches("<tr class=").count(), 3);
+}

@@ -1,0 +1,237 @@
+//! The fleet page's rules, pure: each kiosk's newest heartbeat read into what the centre
+//! needs to see, and the problems that need someone, each in plain words with what to do
+//! (`words.rs`).
+//!
+//! A heartbeat is what a kiosk sends every quarter hour about itself (never about a worker;
+//! the fields are listed in the kiosk's data inventory, `src/inventory.rs`).
+
+use serde_json::Value;
+
+use crate::storage::{Device, StoredRecord};
+
+/// Silent for longer than this, a kiosk needs a look.
+pub const SILENT_MS: i64 = 86_400_000;
+/// Uploads waiting longer than this mean the kiosk cannot reach the hub.
+pub const WAITING_S: i64 = 86_400;
+/// Less free space than this and the kiosk's queue may soon have nowhere to go.
+pub const DISK_LOW_BYTES: u64 = 500_000_000;
+/// Less paper than this (a slip is about 11 cm) and the roll should be changed soon.
+pub const PAPER_LOW_MM: f64 = 3_000.0;
+
+/// What needs someone, most urgent first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Problem {
+    NeverHeard,
+    Silent,
+    PaperOut,
+    PrinterFault,
+    PaperLow,
+    UploadsWaiting,
+    DirectoryExpired,
+    DiskLow,
+    ClockNotSynced,
+}
+
+/// One kiosk as the fleet page shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kiosk {
+    pub device_id: String,
+    pub station: String,
+    pub revoked: bool,
+    /// When its newest heartbeat arrived.
+    pub last_seen_ms: Option<i64>,
+    pub version: Option<String>,
+    pub printer: Option<String>,
+    pub paper_left_mm: Option<f64>,
+    pub oldest_waiting_s: Option<i64>,
+    pub directory_version: Option<String>,
+    pub directory_expires: Option<String>,
+    pub disk_free_bytes: Option<u64>,
+    pub clock_synced: Option<bool>,
+    pub problems: Vec<Problem>,
+}
+
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A kiosk from its registration and its newest heartbeat, as of `now_ms` (and `today`, the
+/// Shanghai day as `YYYY-MM-DD`, for the directory's expiry).
+pub fn kiosk(device: &Device, heartbeat: Option<&StoredRecord>, now_ms: i64, today: &str) -> Kiosk {
+    let beat = heartbeat.map(|h| &h.payload);
+    let field = |path: &[&str]| -> Option<&Value> {
+        path.iter()
+            .try_fold(beat?, |v, key| v.get(key))
+            .filter(|v| !v.is_null())
+    };
+    let mut kiosk = Kiosk {
+        device_id: device.device_id.clone(),
+        station: device.station.clone().unwrap_or_default(),
+        revoked: device.revoked_ms.is_some(),
+        last_seen_ms: heartbeat.map(|h| h.received_ms),
+        version: field(&["version"]).and_then(text),
+        printer: field(&["printer", "last_status"]).and_then(text),
+        paper_left_mm: field(&["printer", "paper_left_mm"]).and_then(Value::as_f64),
+        oldest_waiting_s: field(&["queue", "oldest_waiting_age_s"]).and_then(Value::as_i64),
+        directory_version: field(&["directory", "version"]).and_then(text),
+        directory_expires: field(&["directory", "expires"]).and_then(text),
+        disk_free_bytes: field(&["disk_free_bytes"]).and_then(Value::as_u64),
+        clock_synced: field(&["clock_synced"]).and_then(Value::as_bool),
+        problems: Vec::new(),
+    };
+    kiosk.problems = problems(&kiosk, now_ms, today);
+    kiosk
+}
+
+fn problems(k: &Kiosk, now_ms: i64, today: &str) -> Vec<Problem> {
+    // A revoked kiosk is out of service on purpose: nothing about it needs anyone.
+    if k.revoked {
+        return Vec::new();
+    }
+    let Some(seen) = k.last_seen_ms else {
+        return vec![Problem::NeverHeard];
+    };
+    let printer = k.printer.as_deref();
+    let checks = [
+        (now_ms - seen > SILENT_MS, Problem::Silent),
+        (printer == Some("paper out"), Problem::PaperOut),
+        (
+            matches!(printer, Some("cover open" | "offline" | "unknown")),
+            Problem::PrinterFault,
+        ),
+        (
+            printer == Some("paper near end")
+                || k.paper_left_mm.is_some_and(|mm| mm < PAPER_LOW_MM),
+            Problem::PaperLow,
+        ),
+        (
+            k.oldest_waiting_s.is_some_and(|s| s > WAITING_S),
+            Problem::UploadsWaiting,
+        ),
+        (
+            k.directory_expires.as_deref().is_some_and(|e| e < today),
+            Problem::DirectoryExpired,
+        ),
+        (
+            k.disk_free_bytes.is_some_and(|b| b < DISK_LOW_BYTES),
+            Problem::DiskLow,
+        ),
+        (k.clock_synced == Some(false), Problem::ClockNotSynced),
+    ];
+    checks
+        .into_iter()
+        .filter(|(found, _)| *found)
+        .map(|(_, problem)| problem)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use waystation_protocol::{ClockStamp, TimeSource};
+
+    use super::*;
+    use crate::storage::Via;
+
+    const NOW: i64 = 1_795_000_000_000;
+
+    fn device(revoked: bool) -> Device {
+        Device {
+            device_id: "ws-1".into(),
+            public_key: String::new(),
+            station: Some("静安寺".into()),
+            note: None,
+            added_ms: 0,
+            revoked_ms: revoked.then_some(1),
+        }
+    }
+
+    fn beat(received_ms: i64, payload: Value) -> StoredRecord {
+        StoredRecord {
+            id: "h".into(),
+            device_id: "ws-1".into(),
+            seq: 1,
+            kind: "heartbeat".into(),
+            schema_version: 1,
+            day: "2026-11-18".into(),
+            payload,
+            created: ClockStamp {
+                wall_ms: received_ms,
+                synced: true,
+                boot_id: String::new(),
+                monotonic_ms: 0,
+            },
+            received_ms,
+            corrected_ms: received_ms,
+            time_source: TimeSource::Synced,
+            via: Via::Network,
+        }
+    }
+
+    fn healthy() -> Value {
+        json!({
+            "version": "0.1.0",
+            "queue": { "oldest_waiting_age_s": 60 },
+            "printer": { "last_status": "ready", "paper_left_mm": 40000.0 },
+            "directory": { "version": "2026-11", "expires": "2027-01-31" },
+            "disk_free_bytes": 8_000_000_000u64,
+            "clock_synced": true,
+        })
+    }
+
+    #[test]
+    fn a_healthy_kiosk_needs_no_one() {
+        let k = kiosk(
+            &device(false),
+            Some(&beat(NOW - 60_000, healthy())),
+            NOW,
+            "2026-11-18",
+        );
+        assert_eq!(k.problems, []);
+        assert_eq!(k.version.as_deref(), Some("0.1.0"));
+        assert_eq!(k.paper_left_mm, Some(40000.0));
+        assert_eq!(k.directory_version.as_deref(), Some("2026-11"));
+    }
+
+    #[test]
+    fn each_problem_is_found_from_the_heartbeat() {
+        let mut payload = healthy();
+        payload["printer"]["last_status"] = json!("paper out");
+        payload["printer"]["paper_left_mm"] = json!(0.0);
+        payload["queue"]["oldest_waiting_age_s"] = json!(2 * 86_400);
+        payload["directory"]["expires"] = json!("2026-11-01");
+        payload["disk_free_bytes"] = json!(100_000_000u64);
+        payload["clock_synced"] = json!(false);
+        let k = kiosk(
+            &device(false),
+            Some(&beat(NOW - 2 * SILENT_MS, payload)),
+            NOW,
+            "2026-11-18",
+        );
+        assert_eq!(
+            k.problems,
+            [
+                Problem::Silent,
+                Problem::PaperOut,
+                Problem::PaperLow,
+                Problem::UploadsWaiting,
+                Problem::DirectoryExpired,
+                Problem::DiskLow,
+                Problem::ClockNotSynced,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_kiosk_never_heard_from_says_so_and_a_revoked_one_needs_no_one() {
+        assert_eq!(
+            kiosk(&device(false), None, NOW, "2026-11-18").problems,
+            [Problem::NeverHeard]
+        );
+        assert_eq!(kiosk(&device(true), None, NOW, "2026-11-18").problems, []);
+    }
+}
