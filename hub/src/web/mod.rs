@@ -6,6 +6,7 @@
 //! sign-out and the overview; the other pages of the issue are still to come.
 
 pub mod auth;
+pub mod csv;
 pub mod figures;
 pub mod fleet;
 pub mod words;
@@ -35,6 +36,8 @@ pub(crate) fn router() -> Router<Arc<Receiver>> {
         .route("/overview", get(overview_page))
         .route("/stations", get(stations_page))
         .route("/fleet", get(fleet_page))
+        .route("/export/overview.csv", get(overview_csv))
+        .route("/export/stations.csv", get(stations_csv))
         .route("/dashboard.css", get(style_sheet))
 }
 
@@ -506,12 +509,7 @@ async fn stations_page(
     };
     let language = language(&headers, &choice);
     let settled = figures::settled_weeks(signed.today);
-    // Only a settled week may be asked for: any other shows the newest.
-    let monday = query
-        .week
-        .and_then(|w| chrono::NaiveDate::parse_from_str(&w, "%Y-%m-%d").ok())
-        .filter(|m| settled.contains(m))
-        .unwrap_or(settled[0]);
+    let monday = chosen_week(&signed, query.week);
     let week = figures::week_table(&signed.summaries, monday);
     let rows = week
         .stations
@@ -677,6 +675,105 @@ fn fleet_row(k: fleet::Kiosk, w: &'static Words) -> FleetRow {
         ],
         problems: k.problems.iter().map(|&p| w.problem(p)).collect(),
     }
+}
+
+/// A CSV download, and its line in the audit log.
+async fn csv_download(
+    hub: &Arc<Receiver>,
+    user: &User,
+    file_name: String,
+    rows: Vec<Vec<String>>,
+) -> Response {
+    let entry = AuditEntry {
+        at_ms: now_ms(),
+        actor: user.name.clone(),
+        action: "exported".into(),
+        detail: file_name.clone(),
+    };
+    if let Err(e) = on_storage(hub, move |storage| storage.audit(&entry)).await {
+        return failed(e);
+    }
+    let mut response = csv::file(&rows).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// A table's header: its first column's name, then the measures'.
+fn header_row(first: &str, w: &Words) -> Vec<String> {
+    std::iter::once(first)
+        .chain(w.measures)
+        .map(String::from)
+        .collect()
+}
+
+async fn overview_csv(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Query(choice): Query<LanguageChoice>,
+) -> Response {
+    let signed = match signed_in_with_summaries(&hub, &headers).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let w = language(&headers, &choice).words();
+    let mut rows = vec![header_row(w.week_of, w)];
+    for week in figures::overview(&signed.summaries, signed.today) {
+        let label = week.monday.format("%Y-%m-%d").to_string();
+        rows.push(
+            std::iter::once(label)
+                .chain(week.shown.column_totals.iter().copied().map(figure))
+                .collect(),
+        );
+    }
+    let name = format!("waystation-overview-{}.csv", signed.today);
+    csv_download(&hub, &signed.user, name, rows).await
+}
+
+async fn stations_csv(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Query(query): Query<StationsQuery>,
+) -> Response {
+    let choice = LanguageChoice { lang: query.lang };
+    let signed = match signed_in_with_summaries(&hub, &headers).await {
+        Ok(signed) => signed,
+        Err(response) => return response,
+    };
+    let w = language(&headers, &choice).words();
+    let monday = chosen_week(&signed, query.week);
+    let week = figures::week_table(&signed.summaries, monday);
+    let mut rows = vec![header_row(w.station, w)];
+    for (station, cells) in week.stations.iter().zip(&week.shown.cells) {
+        rows.push(
+            std::iter::once(station.clone())
+                .chain(cells.iter().copied().map(figure))
+                .collect(),
+        );
+    }
+    rows.push(
+        std::iter::once(w.all_stations.to_string())
+            .chain(week.shown.column_totals.iter().copied().map(figure))
+            .collect(),
+    );
+    let name = format!("waystation-stations-week-{monday}.csv");
+    csv_download(&hub, &signed.user, name, rows).await
+}
+
+/// The settled week asked for, or the newest: no other week may be shown.
+fn chosen_week(signed: &Signed, asked: Option<String>) -> chrono::NaiveDate {
+    let settled = figures::settled_weeks(signed.today);
+    asked
+        .and_then(|w| chrono::NaiveDate::parse_from_str(&w, "%Y-%m-%d").ok())
+        .filter(|m| settled.contains(m))
+        .unwrap_or(settled[0])
 }
 
 async fn style_sheet() -> Response {

@@ -53,6 +53,7 @@ pub struct Words {
     pub station: &'static str,
     pub all_stations: &'static str,
     pub show: &'static str,
+    pub download_csv: &'static str,
     pub late_note: &'static str,
     pub hidden_note: &'static str,
     pub measures: [&'static str; 6],
@@ -120,6 +121,7 @@ pub static CHINESE: Words = Words {
     station: "驿站",
     all_stations: "全部驿站",
     show: "显示",
+    download_csv: "下载 CSV（Excel 可打开）",
     late_note: "份汇总在其所属周结算之后才到达，已保存，但不计入任何数字。",
     hidden_note: "“<11” 表示不足 11 次，或可由其他数字推算出不足 11 次的数字，已隐藏。",
     measures: [
@@ -187,6 +189,7 @@ pub static ENGLISH: Words = Words {
     station: "Station",
     all_stations: "All stations",
     show: "Show",
+    download_csv: "Download CSV (opens in Excel)",
     late_note: "summaries reached the hub after their week had settled: they are kept, and counted in no figure.",
     hidden_note: "“<11” marks a count below 11, or one that would let a count below 11 be worked out: hidden.",
     measures: [

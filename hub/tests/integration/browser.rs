@@ -122,7 +122,30 @@ impl Browser {
         .len()
     }
 
+    /// Waits up to 10 s for `done`: a click that submits a form returns before the next page
+    /// has loaded.
+    fn wait_until(&self, what: &str, done: impl Fn(&Browser) -> bool) {
+        let started = Instant::now();
+        while !done(self) {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "waited 10 s for {what}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_for_url(&self, ending: &str) {
+        self.wait_until(ending, |b| b.url().ends_with(ending));
+    }
+
+    fn wait_for_heading(&self, heading: &str) {
+        self.wait_until(heading, |b| b.text("h1") == heading);
+    }
+
+    /// The text of the first element matching `css`, once there is one.
     fn text(&self, css: &str) -> String {
+        self.wait_until(css, |b| b.count(css) > 0);
         let element = self.find(css);
         self.command("GET", &format!("/element/{element}/text"), json!({}))
             .as_str()
@@ -188,7 +211,7 @@ fn in_chromium_staff_sign_in_find_small_counts_hidden_and_sign_out() {
 
     // Signing in over the hub's own form; the Secure session cookie is kept for 127.0.0.1.
     browser.sign_in(&base, "王芳", "a long enough passphrase");
-    assert!(browser.url().ends_with("/overview"), "{}", browser.url());
+    browser.wait_for_url("/overview");
     assert_eq!(browser.text("h1"), "总览");
     assert_eq!(browser.count("#weekly tbody tr"), 13);
     assert_eq!(
@@ -206,13 +229,13 @@ fn in_chromium_staff_sign_in_find_small_counts_hidden_and_sign_out() {
     assert_eq!(small, "<11");
     // The language switch, kept for the next page.
     browser.click("#language");
-    assert_eq!(browser.text("h1"), "Stations");
+    browser.wait_for_heading("Stations");
     browser.open(&format!("{base}/overview"));
     assert_eq!(browser.text("h1"), "Overview");
 
     // Sign out: the session no longer opens a page.
     browser.click("#sign-out");
-    assert!(browser.url().ends_with("/sign-in"), "{}", browser.url());
+    browser.wait_for_url("/sign-in");
     browser.open(&format!("{base}/overview"));
     assert!(browser.url().ends_with("/sign-in"), "{}", browser.url());
 }

@@ -275,3 +275,75 @@ fn only_operators_see_the_fleet_with_each_problem_in_plain_words() {
     );
     assert_eq!(body(&attention).matches("<tr class=").count(), 3);
 }
+
+#[test]
+fn the_tables_download_as_csv_for_excel_with_small_counts_hidden_and_audited() {
+    let dir = tempfile::tempdir().unwrap();
+    waystation_hub::keygen(dir.path()).unwrap();
+    waystation_hub::demo_data(dir.path()).unwrap();
+    waystation_hub::add_user(
+        dir.path(),
+        "viewer",
+        Role::Viewer,
+        "a long enough passphrase\n",
+    )
+    .unwrap();
+    let hub = start(dir.path());
+    let addr = hub.addr();
+    let signed = sign_in(addr, "viewer", "a long enough passphrase");
+    let with_session = format!(
+        "ws_session={}",
+        cookie_value(&signed, "ws_session").unwrap()
+    );
+
+    let file = request(
+        addr,
+        "GET",
+        "/export/stations.csv",
+        &[("Cookie", &with_session)],
+        b"",
+    );
+    assert_eq!(file.status, 200);
+    assert_eq!(file.header("content-type"), Some("text/csv; charset=utf-8"));
+    assert!(
+        file.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment")
+    );
+    let text = body(&file);
+    let text = text
+        .strip_prefix('\u{feff}')
+        .expect("a byte-order mark for Excel");
+    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows[0][0], "驿站");
+    assert_eq!(
+        rows.len(),
+        1 + 4 + 1,
+        "header, four example stations, all stations"
+    );
+    assert!(rows.iter().all(|r| r.len() == 7));
+    let figures: Vec<&str> = rows[1..].iter().flat_map(|r| r[1..].to_vec()).collect();
+    assert!(figures.contains(&"<11"), "{text}");
+    for figure in figures.iter().filter(|f| **f != "<11") {
+        assert!(figure.parse::<u64>().unwrap() >= 11, "{text}");
+    }
+    // Without a session there is no file.
+    let refused = request(addr, "GET", "/export/overview.csv", &[], b"");
+    assert_eq!(refused.status, 303);
+    let overview = request(
+        addr,
+        "GET",
+        "/export/overview.csv",
+        &[("Cookie", &with_session)],
+        b"",
+    );
+    assert_eq!(body(&overview).lines().count(), 1 + 13);
+
+    let log = waystation_hub::audit_log(dir.path(), 5).unwrap();
+    assert_eq!(log[0].action, "exported");
+    assert!(log[0].detail.starts_with("waystation-overview-"), "{log:?}");
+    assert!(
+        log[1].detail.starts_with("waystation-stations-week-"),
+        "{log:?}"
+    );
+}
