@@ -125,6 +125,8 @@ pub struct Alert {
     pub attempts: u32,
     /// Why it was not passed on (the last time it was tried or considered).
     pub last_error: Option<String>,
+    /// When someone at the centre marked it seen and handled in the dashboard, and who.
+    pub acknowledged: Option<(i64, String)>,
 }
 
 /// The station and kind an alert record carries, cleaned up: at most [`MAX_TEXT`]
@@ -448,6 +450,7 @@ mod tests {
             forwarded_ms: None,
             attempts: 0,
             last_error: None,
+            acknowledged: None,
         }
     }
 

@@ -2,7 +2,8 @@
 //! their day summaries, so that a newcomer sees a working dashboard before any kiosk exists.
 //!
 //! Each example kiosk also gets one heartbeat, three of them showing a problem the fleet page
-//! explains (paper low, uploads waiting, silent).
+//! explains (paper low, uploads waiting, silent), and two stations a worker's call for staff
+//! for the alerts page.
 //!
 //! Everything it makes is marked: the stations are named `示例 demo …` and each device's note
 //! says it is example data. Each example kiosk's key is made from random bytes that are thrown
@@ -85,6 +86,9 @@ pub fn fill(
         summaries += records.len();
         storage.ingest(&records)?;
         storage.ingest(&[example_heartbeat(&device_id, index, now_ms)])?;
+        if index == 0 || index == 2 {
+            storage.ingest(&[example_call(&device_id, index, now_ms)])?;
+        }
     }
     Ok(Filled {
         devices: STATIONS.len(),
@@ -180,6 +184,27 @@ fn example_heartbeat(device_id: &str, index: usize, now_ms: i64) -> NewRecord {
         corrected_ms: at,
         time_source: TimeSource::Synced,
         via: Via::Network,
+    }
+}
+
+/// A worker's call for staff at two of the example stations, for the alerts page.
+fn example_call(device_id: &str, index: usize, now_ms: i64) -> NewRecord {
+    let at = now_ms - (index as i64 + 1) * 3_600_000;
+    NewRecord {
+        id: "demo-call".into(),
+        kind: waystation_protocol::wire::STAFF_ALERT_KIND.into(),
+        seq: DAYS as i64 + 2,
+        payload: json!({ "station": STATIONS[index].0, "kind": "staff_call" }),
+        received_ms: at,
+        corrected_ms: at,
+        created: ClockStamp {
+            wall_ms: at,
+            synced: true,
+            boot_id: String::new(),
+            monotonic_ms: 0,
+        },
+        day: crate::station_time::day(at),
+        ..example_heartbeat(device_id, index, now_ms)
     }
 }
 

@@ -201,6 +201,11 @@ const MIGRATIONS: &[M<'static>] = &[
         );
         CREATE INDEX wrong_passwords_by_name ON wrong_passwords (name, at_ms);",
     ),
+    // 8: an alert marked handled in the dashboard, when and by whom.
+    M::up(
+        "ALTER TABLE alerts ADD COLUMN acknowledged_ms BIGINT;
+        ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;",
+    ),
 ];
 
 const USER_COLUMNS: &str = "SELECT name, role, password_hash, added_ms FROM users";
@@ -783,6 +788,42 @@ impl Storage for SqliteStorage {
         };
         read().map_err(|e| self.sqlite(e))
     }
+
+    fn acknowledge_alert(
+        &mut self,
+        device_id: &str,
+        record_id: &str,
+        by: &str,
+        now_ms: i64,
+    ) -> Result<bool, HubError> {
+        let write = |conn: &mut Connection| -> rusqlite::Result<bool> {
+            let tx = conn.transaction()?;
+            let changed = tx.execute(
+                "UPDATE alerts SET acknowledged_ms = ?3, acknowledged_by = ?4
+                 WHERE device_id = ?1 AND record_id = ?2 AND acknowledged_ms IS NULL",
+                params![device_id, record_id, now_ms, by],
+            )?;
+            if changed == 1 {
+                let station: String = tx.query_row(
+                    "SELECT station FROM alerts WHERE device_id = ?1 AND record_id = ?2",
+                    [device_id, record_id],
+                    |row| row.get(0),
+                )?;
+                insert_audit(
+                    &tx,
+                    &AuditEntry {
+                        at_ms: now_ms,
+                        actor: by.to_string(),
+                        action: "alert acknowledged".into(),
+                        detail: format!("{station} ({device_id} {record_id})"),
+                    },
+                )?;
+            }
+            tx.commit()?;
+            Ok(changed == 1)
+        };
+        write(&mut self.conn).map_err(|e| self.sqlite(e))
+    }
 }
 
 /// The columns of a device, in the order [`device_row`] reads them.
@@ -802,7 +843,7 @@ fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
 
 /// The columns of an alert, in the order [`alert_row`] reads them.
 const ALERT_COLUMNS: &str = "SELECT record_id, device_id, station, kind, at_ms, received_ms, via,
-     forwarded_ms, attempts, last_error FROM alerts";
+     forwarded_ms, attempts, last_error, acknowledged_ms, acknowledged_by FROM alerts";
 
 fn alert_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
     let via: String = row.get(6)?;
@@ -817,6 +858,10 @@ fn alert_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
         forwarded_ms: row.get(7)?,
         attempts: u32::try_from(row.get::<_, i64>(8)?).unwrap_or(u32::MAX),
         last_error: row.get(9)?,
+        acknowledged: match (row.get(10)?, row.get(11)?) {
+            (Some(at), Some(by)) => Some((at, by)),
+            _ => None,
+        },
     })
 }
 

@@ -86,6 +86,17 @@ pub trait Storage: Send {
         outcome: Result<(), &str>,
     ) -> Result<(), HubError>;
 
+    /// Marks an alert handled by `by` at `now_ms`, with its audit line, in one transaction.
+    /// Returns whether it was newly marked (false: unknown, or marked before, which keeps its
+    /// first mark).
+    fn acknowledge_alert(
+        &mut self,
+        device_id: &str,
+        record_id: &str,
+        by: &str,
+        now_ms: i64,
+    ) -> Result<bool, HubError>;
+
     /// Adds a staff account and its audit line (`by` added it) in one transaction. An account
     /// of the same name is [`HubError::UserExists`], and nothing is written.
     fn add_user(&mut self, user: &User, by: &str) -> Result<(), HubError>;

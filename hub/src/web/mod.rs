@@ -36,6 +36,11 @@ pub(crate) fn router() -> Router<Arc<Receiver>> {
         .route("/overview", get(overview_page))
         .route("/stations", get(stations_page))
         .route("/fleet", get(fleet_page))
+        .route("/alerts", get(alerts_page))
+        .route(
+            "/alerts/acknowledge",
+            axum::routing::post(acknowledge_alert),
+        )
         .route("/export/overview.csv", get(overview_csv))
         .route("/export/stations.csv", get(stations_csv))
         .route("/dashboard.css", get(style_sheet))
@@ -573,6 +578,141 @@ struct ForbiddenPage<'a> {
     csrf: &'a str,
 }
 
+/// The page a signed-in account gets for a page its role may not see.
+fn forbidden(
+    language: Language,
+    choice: &LanguageChoice,
+    user: &User,
+    session: &Session,
+) -> Response {
+    let html = ForbiddenPage {
+        lang: language.code(),
+        w: language.words(),
+        user: &user.name,
+        may_run_fleet: user.role.may_run_the_fleet(),
+        csrf: &session.csrf,
+    }
+    .render();
+    let mut response = rendered(html, choice);
+    *response.status_mut() = StatusCode::FORBIDDEN;
+    response
+}
+
+#[derive(Template)]
+#[template(path = "alerts.html")]
+struct AlertsPage<'a> {
+    lang: &'static str,
+    w: &'static Words,
+    user: &'a str,
+    may_run_fleet: bool,
+    csrf: &'a str,
+    alerts: Vec<AlertRow>,
+}
+
+struct AlertRow {
+    device_id: String,
+    record_id: String,
+    time: String,
+    station: String,
+    what: String,
+    passed_on: String,
+    handled: Option<String>,
+}
+
+fn alert_row(alert: crate::Alert, w: &Words) -> AlertRow {
+    let minute = |ms: i64| crate::station_time::minute(ms).unwrap_or_default();
+    let passed_on = match (alert.forwarded_ms, &alert.last_error) {
+        (Some(at), _) => format!("{} {}", w.passed_on, minute(at)),
+        (None, Some(why)) => format!("{}: {why}", w.not_passed_on),
+        (None, None) => w.not_passed_on.to_string(),
+    };
+    AlertRow {
+        time: minute(alert.at_ms),
+        what: if alert.kind == "staff_call" {
+            w.staff_call.to_string()
+        } else {
+            alert.kind.clone()
+        },
+        handled: alert
+            .acknowledged
+            .map(|(at, by)| format!("{} · {by} · {}", w.handled, minute(at))),
+        passed_on,
+        station: alert.station,
+        device_id: alert.device_id,
+        record_id: alert.record_id,
+    }
+}
+
+async fn alerts_page(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Query(choice): Query<LanguageChoice>,
+) -> Response {
+    let (session, user) = match signed_in(&hub, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return see_other("/sign-in", &[]),
+        Err(e) => return failed(e),
+    };
+    let language = language(&headers, &choice);
+    if !user.role.may_run_the_fleet() {
+        return forbidden(language, &choice, &user, &session);
+    }
+    let alerts = match on_storage(&hub, |storage| storage.alerts(None, 100)).await {
+        Ok(alerts) => alerts,
+        Err(e) => return failed(e),
+    };
+    let w = language.words();
+    let html = AlertsPage {
+        lang: language.code(),
+        w,
+        user: &user.name,
+        may_run_fleet: true,
+        csrf: &session.csrf,
+        alerts: alerts.into_iter().map(|a| alert_row(a, w)).collect(),
+    }
+    .render();
+    rendered(html, &choice)
+}
+
+#[derive(Deserialize)]
+struct AcknowledgeForm {
+    csrf: String,
+    device_id: String,
+    record_id: String,
+}
+
+async fn acknowledge_alert(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Form(form): Form<AcknowledgeForm>,
+) -> Response {
+    let choice = LanguageChoice { lang: None };
+    let (session, user) = match signed_in(&hub, &headers).await {
+        Ok(Some(found)) => found,
+        Ok(None) => return see_other("/sign-in", &[]),
+        Err(e) => return failed(e),
+    };
+    if !auth::csrf_matches(&session.csrf, &form.csrf) {
+        return (
+            StatusCode::FORBIDDEN,
+            "the form had expired: reload the page",
+        )
+            .into_response();
+    }
+    if !user.role.may_run_the_fleet() {
+        return forbidden(language(&headers, &choice), &choice, &user, &session);
+    }
+    let marked = on_storage(&hub, move |storage| {
+        storage.acknowledge_alert(&form.device_id, &form.record_id, &user.name, now_ms())
+    })
+    .await;
+    match marked {
+        // Marked now or before: either way the list shows who handled it.
+        Ok(_) => see_other("/alerts", &[]),
+        Err(e) => failed(e),
+    }
+}
+
 #[derive(Deserialize)]
 struct FleetQuery {
     lang: Option<String>,
@@ -593,17 +733,7 @@ async fn fleet_page(
     let language = language(&headers, &choice);
     let w = language.words();
     if !user.role.may_run_the_fleet() {
-        let html = ForbiddenPage {
-            lang: language.code(),
-            w,
-            user: &user.name,
-            may_run_fleet: false,
-            csrf: &session.csrf,
-        }
-        .render();
-        let mut response = rendered(html, &choice);
-        *response.status_mut() = StatusCode::FORBIDDEN;
-        return response;
+        return forbidden(language, &choice, &user, &session);
     }
     let read = on_storage(&hub, |storage| {
         Ok((storage.devices()?, storage.latest_records("heartbeat")?))

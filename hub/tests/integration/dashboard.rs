@@ -347,3 +347,113 @@ fn the_tables_download_as_csv_for_excel_with_small_counts_hidden_and_audited() {
         "{log:?}"
     );
 }
+
+#[test]
+fn an_operator_marks_a_call_for_staff_handled_once_and_the_audit_log_says_who() {
+    use crate::support::{Setup, now_ms, outcomes, synced};
+    let setup = Setup::new();
+    let kiosk = &setup.kiosk;
+    let call = kiosk.record(
+        1,
+        waystation_protocol::wire::STAFF_ALERT_KIND,
+        synced(now_ms() - 60_000, 1_000),
+        serde_json::json!({ "station": "jingan-1", "kind": "staff_call" }),
+    );
+    let reply = kiosk
+        .post(
+            setup.addr(),
+            &kiosk.batch(vec![call], synced(now_ms(), 2_000)),
+        )
+        .reply();
+    assert_eq!(outcomes(&reply), ["stored"]);
+    for (name, role) in [("viewer", Role::Viewer), ("operator", Role::Operator)] {
+        waystation_hub::add_user(setup.data(), name, role, "a long enough passphrase\n").unwrap();
+    }
+    let addr = setup.addr();
+    let session = |name: &str| {
+        let signed = sign_in(addr, name, "a long enough passphrase");
+        format!(
+            "ws_session={}",
+            cookie_value(&signed, "ws_session").unwrap()
+        )
+    };
+    let viewer = session("viewer");
+    assert_eq!(
+        request(addr, "GET", "/alerts", &[("Cookie", &viewer)], b"").status,
+        403
+    );
+
+    let operator = session("operator");
+    let page = body(&request(
+        addr,
+        "GET",
+        "/alerts",
+        &[("Cookie", &operator)],
+        b"",
+    ));
+    assert!(
+        page.contains("呼叫工作人员") && page.contains("jingan-1"),
+        "{page}"
+    );
+    assert!(page.contains("未转发"), "no webhook is set: {page}");
+    let ack = |session: &str, csrf: &str| {
+        let form = format!(
+            "csrf={}&device_id={}&record_id={}",
+            encode(csrf),
+            encode(&kiosk.id()),
+            encode(&reply.results[0].id)
+        );
+        request(
+            addr,
+            "POST",
+            "/alerts/acknowledge",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", session),
+            ],
+            form.as_bytes(),
+        )
+    };
+    // Without the page's token, or by a viewer, nothing is marked.
+    assert_eq!(ack(&operator, "forged").status, 403);
+    let viewer_page = body(&request(
+        addr,
+        "GET",
+        "/overview",
+        &[("Cookie", &viewer)],
+        b"",
+    ));
+    assert_eq!(ack(&viewer, &form_csrf(&viewer_page)).status, 403);
+    assert!(
+        body(&request(
+            addr,
+            "GET",
+            "/alerts",
+            &[("Cookie", &operator)],
+            b""
+        ))
+        .contains("class=\"acknowledge\"")
+    );
+
+    let done = ack(&operator, &form_csrf(&page));
+    assert_eq!(done.status, 303);
+    assert_eq!(done.header("location"), Some("/alerts"));
+    let after = body(&request(
+        addr,
+        "GET",
+        "/alerts",
+        &[("Cookie", &operator)],
+        b"",
+    ));
+    assert!(!after.contains("class=\"acknowledge\""), "{after}");
+    assert!(after.contains("已处理 · operator"), "{after}");
+    // A second mark keeps the first.
+    assert_eq!(ack(&operator, &form_csrf(&page)).status, 303);
+    let log = waystation_hub::audit_log(setup.data(), 20).unwrap();
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.action == "alert acknowledged")
+            .count(),
+        1
+    );
+}
