@@ -334,6 +334,27 @@ async fn signed_in(
     on_storage(hub, move |storage| storage.session(&hash, now_ms())).await
 }
 
+/// The signed-in account of a request, or the response to give instead: to the sign-in page
+/// without a current session, an error page if the database failed.
+async fn account(hub: &Arc<Receiver>, headers: &HeaderMap) -> Result<(Session, User), Response> {
+    match signed_in(hub, headers).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(see_other("/sign-in", &[])),
+        Err(e) => Err(failed(e)),
+    }
+}
+
+/// The refusal of a form that does not carry its session's CSRF token, if it does not.
+fn forged_form(session: &Session, token: &str) -> Option<Response> {
+    (!auth::csrf_matches(&session.csrf, token)).then(|| {
+        (
+            StatusCode::FORBIDDEN,
+            "the form had expired: reload the page",
+        )
+            .into_response()
+    })
+}
+
 #[derive(Deserialize)]
 struct CsrfForm {
     csrf: String,
@@ -344,17 +365,12 @@ async fn sign_out(
     headers: HeaderMap,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let (session, user) = match signed_in(&hub, &headers).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return see_other("/sign-in", &[]),
-        Err(e) => return failed(e),
+    let (session, user) = match account(&hub, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
-    if !auth::csrf_matches(&session.csrf, &form.csrf) {
-        return (
-            StatusCode::FORBIDDEN,
-            "the form had expired: reload the page",
-        )
-            .into_response();
+    if let Some(refused) = forged_form(&session, &form.csrf) {
+        return refused;
     }
     let ended = on_storage(&hub, move |storage| {
         storage.end_session(&session.token_hash)?;
@@ -422,11 +438,7 @@ async fn signed_in_with_summaries(
     hub: &Arc<Receiver>,
     headers: &HeaderMap,
 ) -> Result<Signed, Response> {
-    let (session, user) = match signed_in(hub, headers).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return Err(see_other("/sign-in", &[])),
-        Err(e) => return Err(failed(e)),
-    };
+    let (session, user) = account(hub, headers).await?;
     let summaries = on_storage(hub, |storage| storage.summaries())
         .await
         .map_err(failed)?;
@@ -648,10 +660,9 @@ async fn alerts_page(
     headers: HeaderMap,
     Query(choice): Query<LanguageChoice>,
 ) -> Response {
-    let (session, user) = match signed_in(&hub, &headers).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return see_other("/sign-in", &[]),
-        Err(e) => return failed(e),
+    let (session, user) = match account(&hub, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let language = language(&headers, &choice);
     if !user.role.may_run_the_fleet() {
@@ -687,17 +698,12 @@ async fn acknowledge_alert(
     Form(form): Form<AcknowledgeForm>,
 ) -> Response {
     let choice = LanguageChoice { lang: None };
-    let (session, user) = match signed_in(&hub, &headers).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return see_other("/sign-in", &[]),
-        Err(e) => return failed(e),
+    let (session, user) = match account(&hub, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
-    if !auth::csrf_matches(&session.csrf, &form.csrf) {
-        return (
-            StatusCode::FORBIDDEN,
-            "the form had expired: reload the page",
-        )
-            .into_response();
+    if let Some(refused) = forged_form(&session, &form.csrf) {
+        return refused;
     }
     if !user.role.may_run_the_fleet() {
         return forbidden(language(&headers, &choice), &choice, &user, &session);
@@ -725,10 +731,9 @@ async fn fleet_page(
     Query(query): Query<FleetQuery>,
 ) -> Response {
     let choice = LanguageChoice { lang: query.lang };
-    let (session, user) = match signed_in(&hub, &headers).await {
-        Ok(Some(found)) => found,
-        Ok(None) => return see_other("/sign-in", &[]),
-        Err(e) => return failed(e),
+    let (session, user) = match account(&hub, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
     };
     let language = language(&headers, &choice);
     let w = language.words();

@@ -68,6 +68,28 @@ fn sign_in(addr: SocketAddr, name: &str, password: &str) -> Response {
     )
 }
 
+/// A hub filled by `demo-data`, with these accounts, all with the password
+/// [`session_cookie`] signs in with.
+fn demo_hub(accounts: &[(&str, Role)]) -> (tempfile::TempDir, waystation_hub::RunningHub) {
+    let dir = tempfile::tempdir().unwrap();
+    waystation_hub::keygen(dir.path()).unwrap();
+    waystation_hub::demo_data(dir.path()).unwrap();
+    for (name, role) in accounts {
+        waystation_hub::add_user(dir.path(), name, *role, "a long enough passphrase\n").unwrap();
+    }
+    let hub = start(dir.path());
+    (dir, hub)
+}
+
+/// Signs in with the password every test account here has; returns the `Cookie` header.
+fn session_cookie(addr: SocketAddr, name: &str) -> String {
+    let signed = sign_in(addr, name, "a long enough passphrase");
+    format!(
+        "ws_session={}",
+        cookie_value(&signed, "ws_session").unwrap()
+    )
+}
+
 #[test]
 fn staff_sign_in_see_the_overview_switch_language_and_sign_out() {
     let dir = tempfile::tempdir().unwrap();
@@ -220,34 +242,10 @@ fn five_wrong_passwords_lock_a_name_for_15_minutes_whether_or_not_it_exists() {
 
 #[test]
 fn only_operators_see_the_fleet_with_each_problem_in_plain_words() {
-    let dir = tempfile::tempdir().unwrap();
-    waystation_hub::keygen(dir.path()).unwrap();
-    waystation_hub::demo_data(dir.path()).unwrap();
-    waystation_hub::add_user(
-        dir.path(),
-        "viewer",
-        Role::Viewer,
-        "a long enough passphrase\n",
-    )
-    .unwrap();
-    waystation_hub::add_user(
-        dir.path(),
-        "operator",
-        Role::Operator,
-        "a long enough passphrase\n",
-    )
-    .unwrap();
-    let hub = start(dir.path());
+    let (_dir, hub) = demo_hub(&[("viewer", Role::Viewer), ("operator", Role::Operator)]);
     let addr = hub.addr();
-    let session = |name: &str| {
-        let signed = sign_in(addr, name, "a long enough passphrase");
-        format!(
-            "ws_session={}",
-            cookie_value(&signed, "ws_session").unwrap()
-        )
-    };
 
-    let viewer = session("viewer");
+    let viewer = session_cookie(addr, "viewer");
     let refused = request(addr, "GET", "/fleet", &[("Cookie", &viewer)], b"");
     assert_eq!(refused.status, 403);
     assert!(body(&refused).contains("无权查看"));
@@ -257,7 +255,7 @@ fn only_operators_see_the_fleet_with_each_problem_in_plain_words() {
         "no link a viewer cannot follow"
     );
 
-    let operator = session("operator");
+    let operator = session_cookie(addr, "operator");
     let fleet = request(addr, "GET", "/fleet?lang=en", &[("Cookie", &operator)], b"");
     assert_eq!(fleet.status, 200);
     let html = body(&fleet);
@@ -278,17 +276,7 @@ fn only_operators_see_the_fleet_with_each_problem_in_plain_words() {
 
 #[test]
 fn the_tables_download_as_csv_for_excel_with_small_counts_hidden_and_audited() {
-    let dir = tempfile::tempdir().unwrap();
-    waystation_hub::keygen(dir.path()).unwrap();
-    waystation_hub::demo_data(dir.path()).unwrap();
-    waystation_hub::add_user(
-        dir.path(),
-        "viewer",
-        Role::Viewer,
-        "a long enough passphrase\n",
-    )
-    .unwrap();
-    let hub = start(dir.path());
+    let (dir, hub) = demo_hub(&[("viewer", Role::Viewer)]);
     let addr = hub.addr();
     let signed = sign_in(addr, "viewer", "a long enough passphrase");
     let with_session = format!(
@@ -370,20 +358,13 @@ fn an_operator_marks_a_call_for_staff_handled_once_and_the_audit_log_says_who() 
         waystation_hub::add_user(setup.data(), name, role, "a long enough passphrase\n").unwrap();
     }
     let addr = setup.addr();
-    let session = |name: &str| {
-        let signed = sign_in(addr, name, "a long enough passphrase");
-        format!(
-            "ws_session={}",
-            cookie_value(&signed, "ws_session").unwrap()
-        )
-    };
-    let viewer = session("viewer");
+    let viewer = session_cookie(addr, "viewer");
     assert_eq!(
         request(addr, "GET", "/alerts", &[("Cookie", &viewer)], b"").status,
         403
     );
 
-    let operator = session("operator");
+    let operator = session_cookie(addr, "operator");
     let page = body(&request(
         addr,
         "GET",
