@@ -95,6 +95,24 @@ pub fn add_device(
     station: Option<&str>,
     note: Option<&str>,
 ) -> Result<String, HubError> {
+    let mut storage = SqliteStorage::open(data_dir)?;
+    register_device(
+        &mut storage,
+        public_key_b64,
+        station,
+        note,
+        ingest::now_ms(),
+    )
+}
+
+/// What `add_device` and the dashboard's kiosks page do with a storage at hand.
+pub(crate) fn register_device(
+    storage: &mut dyn Storage,
+    public_key_b64: &str,
+    station: Option<&str>,
+    note: Option<&str>,
+    now_ms: i64,
+) -> Result<String, HubError> {
     let public_key = public_key_b64.trim();
     let device_id = waystation_protocol::device_id(public_key).map_err(|_| {
         // Keep the message one short line, however long the pasted text was.
@@ -105,7 +123,6 @@ pub fn add_device(
             .filter(|t| !t.is_empty())
             .map(String::from)
     };
-    let mut storage = SqliteStorage::open(data_dir)?;
     // A revoked key belongs to a kiosk that was lost or stolen; registering it again, even by
     // a provisioning script that runs `devices add` every time, must not let it back in.
     if storage
@@ -119,7 +136,7 @@ pub fn add_device(
         public_key: public_key.to_string(),
         station: given(station),
         note: given(note),
-        added_ms: ingest::now_ms(),
+        added_ms: now_ms,
     })?;
     Ok(device_id)
 }

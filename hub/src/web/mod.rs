@@ -37,6 +37,9 @@ pub(crate) fn router() -> Router<Arc<Receiver>> {
         .route("/stations", get(stations_page))
         .route("/fleet", get(fleet_page))
         .route("/alerts", get(alerts_page))
+        .route("/kiosks", get(kiosks_page))
+        .route("/kiosks/register", axum::routing::post(register_kiosk))
+        .route("/kiosks/revoke", axum::routing::post(revoke_kiosk))
         .route(
             "/alerts/acknowledge",
             axum::routing::post(acknowledge_alert),
@@ -715,6 +718,205 @@ async fn acknowledge_alert(
     match marked {
         // Marked now or before: either way the list shows who handled it.
         Ok(_) => see_other("/alerts", &[]),
+        Err(e) => failed(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "kiosks.html")]
+struct KiosksPage<'a> {
+    lang: &'static str,
+    w: &'static Words,
+    user: &'a str,
+    may_run_fleet: bool,
+    csrf: &'a str,
+    notice: Option<String>,
+    problem: Option<&'static str>,
+    kiosks: Vec<KioskRow>,
+}
+
+struct KioskRow {
+    station: String,
+    device_id: String,
+    status: String,
+    added: String,
+    active: bool,
+}
+
+#[derive(Deserialize)]
+struct KiosksQuery {
+    lang: Option<String>,
+    registered: Option<String>,
+    revoked: Option<String>,
+}
+
+/// The kiosks page, with a notice of what was just done or the problem with what was asked.
+async fn kiosks_view(
+    hub: &Arc<Receiver>,
+    headers: &HeaderMap,
+    choice: &LanguageChoice,
+    notice: impl Fn(&Words) -> Option<String>,
+    problem: Option<fn(&Words) -> &'static str>,
+) -> Response {
+    let (session, user) = match account(hub, headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let language = language(headers, choice);
+    if !user.role.may_run_the_fleet() {
+        return forbidden(language, choice, &user, &session);
+    }
+    let devices = match on_storage(hub, |storage| storage.devices()).await {
+        Ok(devices) => devices,
+        Err(e) => return failed(e),
+    };
+    let w = language.words();
+    let minute = |ms: i64| crate::station_time::minute(ms).unwrap_or_default();
+    let html = KiosksPage {
+        lang: language.code(),
+        w,
+        user: &user.name,
+        may_run_fleet: true,
+        csrf: &session.csrf,
+        notice: notice(w),
+        problem: problem.map(|p| p(w)),
+        kiosks: devices
+            .into_iter()
+            .map(|d| KioskRow {
+                station: d.station.unwrap_or_default(),
+                status: match d.revoked_ms {
+                    Some(at) => format!("{} {}", w.revoked, minute(at)),
+                    None => w.active.to_string(),
+                },
+                added: minute(d.added_ms),
+                active: d.revoked_ms.is_none(),
+                device_id: d.device_id,
+            })
+            .collect(),
+    }
+    .render();
+    let mut response = rendered(html, choice);
+    if problem.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    response
+}
+
+async fn kiosks_page(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Query(query): Query<KiosksQuery>,
+) -> Response {
+    let choice = LanguageChoice { lang: query.lang };
+    // Only a device id is repeated back, so that a crafted link cannot put words on the page.
+    let device_id = |id: &Option<String>| {
+        id.clone().filter(|id| {
+            id.strip_prefix("ws-")
+                .is_some_and(|hex| !hex.is_empty() && hex.chars().all(|c| c.is_ascii_hexdigit()))
+        })
+    };
+    let notice = |w: &Words| match (device_id(&query.registered), device_id(&query.revoked)) {
+        (Some(id), _) => Some(format!("{}{id}", w.registered)),
+        (_, Some(id)) => Some(format!("{}{id}", w.revoked_now)),
+        _ => None,
+    };
+    kiosks_view(&hub, &headers, &choice, notice, None).await
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    csrf: String,
+    key: String,
+    station: String,
+    note: String,
+}
+
+async fn register_kiosk(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Form(form): Form<RegisterForm>,
+) -> Response {
+    let choice = LanguageChoice { lang: None };
+    let (session, user) = match account(&hub, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if let Some(refused) = forged_form(&session, &form.csrf) {
+        return refused;
+    }
+    if !user.role.may_run_the_fleet() {
+        return forbidden(language(&headers, &choice), &choice, &user, &session);
+    }
+    let registered = on_storage(&hub, move |storage| {
+        let now = now_ms();
+        let id = crate::register_device(
+            storage,
+            &form.key,
+            Some(&form.station),
+            Some(&form.note),
+            now,
+        )?;
+        storage.audit(&AuditEntry {
+            at_ms: now,
+            actor: user.name,
+            action: "kiosk registered".into(),
+            detail: format!("{id} {}", form.station.trim()),
+        })?;
+        Ok(id)
+    })
+    .await;
+    let problem: fn(&Words) -> &'static str = match registered {
+        Ok(id) => return see_other(&format!("/kiosks?registered={id}"), &[]),
+        Err(HubError::BadDeviceKey(_)) => |w| w.bad_key,
+        Err(HubError::DeviceRevoked(_)) => |w| w.key_was_revoked,
+        Err(e) => return failed(e),
+    };
+    kiosks_view(&hub, &headers, &choice, |_| None, Some(problem)).await
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    csrf: String,
+    device_id: String,
+    confirm: Option<String>,
+}
+
+async fn revoke_kiosk(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Form(form): Form<RevokeForm>,
+) -> Response {
+    let choice = LanguageChoice { lang: None };
+    let (session, user) = match account(&hub, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if let Some(refused) = forged_form(&session, &form.csrf) {
+        return refused;
+    }
+    if !user.role.may_run_the_fleet() {
+        return forbidden(language(&headers, &choice), &choice, &user, &session);
+    }
+    if form.confirm.as_deref() != Some("yes") {
+        return kiosks_view(&hub, &headers, &choice, |_| None, Some(|w| w.not_confirmed)).await;
+    }
+    let device_id = form.device_id.clone();
+    let revoked = on_storage(&hub, move |storage| {
+        let now = now_ms();
+        let Some(_) = storage.revoke_device(&form.device_id, now)? else {
+            return Err(HubError::UnknownDevice(form.device_id));
+        };
+        storage.audit(&AuditEntry {
+            at_ms: now,
+            actor: user.name,
+            action: "kiosk revoked".into(),
+            detail: form.device_id,
+        })
+    })
+    .await;
+    match revoked {
+        Ok(()) => see_other(&format!("/kiosks?revoked={device_id}"), &[]),
+        Err(HubError::UnknownDevice(_)) => (StatusCode::NOT_FOUND, "no such kiosk").into_response(),
         Err(e) => failed(e),
     }
 }

@@ -438,3 +438,104 @@ fn an_operator_marks_a_call_for_staff_handled_once_and_the_audit_log_says_who() 
         1
     );
 }
+
+#[test]
+fn an_operator_registers_a_kiosk_by_its_key_and_revokes_it_only_when_confirmed() {
+    let (dir, hub) = demo_hub(&[("viewer", Role::Viewer), ("operator", Role::Operator)]);
+    let addr = hub.addr();
+    let viewer = session_cookie(addr, "viewer");
+    assert_eq!(
+        request(addr, "GET", "/kiosks", &[("Cookie", &viewer)], b"").status,
+        403
+    );
+    let operator = session_cookie(addr, "operator");
+    let page = body(&request(
+        addr,
+        "GET",
+        "/kiosks",
+        &[("Cookie", &operator)],
+        b"",
+    ));
+    let csrf = form_csrf(&page);
+    let post = |path: &str, form: String| {
+        request(
+            addr,
+            "POST",
+            path,
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &operator),
+            ],
+            form.as_bytes(),
+        )
+    };
+
+    let key = waystation_protocol::DeviceKey::from_secret([9; 32]);
+    let register = |key: &str| {
+        post(
+            "/kiosks/register",
+            format!(
+                "csrf={}&key={}&station={}&note=",
+                encode(&csrf),
+                encode(key),
+                encode("闵行驿站")
+            ),
+        )
+    };
+    let bad = register("not a key");
+    assert_eq!(bad.status, 400);
+    assert!(body(&bad).contains("这不是终端的公钥"), "{}", body(&bad));
+    let done = register(&key.public_base64());
+    assert_eq!(done.status, 303);
+    let shown = request(
+        addr,
+        "GET",
+        done.header("location").unwrap(),
+        &[("Cookie", &operator)],
+        b"",
+    );
+    let html = body(&shown);
+    assert!(
+        html.contains(&format!("已登记：{}", key.device_id())),
+        "{html}"
+    );
+    assert!(html.contains("闵行驿站"));
+    let device = waystation_hub::devices(dir.path())
+        .unwrap()
+        .into_iter()
+        .find(|d| d.device_id == key.device_id())
+        .expect("registered");
+    assert_eq!(device.station.as_deref(), Some("闵行驿站"));
+
+    // Revoking needs the box ticked; then the key is refused for good.
+    let revoke = |confirm: &str| {
+        post(
+            "/kiosks/revoke",
+            format!(
+                "csrf={}&device_id={}{confirm}",
+                encode(&csrf),
+                key.device_id()
+            ),
+        )
+    };
+    let unconfirmed = revoke("");
+    assert_eq!(unconfirmed.status, 400);
+    assert!(body(&unconfirmed).contains("请勾选确认"));
+    assert_eq!(revoke("&confirm=yes").status, 303);
+    assert!(register(&key.public_base64()).status == 400);
+    let log: Vec<String> = waystation_hub::audit_log(dir.path(), 5)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(log[..2], ["kiosk revoked", "kiosk registered"], "{log:?}");
+    // A crafted link cannot put its own words on the page.
+    let crafted = request(
+        addr,
+        "GET",
+        "/kiosks?registered=call%20us",
+        &[("Cookie", &operator)],
+        b"",
+    );
+    assert!(!body(&crafted).contains("call us"));
+}
