@@ -41,6 +41,9 @@ for lang in ["zh", "en"]:
     d.get(f"{base}/kiosks")
     full(f"kiosks-{lang}-desktop", 1280)
     full(f"kiosks-{lang}-phone", 390)
+    d.get(f"{base}/directory")
+    full(f"directory-{lang}-desktop", 1280)
+    full(f"directory-{lang}-phone", 390)
     d.find_element(By.ID, "sign-out").click()
     assert d.current_url.endswith("/sign-in"), d.current_url
 d.quit()

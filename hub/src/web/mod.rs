@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod csv;
+pub mod directory;
 pub mod figures;
 pub mod fleet;
 pub mod words;
@@ -38,6 +39,7 @@ pub(crate) fn router() -> Router<Arc<Receiver>> {
         .route("/fleet", get(fleet_page))
         .route("/alerts", get(alerts_page))
         .route("/kiosks", get(kiosks_page))
+        .route("/directory", get(directory_page).post(set_directory))
         .route("/kiosks/register", axum::routing::post(register_kiosk))
         .route("/kiosks/revoke", axum::routing::post(revoke_kiosk))
         .route(
@@ -398,6 +400,7 @@ struct OverviewPage<'a> {
     w: &'static Words,
     user: &'a str,
     may_run_fleet: bool,
+    may_administer: bool,
     csrf: &'a str,
     chart: String,
     rows: Vec<Row>,
@@ -411,6 +414,7 @@ struct StationsPage<'a> {
     w: &'static Words,
     user: &'a str,
     may_run_fleet: bool,
+    may_administer: bool,
     csrf: &'a str,
     week: String,
     weeks: Vec<(String, bool)>,
@@ -502,6 +506,7 @@ async fn overview_page(
         w: language.words(),
         user: &signed.user.name,
         may_run_fleet: signed.user.role.may_run_the_fleet(),
+        may_administer: signed.user.role.may_administer(),
         csrf: &signed.session.csrf,
         chart: chart::bars(&visits),
         rows,
@@ -545,6 +550,7 @@ async fn stations_page(
         w: language.words(),
         user: &signed.user.name,
         may_run_fleet: signed.user.role.may_run_the_fleet(),
+        may_administer: signed.user.role.may_administer(),
         csrf: &signed.session.csrf,
         week: monday.format("%Y-%m-%d").to_string(),
         weeks: settled
@@ -571,6 +577,7 @@ struct FleetPage<'a> {
     w: &'static Words,
     user: &'a str,
     may_run_fleet: bool,
+    may_administer: bool,
     csrf: &'a str,
     attention_only: bool,
     kiosks: Vec<FleetRow>,
@@ -590,6 +597,7 @@ struct ForbiddenPage<'a> {
     w: &'static Words,
     user: &'a str,
     may_run_fleet: bool,
+    may_administer: bool,
     csrf: &'a str,
 }
 
@@ -605,6 +613,7 @@ fn forbidden(
         w: language.words(),
         user: &user.name,
         may_run_fleet: user.role.may_run_the_fleet(),
+        may_administer: user.role.may_administer(),
         csrf: &session.csrf,
     }
     .render();
@@ -620,6 +629,7 @@ struct AlertsPage<'a> {
     w: &'static Words,
     user: &'a str,
     may_run_fleet: bool,
+    may_administer: bool,
     csrf: &'a str,
     alerts: Vec<AlertRow>,
 }
@@ -681,6 +691,7 @@ async fn alerts_page(
         w,
         user: &user.name,
         may_run_fleet: true,
+        may_administer: user.role.may_administer(),
         csrf: &session.csrf,
         alerts: alerts.into_iter().map(|a| alert_row(a, w)).collect(),
     }
@@ -729,6 +740,7 @@ struct KiosksPage<'a> {
     w: &'static Words,
     user: &'a str,
     may_run_fleet: bool,
+    may_administer: bool,
     csrf: &'a str,
     notice: Option<String>,
     problem: Option<&'static str>,
@@ -777,6 +789,7 @@ async fn kiosks_view(
         w,
         user: &user.name,
         may_run_fleet: true,
+        may_administer: user.role.may_administer(),
         csrf: &session.csrf,
         notice: notice(w),
         problem: problem.map(|p| p(w)),
@@ -969,6 +982,7 @@ async fn fleet_page(
         w,
         user: &user.name,
         may_run_fleet: true,
+        may_administer: user.role.may_administer(),
         csrf: &session.csrf,
         attention_only,
         kiosks,
@@ -1111,6 +1125,130 @@ fn chosen_week(signed: &Signed, asked: Option<String>) -> chrono::NaiveDate {
         .and_then(|w| chrono::NaiveDate::parse_from_str(&w, "%Y-%m-%d").ok())
         .filter(|m| settled.contains(m))
         .unwrap_or(settled[0])
+}
+
+#[derive(Template)]
+#[template(path = "directory.html")]
+struct DirectoryPage<'a> {
+    lang: &'static str,
+    w: &'static Words,
+    user: &'a str,
+    may_run_fleet: bool,
+    may_administer: bool,
+    csrf: &'a str,
+    facts: Option<Vec<(&'static str, String)>>,
+    done: bool,
+    problem: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DirectoryQuery {
+    lang: Option<String>,
+    done: Option<String>,
+}
+
+/// The directory page, for admins: the bundle served, and a form for the next.
+async fn directory_view(
+    hub: &Arc<Receiver>,
+    headers: &HeaderMap,
+    choice: &LanguageChoice,
+    done: bool,
+    problem: Option<String>,
+) -> Response {
+    let (session, user) = match account(hub, headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let language = language(headers, choice);
+    if !user.role.may_administer() {
+        return forbidden(language, choice, &user, &session);
+    }
+    let served = match on_storage(hub, |storage| storage.bundle()).await {
+        Ok(served) => served,
+        Err(e) => return failed(e),
+    };
+    let w = language.words();
+    let facts = served
+        .and_then(|bytes| directory::info(&bytes).ok())
+        .map(|info| {
+            let [version, issued, expires, entries] = w.bundle_facts;
+            vec![
+                (version, info.version.to_string()),
+                (issued, info.issued),
+                (expires, info.expires),
+                (entries, info.entries.to_string()),
+            ]
+        });
+    let bad = problem.is_some();
+    let html = DirectoryPage {
+        lang: language.code(),
+        w,
+        user: &user.name,
+        may_run_fleet: true,
+        may_administer: true,
+        csrf: &session.csrf,
+        facts,
+        done,
+        problem,
+    }
+    .render();
+    let mut response = rendered(html, choice);
+    if bad {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    response
+}
+
+async fn directory_page(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Query(query): Query<DirectoryQuery>,
+) -> Response {
+    let choice = LanguageChoice { lang: query.lang };
+    directory_view(&hub, &headers, &choice, query.done.is_some(), None).await
+}
+
+#[derive(Deserialize)]
+struct DirectoryForm {
+    csrf: String,
+    bundle: String,
+}
+
+async fn set_directory(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Form(form): Form<DirectoryForm>,
+) -> Response {
+    let choice = LanguageChoice { lang: None };
+    let (session, user) = match account(&hub, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if let Some(refused) = forged_form(&session, &form.csrf) {
+        return refused;
+    }
+    if !user.role.may_administer() {
+        return forbidden(language(&headers, &choice), &choice, &user, &session);
+    }
+    let bytes = form.bundle.trim().as_bytes().to_vec();
+    let info = match directory::info(&bytes) {
+        Ok(info) => info,
+        Err(problem) => return directory_view(&hub, &headers, &choice, false, Some(problem)).await,
+    };
+    let set = on_storage(&hub, move |storage| {
+        storage.set_bundle(&bytes)?;
+        storage.audit(&AuditEntry {
+            at_ms: now_ms(),
+            actor: user.name,
+            action: "directory set".into(),
+            detail: format!("version {} valid to {}", info.version, info.expires),
+        })
+    })
+    .await;
+    match set {
+        Ok(()) => see_other("/directory?done=1", &[]),
+        Err(e) => failed(e),
+    }
 }
 
 async fn style_sheet() -> Response {

@@ -539,3 +539,72 @@ fn an_operator_registers_a_kiosk_by_its_key_and_revokes_it_only_when_confirmed()
     );
     assert!(!body(&crafted).contains("call us"));
 }
+
+#[test]
+fn an_admin_publishes_a_signed_directory_that_kiosks_then_download() {
+    let (dir, hub) = demo_hub(&[("operator", Role::Operator), ("admin", Role::Admin)]);
+    let addr = hub.addr();
+    let operator = session_cookie(addr, "operator");
+    assert_eq!(
+        request(addr, "GET", "/directory", &[("Cookie", &operator)], b"").status,
+        403
+    );
+    let admin = session_cookie(addr, "admin");
+    let page = body(&request(
+        addr,
+        "GET",
+        "/directory",
+        &[("Cookie", &admin)],
+        b"",
+    ));
+    assert!(page.contains("还没有设置服务目录"), "{page}");
+    let publish = |bundle: &str| {
+        request(
+            addr,
+            "POST",
+            "/directory",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &admin),
+            ],
+            format!(
+                "csrf={}&bundle={}",
+                encode(&form_csrf(&page)),
+                encode(bundle)
+            )
+            .as_bytes(),
+        )
+    };
+    let unsigned = r#"{"version":3,"issued":"2026-11-01","expires":"2027-02-28","entries":[{}]}"#;
+    let refused = publish(unsigned);
+    assert_eq!(refused.status, 400);
+    assert!(
+        body(&refused).contains("not a signed bundle"),
+        "{}",
+        body(&refused)
+    );
+    let signed = serde_json::json!({
+        "format": "waystation-bundle-1",
+        "bundle": unsigned,
+        "signature": "c2lnbmVkIG9mZmxpbmU=",
+    })
+    .to_string();
+    let done = publish(&signed);
+    assert_eq!(done.status, 303);
+    let shown = body(&request(
+        addr,
+        "GET",
+        "/directory?done=1",
+        &[("Cookie", &admin)],
+        b"",
+    ));
+    assert!(shown.contains("已发布新的服务目录"), "{shown}");
+    assert!(shown.contains("2027-02-28"), "{shown}");
+    // What kiosks download (their signed requests get bundle.json) is the envelope as
+    // published, byte for byte.
+    let served = std::fs::read_to_string(dir.path().join("bundle.json")).unwrap();
+    assert_eq!(served, signed);
+    let log = waystation_hub::audit_log(dir.path(), 1).unwrap();
+    assert_eq!(log[0].action, "directory set");
+    assert_eq!(log[0].detail, "version 3 valid to 2027-02-28");
+}
