@@ -154,6 +154,26 @@ pub fn add_user(
     role: users::Role,
     typed_password: &str,
 ) -> Result<users::User, HubError> {
+    let mut storage = SqliteStorage::open(data_dir)?;
+    create_account(
+        &mut storage,
+        name,
+        role,
+        typed_password,
+        users::COMMAND_LINE,
+    )
+}
+
+/// What `add_user` and the dashboard's accounts page do with a storage at hand: check the name
+/// and the password, hash it with fresh salt, and store the account with its audit line (`by`
+/// added it).
+pub(crate) fn create_account(
+    storage: &mut dyn Storage,
+    name: &str,
+    role: users::Role,
+    typed_password: &str,
+    by: &str,
+) -> Result<users::User, HubError> {
     let name = users::check_name(name)?;
     let password = users::check_password(typed_password)?;
     let mut salt = [0u8; 16];
@@ -164,7 +184,7 @@ pub fn add_user(
         password_hash: users::hash_password(password, salt)?,
         added_ms: ingest::now_ms(),
     };
-    SqliteStorage::open(data_dir)?.add_user(&user, users::COMMAND_LINE)?;
+    storage.add_user(&user, by)?;
     Ok(user)
 }
 

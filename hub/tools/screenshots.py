@@ -44,6 +44,9 @@ for lang in ["zh", "en"]:
     d.get(f"{base}/directory")
     full(f"directory-{lang}-desktop", 1280)
     full(f"directory-{lang}-phone", 390)
+    d.get(f"{base}/accounts")
+    full(f"accounts-{lang}-desktop", 1280)
+    full(f"accounts-{lang}-phone", 390)
     d.find_element(By.ID, "sign-out").click()
     assert d.current_url.endswith("/sign-in"), d.current_url
 d.quit()

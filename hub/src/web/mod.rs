@@ -40,6 +40,7 @@ pub(crate) fn router() -> Router<Arc<Receiver>> {
         .route("/alerts", get(alerts_page))
         .route("/kiosks", get(kiosks_page))
         .route("/directory", get(directory_page).post(set_directory))
+        .route("/accounts", get(accounts_page).post(add_account))
         .route("/kiosks/register", axum::routing::post(register_kiosk))
         .route("/kiosks/revoke", axum::routing::post(revoke_kiosk))
         .route(
@@ -1249,6 +1250,147 @@ async fn set_directory(
         Ok(()) => see_other("/directory?done=1", &[]),
         Err(e) => failed(e),
     }
+}
+
+#[derive(Template)]
+#[template(path = "accounts.html")]
+struct AccountsPage<'a> {
+    lang: &'static str,
+    w: &'static Words,
+    user: &'a str,
+    may_run_fleet: bool,
+    may_administer: bool,
+    csrf: &'a str,
+    notice: Option<String>,
+    problem: Option<&'static str>,
+    accounts: Vec<(String, &'static str, String)>,
+    role_choices: Vec<(&'static str, &'static str)>,
+}
+
+#[derive(Deserialize)]
+struct AccountsQuery {
+    lang: Option<String>,
+    added: Option<String>,
+}
+
+/// The accounts page, for admins, with a notice or a problem.
+async fn accounts_view(
+    hub: &Arc<Receiver>,
+    headers: &HeaderMap,
+    choice: &LanguageChoice,
+    added: Option<String>,
+    problem: Option<fn(&Words) -> &'static str>,
+) -> Response {
+    let (session, user) = match account(hub, headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let language = language(headers, choice);
+    if !user.role.may_administer() {
+        return forbidden(language, choice, &user, &session);
+    }
+    let accounts = match on_storage(hub, |storage| storage.users()).await {
+        Ok(accounts) => accounts,
+        Err(e) => return failed(e),
+    };
+    let w = language.words();
+    let role_words = |role: crate::users::Role| w.roles[role as usize];
+    // Only an existing account's name is repeated back from a link.
+    let notice = added
+        .filter(|name| accounts.iter().any(|a| &a.name == name))
+        .map(|name| format!("{}{name}", w.account_added));
+    let html = AccountsPage {
+        lang: language.code(),
+        w,
+        user: &user.name,
+        may_run_fleet: true,
+        may_administer: true,
+        csrf: &session.csrf,
+        notice,
+        problem: problem.map(|p| p(w)),
+        accounts: accounts
+            .into_iter()
+            .map(|a| {
+                let added = crate::station_time::minute(a.added_ms).unwrap_or_default();
+                (a.name, role_words(a.role), added)
+            })
+            .collect(),
+        role_choices: crate::users::Role::ALL
+            .into_iter()
+            .map(|r| (r.as_str(), role_words(r)))
+            .collect(),
+    }
+    .render();
+    let mut response = rendered(html, choice);
+    if problem.is_some() {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    response
+}
+
+async fn accounts_page(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Query(query): Query<AccountsQuery>,
+) -> Response {
+    let choice = LanguageChoice { lang: query.lang };
+    accounts_view(&hub, &headers, &choice, query.added, None).await
+}
+
+#[derive(Deserialize)]
+struct AccountForm {
+    csrf: String,
+    name: String,
+    role: String,
+    password: String,
+}
+
+async fn add_account(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Form(form): Form<AccountForm>,
+) -> Response {
+    let choice = LanguageChoice { lang: None };
+    let (session, user) = match account(&hub, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if let Some(refused) = forged_form(&session, &form.csrf) {
+        return refused;
+    }
+    if !user.role.may_administer() {
+        return forbidden(language(&headers, &choice), &choice, &user, &session);
+    }
+    let Some(role) = crate::users::Role::parse(&form.role) else {
+        return (StatusCode::BAD_REQUEST, "no such role").into_response();
+    };
+    let added = on_storage(&hub, move |storage| {
+        crate::create_account(storage, &form.name, role, &form.password, &user.name)
+    })
+    .await;
+    let problem: fn(&Words) -> &'static str = match added {
+        Ok(account) => {
+            return see_other(
+                &format!("/accounts?added={}", query_text(&account.name)),
+                &[],
+            );
+        }
+        Err(HubError::BadUserName(_)) => |w| w.bad_name,
+        Err(HubError::BadPassword(_)) => |w| w.weak_password,
+        Err(HubError::UserExists(_)) => |w| w.name_taken,
+        Err(e) => return failed(e),
+    };
+    accounts_view(&hub, &headers, &choice, None, Some(problem)).await
+}
+
+/// Text percent-encoded for a URL's query (account names may be Chinese).
+fn query_text(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 async fn style_sheet() -> Response {

@@ -608,3 +608,70 @@ fn an_admin_publishes_a_signed_directory_that_kiosks_then_download() {
     assert_eq!(log[0].action, "directory set");
     assert_eq!(log[0].detail, "version 3 valid to 2027-02-28");
 }
+
+#[test]
+fn an_admin_adds_an_account_that_can_then_sign_in_and_others_cannot_add_one() {
+    let (dir, hub) = demo_hub(&[("operator", Role::Operator), ("admin", Role::Admin)]);
+    let addr = hub.addr();
+    let operator = session_cookie(addr, "operator");
+    assert_eq!(
+        request(addr, "GET", "/accounts", &[("Cookie", &operator)], b"").status,
+        403
+    );
+    let admin = session_cookie(addr, "admin");
+    let page = body(&request(
+        addr,
+        "GET",
+        "/accounts",
+        &[("Cookie", &admin)],
+        b"",
+    ));
+    assert!(page.contains("管理员：另可管理账号和服务目录"), "{page}");
+    let add = |name: &str, password: &str| {
+        request(
+            addr,
+            "POST",
+            "/accounts",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &admin),
+            ],
+            format!(
+                "csrf={}&name={}&role=viewer&password={}",
+                encode(&form_csrf(&page)),
+                encode(name),
+                encode(password)
+            )
+            .as_bytes(),
+        )
+    };
+    let spaced = add("zhao lei", "a long enough passphrase");
+    assert_eq!(spaced.status, 400);
+    assert!(body(&spaced).contains("不含空格"));
+    let short = add("赵磊", "short");
+    assert_eq!(short.status, 400);
+    assert!(body(&short).contains("至少需要 12 个字符"));
+    let taken = add("operator", "a long enough passphrase");
+    assert!(body(&taken).contains("已有同名账号"));
+
+    let done = add("赵磊", "a long enough passphrase");
+    assert_eq!(done.status, 303);
+    let shown = body(&request(
+        addr,
+        "GET",
+        done.header("location").unwrap(),
+        &[("Cookie", &admin)],
+        b"",
+    ));
+    assert!(shown.contains("已添加账号：赵磊"), "{shown}");
+    assert_eq!(
+        sign_in(addr, "赵磊", "a long enough passphrase").status,
+        303
+    );
+    let log = waystation_hub::audit_log(dir.path(), 3).unwrap();
+    let added = log.iter().find(|e| e.action == "account added").unwrap();
+    assert_eq!(
+        (added.actor.as_str(), added.detail.as_str()),
+        ("admin", "赵磊 (viewer)")
+    );
+}
