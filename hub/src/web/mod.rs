@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::HubError;
 use crate::ingest::{Receiver, now_ms};
-use crate::users::{AuditEntry, Session, User, verify_password};
+use crate::users::{AuditEntry, Role, Session, User, verify_password};
 use words::{Language, Words};
 
 /// The dashboard's routes; the server gives them the hub as their state.
@@ -348,6 +348,31 @@ async fn account(hub: &Arc<Receiver>, headers: &HeaderMap) -> Result<(Session, U
         Ok(None) => Err(see_other("/sign-in", &[])),
         Err(e) => Err(failed(e)),
     }
+}
+
+/// The signed-in account of a request if its role is `needed` or above and, for a form, the
+/// form carries its session's CSRF token; else the response to give instead (sign in, a
+/// forged form refused, or the page saying the account may not see it).
+async fn allowed(
+    hub: &Arc<Receiver>,
+    headers: &HeaderMap,
+    choice: &LanguageChoice,
+    needed: Role,
+    form_token: Option<&str>,
+) -> Result<(Session, User), Response> {
+    let (session, user) = account(hub, headers).await?;
+    if let Some(refused) = form_token.and_then(|token| forged_form(&session, token)) {
+        return Err(refused);
+    }
+    if user.role < needed {
+        return Err(forbidden(
+            language(headers, choice),
+            choice,
+            &user,
+            &session,
+        ));
+    }
+    Ok((session, user))
 }
 
 /// The refusal of a form that does not carry its session's CSRF token, if it does not.
@@ -674,14 +699,11 @@ async fn alerts_page(
     headers: HeaderMap,
     Query(choice): Query<LanguageChoice>,
 ) -> Response {
-    let (session, user) = match account(&hub, &headers).await {
+    let (session, user) = match allowed(&hub, &headers, &choice, Role::Operator, None).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let language = language(&headers, &choice);
-    if !user.role.may_run_the_fleet() {
-        return forbidden(language, &choice, &user, &session);
-    }
     let alerts = match on_storage(&hub, |storage| storage.alerts(None, 100)).await {
         Ok(alerts) => alerts,
         Err(e) => return failed(e),
@@ -713,16 +735,10 @@ async fn acknowledge_alert(
     Form(form): Form<AcknowledgeForm>,
 ) -> Response {
     let choice = LanguageChoice { lang: None };
-    let (session, user) = match account(&hub, &headers).await {
+    let (_, user) = match allowed(&hub, &headers, &choice, Role::Operator, Some(&form.csrf)).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if let Some(refused) = forged_form(&session, &form.csrf) {
-        return refused;
-    }
-    if !user.role.may_run_the_fleet() {
-        return forbidden(language(&headers, &choice), &choice, &user, &session);
-    }
     let marked = on_storage(&hub, move |storage| {
         storage.acknowledge_alert(&form.device_id, &form.record_id, &user.name, now_ms())
     })
@@ -771,14 +787,11 @@ async fn kiosks_view(
     notice: impl Fn(&Words) -> Option<String>,
     problem: Option<fn(&Words) -> &'static str>,
 ) -> Response {
-    let (session, user) = match account(hub, headers).await {
+    let (session, user) = match allowed(hub, headers, choice, Role::Operator, None).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let language = language(headers, choice);
-    if !user.role.may_run_the_fleet() {
-        return forbidden(language, choice, &user, &session);
-    }
     let devices = match on_storage(hub, |storage| storage.devices()).await {
         Ok(devices) => devices,
         Err(e) => return failed(e),
@@ -851,16 +864,10 @@ async fn register_kiosk(
     Form(form): Form<RegisterForm>,
 ) -> Response {
     let choice = LanguageChoice { lang: None };
-    let (session, user) = match account(&hub, &headers).await {
+    let (_, user) = match allowed(&hub, &headers, &choice, Role::Operator, Some(&form.csrf)).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if let Some(refused) = forged_form(&session, &form.csrf) {
-        return refused;
-    }
-    if !user.role.may_run_the_fleet() {
-        return forbidden(language(&headers, &choice), &choice, &user, &session);
-    }
     let registered = on_storage(&hub, move |storage| {
         let now = now_ms();
         let id = crate::register_device(
@@ -901,16 +908,10 @@ async fn revoke_kiosk(
     Form(form): Form<RevokeForm>,
 ) -> Response {
     let choice = LanguageChoice { lang: None };
-    let (session, user) = match account(&hub, &headers).await {
+    let (_, user) = match allowed(&hub, &headers, &choice, Role::Operator, Some(&form.csrf)).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if let Some(refused) = forged_form(&session, &form.csrf) {
-        return refused;
-    }
-    if !user.role.may_run_the_fleet() {
-        return forbidden(language(&headers, &choice), &choice, &user, &session);
-    }
     if form.confirm.as_deref() != Some("yes") {
         return kiosks_view(&hub, &headers, &choice, |_| None, Some(|w| w.not_confirmed)).await;
     }
@@ -947,15 +948,12 @@ async fn fleet_page(
     Query(query): Query<FleetQuery>,
 ) -> Response {
     let choice = LanguageChoice { lang: query.lang };
-    let (session, user) = match account(&hub, &headers).await {
+    let (session, user) = match allowed(&hub, &headers, &choice, Role::Operator, None).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let language = language(&headers, &choice);
     let w = language.words();
-    if !user.role.may_run_the_fleet() {
-        return forbidden(language, &choice, &user, &session);
-    }
     let read = on_storage(&hub, |storage| {
         Ok((storage.devices()?, storage.latest_records("heartbeat")?))
     })
@@ -1156,14 +1154,11 @@ async fn directory_view(
     done: bool,
     problem: Option<String>,
 ) -> Response {
-    let (session, user) = match account(hub, headers).await {
+    let (session, user) = match allowed(hub, headers, choice, Role::Admin, None).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let language = language(headers, choice);
-    if !user.role.may_administer() {
-        return forbidden(language, choice, &user, &session);
-    }
     let served = match on_storage(hub, |storage| storage.bundle()).await {
         Ok(served) => served,
         Err(e) => return failed(e),
@@ -1221,16 +1216,10 @@ async fn set_directory(
     Form(form): Form<DirectoryForm>,
 ) -> Response {
     let choice = LanguageChoice { lang: None };
-    let (session, user) = match account(&hub, &headers).await {
+    let (_, user) = match allowed(&hub, &headers, &choice, Role::Admin, Some(&form.csrf)).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if let Some(refused) = forged_form(&session, &form.csrf) {
-        return refused;
-    }
-    if !user.role.may_administer() {
-        return forbidden(language(&headers, &choice), &choice, &user, &session);
-    }
     let bytes = form.bundle.trim().as_bytes().to_vec();
     let info = match directory::info(&bytes) {
         Ok(info) => info,
@@ -1281,14 +1270,11 @@ async fn accounts_view(
     added: Option<String>,
     problem: Option<fn(&Words) -> &'static str>,
 ) -> Response {
-    let (session, user) = match account(hub, headers).await {
+    let (session, user) = match allowed(hub, headers, choice, Role::Admin, None).await {
         Ok(found) => found,
         Err(response) => return response,
     };
     let language = language(headers, choice);
-    if !user.role.may_administer() {
-        return forbidden(language, choice, &user, &session);
-    }
     let accounts = match on_storage(hub, |storage| storage.users()).await {
         Ok(accounts) => accounts,
         Err(e) => return failed(e),
@@ -1351,16 +1337,10 @@ async fn add_account(
     Form(form): Form<AccountForm>,
 ) -> Response {
     let choice = LanguageChoice { lang: None };
-    let (session, user) = match account(&hub, &headers).await {
+    let (_, user) = match allowed(&hub, &headers, &choice, Role::Admin, Some(&form.csrf)).await {
         Ok(found) => found,
         Err(response) => return response,
     };
-    if let Some(refused) = forged_form(&session, &form.csrf) {
-        return refused;
-    }
-    if !user.role.may_administer() {
-        return forbidden(language(&headers, &choice), &choice, &user, &session);
-    }
     let Some(role) = crate::users::Role::parse(&form.role) else {
         return (StatusCode::BAD_REQUEST, "no such role").into_response();
     };
