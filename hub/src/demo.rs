@@ -28,8 +28,10 @@ pub const STATIONS: [(&str, u64); 4] = [
     ("示例 demo 金山小站", 16),
 ];
 
-/// How many days of summaries, ending yesterday.
-pub const DAYS: u64 = 91;
+/// How many days of summaries, ending yesterday: enough that every week the overview shows
+/// is whole on any day of the week (the newest shown week begins 11 to 17 days ago, the
+/// oldest 84 days before that).
+pub const DAYS: u64 = 17 + 84 + 6;
 
 pub const NOTE: &str = "示例数据 example data: not a real kiosk";
 

@@ -64,6 +64,10 @@ pub enum HubError {
     BadBundle { path: PathBuf, reason: String },
     #[error("storage: {0}")]
     Storage(String),
+    /// Anything PostgreSQL refused or could not do, with its own words (never the address,
+    /// which may hold a password).
+    #[error("PostgreSQL: {0}")]
+    Postgres(String),
     #[error("not a webhook address: {0}")]
     BadWebhook(String),
     #[error("no webhook is set: run `waystation-hub alerts set-webhook` first")]

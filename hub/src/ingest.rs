@@ -4,7 +4,7 @@
 //! `/v1/imports` and an export file read by the `import` command, so that a record is judged
 //! the same way however it arrives.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, RwLock};
 
 use base64::Engine;
@@ -18,7 +18,7 @@ use waystation_protocol::{
 use crate::alerts::Forwarder;
 use crate::keys::CentreKeys;
 use crate::storage::{NewRecord, Storage, Via};
-use crate::{HubError, SqliteStorage, keys, summaries};
+use crate::{HubError, Place, keys, summaries};
 
 /// An export file carries its batch as a JSON string, in which quotes and backslashes are
 /// escaped, so the file may be up to about twice as big as the batch inside it.
@@ -98,19 +98,22 @@ pub(crate) struct Receiver {
     centre: RwLock<CentreKeys>,
     data_dir: PathBuf,
     forwarder: Forwarder,
+    /// The dashboard's settled weeks, worked out once each.
+    pub(crate) weeks: crate::web::figures::WeekCache,
 }
 
 impl Receiver {
     /// Opens the data folder: the centre key must be there, and the database is brought up to
     /// date.
-    pub fn open(data_dir: &Path) -> Result<Receiver, HubError> {
-        let centre = keys::load(data_dir)?;
-        let storage = SqliteStorage::open(data_dir)?;
+    pub fn open(place: &Place) -> Result<Receiver, HubError> {
+        let centre = keys::load(&place.dir)?;
+        let storage = place.storage()?;
         Ok(Receiver {
-            storage: Mutex::new(Box::new(storage)),
+            storage: Mutex::new(storage),
             centre: RwLock::new(centre),
-            data_dir: data_dir.to_path_buf(),
+            data_dir: place.dir.clone(),
             forwarder: Forwarder::new()?,
+            weeks: Default::default(),
         })
     }
 

@@ -18,6 +18,10 @@
 //!   them still open.
 //! - `bundle.json`: the signed resource bundle to serve (optional).
 //!
+//! A centre whose fleet outgrows one SQLite file gives every command `--database
+//! postgres://…` ([`Place`]): the database and the bundle are then kept in PostgreSQL
+//! ([`PostgresStorage`]), and only the keys stay in the folder.
+//!
 //! The functions here are what the command line runs, and what the kiosk's integration tests
 //! use to run a real hub in the same process ([`start`]).
 
@@ -26,6 +30,7 @@ pub mod demo;
 mod error;
 mod ingest;
 mod keys;
+mod postgres;
 mod server;
 mod sqlite;
 pub mod station_time;
@@ -41,6 +46,7 @@ use std::path::{Path, PathBuf};
 pub use alerts::{Alert, RetrySummary, Webhook, WebhookFormat};
 pub use error::HubError;
 pub use keys::KeyInfo;
+pub use postgres::PostgresStorage;
 pub use server::{HEALTH_PATH, RunningHub, serve, start};
 pub use sqlite::SqliteStorage;
 pub use storage::{Device, KindCount, Storage, StoredRecord, StoredSummary, Via};
@@ -59,6 +65,47 @@ pub const OLD_KEYS_DIR: &str = "old-keys";
 /// The bundle to serve, inside the data folder.
 pub const BUNDLE_FILE: &str = "bundle.json";
 
+/// Where a hub keeps what it knows: the data folder (the centre's keys, and with SQLite the
+/// database and the bundle), and the PostgreSQL database to use instead of `hub.db`, if one is
+/// given. A plain folder path is a [`Place`] with SQLite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Place {
+    pub dir: PathBuf,
+    /// A PostgreSQL connection string (`postgres://…` or `host=… dbname=…`).
+    pub database: Option<String>,
+}
+
+impl Place {
+    /// Opens the storage, bringing its schema up to date.
+    pub fn storage(&self) -> Result<Box<dyn Storage>, HubError> {
+        Ok(match &self.database {
+            Some(url) => Box::new(PostgresStorage::connect(url)?),
+            None => Box::new(SqliteStorage::open(&self.dir)?),
+        })
+    }
+}
+
+impl From<&Path> for Place {
+    fn from(dir: &Path) -> Place {
+        Place {
+            dir: dir.to_path_buf(),
+            database: None,
+        }
+    }
+}
+
+impl From<&PathBuf> for Place {
+    fn from(dir: &PathBuf) -> Place {
+        Place::from(dir.as_path())
+    }
+}
+
+impl From<&Place> for Place {
+    fn from(place: &Place) -> Place {
+        place.clone()
+    }
+}
+
 /// Makes a new current centre key pair in `data_dir` (creating the folder if needed) and
 /// returns the public key, base64. A key that was current before is kept in `old-keys/`, and
 /// records sealed to it still open.
@@ -74,9 +121,10 @@ pub fn keys(data_dir: &Path) -> Result<Vec<KeyInfo>, HubError> {
 /// Refuses a device's key from now on: its batches, imports and bundle fetches are answered
 /// 403. Its stored records stay. Returns when it was revoked (the first time, if it was
 /// already). An unknown device id is an error.
-pub fn revoke_device(data_dir: &Path, device_id: &str) -> Result<i64, HubError> {
+pub fn revoke_device(data: impl Into<Place>, device_id: &str) -> Result<i64, HubError> {
     let device_id = device_id.trim();
-    SqliteStorage::open(data_dir)?
+    data.into()
+        .storage()?
         .revoke_device(device_id, ingest::now_ms())?
         .ok_or_else(|| HubError::UnknownDevice(device_id.chars().take(64).collect()))
 }
@@ -90,14 +138,14 @@ pub fn day_of(ms: i64) -> String {
 /// the same key again is harmless; a station or note given again replaces the old one. A
 /// revoked key is refused.
 pub fn add_device(
-    data_dir: &Path,
+    data: impl Into<Place>,
     public_key_b64: &str,
     station: Option<&str>,
     note: Option<&str>,
 ) -> Result<String, HubError> {
-    let mut storage = SqliteStorage::open(data_dir)?;
+    let mut storage = data.into().storage()?;
     register_device(
-        &mut storage,
+        storage.as_mut(),
         public_key_b64,
         station,
         note,
@@ -142,21 +190,21 @@ pub(crate) fn register_device(
 }
 
 /// Every registered device, ordered by device id.
-pub fn devices(data_dir: &Path) -> Result<Vec<Device>, HubError> {
-    SqliteStorage::open(data_dir)?.devices()
+pub fn devices(data: impl Into<Place>) -> Result<Vec<Device>, HubError> {
+    data.into().storage()?.devices()
 }
 
 /// Adds a staff account for the dashboard with the password typed (one line, as read from
 /// standard input), hashed with Argon2id; the audit log says the command line added it.
 pub fn add_user(
-    data_dir: &Path,
+    data: impl Into<Place>,
     name: &str,
     role: users::Role,
     typed_password: &str,
 ) -> Result<users::User, HubError> {
-    let mut storage = SqliteStorage::open(data_dir)?;
+    let mut storage = data.into().storage()?;
     create_account(
-        &mut storage,
+        storage.as_mut(),
         name,
         role,
         typed_password,
@@ -189,7 +237,7 @@ pub(crate) fn create_account(
 }
 
 /// Fills a fresh hub with the marked example of `demo`, ending yesterday (Shanghai).
-pub fn demo_data(data_dir: &Path) -> Result<demo::Filled, HubError> {
+pub fn demo_data(data: impl Into<Place>) -> Result<demo::Filled, HubError> {
     let now = ingest::now_ms();
     let today = station_time::local(now)
         .map(|t| t.date_naive())
@@ -198,68 +246,74 @@ pub fn demo_data(data_dir: &Path) -> Result<demo::Filled, HubError> {
     for secret in &mut secrets {
         getrandom::fill(secret).map_err(|e| HubError::Storage(format!("no randomness: {e}")))?;
     }
-    demo::fill(&mut SqliteStorage::open(data_dir)?, today, now, secrets)
+    demo::fill(data.into().storage()?.as_mut(), today, now, secrets)
 }
 
 /// Every staff account, by name.
-pub fn users(data_dir: &Path) -> Result<Vec<users::User>, HubError> {
-    SqliteStorage::open(data_dir)?.users()
+pub fn users(data: impl Into<Place>) -> Result<Vec<users::User>, HubError> {
+    data.into().storage()?.users()
 }
 
 /// The newest lines of the audit log, newest first.
-pub fn audit_log(data_dir: &Path, limit: usize) -> Result<Vec<users::AuditEntry>, HubError> {
-    SqliteStorage::open(data_dir)?.audit_log(limit)
+pub fn audit_log(data: impl Into<Place>, limit: usize) -> Result<Vec<users::AuditEntry>, HubError> {
+    data.into().storage()?.audit_log(limit)
 }
 
 /// Unique records per device and kind.
-pub fn counts(data_dir: &Path) -> Result<Vec<KindCount>, HubError> {
-    SqliteStorage::open(data_dir)?.counts()
+pub fn counts(data: impl Into<Place>) -> Result<Vec<KindCount>, HubError> {
+    data.into().storage()?.counts()
 }
 
 /// Every day summary stored, ordered by device and first day.
-pub fn summaries(data_dir: &Path) -> Result<Vec<StoredSummary>, HubError> {
-    SqliteStorage::open(data_dir)?.summaries()
+pub fn summaries(data: impl Into<Place>) -> Result<Vec<StoredSummary>, HubError> {
+    data.into().storage()?.summaries()
 }
 
 /// Every stored record, decrypted, ordered by device and sequence number.
-pub fn records(data_dir: &Path) -> Result<Vec<StoredRecord>, HubError> {
-    SqliteStorage::open(data_dir)?.records()
+pub fn records(data: impl Into<Place>) -> Result<Vec<StoredRecord>, HubError> {
+    data.into().storage()?.records()
 }
 
 /// Posts alerts to `url` in `format` from now on (a server already running uses it for the
 /// next alert). Returns the webhook as stored.
-pub fn set_webhook(data_dir: &Path, url: &str, format: WebhookFormat) -> Result<Webhook, HubError> {
+pub fn set_webhook(
+    data: impl Into<Place>,
+    url: &str,
+    format: WebhookFormat,
+) -> Result<Webhook, HubError> {
     let webhook = Webhook::new(url, format)?;
-    SqliteStorage::open(data_dir)?.set_webhook(Some(&webhook), ingest::now_ms())?;
+    data.into()
+        .storage()?
+        .set_webhook(Some(&webhook), ingest::now_ms())?;
     Ok(webhook)
 }
 
 /// Stops posting alerts; they are still stored and answered "not forwarded".
-pub fn clear_webhook(data_dir: &Path) -> Result<(), HubError> {
-    SqliteStorage::open(data_dir)?.set_webhook(None, ingest::now_ms())
+pub fn clear_webhook(data: impl Into<Place>) -> Result<(), HubError> {
+    data.into().storage()?.set_webhook(None, ingest::now_ms())
 }
 
 /// The webhook alerts are posted to, if one is set.
-pub fn webhook(data_dir: &Path) -> Result<Option<Webhook>, HubError> {
-    SqliteStorage::open(data_dir)?.webhook()
+pub fn webhook(data: impl Into<Place>) -> Result<Option<Webhook>, HubError> {
+    data.into().storage()?.webhook()
 }
 
 /// The latest alerts, newest first.
-pub fn alerts(data_dir: &Path, limit: usize) -> Result<Vec<Alert>, HubError> {
-    SqliteStorage::open(data_dir)?.alerts(None, limit)
+pub fn alerts(data: impl Into<Place>, limit: usize) -> Result<Vec<Alert>, HubError> {
+    data.into().storage()?.alerts(None, limit)
 }
 
 /// Posts again every alert of the last day that was not passed on (the webhook was down, or
 /// none was set then). Refuses when no webhook is set.
-pub fn retry_alerts(data_dir: &Path) -> Result<RetrySummary, HubError> {
-    let mut storage = SqliteStorage::open(data_dir)?;
-    alerts::retry(&mut storage, &alerts::Forwarder::new()?)
+pub fn retry_alerts(data: impl Into<Place>) -> Result<RetrySummary, HubError> {
+    let mut storage = data.into().storage()?;
+    alerts::retry(storage.as_mut(), &alerts::Forwarder::new()?)
 }
 
 /// Sets the signed resource bundle to serve at `/v1/bundle`, replacing any earlier one
 /// atomically. The hub does not check the signature (the kiosks do), only that the file is
 /// JSON. Returns the ETag it will be served with.
-pub fn set_bundle(data_dir: &Path, file: &Path) -> Result<String, HubError> {
+pub fn set_bundle(data: impl Into<Place>, file: &Path) -> Result<String, HubError> {
     let bytes = fs::read(file).map_err(|source| HubError::Input {
         action: "read",
         path: file.to_path_buf(),
@@ -269,7 +323,7 @@ pub fn set_bundle(data_dir: &Path, file: &Path) -> Result<String, HubError> {
         path: file.to_path_buf(),
         reason: e.to_string(),
     })?;
-    SqliteStorage::open(data_dir)?.set_bundle(&bytes)?;
+    data.into().storage()?.set_bundle(&bytes)?;
     Ok(server::etag(&bytes))
 }
 
@@ -298,8 +352,8 @@ pub struct RefusedFile {
 /// hidden companions some systems write next to every file on a USB stick. Importing the same
 /// files again stores nothing new. A file refused as a whole is listed in the summary and does
 /// not stop the others; a storage failure stops the import.
-pub fn import_dir(data_dir: &Path, folder: &Path) -> Result<ImportSummary, HubError> {
-    let receiver = Receiver::open(data_dir)?;
+pub fn import_dir(data: impl Into<Place>, folder: &Path) -> Result<ImportSummary, HubError> {
+    let receiver = Receiver::open(&data.into())?;
     let unreadable = |source| HubError::Input {
         action: "read the folder",
         path: folder.to_path_buf(),

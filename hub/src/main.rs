@@ -14,7 +14,7 @@ macro_rules! outln {
         write_out(format_args!("{}\n", format_args!($($arg)*)))
     };
 }
-use waystation_hub::{Alert, HubError, KindCount, WebhookFormat};
+use waystation_hub::{Alert, HubError, KindCount, Place, WebhookFormat};
 use waystation_protocol::Metric;
 
 #[derive(Parser)]
@@ -33,6 +33,25 @@ struct Data {
     /// The hub's data folder (hub.db, centre.key, centre.pub, bundle.json)
     #[arg(long, value_name = "DIR")]
     data: PathBuf,
+    /// Keep the database and the bundle in PostgreSQL instead of hub.db, e.g.
+    /// postgres://waystation@localhost/waystation (a password is better given in the
+    /// environment variable than on the command line, where `ps` shows it)
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WAYSTATION_HUB_DATABASE",
+        hide_env_values = true
+    )]
+    database: Option<String>,
+}
+
+impl Data {
+    fn place(&self) -> Place {
+        Place {
+            dir: self.data.clone(),
+            database: self.database.clone(),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -358,7 +377,7 @@ fn run(command: Command) -> Result<Done, Stop> {
             }
         }
         Command::Devices(DevicesCommand::Revoke { data, device_id }) => {
-            let at = waystation_hub::revoke_device(&data.data, &device_id)?;
+            let at = waystation_hub::revoke_device(data.place(), &device_id)?;
             outln!(
                 "{} revoked since {}: the hub refuses its batches, imports and bundle fetches; its stored records are kept",
                 device_id.trim(),
@@ -371,12 +390,16 @@ fn run(command: Command) -> Result<Done, Stop> {
             station,
             note,
         }) => {
-            let id =
-                waystation_hub::add_device(&data.data, &key, station.as_deref(), note.as_deref())?;
+            let id = waystation_hub::add_device(
+                data.place(),
+                &key,
+                station.as_deref(),
+                note.as_deref(),
+            )?;
             outln!("{id}")?;
         }
         Command::Devices(DevicesCommand::List { data, json }) => {
-            let devices = waystation_hub::devices(&data.data)?;
+            let devices = waystation_hub::devices(data.place())?;
             if json {
                 print_json(&devices)?;
             } else if devices.is_empty() {
@@ -401,26 +424,26 @@ fn run(command: Command) -> Result<Done, Stop> {
             }
         }
         Command::Serve { data, listen } => {
-            waystation_hub::serve(&data.data, listen)?;
+            waystation_hub::serve(&data.place(), listen)?;
         }
         Command::Records(RecordsCommand::Count { data, json }) => {
-            let counts = waystation_hub::counts(&data.data)?;
+            let counts = waystation_hub::counts(data.place())?;
             if json {
                 print_json(&counts)?;
             } else {
                 print_counts(&counts)?;
             }
         }
-        Command::Summaries { data, json } => print_summaries(&data.data, json)?,
-        Command::Import { data, folder } => return import(&data.data, &folder),
+        Command::Summaries { data, json } => print_summaries(data.place(), json)?,
+        Command::Import { data, folder } => return import(data.place(), &folder),
         Command::Bundle(BundleCommand::Set { data, file }) => {
-            let etag = waystation_hub::set_bundle(&data.data, &file)?;
+            let etag = waystation_hub::set_bundle(data.place(), &file)?;
             outln!("serving {} as the bundle, ETag {etag}", file.display())?;
         }
         Command::Alerts(command) => return alerts(command),
         Command::Users(command) => users(command)?,
         Command::DemoData { data } => {
-            let filled = waystation_hub::demo_data(&data.data)?;
+            let filled = waystation_hub::demo_data(data.place())?;
             outln!(
                 "example data: {} kiosks and {} day summaries, all marked 示例 demo; start the hub with `waystation-hub serve --data {}`",
                 filled.devices,
@@ -435,7 +458,7 @@ fn run(command: Command) -> Result<Done, Stop> {
 fn alerts(command: AlertsCommand) -> Result<Done, Stop> {
     match command {
         AlertsCommand::SetWebhook { data, url, format } => {
-            let webhook = waystation_hub::set_webhook(&data.data, &url, format.into())?;
+            let webhook = waystation_hub::set_webhook(data.place(), &url, format.into())?;
             outln!(
                 "alerts go to {} as {}",
                 webhook.shown(),
@@ -443,12 +466,12 @@ fn alerts(command: AlertsCommand) -> Result<Done, Stop> {
             )?;
         }
         AlertsCommand::ClearWebhook { data } => {
-            waystation_hub::clear_webhook(&data.data)?;
+            waystation_hub::clear_webhook(data.place())?;
             outln!("no webhook: alerts are stored and not passed on")?;
         }
         AlertsCommand::Show { data, last, json } => {
-            let webhook = waystation_hub::webhook(&data.data)?;
-            let alerts = waystation_hub::alerts(&data.data, last)?;
+            let webhook = waystation_hub::webhook(data.place())?;
+            let alerts = waystation_hub::alerts(data.place(), last)?;
             if json {
                 print_json(&serde_json::json!({
                     "webhook": webhook.as_ref().map(|w| serde_json::json!({
@@ -466,7 +489,7 @@ fn alerts(command: AlertsCommand) -> Result<Done, Stop> {
             }
         }
         AlertsCommand::Retry { data } => {
-            let summary = waystation_hub::retry_alerts(&data.data)?;
+            let summary = waystation_hub::retry_alerts(data.place())?;
             for (alert, reason) in &summary.failed {
                 eprintln!(
                     "waystation-hub: alert from {} at {} not passed on: {reason}",
@@ -511,7 +534,7 @@ fn print_alerts(alerts: &[Alert]) -> Result<(), Stop> {
     print_table(["TIME", "STATION", "KIND", "FORWARDED"], &rows)
 }
 
-fn import(data: &Path, folder: &Path) -> Result<Done, Stop> {
+fn import(data: Place, folder: &Path) -> Result<Done, Stop> {
     let summary = waystation_hub::import_dir(data, folder)?;
     for refused in &summary.refused {
         eprintln!(
@@ -556,7 +579,7 @@ fn print_counts(counts: &[KindCount]) -> Result<(), Stop> {
 
 /// One line a summary: whose, which days, and the totals a person at the centre looks at
 /// first; `--json` has every count.
-fn print_summaries(data: &Path, json: bool) -> Result<(), Stop> {
+fn print_summaries(data: Place, json: bool) -> Result<(), Stop> {
     let summaries = waystation_hub::summaries(data)?;
     if json {
         print_json(&summaries)?;
@@ -627,11 +650,11 @@ fn users(command: UsersCommand) -> Result<(), Stop> {
                     "standard input could not be read"
                 })
             })?;
-            let user = waystation_hub::add_user(&data.data, &name, role.into(), &typed)?;
+            let user = waystation_hub::add_user(data.place(), &name, role.into(), &typed)?;
             outln!("{} added as {}", user.name, user.role.as_str())?;
         }
         UsersCommand::List { data } => {
-            let users = waystation_hub::users(&data.data)?;
+            let users = waystation_hub::users(data.place())?;
             if users.is_empty() {
                 outln!(
                     "no accounts: add one with `waystation-hub users add NAME --role admin --data DIR`"
@@ -651,7 +674,7 @@ fn users(command: UsersCommand) -> Result<(), Stop> {
             }
         }
         UsersCommand::Audit { data, limit } => {
-            let rows: Vec<[String; 4]> = waystation_hub::audit_log(&data.data, limit)?
+            let rows: Vec<[String; 4]> = waystation_hub::audit_log(data.place(), limit)?
                 .into_iter()
                 .map(|e| [waystation_hub::day_of(e.at_ms), e.actor, e.action, e.detail])
                 .collect();

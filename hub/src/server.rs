@@ -2,7 +2,6 @@
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,10 +17,10 @@ use waystation_protocol::BatchReply;
 use waystation_protocol::request::{DEVICE_HEADER, SIGNATURE_HEADER};
 use waystation_protocol::wire::{BATCH_PATH, BUNDLE_PATH, IMPORT_PATH, MAX_BATCH_BYTES};
 
-use crate::HubError;
 use crate::ingest::{
     MAX_IMPORT_BYTES, Receiver, Refusal, Tally, now_ms, revoked, too_large, unknown_device,
 };
+use crate::{HubError, Place};
 
 /// The unsigned path for monitoring.
 pub const HEALTH_PATH: &str = "/v1/health";
@@ -71,8 +70,11 @@ impl Drop for RunningHub {
 /// Starts a hub for the data folder on `listener`, on a thread of its own with its own tokio
 /// runtime, and returns once it is accepting connections. Everything that can be wrong with
 /// the folder (no centre key, a database that does not open) is reported here, not later.
-pub fn start(data_dir: &Path, listener: std::net::TcpListener) -> Result<RunningHub, HubError> {
-    let receiver = Arc::new(Receiver::open(data_dir)?);
+pub fn start(
+    place: impl Into<Place>,
+    listener: std::net::TcpListener,
+) -> Result<RunningHub, HubError> {
+    let receiver = Arc::new(Receiver::open(&place.into())?);
     let addr = listener.local_addr().map_err(HubError::Server)?;
     listener.set_nonblocking(true).map_err(HubError::Server)?;
     let runtime = runtime()?;
@@ -100,8 +102,8 @@ pub fn start(data_dir: &Path, listener: std::net::TcpListener) -> Result<Running
 }
 
 /// Serves the data folder on `listen` until Ctrl-C or SIGTERM, then stops gracefully.
-pub fn serve(data_dir: &Path, listen: SocketAddr) -> Result<(), HubError> {
-    let receiver = Arc::new(Receiver::open(data_dir)?);
+pub fn serve(place: &Place, listen: SocketAddr) -> Result<(), HubError> {
+    let receiver = Arc::new(Receiver::open(place)?);
     runtime()?.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
@@ -117,7 +119,12 @@ pub fn serve(data_dir: &Path, listen: SocketAddr) -> Result<(), HubError> {
             tracing::info!("stopping: finishing the requests in progress");
             let _ = stop.send(true);
         });
-        tracing::info!(%addr, data = %data_dir.display(), "hub listening");
+        tracing::info!(
+            %addr,
+            data = %place.dir.display(),
+            database = if place.database.is_some() { "PostgreSQL" } else { "SQLite" },
+            "hub listening"
+        );
         run(listener, receiver, stopped)
             .await
             .map_err(HubError::Server)?;

@@ -18,8 +18,8 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
-    Device, KindCount, NewDevice, NewRecord, Storage, StoredRecord, StoredSummary, Via,
-    parse_time_source, time_source_name,
+    Device, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice, NewRecord, Storage, StoredRecord,
+    StoredSummary, Via, parse_time_source, time_source_name,
 };
 use crate::users::{AuditEntry, Role, Session, User};
 use crate::{BUNDLE_FILE, DB_FILE, HubError, summaries};
@@ -206,6 +206,51 @@ const MIGRATIONS: &[M<'static>] = &[
         "ALTER TABLE alerts ADD COLUMN acknowledged_ms BIGINT;
         ALTER TABLE alerts ADD COLUMN acknowledged_by TEXT;",
     ),
+    // 9: heartbeats are no longer kept one row each (a thousand kiosks send 35 million a
+    // year): each device's newest, and a count per device and day. Those already stored are
+    // rolled up and their rows removed, in the migration's transaction.
+    M::up(
+        "CREATE TABLE heartbeat_latest (
+            device_id TEXT PRIMARY KEY REFERENCES devices (device_id),
+            id TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            schema_version BIGINT NOT NULL,
+            day TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            created_wall_ms BIGINT NOT NULL,
+            created_synced INTEGER NOT NULL CHECK (created_synced IN (0, 1)),
+            created_boot_id TEXT NOT NULL,
+            created_monotonic_ms BIGINT NOT NULL,
+            received_ms BIGINT NOT NULL,
+            corrected_ms BIGINT NOT NULL,
+            time_source TEXT NOT NULL,
+            via TEXT NOT NULL CHECK (via IN ('network', 'import'))
+        );
+        CREATE TABLE heartbeat_days (
+            device_id TEXT NOT NULL REFERENCES devices (device_id),
+            -- The heartbeats' own day (the kiosk's, Shanghai), YYYY-MM-DD.
+            day TEXT NOT NULL,
+            heartbeats BIGINT NOT NULL,
+            first_received_ms BIGINT NOT NULL,
+            last_received_ms BIGINT NOT NULL,
+            PRIMARY KEY (device_id, day)
+        );
+        INSERT INTO heartbeat_days (device_id, day, heartbeats, first_received_ms,
+            last_received_ms)
+        SELECT device_id, day, COUNT(*), MIN(received_ms), MAX(received_ms)
+        FROM records WHERE kind = 'heartbeat' GROUP BY device_id, day;
+        INSERT INTO heartbeat_latest (device_id, id, seq, schema_version, day, payload,
+            created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+            received_ms, corrected_ms, time_source, via)
+        SELECT device_id, id, seq, schema_version, day, payload,
+            created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+            received_ms, corrected_ms, time_source, via
+        FROM records AS beat WHERE kind = 'heartbeat' AND seq = (
+            SELECT MAX(seq) FROM records AS newer
+            WHERE newer.device_id = beat.device_id AND newer.kind = 'heartbeat')
+        ON CONFLICT (device_id) DO NOTHING;
+        DELETE FROM records WHERE kind = 'heartbeat';",
+    ),
 ];
 
 const USER_COLUMNS: &str = "SELECT name, role, password_hash, added_ms FROM users";
@@ -234,6 +279,12 @@ const RECORD_COLUMNS: &str = "SELECT id, device_id, seq, kind, schema_version, d
      created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
      received_ms, corrected_ms, time_source, via
  FROM records";
+
+/// The newest heartbeats as records, in the order [`record_row`] reads them.
+const HEARTBEAT_COLUMNS: &str = "SELECT id, device_id, seq, 'heartbeat', schema_version, day,
+     payload, created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+     received_ms, corrected_ms, time_source, via
+ FROM heartbeat_latest";
 
 fn record_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRecord> {
     let payload: String = row.get(6)?;
@@ -454,6 +505,10 @@ impl Storage for SqliteStorage {
                      ON CONFLICT (device_id, id) DO NOTHING",
                 )?;
                 for (record, summary) in records.iter().zip(&summaries) {
+                    if record.kind == HEARTBEAT_KIND {
+                        outcomes.push(keep_heartbeat(&tx, record)?);
+                        continue;
+                    }
                     let inserted = insert.execute(params![
                         record.id,
                         record.device_id,
@@ -507,8 +562,11 @@ impl Storage for SqliteStorage {
     fn counts(&mut self) -> Result<Vec<KindCount>, HubError> {
         let read = || -> rusqlite::Result<Vec<KindCount>> {
             let mut stmt = self.conn.prepare(
-                "SELECT device_id, kind, COUNT(*) FROM records
-                 GROUP BY device_id, kind ORDER BY device_id, kind",
+                "SELECT device_id, kind, COUNT(*) FROM records GROUP BY device_id, kind
+                 UNION ALL
+                 SELECT device_id, 'heartbeat', SUM(heartbeats) FROM heartbeat_days
+                 GROUP BY device_id
+                 ORDER BY 1, 2",
             )?;
             stmt.query_map([], |row| {
                 Ok(KindCount {
@@ -522,27 +580,84 @@ impl Storage for SqliteStorage {
         read().map_err(|e| self.sqlite(e))
     }
 
+    fn summaries_between(
+        &mut self,
+        first_from: &str,
+        first_to: &str,
+    ) -> Result<Vec<StoredSummary>, HubError> {
+        let read = || -> rusqlite::Result<Vec<StoredSummary>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT device_id, record_id, station, first_day, last_day, visits, counts,
+                     received_day
+                 FROM day_summaries WHERE first_day >= ?1 AND first_day <= ?2
+                 ORDER BY device_id, first_day, last_day, record_id",
+            )?;
+            stmt.query_map([first_from, first_to], summary_row)?
+                .collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn summaries_received_after(
+        &mut self,
+        first_from: &str,
+        first_to: &str,
+        received_after: &str,
+    ) -> Result<u64, HubError> {
+        self.conn
+            .prepare_cached(
+                "SELECT COUNT(*) FROM day_summaries
+                 WHERE first_day >= ?1 AND first_day <= ?2 AND received_day > ?3",
+            )
+            .and_then(|mut stmt| {
+                stmt.query_row([first_from, first_to, received_after], |row| {
+                    row.get::<_, i64>(0)
+                })
+            })
+            .map(|n| n.max(0) as u64)
+            .map_err(|e| self.sqlite(e))
+    }
+
     fn records(&mut self) -> Result<Vec<StoredRecord>, HubError> {
         let read = || -> rusqlite::Result<Vec<StoredRecord>> {
-            let mut stmt = self
-                .conn
-                .prepare(&format!("{RECORD_COLUMNS} ORDER BY device_id, seq, id"))?;
+            let mut stmt = self.conn.prepare(&format!(
+                "{RECORD_COLUMNS} UNION ALL {HEARTBEAT_COLUMNS} ORDER BY 2, 3, 1"
+            ))?;
             stmt.query_map([], record_row)?.collect()
         };
         read().map_err(|e| self.sqlite(e))
     }
 
-    fn latest_records(&mut self, kind: &str) -> Result<Vec<StoredRecord>, HubError> {
+    fn latest_heartbeats(&mut self) -> Result<Vec<StoredRecord>, HubError> {
         let read = || -> rusqlite::Result<Vec<StoredRecord>> {
-            // The newest by the kiosk's own order (its sequence number), not by arrival: a
-            // batch held back by an outage arrives after newer ones may have.
-            let mut stmt = self.conn.prepare_cached(&format!(
-                "{RECORD_COLUMNS} WHERE kind = ?1 AND seq = (
-                     SELECT MAX(seq) FROM records AS newer
-                     WHERE newer.device_id = records.device_id AND newer.kind = ?1)
-                 ORDER BY device_id"
-            ))?;
-            stmt.query_map([kind], record_row)?.collect()
+            let mut stmt = self
+                .conn
+                .prepare_cached(&format!("{HEARTBEAT_COLUMNS} ORDER BY device_id"))?;
+            stmt.query_map([], record_row)?.collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn heartbeat_days(
+        &mut self,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<HeartbeatDay>, HubError> {
+        let read = || -> rusqlite::Result<Vec<HeartbeatDay>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT device_id, day, heartbeats, first_received_ms, last_received_ms
+                 FROM heartbeat_days WHERE day >= ?1 AND day <= ?2 ORDER BY device_id, day",
+            )?;
+            stmt.query_map([from_day, to_day], |row| {
+                Ok(HeartbeatDay {
+                    device_id: row.get(0)?,
+                    day: row.get(1)?,
+                    heartbeats: row.get::<_, i64>(2)?.max(0) as u64,
+                    first_received_ms: row.get(3)?,
+                    last_received_ms: row.get(4)?,
+                })
+            })?
+            .collect()
         };
         read().map_err(|e| self.sqlite(e))
     }
@@ -888,6 +1003,58 @@ fn insert_alert(tx: &rusqlite::Transaction<'_>, record: &NewRecord) -> rusqlite:
     .map(drop)
 }
 
+/// Keeps a heartbeat the way [`Storage::ingest`] says: the device's newest replaced if this one
+/// is newer, and counted in its day.
+fn keep_heartbeat(tx: &rusqlite::Transaction<'_>, record: &NewRecord) -> rusqlite::Result<Outcome> {
+    let newer = tx
+        .prepare_cached(
+            "INSERT INTO heartbeat_latest (device_id, id, seq, schema_version, day, payload,
+             created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+             received_ms, corrected_ms, time_source, via)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+         ON CONFLICT (device_id) DO UPDATE SET
+             id = excluded.id, seq = excluded.seq, schema_version = excluded.schema_version,
+             day = excluded.day, payload = excluded.payload,
+             created_wall_ms = excluded.created_wall_ms,
+             created_synced = excluded.created_synced,
+             created_boot_id = excluded.created_boot_id,
+             created_monotonic_ms = excluded.created_monotonic_ms,
+             received_ms = excluded.received_ms, corrected_ms = excluded.corrected_ms,
+             time_source = excluded.time_source, via = excluded.via
+         WHERE heartbeat_latest.seq < excluded.seq",
+        )?
+        .execute(params![
+            record.device_id,
+            record.id,
+            record.seq,
+            i64::from(record.schema_version),
+            record.day,
+            record.payload.to_string(),
+            record.created.wall_ms,
+            i64::from(record.created.synced),
+            record.created.boot_id,
+            record.created.monotonic_ms,
+            record.received_ms,
+            record.corrected_ms,
+            time_source_name(record.time_source),
+            record.via.as_str(),
+        ])?;
+    if newer == 0 {
+        return Ok(Outcome::Duplicate);
+    }
+    tx.prepare_cached(
+        "INSERT INTO heartbeat_days (device_id, day, heartbeats, first_received_ms,
+             last_received_ms)
+         VALUES (?1, ?2, 1, ?3, ?3)
+         ON CONFLICT (device_id, day) DO UPDATE SET
+             heartbeats = heartbeat_days.heartbeats + 1,
+             first_received_ms = MIN(heartbeat_days.first_received_ms, excluded.first_received_ms),
+             last_received_ms = MAX(heartbeat_days.last_received_ms, excluded.last_received_ms)",
+    )?
+    .execute(params![record.device_id, record.day, record.received_ms])?;
+    Ok(Outcome::Stored)
+}
+
 /// Makes the day_summaries row of a `day_summary` record just stored, in the record's
 /// transaction. The station is the one the device is registered at now, when it arrives.
 fn insert_summary(
@@ -959,7 +1126,7 @@ pub(crate) fn sync_dir(dir: &Path) -> Result<(), HubError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use waystation_protocol::{Metric, TimeSource};
+    use waystation_protocol::TimeSource;
 
     fn device() -> NewDevice {
         NewDevice {
@@ -1010,263 +1177,12 @@ mod tests {
     }
 
     #[test]
-    fn an_account_and_its_audit_line_are_written_together_and_never_twice() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut storage = SqliteStorage::open(dir.path()).unwrap();
-        let user = User {
-            name: "王芳".into(),
-            role: Role::Operator,
-            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
-            added_ms: 1_795_000_000_000,
-        };
-        storage.add_user(&user, "command line").unwrap();
-        assert_eq!(storage.user("王芳").unwrap(), Some(user.clone()));
-        assert_eq!(storage.user("nobody").unwrap(), None);
-        let again = User {
-            role: Role::Admin,
-            ..user.clone()
-        };
-        assert!(matches!(
-            storage.add_user(&again, "command line"),
-            Err(HubError::UserExists(name)) if name == "王芳"
-        ));
-        assert_eq!(storage.users().unwrap(), [user]);
-        let log = storage.audit_log(10).unwrap();
-        assert_eq!(log.len(), 1, "{log:?}");
-        assert_eq!(log[0].action, "account added");
-        assert_eq!(log[0].detail, "王芳 (operator)");
-        assert!(!log[0].detail.contains("argon2"));
-    }
-
-    #[test]
     fn a_missing_folder_is_refused_not_created() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("typo");
         let err = SqliteStorage::open(&missing).err().unwrap();
         assert!(matches!(err, HubError::NoDataDir(_)), "{err}");
         assert!(!missing.exists());
-    }
-
-    #[test]
-    fn records_are_deduplicated_by_id_within_and_across_transactions() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut storage = SqliteStorage::open(dir.path()).unwrap();
-        storage.add_device(&device()).unwrap();
-        let a = record("a", "mood_check_in");
-        let b = record("b", "some_kind_from_the_future");
-        assert_eq!(
-            storage.ingest(&[a.clone(), b.clone(), a.clone()]).unwrap(),
-            [Outcome::Stored, Outcome::Stored, Outcome::Duplicate]
-        );
-        assert_eq!(
-            storage.ingest(&[b, a]).unwrap(),
-            [Outcome::Duplicate, Outcome::Duplicate]
-        );
-        let stored = storage.records().unwrap();
-        assert_eq!(stored.len(), 2);
-        assert_eq!(stored[0].payload, serde_json::json!({ "word": "tired" }));
-        assert_eq!(stored[0].time_source, TimeSource::HubReceipt);
-        assert_eq!(
-            storage.counts().unwrap(),
-            [
-                KindCount {
-                    device_id: device().device_id,
-                    kind: "mood_check_in".into(),
-                    records: 1
-                },
-                KindCount {
-                    device_id: device().device_id,
-                    kind: "some_kind_from_the_future".into(),
-                    records: 1
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn a_failed_batch_leaves_nothing_behind() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut storage = SqliteStorage::open(dir.path()).unwrap();
-        storage.add_device(&device()).unwrap();
-        // The second record names an unregistered device, which the foreign key refuses.
-        let stranger = NewRecord {
-            device_id: "ws-ffffffffffffffff".into(),
-            ..record("b", "k")
-        };
-        assert!(storage.ingest(&[record("a", "k"), stranger]).is_err());
-        assert!(storage.records().unwrap().is_empty());
-    }
-
-    #[test]
-    fn registering_again_keeps_what_is_not_given() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut storage = SqliteStorage::open(dir.path()).unwrap();
-        storage.add_device(&device()).unwrap();
-        storage
-            .add_device(&NewDevice {
-                station: None,
-                note: Some("by the door".into()),
-                added_ms: 2,
-                ..device()
-            })
-            .unwrap();
-        let devices = storage.devices().unwrap();
-        assert_eq!(devices.len(), 1);
-        assert_eq!(devices[0].station.as_deref(), Some("jingan-1"));
-        assert_eq!(devices[0].note.as_deref(), Some("by the door"));
-        assert_eq!(devices[0].added_ms, 1);
-        let found = storage.device(&device().device_id).unwrap().unwrap();
-        assert_eq!(found.public_key, "key");
-        assert_eq!(found.revoked_ms, None);
-        assert_eq!(storage.device("ws-none").unwrap(), None);
-    }
-
-    #[test]
-    fn a_revoked_device_stays_revoked_from_the_first_time_and_keeps_its_records() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut storage = SqliteStorage::open(dir.path()).unwrap();
-        storage.add_device(&device()).unwrap();
-        storage.ingest(&[record("a", "k")]).unwrap();
-        let id = device().device_id;
-        assert_eq!(storage.revoke_device(&id, 500).unwrap(), Some(500));
-        assert_eq!(storage.revoke_device(&id, 900).unwrap(), Some(500));
-        assert_eq!(storage.revoke_device("ws-none", 900).unwrap(), None);
-        assert_eq!(storage.device(&id).unwrap().unwrap().revoked_ms, Some(500));
-        assert_eq!(storage.devices().unwrap()[0].revoked_ms, Some(500));
-        assert_eq!(storage.records().unwrap().len(), 1);
-    }
-
-    #[test]
-    fn the_same_record_id_from_two_devices_is_two_records() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut storage = SqliteStorage::open(dir.path()).unwrap();
-        storage.add_device(&device()).unwrap();
-        let other = NewDevice {
-            device_id: "ws-ffffffffffffffff".into(),
-            public_key: "other".into(),
-            ..device()
-        };
-        storage.add_device(&other).unwrap();
-        let mine = record("a", STAFF_ALERT_KIND);
-        let theirs = NewRecord {
-            device_id: other.device_id.clone(),
-            ..mine.clone()
-        };
-        // The other device sends the id first; mine is still stored, and each resend is a
-        // duplicate for its own device only.
-        assert_eq!(
-            storage.ingest(std::slice::from_ref(&theirs)).unwrap(),
-            [Outcome::Stored]
-        );
-        assert_eq!(
-            storage.ingest(std::slice::from_ref(&mine)).unwrap(),
-            [Outcome::Stored]
-        );
-        assert_eq!(
-            storage.ingest(&[mine.clone(), theirs.clone()]).unwrap(),
-            [Outcome::Duplicate, Outcome::Duplicate]
-        );
-        assert_eq!(storage.records().unwrap().len(), 2);
-        let mine_alert = storage.alert(&mine.device_id, "a").unwrap().unwrap();
-        let their_alert = storage.alert(&other.device_id, "a").unwrap().unwrap();
-        assert_eq!(mine_alert.device_id, mine.device_id);
-        assert_eq!(their_alert.device_id, other.device_id);
-        storage
-            .note_forward(&mine.device_id, "a", 700, true, Ok(()))
-            .unwrap();
-        let mine_alert = storage.alert(&mine.device_id, "a").unwrap().unwrap();
-        let their_alert = storage.alert(&other.device_id, "a").unwrap().unwrap();
-        assert_eq!(mine_alert.forwarded_ms, Some(700));
-        assert_eq!(their_alert.forwarded_ms, None);
-    }
-
-    fn summary(id: &str, first_day: &str, visits: u64) -> NewRecord {
-        NewRecord {
-            kind: waystation_protocol::DAY_SUMMARY_KIND.into(),
-            payload: serde_json::json!({
-                "first_day": first_day,
-                "last_day": "2026-11-27",
-                "counts": { "visit": { "started": visits }, "slip": { "crisis": 1 } },
-            }),
-            ..record(id, "")
-        }
-    }
-
-    #[test]
-    fn a_new_summary_gets_its_row_with_the_station_of_the_day_and_a_duplicate_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut storage = SqliteStorage::open(dir.path()).unwrap();
-        storage.add_device(&device()).unwrap();
-        let later = summary("b", "2026-11-27", 11);
-        let earlier = summary("a", "2026-11-20", 40);
-        assert_eq!(
-            storage
-                .ingest(&[later.clone(), earlier.clone(), later.clone()])
-                .unwrap(),
-            [Outcome::Stored, Outcome::Stored, Outcome::Duplicate]
-        );
-        // The kiosk moves to another station: what it sent before stays with the old one,
-        // and a resend writes nothing.
-        storage
-            .add_device(&NewDevice {
-                station: Some("pudong-2".into()),
-                ..device()
-            })
-            .unwrap();
-        assert_eq!(storage.ingest(&[earlier]).unwrap(), [Outcome::Duplicate]);
-        let other = NewDevice {
-            device_id: "ws-ffffffffffffffff".into(),
-            public_key: "other".into(),
-            station: None,
-            ..device()
-        };
-        storage.add_device(&other).unwrap();
-        let theirs = NewRecord {
-            device_id: other.device_id.clone(),
-            ..summary("a", "2026-11-01", 12)
-        };
-        storage.ingest(&[theirs]).unwrap();
-
-        let stored = storage.summaries().unwrap();
-        let listed: Vec<(&str, &str, Option<&str>, &str, u64)> = stored
-            .iter()
-            .map(|s| {
-                (
-                    s.device_id.as_str(),
-                    s.record_id.as_str(),
-                    s.station.as_deref(),
-                    s.summary.first_day.as_str(),
-                    s.visits,
-                )
-            })
-            .collect();
-        let mine = device().device_id;
-        assert_eq!(
-            listed,
-            [
-                (mine.as_str(), "a", Some("jingan-1"), "2026-11-20", 40),
-                (mine.as_str(), "b", Some("jingan-1"), "2026-11-27", 11),
-                (other.device_id.as_str(), "a", None, "2026-11-01", 12),
-            ]
-        );
-        assert_eq!(stored[1].summary.count(Metric::Slip, "crisis"), 1);
-        assert_eq!(stored[1].summary.last_day, "2026-11-27");
-        // received_ms 100 is 08:00 on the first day of 1970 in Shanghai.
-        assert_eq!(stored[1].received_day, "1970-01-01");
-        assert_eq!(storage.records().unwrap().len(), 3);
-    }
-
-    #[test]
-    fn a_summary_that_does_not_check_is_refused_with_its_whole_slice() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut storage = SqliteStorage::open(dir.path()).unwrap();
-        storage.add_device(&device()).unwrap();
-        let err = storage
-            .ingest(&[record("a", "k"), summary("b", "2026-11-27", 10)])
-            .unwrap_err();
-        assert!(err.to_string().contains("fewer than the 11"), "{err}");
-        assert!(storage.records().unwrap().is_empty());
-        assert!(storage.summaries().unwrap().is_empty());
     }
 
     /// A hub.db as the hub wrote it before migration 3: the schema of migrations 1 and 2, and
@@ -1352,6 +1268,63 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert!(broken.is_empty(), "{broken:?}");
+    }
+
+    #[test]
+    fn heartbeats_stored_one_row_each_are_rolled_up_by_migration_9() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = Connection::open(dir.path().join(DB_FILE)).unwrap();
+        Migrations::from_slice(&MIGRATIONS[..8])
+            .to_latest(&mut conn)
+            .unwrap();
+        conn.execute_batch(
+            "INSERT INTO devices (device_id, public_key, station, note, added_ms)
+                 VALUES ('ws-0011223344556677', 'key', 'jingan-1', NULL, 1);
+             INSERT INTO records (id, device_id, seq, kind, schema_version, day, payload,
+                 created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+                 received_ms, corrected_ms, time_source, via)
+             VALUES ('h1', 'ws-0011223344556677', 1, 'heartbeat', 1, '2026-11-27', '{}',
+                     0, 0, 'b', 0, 1000, 1000, 'hub_receipt', 'network'),
+                    ('h2', 'ws-0011223344556677', 3, 'heartbeat', 1, '2026-11-28',
+                     '{\"paper\":\"ok\"}', 0, 0, 'b', 0, 3000, 3000, 'hub_receipt', 'network'),
+                    ('h3', 'ws-0011223344556677', 2, 'heartbeat', 1, '2026-11-27', '{}',
+                     0, 0, 'b', 0, 2000, 2000, 'hub_receipt', 'network'),
+                    ('m', 'ws-0011223344556677', 4, 'mood_check_in', 1, '2026-11-28', '{}',
+                     0, 0, 'b', 0, 4000, 4000, 'hub_receipt', 'network');",
+        )
+        .unwrap();
+        drop(conn);
+        let mut storage = SqliteStorage::open(dir.path()).unwrap();
+        let newest = storage.latest_heartbeats().unwrap();
+        assert_eq!((newest[0].id.as_str(), newest[0].seq), ("h2", 3));
+        assert_eq!(newest[0].payload, serde_json::json!({ "paper": "ok" }));
+        let days: Vec<(String, u64, i64, i64)> = storage
+            .heartbeat_days("2026-11-01", "2026-11-30")
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.day, d.heartbeats, d.first_received_ms, d.last_received_ms))
+            .collect();
+        assert_eq!(
+            days,
+            [
+                ("2026-11-27".into(), 2, 1000, 2000),
+                ("2026-11-28".into(), 1, 3000, 3000)
+            ]
+        );
+        let rows: i64 = storage
+            .connection()
+            .query_row("SELECT COUNT(*) FROM records", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(rows, 1, "only the mood check-in is still a row");
+        assert_eq!(
+            storage
+                .ingest(&[NewRecord {
+                    seq: 3,
+                    ..record("h2", HEARTBEAT_KIND)
+                }])
+                .unwrap(),
+            [Outcome::Duplicate]
+        );
     }
 
     #[test]

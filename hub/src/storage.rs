@@ -1,8 +1,9 @@
 //! Where the hub keeps registered devices, received records and the bundle it serves.
 //!
-//! The HTTP server and the command line only talk to the [`Storage`] trait, so that the SQLite
-//! implementation ([`crate::SqliteStorage`]) can be replaced by another database later (a
-//! service centre with many stations may want PostgreSQL) without touching either of them.
+//! The HTTP server, the dashboard and the command line only talk to the [`Storage`] trait. It
+//! has two implementations: [`crate::SqliteStorage`], one file in the data folder (the
+//! default), and [`crate::PostgresStorage`], for a centre whose fleet outgrows one file. Both
+//! pass the same test suite (`hub/tests/integration/storage.rs`).
 
 use serde::Serialize;
 use waystation_protocol::{ClockStamp, DaySummary, Outcome, TimeSource};
@@ -34,6 +35,11 @@ pub trait Storage: Send {
     /// [`Outcome::Duplicate`], a new one [`Outcome::Stored`]. The same id from another device
     /// is another record, so that no kiosk can hide another's records by sending their ids
     /// first.
+    /// Heartbeats are the exception, because a fleet sends 35 million a year and only the
+    /// newest says how a kiosk is: a heartbeat ([`HEARTBEAT_KIND`]) replaces its device's
+    /// newest one if its sequence number is higher, and is added to its device's count for its
+    /// day ([`HeartbeatDay`]); one whose sequence number is not higher is
+    /// [`Outcome::Duplicate`] (a kiosk sends in order, so it is a repeat or superseded).
     /// Returns one outcome per record, in order. A newly stored record of the kind
     /// `staff_alert` also becomes an [`Alert`], in the same transaction, not yet forwarded. A
     /// newly stored `day_summary` of schema version 1 also becomes a [`StoredSummary`], with
@@ -49,11 +55,37 @@ pub trait Storage: Send {
     /// How many unique records each device has sent of each kind.
     fn counts(&mut self) -> Result<Vec<KindCount>, HubError>;
 
-    /// Every stored record, ordered by device and sequence number.
+    /// Day summaries whose first day is from `first_from` to `first_to` (both included,
+    /// YYYY-MM-DD), ordered as [`Storage::summaries`].
+    fn summaries_between(
+        &mut self,
+        first_from: &str,
+        first_to: &str,
+    ) -> Result<Vec<StoredSummary>, HubError>;
+
+    /// How many day summaries whose first day is from `first_from` to `first_to` reached the
+    /// hub on a day after `received_after`.
+    fn summaries_received_after(
+        &mut self,
+        first_from: &str,
+        first_to: &str,
+        received_after: &str,
+    ) -> Result<u64, HubError>;
+
+    /// Every stored record, ordered by device and sequence number (of heartbeats, only each
+    /// device's newest is kept).
     fn records(&mut self) -> Result<Vec<StoredRecord>, HubError>;
 
-    /// Each device's newest record of this kind (by its sequence number), by device id.
-    fn latest_records(&mut self, kind: &str) -> Result<Vec<StoredRecord>, HubError>;
+    /// Each device's newest heartbeat (by its sequence number), by device id.
+    fn latest_heartbeats(&mut self) -> Result<Vec<StoredRecord>, HubError>;
+
+    /// The heartbeats counted for each device on each day from `from_day` to `to_day` (both
+    /// included), by device and day.
+    fn heartbeat_days(
+        &mut self,
+        from_day: &str,
+        to_day: &str,
+    ) -> Result<Vec<HeartbeatDay>, HubError>;
 
     /// The signed resource bundle to serve, if one has been set.
     fn bundle(&mut self) -> Result<Option<Vec<u8>>, HubError>;
@@ -225,6 +257,21 @@ pub struct StoredSummary {
     /// The days it covers and its counts, as the kiosk sent them.
     #[serde(flatten)]
     pub summary: DaySummary,
+}
+
+/// The kind of record a kiosk sends about itself every quarter hour.
+pub const HEARTBEAT_KIND: &str = "heartbeat";
+
+/// One device's heartbeats on one of its days (the record's day, Shanghai): the roll-up the
+/// hub keeps instead of every heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HeartbeatDay {
+    pub device_id: String,
+    pub day: String,
+    pub heartbeats: u64,
+    /// The hub's clock when the first and the last of them arrived.
+    pub first_received_ms: i64,
+    pub last_received_ms: i64,
 }
 
 /// Unique records of one kind from one device.

@@ -3,9 +3,10 @@
 //!
 //! What is shown is built so that no two views, on any two days, can be subtracted to reveal
 //! a small count:
-//! - **Only settled, closed weeks.** A week (Monday to Sunday, Shanghai) is shown from its
-//!   settling day on, the Thursday after it ends ([`SETTLE_DAYS`] after its Monday), and counts
-//!   exactly the summaries that reached the hub by then. A summary that arrives later is kept
+//! - **Only settled, closed weeks.** A week (Monday to Sunday, Shanghai) counts exactly the
+//!   summaries that reached the hub by its settling day, the Thursday after it ends
+//!   ([`SETTLE_DAYS`] after its Monday), and is shown from the day after that, when nothing
+//!   more can be added to it. A summary that arrives later is kept
 //!   but never added to a week already shown, so a week's figures never change once seen (the
 //!   page says how many arrived late). A week in progress is never shown: its totals would grow
 //!   day by day, and yesterday's view subtracted from today's would be one day's counts.
@@ -16,15 +17,20 @@
 //!   overview shows those totals, the stations page the whole lines, so both show the same
 //!   figures hidden the same way.
 //!
+//! Because a shown week never changes, its table is worked out once and kept ([`WeekCache`]):
+//! a year of a thousand kiosks' summaries is not read again for every page.
+//!
 //! A summary counts in the week of its first day; a run of days that crosses a Sunday counts
 //! wholly in the earlier week (the hub does not know how its visits fell across its days).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
 use chrono::{Datelike, Days, NaiveDate};
 use waystation_protocol::Metric;
 
-use crate::storage::StoredSummary;
+use crate::HubError;
+use crate::storage::{Storage, StoredSummary};
 use crate::suppression::{Counts, Shown};
 
 /// How many settled weeks the overview shows.
@@ -78,10 +84,20 @@ fn settles(monday: NaiveDate) -> NaiveDate {
         .unwrap_or(monday)
 }
 
-/// The Mondays of the [`WEEKS`] newest weeks settled by `today`, newest first.
+fn sunday_of(monday: NaiveDate) -> NaiveDate {
+    monday.checked_add_days(Days::new(6)).unwrap_or(monday)
+}
+
+/// Whether the week of `monday` may be shown on `today`: from the day after it settled, so
+/// that nothing arriving on its settling day changes it after it was first seen.
+fn shown_on(monday: NaiveDate, today: NaiveDate) -> bool {
+    settles(monday) < today
+}
+
+/// The Mondays of the [`WEEKS`] newest weeks that may be shown on `today`, newest first.
 pub fn settled_weeks(today: NaiveDate) -> Vec<NaiveDate> {
     let mut monday = monday_of(today);
-    while settles(monday) > today {
+    while !shown_on(monday, today) {
         monday = monday.checked_sub_days(Days::new(7)).unwrap_or(monday);
     }
     (0..WEEKS as u64)
@@ -149,23 +165,68 @@ pub fn week_table(summaries: &[StoredSummary], monday: NaiveDate) -> WeekTable {
     }
 }
 
-/// The overview: each settled week's totals over all stations, newest first.
-pub fn overview(summaries: &[StoredSummary], today: NaiveDate) -> Vec<WeekTable> {
-    settled_weeks(today)
-        .into_iter()
-        .map(|monday| week_table(summaries, monday))
-        .collect()
+/// The tables of the weeks already shown, by Monday.
+#[derive(Default)]
+pub struct WeekCache {
+    weeks: Mutex<HashMap<NaiveDate, Arc<WeekTable>>>,
 }
 
-/// How many summaries reached the hub after their week had settled, and so are in no figure.
-pub fn late(summaries: &[StoredSummary]) -> usize {
-    summaries
-        .iter()
-        .filter(|s| {
-            let monday = day(&s.summary.first_day).map(monday_of);
-            monday.is_some_and(|m| !counts_in(s, m))
-        })
-        .count()
+impl WeekCache {
+    /// The table of the week of `monday` as it is shown on `today`: kept from the first time
+    /// once the week may be shown, worked out again each time before (the pages never ask
+    /// for such a week, but nothing wrong is kept if one does).
+    pub fn week(
+        &self,
+        storage: &mut dyn Storage,
+        monday: NaiveDate,
+        today: NaiveDate,
+    ) -> Result<Arc<WeekTable>, HubError> {
+        let shown = shown_on(monday, today);
+        if shown && let Some(table) = self.kept().get(&monday) {
+            return Ok(table.clone());
+        }
+        let summaries =
+            storage.summaries_between(&day_text(monday), &day_text(sunday_of(monday)))?;
+        let table = Arc::new(week_table(&summaries, monday));
+        if shown {
+            self.kept().insert(monday, table.clone());
+        }
+        Ok(table)
+    }
+
+    /// Each settled week's table, newest first: the overview.
+    pub fn overview(
+        &self,
+        storage: &mut dyn Storage,
+        today: NaiveDate,
+    ) -> Result<Vec<Arc<WeekTable>>, HubError> {
+        settled_weeks(today)
+            .into_iter()
+            .map(|monday| self.week(storage, monday, today))
+            .collect()
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, HashMap<NaiveDate, Arc<WeekTable>>> {
+        // Tables are inserted whole, so a panic elsewhere cannot leave half of one.
+        self.weeks.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn day_text(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+/// How many summaries of these weeks reached the hub after their week had settled, and so are
+/// in no figure (asked each time: unlike the figures, it grows as late ones arrive).
+pub fn late(storage: &mut dyn Storage, mondays: &[NaiveDate]) -> Result<u64, HubError> {
+    mondays.iter().try_fold(0, |late, &monday| {
+        let after = storage.summaries_received_after(
+            &day_text(monday),
+            &day_text(sunday_of(monday)),
+            &day_text(settles(monday)),
+        )?;
+        Ok(late + after)
+    })
 }
 
 #[cfg(test)]
@@ -212,12 +273,13 @@ mod tests {
 
     #[test]
     fn only_weeks_settled_by_the_thursday_after_them_are_shown() {
-        // Wednesday 2026-12-02: the week of 11-23 settles on Thursday 12-03, so the newest
-        // shown is the week of 11-16.
+        // Wednesday 2026-12-02: the week of 11-23 settles on Thursday 12-03 and is shown
+        // from Friday 12-04, so the newest shown is the week of 11-16.
         let weeks = settled_weeks(date("2026-12-02"));
         assert_eq!(weeks.len(), WEEKS);
         assert_eq!(weeks[0], date("2026-11-16"));
-        assert_eq!(settled_weeks(date("2026-12-03"))[0], date("2026-11-23"));
+        assert_eq!(settled_weeks(date("2026-12-03"))[0], date("2026-11-16"));
+        assert_eq!(settled_weeks(date("2026-12-04"))[0], date("2026-11-23"));
         assert_eq!(weeks[12], date("2026-08-24"));
     }
 
@@ -238,14 +300,8 @@ mod tests {
         assert_eq!(week.shown.cells[0][crisis], None);
         assert_eq!(week.shown.cells[1][crisis], None);
         assert_eq!(week.shown.column_totals[crisis], Some(13));
-        assert_eq!(late(&rows), 1);
-        // The week looks the same whenever it is asked for later.
-        let later = overview(&rows, date("2027-01-01"));
-        let same = later
-            .iter()
-            .find(|w| w.monday == date("2026-11-16"))
-            .unwrap();
-        assert_eq!(same.shown, week.shown);
+        // Without the late one, the week is the same: it added nothing.
+        assert_eq!(week_table(&rows[..2], date("2026-11-16")).shown, week.shown);
     }
 
     #[test]
@@ -254,7 +310,10 @@ mod tests {
             summary("A", "2026-11-16", "2026-11-17", 14, 3),
             summary("A", "2026-11-09", "2026-11-10", 12, 0),
         ];
-        let weeks = overview(&rows, date("2026-12-02"));
+        let weeks: Vec<WeekTable> = settled_weeks(date("2026-12-02"))
+            .into_iter()
+            .map(|monday| week_table(&rows, monday))
+            .collect();
         assert_eq!(weeks[0].shown.column_totals[0], Some(14));
         assert_eq!(weeks[0].shown.column_totals[3], None, "3 crisis routes");
         assert_eq!(weeks[1].shown.column_totals[0], Some(12));

@@ -430,7 +430,7 @@ struct OverviewPage<'a> {
     csrf: &'a str,
     chart: String,
     rows: Vec<Row>,
-    late: usize,
+    late: u64,
 }
 
 #[derive(Template)]
@@ -458,32 +458,51 @@ fn figure(shown: Option<u64>) -> String {
     shown.map_or_else(|| "<11".to_string(), |n| n.to_string())
 }
 
-/// What every signed-in page starts from: the account, its session, the stored summaries
-/// and today's date in Shanghai.
+/// What every page of figures starts from: the account, its session and today's date in
+/// Shanghai.
 struct Signed {
     session: Session,
     user: User,
-    summaries: Vec<crate::StoredSummary>,
     today: chrono::NaiveDate,
 }
 
-async fn signed_in_with_summaries(
-    hub: &Arc<Receiver>,
-    headers: &HeaderMap,
-) -> Result<Signed, Response> {
+async fn signed_for_figures(hub: &Arc<Receiver>, headers: &HeaderMap) -> Result<Signed, Response> {
     let (session, user) = account(hub, headers).await?;
-    let summaries = on_storage(hub, |storage| storage.summaries())
-        .await
-        .map_err(failed)?;
     let today = crate::station_time::local(now_ms())
         .map(|t| t.date_naive())
         .unwrap_or_default();
     Ok(Signed {
         session,
         user,
-        summaries,
         today,
     })
+}
+
+/// The overview's weeks, newest first, and how many of their summaries came too late.
+async fn overview_weeks(
+    hub: &Arc<Receiver>,
+    today: chrono::NaiveDate,
+) -> Result<(Vec<Arc<figures::WeekTable>>, u64), Response> {
+    let weeks = hub.clone();
+    on_storage(hub, move |storage| {
+        let tables = weeks.weeks.overview(storage, today)?;
+        let mondays: Vec<_> = tables.iter().map(|t| t.monday).collect();
+        Ok((tables, figures::late(storage, &mondays)?))
+    })
+    .await
+    .map_err(failed)
+}
+
+/// One settled week's table.
+async fn one_week(
+    hub: &Arc<Receiver>,
+    monday: chrono::NaiveDate,
+    today: chrono::NaiveDate,
+) -> Result<Arc<figures::WeekTable>, Response> {
+    let weeks = hub.clone();
+    on_storage(hub, move |storage| weeks.weeks.week(storage, monday, today))
+        .await
+        .map_err(failed)
 }
 
 fn rendered(html: Result<String, askama::Error>, choice: &LanguageChoice) -> Response {
@@ -498,12 +517,15 @@ async fn overview_page(
     headers: HeaderMap,
     Query(choice): Query<LanguageChoice>,
 ) -> Response {
-    let signed = match signed_in_with_summaries(&hub, &headers).await {
+    let signed = match signed_for_figures(&hub, &headers).await {
         Ok(signed) => signed,
         Err(response) => return response,
     };
     let language = language(&headers, &choice);
-    let weeks = figures::overview(&signed.summaries, signed.today);
+    let (weeks, late) = match overview_weeks(&hub, signed.today).await {
+        Ok(weeks) => weeks,
+        Err(response) => return response,
+    };
     let rows = weeks
         .iter()
         .map(|week| Row {
@@ -536,7 +558,7 @@ async fn overview_page(
         csrf: &signed.session.csrf,
         chart: chart::bars(&visits),
         rows,
-        late: figures::late(&signed.summaries),
+        late,
     }
     .render();
     rendered(html, &choice)
@@ -554,14 +576,17 @@ async fn stations_page(
     Query(query): Query<StationsQuery>,
 ) -> Response {
     let choice = LanguageChoice { lang: query.lang };
-    let signed = match signed_in_with_summaries(&hub, &headers).await {
+    let signed = match signed_for_figures(&hub, &headers).await {
         Ok(signed) => signed,
         Err(response) => return response,
     };
     let language = language(&headers, &choice);
     let settled = figures::settled_weeks(signed.today);
     let monday = chosen_week(&signed, query.week);
-    let week = figures::week_table(&signed.summaries, monday);
+    let week = match one_week(&hub, monday, signed.today).await {
+        Ok(week) => week,
+        Err(response) => return response,
+    };
     let rows = week
         .stations
         .iter()
@@ -955,7 +980,7 @@ async fn fleet_page(
     let language = language(&headers, &choice);
     let w = language.words();
     let read = on_storage(&hub, |storage| {
-        Ok((storage.devices()?, storage.latest_records("heartbeat")?))
+        Ok((storage.devices()?, storage.latest_heartbeats()?))
     })
     .await;
     let (devices, heartbeats) = match read {
@@ -1069,13 +1094,17 @@ async fn overview_csv(
     headers: HeaderMap,
     Query(choice): Query<LanguageChoice>,
 ) -> Response {
-    let signed = match signed_in_with_summaries(&hub, &headers).await {
+    let signed = match signed_for_figures(&hub, &headers).await {
         Ok(signed) => signed,
         Err(response) => return response,
     };
     let w = language(&headers, &choice).words();
+    let weeks = match overview_weeks(&hub, signed.today).await {
+        Ok((weeks, _)) => weeks,
+        Err(response) => return response,
+    };
     let mut rows = vec![header_row(w.week_of, w)];
-    for week in figures::overview(&signed.summaries, signed.today) {
+    for week in weeks {
         let label = week.monday.format("%Y-%m-%d").to_string();
         rows.push(
             std::iter::once(label)
@@ -1093,13 +1122,16 @@ async fn stations_csv(
     Query(query): Query<StationsQuery>,
 ) -> Response {
     let choice = LanguageChoice { lang: query.lang };
-    let signed = match signed_in_with_summaries(&hub, &headers).await {
+    let signed = match signed_for_figures(&hub, &headers).await {
         Ok(signed) => signed,
         Err(response) => return response,
     };
     let w = language(&headers, &choice).words();
     let monday = chosen_week(&signed, query.week);
-    let week = figures::week_table(&signed.summaries, monday);
+    let week = match one_week(&hub, monday, signed.today).await {
+        Ok(week) => week,
+        Err(response) => return response,
+    };
     let mut rows = vec![header_row(w.station, w)];
     for (station, cells) in week.stations.iter().zip(&week.shown.cells) {
         rows.push(

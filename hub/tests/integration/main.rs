@@ -6,6 +6,8 @@ mod cli;
 mod dashboard;
 mod http;
 mod import;
+mod postgres_server;
 mod privacy;
+mod storage;
 mod summaries;
 mod support;

@@ -1,0 +1,793 @@
+//! The storage test suite: every behaviour the [`Storage`] trait promises, run against both
+//! implementations, SQLite in a temporary folder and a real PostgreSQL
+//! (`postgres_server.rs`), each test on an empty database. What only one of them has (SQLite's
+//! file modes and WAL, PostgreSQL's schema table) is tested beside it.
+
+use chrono::{NaiveDate, TimeZone};
+use postgres::{Client, NoTls};
+use waystation_hub::storage::{HeartbeatDay, KindCount, NewDevice, NewRecord};
+use waystation_hub::users::{AuditEntry, Role, Session, User};
+use waystation_hub::web::figures::{self, WeekCache};
+use waystation_hub::{HubError, Place, PostgresStorage, Storage, Via, Webhook, WebhookFormat};
+use waystation_protocol::wire::STAFF_ALERT_KIND;
+use waystation_protocol::{ClockStamp, Metric, Outcome, TimeSource};
+
+use crate::postgres_server::fresh_database;
+use crate::support::{self, Kiosk, synced};
+
+/// Runs each named test, a function taking the storage, on SQLite and on PostgreSQL.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    let dir = tempfile::tempdir().unwrap();
+                    let mut storage = waystation_hub::SqliteStorage::open(dir.path()).unwrap();
+                    super::$name(&mut storage);
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[test]
+                fn $name() {
+                    let database = crate::postgres_server::fresh_database();
+                    let mut storage =
+                        waystation_hub::PostgresStorage::connect(&database.url).unwrap();
+                    super::$name(&mut storage);
+                }
+            )*
+        }
+    };
+}
+
+on_both!(
+    an_account_and_its_audit_line_are_written_together_and_never_twice,
+    records_are_deduplicated_by_id_within_and_across_transactions,
+    a_failed_batch_leaves_nothing_behind,
+    registering_again_keeps_what_is_not_given,
+    a_revoked_device_stays_revoked_from_the_first_time_and_keeps_its_records,
+    the_same_record_id_from_two_devices_is_two_records,
+    a_new_summary_gets_its_row_with_the_station_of_the_day_and_a_duplicate_nothing,
+    a_summary_that_does_not_check_is_refused_with_its_whole_slice,
+    heartbeats_keep_the_newest_and_a_count_per_day,
+    a_failed_batch_changes_no_heartbeat,
+    weeks_are_read_by_first_day_and_late_summaries_change_no_shown_week,
+    sessions_expire_and_wrong_passwords_are_kept_by_time,
+    an_alert_is_acknowledged_once_with_its_audit_line,
+    alerts_are_forwarded_once_and_read_newest_first,
+    the_webhook_is_set_replaced_and_cleared,
+    the_audit_log_is_newest_first_within_a_millisecond,
+    the_bundle_is_replaced_whole,
+);
+
+fn device() -> NewDevice {
+    NewDevice {
+        device_id: "ws-0011223344556677".into(),
+        public_key: "key".into(),
+        station: Some("jingan-1".into()),
+        note: None,
+        added_ms: 1,
+    }
+}
+
+fn record(id: &str, kind: &str) -> NewRecord {
+    NewRecord {
+        id: id.into(),
+        device_id: device().device_id,
+        seq: 1,
+        kind: kind.into(),
+        schema_version: 1,
+        day: "2026-11-28".into(),
+        payload: serde_json::json!({ "word": "tired" }),
+        created: ClockStamp {
+            wall_ms: 10,
+            synced: false,
+            boot_id: "boot".into(),
+            monotonic_ms: 10,
+        },
+        received_ms: 100,
+        corrected_ms: 50,
+        time_source: TimeSource::HubReceipt,
+        via: Via::Network,
+    }
+}
+
+fn summary(id: &str, first_day: &str, visits: u64) -> NewRecord {
+    NewRecord {
+        kind: waystation_protocol::DAY_SUMMARY_KIND.into(),
+        payload: serde_json::json!({
+            "first_day": first_day,
+            "last_day": "2026-11-27",
+            "counts": { "visit": { "started": visits }, "slip": { "crisis": 1 } },
+        }),
+        ..record(id, "")
+    }
+}
+
+fn an_account_and_its_audit_line_are_written_together_and_never_twice(storage: &mut dyn Storage) {
+    let user = User {
+        name: "王芳".into(),
+        role: Role::Operator,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        added_ms: 1_795_000_000_000,
+    };
+    storage.add_user(&user, "command line").unwrap();
+    assert_eq!(storage.user("王芳").unwrap(), Some(user.clone()));
+    assert_eq!(storage.user("nobody").unwrap(), None);
+    let again = User {
+        role: Role::Admin,
+        ..user.clone()
+    };
+    assert!(matches!(
+        storage.add_user(&again, "command line"),
+        Err(HubError::UserExists(name)) if name == "王芳"
+    ));
+    assert_eq!(storage.users().unwrap(), [user]);
+    let log = storage.audit_log(10).unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(log[0].action, "account added");
+    assert_eq!(log[0].detail, "王芳 (operator)");
+    assert!(!log[0].detail.contains("argon2"));
+}
+
+fn records_are_deduplicated_by_id_within_and_across_transactions(storage: &mut dyn Storage) {
+    storage.add_device(&device()).unwrap();
+    let a = record("a", "mood_check_in");
+    let b = record("b", "some_kind_from_the_future");
+    assert_eq!(
+        storage.ingest(&[a.clone(), b.clone(), a.clone()]).unwrap(),
+        [Outcome::Stored, Outcome::Stored, Outcome::Duplicate]
+    );
+    assert_eq!(
+        storage.ingest(&[b, a]).unwrap(),
+        [Outcome::Duplicate, Outcome::Duplicate]
+    );
+    let stored = storage.records().unwrap();
+    assert_eq!(stored.len(), 2);
+    assert_eq!(stored[0].payload, serde_json::json!({ "word": "tired" }));
+    assert_eq!(stored[0].time_source, TimeSource::HubReceipt);
+    assert_eq!(
+        storage.counts().unwrap(),
+        [
+            KindCount {
+                device_id: device().device_id,
+                kind: "mood_check_in".into(),
+                records: 1
+            },
+            KindCount {
+                device_id: device().device_id,
+                kind: "some_kind_from_the_future".into(),
+                records: 1
+            },
+        ]
+    );
+}
+
+fn a_failed_batch_leaves_nothing_behind(storage: &mut dyn Storage) {
+    storage.add_device(&device()).unwrap();
+    // The second record names an unregistered device, which the foreign key refuses.
+    let stranger = NewRecord {
+        device_id: "ws-ffffffffffffffff".into(),
+        ..record("b", "k")
+    };
+    assert!(storage.ingest(&[record("a", "k"), stranger]).is_err());
+    assert!(storage.records().unwrap().is_empty());
+}
+
+fn registering_again_keeps_what_is_not_given(storage: &mut dyn Storage) {
+    storage.add_device(&device()).unwrap();
+    storage
+        .add_device(&NewDevice {
+            station: None,
+            note: Some("by the door".into()),
+            added_ms: 2,
+            ..device()
+        })
+        .unwrap();
+    let devices = storage.devices().unwrap();
+    assert_eq!(devices.len(), 1);
+    assert_eq!(devices[0].station.as_deref(), Some("jingan-1"));
+    assert_eq!(devices[0].note.as_deref(), Some("by the door"));
+    assert_eq!(devices[0].added_ms, 1);
+    let found = storage.device(&device().device_id).unwrap().unwrap();
+    assert_eq!(found.public_key, "key");
+    assert_eq!(found.revoked_ms, None);
+    assert_eq!(storage.device("ws-none").unwrap(), None);
+}
+
+fn a_revoked_device_stays_revoked_from_the_first_time_and_keeps_its_records(
+    storage: &mut dyn Storage,
+) {
+    storage.add_device(&device()).unwrap();
+    storage.ingest(&[record("a", "k")]).unwrap();
+    let id = device().device_id;
+    assert_eq!(storage.revoke_device(&id, 500).unwrap(), Some(500));
+    assert_eq!(storage.revoke_device(&id, 900).unwrap(), Some(500));
+    assert_eq!(storage.revoke_device("ws-none", 900).unwrap(), None);
+    assert_eq!(storage.device(&id).unwrap().unwrap().revoked_ms, Some(500));
+    assert_eq!(storage.devices().unwrap()[0].revoked_ms, Some(500));
+    assert_eq!(storage.records().unwrap().len(), 1);
+}
+
+fn the_same_record_id_from_two_devices_is_two_records(storage: &mut dyn Storage) {
+    storage.add_device(&device()).unwrap();
+    let other = NewDevice {
+        device_id: "ws-ffffffffffffffff".into(),
+        public_key: "other".into(),
+        ..device()
+    };
+    storage.add_device(&other).unwrap();
+    let mine = record("a", STAFF_ALERT_KIND);
+    let theirs = NewRecord {
+        device_id: other.device_id.clone(),
+        ..mine.clone()
+    };
+    // The other device sends the id first; mine is still stored, and each resend is a
+    // duplicate for its own device only.
+    assert_eq!(
+        storage.ingest(std::slice::from_ref(&theirs)).unwrap(),
+        [Outcome::Stored]
+    );
+    assert_eq!(
+        storage.ingest(std::slice::from_ref(&mine)).unwrap(),
+        [Outcome::Stored]
+    );
+    assert_eq!(
+        storage.ingest(&[mine.clone(), theirs.clone()]).unwrap(),
+        [Outcome::Duplicate, Outcome::Duplicate]
+    );
+    assert_eq!(storage.records().unwrap().len(), 2);
+    let mine_alert = storage.alert(&mine.device_id, "a").unwrap().unwrap();
+    let their_alert = storage.alert(&other.device_id, "a").unwrap().unwrap();
+    assert_eq!(mine_alert.device_id, mine.device_id);
+    assert_eq!(their_alert.device_id, other.device_id);
+    storage
+        .note_forward(&mine.device_id, "a", 700, true, Ok(()))
+        .unwrap();
+    let mine_alert = storage.alert(&mine.device_id, "a").unwrap().unwrap();
+    let their_alert = storage.alert(&other.device_id, "a").unwrap().unwrap();
+    assert_eq!(mine_alert.forwarded_ms, Some(700));
+    assert_eq!(their_alert.forwarded_ms, None);
+}
+
+fn a_new_summary_gets_its_row_with_the_station_of_the_day_and_a_duplicate_nothing(
+    storage: &mut dyn Storage,
+) {
+    storage.add_device(&device()).unwrap();
+    let later = summary("b", "2026-11-27", 11);
+    let earlier = summary("a", "2026-11-20", 40);
+    assert_eq!(
+        storage
+            .ingest(&[later.clone(), earlier.clone(), later.clone()])
+            .unwrap(),
+        [Outcome::Stored, Outcome::Stored, Outcome::Duplicate]
+    );
+    // The kiosk moves to another station: what it sent before stays with the old one,
+    // and a resend writes nothing.
+    storage
+        .add_device(&NewDevice {
+            station: Some("pudong-2".into()),
+            ..device()
+        })
+        .unwrap();
+    assert_eq!(storage.ingest(&[earlier]).unwrap(), [Outcome::Duplicate]);
+    let other = NewDevice {
+        device_id: "ws-ffffffffffffffff".into(),
+        public_key: "other".into(),
+        station: None,
+        ..device()
+    };
+    storage.add_device(&other).unwrap();
+    let theirs = NewRecord {
+        device_id: other.device_id.clone(),
+        ..summary("a", "2026-11-01", 12)
+    };
+    storage.ingest(&[theirs]).unwrap();
+
+    let stored = storage.summaries().unwrap();
+    let listed: Vec<(&str, &str, Option<&str>, &str, u64)> = stored
+        .iter()
+        .map(|s| {
+            (
+                s.device_id.as_str(),
+                s.record_id.as_str(),
+                s.station.as_deref(),
+                s.summary.first_day.as_str(),
+                s.visits,
+            )
+        })
+        .collect();
+    let mine = device().device_id;
+    assert_eq!(
+        listed,
+        [
+            (mine.as_str(), "a", Some("jingan-1"), "2026-11-20", 40),
+            (mine.as_str(), "b", Some("jingan-1"), "2026-11-27", 11),
+            (other.device_id.as_str(), "a", None, "2026-11-01", 12),
+        ]
+    );
+    assert_eq!(stored[1].summary.count(Metric::Slip, "crisis"), 1);
+    assert_eq!(stored[1].summary.last_day, "2026-11-27");
+    // received_ms 100 is 08:00 on the first day of 1970 in Shanghai.
+    assert_eq!(stored[1].received_day, "1970-01-01");
+    assert_eq!(storage.records().unwrap().len(), 3);
+}
+
+fn a_summary_that_does_not_check_is_refused_with_its_whole_slice(storage: &mut dyn Storage) {
+    storage.add_device(&device()).unwrap();
+    let err = storage
+        .ingest(&[record("a", "k"), summary("b", "2026-11-27", 10)])
+        .unwrap_err();
+    assert!(err.to_string().contains("fewer than the 11"), "{err}");
+    assert!(storage.records().unwrap().is_empty());
+    assert!(storage.summaries().unwrap().is_empty());
+}
+
+fn heartbeat(seq: i64, day: &str, received_ms: i64) -> NewRecord {
+    NewRecord {
+        id: format!("beat-{seq}"),
+        seq,
+        day: day.into(),
+        received_ms,
+        payload: serde_json::json!({ "paper": "ok", "seq": seq }),
+        ..record("", "heartbeat")
+    }
+}
+
+fn heartbeats_keep_the_newest_and_a_count_per_day(storage: &mut dyn Storage) {
+    storage.add_device(&device()).unwrap();
+    assert_eq!(
+        storage
+            .ingest(&[
+                heartbeat(5, "2026-11-27", 1_000),
+                record("m", "mood_check_in"),
+                heartbeat(7, "2026-11-27", 2_000),
+                // Older than the newest (a repeat, or superseded): nothing changes.
+                heartbeat(6, "2026-11-27", 2_500),
+                heartbeat(7, "2026-11-27", 2_600),
+            ])
+            .unwrap(),
+        [
+            Outcome::Stored,
+            Outcome::Stored,
+            Outcome::Stored,
+            Outcome::Duplicate,
+            Outcome::Duplicate
+        ]
+    );
+    assert_eq!(
+        storage
+            .ingest(&[heartbeat(9, "2026-11-28", 3_000)])
+            .unwrap(),
+        [Outcome::Stored]
+    );
+    let newest = storage.latest_heartbeats().unwrap();
+    assert_eq!(newest.len(), 1);
+    assert_eq!((newest[0].seq, newest[0].kind.as_str()), (9, "heartbeat"));
+    assert_eq!(newest[0].payload["seq"], 9);
+    assert_eq!(newest[0].received_ms, 3_000);
+    let id = device().device_id;
+    let day = |day: &str, heartbeats, first, last| HeartbeatDay {
+        device_id: id.clone(),
+        day: day.into(),
+        heartbeats,
+        first_received_ms: first,
+        last_received_ms: last,
+    };
+    assert_eq!(
+        storage.heartbeat_days("2026-11-01", "2026-11-30").unwrap(),
+        [
+            day("2026-11-27", 2, 1_000, 2_000),
+            day("2026-11-28", 1, 3_000, 3_000)
+        ]
+    );
+    assert_eq!(
+        storage.heartbeat_days("2026-11-28", "2026-11-28").unwrap(),
+        [day("2026-11-28", 1, 3_000, 3_000)]
+    );
+    // Counted as heartbeats received; only the newest is a record.
+    let counts = storage.counts().unwrap();
+    let kinds: Vec<(&str, u64)> = counts
+        .iter()
+        .map(|c| (c.kind.as_str(), c.records))
+        .collect();
+    assert_eq!(kinds, [("heartbeat", 3), ("mood_check_in", 1)]);
+    let records: Vec<(String, i64)> = storage
+        .records()
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.kind, r.seq))
+        .collect();
+    assert_eq!(
+        records,
+        [("mood_check_in".into(), 1), ("heartbeat".into(), 9)]
+    );
+}
+
+fn a_failed_batch_changes_no_heartbeat(storage: &mut dyn Storage) {
+    storage.add_device(&device()).unwrap();
+    storage
+        .ingest(&[heartbeat(3, "2026-11-27", 1_000)])
+        .unwrap();
+    let stranger = NewRecord {
+        device_id: "ws-ffffffffffffffff".into(),
+        ..record("b", "k")
+    };
+    assert!(
+        storage
+            .ingest(&[heartbeat(4, "2026-11-27", 2_000), stranger])
+            .is_err()
+    );
+    assert_eq!(storage.latest_heartbeats().unwrap()[0].seq, 3);
+    assert_eq!(
+        storage.heartbeat_days("2026-11-27", "2026-11-27").unwrap()[0].heartbeats,
+        1
+    );
+}
+
+/// Noon of a Shanghai day, in ms since the epoch.
+fn noon(day: &str) -> i64 {
+    let date = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap()
+        .from_local_datetime(&date.and_hms_opt(12, 0, 0).unwrap())
+        .unwrap()
+        .timestamp_millis()
+}
+
+/// A one-day summary of `day` with `visits` visits and `crisis` crisis routes, received at
+/// noon on `received`.
+fn day_summary(id: &str, day: &str, received: &str, visits: u64, crisis: u64) -> NewRecord {
+    let mut counts = serde_json::json!({ "visit": { "started": visits } });
+    if crisis > 0 {
+        // A count of zero is left out, as the kiosk does.
+        counts["crisis"] = serde_json::json!({ "reached": crisis });
+    }
+    NewRecord {
+        kind: waystation_protocol::DAY_SUMMARY_KIND.into(),
+        received_ms: noon(received),
+        payload: serde_json::json!({ "first_day": day, "last_day": day, "counts": counts }),
+        ..record(id, "")
+    }
+}
+
+fn weeks_are_read_by_first_day_and_late_summaries_change_no_shown_week(storage: &mut dyn Storage) {
+    storage.add_device(&device()).unwrap();
+    storage
+        .ingest(&[
+            day_summary("a", "2026-11-16", "2026-11-17", 30, 4),
+            day_summary("b", "2026-11-22", "2026-11-26", 20, 9),
+            day_summary("c", "2026-11-23", "2026-11-24", 15, 0),
+        ])
+        .unwrap();
+    let week: Vec<String> = storage
+        .summaries_between("2026-11-16", "2026-11-22")
+        .unwrap()
+        .into_iter()
+        .map(|s| s.record_id)
+        .collect();
+    assert_eq!(week, ["a", "b"]);
+    assert_eq!(
+        storage
+            .summaries_received_after("2026-11-16", "2026-11-22", "2026-11-25")
+            .unwrap(),
+        1
+    );
+
+    // Friday 12-04: the week of 11-16 has been shown since 11-27, that of 11-23 since today.
+    let today = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
+    let cache = WeekCache::default();
+    let before = cache.overview(storage, today).unwrap();
+    let (newest, older) = (&before[0], &before[1]);
+    assert_eq!(newest.shown.column_totals[0], Some(15));
+    assert_eq!(older.shown.column_totals[0], Some(50));
+    assert_eq!(
+        older.shown.column_totals[3],
+        Some(13),
+        "4 + 9 crisis routes"
+    );
+    let mondays: Vec<NaiveDate> = before.iter().map(|w| w.monday).collect();
+    assert_eq!(figures::late(storage, &mondays).unwrap(), 0);
+
+    // A summary of 11-18 arrives on 12-01, long after its week settled: kept, counted as
+    // late, and in no figure, read again from storage or not.
+    storage
+        .ingest(&[day_summary("d", "2026-11-18", "2026-12-01", 12, 1)])
+        .unwrap();
+    assert_eq!(figures::late(storage, &mondays).unwrap(), 1);
+    for after in [
+        cache.overview(storage, today).unwrap(),
+        WeekCache::default().overview(storage, today).unwrap(),
+    ] {
+        let shown = |weeks: &[std::sync::Arc<figures::WeekTable>]| {
+            weeks.iter().map(|w| w.shown.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(shown(&after), shown(&before));
+    }
+}
+
+fn sessions_expire_and_wrong_passwords_are_kept_by_time(storage: &mut dyn Storage) {
+    let user = User {
+        name: "li".into(),
+        role: Role::Viewer,
+        password_hash: "hash".into(),
+        added_ms: 1,
+    };
+    storage.add_user(&user, "test").unwrap();
+    let session = Session {
+        token_hash: "t1".into(),
+        user_name: "li".into(),
+        csrf: "c1".into(),
+        expires_ms: 1_000,
+    };
+    storage.add_session(&session).unwrap();
+    storage
+        .add_session(&Session {
+            token_hash: "t2".into(),
+            expires_ms: 5_000,
+            ..session.clone()
+        })
+        .unwrap();
+    assert_eq!(
+        storage.session("t1", 999).unwrap(),
+        Some((session.clone(), user.clone()))
+    );
+    assert_eq!(storage.session("t1", 1_000).unwrap(), None);
+    // Expired means gone, even if the clock went back.
+    assert_eq!(storage.session("t1", 10).unwrap(), None);
+    storage.end_session("t2").unwrap();
+    assert_eq!(storage.session("t2", 10).unwrap(), None);
+    assert_eq!(storage.session("nothing", 10).unwrap(), None);
+
+    for at in [10, 20, 30] {
+        storage.note_wrong_password("li", at).unwrap();
+    }
+    storage.note_wrong_password("someone else", 25).unwrap();
+    assert_eq!(storage.wrong_passwords("li", 15).unwrap(), [20, 30]);
+    assert_eq!(
+        storage.wrong_passwords("nobody", 0).unwrap(),
+        Vec::<i64>::new()
+    );
+}
+
+fn an_alert_is_acknowledged_once_with_its_audit_line(storage: &mut dyn Storage) {
+    storage.add_device(&device()).unwrap();
+    let call = NewRecord {
+        payload: serde_json::json!({ "kind": "staff_call" }),
+        ..record("call", STAFF_ALERT_KIND)
+    };
+    storage.ingest(&[call]).unwrap();
+    let id = device().device_id;
+    let alert = storage.alert(&id, "call").unwrap().unwrap();
+    assert_eq!(alert.station, "jingan-1", "the registered station");
+    assert_eq!(alert.acknowledged, None);
+    assert!(storage.acknowledge_alert(&id, "call", "王芳", 900).unwrap());
+    assert!(!storage.acknowledge_alert(&id, "call", "li", 950).unwrap());
+    assert!(!storage.acknowledge_alert(&id, "none", "li", 950).unwrap());
+    let alert = storage.alert(&id, "call").unwrap().unwrap();
+    assert_eq!(alert.acknowledged, Some((900, "王芳".to_string())));
+    let log = storage.audit_log(10).unwrap();
+    assert_eq!(log.len(), 1, "{log:?}");
+    assert_eq!(
+        (log[0].actor.as_str(), log[0].action.as_str()),
+        ("王芳", "alert acknowledged")
+    );
+    assert!(log[0].detail.contains("jingan-1"));
+}
+
+fn alerts_are_forwarded_once_and_read_newest_first(storage: &mut dyn Storage) {
+    storage.add_device(&device()).unwrap();
+    let call = |id: &str, at: i64| NewRecord {
+        corrected_ms: at,
+        payload: serde_json::json!({ "station": "静安 1", "kind": "staff_call" }),
+        ..record(id, STAFF_ALERT_KIND)
+    };
+    storage
+        .ingest(&[call("old", 100), call("new", 300), call("mid", 200)])
+        .unwrap();
+    let ids = |alerts: Vec<waystation_hub::Alert>| {
+        alerts.into_iter().map(|a| a.record_id).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(storage.alerts(None, 10).unwrap()),
+        ["new", "mid", "old"]
+    );
+    assert_eq!(ids(storage.alerts(Some(200), 10).unwrap()), ["new", "mid"]);
+    assert_eq!(ids(storage.alerts(None, 1).unwrap()), ["new"]);
+    let id = device().device_id;
+    storage
+        .note_forward(&id, "old", 400, true, Err("timed out"))
+        .unwrap();
+    storage
+        .note_forward(&id, "old", 500, false, Err("no webhook"))
+        .unwrap();
+    let alert = storage.alert(&id, "old").unwrap().unwrap();
+    assert_eq!(alert.station, "静安 1", "the station the kiosk named");
+    assert_eq!(
+        (
+            alert.forwarded_ms,
+            alert.attempts,
+            alert.last_error.as_deref()
+        ),
+        (None, 1, Some("no webhook"))
+    );
+    storage.note_forward(&id, "old", 600, true, Ok(())).unwrap();
+    storage
+        .note_forward(&id, "old", 700, true, Err("later failure"))
+        .unwrap();
+    let alert = storage.alert(&id, "old").unwrap().unwrap();
+    assert_eq!(
+        (alert.forwarded_ms, alert.attempts, alert.last_error),
+        (Some(600), 3, None),
+        "once forwarded, it stays forwarded"
+    );
+}
+
+fn the_webhook_is_set_replaced_and_cleared(storage: &mut dyn Storage) {
+    assert_eq!(storage.webhook().unwrap(), None);
+    let first = Webhook::new("https://hooks.example.org/a", WebhookFormat::Json).unwrap();
+    let second = Webhook::new("https://hooks.example.org/b", WebhookFormat::Wecom).unwrap();
+    storage.set_webhook(Some(&first), 1).unwrap();
+    storage.set_webhook(Some(&second), 2).unwrap();
+    assert_eq!(storage.webhook().unwrap(), Some(second));
+    storage.set_webhook(None, 3).unwrap();
+    assert_eq!(storage.webhook().unwrap(), None);
+}
+
+fn the_audit_log_is_newest_first_within_a_millisecond(storage: &mut dyn Storage) {
+    for action in ["first", "second", "third"] {
+        storage
+            .audit(&AuditEntry {
+                at_ms: 42,
+                actor: "li".into(),
+                action: action.into(),
+                detail: String::new(),
+            })
+            .unwrap();
+    }
+    let actions: Vec<String> = storage
+        .audit_log(2)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["third", "second"]);
+}
+
+fn the_bundle_is_replaced_whole(storage: &mut dyn Storage) {
+    assert_eq!(storage.bundle().unwrap(), None);
+    storage.set_bundle(b"{\"v\":1}").unwrap();
+    storage.set_bundle(b"{\"v\":2}").unwrap();
+    assert_eq!(storage.bundle().unwrap().unwrap(), b"{\"v\":2}");
+}
+
+/// A database a hub made at PostgreSQL schema 1, before heartbeats were rolled up: its
+/// heartbeats are rolled up by the migration and everything else kept.
+#[test]
+fn a_postgres_database_of_the_previous_version_is_brought_up_to_date() {
+    let database = fresh_database();
+    let mut old = PostgresStorage::connect_at(&database.url, 1).unwrap();
+    old.add_device(&device()).unwrap();
+    old.ingest(&[record("m", "mood_check_in")]).unwrap();
+    drop(old);
+    let mut client = Client::connect(&database.url, NoTls).unwrap();
+    for (id, seq, day, received) in [
+        ("h1", 2, "2026-11-27", 1_000),
+        ("h2", 3, "2026-11-27", 2_000),
+        ("h3", 4, "2026-11-28", 3_000),
+    ] {
+        client
+            .execute(
+                "INSERT INTO records (id, device_id, seq, kind, schema_version, day, payload,
+                     created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+                     received_ms, corrected_ms, time_source, via)
+                 VALUES ($1, $2, $3, 'heartbeat', 1, $4, '{}', 0, false, 'b', 0, $5, $5,
+                     'hub_receipt', 'network')",
+                &[
+                    &id,
+                    &device().device_id,
+                    &(seq as i64),
+                    &day,
+                    &(received as i64),
+                ],
+            )
+            .unwrap();
+    }
+    drop(client);
+
+    let mut storage = PostgresStorage::connect(&database.url).unwrap();
+    let newest = storage.latest_heartbeats().unwrap();
+    assert_eq!((newest[0].id.as_str(), newest[0].seq), ("h3", 4));
+    let days = storage.heartbeat_days("2026-11-01", "2026-11-30").unwrap();
+    let counted: Vec<(&str, u64)> = days
+        .iter()
+        .map(|d| (d.day.as_str(), d.heartbeats))
+        .collect();
+    assert_eq!(counted, [("2026-11-27", 2), ("2026-11-28", 1)]);
+    let kinds: Vec<(String, u64)> = storage
+        .counts()
+        .unwrap()
+        .into_iter()
+        .map(|c: KindCount| (c.kind, c.records))
+        .collect();
+    assert_eq!(
+        kinds,
+        [("heartbeat".into(), 3), ("mood_check_in".into(), 1)]
+    );
+    // Nothing is migrated twice: opening again changes nothing.
+    drop(storage);
+    let mut again = PostgresStorage::connect(&database.url).unwrap();
+    assert_eq!(
+        again.heartbeat_days("2026-11-01", "2026-11-30").unwrap(),
+        days
+    );
+    assert_eq!(
+        again.ingest(&[heartbeat(4, "2026-11-28", 4_000)]).unwrap(),
+        [Outcome::Duplicate]
+    );
+}
+
+#[test]
+fn a_postgres_database_from_a_newer_hub_is_refused() {
+    let database = fresh_database();
+    drop(PostgresStorage::connect(&database.url).unwrap());
+    let mut client = Client::connect(&database.url, NoTls).unwrap();
+    client
+        .execute(
+            "INSERT INTO schema_migrations (version, applied_ms) VALUES (99, 0)",
+            &[],
+        )
+        .unwrap();
+    let err = PostgresStorage::connect(&database.url).err().unwrap();
+    assert!(matches!(err, HubError::Postgres(_)), "{err}");
+    assert!(err.to_string().contains("newer than this hub"), "{err}");
+}
+
+/// The whole hub on PostgreSQL: a kiosk's batch over HTTP, the command line's accounts and
+/// counts, all through `--database`.
+#[test]
+fn a_hub_on_postgres_receives_batches_and_the_command_line_reads_them() {
+    let database = fresh_database();
+    let dir = tempfile::tempdir().unwrap();
+    let place = Place {
+        dir: dir.path().to_path_buf(),
+        database: Some(database.url.clone()),
+    };
+    let centre = waystation_hub::keygen(dir.path()).unwrap();
+    let kiosk = Kiosk::new(1, &centre);
+    waystation_hub::add_device(&place, &kiosk.key.public_base64(), Some("静安 1"), None).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hub = waystation_hub::start(&place, listener).unwrap();
+    let now = support::NOV_2026;
+    let body = kiosk.batch(
+        vec![
+            kiosk.record(
+                1,
+                "mood_check_in",
+                synced(now, 1),
+                serde_json::json!({ "w": 1 }),
+            ),
+            kiosk.record(
+                2,
+                "heartbeat",
+                synced(now, 2),
+                serde_json::json!({ "queue": 0 }),
+            ),
+        ],
+        synced(now, 3),
+    );
+    let reply = kiosk.post(hub.addr(), &body).reply();
+    assert_eq!(support::outcomes(&reply), ["stored", "stored"]);
+    assert_eq!(
+        support::outcomes(&kiosk.post(hub.addr(), &body).reply()),
+        ["duplicate", "duplicate"]
+    );
+    hub.stop();
+    // Nothing went to a hub.db in the folder.
+    assert!(!dir.path().join(waystation_hub::DB_FILE).exists());
+    let counts = waystation_hub::counts(&place).unwrap();
+    assert_eq!(counts.len(), 2, "{counts:?}");
+    assert!(waystation_hub::counts(dir.path()).unwrap().is_empty());
+}
