@@ -16,7 +16,7 @@ use waystation_protocol::BatchReply;
 
 use crate::HubError;
 use crate::ingest::{Ingested, Receiver, now_ms};
-use crate::storage::{StoredRecord, Via};
+use crate::storage::{FleetProblem, StoredRecord, Via};
 
 /// How long the hub waits for the webhook to accept a connection, and for the whole post.
 /// The kiosk's screen gives up waiting after 20 s; the hub's answer must come well before.
@@ -127,6 +127,8 @@ pub struct Alert {
     pub last_error: Option<String>,
     /// When someone at the centre marked it seen and handled in the dashboard, and who.
     pub acknowledged: Option<(i64, String)>,
+    /// For an alert the hub raised itself: when its problem was no longer found.
+    pub cleared_ms: Option<i64>,
 }
 
 /// The station and kind an alert record carries, cleaned up: at most [`MAX_TEXT`]
@@ -157,6 +159,10 @@ pub(crate) fn fields(record: &StoredRecord) -> (Option<String>, String) {
 fn kind_words(kind: &str) -> String {
     match kind {
         "staff_call" => "有人在自助机上呼叫驿站工作人员，请尽快过去看看。".into(),
+        "kiosk_silent" => "自助机已超过一天没有联系中心，请看看它是否开着、网络是否正常。".into(),
+        "paper_out" => "自助机的打印机缺纸，请换上新纸卷。".into(),
+        "printer_fault" => "自助机的打印机出了故障（盖子打开、离线或无应答），请检查。".into(),
+        "directory_expired" => "自助机上的服务目录已过期，请中心发布新的目录。".into(),
         other => format!("自助机发来提醒（{other}），请过去看看。"),
     }
 }
@@ -174,8 +180,14 @@ pub fn body(format: WebhookFormat, alert: &Alert) -> serde_json::Value {
             let when = time
                 .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
                 .unwrap_or_else(|| "不详".into());
+            // A worker's call, or a problem the hub found itself.
+            let (title, time_label) = if alert.via == Via::Watch {
+                ("终端提醒", "发现时间")
+            } else {
+                ("驿站呼叫", "呼叫时间")
+            };
             let content = format!(
-                "【驿站呼叫】{}：{}呼叫时间：{when}（北京时间）。",
+                "【{title}】{}：{}{time_label}：{when}（北京时间）。",
                 alert.station,
                 kind_words(&alert.kind)
             );
@@ -312,9 +324,20 @@ pub(crate) async fn forward_new(hub: &Arc<Receiver>, ingested: Ingested) -> Batc
             .any(|(alert, _, outcome)| alert.record_id == *id && outcome.is_ok());
         reply.results[*index].forwarded = Some(forwarded);
     }
+    note(hub, fates).await;
+    reply
+}
+
+/// Notes what became of each alert. A failure is logged: what was posted was posted, only
+/// the hub's own note of it is missing.
+async fn note(hub: &Arc<Receiver>, fates: Vec<Fate>) {
+    if fates.is_empty() {
+        return;
+    }
     let hub = hub.clone();
     let noted = crate::server::blocking(move || {
         let mut storage = hub.storage();
+        let now = now_ms();
         for (alert, attempted, outcome) in &fates {
             let outcome = outcome.as_ref().map(|_| ()).map_err(String::as_str);
             storage.note_forward(&alert.device_id, &alert.record_id, now, *attempted, outcome)?;
@@ -323,10 +346,69 @@ pub(crate) async fn forward_new(hub: &Arc<Receiver>, ingested: Ingested) -> Batc
     })
     .await;
     if let Err(e) = noted {
-        // The reply still tells the kiosk the truth; only the hub's own note is missing.
         tracing::error!("cannot note what became of the alerts: {e}");
     }
-    reply
+}
+
+/// How often the running hub looks over the fleet for problems that raise alerts.
+pub const WATCH_EVERY: Duration = Duration::from_secs(5 * 60);
+
+/// What one pass of the fleet watch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WatchSummary {
+    /// The alerts raised, each for a problem not alerted before while it lasts.
+    pub raised: Vec<Alert>,
+    /// How many of them the webhook accepted.
+    pub forwarded: usize,
+}
+
+/// The problems of the registered kiosks that raise alerts, as of `now_ms`.
+fn alerted_problems(
+    devices: &[crate::storage::Device],
+    heartbeats: &[StoredRecord],
+    now_ms: i64,
+) -> Vec<FleetProblem> {
+    let mut found = Vec::new();
+    for kiosk in crate::web::fleet::kiosks(devices, heartbeats, now_ms) {
+        for problem in &kiosk.problems {
+            if let Some(kind) = problem.alert_kind() {
+                found.push(FleetProblem {
+                    device_id: kiosk.device_id.clone(),
+                    station: if kiosk.station.is_empty() {
+                        kiosk.device_id.clone()
+                    } else {
+                        kiosk.station.clone()
+                    },
+                    kind,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// One pass of the fleet watch at `now_ms`: reads every kiosk's newest heartbeat, raises an
+/// alert for each problem that cannot wait (silent for a day, paper out, printer fault,
+/// directory expired) and is not alerted yet, closes those whose problem is gone, and posts
+/// the new ones to the webhook. The running hub does this every [`WATCH_EVERY`];
+/// `waystation-hub alerts watch` does it once.
+pub(crate) async fn watch(hub: &Arc<Receiver>, now_ms: i64) -> Result<WatchSummary, HubError> {
+    let reader = hub.clone();
+    let read = crate::server::blocking(move || {
+        let mut storage = reader.storage();
+        let found = alerted_problems(&storage.devices()?, &storage.latest_heartbeats()?, now_ms);
+        let raised = storage.watch_fleet(&found, now_ms)?;
+        Ok((storage.webhook()?, raised))
+    })
+    .await;
+    let (webhook, raised) = read.map_err(|refusal| match refusal {
+        crate::ingest::Refusal::Failed(e) => e,
+        other => HubError::Storage(other.to_string()),
+    })?;
+    let fates = post_due(hub, webhook, raised.clone(), now_ms).await;
+    let forwarded = fates.iter().filter(|(_, _, o)| o.is_ok()).count();
+    note(hub, fates).await;
+    Ok(WatchSummary { raised, forwarded })
 }
 
 /// The webhook and the stored alerts of this device with these record ids.
@@ -451,6 +533,7 @@ mod tests {
             attempts: 0,
             last_error: None,
             acknowledged: None,
+            cleared_ms: None,
         }
     }
 

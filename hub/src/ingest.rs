@@ -5,7 +5,8 @@
 //! the same way however it arrives.
 
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock, TryLockError};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -92,7 +93,10 @@ pub(crate) struct Ingested {
 /// The centre's secret keys, the storage and the webhook client: everything needed to accept
 /// a batch.
 pub(crate) struct Receiver {
-    storage: Mutex<Box<dyn Storage>>,
+    /// The storage's connections ([`Place::connections`]): requests use whichever is free.
+    storages: Vec<Mutex<Box<dyn Storage>>>,
+    /// Where a request waits when all are busy, taken in turn.
+    next_storage: AtomicUsize,
     /// Read again from the data folder when a record names a key the hub does not hold yet
     /// (`keygen` ran while the server was running).
     centre: RwLock<CentreKeys>,
@@ -107,9 +111,12 @@ impl Receiver {
     /// date.
     pub fn open(place: &Place) -> Result<Receiver, HubError> {
         let centre = keys::load(&place.dir)?;
-        let storage = place.storage()?;
+        let storages = (0..place.connections())
+            .map(|_| place.storage().map(Mutex::new))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Receiver {
-            storage: Mutex::new(storage),
+            storages,
+            next_storage: AtomicUsize::new(0),
             centre: RwLock::new(centre),
             data_dir: place.dir.clone(),
             forwarder: Forwarder::new()?,
@@ -147,10 +154,22 @@ impl Receiver {
         &self.forwarder
     }
 
+    /// A free storage connection, or the next in turn once it is free. Every storage method
+    /// is its own transaction, so which connection does the work does not matter.
     pub fn storage(&self) -> MutexGuard<'_, Box<dyn Storage>> {
         // A panic while the lock was held cannot have left a half-written batch behind (the
         // transaction rolls back when it is dropped), so the storage is still good to use.
-        self.storage.lock().unwrap_or_else(|e| e.into_inner())
+        for storage in &self.storages {
+            match storage.try_lock() {
+                Ok(free) => return free,
+                Err(TryLockError::Poisoned(e)) => return e.into_inner(),
+                Err(TryLockError::WouldBlock) => {}
+            }
+        }
+        let turn = self.next_storage.fetch_add(1, Ordering::Relaxed) % self.storages.len();
+        self.storages[turn]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Checks that a registered device signed this request.

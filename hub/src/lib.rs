@@ -49,7 +49,7 @@ pub use keys::KeyInfo;
 pub use postgres::PostgresStorage;
 pub use server::{HEALTH_PATH, RunningHub, serve, start};
 pub use sqlite::SqliteStorage;
-pub use storage::{Device, KindCount, Storage, StoredRecord, StoredSummary, Via};
+pub use storage::{Device, HEARTBEAT_KIND, KindCount, Storage, StoredRecord, StoredSummary, Via};
 
 use ingest::{MAX_IMPORT_BYTES, Receiver, Refusal, Tally};
 use storage::NewDevice;
@@ -76,6 +76,13 @@ pub struct Place {
 }
 
 impl Place {
+    /// How many connections a running hub opens: PostgreSQL serves several requests at once
+    /// (and commits them together); SQLite has one writer at a time, and a second connection
+    /// lets a dashboard page read while a batch is written.
+    pub fn connections(&self) -> usize {
+        if self.database.is_some() { 4 } else { 2 }
+    }
+
     /// Opens the storage, bringing its schema up to date.
     pub fn storage(&self) -> Result<Box<dyn Storage>, HubError> {
         Ok(match &self.database {
@@ -308,6 +315,32 @@ pub fn alerts(data: impl Into<Place>, limit: usize) -> Result<Vec<Alert>, HubErr
 pub fn retry_alerts(data: impl Into<Place>) -> Result<RetrySummary, HubError> {
     let mut storage = data.into().storage()?;
     alerts::retry(storage.as_mut(), &alerts::Forwarder::new()?)
+}
+
+/// One pass of the fleet watch, as the running hub makes every 5 minutes: raises an alert
+/// for each kiosk problem that cannot wait and is not alerted yet (silent for more than a
+/// day, paper out, printer fault, directory expired), posts it to the webhook, and closes the
+/// alerts whose problem is gone.
+pub fn watch_fleet(data: impl Into<Place>) -> Result<alerts::WatchSummary, HubError> {
+    watch_fleet_at(data, ingest::now_ms())
+}
+
+/// [`watch_fleet`] as if the time were `now_ms`: for the tests of a kiosk silent for days.
+#[doc(hidden)]
+pub fn watch_fleet_at(
+    data: impl Into<Place>,
+    now_ms: i64,
+) -> Result<alerts::WatchSummary, HubError> {
+    let hub = std::sync::Arc::new(Receiver::open(&data.into())?);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(HubError::Server)?;
+    let summary = runtime.block_on(alerts::watch(&hub, now_ms));
+    // PostgreSQL's client closes outside the runtime (server.rs says why).
+    drop(runtime);
+    drop(hub);
+    summary
 }
 
 /// Sets the signed resource bundle to serve at `/v1/bundle`, replacing any earlier one

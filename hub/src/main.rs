@@ -187,6 +187,12 @@ enum AlertsCommand {
         #[command(flatten)]
         data: Data,
     },
+    /// Look over the fleet once for problems that raise alerts (the running hub does this
+    /// every 5 minutes)
+    Watch {
+        #[command(flatten)]
+        data: Data,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -505,6 +511,17 @@ fn alerts(command: AlertsCommand) -> Result<Done, Stop> {
             if !summary.failed.is_empty() {
                 return Ok(Done::SomeRefused);
             }
+        }
+        AlertsCommand::Watch { data } => {
+            let summary = waystation_hub::watch_fleet(data.place())?;
+            for alert in &summary.raised {
+                outln!("{} {}: {}", when(alert.at_ms), alert.station, alert.kind)?;
+            }
+            outln!(
+                "raised {}, forwarded {}",
+                summary.raised.len(),
+                summary.forwarded
+            )?;
         }
     }
     Ok(Done::Ok)

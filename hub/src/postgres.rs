@@ -17,8 +17,8 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
-    Device, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice, NewRecord, Storage, StoredRecord,
-    StoredSummary, Via, parse_time_source, time_source_name,
+    Device, FleetProblem, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice, NewRecord, OpenWatch,
+    Storage, StoredRecord, StoredSummary, Via, parse_time_source, time_source_name, watch_changes,
 };
 use crate::users::{AuditEntry, Role, Session, User};
 use crate::{HubError, summaries};
@@ -158,6 +158,16 @@ const MIGRATIONS: &[&str] = &[
         received_ms, corrected_ms, time_source, via
     FROM records WHERE kind = 'heartbeat' ORDER BY device_id, seq DESC, id;
     DELETE FROM records WHERE kind = 'heartbeat';",
+    // 3: the hub's own alerts about the fleet (SQLite's migration 10): an alert need not come
+    // in a record, may arrive 'via' the watch, and is closed when its problem is gone. The
+    // constraints bear the names PostgreSQL gave them in migration 1.
+    "ALTER TABLE alerts DROP CONSTRAINT alerts_device_id_record_id_fkey;
+    ALTER TABLE alerts ADD FOREIGN KEY (device_id) REFERENCES devices (device_id);
+    ALTER TABLE alerts DROP CONSTRAINT alerts_via_check;
+    ALTER TABLE alerts ADD CONSTRAINT alerts_via_check
+        CHECK (via IN ('network', 'import', 'watch'));
+    ALTER TABLE alerts ADD COLUMN cleared_ms BIGINT;
+    CREATE INDEX alerts_open_watch ON alerts (via, cleared_ms);",
 ];
 
 pub struct PostgresStorage {
@@ -312,7 +322,8 @@ fn summary_of(row: &Row) -> Result<StoredSummary, HubError> {
 }
 
 const ALERT_COLUMNS: &str = "SELECT record_id, device_id, station, kind, at_ms, received_ms, via,
-     forwarded_ms, attempts, last_error, acknowledged_ms, acknowledged_by FROM alerts";
+     forwarded_ms, attempts, last_error, acknowledged_ms, acknowledged_by, cleared_ms
+     FROM alerts";
 
 fn alert_of(row: &Row) -> Result<Alert, HubError> {
     let via: String = row.get(6);
@@ -327,6 +338,7 @@ fn alert_of(row: &Row) -> Result<Alert, HubError> {
         forwarded_ms: row.get(7),
         attempts: u32::try_from(row.get::<_, i64>(8)).unwrap_or(u32::MAX),
         last_error: row.get(9),
+        cleared_ms: row.get(12),
         acknowledged: match (row.get(10), row.get(11)) {
             (Some(at), Some(by)) => Some((at, by)),
             _ => None,
@@ -807,6 +819,51 @@ impl Storage for PostgresStorage {
             )
             .map(drop)
             .map_err(failed)
+    }
+
+    fn watch_fleet(&mut self, found: &[FleetProblem], now_ms: i64) -> Result<Vec<Alert>, HubError> {
+        let mut tx = self.client.transaction().map_err(failed)?;
+        let open: Vec<OpenWatch> = tx
+            .query(
+                "SELECT device_id, record_id, kind FROM alerts
+                 WHERE via = 'watch' AND cleared_ms IS NULL",
+                &[],
+            )
+            .map_err(failed)?
+            .iter()
+            .map(|r| (r.get(0), r.get(1), r.get(2)))
+            .collect();
+        let (to_close, to_raise) = watch_changes(&open, found, now_ms);
+        for (device_id, record_id, _) in to_close {
+            tx.execute(
+                "UPDATE alerts SET cleared_ms = $3 WHERE device_id = $1 AND record_id = $2",
+                &[device_id, record_id, &now_ms],
+            )
+            .map_err(failed)?;
+        }
+        let mut raised = Vec::new();
+        for (problem, record_id) in to_raise {
+            tx.execute(
+                "INSERT INTO alerts (record_id, device_id, station, kind, at_ms, received_ms,
+                     via)
+                 VALUES ($1, $2, $3, $4, $5, $5, 'watch')",
+                &[
+                    &record_id,
+                    &problem.device_id,
+                    &problem.station,
+                    &problem.kind,
+                    &now_ms,
+                ],
+            )
+            .map_err(failed)?;
+            raised.push((problem.device_id.clone(), record_id));
+        }
+        tx.commit().map_err(failed)?;
+        let mut alerts = Vec::with_capacity(raised.len());
+        for (device_id, record_id) in raised {
+            alerts.extend(self.alert(&device_id, &record_id)?);
+        }
+        Ok(alerts)
     }
 
     fn acknowledge_alert(

@@ -88,9 +88,11 @@ pub fn start(
     let thread = std::thread::Builder::new()
         .name("waystation-hub".into())
         .spawn(move || {
+            let kept = receiver.clone();
             if let Err(e) = runtime.block_on(run(listener, receiver, stopped)) {
                 tracing::error!("the hub stopped with an error: {e}");
             }
+            close_outside_the_runtime(runtime, kept);
         })
         .map_err(HubError::Server)?;
     tracing::info!(%addr, "hub listening");
@@ -104,7 +106,9 @@ pub fn start(
 /// Serves the data folder on `listen` until Ctrl-C or SIGTERM, then stops gracefully.
 pub fn serve(place: &Place, listen: SocketAddr) -> Result<(), HubError> {
     let receiver = Arc::new(Receiver::open(place)?);
-    runtime()?.block_on(async move {
+    let kept = receiver.clone();
+    let runtime = runtime()?;
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .map_err(|source| HubError::Listen {
@@ -130,7 +134,16 @@ pub fn serve(place: &Place, listen: SocketAddr) -> Result<(), HubError> {
             .map_err(HubError::Server)?;
         tracing::info!("hub stopped");
         Ok(())
-    })
+    });
+    close_outside_the_runtime(runtime, kept);
+    served
+}
+
+/// Stops the runtime (its tasks dropped), then closes the storage: PostgreSQL's client blocks
+/// to say goodbye, which it may not do on one of the runtime's threads.
+fn close_outside_the_runtime(runtime: tokio::runtime::Runtime, receiver: Arc<Receiver>) {
+    drop(runtime);
+    drop(receiver);
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, HubError> {
@@ -169,16 +182,21 @@ async fn run(
     mut stopped: watch::Receiver<bool>,
 ) -> std::io::Result<()> {
     let mut graceful = stopped.clone();
-    let server = axum::serve(listener, router(receiver)).with_graceful_shutdown(async move {
-        let _ = graceful.wait_for(|stop| *stop).await;
-    });
+    let server =
+        axum::serve(listener, router(receiver.clone())).with_graceful_shutdown(async move {
+            let _ = graceful.wait_for(|stop| *stop).await;
+        });
     let mut server = tokio::spawn(server.into_future());
+    let watcher = tokio::spawn(watch_the_fleet(receiver.clone()));
     let joined = |joined: Result<std::io::Result<()>, tokio::task::JoinError>| {
         joined.unwrap_or_else(|e| Err(std::io::Error::other(e)))
     };
     tokio::select! {
-        result = &mut server => return joined(result),
-        _ = stopped.wait_for(|stop| *stop) => {}
+        result = &mut server => {
+            watcher.abort();
+            return joined(result);
+        }
+        _ = stopped.wait_for(|stop| *stop) => watcher.abort(),
     }
     // Graceful shutdown waits for every open connection; a client that stalls mid-request
     // must not keep the hub from stopping.
@@ -188,6 +206,25 @@ async fn run(
             tracing::warn!("requests still open after {GRACE:?}; dropping them");
             server.abort();
             Ok(())
+        }
+    }
+}
+
+/// The fleet watch (`alerts::watch`), at once and then every [`crate::alerts::WATCH_EVERY`],
+/// for as long as the hub runs. A failed pass is logged and the next one tries again.
+async fn watch_the_fleet(receiver: Arc<Receiver>) {
+    let mut every = tokio::time::interval(crate::alerts::WATCH_EVERY);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match crate::alerts::watch(&receiver, crate::ingest::now_ms()).await {
+            Ok(summary) if !summary.raised.is_empty() => tracing::info!(
+                raised = summary.raised.len(),
+                forwarded = summary.forwarded,
+                "the fleet watch raised alerts"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::error!("the fleet watch failed: {e}"),
         }
     }
 }

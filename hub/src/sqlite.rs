@@ -18,8 +18,8 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
-    Device, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice, NewRecord, Storage, StoredRecord,
-    StoredSummary, Via, parse_time_source, time_source_name,
+    Device, FleetProblem, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice, NewRecord, OpenWatch,
+    Storage, StoredRecord, StoredSummary, Via, parse_time_source, time_source_name, watch_changes,
 };
 use crate::users::{AuditEntry, Role, Session, User};
 use crate::{BUNDLE_FILE, DB_FILE, HubError, summaries};
@@ -250,6 +250,39 @@ const MIGRATIONS: &[M<'static>] = &[
             WHERE newer.device_id = beat.device_id AND newer.kind = 'heartbeat')
         ON CONFLICT (device_id) DO NOTHING;
         DELETE FROM records WHERE kind = 'heartbeat';",
+    ),
+    // 10: the hub raises alerts of its own about the fleet (a kiosk silent, out of paper, its
+    // printer at fault, its directory expired), beside the workers' calls: an alert need not
+    // come in a record (via 'watch'), and such an alert is closed when its problem is gone.
+    // SQLite cannot drop a foreign key or change a check in place, so the table is rebuilt.
+    M::up(
+        "CREATE TABLE alerts_v10 (
+            -- The staff_alert record the alert came in, or for the hub's own an id of its own.
+            record_id TEXT NOT NULL,
+            device_id TEXT NOT NULL REFERENCES devices (device_id),
+            station TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            at_ms BIGINT NOT NULL,
+            received_ms BIGINT NOT NULL,
+            via TEXT NOT NULL CHECK (via IN ('network', 'import', 'watch')),
+            forwarded_ms BIGINT,
+            attempts BIGINT NOT NULL DEFAULT 0,
+            last_error TEXT,
+            acknowledged_ms BIGINT,
+            acknowledged_by TEXT,
+            -- When the watch no longer found the problem; NULL while it is open.
+            cleared_ms BIGINT,
+            PRIMARY KEY (device_id, record_id)
+        );
+        INSERT INTO alerts_v10 (record_id, device_id, station, kind, at_ms, received_ms, via,
+            forwarded_ms, attempts, last_error, acknowledged_ms, acknowledged_by)
+        SELECT record_id, device_id, station, kind, at_ms, received_ms, via,
+            forwarded_ms, attempts, last_error, acknowledged_ms, acknowledged_by
+        FROM alerts;
+        DROP TABLE alerts;
+        ALTER TABLE alerts_v10 RENAME TO alerts;
+        CREATE INDEX alerts_by_time ON alerts (at_ms);
+        CREATE INDEX alerts_open_watch ON alerts (via, cleared_ms);",
     ),
 ];
 
@@ -904,6 +937,50 @@ impl Storage for SqliteStorage {
         read().map_err(|e| self.sqlite(e))
     }
 
+    fn watch_fleet(&mut self, found: &[FleetProblem], now_ms: i64) -> Result<Vec<Alert>, HubError> {
+        let write = |conn: &mut Connection| -> rusqlite::Result<Vec<(String, String)>> {
+            let tx = conn.transaction()?;
+            let open: Vec<OpenWatch> = tx
+                .prepare(
+                    "SELECT device_id, record_id, kind FROM alerts
+                     WHERE via = 'watch' AND cleared_ms IS NULL",
+                )?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let (to_close, to_raise) = watch_changes(&open, found, now_ms);
+            for (device_id, record_id, _) in to_close {
+                tx.execute(
+                    "UPDATE alerts SET cleared_ms = ?3 WHERE device_id = ?1 AND record_id = ?2",
+                    params![device_id, record_id, now_ms],
+                )?;
+            }
+            let mut raised = Vec::new();
+            for (problem, record_id) in to_raise {
+                tx.execute(
+                    "INSERT INTO alerts (record_id, device_id, station, kind, at_ms, received_ms,
+                         via)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?5, 'watch')",
+                    params![
+                        record_id,
+                        problem.device_id,
+                        problem.station,
+                        problem.kind,
+                        now_ms
+                    ],
+                )?;
+                raised.push((problem.device_id.clone(), record_id));
+            }
+            tx.commit()?;
+            Ok(raised)
+        };
+        let raised = write(&mut self.conn).map_err(|e| self.sqlite(e))?;
+        let mut alerts = Vec::with_capacity(raised.len());
+        for (device_id, record_id) in raised {
+            alerts.extend(self.alert(&device_id, &record_id)?);
+        }
+        Ok(alerts)
+    }
+
     fn acknowledge_alert(
         &mut self,
         device_id: &str,
@@ -958,7 +1035,8 @@ fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
 
 /// The columns of an alert, in the order [`alert_row`] reads them.
 const ALERT_COLUMNS: &str = "SELECT record_id, device_id, station, kind, at_ms, received_ms, via,
-     forwarded_ms, attempts, last_error, acknowledged_ms, acknowledged_by FROM alerts";
+     forwarded_ms, attempts, last_error, acknowledged_ms, acknowledged_by, cleared_ms
+     FROM alerts";
 
 fn alert_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
     let via: String = row.get(6)?;
@@ -973,6 +1051,7 @@ fn alert_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Alert> {
         forwarded_ms: row.get(7)?,
         attempts: u32::try_from(row.get::<_, i64>(8)?).unwrap_or(u32::MAX),
         last_error: row.get(9)?,
+        cleared_ms: row.get(12)?,
         acknowledged: match (row.get(10)?, row.get(11)?) {
             (Some(at), Some(by)) => Some((at, by)),
             _ => None,

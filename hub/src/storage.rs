@@ -129,6 +129,12 @@ pub trait Storage: Send {
         now_ms: i64,
     ) -> Result<bool, HubError>;
 
+    /// One pass of the fleet watch (`alerts::watch`), in one transaction: raises an alert
+    /// (via [`Via::Watch`]) for each problem in `found` whose device has no open alert of that
+    /// kind, and closes the open ones whose problem is no longer found. Returns the alerts
+    /// raised, to be passed on; a problem that stays is raised once however often it is seen.
+    fn watch_fleet(&mut self, found: &[FleetProblem], now_ms: i64) -> Result<Vec<Alert>, HubError>;
+
     /// Adds a staff account and its audit line (`by` added it) in one transaction. An account
     /// of the same name is [`HubError::UserExists`], and nothing is written.
     fn add_user(&mut self, user: &User, by: &str) -> Result<(), HubError>;
@@ -199,6 +205,8 @@ pub enum Via {
     Network,
     /// Carried on a USB stick as an export file (`import` or `/v1/imports`).
     Import,
+    /// Raised by the hub itself, watching the fleet's heartbeats (an alert, never a record).
+    Watch,
 }
 
 impl Via {
@@ -206,6 +214,7 @@ impl Via {
         match self {
             Via::Network => "network",
             Via::Import => "import",
+            Via::Watch => "watch",
         }
     }
 
@@ -213,6 +222,7 @@ impl Via {
         match text {
             "network" => Some(Via::Network),
             "import" => Some(Via::Import),
+            "watch" => Some(Via::Watch),
             _ => None,
         }
     }
@@ -257,6 +267,45 @@ pub struct StoredSummary {
     /// The days it covers and its counts, as the kiosk sent them.
     #[serde(flatten)]
     pub summary: DaySummary,
+}
+
+/// A problem the fleet watch found with one kiosk, by the kind of alert it raises.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FleetProblem {
+    pub device_id: String,
+    pub station: String,
+    pub kind: &'static str,
+}
+
+/// An open alert of the fleet watch: device, alert id and kind.
+pub(crate) type OpenWatch = (String, String, String);
+
+/// What one watch pass changes, worked out the same for every storage: the open alerts to
+/// close (their problem is gone), and the problems to raise, each with its new alert id.
+pub(crate) fn watch_changes<'a>(
+    open: &'a [OpenWatch],
+    found: &'a [FleetProblem],
+    now_ms: i64,
+) -> (Vec<&'a OpenWatch>, Vec<(&'a FleetProblem, String)>) {
+    use std::collections::HashSet;
+    let found_keys: HashSet<(&str, &str)> = found
+        .iter()
+        .map(|f| (f.device_id.as_str(), f.kind))
+        .collect();
+    let open_keys: HashSet<(&str, &str)> = open
+        .iter()
+        .map(|(device, _, kind)| (device.as_str(), kind.as_str()))
+        .collect();
+    let to_close = open
+        .iter()
+        .filter(|(device, _, kind)| !found_keys.contains(&(device.as_str(), kind.as_str())))
+        .collect();
+    let to_raise = found
+        .iter()
+        .filter(|f| !open_keys.contains(&(f.device_id.as_str(), f.kind)))
+        .map(|f| (f, format!("watch-{}-{now_ms}", f.kind)))
+        .collect();
+    (to_close, to_raise)
 }
 
 /// The kind of record a kiosk sends about itself every quarter hour.

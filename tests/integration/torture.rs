@@ -220,6 +220,9 @@ fn kill_and_collect(mut child: Child) -> (bool, Option<String>) {
 struct Snapshot {
     /// Record id to sequence number, for every outbox row.
     ids: BTreeMap<String, i64>,
+    /// The ids of the heartbeats among them: the hub keeps only a kiosk's newest heartbeat
+    /// (and counts the rest), so they are compared with the hub apart from the others.
+    heartbeats: BTreeSet<String>,
 }
 
 /// Checks the kiosk's database as the next process would find it: SQLite's own integrity
@@ -230,6 +233,7 @@ fn check_store(data: &Path) -> Snapshot {
     if !path.exists() {
         return Snapshot {
             ids: BTreeMap::new(),
+            heartbeats: BTreeSet::new(),
         };
     }
     let conn = Connection::open(&path).unwrap();
@@ -253,17 +257,18 @@ fn check_store(data: &Path) -> Snapshot {
         // Killed during the very first open, before the schema was committed.
         return Snapshot {
             ids: BTreeMap::new(),
+            heartbeats: BTreeSet::new(),
         };
     }
-    let rows: Vec<(i64, String)> = conn
-        .prepare("SELECT seq, id FROM outbox ORDER BY seq")
+    let rows: Vec<(i64, String, String)> = conn
+        .prepare("SELECT seq, id, kind FROM outbox ORDER BY seq")
         .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap();
     let n = rows.len() as i64;
-    for (i, (seq, _)) in rows.iter().enumerate() {
+    for (i, (seq, _, _)) in rows.iter().enumerate() {
         assert_eq!(
             *seq,
             i as i64 + 1,
@@ -300,8 +305,14 @@ fn check_store(data: &Path) -> Snapshot {
         records, restocks,
         "the restock rows and the outbox were not committed together"
     );
+    let heartbeats = rows
+        .iter()
+        .filter(|(_, _, kind)| kind == waystation_hub::HEARTBEAT_KIND)
+        .map(|(_, id, _)| id.clone())
+        .collect();
     Snapshot {
-        ids: rows.into_iter().map(|(seq, id)| (id, seq)).collect(),
+        ids: rows.into_iter().map(|(seq, id, _)| (id, seq)).collect(),
+        heartbeats,
     }
 }
 
@@ -634,13 +645,44 @@ fn kill_writers_and_uploader(rounds: usize) {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let kiosk = check_store(&data).ids;
+    let Snapshot {
+        ids: kiosk,
+        heartbeats,
+    } = check_store(&data);
     let hub = rig.hub_records();
     let hub_ids: BTreeMap<String, i64> = hub.iter().map(|r| (r.id.clone(), r.seq)).collect();
     assert_eq!(hub.len(), hub_ids.len(), "a record is at the hub twice");
+    // Every record but the heartbeats is at the hub as at the kiosk; of the heartbeats the
+    // hub keeps the newest and counts every one (hub/README.md, "Heartbeats").
+    let (kiosk_beats, kiosk_others): (BTreeMap<_, _>, BTreeMap<_, _>) = kiosk
+        .iter()
+        .map(|(id, seq)| (id.clone(), *seq))
+        .partition(|(id, _)| heartbeats.contains(id));
+    let (hub_beats, hub_others): (BTreeMap<_, _>, BTreeMap<_, _>) = hub_ids
+        .iter()
+        .map(|(id, seq)| (id.clone(), *seq))
+        .partition(|(id, _)| heartbeats.contains(id));
     assert_eq!(
-        hub_ids, kiosk,
+        hub_others, kiosk_others,
         "the hub's records (id and seq) differ from the kiosk's"
+    );
+    let newest_beat = kiosk_beats.iter().max_by_key(|(_, seq)| **seq);
+    assert_eq!(
+        hub_beats.iter().next(),
+        newest_beat,
+        "the hub does not hold the kiosk's newest heartbeat, and only it"
+    );
+    assert!(hub_beats.len() <= 1);
+    let beats_counted: u64 = waystation_hub::counts(rig.hub_dir.path())
+        .unwrap()
+        .iter()
+        .filter(|c| c.kind == waystation_hub::HEARTBEAT_KIND)
+        .map(|c| c.records)
+        .sum();
+    assert_eq!(
+        beats_counted,
+        kiosk_beats.len() as u64,
+        "the hub did not count every heartbeat once"
     );
     for id in &acknowledged {
         assert!(
@@ -653,8 +695,8 @@ fn kill_writers_and_uploader(rounds: usize) {
     eprintln!(
         "kill_writers_and_uploader: {rounds} rounds in {:.1} s; uploader: {} kills, {} finished \
          first; writers: {} kills ({} finished first; after printing {}, after commit {}, \
-         before commit {}); {} records at the kiosk and at the hub, each once, {} acknowledged \
-         ids",
+         before commit {}); {} records at the kiosk and at the hub, each once ({} of them \
+         heartbeats, the newest kept at the hub and each counted), {} acknowledged ids",
         elapsed.as_secs_f64(),
         uploader_kills,
         uploader_finished,
@@ -664,6 +706,7 @@ fn kill_writers_and_uploader(rounds: usize) {
         writers.after_commit,
         writers.before_commit,
         kiosk.len(),
+        heartbeats.len(),
         acknowledged.len(),
     );
     assert!(uploader_kills > 0 && writers.before_commit > 0);

@@ -32,6 +32,35 @@ pub enum Problem {
     ClockNotSynced,
 }
 
+impl Problem {
+    /// The problems that cannot wait for someone to open the fleet page: each raises an
+    /// alert (passed on to the webhook once) under this kind while it lasts.
+    pub const ALERTED: [Problem; 4] = [
+        Problem::Silent,
+        Problem::PaperOut,
+        Problem::PrinterFault,
+        Problem::DirectoryExpired,
+    ];
+
+    /// The kind of alert the problem raises, if it raises one.
+    pub fn alert_kind(self) -> Option<&'static str> {
+        Some(match self {
+            Problem::Silent => "kiosk_silent",
+            Problem::PaperOut => "paper_out",
+            Problem::PrinterFault => "printer_fault",
+            Problem::DirectoryExpired => "directory_expired",
+            _ => return None,
+        })
+    }
+
+    /// The problem an alert of this kind was raised for.
+    pub fn of_alert_kind(kind: &str) -> Option<Problem> {
+        Problem::ALERTED
+            .into_iter()
+            .find(|p| p.alert_kind() == Some(kind))
+    }
+}
+
 /// One kiosk as the fleet page shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Kiosk {
@@ -85,6 +114,19 @@ pub fn kiosk(device: &Device, heartbeat: Option<&StoredRecord>, now_ms: i64, tod
     };
     kiosk.problems = problems(&kiosk, now_ms, today);
     kiosk
+}
+
+/// Every registered kiosk with its newest heartbeat, as of `now_ms`.
+pub fn kiosks(devices: &[Device], heartbeats: &[StoredRecord], now_ms: i64) -> Vec<Kiosk> {
+    let today = crate::station_time::day(now_ms);
+    let newest: std::collections::HashMap<&str, &StoredRecord> = heartbeats
+        .iter()
+        .map(|h| (h.device_id.as_str(), h))
+        .collect();
+    devices
+        .iter()
+        .map(|d| kiosk(d, newest.get(d.device_id.as_str()).copied(), now_ms, &today))
+        .collect()
 }
 
 fn problems(k: &Kiosk, now_ms: i64, today: &str) -> Vec<Problem> {
@@ -224,6 +266,16 @@ mod tests {
                 Problem::ClockNotSynced,
             ]
         );
+    }
+
+    #[test]
+    fn each_alerted_problem_has_its_own_kind_and_is_found_again_from_it() {
+        for problem in Problem::ALERTED {
+            let kind = problem.alert_kind().unwrap();
+            assert_eq!(Problem::of_alert_kind(kind), Some(problem));
+        }
+        assert_eq!(Problem::DiskLow.alert_kind(), None);
+        assert_eq!(Problem::of_alert_kind("staff_call"), None);
     }
 
     #[test]

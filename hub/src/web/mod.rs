@@ -704,10 +704,13 @@ fn alert_row(alert: crate::Alert, w: &Words) -> AlertRow {
     };
     AlertRow {
         time: minute(alert.at_ms),
-        what: if alert.kind == "staff_call" {
-            w.staff_call.to_string()
-        } else {
-            alert.kind.clone()
+        what: match fleet::Problem::of_alert_kind(&alert.kind) {
+            _ if alert.kind == "staff_call" => w.staff_call.to_string(),
+            Some(problem) => match alert.cleared_ms {
+                Some(at) => format!("{} ({} {})", w.problem(problem), w.cleared, minute(at)),
+                None => w.problem(problem).to_string(),
+            },
+            None => alert.kind.clone(),
         },
         handled: alert
             .acknowledged
@@ -987,15 +990,9 @@ async fn fleet_page(
         Ok(read) => read,
         Err(e) => return failed(e),
     };
-    let now = now_ms();
-    let today = crate::station_time::day(now);
     let attention_only = query.attention.is_some();
-    let mut kiosks: Vec<fleet::Kiosk> = devices
-        .iter()
-        .map(|d| {
-            let beat = heartbeats.iter().find(|h| h.device_id == d.device_id);
-            fleet::kiosk(d, beat, now, &today)
-        })
+    let mut kiosks: Vec<fleet::Kiosk> = fleet::kiosks(&devices, &heartbeats, now_ms())
+        .into_iter()
         .filter(|k| !attention_only || !k.problems.is_empty())
         .collect();
     // The most urgent first; kiosks that are well last.

@@ -288,3 +288,76 @@ fn an_alert_without_a_station_takes_the_one_the_kiosk_was_registered_with() {
     );
     assert_eq!(hook.posts()[0].1["station"], "jingan-1");
 }
+
+#[test]
+fn the_fleet_watch_passes_on_a_kiosk_out_of_paper_once_closes_it_when_fixed_and_finds_silence() {
+    let setup = Setup::new();
+    let hook = Hook::start(HookAnswer::Reply(200, "{}"));
+    waystation_hub::set_webhook(setup.data(), &hook.url("/fleet"), WebhookFormat::Json).unwrap();
+    let kiosk = &setup.kiosk;
+    let heartbeat = |n: u64, printer: &str| {
+        let record = kiosk.record(
+            n,
+            waystation_hub::HEARTBEAT_KIND,
+            synced(now_ms(), n as i64 * 1_000),
+            json!({ "printer": { "last_status": printer } }),
+        );
+        let body = kiosk.batch(vec![record], synced(now_ms(), n as i64 * 1_000 + 1));
+        assert_eq!(
+            outcomes(&kiosk.post(setup.addr(), &body).reply()),
+            ["stored"]
+        );
+    };
+    let paper_out = |alerts: &[waystation_hub::Alert]| {
+        alerts
+            .iter()
+            .filter(|a| a.kind == "paper_out")
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+
+    heartbeat(1, "paper out");
+    // The running hub watches every 5 minutes (and once as it starts, before this heartbeat
+    // came); the command's pass finds the problem now.
+    waystation_hub::watch_fleet(setup.data()).unwrap();
+    let posts = hook.posts();
+    assert_eq!(posts.len(), 1, "{posts:?}");
+    assert_eq!(posts[0].0, "/fleet");
+    assert_eq!(posts[0].1["kind"], "paper_out");
+    assert_eq!(posts[0].1["station"], "jingan-1");
+    let stored = paper_out(&waystation_hub::alerts(setup.data(), 10).unwrap());
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].via, Via::Watch);
+    assert!(stored[0].forwarded_ms.is_some());
+
+    // Still out of paper at the next passes: nothing is raised or posted again.
+    for _ in 0..2 {
+        let again = waystation_hub::watch_fleet(setup.data()).unwrap();
+        assert_eq!(again.raised, [], "raised again");
+    }
+    assert_eq!(hook.posts().len(), 1);
+
+    // The roll is changed: the alert closes, and stays in the list.
+    heartbeat(2, "ready");
+    let fixed = waystation_hub::watch_fleet(setup.data()).unwrap();
+    assert_eq!(fixed.raised, []);
+    let closed = paper_out(&waystation_hub::alerts(setup.data(), 10).unwrap());
+    assert_eq!(closed.len(), 1);
+    assert!(closed[0].cleared_ms.is_some(), "{closed:?}");
+
+    // Two days without a heartbeat: the kiosk is silent, and that is passed on once.
+    let later = now_ms() + 2 * 86_400_000;
+    let silent = waystation_hub::watch_fleet_at(setup.data(), later).unwrap();
+    assert_eq!(silent.raised.len(), 1, "{silent:?}");
+    assert_eq!(silent.raised[0].kind, "kiosk_silent");
+    assert_eq!(silent.forwarded, 1);
+    let posts = hook.posts();
+    assert_eq!(posts.len(), 2, "{posts:?}");
+    assert_eq!(posts[1].1["kind"], "kiosk_silent");
+    assert_eq!(
+        waystation_hub::watch_fleet_at(setup.data(), later + 60_000)
+            .unwrap()
+            .raised,
+        []
+    );
+}

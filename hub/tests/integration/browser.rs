@@ -19,6 +19,8 @@ struct Browser {
     driver: Child,
     base: String,
     session: String,
+    /// Where Chromium saves what a page downloads.
+    downloads: tempfile::TempDir,
 }
 
 impl Browser {
@@ -52,12 +54,16 @@ impl Browser {
             driver,
             base,
             session: String::new(),
+            downloads: tempfile::tempdir().unwrap(),
         };
         let capabilities = json!({ "capabilities": { "alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": { "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"
-            ] }
+            ], "prefs": {
+                "download.default_directory": browser.downloads.path(),
+                "download.prompt_for_download": false
+            } }
         } } });
         let reply = browser.command("POST", "/session", capabilities);
         browser.session = reply["sessionId"].as_str().unwrap().to_string();
@@ -175,6 +181,25 @@ impl Browser {
         )
     }
 
+    /// The bytes of the one file downloaded so far, once Chromium has finished writing it.
+    fn downloaded(&self) -> (String, Vec<u8>) {
+        let finished = || -> Option<std::path::PathBuf> {
+            let entries: Vec<_> = std::fs::read_dir(self.downloads.path())
+                .ok()?
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            match entries.as_slice() {
+                [one] if one.extension().is_some_and(|e| e == "csv") => Some(one.clone()),
+                _ => None,
+            }
+        };
+        self.wait_until("the download", |_| finished().is_some());
+        let path = finished().unwrap();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        (name, std::fs::read(path).unwrap())
+    }
+
     fn sign_in(&self, hub: &str, name: &str, password: &str) {
         self.open(&format!("{hub}/sign-in"));
         self.type_into("input[name=name]", name);
@@ -266,4 +291,116 @@ fn in_chromium_a_form_without_its_token_and_a_sixth_wrong_password_are_refused()
     browser.sign_in(&base, "li.wei", "the right passphrase");
     assert!(browser.text("#problem").contains("15 分钟"));
     assert!(browser.url().ends_with("/sign-in"));
+}
+
+#[test]
+fn in_chromium_an_operator_handles_an_alert_registers_and_revokes_a_kiosk_and_exports_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    waystation_hub::keygen(dir.path()).unwrap();
+    waystation_hub::demo_data(dir.path()).unwrap();
+    waystation_hub::add_user(
+        dir.path(),
+        "li.wei",
+        Role::Operator,
+        "an operator's passphrase\n",
+    )
+    .unwrap();
+    waystation_hub::add_user(dir.path(), "王芳", Role::Viewer, "a viewer's passphrase\n").unwrap();
+    let hub = start(dir.path());
+    let base = format!("http://127.0.0.1:{}", hub.addr().port());
+    let browser = Browser::start();
+    browser.sign_in(&base, "li.wei", "an operator's passphrase");
+    browser.wait_for_url("/overview");
+
+    // The overview's CSV holds what the page shows, opened the way Excel needs it.
+    let page: Value = browser.script(
+        "return [...document.querySelectorAll('#weekly tr')]
+            .map(r => [...r.children].map(c => c.textContent.trim()))",
+    );
+    browser.click("#csv");
+    let (name, bytes) = browser.downloaded();
+    assert!(name.starts_with("waystation-overview-"), "{name}");
+    assert_eq!(
+        &bytes[..3],
+        b"\xEF\xBB\xBF",
+        "a UTF-8 byte-order mark first"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.ends_with("\r\n") && !text.replace("\r\n", "").contains('\n'));
+    let lines: Vec<Vec<String>> = text
+        .trim_end()
+        .split("\r\n")
+        .map(|line| {
+            line.split(',')
+                .map(|c| c.trim_matches('"').to_string())
+                .collect()
+        })
+        .collect();
+    let page: Vec<Vec<String>> = serde_json::from_value(page).unwrap();
+    assert_eq!(
+        lines, page,
+        "the CSV is the page's table, heading and 13 weeks"
+    );
+
+    // An alert marked handled shows who handled it, and its button is gone.
+    browser.open(&format!("{base}/alerts"));
+    let waiting = browser.count("button.acknowledge");
+    assert!(waiting > 0, "the example has alerts to handle");
+    browser.click("button.acknowledge");
+    browser.wait_until("the alert marked", |b| {
+        b.count("button.acknowledge") == waiting - 1
+    });
+    let handled = browser.script(
+        "return [...document.querySelectorAll('#alerts td')]
+            .filter(c => c.textContent.includes('已处理 · li.wei')).length",
+    );
+    assert_eq!(handled, 1);
+
+    // A kiosk registered by pasting its key, then revoked once the box is ticked.
+    let key = waystation_protocol::DeviceKey::from_secret([7; 32]);
+    browser.open(&format!("{base}/kiosks"));
+    browser.type_into("#register input[name=key]", &key.public_base64());
+    browser.type_into("#register input[name=station]", "闵行浦江驿站");
+    browser.click("#register button");
+    browser.wait_until("the registration", |b| {
+        b.count("#notice") > 0 && b.text("#notice").contains(&key.device_id())
+    });
+    let row = format!(
+        "[...document.querySelectorAll('#kiosks tbody tr')]
+            .find(r => r.textContent.includes('{}'))",
+        key.device_id()
+    );
+    assert_eq!(
+        browser.script(&format!("return {row}.children[0].textContent")),
+        "闵行浦江驿站"
+    );
+    browser.script(&format!(
+        "{row}.querySelector('input[name=confirm]').click();
+         {row}.querySelector('.revoke button').click(); return null"
+    ));
+    browser.wait_until("the revocation", |b| {
+        b.count("#notice") > 0 && b.text("#notice").starts_with("已停用")
+    });
+    let status = browser.script(&format!("return {row}.children[2].textContent"));
+    assert!(status.as_str().unwrap().starts_with("已停用"), "{status}");
+    let devices = waystation_hub::devices(dir.path()).unwrap();
+    let registered = devices
+        .iter()
+        .find(|d| d.device_id == key.device_id())
+        .unwrap();
+    assert!(registered.revoked_ms.is_some());
+
+    // A viewer is not shown the operators' pages, and is refused them when asking anyway.
+    browser.click("#sign-out");
+    browser.wait_for_url("/sign-in");
+    browser.sign_in(&base, "王芳", "a viewer's passphrase");
+    browser.wait_for_url("/overview");
+    assert_eq!(
+        browser.count("nav a[href='/fleet'], nav a[href='/kiosks']"),
+        0
+    );
+    for page in ["/fleet", "/alerts", "/kiosks", "/directory", "/accounts"] {
+        browser.open(&format!("{base}{page}"));
+        assert_eq!(browser.text("#problem"), "你的账号无权查看此页。", "{page}");
+    }
 }

@@ -5,7 +5,7 @@
 
 use chrono::{NaiveDate, TimeZone};
 use postgres::{Client, NoTls};
-use waystation_hub::storage::{HeartbeatDay, KindCount, NewDevice, NewRecord};
+use waystation_hub::storage::{FleetProblem, HeartbeatDay, KindCount, NewDevice, NewRecord};
 use waystation_hub::users::{AuditEntry, Role, Session, User};
 use waystation_hub::web::figures::{self, WeekCache};
 use waystation_hub::{HubError, Place, PostgresStorage, Storage, Via, Webhook, WebhookFormat};
@@ -56,6 +56,7 @@ on_both!(
     weeks_are_read_by_first_day_and_late_summaries_change_no_shown_week,
     sessions_expire_and_wrong_passwords_are_kept_by_time,
     an_alert_is_acknowledged_once_with_its_audit_line,
+    the_fleet_watch_raises_each_problem_once_and_closes_it_when_gone,
     alerts_are_forwarded_once_and_read_newest_first,
     the_webhook_is_set_replaced_and_cleared,
     the_audit_log_is_newest_first_within_a_millisecond,
@@ -577,6 +578,70 @@ fn an_alert_is_acknowledged_once_with_its_audit_line(storage: &mut dyn Storage) 
     assert!(log[0].detail.contains("jingan-1"));
 }
 
+fn the_fleet_watch_raises_each_problem_once_and_closes_it_when_gone(storage: &mut dyn Storage) {
+    storage.add_device(&device()).unwrap();
+    let id = device().device_id;
+    let problem = |kind: &'static str| FleetProblem {
+        device_id: id.clone(),
+        station: "jingan-1".into(),
+        kind,
+    };
+    let kinds = |alerts: &[waystation_hub::Alert]| {
+        let mut kinds: Vec<String> = alerts.iter().map(|a| a.kind.clone()).collect();
+        kinds.sort();
+        kinds
+    };
+    let raised = storage
+        .watch_fleet(&[problem("paper_out"), problem("kiosk_silent")], 1_000)
+        .unwrap();
+    assert_eq!(kinds(&raised), ["kiosk_silent", "paper_out"]);
+    assert!(raised.iter().all(|a| a.via == Via::Watch
+        && a.at_ms == 1_000
+        && a.station == "jingan-1"
+        && a.cleared_ms.is_none()));
+    // Seen again, the same problems raise nothing; the silence ends, so its alert closes.
+    assert_eq!(
+        storage.watch_fleet(&[problem("paper_out")], 2_000).unwrap(),
+        []
+    );
+    let all = storage.alerts(None, 10).unwrap();
+    assert_eq!(all.len(), 2, "{all:?}");
+    let silent = all.iter().find(|a| a.kind == "kiosk_silent").unwrap();
+    assert_eq!(silent.cleared_ms, Some(2_000));
+    let paper = all.iter().find(|a| a.kind == "paper_out").unwrap();
+    assert_eq!(paper.cleared_ms, None);
+    // A silence that comes back is a new alert; the closed one stays as it was.
+    let again = storage
+        .watch_fleet(&[problem("paper_out"), problem("kiosk_silent")], 3_000)
+        .unwrap();
+    assert_eq!(kinds(&again), ["kiosk_silent"]);
+    assert_ne!(again[0].record_id, silent.record_id);
+    assert_eq!(storage.alerts(None, 10).unwrap().len(), 3);
+    // The hub's own alerts are passed on and acknowledged like a worker's call.
+    storage
+        .note_forward(&id, &paper.record_id, 3_500, true, Ok(()))
+        .unwrap();
+    assert!(
+        storage
+            .acknowledge_alert(&id, &paper.record_id, "王芳", 4_000)
+            .unwrap()
+    );
+    let paper = storage.alert(&id, &paper.record_id).unwrap().unwrap();
+    assert_eq!(
+        (paper.forwarded_ms, paper.acknowledged),
+        (Some(3_500), Some((4_000, "王芳".to_string())))
+    );
+    // Nothing found: every open alert closes, and nothing is raised.
+    assert_eq!(storage.watch_fleet(&[], 5_000).unwrap(), []);
+    assert!(
+        storage
+            .alerts(None, 10)
+            .unwrap()
+            .iter()
+            .all(|a| a.cleared_ms.is_some())
+    );
+}
+
 fn alerts_are_forwarded_once_and_read_newest_first(storage: &mut dyn Storage) {
     storage.add_device(&device()).unwrap();
     let call = |id: &str, at: i64| NewRecord {
@@ -670,7 +735,13 @@ fn a_postgres_database_of_the_previous_version_is_brought_up_to_date() {
     let database = fresh_database();
     let mut old = PostgresStorage::connect_at(&database.url, 1).unwrap();
     old.add_device(&device()).unwrap();
-    old.ingest(&[record("m", "mood_check_in")]).unwrap();
+    let call = NewRecord {
+        payload: serde_json::json!({ "kind": "staff_call" }),
+        ..record("call", STAFF_ALERT_KIND)
+    };
+    old.ingest(&[record("m", "mood_check_in"), call]).unwrap();
+    old.note_forward(&device().device_id, "call", 200, true, Ok(()))
+        .unwrap();
     drop(old);
     let mut client = Client::connect(&database.url, NoTls).unwrap();
     for (id, seq, day, received) in [
@@ -714,7 +785,25 @@ fn a_postgres_database_of_the_previous_version_is_brought_up_to_date() {
         .collect();
     assert_eq!(
         kinds,
-        [("heartbeat".into(), 3), ("mood_check_in".into(), 1)]
+        [
+            ("heartbeat".into(), 3),
+            ("mood_check_in".into(), 1),
+            (STAFF_ALERT_KIND.into(), 1)
+        ]
+    );
+    // The worker's call kept its alert through migration 3, which let alerts come without a
+    // record.
+    let call = storage.alert(&device().device_id, "call").unwrap().unwrap();
+    assert_eq!(
+        (
+            call.station.as_str(),
+            call.kind.as_str(),
+            call.via,
+            call.forwarded_ms,
+            call.attempts,
+            call.cleared_ms
+        ),
+        ("jingan-1", "staff_call", Via::Network, Some(200), 1, None)
     );
     // Nothing is migrated twice: opening again changes nothing.
     drop(storage);

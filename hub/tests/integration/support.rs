@@ -184,16 +184,25 @@ pub fn unsynced(wall_ms: i64, boot: &str, monotonic_ms: i64) -> ClockStamp {
 
 /// A kiosk: its device key and the centre's public key it seals to.
 pub struct Kiosk {
-    pub number: u8,
+    pub number: u16,
     pub key: DeviceKey,
     pub centre: CentrePublicKey,
 }
 
 impl Kiosk {
-    pub fn new(number: u8, centre_public_b64: &str) -> Kiosk {
+    /// Kiosk `number`: the same key every run (numbers above 255 are for the fleet benchmark).
+    pub fn new(number: u16, centre_public_b64: &str) -> Kiosk {
+        let secret = match u8::try_from(number) {
+            Ok(small) => [small; 32],
+            Err(_) => {
+                let mut secret = [0xa5; 32];
+                secret[..2].copy_from_slice(&number.to_be_bytes());
+                secret
+            }
+        };
         Kiosk {
             number,
-            key: DeviceKey::from_secret([number; 32]),
+            key: DeviceKey::from_secret(secret),
             centre: CentrePublicKey::from_base64(centre_public_b64).unwrap(),
         }
     }
@@ -318,7 +327,7 @@ impl Setup {
     }
 
     /// Another kiosk sealing to the same centre, not registered unless the test does so.
-    pub fn stranger(&self, number: u8) -> Kiosk {
+    pub fn stranger(&self, number: u16) -> Kiosk {
         let centre = std::fs::read_to_string(self.data().join(waystation_hub::PUB_FILE)).unwrap();
         Kiosk::new(number, &centre)
     }
