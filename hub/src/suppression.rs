@@ -14,6 +14,11 @@
 //! hidden too, and the lines are checked again until none does (the kiosk's week view follows
 //! the same rules for its one line, `src/mood/week.rs`).
 //!
+//! The rows of a table whose rows do not add up may also fall into groups, and the groups into
+//! larger ones (stations by kind within a district, districts in the city): each group's total
+//! of each column is shown, and is a line with the groups or rows inside it, and a member of
+//! the line of the group above. Where rows fall into groups, a hidden zero takes a partner too.
+//!
 //! Totals are hidden only when they are themselves small, or when nothing else in their line
 //! is left to hide: the same total appears on other pages (a district's figure is the total of
 //! its stations' table), and choosing the same cells everywhere keeps one page from showing
@@ -33,6 +38,13 @@ pub struct Counts {
     /// Whether the columns split one whole, so that each row's total (and the grand total)
     /// is shown.
     pub rows_add_up: bool,
+    /// Ways the rows fall into groups, coarsest first, each a group number (from 0, none
+    /// skipped) per row, and each splitting the groups of the one before (districts, then
+    /// station kinds within a district); every group's total of every column is shown. None
+    /// when the rows add up. Groups that cross (kinds across districts) are refused: a
+    /// reader could subtract one group from another that overlaps it, which line-by-line
+    /// rules do not see (the exhaustive test found such tables).
+    pub groupings: Vec<Vec<usize>>,
 }
 
 /// What may be shown of a table: `None` where a figure is hidden.
@@ -45,6 +57,8 @@ pub struct Shown {
     pub row_totals: Vec<Option<u64>>,
     /// The total of everything, when the columns add up (else `None`).
     pub grand_total: Option<u64>,
+    /// For each grouping, each group's total of each column.
+    pub group_totals: Vec<Vec<Vec<Option<u64>>>>,
 }
 
 /// A figure of a table: an inner cell, a row's or a column's total, or the grand total.
@@ -54,6 +68,8 @@ enum Figure {
     RowTotal(usize),
     ColumnTotal(usize),
     Grand,
+    /// Grouping, group, column.
+    GroupTotal(usize, usize, usize),
 }
 
 /// A line of the table: figures that add up to a total shown beside them.
@@ -71,13 +87,45 @@ impl Counts {
         self.cells.first().map_or(0, Vec::len)
     }
 
+    /// How many groups a grouping has.
+    fn groups(&self, grouping: usize) -> usize {
+        self.groupings[grouping].iter().max().map_or(0, |g| g + 1)
+    }
+
+    /// The rows in one group.
+    fn rows_in(&self, grouping: usize, group: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.rows()).filter(move |&r| self.groupings[grouping][r] == group)
+    }
+
     fn value(&self, figure: Figure) -> u64 {
         match figure {
             Figure::Cell(r, c) => self.cells[r][c],
             Figure::RowTotal(r) => self.cells[r].iter().sum(),
             Figure::ColumnTotal(c) => self.cells.iter().map(|row| row[c]).sum(),
             Figure::Grand => self.cells.iter().flatten().sum(),
+            Figure::GroupTotal(k, g, c) => self.rows_in(k, g).map(|r| self.cells[r][c]).sum(),
         }
+    }
+
+    /// The figure a group total is: a group of one row is that row's cell, a group of every
+    /// row is the column's total, and a group with the same rows as a group of the first
+    /// grouping is that group's total. A reader sees that they are equal, so they are shown
+    /// or hidden together, as one figure.
+    fn canonical(&self, figure: Figure) -> Figure {
+        let Figure::GroupTotal(k, g, c) = figure else {
+            return figure;
+        };
+        let rows: Vec<usize> = self.rows_in(k, g).collect();
+        if let [one] = rows[..] {
+            return Figure::Cell(one, c);
+        }
+        if rows.len() == self.rows() {
+            return Figure::ColumnTotal(c);
+        }
+        (0..k)
+            .flat_map(|earlier| (0..self.groups(earlier)).map(move |h| (earlier, h)))
+            .find(|&(earlier, h)| self.rows_in(earlier, h).eq(rows.iter().copied()))
+            .map_or(figure, |(earlier, h)| Figure::GroupTotal(earlier, h, c))
     }
 
     /// Every figure the table shows, inner cells first.
@@ -90,6 +138,15 @@ impl Counts {
         if self.rows_add_up {
             figures.extend((0..rows).map(Figure::RowTotal));
             figures.push(Figure::Grand);
+        }
+        for k in 0..self.groupings.len() {
+            for g in 0..self.groups(k) {
+                figures.extend(
+                    (0..columns)
+                        .map(|c| Figure::GroupTotal(k, g, c))
+                        .filter(|&f| self.canonical(f) == f),
+                );
+            }
         }
         figures
     }
@@ -117,7 +174,47 @@ impl Counts {
                 total: Figure::Grand,
             });
         }
+        for c in 0..columns {
+            lines.extend(self.group_lines(c));
+        }
         lines
+    }
+
+    /// The lines of one column's groups, a tree: each distinct group (and the column's total)
+    /// is the total of the largest groups and rows inside it.
+    fn group_lines(&self, c: usize) -> Vec<Line> {
+        if self.groupings.is_empty() {
+            return Vec::new();
+        }
+        // The finest distinct group of a grouping before `before` that holds `row`, other than
+        // `itself`; the column's total when there is none.
+        let above = |row: usize, before: usize, itself: Figure| -> Figure {
+            (0..before)
+                .rev()
+                .map(|k| self.canonical(Figure::GroupTotal(k, self.groupings[k][row], c)))
+                .find(|&f| f != itself && matches!(f, Figure::GroupTotal(..)))
+                .unwrap_or(Figure::ColumnTotal(c))
+        };
+        let mut members: std::collections::BTreeMap<Figure, Vec<Figure>> = Default::default();
+        for r in 0..self.rows() {
+            let cell = Figure::Cell(r, c);
+            let total = above(r, self.groupings.len(), cell);
+            members.entry(total).or_default().push(cell);
+        }
+        for k in 0..self.groupings.len() {
+            for g in 0..self.groups(k) {
+                let group = Figure::GroupTotal(k, g, c);
+                if self.canonical(group) != group {
+                    continue;
+                }
+                let row = self.rows_in(k, g).next().expect("a group has a row");
+                members.entry(above(row, k, group)).or_default().push(group);
+            }
+        }
+        members
+            .into_iter()
+            .map(|(total, members)| Line { members, total })
+            .collect()
     }
 
     /// The figure this line must hide next, if it gives away a hidden one.
@@ -127,8 +224,10 @@ impl Counts {
         let hidden_count = hidden_members.len() + usize::from(is_hidden(&line.total));
         let hidden_sum: u64 = hidden_members.iter().map(|&f| self.value(f)).sum();
         // Zeros hidden alone are read as zeros; that gives no one away unless a crossing line
-        // then has one unknown left, and only tables whose rows add up have crossing lines.
-        let zeros_alone_are_safe = !self.rows_add_up && hidden_sum == 0;
+        // then has one unknown left, and only tables whose rows add up or fall into groups
+        // have crossing lines.
+        let zeros_alone_are_safe =
+            !self.rows_add_up && self.groupings.is_empty() && hidden_sum == 0;
         let gives_away = hidden_count == 1
             || (!is_hidden(&line.total)
                 && hidden_count > 0
@@ -149,6 +248,22 @@ impl Counts {
 
     /// What may be shown of this table.
     pub fn suppress(&self) -> Shown {
+        assert!(
+            self.groupings.is_empty() || !self.rows_add_up,
+            "groupings are for rows that do not add up"
+        );
+        assert!(self.groupings.iter().all(|g| g.len() == self.rows()));
+        for pair in self.groupings.windows(2) {
+            // Each grouping splits the groups of the one before: no two groups cross.
+            let mut coarser_of = std::collections::HashMap::new();
+            for (fine, coarse) in pair[1].iter().zip(&pair[0]) {
+                assert_eq!(
+                    *coarser_of.entry(fine).or_insert(coarse),
+                    coarse,
+                    "a grouping must split the groups of the one before it"
+                );
+            }
+        }
         let mut hidden: Vec<Figure> = self
             .figures()
             .into_iter()
@@ -179,6 +294,17 @@ impl Counts {
             } else {
                 None
             },
+            group_totals: (0..self.groupings.len())
+                .map(|k| {
+                    (0..self.groups(k))
+                        .map(|g| {
+                            (0..columns)
+                                .map(|c| show(self.canonical(Figure::GroupTotal(k, g, c))))
+                                .collect()
+                        })
+                        .collect()
+                })
+                .collect(),
         }
     }
 }
@@ -191,6 +317,7 @@ mod tests {
         Counts {
             cells: cells.iter().map(|row| row.to_vec()).collect(),
             rows_add_up,
+            groupings: Vec::new(),
         }
         .suppress()
     }
@@ -278,6 +405,15 @@ mod tests {
         if s.grand_total.is_some() {
             shown_totals.push(Figure::Grand);
         }
+        for (k, groups) in s.group_totals.iter().enumerate() {
+            for (g, totals) in groups.iter().enumerate() {
+                for (c, total) in totals.iter().enumerate() {
+                    if total.is_some() {
+                        shown_totals.push(Figure::GroupTotal(k, g, c));
+                    }
+                }
+            }
+        }
         // Each figure and each shown total as the hidden cells it adds up, by index.
         let members = |figure: Figure| -> Vec<usize> {
             (0..hidden_cells.len())
@@ -288,6 +424,7 @@ mod tests {
                         Figure::RowTotal(fr) => r == fr,
                         Figure::ColumnTotal(fc) => c == fc,
                         Figure::Grand => true,
+                        Figure::GroupTotal(k, g, fc) => c == fc && counts.groupings[k][r] == g,
                     }
                 })
                 .collect()
@@ -359,8 +496,12 @@ mod tests {
 
     /// Checks one table: nothing small is shown, and no hidden figure that counts between 1
     /// and 10 people can be worked out from what is shown.
-    fn check(cells: Vec<Vec<u64>>, rows_add_up: bool) {
-        let counts = Counts { cells, rows_add_up };
+    fn check(cells: Vec<Vec<u64>>, rows_add_up: bool, groupings: &[Vec<usize>]) {
+        let counts = Counts {
+            cells,
+            rows_add_up,
+            groupings: groupings.to_vec(),
+        };
         let s = counts.suppress();
         let shown_figures = s
             .cells
@@ -368,7 +509,8 @@ mod tests {
             .flatten()
             .chain(&s.column_totals)
             .chain(&s.row_totals)
-            .chain(std::iter::once(&s.grand_total));
+            .chain(std::iter::once(&s.grand_total))
+            .chain(s.group_totals.iter().flatten().flatten());
         for figure in shown_figures.flatten() {
             assert!(*figure >= MIN_SHOWN, "{counts:?} shows {figure}");
         }
@@ -414,7 +556,7 @@ mod tests {
             (3, 3, &[0, 3, 12][..], true),
         ] {
             for cells in tables(rows, columns, values) {
-                check(cells, rows_add_up);
+                check(cells, rows_add_up, &[]);
                 checked += 1;
             }
         }
@@ -422,5 +564,75 @@ mod tests {
             checked,
             7usize.pow(4) * 2 + 2 * 5usize.pow(6) + 3usize.pow(9)
         );
+    }
+
+    #[test]
+    fn a_small_station_is_not_given_away_by_its_district() {
+        // Stations 0 and 1 in district A, 2 and 3 in B: station 0's 3 would be A's total minus
+        // station 1's 30.
+        let counts = Counts {
+            cells: vec![vec![3], vec![30], vec![40], vec![50]],
+            rows_add_up: false,
+            groupings: vec![vec![0, 0, 1, 1]],
+        };
+        let s = counts.suppress();
+        assert_eq!(s.cells[0], [None]);
+        assert!(s.cells[1][0].is_none() || s.group_totals[0][0][0].is_none());
+        check(counts.cells.clone(), false, &counts.groupings);
+    }
+
+    #[test]
+    #[should_panic(expected = "must split the groups")]
+    fn groups_that_cross_are_refused() {
+        // Districts A A B B and kinds x y x y: kind x is not inside one district.
+        Counts {
+            cells: vec![vec![20]; 4],
+            rows_add_up: false,
+            groupings: vec![vec![0, 0, 1, 1], vec![0, 1, 2, 1]],
+        }
+        .suppress();
+    }
+
+    #[test]
+    fn no_small_count_can_be_worked_out_from_stations_in_kinds_in_districts() {
+        // One column (columns share nothing) of four or five stations, in districts and in
+        // kinds within each district, every way listed: groups of one, groups of all, a
+        // kind that is its whole district. The lines form one tree, a nested family, whose
+        // matrix is totally unimodular as well, so the search above stays exact.
+        type Way = &'static [&'static [usize]];
+        let four: &[Way] = &[
+            &[&[0, 0, 1, 1]],
+            &[&[0, 0, 0, 1]],
+            &[&[0, 0, 0, 0]],
+            &[&[0, 0, 1, 1], &[0, 1, 2, 2]],
+            &[&[0, 0, 1, 1], &[0, 0, 1, 2]],
+            &[&[0, 0, 0, 1], &[0, 0, 1, 2]],
+            &[&[0, 0, 0, 0], &[0, 0, 1, 1]],
+        ];
+        let five: &[Way] = &[
+            &[&[0, 0, 1, 1, 1]],
+            &[&[0, 0, 1, 1, 1], &[0, 1, 2, 2, 3]],
+            &[&[0, 0, 0, 1, 1], &[0, 0, 1, 2, 2]],
+            &[&[0, 0, 0, 0, 1], &[0, 0, 1, 1, 2]],
+        ];
+        let values4: &[u64] = &[0, 1, 6, 10, 11, 15, 40];
+        let values5: &[u64] = &[0, 2, 9, 11, 25];
+        let mut checked = 0;
+        for (ways, values) in [(four, values4), (five, values5)] {
+            for way in ways {
+                let way: Vec<Vec<usize>> = way.iter().map(|g| g.to_vec()).collect();
+                let rows = way[0].len();
+                for mut i in 0..values.len().pow(rows as u32) {
+                    let mut cells = Vec::with_capacity(rows);
+                    for _ in 0..rows {
+                        cells.push(vec![values[i % values.len()]]);
+                        i /= values.len();
+                    }
+                    check(cells, false, &way);
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 7 * 7usize.pow(4) + 4 * 5usize.pow(5));
     }
 }

@@ -150,11 +150,13 @@ pub fn week_table(summaries: &[StoredSummary], monday: NaiveDate) -> WeekTable {
             column_totals: vec![None; Measure::ALL.len()],
             row_totals: Vec::new(),
             grand_total: None,
+            group_totals: Vec::new(),
         }
     } else {
         Counts {
             cells,
             rows_add_up: false,
+            groupings: Vec::new(),
         }
         .suppress()
     };
