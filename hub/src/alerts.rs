@@ -34,6 +34,14 @@ pub const RETRY_WITHIN_MS: i64 = 24 * 60 * 60 * 1000;
 
 /// Why an alert carried on a USB stick is not posted.
 pub(crate) const IMPORTED: &str = "it arrived in an export file, long after it was made";
+/// Why an alert is not posted when the centre has set no webhook.
+pub(crate) const NO_WEBHOOK: &str = "no webhook is set (waystation-hub alerts set-webhook)";
+/// Why an alert that arrived late is not posted.
+pub(crate) const TOO_OLD: &str = "it was older than 30 minutes when it arrived";
+
+/// The reasons for holding an alert back, in the order of the dashboard's words for them
+/// (`Words::held_back`); any other reason is the webhook's failure, shown as it is.
+pub(crate) const HELD_BACK: [&str; 3] = [NO_WEBHOOK, TOO_OLD, IMPORTED];
 
 /// The longest station or kind text passed on: a registered kiosk cannot fill a message.
 const MAX_TEXT: usize = 64;
@@ -202,10 +210,10 @@ pub(crate) fn due(alert: &Alert, webhook: Option<&Webhook>, now_ms: i64) -> Resu
         return Err(IMPORTED.into());
     }
     if webhook.is_none() {
-        return Err("no webhook is set (waystation-hub alerts set-webhook)".into());
+        return Err(NO_WEBHOOK.into());
     }
     if now_ms.saturating_sub(alert.at_ms) > FRESH_FOR_MS {
-        return Err("it was older than 30 minutes when it arrived".into());
+        return Err(TOO_OLD.into());
     }
     Ok(())
 }

@@ -19,13 +19,42 @@ use crate::HubError;
 use crate::station_time::OFFSET_MS;
 use crate::storage::{NewDevice, NewRecord, Storage, Via};
 
-/// The example stations, and the busiest day's visits at each: the last is small, so that its
-/// pages show suppression at work.
-pub const STATIONS: [(&str, u64); 4] = [
-    ("示例 demo 静安寺驿站", 60),
-    ("示例 demo 徐家汇驿站", 45),
-    ("示例 demo 陆家嘴驿站", 35),
-    ("示例 demo 金山小站", 16),
+/// An example station: its name, the busiest day's visits, its district and its kind (the
+/// kinds of station the mission names).
+pub struct Station {
+    pub name: &'static str,
+    pub busiest: u64,
+    pub district: &'static str,
+    pub kind: &'static str,
+}
+
+/// The example stations. The last is small, so that its pages show suppression at work, and
+/// shares its district with the first, so that a district has stations of two kinds.
+pub const STATIONS: [Station; 4] = [
+    Station {
+        name: "示例 demo 静安寺驿站",
+        busiest: 60,
+        district: "静安区",
+        kind: "暖新驿站",
+    },
+    Station {
+        name: "示例 demo 徐家汇驿站",
+        busiest: 45,
+        district: "徐汇区",
+        kind: "工会司机之家",
+    },
+    Station {
+        name: "示例 demo 陆家嘴驿站",
+        busiest: 35,
+        district: "浦东新区",
+        kind: "暖新驿站",
+    },
+    Station {
+        name: "示例 demo 江宁路小站",
+        busiest: 16,
+        district: "静安区",
+        kind: "暖蜂爱心之家",
+    },
 ];
 
 /// How many days of summaries, ending yesterday: enough that every week the overview shows
@@ -70,20 +99,30 @@ pub fn fill(
     }
     let mut sequence = Sequence(2026);
     let mut summaries = 0;
-    for (index, (station, busiest)) in STATIONS.into_iter().enumerate() {
+    for (index, station) in STATIONS.into_iter().enumerate() {
         let key = waystation_protocol::DeviceKey::from_secret(secrets[index]);
         let (public_key, device_id) = (key.public_base64(), key.device_id());
         storage.add_device(&NewDevice {
             device_id: device_id.clone(),
             public_key,
-            station: Some(station.to_string()),
+            station: Some(station.name.to_string()),
+            district: Some(station.district.to_string()),
+            station_kind: Some(station.kind.to_string()),
             note: Some(NOTE.to_string()),
             added_ms: now_ms,
         })?;
         let records: Vec<NewRecord> = (1..=DAYS)
             .filter_map(|back| today.checked_sub_days(Days::new(back)))
             .enumerate()
-            .map(|(seq, day)| example_day(&device_id, seq as i64 + 1, day, busiest, &mut sequence))
+            .map(|(seq, day)| {
+                example_day(
+                    &device_id,
+                    seq as i64 + 1,
+                    day,
+                    station.busiest,
+                    &mut sequence,
+                )
+            })
             .collect();
         summaries += records.len();
         storage.ingest(&records)?;
@@ -153,7 +192,7 @@ fn example_heartbeat(device_id: &str, index: usize, now_ms: i64) -> NewRecord {
     };
     let payload = json!({
         "version": env!("CARGO_PKG_VERSION"),
-        "station": STATIONS[index].0,
+        "station": STATIONS[index].name,
         "queue": {
             "pending": 0, "in_flight": 0, "quarantined": 0, "unsealed": 0,
             "oldest_waiting_age_s": if index == 2 { Some(30 * 3600) } else { None },
@@ -196,7 +235,7 @@ fn example_call(device_id: &str, index: usize, now_ms: i64) -> NewRecord {
         id: "demo-call".into(),
         kind: waystation_protocol::wire::STAFF_ALERT_KIND.into(),
         seq: DAYS as i64 + 2,
-        payload: json!({ "station": STATIONS[index].0, "kind": "staff_call" }),
+        payload: json!({ "station": STATIONS[index].name, "kind": "staff_call" }),
         received_ms: at,
         corrected_ms: at,
         created: ClockStamp {

@@ -150,22 +150,41 @@ pub fn add_device(
     station: Option<&str>,
     note: Option<&str>,
 ) -> Result<String, HubError> {
-    let mut storage = data.into().storage()?;
-    register_device(
-        storage.as_mut(),
-        public_key_b64,
+    let placed = Registration {
         station,
         note,
-        ingest::now_ms(),
-    )
+        ..Registration::default()
+    };
+    register(data, public_key_b64, &placed)
 }
 
-/// What `add_device` and the dashboard's kiosks page do with a storage at hand.
+/// Where a kiosk stands and what to remember about it, as given when it is registered: each
+/// part given replaces the one given before, each left out (or blank) keeps it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Registration<'a> {
+    pub station: Option<&'a str>,
+    /// The station's district (区), in the centre's own words, e.g. 静安区.
+    pub district: Option<&'a str>,
+    /// The kind of station, e.g. 暖新驿站, 工会司机之家, 暖蜂爱心之家.
+    pub station_kind: Option<&'a str>,
+    pub note: Option<&'a str>,
+}
+
+/// [`add_device`] with the station's district and kind too.
+pub fn register(
+    data: impl Into<Place>,
+    public_key_b64: &str,
+    placed: &Registration<'_>,
+) -> Result<String, HubError> {
+    let mut storage = data.into().storage()?;
+    register_device(storage.as_mut(), public_key_b64, placed, ingest::now_ms())
+}
+
+/// What `register` and the dashboard's kiosks page do with a storage at hand.
 pub(crate) fn register_device(
     storage: &mut dyn Storage,
     public_key_b64: &str,
-    station: Option<&str>,
-    note: Option<&str>,
+    placed: &Registration<'_>,
     now_ms: i64,
 ) -> Result<String, HubError> {
     let public_key = public_key_b64.trim();
@@ -189,8 +208,10 @@ pub(crate) fn register_device(
     storage.add_device(&NewDevice {
         device_id: device_id.clone(),
         public_key: public_key.to_string(),
-        station: given(station),
-        note: given(note),
+        station: given(placed.station),
+        district: given(placed.district),
+        station_kind: given(placed.station_kind),
+        note: given(placed.note),
         added_ms: now_ms,
     })?;
     Ok(device_id)

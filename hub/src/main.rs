@@ -222,6 +222,12 @@ enum DevicesCommand {
         /// The station the kiosk stands in
         #[arg(long, value_name = "ID")]
         station: Option<String>,
+        /// The station's district, e.g. 静安区 (the figures are also shown by district)
+        #[arg(long, value_name = "NAME")]
+        district: Option<String>,
+        /// The kind of station, e.g. 暖新驿站 (shown by kind within each district)
+        #[arg(long = "kind", value_name = "NAME")]
+        station_kind: Option<String>,
         /// Anything the field team wants to remember about it
         #[arg(long, value_name = "TEXT")]
         note: Option<String>,
@@ -394,14 +400,17 @@ fn run(command: Command) -> Result<Done, Stop> {
             data,
             key,
             station,
+            district,
+            station_kind,
             note,
         }) => {
-            let id = waystation_hub::add_device(
-                data.place(),
-                &key,
-                station.as_deref(),
-                note.as_deref(),
-            )?;
+            let placed = waystation_hub::Registration {
+                station: station.as_deref(),
+                district: district.as_deref(),
+                station_kind: station_kind.as_deref(),
+                note: note.as_deref(),
+            };
+            let id = waystation_hub::register(data.place(), &key, &placed)?;
             outln!("{id}")?;
         }
         Command::Devices(DevicesCommand::List { data, json }) => {
@@ -411,7 +420,7 @@ fn run(command: Command) -> Result<Done, Stop> {
             } else if devices.is_empty() {
                 outln!("no devices registered")?;
             } else {
-                let rows: Vec<[String; 4]> = devices
+                let rows: Vec<[String; 6]> = devices
                     .into_iter()
                     .map(|d| {
                         let status = match d.revoked_ms {
@@ -422,11 +431,16 @@ fn run(command: Command) -> Result<Done, Stop> {
                             d.device_id,
                             status,
                             d.station.unwrap_or_default(),
+                            d.district.unwrap_or_default(),
+                            d.station_kind.unwrap_or_default(),
                             d.note.unwrap_or_default(),
                         ]
                     })
                     .collect();
-                print_table(["DEVICE", "STATUS", "STATION", "NOTE"], &rows)?;
+                print_table(
+                    ["DEVICE", "STATUS", "STATION", "DISTRICT", "KIND", "NOTE"],
+                    &rows,
+                )?;
             }
         }
         Command::Serve { data, listen } => {

@@ -168,6 +168,14 @@ const MIGRATIONS: &[&str] = &[
         CHECK (via IN ('network', 'import', 'watch'));
     ALTER TABLE alerts ADD COLUMN cleared_ms BIGINT;
     CREATE INDEX alerts_open_watch ON alerts (via, cleared_ms);",
+    // 4: a station's district and kind (SQLite's migration 11).
+    "ALTER TABLE devices ADD COLUMN district TEXT;
+    ALTER TABLE devices ADD COLUMN station_kind TEXT;
+    ALTER TABLE day_summaries ADD COLUMN district TEXT;
+    ALTER TABLE day_summaries ADD COLUMN station_kind TEXT;
+    -- The overview counts the summaries that came after their week settled: an index it
+    -- can answer from alone.
+    CREATE INDEX day_summaries_by_received ON day_summaries (first_day, received_day);",
 ];
 
 pub struct PostgresStorage {
@@ -251,7 +259,8 @@ fn count(n: i64) -> u64 {
 }
 
 const DEVICE_COLUMNS: &str =
-    "SELECT device_id, public_key, station, note, added_ms, revoked_ms FROM devices";
+    "SELECT device_id, public_key, station, note, added_ms, revoked_ms, district, station_kind
+     FROM devices";
 
 fn device_of(row: &Row) -> Device {
     Device {
@@ -261,6 +270,8 @@ fn device_of(row: &Row) -> Device {
         note: row.get(3),
         added_ms: row.get(4),
         revoked_ms: row.get(5),
+        district: row.get(6),
+        station_kind: row.get(7),
     }
 }
 
@@ -301,7 +312,7 @@ fn record_of(row: &Row) -> Result<StoredRecord, HubError> {
 }
 
 const SUMMARY_COLUMNS: &str = "SELECT device_id, record_id, station, first_day, last_day, visits,
-     counts, received_day
+     counts, received_day, district, station_kind
  FROM day_summaries";
 
 fn summary_of(row: &Row) -> Result<StoredSummary, HubError> {
@@ -310,6 +321,8 @@ fn summary_of(row: &Row) -> Result<StoredSummary, HubError> {
         device_id: row.get(0),
         record_id: row.get(1),
         station: row.get(2),
+        district: row.get(8),
+        station_kind: row.get(9),
         received_day: row.get(7),
         visits: count(row.get(5)),
         summary: DaySummary {
@@ -509,9 +522,10 @@ fn insert_summary(
         .map_err(|e| HubError::Postgres(format!("counts: {e}")))?;
     let visits = i64::try_from(summary.visits()).unwrap_or(i64::MAX);
     tx.execute(
-        "INSERT INTO day_summaries (device_id, record_id, station, first_day, last_day, visits,
-             counts, received_day)
-         VALUES ($1, $2, (SELECT station FROM devices WHERE device_id = $1), $3, $4, $5, $6, $7)
+        "INSERT INTO day_summaries (device_id, record_id, station, district, station_kind,
+             first_day, last_day, visits, counts, received_day)
+         SELECT $1, $2, station, district, station_kind, $3, $4, $5, $6, $7
+         FROM devices WHERE device_id = $1
          ON CONFLICT (device_id, record_id) DO NOTHING",
         &[
             &record.device_id,
@@ -531,17 +545,22 @@ impl Storage for PostgresStorage {
     fn add_device(&mut self, device: &NewDevice) -> Result<(), HubError> {
         self.client
             .execute(
-                "INSERT INTO devices (device_id, public_key, station, note, added_ms)
-                 VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO devices (device_id, public_key, station, note, added_ms, district,
+                     station_kind)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (device_id) DO UPDATE SET
                      station = COALESCE(excluded.station, devices.station),
-                     note = COALESCE(excluded.note, devices.note)",
+                     note = COALESCE(excluded.note, devices.note),
+                     district = COALESCE(excluded.district, devices.district),
+                     station_kind = COALESCE(excluded.station_kind, devices.station_kind)",
                 &[
                     &device.device_id,
                     &device.public_key,
                     &device.station,
                     &device.note,
                     &device.added_ms,
+                    &device.district,
+                    &device.station_kind,
                 ],
             )
             .map(drop)

@@ -211,12 +211,14 @@ async fn run(
 }
 
 /// The fleet watch (`alerts::watch`), at once and then every [`crate::alerts::WATCH_EVERY`],
-/// for as long as the hub runs. A failed pass is logged and the next one tries again.
+/// for as long as the hub runs, each pass after working out the overview's weeks ahead. A
+/// failed pass is logged and the next one tries again.
 async fn watch_the_fleet(receiver: Arc<Receiver>) {
     let mut every = tokio::time::interval(crate::alerts::WATCH_EVERY);
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
+        crate::web::warm_the_weeks(&receiver).await;
         match crate::alerts::watch(&receiver, crate::ingest::now_ms()).await {
             Ok(summary) if !summary.raised.is_empty() => tracing::info!(
                 raised = summary.raised.len(),

@@ -284,6 +284,18 @@ const MIGRATIONS: &[M<'static>] = &[
         CREATE INDEX alerts_by_time ON alerts (at_ms);
         CREATE INDEX alerts_open_watch ON alerts (via, cleared_ms);",
     ),
+    // 11: a station's district and kind, given when its kiosk is registered, and kept with
+    // each day summary as they were when it arrived (as its station is), for the figures by
+    // district and by kind within a district.
+    M::up(
+        "ALTER TABLE devices ADD COLUMN district TEXT;
+        ALTER TABLE devices ADD COLUMN station_kind TEXT;
+        ALTER TABLE day_summaries ADD COLUMN district TEXT;
+        ALTER TABLE day_summaries ADD COLUMN station_kind TEXT;
+        -- The overview counts the summaries that came after their week settled: an index it
+        -- can answer from alone.
+        CREATE INDEX day_summaries_by_received ON day_summaries (first_day, received_day);",
+    ),
 ];
 
 const USER_COLUMNS: &str = "SELECT name, role, password_hash, added_ms FROM users";
@@ -466,17 +478,22 @@ impl Storage for SqliteStorage {
     fn add_device(&mut self, device: &NewDevice) -> Result<(), HubError> {
         self.conn
             .execute(
-                "INSERT INTO devices (device_id, public_key, station, note, added_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5)
+                "INSERT INTO devices (device_id, public_key, station, note, added_ms, district,
+                     station_kind)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                  ON CONFLICT (device_id) DO UPDATE SET
                      station = COALESCE(excluded.station, devices.station),
-                     note = COALESCE(excluded.note, devices.note)",
+                     note = COALESCE(excluded.note, devices.note),
+                     district = COALESCE(excluded.district, devices.district),
+                     station_kind = COALESCE(excluded.station_kind, devices.station_kind)",
                 params![
                     device.device_id,
                     device.public_key,
                     device.station,
                     device.note,
-                    device.added_ms
+                    device.added_ms,
+                    device.district,
+                    device.station_kind
                 ],
             )
             .map(drop)
@@ -584,7 +601,7 @@ impl Storage for SqliteStorage {
         let read = || -> rusqlite::Result<Vec<StoredSummary>> {
             let mut stmt = self.conn.prepare(
                 "SELECT device_id, record_id, station, first_day, last_day, visits, counts,
-                     received_day
+                     received_day, district, station_kind
                  FROM day_summaries ORDER BY device_id, first_day, last_day, record_id",
             )?;
             stmt.query_map([], summary_row)?.collect()
@@ -621,7 +638,7 @@ impl Storage for SqliteStorage {
         let read = || -> rusqlite::Result<Vec<StoredSummary>> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT device_id, record_id, station, first_day, last_day, visits, counts,
-                     received_day
+                     received_day, district, station_kind
                  FROM day_summaries WHERE first_day >= ?1 AND first_day <= ?2
                  ORDER BY device_id, first_day, last_day, record_id",
             )?;
@@ -1020,7 +1037,8 @@ impl Storage for SqliteStorage {
 
 /// The columns of a device, in the order [`device_row`] reads them.
 const DEVICE_COLUMNS: &str =
-    "SELECT device_id, public_key, station, note, added_ms, revoked_ms FROM devices";
+    "SELECT device_id, public_key, station, note, added_ms, revoked_ms, district, station_kind
+     FROM devices";
 
 fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
     Ok(Device {
@@ -1030,6 +1048,8 @@ fn device_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Device> {
         note: row.get(3)?,
         added_ms: row.get(4)?,
         revoked_ms: row.get(5)?,
+        district: row.get(6)?,
+        station_kind: row.get(7)?,
     })
 }
 
@@ -1144,9 +1164,10 @@ fn insert_summary(
     let counts = serde_json::to_string(&summary.counts)
         .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
     tx.prepare_cached(
-        "INSERT INTO day_summaries (device_id, record_id, station, first_day, last_day, visits,
-             counts, received_day)
-         VALUES (?1, ?2, (SELECT station FROM devices WHERE device_id = ?1), ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO day_summaries (device_id, record_id, station, district, station_kind,
+             first_day, last_day, visits, counts, received_day)
+         SELECT ?1, ?2, station, district, station_kind, ?3, ?4, ?5, ?6, ?7
+         FROM devices WHERE device_id = ?1
          ON CONFLICT (device_id, record_id) DO NOTHING",
     )?
     .execute(params![
@@ -1167,6 +1188,8 @@ fn summary_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredSummary> {
         device_id: row.get(0)?,
         record_id: row.get(1)?,
         station: row.get(2)?,
+        district: row.get(8)?,
+        station_kind: row.get(9)?,
         received_day: row.get(7)?,
         visits: row.get::<_, i64>(5)?.max(0) as u64,
         summary: DaySummary {
@@ -1212,6 +1235,8 @@ mod tests {
             device_id: "ws-0011223344556677".into(),
             public_key: "key".into(),
             station: Some("jingan-1".into()),
+            district: None,
+            station_kind: None,
             note: None,
             added_ms: 1,
         }

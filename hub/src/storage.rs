@@ -178,6 +178,8 @@ pub struct NewDevice {
     pub device_id: String,
     pub public_key: String,
     pub station: Option<String>,
+    pub district: Option<String>,
+    pub station_kind: Option<String>,
     pub note: Option<String>,
     pub added_ms: i64,
 }
@@ -190,6 +192,11 @@ pub struct Device {
     pub public_key: String,
     /// The station the device stands in, as the field team wrote it down.
     pub station: Option<String>,
+    /// The station's district (区), as the centre names it.
+    pub district: Option<String>,
+    /// What kind of station it is (a 驿站 of the trade union, a 户外职工爱心接力站, …), as the
+    /// centre names it.
+    pub station_kind: Option<String>,
     pub note: Option<String>,
     /// When it was first registered (ms since the epoch, by the hub's clock).
     pub added_ms: i64,
@@ -260,6 +267,9 @@ pub struct StoredSummary {
     /// The station its device was registered at when it arrived, if one was given: a kiosk
     /// moved later does not take its old stations' summaries along.
     pub station: Option<String>,
+    /// Its station's district and kind as registered when it arrived, for the same reason.
+    pub district: Option<String>,
+    pub station_kind: Option<String>,
     /// The Shanghai day it reached the hub; no finer time is kept.
     pub received_day: String,
     /// How many visits it covers (its `visit` / `started` count).

@@ -122,8 +122,10 @@ impl Counts {
         if rows.len() == self.rows() {
             return Figure::ColumnTotal(c);
         }
+        // Groupings nest, so the only group of an earlier one that can have the same rows is
+        // the one holding this group's first row.
         (0..k)
-            .flat_map(|earlier| (0..self.groups(earlier)).map(move |h| (earlier, h)))
+            .map(|earlier| (earlier, self.groupings[earlier][rows[0]]))
             .find(|&(earlier, h)| self.rows_in(earlier, h).eq(rows.iter().copied()))
             .map_or(figure, |(earlier, h)| Figure::GroupTotal(earlier, h, c))
     }
@@ -188,10 +190,17 @@ impl Counts {
         }
         // The finest distinct group of a grouping before `before` that holds `row`, other than
         // `itself`; the column's total when there is none.
+        let canonical: Vec<Vec<Figure>> = (0..self.groupings.len())
+            .map(|k| {
+                (0..self.groups(k))
+                    .map(|g| self.canonical(Figure::GroupTotal(k, g, c)))
+                    .collect()
+            })
+            .collect();
         let above = |row: usize, before: usize, itself: Figure| -> Figure {
             (0..before)
                 .rev()
-                .map(|k| self.canonical(Figure::GroupTotal(k, self.groupings[k][row], c)))
+                .map(|k| canonical[k][self.groupings[k][row]])
                 .find(|&f| f != itself && matches!(f, Figure::GroupTotal(..)))
                 .unwrap_or(Figure::ColumnTotal(c))
         };
@@ -201,10 +210,10 @@ impl Counts {
             let total = above(r, self.groupings.len(), cell);
             members.entry(total).or_default().push(cell);
         }
-        for k in 0..self.groupings.len() {
-            for g in 0..self.groups(k) {
+        for (k, groups) in canonical.iter().enumerate() {
+            for (g, &same) in groups.iter().enumerate() {
                 let group = Figure::GroupTotal(k, g, c);
-                if self.canonical(group) != group {
+                if same != group {
                     continue;
                 }
                 let row = self.rows_in(k, g).next().expect("a group has a row");

@@ -5,6 +5,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 base = sys.argv[1]; out = sys.argv[2]
 o = Options()
 for a in ["--headless=new", "--no-sandbox", "--disable-gpu", "--force-device-scale-factor=1"]:
@@ -26,12 +27,16 @@ for lang in ["zh", "en"]:
     d.find_element(By.NAME, "name").send_keys("王芳")
     d.find_element(By.NAME, "password").send_keys("demo passphrase 2026")
     d.find_element(By.ID, "sign-in").click()
-    assert d.current_url.endswith("/overview"), d.current_url
+    # The click returns before the next page has loaded.
+    WebDriverWait(d, 10).until(lambda d: d.current_url.endswith("/overview"))
     full(f"overview-{lang}-desktop", 1280)
     full(f"overview-{lang}-phone", 390)
     d.get(f"{base}/stations")
     full(f"stations-{lang}-desktop", 1280)
     full(f"stations-{lang}-phone", 390)
+    d.get(f"{base}/stations?by=district")
+    full(f"districts-{lang}-desktop", 1280)
+    full(f"districts-{lang}-phone", 390)
     d.get(f"{base}/fleet")
     full(f"fleet-{lang}-desktop", 1280)
     full(f"fleet-{lang}-phone", 390)
@@ -48,5 +53,5 @@ for lang in ["zh", "en"]:
     full(f"accounts-{lang}-desktop", 1280)
     full(f"accounts-{lang}-phone", 390)
     d.find_element(By.ID, "sign-out").click()
-    assert d.current_url.endswith("/sign-in"), d.current_url
+    WebDriverWait(d, 10).until(lambda d: d.current_url.endswith("/sign-in"))
 d.quit()

@@ -12,10 +12,16 @@
 //!   day by day, and yesterday's view subtracted from today's would be one day's counts.
 //! - **Nothing is added up across weeks.** A total over a window of weeks would slide as the
 //!   weeks go by, and two windows subtract to a difference of single weeks.
-//! - **One week is one set of lines.** For each week and each measure, the stations' counts
-//!   and their total over all stations are one line, suppressed once ([`week_table`]); the
-//!   overview shows those totals, the stations page the whole lines, so both show the same
-//!   figures hidden the same way.
+//! - **One week is one set of lines.** For each week and each measure, the stations' counts,
+//!   their totals by kind within each district, by district and over all stations are one
+//!   tree of lines, suppressed once ([`week_table`]); the overview shows the totals, the
+//!   stations page the stations, kinds or districts, so every view shows the same figures
+//!   hidden the same way. Kinds are added up within a district only: a kind's total across
+//!   districts would cross the districts' lines, and a reader could subtract the one from the
+//!   other (`crate::suppression` says more).
+//! - **A summary keeps where it was counted.** Its station, district and kind are those its
+//!   kiosk was registered with when it arrived, so re-registering a kiosk later moves none of
+//!   the weeks already shown.
 //!
 //! Because a shown week never changes, its table is worked out once and kept ([`WeekCache`]):
 //! a year of a thousand kiosks' summaries is not read again for every page.
@@ -107,8 +113,14 @@ pub fn settled_weeks(today: NaiveDate) -> Vec<NaiveDate> {
 
 /// The station a summary is counted at: the one its device was registered at, or a name for
 /// those registered without one.
-fn station_of(summary: &StoredSummary) -> String {
-    summary.station.clone().unwrap_or_else(|| "-".to_string())
+/// Where a summary was counted: district, kind, station ("" where not given; a station not
+/// given is "-").
+fn location_of(summary: &StoredSummary) -> Location {
+    Location {
+        district: summary.district.clone().unwrap_or_default(),
+        kind: summary.station_kind.clone().unwrap_or_default(),
+        station: summary.station.clone().unwrap_or_else(|| "-".to_string()),
+    }
 }
 
 fn day(text: &str) -> Option<NaiveDate> {
@@ -123,27 +135,112 @@ fn counts_in(summary: &StoredSummary, monday: NaiveDate) -> bool {
     first == Some(monday) && received.is_some_and(|r| r <= settles(monday))
 }
 
-/// One settled week: a row per station, a column per [`Measure`], each column a line with its
-/// total over all stations.
+/// Where a row of a week was counted: a station, of a kind, in a district ("" where the
+/// registration did not say).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub district: String,
+    pub kind: String,
+    pub station: String,
+}
+
+/// One settled week: a row per station, a column per [`Measure`], each column a tree of lines
+/// (stations in kinds in districts in the total over all stations).
 pub struct WeekTable {
     pub monday: NaiveDate,
-    pub stations: Vec<String>,
+    /// The stations, in the order of `shown.cells`, by district, kind and name.
+    pub stations: Vec<Location>,
+    /// The districts, in the order of `shown.group_totals[0]`.
+    pub districts: Vec<String>,
+    /// The kinds within districts as (district, kind), in the order of `shown.group_totals[1]`.
+    pub kinds: Vec<(String, String)>,
     pub shown: Shown,
+}
+
+/// How the stations page adds a week up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Stations,
+    KindsInDistricts,
+    Districts,
+}
+
+/// One line of a view: where it counts, and its figures (`None` where hidden).
+pub struct ViewRow<'a> {
+    /// The station's, the kind's or the district's place; the parts below the view's level
+    /// are empty.
+    pub place: Location,
+    pub cells: &'a [Option<u64>],
+}
+
+impl WeekTable {
+    /// The week's rows in `view`; every view is the same suppressed tree, read at one level.
+    pub fn rows(&self, view: View) -> Vec<ViewRow<'_>> {
+        let place = |district: &str, kind: &str| Location {
+            district: district.to_string(),
+            kind: kind.to_string(),
+            station: String::new(),
+        };
+        match view {
+            View::Stations => self
+                .stations
+                .iter()
+                .zip(&self.shown.cells)
+                .map(|(p, cells)| ViewRow {
+                    place: p.clone(),
+                    cells,
+                })
+                .collect(),
+            View::KindsInDistricts => self
+                .kinds
+                .iter()
+                .zip(self.shown.group_totals.get(1).into_iter().flatten())
+                .map(|((district, kind), cells)| ViewRow {
+                    place: place(district, kind),
+                    cells,
+                })
+                .collect(),
+            View::Districts => self
+                .districts
+                .iter()
+                .zip(self.shown.group_totals.first().into_iter().flatten())
+                .map(|(district, cells)| ViewRow {
+                    place: place(district, ""),
+                    cells,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// The week of `monday`, suppressed. Stations with no summary counted that week have no row.
 pub fn week_table(summaries: &[StoredSummary], monday: NaiveDate) -> WeekTable {
-    let mut by_station: BTreeMap<String, Vec<u64>> = BTreeMap::new();
+    let mut by_place: BTreeMap<Location, Vec<u64>> = BTreeMap::new();
     for summary in summaries.iter().filter(|s| counts_in(s, monday)) {
-        let row = by_station
-            .entry(station_of(summary))
+        let row = by_place
+            .entry(location_of(summary))
             .or_insert_with(|| vec![0; Measure::ALL.len()]);
         for (cell, measure) in row.iter_mut().zip(Measure::ALL) {
             *cell += measure.of(summary);
         }
     }
-    let stations: Vec<String> = by_station.keys().cloned().collect();
-    let cells: Vec<Vec<u64>> = by_station.into_values().collect();
+    let stations: Vec<Location> = by_place.keys().cloned().collect();
+    let cells: Vec<Vec<u64>> = by_place.into_values().collect();
+    // Rows are sorted by district, then kind, so each group is one run of rows.
+    let mut districts: Vec<String> = Vec::new();
+    let mut kinds: Vec<(String, String)> = Vec::new();
+    let mut groupings = vec![Vec::new(), Vec::new()];
+    for p in &stations {
+        if districts.last() != Some(&p.district) {
+            districts.push(p.district.clone());
+        }
+        let kind = (p.district.clone(), p.kind.clone());
+        if kinds.last() != Some(&kind) {
+            kinds.push(kind);
+        }
+        groupings[0].push(districts.len() - 1);
+        groupings[1].push(kinds.len() - 1);
+    }
     let shown = if cells.is_empty() {
         Shown {
             cells: Vec::new(),
@@ -156,13 +253,15 @@ pub fn week_table(summaries: &[StoredSummary], monday: NaiveDate) -> WeekTable {
         Counts {
             cells,
             rows_add_up: false,
-            groupings: Vec::new(),
+            groupings,
         }
         .suppress()
     };
     WeekTable {
         monday,
         stations,
+        districts,
+        kinds,
         shown,
     }
 }
@@ -259,6 +358,8 @@ mod tests {
             device_id: "ws-1".into(),
             record_id: format!("{station}-{first_day}"),
             station: Some(station.into()),
+            district: None,
+            station_kind: None,
             received_day: received.into(),
             visits,
             summary: DaySummary {
@@ -294,7 +395,8 @@ mod tests {
             summary("C", "2026-11-20", "2026-11-27", 25, 2),
         ];
         let week = week_table(&rows, date("2026-11-16"));
-        assert_eq!(week.stations, ["A", "B"]);
+        let names: Vec<&str> = week.stations.iter().map(|p| p.station.as_str()).collect();
+        assert_eq!(names, ["A", "B"]);
         let (visits, crisis) = (0, 3);
         assert_eq!(week.shown.column_totals[visits], Some(50));
         assert_eq!(week.shown.cells[0][visits], Some(30));

@@ -186,6 +186,8 @@ mod tests {
             device_id: "ws-1".into(),
             public_key: String::new(),
             station: Some("静安寺".into()),
+            district: None,
+            station_kind: None,
             note: None,
             added_ms: 0,
             revoked_ms: revoked.then_some(1),

@@ -444,8 +444,66 @@ struct StationsPage<'a> {
     csrf: &'a str,
     week: String,
     weeks: Vec<(String, bool)>,
-    rows: Vec<Row>,
+    /// The view's query value and whether it is the one shown, with its words.
+    views: Vec<(&'static str, &'static str, bool)>,
+    by: &'static str,
+    place_columns: Vec<&'static str>,
+    rows: Vec<PlaceRow>,
     totals: Vec<String>,
+}
+
+/// A row of the stations page: where it counts (district, kind, station, as far as the view
+/// goes) and its figures.
+struct PlaceRow {
+    places: Vec<String>,
+    cells: Vec<String>,
+}
+
+/// The ways the stations page adds a week up, as asked in `?by=`.
+const VIEWS: [(&str, figures::View); 3] = [
+    ("station", figures::View::Stations),
+    ("kind", figures::View::KindsInDistricts),
+    ("district", figures::View::Districts),
+];
+
+fn view_asked(asked: Option<&str>) -> (&'static str, figures::View) {
+    VIEWS
+        .into_iter()
+        .find(|(name, _)| Some(*name) == asked)
+        .unwrap_or(VIEWS[0])
+}
+
+/// The headings of the place columns and the rows of a week in a view: the one place the
+/// page and its CSV take them from.
+fn place_rows(
+    week: &figures::WeekTable,
+    view: figures::View,
+    w: &Words,
+) -> (Vec<&'static str>, Vec<PlaceRow>) {
+    let columns = match view {
+        figures::View::Stations => vec![w.district, w.station_kind, w.station],
+        figures::View::KindsInDistricts => vec![w.district, w.station_kind],
+        figures::View::Districts => vec![w.district],
+    };
+    let named = |text: &str| {
+        if text.is_empty() {
+            w.not_given.to_string()
+        } else {
+            text.to_string()
+        }
+    };
+    let rows = week
+        .rows(view)
+        .into_iter()
+        .map(|row| {
+            let parts = [&row.place.district, &row.place.kind, &row.place.station];
+            PlaceRow {
+                places: parts[..columns.len()].iter().map(|p| named(p)).collect(),
+                cells: row.cells.iter().copied().map(figure).collect(),
+            }
+        })
+        .collect();
+    (columns, rows)
 }
 
 struct Row {
@@ -491,6 +549,21 @@ async fn overview_weeks(
     })
     .await
     .map_err(failed)
+}
+
+/// Works out the weeks the overview shows ahead of time, so that the first person to open it
+/// after the hub starts, or after a week settles, does not wait while a year of summaries is
+/// read (over a second for a thousand kiosks; docs/benchmarks.md). The running hub calls it
+/// with each pass of the fleet watch; a week already kept costs nothing.
+pub(crate) async fn warm_the_weeks(hub: &Arc<Receiver>) {
+    let today = crate::station_time::local(now_ms())
+        .map(|t| t.date_naive())
+        .unwrap_or_default();
+    let weeks = hub.clone();
+    let worked = on_storage(hub, move |storage| weeks.weeks.overview(storage, today)).await;
+    if let Err(e) = worked {
+        tracing::error!("cannot work out the overview's weeks ahead: {e}");
+    }
 }
 
 /// One settled week's table.
@@ -568,6 +641,7 @@ async fn overview_page(
 struct StationsQuery {
     lang: Option<String>,
     week: Option<String>,
+    by: Option<String>,
 }
 
 async fn stations_page(
@@ -587,18 +661,12 @@ async fn stations_page(
         Ok(week) => week,
         Err(response) => return response,
     };
-    let rows = week
-        .stations
-        .iter()
-        .zip(&week.shown.cells)
-        .map(|(station, cells)| Row {
-            label: station.clone(),
-            cells: cells.iter().copied().map(figure).collect(),
-        })
-        .collect();
+    let w = language.words();
+    let (by, view) = view_asked(query.by.as_deref());
+    let (place_columns, rows) = place_rows(&week, view, w);
     let html = StationsPage {
         lang: language.code(),
-        w: language.words(),
+        w,
         user: &signed.user.name,
         may_run_fleet: signed.user.role.may_run_the_fleet(),
         may_administer: signed.user.role.may_administer(),
@@ -608,6 +676,13 @@ async fn stations_page(
             .iter()
             .map(|m| (m.format("%Y-%m-%d").to_string(), *m == monday))
             .collect(),
+        views: VIEWS
+            .iter()
+            .zip(w.views)
+            .map(|((name, _), words)| (*name, words, *name == by))
+            .collect(),
+        by,
+        place_columns,
         rows,
         totals: week
             .shown
@@ -699,8 +774,18 @@ fn alert_row(alert: crate::Alert, w: &Words) -> AlertRow {
     let minute = |ms: i64| crate::station_time::minute(ms).unwrap_or_default();
     let passed_on = match (alert.forwarded_ms, &alert.last_error) {
         (Some(at), _) => format!("{} {}", w.passed_on, minute(at)),
-        (None, Some(why)) => format!("{}: {why}", w.not_passed_on),
-        (None, None) => w.not_passed_on.to_string(),
+        (None, Some(why)) => {
+            let said = match crate::alerts::HELD_BACK.iter().position(|r| r == why) {
+                Some(index) => w.held_back[index].to_string(),
+                // The webhook's own error (its status, a time-out): technical, shown as it is.
+                None => format!("{}: {why}", w.webhook_failed),
+            };
+            format!("{}{said}", w.not_passed_on)
+        }
+        (None, None) => w
+            .not_passed_on
+            .trim_end_matches([' ', ':', '：'])
+            .to_string(),
     };
     AlertRow {
         time: minute(alert.at_ms),
@@ -838,7 +923,13 @@ async fn kiosks_view(
         kiosks: devices
             .into_iter()
             .map(|d| KioskRow {
-                station: d.station.unwrap_or_default(),
+                // District and kind before the station, where they were given.
+                station: [&d.district, &d.station_kind, &d.station]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(" · "),
                 status: match d.revoked_ms {
                     Some(at) => format!("{} {}", w.revoked, minute(at)),
                     None => w.active.to_string(),
@@ -883,6 +974,10 @@ struct RegisterForm {
     csrf: String,
     key: String,
     station: String,
+    #[serde(default)]
+    district: String,
+    #[serde(default)]
+    station_kind: String,
     note: String,
 }
 
@@ -898,13 +993,13 @@ async fn register_kiosk(
     };
     let registered = on_storage(&hub, move |storage| {
         let now = now_ms();
-        let id = crate::register_device(
-            storage,
-            &form.key,
-            Some(&form.station),
-            Some(&form.note),
-            now,
-        )?;
+        let placed = crate::Registration {
+            station: Some(&form.station),
+            district: Some(&form.district),
+            station_kind: Some(&form.station_kind),
+            note: Some(&form.note),
+        };
+        let id = crate::register_device(storage, &form.key, &placed, now)?;
         storage.audit(&AuditEntry {
             at_ms: now,
             actor: user.name,
@@ -1129,20 +1224,24 @@ async fn stations_csv(
         Ok(week) => week,
         Err(response) => return response,
     };
-    let mut rows = vec![header_row(w.station, w)];
-    for (station, cells) in week.stations.iter().zip(&week.shown.cells) {
-        rows.push(
-            std::iter::once(station.clone())
-                .chain(cells.iter().copied().map(figure))
-                .collect(),
-        );
+    let (by, view) = view_asked(query.by.as_deref());
+    let (place_columns, place_rows) = place_rows(&week, view, w);
+    let heading: Vec<String> = place_columns
+        .iter()
+        .chain(w.measures.iter())
+        .map(|h| h.to_string())
+        .collect();
+    let mut rows = vec![heading];
+    for row in place_rows {
+        rows.push(row.places.into_iter().chain(row.cells).collect());
     }
     rows.push(
         std::iter::once(w.all_stations.to_string())
+            .chain((1..place_columns.len()).map(|_| String::new()))
             .chain(week.shown.column_totals.iter().copied().map(figure))
             .collect(),
     );
-    let name = format!("waystation-stations-week-{monday}.csv");
+    let name = format!("waystation-stations-{by}-week-{monday}.csv");
     csv_download(&hub, &signed.user, name, rows).await
 }
 

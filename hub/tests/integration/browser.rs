@@ -249,7 +249,7 @@ fn in_chromium_staff_sign_in_find_small_counts_hidden_and_sign_out() {
     browser.open(&format!("{base}/stations"));
     let small = browser.script(
         "return [...document.querySelectorAll('#stations tbody tr')]
-            .find(r => r.textContent.includes('金山')).children[4].textContent",
+            .find(r => r.textContent.includes('江宁路')).children[6].textContent",
     );
     assert_eq!(small, "<11");
     // The language switch, kept for the next page.

@@ -88,10 +88,35 @@ fn keygen_devices_import_and_count_from_the_command_line() {
     assert!(stderr.contains("no hub data folder"), "{stderr}");
     assert!(!nowhere.exists());
 
+    // The district and kind given later join the station given before.
+    let output = hub(&[
+        "devices",
+        "add",
+        "--data",
+        data_arg,
+        "--key",
+        &key,
+        "--district",
+        "浦东新区",
+        "--kind",
+        "工会司机之家",
+    ]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
     let output = hub(&["devices", "list", "--data", data_arg, "--json"]);
     let devices: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(devices[0]["device_id"], json!(kiosk.id()));
     assert_eq!(devices[0]["station"], json!("pudong-2"));
+    assert_eq!(devices[0]["district"], json!("浦东新区"));
+    assert_eq!(devices[0]["station_kind"], json!("工会司机之家"));
+    let listed = text(&hub(&["devices", "list", "--data", data_arg]).stdout);
+    assert!(
+        listed.contains("浦东新区") && listed.contains("工会司机之家"),
+        "{listed}"
+    );
+    // The fleet watch by hand: a kiosk never heard from raises nothing.
+    let watched = hub(&["alerts", "watch", "--data", data_arg]);
+    assert!(watched.status.success(), "{}", text(&watched.stderr));
+    assert_eq!(text(&watched.stdout).trim(), "raised 0, forwarded 0");
 
     let folder = dir.path().join("usb");
     std::fs::create_dir(&folder).unwrap();
@@ -212,6 +237,8 @@ fn summaries_one_line_each_or_in_full_as_json() {
             "device_id": kiosk.id(),
             "record_id": kiosk.record_id(1),
             "station": "pudong-2",
+            "district": null,
+            "station_kind": null,
             "received_day": listed[0]["received_day"],
             "visits": 14,
             "first_day": "2026-11-26",

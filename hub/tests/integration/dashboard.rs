@@ -284,36 +284,71 @@ fn the_tables_download_as_csv_for_excel_with_small_counts_hidden_and_audited() {
         cookie_value(&signed, "ws_session").unwrap()
     );
 
-    let file = request(
-        addr,
-        "GET",
-        "/export/stations.csv",
-        &[("Cookie", &with_session)],
-        b"",
-    );
-    assert_eq!(file.status, 200);
-    assert_eq!(file.header("content-type"), Some("text/csv; charset=utf-8"));
+    // The stations' week three ways: by station, by kind within district, by district, each
+    // with its place columns, the six figures, and the total over all stations.
+    let mut views = Vec::new();
+    for (by, places, rows) in [("station", 3, 4), ("kind", 2, 4), ("district", 1, 3)] {
+        let file = request(
+            addr,
+            "GET",
+            &format!("/export/stations.csv?by={by}"),
+            &[("Cookie", &with_session)],
+            b"",
+        );
+        assert_eq!(file.status, 200);
+        assert_eq!(file.header("content-type"), Some("text/csv; charset=utf-8"));
+        assert!(
+            file.header("content-disposition")
+                .unwrap()
+                .starts_with("attachment")
+        );
+        let text = body(&file);
+        let text = text
+            .strip_prefix('\u{feff}')
+            .expect("a byte-order mark for Excel")
+            .to_string();
+        let lines: Vec<Vec<String>> = text
+            .lines()
+            .map(|l| l.split(',').map(String::from).collect())
+            .collect();
+        assert_eq!(lines[0][0], "区", "{by}");
+        assert_eq!(
+            lines.len(),
+            1 + rows + 1,
+            "{by}: header, rows, all stations"
+        );
+        assert!(lines.iter().all(|r| r.len() == places + 6), "{by}: {text}");
+        let figures: Vec<&String> = lines[1..].iter().flat_map(|r| &r[places..]).collect();
+        for figure in figures.iter().filter(|f| f.as_str() != "<11") {
+            assert!(figure.parse::<u64>().unwrap() >= 11, "{by}: {text}");
+        }
+        views.push(lines);
+    }
     assert!(
-        file.header("content-disposition")
-            .unwrap()
-            .starts_with("attachment")
+        views[0].iter().flatten().any(|f| f == "<11"),
+        "the small station"
     );
-    let text = body(&file);
-    let text = text
-        .strip_prefix('\u{feff}')
-        .expect("a byte-order mark for Excel");
-    let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
-    assert_eq!(rows[0][0], "驿站");
-    assert_eq!(
-        rows.len(),
-        1 + 4 + 1,
-        "header, four example stations, all stations"
-    );
-    assert!(rows.iter().all(|r| r.len() == 7));
-    let figures: Vec<&str> = rows[1..].iter().flat_map(|r| r[1..].to_vec()).collect();
-    assert!(figures.contains(&"<11"), "{text}");
-    for figure in figures.iter().filter(|f| **f != "<11") {
-        assert!(figure.parse::<u64>().unwrap() >= 11, "{text}");
+    // Nothing is given away between the views: in every district whose figure is shown, the
+    // stations' hidden figures are none, or two or more that add up to 11 or more.
+    let (stations, districts) = (&views[0], &views[2]);
+    for district in &districts[1..districts.len() - 1] {
+        for column in 0..6 {
+            let Ok(total) = district[1 + column].parse::<u64>() else {
+                continue;
+            };
+            let inside: Vec<&String> = stations[1..stations.len() - 1]
+                .iter()
+                .filter(|s| s[0] == district[0])
+                .map(|s| &s[3 + column])
+                .collect();
+            let shown: u64 = inside.iter().filter_map(|f| f.parse::<u64>().ok()).sum();
+            let hidden = inside.iter().filter(|f| **f == "<11").count();
+            assert!(
+                hidden == 0 && shown == total || hidden >= 2 && total - shown >= 11,
+                "{} column {column}: {total} shown, {inside:?} inside",
+                district[0]
+            );
+        }
     }
     // Without a session there is no file.
     let refused = request(addr, "GET", "/export/overview.csv", &[], b"");
@@ -330,10 +365,7 @@ fn the_tables_download_as_csv_for_excel_with_small_counts_hidden_and_audited() {
     let log = waystation_hub::audit_log(dir.path(), 5).unwrap();
     assert_eq!(log[0].action, "exported");
     assert!(log[0].detail.starts_with("waystation-overview-"), "{log:?}");
-    assert!(
-        log[1].detail.starts_with("waystation-stations-week-"),
-        "{log:?}"
-    );
+    assert!(log[1].detail.starts_with("waystation-stations-"), "{log:?}");
 }
 
 #[test]

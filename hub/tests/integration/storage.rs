@@ -68,6 +68,8 @@ fn device() -> NewDevice {
         device_id: "ws-0011223344556677".into(),
         public_key: "key".into(),
         station: Some("jingan-1".into()),
+        district: Some("静安区".into()),
+        station_kind: Some("暖新驿站".into()),
         note: None,
         added_ms: 1,
     }
@@ -270,10 +272,20 @@ fn a_new_summary_gets_its_row_with_the_station_of_the_day_and_a_duplicate_nothin
     storage
         .add_device(&NewDevice {
             station: Some("pudong-2".into()),
+            district: Some("浦东新区".into()),
+            station_kind: None,
             ..device()
         })
         .unwrap();
     assert_eq!(storage.ingest(&[earlier]).unwrap(), [Outcome::Duplicate]);
+    let moved = storage.device(&device().device_id).unwrap().unwrap();
+    assert_eq!(
+        (moved.district.as_deref(), moved.station_kind.as_deref()),
+        (Some("浦东新区"), Some("暖新驿站")),
+        "a kind not given again is kept"
+    );
+    let there = summary("c", "2026-11-27", 13);
+    storage.ingest(&[there]).unwrap();
     let other = NewDevice {
         device_id: "ws-ffffffffffffffff".into(),
         public_key: "other".into(),
@@ -288,13 +300,22 @@ fn a_new_summary_gets_its_row_with_the_station_of_the_day_and_a_duplicate_nothin
     storage.ingest(&[theirs]).unwrap();
 
     let stored = storage.summaries().unwrap();
-    let listed: Vec<(&str, &str, Option<&str>, &str, u64)> = stored
+    type Listed<'a> = (
+        &'a str,
+        &'a str,
+        Option<&'a str>,
+        Option<&'a str>,
+        &'a str,
+        u64,
+    );
+    let listed: Vec<Listed> = stored
         .iter()
         .map(|s| {
             (
                 s.device_id.as_str(),
                 s.record_id.as_str(),
                 s.station.as_deref(),
+                s.district.as_deref(),
                 s.summary.first_day.as_str(),
                 s.visits,
             )
@@ -304,16 +325,46 @@ fn a_new_summary_gets_its_row_with_the_station_of_the_day_and_a_duplicate_nothin
     assert_eq!(
         listed,
         [
-            (mine.as_str(), "a", Some("jingan-1"), "2026-11-20", 40),
-            (mine.as_str(), "b", Some("jingan-1"), "2026-11-27", 11),
-            (other.device_id.as_str(), "a", None, "2026-11-01", 12),
+            (
+                mine.as_str(),
+                "a",
+                Some("jingan-1"),
+                Some("静安区"),
+                "2026-11-20",
+                40
+            ),
+            (
+                mine.as_str(),
+                "b",
+                Some("jingan-1"),
+                Some("静安区"),
+                "2026-11-27",
+                11
+            ),
+            (
+                mine.as_str(),
+                "c",
+                Some("pudong-2"),
+                Some("浦东新区"),
+                "2026-11-27",
+                13
+            ),
+            (
+                other.device_id.as_str(),
+                "a",
+                None,
+                Some("静安区"),
+                "2026-11-01",
+                12
+            ),
         ]
     );
+    assert_eq!(stored[0].station_kind.as_deref(), Some("暖新驿站"));
     assert_eq!(stored[1].summary.count(Metric::Slip, "crisis"), 1);
     assert_eq!(stored[1].summary.last_day, "2026-11-27");
     // received_ms 100 is 08:00 on the first day of 1970 in Shanghai.
     assert_eq!(stored[1].received_day, "1970-01-01");
-    assert_eq!(storage.records().unwrap().len(), 3);
+    assert_eq!(storage.records().unwrap().len(), 4);
 }
 
 fn a_summary_that_does_not_check_is_refused_with_its_whole_slice(storage: &mut dyn Storage) {
@@ -729,21 +780,32 @@ fn the_bundle_is_replaced_whole(storage: &mut dyn Storage) {
 }
 
 /// A database a hub made at PostgreSQL schema 1, before heartbeats were rolled up: its
-/// heartbeats are rolled up by the migration and everything else kept.
+/// heartbeats are rolled up by the migration and everything else kept. Its rows are written
+/// as that hub wrote them, in SQL: today's statements expect today's columns.
 #[test]
 fn a_postgres_database_of_the_previous_version_is_brought_up_to_date() {
     let database = fresh_database();
-    let mut old = PostgresStorage::connect_at(&database.url, 1).unwrap();
-    old.add_device(&device()).unwrap();
-    let call = NewRecord {
-        payload: serde_json::json!({ "kind": "staff_call" }),
-        ..record("call", STAFF_ALERT_KIND)
-    };
-    old.ingest(&[record("m", "mood_check_in"), call]).unwrap();
-    old.note_forward(&device().device_id, "call", 200, true, Ok(()))
-        .unwrap();
-    drop(old);
+    drop(PostgresStorage::connect_at(&database.url, 1).unwrap());
     let mut client = Client::connect(&database.url, NoTls).unwrap();
+    client
+        .batch_execute(
+            "INSERT INTO devices (device_id, public_key, station, note, added_ms)
+                 VALUES ('ws-0011223344556677', 'key', 'jingan-1', NULL, 1);
+             INSERT INTO records (id, device_id, seq, kind, schema_version, day, payload,
+                 created_wall_ms, created_synced, created_boot_id, created_monotonic_ms,
+                 received_ms, corrected_ms, time_source, via)
+             VALUES ('m', 'ws-0011223344556677', 1, 'mood_check_in', 1, '2026-11-28',
+                     '{\"word\":\"tired\"}', 10, false, 'boot', 10, 100, 50, 'hub_receipt',
+                     'network'),
+                    ('call', 'ws-0011223344556677', 5, 'staff_alert', 1, '2026-11-28',
+                     '{\"kind\":\"staff_call\"}', 10, false, 'boot', 20, 100, 50, 'hub_receipt',
+                     'network');
+             INSERT INTO alerts (record_id, device_id, station, kind, at_ms, received_ms, via,
+                 forwarded_ms, attempts, last_error)
+             VALUES ('call', 'ws-0011223344556677', 'jingan-1', 'staff_call', 50, 100,
+                     'network', 200, 1, NULL);",
+        )
+        .unwrap();
     for (id, seq, day, received) in [
         ("h1", 2, "2026-11-27", 1_000),
         ("h2", 3, "2026-11-27", 2_000),

@@ -205,7 +205,10 @@ fn assert_no_finer_than_a_day(table: &str, column: &str, value: &Sql, ids: &[Str
             assert_eq!(&value, expected, "{at}");
         }
         // Who sent it, in what order, of what kind, how it came, and counts: no times.
-        ("device_id" | "kind" | "time_source" | "via" | "station", Sql::Text(_))
+        (
+            "device_id" | "kind" | "time_source" | "via" | "station" | "district" | "station_kind",
+            Sql::Text(_) | Sql::Null,
+        )
         | ("seq" | "schema_version" | "created_synced" | "visits", Sql::Integer(_)) => {}
         _ => panic!("{at}: a column this test does not know; judge whether it holds a time"),
     }
