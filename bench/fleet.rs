@@ -85,6 +85,17 @@ fn main() {
     for (name, place) in &places {
         println!("\n== {name} ==");
         load_history(place, &fleet, today, days, now);
+        // What the hub does once as it starts (and then for each newly settled week): every
+        // week the overview shows, read from storage and suppressed.
+        let started = Instant::now();
+        let weeks = waystation_hub::web::figures::WeekCache::default()
+            .overview(place.storage().unwrap().as_mut(), today)
+            .unwrap();
+        println!(
+            "the overview's {} weeks worked out from storage (once, as the hub starts): {:.0} ms",
+            weeks.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let hub = waystation_hub::start(place, listener).unwrap();
         let addr = hub.addr();
@@ -132,8 +143,17 @@ fn load_history(place: &Place, fleet: &[Kiosk], today: NaiveDate, days: u64, now
     let mut storage = place.storage().unwrap();
     for (index, kiosk) in fleet.iter().enumerate() {
         let station = format!("驿站 {:04}", index + 1);
-        waystation_hub::add_device(place, &kiosk.key.public_base64(), Some(&station), None)
-            .unwrap();
+        // Spread over Shanghai's 16 districts and four kinds of station, so the figures by
+        // district and kind have a full tree to suppress.
+        let district = format!("区 {:02}", index % 16 + 1);
+        let kind = ["暖新驿站", "工会司机之家", "暖蜂爱心之家", "就业服务站点"][index / 16 % 4];
+        let placed = waystation_hub::Registration {
+            station: Some(&station),
+            district: Some(&district),
+            station_kind: Some(kind),
+            note: None,
+        };
+        waystation_hub::register(place, &kiosk.key.public_base64(), &placed).unwrap();
         let mut records = Vec::with_capacity(days as usize * 2 + 13);
         for back in (1..=days).rev() {
             let day = today.checked_sub_days(Days::new(back)).unwrap();
@@ -378,6 +398,8 @@ fn time_pages(addr: SocketAddr) {
     let pages = [
         "/overview",
         "/stations",
+        "/stations?by=kind",
+        "/stations?by=district",
         "/fleet",
         "/fleet?attention=1",
         "/alerts",

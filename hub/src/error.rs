@@ -58,6 +58,16 @@ pub enum HubError {
     NotFresh,
     #[error("an account named {0:?} already exists (see `waystation-hub users list`)")]
     UserExists(String),
+    #[error("no account is named {0:?} (see `waystation-hub users list`)")]
+    NoSuchUser(String),
+    #[error(
+        "{0:?} is the last admin: add another admin first, so that someone can still manage accounts"
+    )]
+    LastAdmin(String),
+    #[error(
+        "an admin cannot remove their own account in the dashboard; another admin can, or `users remove`"
+    )]
+    OwnAccount,
     #[error("not a device public key (base64 of 32 bytes expected): {0:?}")]
     BadDeviceKey(String),
     #[error("bundle {path} is not JSON: {reason}")]
@@ -107,6 +117,9 @@ impl HubError {
                 | HubError::BadUserName(_)
                 | HubError::BadPassword(_)
                 | HubError::UserExists(_)
+                | HubError::NoSuchUser(_)
+                | HubError::LastAdmin(_)
+                | HubError::OwnAccount
                 | HubError::NotFresh
         )
     }

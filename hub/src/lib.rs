@@ -264,6 +264,49 @@ pub(crate) fn create_account(
     Ok(user)
 }
 
+/// Removes a staff account (signing it out everywhere), with its audit line: `users remove`
+/// from the command line.
+pub fn remove_user(data: impl Into<Place>, name: &str) -> Result<(), HubError> {
+    let mut storage = data.into().storage()?;
+    remove_account(
+        storage.as_mut(),
+        name,
+        users::COMMAND_LINE,
+        ingest::now_ms(),
+    )
+}
+
+/// What `users remove` and the accounts page do with a storage at hand. The last admin is
+/// never removed (no one could manage accounts after), nor, from the dashboard, the admin
+/// asking (`by`), so that no one locks themselves out by a slip of the finger. (Two admins
+/// removing each other at the same instant could both succeed; `users add` on the hub's
+/// machine can always make an admin again.)
+pub(crate) fn remove_account(
+    storage: &mut dyn Storage,
+    name: &str,
+    by: &str,
+    now_ms: i64,
+) -> Result<(), HubError> {
+    if name == by {
+        return Err(HubError::OwnAccount);
+    }
+    let Some(user) = storage.user(name)? else {
+        return Err(HubError::NoSuchUser(name.to_string()));
+    };
+    let admins = storage
+        .users()?
+        .iter()
+        .filter(|u| u.role.may_administer())
+        .count();
+    if user.role.may_administer() && admins <= 1 {
+        return Err(HubError::LastAdmin(name.to_string()));
+    }
+    if !storage.remove_user(name, by, now_ms)? {
+        return Err(HubError::NoSuchUser(name.to_string()));
+    }
+    Ok(())
+}
+
 /// Fills a fresh hub with the marked example of `demo`, ending yesterday (Shanghai).
 pub fn demo_data(data: impl Into<Place>) -> Result<demo::Filled, HubError> {
     let now = ingest::now_ms();

@@ -121,6 +121,13 @@ enum UsersCommand {
         #[arg(long, value_enum)]
         role: RoleArg,
     },
+    /// Remove an account; it is signed out at once (the last admin cannot be removed)
+    Remove {
+        #[command(flatten)]
+        data: Data,
+        /// The account's name, as `users list` shows it
+        name: String,
+    },
     /// List the accounts and their roles (never a password)
     List {
         #[command(flatten)]
@@ -683,6 +690,10 @@ fn users(command: UsersCommand) -> Result<(), Stop> {
             })?;
             let user = waystation_hub::add_user(data.place(), &name, role.into(), &typed)?;
             outln!("{} added as {}", user.name, user.role.as_str())?;
+        }
+        UsersCommand::Remove { data, name } => {
+            waystation_hub::remove_user(data.place(), &name)?;
+            outln!("{name} removed")?;
         }
         UsersCommand::List { data } => {
             let users = waystation_hub::users(data.place())?;

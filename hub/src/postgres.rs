@@ -917,6 +917,29 @@ impl Storage for PostgresStorage {
         Ok(marked.is_some())
     }
 
+    fn remove_user(&mut self, name: &str, by: &str, now_ms: i64) -> Result<bool, HubError> {
+        let mut tx = self.client.transaction().map_err(failed)?;
+        tx.execute("DELETE FROM sessions WHERE user_name = $1", &[&name])
+            .map_err(failed)?;
+        let removed = tx
+            .execute("DELETE FROM users WHERE name = $1", &[&name])
+            .map_err(failed)?
+            == 1;
+        if removed {
+            insert_audit(
+                &mut tx,
+                &AuditEntry {
+                    at_ms: now_ms,
+                    actor: by.to_string(),
+                    action: "account removed".into(),
+                    detail: name.to_string(),
+                },
+            )?;
+        }
+        tx.commit().map_err(failed)?;
+        Ok(removed)
+    }
+
     fn add_user(&mut self, user: &User, by: &str) -> Result<(), HubError> {
         let mut tx = self.client.transaction().map_err(failed)?;
         let added = tx

@@ -816,6 +816,28 @@ impl Storage for SqliteStorage {
             .map_err(|e| self.sqlite(e))
     }
 
+    fn remove_user(&mut self, name: &str, by: &str, now_ms: i64) -> Result<bool, HubError> {
+        let write = |conn: &mut Connection| -> rusqlite::Result<bool> {
+            let tx = conn.transaction()?;
+            tx.execute("DELETE FROM sessions WHERE user_name = ?1", [name])?;
+            let removed = tx.execute("DELETE FROM users WHERE name = ?1", [name])? == 1;
+            if removed {
+                insert_audit(
+                    &tx,
+                    &AuditEntry {
+                        at_ms: now_ms,
+                        actor: by.to_string(),
+                        action: "account removed".into(),
+                        detail: name.to_string(),
+                    },
+                )?;
+            }
+            tx.commit()?;
+            Ok(removed)
+        };
+        write(&mut self.conn).map_err(|e| self.sqlite(e))
+    }
+
     fn add_user(&mut self, user: &User, by: &str) -> Result<(), HubError> {
         if self.user(&user.name)?.is_some() {
             return Err(HubError::UserExists(user.name.clone()));

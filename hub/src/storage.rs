@@ -135,6 +135,11 @@ pub trait Storage: Send {
     /// raised, to be passed on; a problem that stays is raised once however often it is seen.
     fn watch_fleet(&mut self, found: &[FleetProblem], now_ms: i64) -> Result<Vec<Alert>, HubError>;
 
+    /// Removes a staff account, its sessions (signed out at once) and writes its audit line
+    /// (`by` removed it), in one transaction. Returns whether there was such an account. The
+    /// rules about who may be removed are `lib.rs`'s `remove_account`.
+    fn remove_user(&mut self, name: &str, by: &str, now_ms: i64) -> Result<bool, HubError>;
+
     /// Adds a staff account and its audit line (`by` added it) in one transaction. An account
     /// of the same name is [`HubError::UserExists`], and nothing is written.
     fn add_user(&mut self, user: &User, by: &str) -> Result<(), HubError>;

@@ -41,6 +41,7 @@ pub(crate) fn router() -> Router<Arc<Receiver>> {
         .route("/kiosks", get(kiosks_page))
         .route("/directory", get(directory_page).post(set_directory))
         .route("/accounts", get(accounts_page).post(add_account))
+        .route("/accounts/remove", axum::routing::post(remove_account))
         .route("/kiosks/register", axum::routing::post(register_kiosk))
         .route("/kiosks/revoke", axum::routing::post(revoke_kiosk))
         .route(
@@ -1380,14 +1381,29 @@ struct AccountsPage<'a> {
     csrf: &'a str,
     notice: Option<String>,
     problem: Option<&'static str>,
-    accounts: Vec<(String, &'static str, String)>,
+    accounts: Vec<AccountRow>,
     role_choices: Vec<(&'static str, &'static str)>,
+}
+
+struct AccountRow {
+    name: String,
+    role: &'static str,
+    added: String,
+    /// Every account but the admin's own can be removed here.
+    removable: bool,
 }
 
 #[derive(Deserialize)]
 struct AccountsQuery {
     lang: Option<String>,
     added: Option<String>,
+    removed: Option<String>,
+}
+
+/// What a link back to the accounts page says was done.
+enum AccountDone {
+    Added(String),
+    Removed(String),
 }
 
 /// The accounts page, for admins, with a notice or a problem.
@@ -1395,7 +1411,7 @@ async fn accounts_view(
     hub: &Arc<Receiver>,
     headers: &HeaderMap,
     choice: &LanguageChoice,
-    added: Option<String>,
+    done: Option<AccountDone>,
     problem: Option<fn(&Words) -> &'static str>,
 ) -> Response {
     let (session, user) = match allowed(hub, headers, choice, Role::Admin, None).await {
@@ -1409,10 +1425,18 @@ async fn accounts_view(
     };
     let w = language.words();
     let role_words = |role: crate::users::Role| w.roles[role as usize];
-    // Only an existing account's name is repeated back from a link.
-    let notice = added
-        .filter(|name| accounts.iter().any(|a| &a.name == name))
-        .map(|name| format!("{}{name}", w.account_added));
+    // A name from a link is repeated back only when it is true: the account added is there,
+    // the account removed is not.
+    let exists = |name: &String| accounts.iter().any(|a| &a.name == name);
+    let notice = match done {
+        Some(AccountDone::Added(name)) if exists(&name) => {
+            Some(format!("{}{name}", w.account_added))
+        }
+        Some(AccountDone::Removed(name)) if !exists(&name) => {
+            Some(format!("{}{name}", w.account_removed))
+        }
+        _ => None,
+    };
     let html = AccountsPage {
         lang: language.code(),
         w,
@@ -1424,9 +1448,11 @@ async fn accounts_view(
         problem: problem.map(|p| p(w)),
         accounts: accounts
             .into_iter()
-            .map(|a| {
-                let added = crate::station_time::minute(a.added_ms).unwrap_or_default();
-                (a.name, role_words(a.role), added)
+            .map(|a| AccountRow {
+                added: crate::station_time::minute(a.added_ms).unwrap_or_default(),
+                role: role_words(a.role),
+                removable: a.name != user.name,
+                name: a.name,
             })
             .collect(),
         role_choices: crate::users::Role::ALL
@@ -1448,7 +1474,48 @@ async fn accounts_page(
     Query(query): Query<AccountsQuery>,
 ) -> Response {
     let choice = LanguageChoice { lang: query.lang };
-    accounts_view(&hub, &headers, &choice, query.added, None).await
+    let done = match (query.added, query.removed) {
+        (Some(name), _) => Some(AccountDone::Added(name)),
+        (None, Some(name)) => Some(AccountDone::Removed(name)),
+        (None, None) => None,
+    };
+    accounts_view(&hub, &headers, &choice, done, None).await
+}
+
+#[derive(Deserialize)]
+struct RemoveAccountForm {
+    csrf: String,
+    name: String,
+    confirm: Option<String>,
+}
+
+async fn remove_account(
+    State(hub): State<Arc<Receiver>>,
+    headers: HeaderMap,
+    Form(form): Form<RemoveAccountForm>,
+) -> Response {
+    let choice = LanguageChoice { lang: None };
+    let (_, user) = match allowed(&hub, &headers, &choice, Role::Admin, Some(&form.csrf)).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    if form.confirm.as_deref() != Some("yes") {
+        let problem: fn(&Words) -> &'static str = |w| w.remove_not_confirmed;
+        return accounts_view(&hub, &headers, &choice, None, Some(problem)).await;
+    }
+    let name = form.name.clone();
+    let removed = on_storage(&hub, move |storage| {
+        crate::remove_account(storage, &form.name, &user.name, now_ms())
+    })
+    .await;
+    let problem: fn(&Words) -> &'static str = match removed {
+        Ok(()) => return see_other(&format!("/accounts?removed={}", query_text(&name)), &[]),
+        Err(HubError::LastAdmin(_)) => |w| w.last_admin,
+        Err(HubError::OwnAccount) => |w| w.own_account,
+        Err(HubError::NoSuchUser(_)) => |w| w.no_such_account,
+        Err(e) => return failed(e),
+    };
+    accounts_view(&hub, &headers, &choice, None, Some(problem)).await
 }
 
 #[derive(Deserialize)]

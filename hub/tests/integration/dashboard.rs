@@ -707,3 +707,73 @@ fn an_admin_adds_an_account_that_can_then_sign_in_and_others_cannot_add_one() {
         ("admin", "赵磊 (viewer)")
     );
 }
+
+#[test]
+fn an_admin_removes_an_account_which_is_signed_out_at_once_but_not_their_own_or_the_last_admin() {
+    let (dir, hub) = demo_hub(&[("operator", Role::Operator), ("admin", Role::Admin)]);
+    let addr = hub.addr();
+    let operator = session_cookie(addr, "operator");
+    let admin = session_cookie(addr, "admin");
+    let page = body(&request(
+        addr,
+        "GET",
+        "/accounts",
+        &[("Cookie", &admin)],
+        b"",
+    ));
+    let remove = |name: &str, confirm: bool| {
+        request(
+            addr,
+            "POST",
+            "/accounts/remove",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &admin),
+            ],
+            format!(
+                "csrf={}&name={}{}",
+                encode(&form_csrf(&page)),
+                encode(name),
+                if confirm { "&confirm=yes" } else { "" }
+            )
+            .as_bytes(),
+        )
+    };
+    // The admin's own row has no remove button, and asking anyway is refused.
+    assert_eq!(
+        page.matches("action=\"/accounts/remove\"").count(),
+        1,
+        "{page}"
+    );
+    let own = remove("admin", true);
+    assert_eq!(own.status, 400);
+    assert!(body(&own).contains("不能在这里删除自己的账号"));
+    let unconfirmed = remove("operator", false);
+    assert_eq!(unconfirmed.status, 400);
+    assert!(body(&unconfirmed).contains("请勾选确认后再删除"));
+    let done = remove("operator", true);
+    assert_eq!(done.status, 303);
+    let shown = body(&request(
+        addr,
+        "GET",
+        done.header("location").unwrap(),
+        &[("Cookie", &admin)],
+        b"",
+    ));
+    assert!(shown.contains("已删除账号：operator"), "{shown}");
+    // The operator's open session ends with the account.
+    let after = request(addr, "GET", "/fleet", &[("Cookie", &operator)], b"");
+    assert_eq!(after.status, 303, "sent to sign in");
+    let log = waystation_hub::audit_log(dir.path(), 3).unwrap();
+    let removed = log.iter().find(|e| e.action == "account removed").unwrap();
+    assert_eq!(
+        (removed.actor.as_str(), removed.detail.as_str()),
+        ("admin", "operator")
+    );
+    // From the command line the last admin stays.
+    let err = waystation_hub::remove_user(dir.path(), "admin").unwrap_err();
+    assert!(
+        matches!(err, waystation_hub::HubError::LastAdmin(_)),
+        "{err}"
+    );
+}

@@ -55,6 +55,7 @@ on_both!(
     a_failed_batch_changes_no_heartbeat,
     weeks_are_read_by_first_day_and_late_summaries_change_no_shown_week,
     sessions_expire_and_wrong_passwords_are_kept_by_time,
+    a_removed_account_is_signed_out_and_audited,
     an_alert_is_acknowledged_once_with_its_audit_line,
     the_fleet_watch_raises_each_problem_once_and_closes_it_when_gone,
     alerts_are_forwarded_once_and_read_newest_first,
@@ -558,6 +559,47 @@ fn weeks_are_read_by_first_day_and_late_summaries_change_no_shown_week(storage: 
         };
         assert_eq!(shown(&after), shown(&before));
     }
+}
+
+fn a_removed_account_is_signed_out_and_audited(storage: &mut dyn Storage) {
+    let user = User {
+        name: "li".into(),
+        role: Role::Operator,
+        password_hash: "hash".into(),
+        added_ms: 1,
+    };
+    storage.add_user(&user, "test").unwrap();
+    let session = Session {
+        token_hash: "t1".into(),
+        user_name: "li".into(),
+        csrf: "c1".into(),
+        expires_ms: 1_000,
+    };
+    storage.add_session(&session).unwrap();
+    assert!(storage.session("t1", 10).unwrap().is_some());
+    assert!(storage.remove_user("li", "王芳", 20).unwrap());
+    assert_eq!(storage.user("li").unwrap(), None);
+    assert_eq!(
+        storage.session("t1", 30).unwrap(),
+        None,
+        "signed out at once"
+    );
+    assert!(
+        !storage.remove_user("li", "王芳", 40).unwrap(),
+        "gone already"
+    );
+    let log = storage.audit_log(10).unwrap();
+    assert_eq!(
+        (
+            log[0].actor.as_str(),
+            log[0].action.as_str(),
+            log[0].detail.as_str()
+        ),
+        ("王芳", "account removed", "li")
+    );
+    assert_eq!(log.len(), 2, "the addition and the removal: {log:?}");
+    // The name can be used again.
+    storage.add_user(&user, "test").unwrap();
 }
 
 fn sessions_expire_and_wrong_passwords_are_kept_by_time(storage: &mut dyn Storage) {
