@@ -154,6 +154,16 @@ struct SignInPage<'a> {
     csrf: &'a str,
     name: &'a str,
     problem: Option<&'static str>,
+    /// A kiosk key scanned before signing in, carried to the kiosks page after (or "").
+    register: &'a str,
+}
+
+/// A kiosk's public key as scanned from its QR code or pasted, if it is one: the only text a
+/// link may carry into the sign-in form and the kiosks page.
+fn kiosk_key(text: Option<&str>) -> Option<String> {
+    let key = text?.trim();
+    waystation_protocol::device_id(key).ok()?;
+    Some(key.to_string())
 }
 
 /// The sign-in form, with a fresh CSRF token in it and in a cookie.
@@ -161,6 +171,7 @@ fn sign_in_form(
     language: Language,
     choice: &LanguageChoice,
     name: &str,
+    register: &str,
     problem: Option<&'static str>,
     status: StatusCode,
 ) -> Response {
@@ -174,6 +185,7 @@ fn sign_in_form(
         csrf: &token,
         name,
         problem,
+        register,
     }
     .render();
     match html {
@@ -187,11 +199,21 @@ fn sign_in_form(
     }
 }
 
-async fn sign_in_page(headers: HeaderMap, Query(choice): Query<LanguageChoice>) -> Response {
+#[derive(Deserialize)]
+struct SignInQuery {
+    lang: Option<String>,
+    /// A kiosk key scanned from its QR code before signing in.
+    register: Option<String>,
+}
+
+async fn sign_in_page(headers: HeaderMap, Query(query): Query<SignInQuery>) -> Response {
+    let choice = LanguageChoice { lang: query.lang };
+    let register = kiosk_key(query.register.as_deref()).unwrap_or_default();
     sign_in_form(
         language(&headers, &choice),
         &choice,
         "",
+        &register,
         None,
         StatusCode::OK,
     )
@@ -202,6 +224,8 @@ struct SignInForm {
     name: String,
     password: String,
     csrf: String,
+    #[serde(default)]
+    register: String,
 }
 
 /// What became of a sign-in attempt.
@@ -219,12 +243,14 @@ async fn sign_in(
     let choice = LanguageChoice { lang: None };
     let language = language(&headers, &choice);
     let w = language.words();
+    let register = kiosk_key(Some(&form.register)).unwrap_or_default();
     let expected = cookie(&headers, auth::SIGN_IN_COOKIE).unwrap_or_default();
     if !auth::csrf_matches(&expected, &form.csrf) {
         return sign_in_form(
             language,
             &choice,
             "",
+            &register,
             Some(w.form_expired),
             StatusCode::FORBIDDEN,
         );
@@ -250,7 +276,11 @@ async fn sign_in(
     };
     match attempt {
         Ok(SignIn::In(cookie)) => see_other(
-            "/overview",
+            &if register.is_empty() {
+                "/overview".to_string()
+            } else {
+                format!("/kiosks?key={}", query_text(&register))
+            },
             &[
                 auth::set_cookie(auth::SESSION_COOKIE, &cookie, auth::SESSION_MS / 1000),
                 auth::set_cookie(auth::SIGN_IN_COOKIE, "", 0),
@@ -260,6 +290,7 @@ async fn sign_in(
             language,
             &choice,
             &name,
+            &register,
             Some(w.wrong_password),
             StatusCode::UNAUTHORIZED,
         ),
@@ -267,6 +298,7 @@ async fn sign_in(
             language,
             &choice,
             &name,
+            &register,
             Some(w.locked),
             StatusCode::TOO_MANY_REQUESTS,
         ),
@@ -876,6 +908,8 @@ struct KiosksPage<'a> {
     notice: Option<String>,
     problem: Option<&'static str>,
     kiosks: Vec<KioskRow>,
+    /// The key the form comes filled in with (or "").
+    key: String,
 }
 
 struct KioskRow {
@@ -891,6 +925,9 @@ struct KiosksQuery {
     lang: Option<String>,
     registered: Option<String>,
     revoked: Option<String>,
+    /// A kiosk's public key, from the link its QR code in staff mode holds: the form comes
+    /// filled in with it.
+    key: Option<String>,
 }
 
 /// The kiosks page, with a notice of what was just done or the problem with what was asked.
@@ -900,6 +937,7 @@ async fn kiosks_view(
     choice: &LanguageChoice,
     notice: impl Fn(&Words) -> Option<String>,
     problem: Option<fn(&Words) -> &'static str>,
+    key: Option<String>,
 ) -> Response {
     let (session, user) = match allowed(hub, headers, choice, Role::Operator, None).await {
         Ok(found) => found,
@@ -919,8 +957,12 @@ async fn kiosks_view(
         may_run_fleet: true,
         may_administer: user.role.may_administer(),
         csrf: &session.csrf,
-        notice: notice(w),
+        notice: notice(w).or_else(|| {
+            let id = waystation_protocol::device_id(key.as_deref()?).ok()?;
+            Some(format!("{}{id}", w.key_scanned))
+        }),
         problem: problem.map(|p| p(w)),
+        key: key.unwrap_or_default(),
         kiosks: devices
             .into_iter()
             .map(|d| KioskRow {
@@ -967,7 +1009,14 @@ async fn kiosks_page(
         (_, Some(id)) => Some(format!("{}{id}", w.revoked_now)),
         _ => None,
     };
-    kiosks_view(&hub, &headers, &choice, notice, None).await
+    let key = kiosk_key(query.key.as_deref());
+    // Scanned before signing in: sign in first, then come back with the key.
+    if let Some(key) = &key
+        && account(&hub, &headers).await.is_err()
+    {
+        return see_other(&format!("/sign-in?register={}", query_text(key)), &[]);
+    }
+    kiosks_view(&hub, &headers, &choice, notice, None, key).await
 }
 
 #[derive(Deserialize)]
@@ -1016,7 +1065,7 @@ async fn register_kiosk(
         Err(HubError::DeviceRevoked(_)) => |w| w.key_was_revoked,
         Err(e) => return failed(e),
     };
-    kiosks_view(&hub, &headers, &choice, |_| None, Some(problem)).await
+    kiosks_view(&hub, &headers, &choice, |_| None, Some(problem), None).await
 }
 
 #[derive(Deserialize)]
@@ -1037,7 +1086,15 @@ async fn revoke_kiosk(
         Err(response) => return response,
     };
     if form.confirm.as_deref() != Some("yes") {
-        return kiosks_view(&hub, &headers, &choice, |_| None, Some(|w| w.not_confirmed)).await;
+        return kiosks_view(
+            &hub,
+            &headers,
+            &choice,
+            |_| None,
+            Some(|w| w.not_confirmed),
+            None,
+        )
+        .await;
     }
     let device_id = form.device_id.clone();
     let revoked = on_storage(&hub, move |storage| {

@@ -777,3 +777,61 @@ fn an_admin_removes_an_account_which_is_signed_out_at_once_but_not_their_own_or_
         "{err}"
     );
 }
+
+#[test]
+fn a_kiosk_key_scanned_before_signing_in_comes_back_filled_in_after() {
+    let (_dir, hub) = demo_hub(&[("operator", Role::Operator)]);
+    let addr = hub.addr();
+    let key = waystation_protocol::DeviceKey::from_secret([5; 32]);
+    let link = format!("/kiosks?key={}", encode(&key.public_base64()));
+    // Not signed in: to the sign-in form, which carries the key (and only a key).
+    let away = request(addr, "GET", &link, &[], b"");
+    assert_eq!(away.status, 303);
+    let sign_in_at = away.header("location").unwrap().to_string();
+    assert!(sign_in_at.starts_with("/sign-in?register="), "{sign_in_at}");
+    let form = request(addr, "GET", &sign_in_at, &[], b"");
+    let page = body(&form);
+    let carried = format!("name=\"register\" value=\"{}\"", key.public_base64());
+    assert!(page.contains(&carried), "{page}");
+    let forged = body(&request(
+        addr,
+        "GET",
+        "/sign-in?register=%3Cscript%3E",
+        &[],
+        b"",
+    ));
+    assert!(!forged.contains("name=\"register\""), "{forged}");
+    // Signed in with it: straight back to the kiosks page, the form filled in.
+    let cookie = cookie_value(&form, "ws_sign_in").unwrap();
+    let post = format!(
+        "name=operator&password={}&csrf={}&register={}",
+        encode("a long enough passphrase"),
+        encode(&form_csrf(&page)),
+        encode(&key.public_base64())
+    );
+    let signed = request(
+        addr,
+        "POST",
+        "/sign-in",
+        &[
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", &format!("ws_sign_in={cookie}")),
+        ],
+        post.as_bytes(),
+    );
+    assert_eq!(signed.status, 303);
+    assert_eq!(signed.header("location"), Some(link.as_str()));
+    let session = format!(
+        "ws_session={}",
+        cookie_value(&signed, "ws_session").unwrap()
+    );
+    let kiosks = body(&request(addr, "GET", &link, &[("Cookie", &session)], b""));
+    assert!(
+        kiosks.contains(&format!("value=\"{}\"", key.public_base64())),
+        "{kiosks}"
+    );
+    assert!(
+        kiosks.contains(&key.device_id()),
+        "the scanned kiosk's id is shown"
+    );
+}
