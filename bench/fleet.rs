@@ -15,8 +15,9 @@
 //!    kiosk's day summary, from 8 client threads; every request's latency is kept;
 //! 3. plays the burst after a district-wide outage: every kiosk posts its waiting batch (its
 //!    coalesced heartbeat and three staff records) at once, from 32 client threads;
-//! 4. times every dashboard page over the year's data: the first request (the overview's weeks
-//!    are worked out then) and the median and slowest of 20 after it.
+//! 4. times every dashboard page over the year's data: the first request and the median and
+//!    slowest of 20 after it. The overview's weeks are worked out as the hub starts (and timed
+//!    on their own before it does), so a page reads them from the hub's cache.
 //!
 //! The machine is shared and noisy: compare the two storages within one run.
 

@@ -16,7 +16,7 @@ use waystation_protocol::BatchReply;
 
 use crate::HubError;
 use crate::ingest::{Ingested, Receiver, now_ms};
-use crate::storage::{FleetProblem, StoredRecord, Via};
+use crate::storage::{FleetProblem, ForwardNote, StoredRecord, Via};
 
 /// How long the hub waits for the webhook to accept a connection, and for the whole post.
 /// The kiosk's screen gives up waiting after 20 s; the hub's answer must come well before.
@@ -344,12 +344,16 @@ async fn note(hub: &Arc<Receiver>, fates: Vec<Fate>) {
     }
     let hub = hub.clone();
     let noted = crate::server::blocking(move || {
-        let mut storage = hub.storage();
-        let now = now_ms();
-        for (alert, attempted, outcome) in &fates {
-            let outcome = outcome.as_ref().map(|_| ()).map_err(String::as_str);
-            storage.note_forward(&alert.device_id, &alert.record_id, now, *attempted, outcome)?;
-        }
+        let notes: Vec<ForwardNote<'_>> = fates
+            .iter()
+            .map(|(alert, attempted, outcome)| ForwardNote {
+                device_id: &alert.device_id,
+                record_id: &alert.record_id,
+                attempted: *attempted,
+                outcome: outcome.as_ref().map(|_| ()).map_err(String::as_str),
+            })
+            .collect();
+        hub.storage().note_forwards(&notes, now_ms())?;
         Ok(())
     })
     .await;

@@ -17,8 +17,9 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
-    Device, FleetProblem, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice, NewRecord, OpenWatch,
-    Storage, StoredRecord, StoredSummary, Via, parse_time_source, time_source_name, watch_changes,
+    Device, FleetProblem, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice,
+    NewRecord, OpenWatch, Storage, StoredRecord, StoredSummary, Via, parse_time_source,
+    time_source_name, watch_changes,
 };
 use crate::users::{AuditEntry, Role, Session, User};
 use crate::{HubError, summaries};
@@ -808,20 +809,14 @@ impl Storage for PostgresStorage {
             .collect()
     }
 
-    fn note_forward(
-        &mut self,
-        device_id: &str,
-        record_id: &str,
-        now_ms: i64,
-        attempted: bool,
-        outcome: Result<(), &str>,
-    ) -> Result<(), HubError> {
-        let (forwarded, error) = match outcome {
-            Ok(()) => (Some(now_ms), None),
-            Err(reason) => (None, Some(reason)),
-        };
-        self.client
-            .execute(
+    fn note_forwards(&mut self, notes: &[ForwardNote<'_>], now_ms: i64) -> Result<(), HubError> {
+        let mut tx = self.client.transaction().map_err(failed)?;
+        for note in notes {
+            let (forwarded, error) = match note.outcome {
+                Ok(()) => (Some(now_ms), None),
+                Err(reason) => (None, Some(reason)),
+            };
+            tx.execute(
                 "UPDATE alerts SET
                      forwarded_ms = COALESCE(forwarded_ms, $2),
                      attempts = attempts + $3,
@@ -829,15 +824,16 @@ impl Storage for PostgresStorage {
                          ELSE NULL END
                  WHERE record_id = $1 AND device_id = $5",
                 &[
-                    &record_id,
+                    &note.record_id,
                     &forwarded,
-                    &i64::from(attempted),
+                    &i64::from(note.attempted),
                     &error,
-                    &device_id,
+                    &note.device_id,
                 ],
             )
-            .map(drop)
-            .map_err(failed)
+            .map_err(failed)?;
+        }
+        tx.commit().map_err(failed)
     }
 
     fn watch_fleet(&mut self, found: &[FleetProblem], now_ms: i64) -> Result<Vec<Alert>, HubError> {

@@ -18,8 +18,9 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
-    Device, FleetProblem, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice, NewRecord, OpenWatch,
-    Storage, StoredRecord, StoredSummary, Via, parse_time_source, time_source_name, watch_changes,
+    Device, FleetProblem, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice,
+    NewRecord, OpenWatch, Storage, StoredRecord, StoredSummary, Via, parse_time_source,
+    time_source_name, watch_changes,
 };
 use crate::users::{AuditEntry, Role, Session, User};
 use crate::{BUNDLE_FILE, DB_FILE, HubError, summaries};
@@ -791,29 +792,33 @@ impl Storage for SqliteStorage {
         read().map_err(|e| self.sqlite(e))
     }
 
-    fn note_forward(
-        &mut self,
-        device_id: &str,
-        record_id: &str,
-        now_ms: i64,
-        attempted: bool,
-        outcome: Result<(), &str>,
-    ) -> Result<(), HubError> {
-        let (forwarded, error) = match outcome {
-            Ok(()) => (Some(now_ms), None),
-            Err(reason) => (None, Some(reason)),
+    fn note_forwards(&mut self, notes: &[ForwardNote<'_>], now_ms: i64) -> Result<(), HubError> {
+        let write = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = conn.transaction()?;
+            for note in notes {
+                let (forwarded, error) = match note.outcome {
+                    Ok(()) => (Some(now_ms), None),
+                    Err(reason) => (None, Some(reason)),
+                };
+                tx.prepare_cached(
+                    "UPDATE alerts SET
+                         forwarded_ms = COALESCE(forwarded_ms, ?2),
+                         attempts = attempts + ?3,
+                         last_error = CASE WHEN COALESCE(forwarded_ms, ?2) IS NULL THEN ?4
+                             ELSE NULL END
+                     WHERE record_id = ?1 AND device_id = ?5",
+                )?
+                .execute(params![
+                    note.record_id,
+                    forwarded,
+                    i64::from(note.attempted),
+                    error,
+                    note.device_id
+                ])?;
+            }
+            tx.commit()
         };
-        self.conn
-            .execute(
-                "UPDATE alerts SET
-                     forwarded_ms = COALESCE(forwarded_ms, ?2),
-                     attempts = attempts + ?3,
-                     last_error = CASE WHEN COALESCE(forwarded_ms, ?2) IS NULL THEN ?4 ELSE NULL END
-                 WHERE record_id = ?1 AND device_id = ?5",
-                params![record_id, forwarded, i64::from(attempted), error, device_id],
-            )
-            .map(drop)
-            .map_err(|e| self.sqlite(e))
+        write(&mut self.conn).map_err(|e| self.sqlite(e))
     }
 
     fn remove_user(&mut self, name: &str, by: &str, now_ms: i64) -> Result<bool, HubError> {

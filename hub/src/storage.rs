@@ -116,7 +116,19 @@ pub trait Storage: Send {
         now_ms: i64,
         attempted: bool,
         outcome: Result<(), &str>,
-    ) -> Result<(), HubError>;
+    ) -> Result<(), HubError> {
+        let note = ForwardNote {
+            device_id,
+            record_id,
+            attempted,
+            outcome,
+        };
+        self.note_forwards(&[note], now_ms)
+    }
+
+    /// [`Storage::note_forward`] for many alerts in one transaction: a watch pass that raised
+    /// a thousand alerts does not take the write lock a thousand times.
+    fn note_forwards(&mut self, notes: &[ForwardNote<'_>], now_ms: i64) -> Result<(), HubError>;
 
     /// Marks an alert handled by `by` at `now_ms`, with its audit line, in one transaction.
     /// Returns whether it was newly marked (false: unknown, or marked before, which keeps its
@@ -282,6 +294,17 @@ pub struct StoredSummary {
     /// The days it covers and its counts, as the kiosk sent them.
     #[serde(flatten)]
     pub summary: DaySummary,
+}
+
+/// What became of one alert, to note ([`Storage::note_forwards`]).
+#[derive(Debug, Clone, Copy)]
+pub struct ForwardNote<'a> {
+    pub device_id: &'a str,
+    pub record_id: &'a str,
+    /// Whether a post was tried, or the alert held back.
+    pub attempted: bool,
+    /// Passed on, or why not.
+    pub outcome: Result<(), &'a str>,
 }
 
 /// A problem the fleet watch found with one kiosk, by the kind of alert it raises.
