@@ -5,8 +5,7 @@
 //! the same way however it arrives.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, RwLock, TryLockError};
+use std::sync::{Condvar, Mutex, RwLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -90,13 +89,46 @@ pub(crate) struct Ingested {
     pub new_alerts: Vec<(usize, String)>,
 }
 
+/// The storage connections not lent out, and where a request waits for one.
+struct Pool {
+    free: Mutex<Vec<Box<dyn Storage>>>,
+    returned: Condvar,
+}
+
+/// A storage connection lent from the pool, back in it when dropped.
+pub(crate) struct Lent<'a> {
+    pool: &'a Pool,
+    storage: Option<Box<dyn Storage>>,
+}
+
+impl std::ops::Deref for Lent<'_> {
+    type Target = Box<dyn Storage>;
+    fn deref(&self) -> &Self::Target {
+        self.storage.as_ref().expect("lent until dropped")
+    }
+}
+
+impl std::ops::DerefMut for Lent<'_> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        self.storage.as_mut().expect("lent until dropped")
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        if let Some(storage) = self.storage.take() {
+            let mut free = self.pool.free.lock().unwrap_or_else(|e| e.into_inner());
+            free.push(storage);
+            self.pool.returned.notify_one();
+        }
+    }
+}
+
 /// The centre's secret keys, the storage and the webhook client: everything needed to accept
 /// a batch.
 pub(crate) struct Receiver {
     /// The storage's connections ([`Place::connections`]): requests use whichever is free.
-    storages: Vec<Mutex<Box<dyn Storage>>>,
-    /// Where a request waits when all are busy, taken in turn.
-    next_storage: AtomicUsize,
+    storages: Pool,
     /// Read again from the data folder when a record names a key the hub does not hold yet
     /// (`keygen` ran while the server was running).
     centre: RwLock<CentreKeys>,
@@ -111,12 +143,16 @@ impl Receiver {
     /// date.
     pub fn open(place: &Place) -> Result<Receiver, HubError> {
         let centre = keys::load(&place.dir)?;
-        let storages = (0..place.connections())
-            .map(|_| place.storage().map(Mutex::new))
-            .collect::<Result<Vec<_>, _>>()?;
+        let storages = Pool {
+            free: Mutex::new(
+                (0..place.connections())
+                    .map(|_| place.storage())
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+            returned: Condvar::new(),
+        };
         Ok(Receiver {
             storages,
-            next_storage: AtomicUsize::new(0),
             centre: RwLock::new(centre),
             data_dir: place.dir.clone(),
             forwarder: Forwarder::new()?,
@@ -154,22 +190,26 @@ impl Receiver {
         &self.forwarder
     }
 
-    /// A free storage connection, or the next in turn once it is free. Every storage method
-    /// is its own transaction, so which connection does the work does not matter.
-    pub fn storage(&self) -> MutexGuard<'_, Box<dyn Storage>> {
-        // A panic while the lock was held cannot have left a half-written batch behind (the
-        // transaction rolls back when it is dropped), so the storage is still good to use.
-        for storage in &self.storages {
-            match storage.try_lock() {
-                Ok(free) => return free,
-                Err(TryLockError::Poisoned(e)) => return e.into_inner(),
-                Err(TryLockError::WouldBlock) => {}
+    /// A free storage connection, waiting for the first to come free when all are busy.
+    /// Every storage method is its own transaction, so which connection does the work does
+    /// not matter.
+    pub fn storage(&self) -> Lent<'_> {
+        // A panic while a connection was lent cannot have left a half-written batch behind
+        // (the transaction rolls back when it is dropped), so the pool is still good to use.
+        let mut free = self.storages.free.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(storage) = free.pop() {
+                return Lent {
+                    pool: &self.storages,
+                    storage: Some(storage),
+                };
             }
+            free = self
+                .storages
+                .returned
+                .wait(free)
+                .unwrap_or_else(|e| e.into_inner());
         }
-        let turn = self.next_storage.fetch_add(1, Ordering::Relaxed) % self.storages.len();
-        self.storages[turn]
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Checks that a registered device signed this request.
