@@ -40,6 +40,52 @@ pub struct Config {
     pub staff: Staff,
     #[serde(default)]
     pub board: Board,
+    #[serde(default)]
+    pub network: Network,
+}
+
+/// How the kiosk reaches the hub beyond its wired port, and its time servers
+/// (docs/config.md, `[network]`). A cable is always used when one is plugged in; this section
+/// adds Wi-Fi and a USB 4G modem for stations without one. The deployment image turns it into
+/// the system's network settings at each boot (`crate::network`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// The Wi-Fi network's name (SSID). Its passphrase is a secret: the provision file's
+    /// `[secrets] wifi_passphrase`, never in this file.
+    pub wifi_ssid: Option<String>,
+    /// The country whose radio rules the Wi-Fi follows (ISO 3166 code, default CN).
+    #[serde(default = "default_country")]
+    pub wifi_country: String,
+    /// A USB 4G modem's access point name, as the SIM card's operator gives it. Without it no
+    /// modem is set up (a modem that shows itself as a network card needs none).
+    pub modem_apn: Option<String>,
+    /// Time servers, tried in order.
+    #[serde(default = "default_ntp")]
+    pub ntp: Vec<String>,
+}
+
+impl Default for Network {
+    fn default() -> Network {
+        Network {
+            wifi_ssid: None,
+            wifi_country: default_country(),
+            modem_apn: None,
+            ntp: default_ntp(),
+        }
+    }
+}
+
+fn default_country() -> String {
+    "CN".into()
+}
+
+/// Public time servers that answer from mainland China: Alibaba Cloud's and Tencent Cloud's
+/// (each documented by its operator), then the NTP Pool's China zone.
+fn default_ntp() -> Vec<String> {
+    ["ntp.aliyun.com", "ntp.tencent.com", "cn.pool.ntp.org"]
+        .map(String::from)
+        .to_vec()
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -14,6 +14,7 @@ pub mod keypad;
 pub mod kiosk;
 pub mod language;
 pub mod mood;
+pub mod network;
 pub mod printer;
 pub mod screening;
 pub mod slip;

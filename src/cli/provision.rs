@@ -8,7 +8,11 @@
 //! ```toml
 //! [secrets]
 //! pin_hash = "$argon2id$v=19$m=19456,t=2,p=1$...$..."
+//! wifi_passphrase = "..."   # only with network.wifi_ssid
 //! ```
+//!
+//! It also writes the system's network settings for the config's `[network]` section to the
+//! data directory (`crate::network`), which the deployment image installs at each boot.
 //!
 //! Everything but `[secrets]` is copied into the config byte for byte (comments included), so an
 //! error in it is reported with the provision file's own line and column, and the config the
@@ -20,6 +24,7 @@ use std::path::{Path, PathBuf};
 use super::kiosk::open_configured;
 use super::{Failure, bad_input};
 use crate::config::Config;
+use crate::network::{SystemFile, WifiSecret};
 
 /// The section of the provision file that holds secrets.
 const SECRET_SECTION: &str = "secrets";
@@ -43,6 +48,7 @@ pub(crate) struct Provision {
     pub without_secrets: String,
     pub has_secrets: bool,
     pub pin_hash: Option<PinHash>,
+    pub wifi_passphrase: Option<WifiPassphrase>,
     /// The station's id, from the checked config.
     pub station: String,
 }
@@ -54,6 +60,15 @@ pub(crate) struct PinHash(String);
 impl std::fmt::Debug for PinHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PinHash(..)")
+    }
+}
+
+/// The Wi-Fi passphrase from `[secrets]`; its `Debug` hides it.
+pub(crate) struct WifiPassphrase(String);
+
+impl std::fmt::Debug for WifiPassphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WifiPassphrase(..)")
     }
 }
 
@@ -97,31 +112,51 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Provision, String> {
             "{origin}: write the secrets under a [secrets] header of their own"
         ));
     }
-    let pin_hash = match staff {
-        None => None,
+    let (pin_hash, wifi_passphrase) = match staff {
+        None => (None, None),
         Some(toml::Value::Table(mut staff)) => {
             let hash = staff.remove("pin_hash");
+            let wifi = staff.remove("wifi_passphrase");
             if let Some(unknown) = staff.keys().next() {
                 return Err(format!(
-                    "{origin}: unknown field secrets.{unknown} (only pin_hash)"
+                    "{origin}: unknown field secrets.{unknown} (only pin_hash and wifi_passphrase)"
                 ));
             }
-            match hash {
+            let pin_hash = match hash {
                 None => None,
                 Some(toml::Value::String(hash)) => {
                     Some(PinHash::parse(&hash).map_err(|e| format!("{origin}: {e}"))?)
                 }
                 Some(_) => return Err(format!("{origin}: secrets.pin_hash must be a string")),
-            }
+            };
+            let wifi = match wifi {
+                None => None,
+                Some(toml::Value::String(text)) => Some(WifiPassphrase(text)),
+                Some(_) => {
+                    return Err(format!(
+                        "{origin}: secrets.wifi_passphrase must be a string"
+                    ));
+                }
+            };
+            (pin_hash, wifi)
         }
         Some(_) => return Err(format!("{origin}: secrets must be a table")),
     };
     let config = Config::parse(&config_text, origin).map_err(|e| e.to_string())?;
+    // The network's files are made here too, so that a wrong SSID or passphrase is reported
+    // with the file, before anything is written (a passphrase alone, without its SSID, too).
+    let wifi = match &wifi_passphrase {
+        Some(WifiPassphrase(text)) => WifiSecret::Given(text),
+        None if config.network.wifi_ssid.is_some() => WifiSecret::AlreadyWritten,
+        None => WifiSecret::None,
+    };
+    crate::network::system_files(&config.network, wifi).map_err(|e| format!("{origin}: {e}"))?;
     Ok(Provision {
         config_text,
         without_secrets,
         has_secrets,
         pin_hash,
+        wifi_passphrase,
         station: config.station.id.as_str().to_string(),
     })
 }
@@ -138,7 +173,7 @@ fn split_secrets(text: &str) -> (String, String, bool) {
             let entering = name == SECRET_SECTION;
             if entering && !inside {
                 noted.push_str(
-                    "# [secrets] was removed by `waystation provision`: the kiosk keeps the staff PIN's hash in its database.\n",
+                    "# [secrets] was removed by `waystation provision`: the kiosk keeps the staff PIN's hash in its database and the Wi-Fi passphrase in its network settings.\n",
                 );
             }
             inside = entering;
@@ -234,17 +269,102 @@ fn give_database_to_folder_owner(dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
-    let origin = request.from.display().to_string();
+/// The system's network settings to write to `DATA/network/` (`crate::network`), worked out
+/// before anything is written so that a problem leaves the kiosk as it was.
+struct NetworkPlan {
+    folder: PathBuf,
+    files: Vec<SystemFile>,
+    /// The supplicant file written at an earlier boot stays (the passphrase has left the file).
+    keep_supplicant: bool,
+    /// What the kiosk will use, in a line.
+    summary: String,
+}
+
+/// Without a passphrase in the file (removed after an earlier boot), the supplicant file
+/// written then is kept if it is for the same network.
+fn plan_network(
+    config: &Config,
+    passphrase: Option<&WifiPassphrase>,
+    data_dir: &Path,
+) -> Result<NetworkPlan, String> {
+    let folder = data_dir.join(crate::network::FOLDER);
+    let network = &config.network;
+    let supplicant = folder.join(crate::network::WIFI_SUPPLICANT);
+    let wifi = match (passphrase, &network.wifi_ssid) {
+        (Some(WifiPassphrase(text)), _) => WifiSecret::Given(text),
+        (None, Some(ssid))
+            if std::fs::read_to_string(&supplicant)
+                .is_ok_and(|text| crate::network::written_for(&text, ssid)) =>
+        {
+            WifiSecret::AlreadyWritten
+        }
+        (None, _) => WifiSecret::None,
+    };
+    let files = crate::network::system_files(network, wifi)?;
+    let mut ways = vec!["wired".to_string()];
+    if let Some(ssid) = &network.wifi_ssid {
+        ways.push(format!("Wi-Fi {ssid:?}"));
+    }
+    if let Some(apn) = &network.modem_apn {
+        ways.push(format!("4G modem (APN {apn})"));
+    }
+    Ok(NetworkPlan {
+        folder,
+        files,
+        keep_supplicant: matches!(wifi, WifiSecret::AlreadyWritten),
+        summary: format!("{}; time from {}", ways.join(", "), network.ntp.join(" ")),
+    })
+}
+
+/// Writes the planned files (the passphrase's readable by root alone) and removes those of
+/// what is no longer configured.
+fn write_network(plan: &NetworkPlan) -> Result<(), String> {
+    let folder = &plan.folder;
+    std::fs::create_dir_all(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+    for file in &plan.files {
+        let mode = if file.secret { 0o600 } else { 0o644 };
+        write_atomically(&folder.join(file.name), &file.text, mode)?;
+    }
+    let kept = |name: &str| {
+        plan.files.iter().any(|f| f.name == name)
+            || (plan.keep_supplicant && name == crate::network::WIFI_SUPPLICANT)
+    };
+    let entries = std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+    for entry in entries.flatten() {
+        if !kept(&entry.file_name().to_string_lossy()) {
+            std::fs::remove_file(entry.path())
+                .map_err(|e| format!("cannot remove {}: {e}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Reads the provision file and finds everything that can be wrong before anything is
+/// written: the file, the `--etc` folder, the data directory and the network's files.
+fn check(request: &Request<'_>, origin: &str) -> Result<(Provision, NetworkPlan), Failure> {
     let text = std::fs::read_to_string(request.from)
         .map_err(|e| bad_input(format!("cannot read {origin}: {e}")))?;
-    let provision = parse(&text, &origin).map_err(bad_input)?;
+    let provision = parse(&text, origin).map_err(bad_input)?;
     if !request.etc.is_dir() {
         return Err(bad_input(format!(
             "{} is not a folder (--etc)",
             request.etc.display()
         )));
     }
+    let planned = Config::parse(&provision.config_text, origin).map_err(|e| e.to_string())?;
+    let source = crate::config::ConfigSource::File(request.etc.join("config.toml"));
+    let data_dir = planned
+        .data_dir(&source, request.data_dir)
+        .ok_or("no data directory: set --data-dir, WAYSTATION_DATA_DIR or store.data_dir")?;
+    let network = plan_network(&planned, provision.wifi_passphrase.as_ref(), &data_dir)
+        .map_err(|e| bad_input(format!("{origin}: {e}")))?;
+    Ok((provision, network))
+}
+
+pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
+    let origin = request.from.display().to_string();
+    let (provision, network) = check(&request, &origin)?;
+    let config_path = request.etc.join("config.toml");
     let target = config_target(request.etc)?;
     let header = format!(
         "# Written by `waystation provision` from {origin}. Change the provision file and provision\n\
@@ -256,7 +376,6 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
         0o644,
     )?;
     // Read back through the same path the kiosk uses, so what was written is what runs.
-    let config_path = request.etc.join("config.toml");
     let (config, dir, mut store) = open_configured(Some(&config_path), request.data_dir)?;
     let key = store.device_key().map_err(|e| e.to_string())?;
     // The report says what the kiosk now has, not only what the file held: after the first
@@ -273,6 +392,8 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
     };
     drop(store);
     give_database_to_folder_owner(&dir)?;
+    write_network(&network)?;
+    let network = &network.summary;
 
     let secrets = if !provision.has_secrets {
         "none in the provision file".to_string()
@@ -295,6 +416,7 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
          device       {}\n\
          public key   {}\n\
          staff PIN    {pin}\n\
+         network      {network}\n\
          secrets      {secrets}\n\
          register it at the hub with: waystation-hub devices add --data DIR --key {} --station {station}\n",
         target.display(),

@@ -208,3 +208,202 @@ fn a_bad_provision_file_is_one_line_naming_its_line_and_writes_nothing() {
     assert!(!dir.path().join("config.toml").exists());
     assert!(!dir.path().join("data").exists());
 }
+
+/// The provision file of [`provision_file`] with Wi-Fi, a modem and its own time servers.
+fn with_network(hub_dir: &Path, passphrase: Option<&str>) -> String {
+    let mut text = provision_file(hub_dir).replace(
+        "[secrets]\n",
+        &format!(
+            "[secrets]\n{}",
+            passphrase.map_or(String::new(), |p| format!("wifi_passphrase = \"{p}\"\n"))
+        ),
+    );
+    text.push_str(
+        "\n[network]\nwifi_ssid = \"驿站-WiFi\"\nmodem_apn = \"cmnet\"\nntp = [\"ntp.aliyun.com\", \"time.example.org\"]\n",
+    );
+    text
+}
+
+/// Runs `waystation provision` as the image's boot service does.
+fn provision(data: &Path, etc: &Path, from: &Path) -> Output {
+    waystation(&[
+        "--data-dir",
+        data.to_str().unwrap(),
+        "provision",
+        "--from",
+        from.to_str().unwrap(),
+        "--etc",
+        etc.to_str().unwrap(),
+        "--remove-secrets",
+    ])
+}
+
+#[test]
+fn the_network_section_becomes_system_files_and_the_passphrase_stays_in_one_root_only_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (etc, data) = (dir.path().join("etc"), dir.path().join("data"));
+    std::fs::create_dir_all(&etc).unwrap();
+    std::fs::create_dir_all(&data).unwrap();
+    let from = dir.path().join("waystation-provision.toml");
+    let passphrase = "a long wifi passphrase";
+    std::fs::write(
+        &from,
+        with_network(&dir.path().join("hub"), Some(passphrase)),
+    )
+    .unwrap();
+
+    let out = provision(&data, &etc, &from);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains(
+            "network      wired, Wi-Fi \"驿站-WiFi\", 4G modem (APN cmnet); time from ntp.aliyun.com time.example.org"
+        ),
+        "{stdout}"
+    );
+    let network = data.join("network");
+    let read = |name: &str| std::fs::read_to_string(network.join(name)).unwrap();
+    let supplicant = network.join("wpa_supplicant-wlan0.conf");
+    assert!(read("wpa_supplicant-wlan0.conf").contains(&format!("psk=\"{passphrase}\"")));
+    assert_eq!(
+        std::fs::metadata(&supplicant).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(read("timesyncd.conf").contains("NTP=ntp.aliyun.com time.example.org"));
+    assert!(read("modem.env").contains("WAYSTATION_MODEM_APN=cmnet"));
+    assert!(read("30-wifi.network").contains("Type=wlan"));
+    // The passphrase is nowhere else: not in the config, the output, or the file once used.
+    for elsewhere in [
+        std::fs::read_to_string(etc.join("config.toml")).unwrap(),
+        stdout.clone(),
+        text(&out.stderr),
+        std::fs::read_to_string(&from).unwrap(),
+    ] {
+        assert!(!elsewhere.contains(passphrase), "{elsewhere}");
+    }
+
+    // The next boot: the file has no passphrase left, and the Wi-Fi stays as it was.
+    let again = provision(&data, &etc, &from);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(read("wpa_supplicant-wlan0.conf").contains(&format!("psk=\"{passphrase}\"")));
+
+    // Another network without its passphrase is refused, and nothing is changed.
+    let config_before = std::fs::read_to_string(etc.join("config.toml")).unwrap();
+    let other = std::fs::read_to_string(&from)
+        .unwrap()
+        .replace("驿站-WiFi", "another-network");
+    std::fs::write(&from, other).unwrap();
+    let refused = provision(&data, &etc, &from);
+    assert_eq!(refused.status.code(), Some(2));
+    let error = text(&refused.stderr);
+    assert!(error.contains("wifi_passphrase is not"), "{error}");
+    assert_eq!(error.trim().lines().count(), 1, "{error}");
+    assert_eq!(
+        std::fs::read_to_string(etc.join("config.toml")).unwrap(),
+        config_before
+    );
+    assert!(read("wpa_supplicant-wlan0.conf").contains("psk="));
+
+    // Wi-Fi and modem taken out of the file: their files go at the next boot.
+    let wired = std::fs::read_to_string(&from)
+        .unwrap()
+        .replace("wifi_ssid = \"another-network\"\n", "")
+        .replace("modem_apn = \"cmnet\"\n", "");
+    std::fs::write(&from, wired).unwrap();
+    let out = provision(&data, &etc, &from);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let mut left: Vec<String> = std::fs::read_dir(&network)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    assert_eq!(left, ["timesyncd.conf"]);
+}
+
+/// The image's `waystation-network-setup`, run against a folder standing in for `/`, with
+/// `networkctl` and `systemctl` replaced by scripts that note what they were asked.
+#[test]
+fn the_image_installs_the_provisioned_network_files_and_starts_what_they_need() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let network = root.join("var/lib/waystation/network");
+    std::fs::create_dir_all(&network).unwrap();
+    let config: waystation::config::Network = toml::from_str(
+        "wifi_ssid = \"station\"\nmodem_apn = \"3gnet\"\nntp = [\"ntp.tencent.com\"]\n",
+    )
+    .unwrap();
+    let files = waystation::network::system_files(
+        &config,
+        waystation::network::WifiSecret::Given("a passphrase"),
+    )
+    .unwrap();
+    for file in &files {
+        std::fs::write(network.join(file.name), &file.text).unwrap();
+    }
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let calls = dir.path().join("calls");
+    for tool in ["networkctl", "systemctl"] {
+        let script = bin.join(tool);
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\necho \"{tool} $*\" >> {}\n", calls.display()),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let setup = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/image/rootfs/usr/local/sbin/waystation-network-setup"
+    );
+    let run = || {
+        let out = Command::new("sh")
+            .arg(setup)
+            .env("WAYSTATION_ROOT", &root)
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    };
+    run();
+    let installed = |path: &str| root.join(path.trim_start_matches('/'));
+    let supplicant = installed("/etc/wpa_supplicant/wpa_supplicant-wlan0.conf");
+    assert_eq!(
+        std::fs::metadata(&supplicant).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    for path in [
+        "/etc/systemd/timesyncd.conf.d/waystation.conf",
+        "/etc/systemd/network/30-wifi.network",
+        "/etc/systemd/network/40-modem.network",
+    ] {
+        assert!(installed(path).is_file(), "{path}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        "networkctl reload\nsystemctl try-restart systemd-timesyncd.service\n\
+         systemctl start wpa_supplicant@wlan0.service\nsystemctl start waystation-modem.service\n"
+    );
+    // Provisioned again without Wi-Fi or modem: their files leave /etc, nothing is started.
+    for name in [
+        waystation::network::WIFI_SUPPLICANT,
+        waystation::network::WIFI_NETWORK,
+        waystation::network::MODEM_NETWORK,
+        waystation::network::MODEM_SETTINGS,
+    ] {
+        std::fs::remove_file(network.join(name)).unwrap();
+    }
+    std::fs::remove_file(&calls).unwrap();
+    run();
+    assert!(!supplicant.exists());
+    assert!(!installed("/etc/systemd/network/40-modem.network").exists());
+    assert_eq!(
+        std::fs::read_to_string(&calls).unwrap(),
+        "networkctl reload\nsystemctl try-restart systemd-timesyncd.service\n"
+    );
+}
