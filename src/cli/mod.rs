@@ -189,6 +189,10 @@ pub enum Command {
         /// Also write the device id and public key to this file (e.g. on the boot partition)
         #[arg(long, value_name = "FILE")]
         device_info: Option<PathBuf>,
+        /// Write how it went to this file: "ok" and the report, or "error" and the error
+        /// (e.g. on the boot partition, for a field team without a laptop)
+        #[arg(long, value_name = "FILE")]
+        result: Option<PathBuf>,
     },
 }
 
@@ -573,12 +577,14 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             etc,
             remove_secrets,
             device_info,
+            result,
         }) => provision::provision(provision::Request {
             from: &from,
             etc: &etc,
             data_dir: cli.data_dir.as_deref(),
             remove_secrets,
             device_info: device_info.as_deref(),
+            result: result.as_deref(),
         }),
         Some(Command::Privacy) => privacy::privacy(),
         Some(Command::Config {

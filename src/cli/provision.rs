@@ -36,6 +36,8 @@ pub(super) struct Request<'a> {
     pub data_dir: Option<&'a Path>,
     pub remove_secrets: bool,
     pub device_info: Option<&'a Path>,
+    /// Where to say how it went: `ok` and the report, or `error` and the one-line error.
+    pub result: Option<&'a Path>,
 }
 
 /// The provision file split into the part that becomes the config and the secret part.
@@ -361,9 +363,39 @@ fn check(request: &Request<'_>, origin: &str) -> Result<(Provision, NetworkPlan)
     Ok((provision, network))
 }
 
+/// Writes `text` to `path` only when the file holds something else: the FAT partition is
+/// written at every boot otherwise, and each write wears the card and risks the file system
+/// at a power cut.
+fn write_if_changed(path: &Path, text: &str, mode: u32) -> Result<(), String> {
+    if std::fs::read_to_string(path).is_ok_and(|held| held == text) {
+        return Ok(());
+    }
+    write_atomically(path, text, mode)
+}
+
 pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
+    let outcome = provision_and_report(&request);
+    if let Some(path) = request.result {
+        let said = match &outcome {
+            Ok(report) => format!("ok\n{report}"),
+            Err(failure) => format!("error\n{}\n", failure.message),
+        };
+        // The provisioning's own error comes first; a result that cannot be written is then
+        // only logged beside it.
+        match (write_if_changed(path, &said, 0o644), &outcome) {
+            (Err(e), Ok(_)) => return Err(e.into()),
+            (Err(e), Err(_)) => tracing::error!("cannot write {}: {e}", path.display()),
+            (Ok(()), _) => {}
+        }
+    }
+    let report = outcome?;
+    out!("{report}")
+}
+
+/// Provisions and returns the report (also written to `--device-info`).
+fn provision_and_report(request: &Request<'_>) -> Result<String, Failure> {
     let origin = request.from.display().to_string();
-    let (provision, network) = check(&request, &origin)?;
+    let (provision, network) = check(request, &origin)?;
     let config_path = request.etc.join("config.toml");
     let target = config_target(request.etc)?;
     let header = format!(
@@ -428,10 +460,10 @@ pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
     // The file before the print: a standard output closed early stops the command at the
     // print, and the file on the card must be written all the same.
     if let Some(path) = request.device_info {
-        write_atomically(path, &report, 0o644)?;
+        write_if_changed(path, &report, 0o644)?;
     }
     tracing::info!(station, device = %key.device_id(), "provisioned");
-    out!("{report}")
+    Ok(report)
 }
 
 #[cfg(test)]

@@ -407,3 +407,72 @@ fn the_image_installs_the_provisioned_network_files_and_starts_what_they_need() 
         "networkctl reload\nsystemctl try-restart systemd-timesyncd.service\n"
     );
 }
+
+#[test]
+fn the_boot_partition_gets_the_result_and_is_written_only_when_it_changes() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().unwrap();
+    let (etc, data, fat) = (
+        dir.path().join("etc"),
+        dir.path().join("data"),
+        dir.path().join("fat"),
+    );
+    for d in [&etc, &data, &fat] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let from = fat.join("waystation-provision.toml");
+    std::fs::write(&from, provision_file(&dir.path().join("hub"))).unwrap();
+    let (info, result) = (
+        fat.join("waystation-device.txt"),
+        fat.join("waystation-provision-result.txt"),
+    );
+    let boot = || {
+        waystation(&[
+            "--data-dir",
+            data.to_str().unwrap(),
+            "provision",
+            "--from",
+            from.to_str().unwrap(),
+            "--etc",
+            etc.to_str().unwrap(),
+            "--remove-secrets",
+            "--device-info",
+            info.to_str().unwrap(),
+            "--result",
+            result.to_str().unwrap(),
+        ])
+    };
+    assert!(boot().status.success());
+    let said = std::fs::read_to_string(&result).unwrap();
+    assert!(said.starts_with("ok\nstation      pudong-0042\n"), "{said}");
+    // The second boot removes nothing more, so it says what the first said after it; from the
+    // third on nothing on the FAT partition is written again (a rewrite is a new file).
+    assert!(boot().status.success());
+    let inode = |path: &Path| std::fs::metadata(path).unwrap().ino();
+    let (info_file, result_file) = (inode(&info), inode(&result));
+    let provision_file_itself = inode(&from);
+    assert!(boot().status.success());
+    assert_eq!(inode(&info), info_file, "waystation-device.txt rewritten");
+    assert_eq!(inode(&result), result_file, "the result rewritten");
+    assert_eq!(
+        inode(&from),
+        provision_file_itself,
+        "the provision file rewritten"
+    );
+
+    // A mistake: the result says so, with the file and line, and the exit status too.
+    let text = std::fs::read_to_string(&from).unwrap();
+    let line = 1 + text.lines().position(|l| l == "width = 576").unwrap();
+    std::fs::write(&from, text.replace("width = 576", "width = \"wide\"")).unwrap();
+    let out = boot();
+    assert_eq!(out.status.code(), Some(2));
+    let said = std::fs::read_to_string(&result).unwrap();
+    let mut lines = said.lines();
+    assert_eq!(lines.next(), Some("error"));
+    let error = lines.next().unwrap();
+    assert!(
+        error.starts_with(&format!("{}:{line}:", from.display())),
+        "{said}"
+    );
+    assert_eq!(lines.next(), None);
+}
