@@ -111,8 +111,6 @@ pub fn settled_weeks(today: NaiveDate) -> Vec<NaiveDate> {
         .collect()
 }
 
-/// The station a summary is counted at: the one its device was registered at, or a name for
-/// those registered without one.
 /// Where a summary was counted: district, kind, station ("" where not given; a station not
 /// given is "-").
 fn location_of(summary: &StoredSummary) -> Location {

@@ -822,13 +822,18 @@ fn alert_row(alert: crate::Alert, w: &Words) -> AlertRow {
     };
     AlertRow {
         time: minute(alert.at_ms),
-        what: match fleet::Problem::of_alert_kind(&alert.kind) {
-            _ if alert.kind == "staff_call" => w.staff_call.to_string(),
-            Some(problem) => match alert.cleared_ms {
+        // A worker's call, a problem the fleet watch found (and whether it is gone), or a kind
+        // this hub does not know, as it came.
+        what: match (
+            alert.kind.as_str(),
+            fleet::Problem::of_alert_kind(&alert.kind),
+        ) {
+            ("staff_call", _) => w.staff_call.to_string(),
+            (_, Some(problem)) => match alert.cleared_ms {
                 Some(at) => format!("{} ({} {})", w.problem(problem), w.cleared, minute(at)),
                 None => w.problem(problem).to_string(),
             },
-            None => alert.kind.clone(),
+            (kind, None) => kind.to_string(),
         },
         handled: alert
             .acknowledged
