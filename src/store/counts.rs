@@ -9,6 +9,7 @@
 //! from a clock that went back, goes to the first open day), so nothing is counted twice or
 //! left out.
 
+use super::begin_write;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -99,7 +100,7 @@ impl Store {
     /// Counts what a worker did now, in its own transaction.
     pub fn count(&mut self, wall: DateTime<Utc>, counts: &[Count]) -> Result<(), StoreError> {
         let err = self.sqlite_error_fn();
-        let tx = self.conn.transaction().map_err(&err)?;
+        let tx = begin_write(&mut self.conn).map_err(&err)?;
         add(&tx, wall, counts).map_err(&err)?;
         tx.commit().map_err(&err)
     }
@@ -137,7 +138,7 @@ pub fn make_summaries(
 ) -> Result<Vec<DaySummary>, StoreError> {
     let err = store.sqlite_error_fn();
     let sealing = store.sealing.clone();
-    let tx = store.conn.transaction().map_err(&err)?;
+    let tx = begin_write(&mut store.conn).map_err(&err)?;
     let through = summarised_through(&tx).map_err(&err)?;
     let windows = closed_windows(&tx, through.as_deref(), today).map_err(&err)?;
     for summary in &windows {

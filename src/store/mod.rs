@@ -160,7 +160,7 @@ impl Store {
             path: label.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(sqlite)?;
+        let tx = begin_write(&mut self.conn).map_err(sqlite)?;
         let value = local(&tx).map_err(sqlite)?;
         let seq = outbox::append(&tx, record, self.sealing.as_ref()).map_err(sqlite)?;
         tx.commit().map_err(sqlite)?;
@@ -178,6 +178,16 @@ impl Store {
     pub fn connection(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Begins a transaction that will write, taking the write lock at once (`BEGIN IMMEDIATE`).
+/// A deferred transaction that reads first and writes later cannot wait for the lock if
+/// another connection (the uploader's) wrote in between: SQLite refuses it at once with
+/// "database is locked", past any busy timeout. That lost a worker's call for staff under
+/// load (the staff-call test, run beside the torture tests). Taken at the start, the lock is
+/// waited for like any other.
+pub(crate) fn begin_write(conn: &mut Connection) -> rusqlite::Result<Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
 }
 
 /// Rewrites the database after migrations 9 and 10 so that no clear trend row, Argon2 hash,

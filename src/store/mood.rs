@@ -3,6 +3,7 @@
 //! personal trend rows (local only: each row sealed to its code, found by the code's lookup
 //! tag; `mood::personal`), and the week's counts.
 
+use super::begin_write;
 use chrono::{DateTime, Utc};
 use rusqlite::OptionalExtension;
 
@@ -57,7 +58,7 @@ pub fn commit_check_in(
         counts.push(Count::new(Metric::Crisis, &["mood_help_lines"]));
     }
     let err = store.sqlite_error_fn();
-    let tx = store.conn.transaction().map_err(&err)?;
+    let tx = begin_write(&mut store.conn).map_err(&err)?;
     super::counts::add(&tx, wall, &counts).map_err(&err)?;
     if let Some(personal) = personal {
         let row = PersonalRow::new(&crate::station_time::day_string(wall), check_in);
@@ -98,7 +99,7 @@ pub fn link_personal(
         path: label.clone(),
         source,
     };
-    let tx = store.conn.transaction().map_err(err)?;
+    let tx = begin_write(&mut store.conn).map_err(err)?;
     insert_personal(&tx, personal, &PersonalRow::new(day, check_in)).map_err(err)?;
     tx.commit().map_err(err)
 }

@@ -8,6 +8,7 @@
 //! neither keep a batch claimed forever nor free it early. A lease is only meaningful within
 //! one boot; at start-up the uploader releases every lease (`release_all_leases`).
 
+use super::begin_write;
 use super::{Store, StoreError};
 
 /// Which records a claim takes.
@@ -83,7 +84,7 @@ impl Store {
             path: label.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = begin_write(&mut self.conn).map_err(err)?;
         let mut batch = Vec::new();
         {
             let mut stmt = tx
@@ -185,7 +186,7 @@ impl Store {
             path: label.clone(),
             source,
         };
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = begin_write(&mut self.conn).map_err(err)?;
         let mut changed = 0;
         {
             let sql = format!(

@@ -3,6 +3,7 @@
 //! is an operational `printer_fault` record (the printer's status and the reason, nothing
 //! about the slip). The day's paper use and the printer's last status are kept for staff.
 
+use super::begin_write;
 use waystation_protocol::Metric;
 
 use super::counts::Count;
@@ -77,7 +78,7 @@ pub fn commit_print(
         }
         None => {
             let err = store.sqlite_error_fn();
-            let tx = store.conn.transaction().map_err(&err)?;
+            let tx = begin_write(&mut store.conn).map_err(&err)?;
             local(&tx).map_err(&err)?;
             tx.commit().map_err(&err)?;
         }

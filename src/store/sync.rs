@@ -2,6 +2,7 @@
 //! records that were written before the centre's key was known, the coalesced heartbeat, what
 //! staff see about uploads, and reading records for `waystation queue`.
 
+use super::begin_write;
 use rusqlite::OptionalExtension;
 use waystation_protocol::DeviceKey;
 
@@ -84,7 +85,7 @@ impl Store {
 
     fn seal_unsealed(&mut self, sealing: &Sealing) -> Result<usize, StoreError> {
         let err = self.sqlite_error_fn();
-        let tx = self.conn.transaction().map_err(&err)?;
+        let tx = begin_write(&mut self.conn).map_err(&err)?;
         let mut count = 0;
         {
             let mut select = tx
@@ -134,7 +135,7 @@ impl Store {
         debug_assert_eq!(record.kind, RecordKind::Heartbeat);
         let err = self.sqlite_error_fn();
         let sealing = self.sealing.clone();
-        let tx = self.conn.transaction().map_err(&err)?;
+        let tx = begin_write(&mut self.conn).map_err(&err)?;
         let waiting: Option<(i64, String)> = tx
             .query_row(
                 "SELECT seq, id FROM outbox
