@@ -299,6 +299,15 @@ const MIGRATIONS: &[M<'static>] = &[
     ),
 ];
 
+/// Begins a transaction that will write, taking the write lock at once (`BEGIN IMMEDIATE`):
+/// the hub keeps two connections (`Place::connections`), and a deferred transaction that read
+/// first is refused at once with "database is locked" if the other wrote in between, past any
+/// busy timeout; taken at the start, the lock is waited for. (The kiosk's store does the same,
+/// `store::begin_write`.)
+fn begin_write(conn: &mut Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+}
+
 const USER_COLUMNS: &str = "SELECT name, role, password_hash, added_ms FROM users";
 
 fn user_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<User> {
@@ -545,7 +554,7 @@ impl Storage for SqliteStorage {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let write = |conn: &mut Connection| -> rusqlite::Result<Vec<Outcome>> {
-            let tx = conn.transaction()?;
+            let tx = begin_write(conn)?;
             let mut outcomes = Vec::with_capacity(records.len());
             {
                 let mut insert = tx.prepare_cached(
@@ -794,7 +803,7 @@ impl Storage for SqliteStorage {
 
     fn note_forwards(&mut self, notes: &[ForwardNote<'_>], now_ms: i64) -> Result<(), HubError> {
         let write = |conn: &mut Connection| -> rusqlite::Result<()> {
-            let tx = conn.transaction()?;
+            let tx = begin_write(conn)?;
             for note in notes {
                 let (forwarded, error) = match note.outcome {
                     Ok(()) => (Some(now_ms), None),
@@ -823,7 +832,7 @@ impl Storage for SqliteStorage {
 
     fn remove_user(&mut self, name: &str, by: &str, now_ms: i64) -> Result<bool, HubError> {
         let write = |conn: &mut Connection| -> rusqlite::Result<bool> {
-            let tx = conn.transaction()?;
+            let tx = begin_write(conn)?;
             tx.execute("DELETE FROM sessions WHERE user_name = ?1", [name])?;
             let removed = tx.execute("DELETE FROM users WHERE name = ?1", [name])? == 1;
             if removed {
@@ -849,7 +858,7 @@ impl Storage for SqliteStorage {
         }
         let write =
             |conn: &mut Connection| -> rusqlite::Result<()> {
-                let tx = conn.transaction()?;
+                let tx = begin_write(conn)?;
                 tx.execute(
                 "INSERT INTO users (name, role, password_hash, added_ms) VALUES (?1, ?2, ?3, ?4)",
                 params![user.name, user.role.as_str(), user.password_hash, user.added_ms],
@@ -983,7 +992,7 @@ impl Storage for SqliteStorage {
 
     fn watch_fleet(&mut self, found: &[FleetProblem], now_ms: i64) -> Result<Vec<Alert>, HubError> {
         let write = |conn: &mut Connection| -> rusqlite::Result<Vec<(String, String)>> {
-            let tx = conn.transaction()?;
+            let tx = begin_write(conn)?;
             let open: Vec<OpenWatch> = tx
                 .prepare(
                     "SELECT device_id, record_id, kind FROM alerts
@@ -1033,7 +1042,7 @@ impl Storage for SqliteStorage {
         now_ms: i64,
     ) -> Result<bool, HubError> {
         let write = |conn: &mut Connection| -> rusqlite::Result<bool> {
-            let tx = conn.transaction()?;
+            let tx = begin_write(conn)?;
             let changed = tx.execute(
                 "UPDATE alerts SET acknowledged_ms = ?3, acknowledged_by = ?4
                  WHERE device_id = ?1 AND record_id = ?2 AND acknowledged_ms IS NULL",
