@@ -324,6 +324,38 @@ mod tests {
     }
 
     #[test]
+    fn a_record_that_reads_first_is_not_refused_because_another_connection_wrote_meanwhile() {
+        // The uploader's connection tries to write while a record's transaction (which reads
+        // first, as a count does) is open. With the lock taken at BEGIN, the uploader waits
+        // (here briefly) and the record goes in; before, the uploader's write went in and the
+        // record was refused at once with "database is locked".
+        let dir = tempfile::tempdir().unwrap();
+        let clock = clock();
+        let mut store = Store::open(dir.path()).unwrap();
+        let mut uploader = Store::open(dir.path()).unwrap();
+        uploader
+            .conn
+            .busy_timeout(std::time::Duration::from_millis(200))
+            .unwrap();
+        let (_, seq) = store
+            .commit_record(&record(&clock, 1), |tx| {
+                let _: i64 = tx.query_row("SELECT COUNT(*) FROM outbox", [], |r| r.get(0))?;
+                let theirs = uploader.commit_record(&record(&clock, 2), |_| Ok(()));
+                assert!(
+                    theirs.is_err(),
+                    "the transaction that began first holds the lock"
+                );
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(seq, 1);
+        let (_, seq) = uploader
+            .commit_record(&record(&clock, 2), |_| Ok(()))
+            .unwrap();
+        assert_eq!(seq, 2);
+    }
+
+    #[test]
     fn records_survive_reopening_in_sequence_order() {
         let dir = tempfile::tempdir().unwrap();
         let clock = clock();
