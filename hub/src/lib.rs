@@ -310,9 +310,7 @@ pub(crate) fn remove_account(
 /// Fills a fresh hub with the marked example of `demo`, ending yesterday (Shanghai).
 pub fn demo_data(data: impl Into<Place>) -> Result<demo::Filled, HubError> {
     let now = ingest::now_ms();
-    let today = station_time::local(now)
-        .map(|t| t.date_naive())
-        .unwrap_or_default();
+    let today = station_time::date(now);
     let mut secrets = [[0u8; 32]; demo::STATIONS.len()];
     for secret in &mut secrets {
         getrandom::fill(secret).map_err(|e| HubError::Storage(format!("no randomness: {e}")))?;

@@ -39,6 +39,11 @@ pub fn local(ms: i64) -> Option<DateTime<FixedOffset>> {
     DateTime::from_timestamp_millis(ms).map(|t| t.with_timezone(&ZONE))
 }
 
+/// The station date of `ms`, as a date (what the figures count weeks from).
+pub fn date(ms: i64) -> chrono::NaiveDate {
+    local(ms).map(|t| t.date_naive()).unwrap_or_default()
+}
+
 /// `ms` in station time to the minute, `YYYY-MM-DD HH:MM`, for messages and tables.
 pub fn minute(ms: i64) -> Option<String> {
     local(ms).map(|t| t.format("%Y-%m-%d %H:%M").to_string())

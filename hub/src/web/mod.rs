@@ -559,13 +559,10 @@ struct Signed {
 
 async fn signed_for_figures(hub: &Arc<Receiver>, headers: &HeaderMap) -> Result<Signed, Response> {
     let (session, user) = account(hub, headers).await?;
-    let today = crate::station_time::local(now_ms())
-        .map(|t| t.date_naive())
-        .unwrap_or_default();
     Ok(Signed {
         session,
         user,
-        today,
+        today: crate::station_time::date(now_ms()),
     })
 }
 
@@ -589,9 +586,7 @@ async fn overview_weeks(
 /// read (over a second for a thousand kiosks; docs/benchmarks.md). The running hub calls it
 /// with each pass of the fleet watch; a week already kept costs nothing.
 pub(crate) async fn warm_the_weeks(hub: &Arc<Receiver>) {
-    let today = crate::station_time::local(now_ms())
-        .map(|t| t.date_naive())
-        .unwrap_or_default();
+    let today = crate::station_time::date(now_ms());
     let weeks = hub.clone();
     let worked = on_storage(hub, move |storage| weeks.weeks.overview(storage, today)).await;
     if let Err(e) = worked {
@@ -807,18 +802,12 @@ fn alert_row(alert: crate::Alert, w: &Words) -> AlertRow {
     let minute = |ms: i64| crate::station_time::minute(ms).unwrap_or_default();
     let passed_on = match (alert.forwarded_ms, &alert.last_error) {
         (Some(at), _) => format!("{} {}", w.passed_on, minute(at)),
-        (None, Some(why)) => {
-            let said = match crate::alerts::HELD_BACK.iter().position(|r| r == why) {
-                Some(index) => w.held_back[index].to_string(),
-                // The webhook's own error (its status, a time-out): technical, shown as it is.
-                None => format!("{}: {why}", w.webhook_failed),
-            };
-            format!("{}{said}", w.not_passed_on)
-        }
-        (None, None) => w
-            .not_passed_on
-            .trim_end_matches([' ', ':', '：'])
-            .to_string(),
+        (None, Some(why)) => match crate::alerts::HELD_BACK.iter().position(|r| r == why) {
+            Some(index) => w.held_back[index].to_string(),
+            // The webhook's own error (its status, a time-out): technical, shown as it is.
+            None => format!("{}{why}", w.webhook_failed),
+        },
+        (None, None) => w.not_passed_on.to_string(),
     };
     AlertRow {
         time: minute(alert.at_ms),

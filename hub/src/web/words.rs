@@ -90,12 +90,11 @@ pub struct Words {
     pub staff_call: &'static str,
     /// After a fleet problem's words, once the watch no longer finds it.
     pub cleared: &'static str,
-    /// Why an alert was not passed on, in the order of `alerts::HELD_BACK`.
+    /// "Not passed on" with why, in the order of `alerts::HELD_BACK`.
     pub held_back: [&'static str; 3],
-    /// Before a webhook's own error, which is shown as it came.
+    /// "Not passed on" before a webhook's own error, which is shown as it came.
     pub webhook_failed: &'static str,
     pub passed_on: &'static str,
-    /// Before why an alert was not passed on.
     pub not_passed_on: &'static str,
     pub acknowledge: &'static str,
     pub handled: &'static str,
@@ -234,13 +233,13 @@ pub static CHINESE: Words = Words {
     staff_call: "呼叫工作人员",
     cleared: "问题已消失",
     held_back: [
-        "还没有设置转发地址（waystation-hub alerts set-webhook）",
-        "送达中心时已超过 30 分钟，不再转发",
-        "通过 U 盘导出文件送达，时间已久，不再转发",
+        "未转发：还没有设置转发地址（waystation-hub alerts set-webhook）",
+        "未转发：送达中心时已超过 30 分钟",
+        "未转发：通过 U 盘导出文件送达，时间已久",
     ],
-    webhook_failed: "转发失败",
+    webhook_failed: "未转发：转发失败：",
     passed_on: "已转发",
-    not_passed_on: "未转发：",
+    not_passed_on: "未转发",
     acknowledge: "标记为已处理",
     handled: "已处理",
     no_alerts: "还没有提醒。",
@@ -374,13 +373,13 @@ pub static ENGLISH: Words = Words {
     staff_call: "Call for staff",
     cleared: "gone since",
     held_back: [
-        "no webhook is set (waystation-hub alerts set-webhook)",
-        "it was older than 30 minutes when it arrived, so it was not posted",
-        "it came in an export file on a USB stick, long after it was made",
+        "not passed on: no webhook is set (waystation-hub alerts set-webhook)",
+        "not passed on: it was older than 30 minutes when it arrived",
+        "not passed on: it came in an export file on a USB stick, long after it was made",
     ],
-    webhook_failed: "the post failed",
+    webhook_failed: "not passed on: the post failed: ",
     passed_on: "passed on",
-    not_passed_on: "not passed on: ",
+    not_passed_on: "not passed on",
     acknowledge: "Mark handled",
     handled: "Handled",
     no_alerts: "No alerts yet.",

@@ -562,20 +562,7 @@ fn weeks_are_read_by_first_day_and_late_summaries_change_no_shown_week(storage: 
 }
 
 fn a_removed_account_is_signed_out_and_audited(storage: &mut dyn Storage) {
-    let user = User {
-        name: "li".into(),
-        role: Role::Operator,
-        password_hash: "hash".into(),
-        added_ms: 1,
-    };
-    storage.add_user(&user, "test").unwrap();
-    let session = Session {
-        token_hash: "t1".into(),
-        user_name: "li".into(),
-        csrf: "c1".into(),
-        expires_ms: 1_000,
-    };
-    storage.add_session(&session).unwrap();
+    let (user, _) = account_signed_in(storage, Role::Operator);
     assert!(storage.session("t1", 10).unwrap().is_some());
     assert!(storage.remove_user("li", "王芳", 20).unwrap());
     assert_eq!(storage.user("li").unwrap(), None);
@@ -602,10 +589,11 @@ fn a_removed_account_is_signed_out_and_audited(storage: &mut dyn Storage) {
     storage.add_user(&user, "test").unwrap();
 }
 
-fn sessions_expire_and_wrong_passwords_are_kept_by_time(storage: &mut dyn Storage) {
+/// The account "li" with this role, and its session "t1" open until 1,000 ms.
+fn account_signed_in(storage: &mut dyn Storage, role: Role) -> (User, Session) {
     let user = User {
         name: "li".into(),
-        role: Role::Viewer,
+        role,
         password_hash: "hash".into(),
         added_ms: 1,
     };
@@ -617,6 +605,11 @@ fn sessions_expire_and_wrong_passwords_are_kept_by_time(storage: &mut dyn Storag
         expires_ms: 1_000,
     };
     storage.add_session(&session).unwrap();
+    (user, session)
+}
+
+fn sessions_expire_and_wrong_passwords_are_kept_by_time(storage: &mut dyn Storage) {
+    let (user, session) = account_signed_in(storage, Role::Viewer);
     storage
         .add_session(&Session {
             token_hash: "t2".into(),
