@@ -489,8 +489,11 @@ const UPLOADED: &[Uploaded] = &[
             "printer.faults_today",
             "printer.last_status",
             "printer.paper_left_mm",
+            "brochures_due",
             "directory.version",
             "directory.expires",
+            "image_version",
+            "temperature_c",
             "disk_free_bytes",
             "uptime_s",
             "clock_synced",
@@ -727,8 +730,16 @@ mod tests {
         let facts = crate::sync::heartbeat::HeartbeatFacts {
             station: "demo-0001",
             paper_roll_mm: Some(50_000.0),
+            brochures: &config.staff.brochures,
             data_dir: dir.path(),
             directory: &crate::directory::Bundle::shipped(),
+            machine: &crate::machine::FakeMachine {
+                temperature_c: Some(48.6),
+                image: Some(crate::machine::ImageRelease {
+                    version: "2026.12.3".into(),
+                    ..Default::default()
+                }),
+            },
         };
         crate::sync::heartbeat::queue_heartbeat(&mut store, &clock, &entropy, &facts).unwrap();
         store

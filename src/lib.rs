@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod keypad;
 pub mod kiosk;
 pub mod language;
+pub mod machine;
 pub mod mood;
 pub mod network;
 pub mod printer;

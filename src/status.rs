@@ -50,8 +50,9 @@ pub fn staff_facts(
     data_dir: Option<&Path>,
     clock: &crate::clock::ClockReading,
     sensor_low: Option<bool>,
+    machine: &dyn crate::machine::Machine,
 ) -> crate::staff::status::Facts {
-    use crate::staff::status::{BrochureFacts, Facts, NetworkFacts, PaperFacts, PrinterFacts};
+    use crate::staff::status::{Facts, NetworkFacts, PaperFacts, PrinterFacts};
     let now_ms = clock.wall.timestamp_millis();
     let db = store.and_then(|s| {
         Some((
@@ -88,22 +89,7 @@ pub fn staff_facts(
             used_since_restock_mm: used,
             sensor_low,
         },
-        brochures: config
-            .staff
-            .brochures
-            .iter()
-            .map(|kind| BrochureFacts {
-                name: crate::slip::Pair {
-                    zh: kind.name_zh.as_str().to_string(),
-                    en: kind.name_en.as_str().to_string(),
-                },
-                last_restock: restocks
-                    .iter()
-                    .find(|r| r.kind == kind.kind.as_str())
-                    .map(|r| (age(r.last_wall_ms) / 86_400, r.last_count)),
-                restock_every_days: kind.restock_every_days.0,
-            })
-            .collect(),
+        brochures: brochure_facts(&config.staff.brochures, &restocks, now_ms),
         network: NetworkFacts {
             hub_configured: config.hub.url.is_some() && config.hub.public_key.is_some(),
             last_success_age_s: sync.last_success_wall_ms.map(age),
@@ -119,14 +105,31 @@ pub fn staff_facts(
         version: env!("CARGO_PKG_VERSION").to_string(),
         uptime_s: clock.since_boot.as_secs(),
         disk_free_bytes: data_dir.and_then(crate::sync::heartbeat::disk_free_bytes),
-        temperature_c: board_temperature(),
+        image_version: machine.image().map(|image| image.version),
+        temperature_c: machine.temperature_c(),
     }
 }
 
-/// The SoC temperature from the kernel's first thermal zone (millidegrees), if it has one.
-fn board_temperature() -> Option<f32> {
-    let text = std::fs::read_to_string("/sys/class/thermal/thermal_zone0/temp").ok()?;
-    text.trim().parse::<f32>().ok().map(|m| m / 1000.0)
+/// Each kind of brochure the station keeps, with its last restock as of `now_ms`.
+pub fn brochure_facts(
+    kinds: &[crate::config::BrochureKind],
+    restocks: &[crate::store::staff::BrochureRestocks],
+    now_ms: i64,
+) -> Vec<crate::staff::status::BrochureFacts> {
+    kinds
+        .iter()
+        .map(|kind| crate::staff::status::BrochureFacts {
+            name: crate::slip::Pair {
+                zh: kind.name_zh.as_str().to_string(),
+                en: kind.name_en.as_str().to_string(),
+            },
+            last_restock: restocks
+                .iter()
+                .find(|r| r.kind == kind.kind.as_str())
+                .map(|r| ((now_ms - r.last_wall_ms).max(0) / 86_400_000, r.last_count)),
+            restock_every_days: kind.restock_every_days.0,
+        })
+        .collect()
 }
 
 /// Uploads as staff and the field team need to see them: where to, whether records are sealed,
@@ -294,6 +297,7 @@ impl Status {
             dir.as_deref(),
             clock,
             None,
+            &crate::machine::Host::new(),
         );
         let lines = crate::staff::status::lines(&facts);
         let led = crate::staff::status::led(&lines);

@@ -390,6 +390,11 @@ def amd64_after_cut(args):
         status, out = vm.run("runuser -u waystation -- waystation status --json", timeout=300)
         if status != 0:
             raise Failed(f"status failed after the power cut: {out.strip()}")
+        _, release = vm.run("sed -n 's/^IMAGE_VERSION=//p' /etc/waystation-image-release")
+        image = release.strip().splitlines()[-1] if release.strip() else ""
+        if not image or f"image {image}" not in out:
+            raise Failed(f"waystation status does not name the image's version {image!r}")
+        print(f"after the power cut: waystation status names the image, version {image}")
         check_screen(vm, args.reference, args.work, "amd64-after-cut")
         frozen_ui_is_restarted(vm)
     finally:

@@ -408,8 +408,9 @@ pub(crate) async fn watch(hub: &Arc<Receiver>, now_ms: i64) -> Result<WatchSumma
     let reader = hub.clone();
     let read = crate::server::blocking(move || {
         let mut storage = reader.storage();
-        let found = alerted_problems(&storage.devices()?, &storage.latest_heartbeats()?, now_ms);
-        let raised = storage.watch_fleet(&found, now_ms)?;
+        let raised = storage.watch_fleet(now_ms, &mut |devices, heartbeats| {
+            alerted_problems(devices, heartbeats, now_ms)
+        })?;
         Ok((storage.webhook()?, raised))
     })
     .await;

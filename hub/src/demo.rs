@@ -1,9 +1,9 @@
 //! `waystation-hub demo-data`: a fresh hub filled with example kiosks and thirteen weeks of
 //! their day summaries, so that a newcomer sees a working dashboard before any kiosk exists.
 //!
-//! Each example kiosk also gets one heartbeat, three of them showing a problem the fleet page
-//! explains (paper low, uploads waiting, silent), and two stations a worker's call for staff
-//! for the alerts page.
+//! Each example kiosk also gets one heartbeat, three of them showing problems the fleet page
+//! explains (paper low and brochures due, uploads waiting and running hot, silent), and two
+//! stations a worker's call for staff for the alerts page.
 //!
 //! Everything it makes is marked: the stations are named `示例 demo …` and each device's note
 //! says it is example data. Each example kiosk's key is made from random bytes that are thrown
@@ -182,7 +182,8 @@ fn example_day(
 }
 
 /// Each example kiosk's newest heartbeat: the first is well, the others each show the fleet
-/// page a problem (paper low, uploads waiting, silent for two days).
+/// page problems (paper low and brochures due; uploads waiting and running hot; silent for two
+/// days).
 fn example_heartbeat(device_id: &str, index: usize, now_ms: i64) -> NewRecord {
     let silent = index == 3;
     let at = if silent {
@@ -190,6 +191,7 @@ fn example_heartbeat(device_id: &str, index: usize, now_ms: i64) -> NewRecord {
     } else {
         now_ms
     };
+    let temperature_c = [48, 55, 74, 51][index];
     let payload = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "station": STATIONS[index].name,
@@ -202,7 +204,14 @@ fn example_heartbeat(device_id: &str, index: usize, now_ms: i64) -> NewRecord {
             "last_status": if index == 1 { "paper near end" } else { "ready" },
             "paper_left_mm": if index == 1 { 2000.0 } else { 41000.0 },
         },
+        "brochures_due": if index == 1 {
+            json!([{ "kind": "hotline-card", "zh": "心理热线卡（示例）", "en": "Hotline cards (example)" }])
+        } else {
+            json!([])
+        },
         "directory": { "version": "示例 demo 2026-11", "expires": "2027-03-31" },
+        "image_version": "demo 2026.12.1",
+        "temperature_c": temperature_c,
         "disk_free_bytes": 7_400_000_000u64,
         "uptime_s": 86_400,
         "clock_synced": true,

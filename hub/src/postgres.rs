@@ -17,7 +17,7 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
-    Device, FleetProblem, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice,
+    Device, FindProblems, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice,
     NewRecord, OpenWatch, Storage, StoredRecord, StoredSummary, Via, parse_time_source,
     time_source_name, watch_changes,
 };
@@ -258,6 +258,10 @@ fn bad(what: &str, text: &str) -> HubError {
 fn count(n: i64) -> u64 {
     n.max(0) as u64
 }
+
+/// The advisory lock that lets one fleet watch pass run at a time (any number that no other
+/// lock of the hub's uses: "WSWATCH" in ASCII).
+const WATCH_LOCK: i64 = 0x57_53_57_41_54_43_48;
 
 const DEVICE_COLUMNS: &str =
     "SELECT device_id, public_key, station, note, added_ms, revoked_ms, district, station_kind
@@ -836,8 +840,29 @@ impl Storage for PostgresStorage {
         tx.commit().map_err(failed)
     }
 
-    fn watch_fleet(&mut self, found: &[FleetProblem], now_ms: i64) -> Result<Vec<Alert>, HubError> {
+    fn watch_fleet(
+        &mut self,
+        now_ms: i64,
+        find: &mut FindProblems<'_>,
+    ) -> Result<Vec<Alert>, HubError> {
         let mut tx = self.client.transaction().map_err(failed)?;
+        // One pass at a time, across every hub process on this database; the lock ends with
+        // the transaction. Then the reads: passes see each other's alerts in order.
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WATCH_LOCK])
+            .map_err(failed)?;
+        let devices: Vec<Device> = tx
+            .query(&format!("{DEVICE_COLUMNS} ORDER BY device_id"), &[])
+            .map_err(failed)?
+            .iter()
+            .map(device_of)
+            .collect();
+        let heartbeats = tx
+            .query(&format!("{HEARTBEAT_COLUMNS} ORDER BY device_id"), &[])
+            .map_err(failed)?
+            .iter()
+            .map(record_of)
+            .collect::<Result<Vec<_>, _>>()?;
+        let found = find(&devices, &heartbeats);
         let open: Vec<OpenWatch> = tx
             .query(
                 "SELECT device_id, record_id, kind FROM alerts
@@ -848,7 +873,7 @@ impl Storage for PostgresStorage {
             .iter()
             .map(|r| (r.get(0), r.get(1), r.get(2)))
             .collect();
-        let (to_close, to_raise) = watch_changes(&open, found, now_ms);
+        let (to_close, to_raise) = watch_changes(&open, &found, now_ms);
         for (device_id, record_id, _) in to_close {
             tx.execute(
                 "UPDATE alerts SET cleared_ms = $3 WHERE device_id = $1 AND record_id = $2",

@@ -18,7 +18,7 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
-    Device, FleetProblem, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice,
+    Device, FindProblems, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice,
     NewRecord, OpenWatch, Storage, StoredRecord, StoredSummary, Via, parse_time_source,
     time_source_name, watch_changes,
 };
@@ -990,9 +990,23 @@ impl Storage for SqliteStorage {
         read().map_err(|e| self.sqlite(e))
     }
 
-    fn watch_fleet(&mut self, found: &[FleetProblem], now_ms: i64) -> Result<Vec<Alert>, HubError> {
-        let write = |conn: &mut Connection| -> rusqlite::Result<Vec<(String, String)>> {
+    fn watch_fleet(
+        &mut self,
+        now_ms: i64,
+        find: &mut FindProblems<'_>,
+    ) -> Result<Vec<Alert>, HubError> {
+        let mut write = |conn: &mut Connection| -> rusqlite::Result<Vec<(String, String)>> {
+            // The write lock first, then the reads: passes see each other's alerts in order.
             let tx = begin_write(conn)?;
+            let devices: Vec<Device> = tx
+                .prepare(&format!("{DEVICE_COLUMNS} ORDER BY device_id"))?
+                .query_map([], device_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            let heartbeats: Vec<StoredRecord> = tx
+                .prepare_cached(&format!("{HEARTBEAT_COLUMNS} ORDER BY device_id"))?
+                .query_map([], record_row)?
+                .collect::<rusqlite::Result<_>>()?;
+            let found = find(&devices, &heartbeats);
             let open: Vec<OpenWatch> = tx
                 .prepare(
                     "SELECT device_id, record_id, kind FROM alerts
@@ -1000,7 +1014,7 @@ impl Storage for SqliteStorage {
                 )?
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect::<rusqlite::Result<_>>()?;
-            let (to_close, to_raise) = watch_changes(&open, found, now_ms);
+            let (to_close, to_raise) = watch_changes(&open, &found, now_ms);
             for (device_id, record_id, _) in to_close {
                 tx.execute(
                     "UPDATE alerts SET cleared_ms = ?3 WHERE device_id = ?1 AND record_id = ?2",

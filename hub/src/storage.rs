@@ -141,11 +141,20 @@ pub trait Storage: Send {
         now_ms: i64,
     ) -> Result<bool, HubError>;
 
-    /// One pass of the fleet watch (`alerts::watch`), in one transaction: raises an alert
-    /// (via [`Via::Watch`]) for each problem in `found` whose device has no open alert of that
-    /// kind, and closes the open ones whose problem is no longer found. Returns the alerts
-    /// raised, to be passed on; a problem that stays is raised once however often it is seen.
-    fn watch_fleet(&mut self, found: &[FleetProblem], now_ms: i64) -> Result<Vec<Alert>, HubError>;
+    /// One pass of the fleet watch (`alerts::watch`), in one transaction that passes never
+    /// share: `find` is given the devices and each one's newest heartbeat as they stand once
+    /// the pass holds the lock, and returns the problems found; the pass raises an alert (via
+    /// [`Via::Watch`]) for each whose device has no open alert of that kind, and closes the
+    /// open ones whose problem is no longer found. Returns the alerts raised, to be passed on;
+    /// a problem that stays is raised once however often it is seen. (Were the heartbeats read
+    /// before the lock, a pass that read before another pass raised an alert could close it
+    /// after, and the next pass raise it again: the running hub's pass and the command's
+    /// did just that in a test.)
+    fn watch_fleet(
+        &mut self,
+        now_ms: i64,
+        find: &mut FindProblems<'_>,
+    ) -> Result<Vec<Alert>, HubError>;
 
     /// Removes a staff account, its sessions (signed out at once) and writes its audit line
     /// (`by` removed it), in one transaction. Returns whether there was such an account. The
@@ -306,6 +315,10 @@ pub struct ForwardNote<'a> {
     /// Passed on, or why not.
     pub outcome: Result<(), &'a str>,
 }
+
+/// What the fleet watch runs inside its transaction: the problems of these devices, given
+/// their newest heartbeats.
+pub type FindProblems<'a> = dyn FnMut(&[Device], &[StoredRecord]) -> Vec<FleetProblem> + 'a;
 
 /// A problem the fleet watch found with one kiosk, by the kind of alert it raises.
 #[derive(Debug, Clone, PartialEq, Eq)]

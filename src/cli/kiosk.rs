@@ -55,6 +55,7 @@ pub(super) fn run(
             entropy,
             printer,
             directory,
+            machine: std::sync::Arc::new(crate::machine::Host::new()),
         };
         Ok((parts, links))
     });

@@ -119,6 +119,10 @@ pub enum Said {
     NotAvailable,
     /// The software's version, as it is.
     Version(String),
+    /// The system image's version, as it is.
+    Image(String),
+    /// The system was not installed from Waystation's image (a developer's machine).
+    NoImage,
     /// How long the kiosk has been running.
     Running(Span),
 }
@@ -209,6 +213,14 @@ pub struct BrochureFacts {
     pub restock_every_days: u32,
 }
 
+impl BrochureFacts {
+    /// Never restocked, or longer ago than a restock lasts at this station.
+    pub fn due(&self) -> bool {
+        self.last_restock
+            .is_none_or(|(days, _)| days > i64::from(self.restock_every_days))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct NetworkFacts {
     pub hub_configured: bool,
@@ -233,6 +245,8 @@ pub struct Facts {
     pub version: String,
     pub uptime_s: u64,
     pub disk_free_bytes: Option<u64>,
+    /// The version of the image the system was installed from; None off the image.
+    pub image_version: Option<String>,
     pub temperature_c: Option<f32>,
 }
 
@@ -264,10 +278,14 @@ pub fn lines(facts: &Facts) -> Vec<StatusLine> {
     out.push(clock_line(facts));
     out.push(directory_line(facts));
     let version = Said::Version(facts.version.clone());
+    let image = facts
+        .image_version
+        .clone()
+        .map_or(Said::NoImage, Said::Image);
     out.push(StatusLine::new(
         Item::Software,
         Level::Green,
-        vec![version],
+        vec![version, image],
         None,
     ));
     let running = Said::Running(Span::of(facts.uptime_s as i64));
@@ -351,7 +369,7 @@ fn brochure_line(brochure: &BrochureFacts) -> StatusLine {
     let (level, value) = match brochure.last_restock {
         None => (Level::Red, Said::NeverRestocked),
         Some((days, count)) => {
-            let level = if days > i64::from(brochure.restock_every_days) {
+            let level = if brochure.due() {
                 Level::Amber
             } else {
                 Level::Green
@@ -624,6 +642,7 @@ mod tests {
             version: "0.1.0".into(),
             uptime_s: 3 * 86_400,
             disk_free_bytes: Some(20 * 1024 * 1024 * 1024),
+            image_version: Some("2026.12.3".into()),
             temperature_c: Some(52.0),
         }
     }
@@ -645,6 +664,30 @@ mod tests {
                 metres: 15,
                 percent: 75
             }]
+        );
+    }
+
+    #[test]
+    fn the_software_line_names_the_image_or_says_there_is_none() {
+        let software = |facts: &Facts| {
+            lines(facts)
+                .into_iter()
+                .find(|l| l.item == Item::Software)
+                .unwrap()
+                .value
+        };
+        let mut facts = healthy();
+        assert_eq!(
+            software(&facts),
+            [
+                Said::Version("0.1.0".into()),
+                Said::Image("2026.12.3".into())
+            ]
+        );
+        facts.image_version = None;
+        assert_eq!(
+            software(&facts),
+            [Said::Version("0.1.0".into()), Said::NoImage]
         );
     }
 

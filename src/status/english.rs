@@ -93,6 +93,8 @@ fn said(said: &Said) -> String {
         Said::Celsius(c) => format!("{c} °C"),
         Said::NotAvailable => "not available".into(),
         Said::Version(version) => version.clone(),
+        Said::Image(version) => format!("image {version}"),
+        Said::NoImage => "not installed from an image".into(),
         Said::Running(running) => span(*running),
     }
 }

@@ -11,8 +11,12 @@ pub struct HeartbeatFacts<'a> {
     pub station: &'a str,
     /// A new paper roll's length (from the config), for the paper estimate.
     pub paper_roll_mm: Option<f64>,
+    /// The kinds of brochure the station keeps, for those due a restock.
+    pub brochures: &'a [crate::config::BrochureKind],
     pub data_dir: &'a Path,
     pub directory: &'a crate::directory::Bundle,
+    /// The board's temperature and the installed image.
+    pub machine: &'a dyn crate::machine::Machine,
 }
 
 /// Builds and queues a heartbeat. Returns whether it replaced one still waiting.
@@ -61,10 +65,16 @@ pub fn queue_heartbeat(
                     (left / 1000.0).round() * 1000.0
                 }),
             },
+            // By kind and name (the station's config, in both languages): the centre's page
+            // shows which to bring on the next visit.
+            "brochures_due": brochures_due(store, facts.brochures, now_ms)?,
             "directory": {
                 "version": facts.directory.version,
                 "expires": facts.directory.expires.to_string(),
             },
+            "image_version": facts.machine.image().map(|image| image.version),
+            // To the degree: the fleet page warns from 70 °C (`staff::status::WARM_C`).
+            "temperature_c": facts.machine.temperature_c().map(|c| c.round() as i64),
             "disk_free_bytes": disk_free_bytes(facts.data_dir),
             "uptime_s": stamp.clock.since_boot.as_secs(),
             "clock_synced": stamp.clock.synced,
@@ -72,6 +82,24 @@ pub fn queue_heartbeat(
         stamp,
     };
     store.enqueue_heartbeat(&record)
+}
+
+/// The brochures due a restock, by the same rule as the staff screen's amber line.
+fn brochures_due(
+    store: &Store,
+    kinds: &[crate::config::BrochureKind],
+    now_ms: i64,
+) -> Result<Vec<serde_json::Value>, StoreError> {
+    let restocks = store.brochure_restocks()?;
+    let facts = crate::status::brochure_facts(kinds, &restocks, now_ms);
+    Ok(kinds
+        .iter()
+        .zip(facts)
+        .filter(|(_, facts)| facts.due())
+        .map(|(kind, facts)| {
+            serde_json::json!({ "kind": kind.kind.as_str(), "zh": facts.name.zh, "en": facts.name.en })
+        })
+        .collect())
 }
 
 /// Free space for the kiosk's data, from statvfs; `None` when it cannot be read.

@@ -47,6 +47,8 @@ pub struct SyncSettings {
     pub station: String,
     /// A new paper roll's length, for the heartbeat's paper estimate.
     pub paper_roll_mm: Option<f64>,
+    /// The kinds of brochure the station keeps, for the heartbeat's brochures due.
+    pub brochures: Vec<crate::config::BrochureKind>,
     pub data_dir: PathBuf,
     pub directory_key: Option<VerifyingKey>,
     /// Called on the syncer's thread after a newer bundle was installed (the kiosk passes it
@@ -58,6 +60,8 @@ pub struct SyncSettings {
     /// Randomness for the heartbeat's id and the backoff's jitter (the operating system's
     /// unless a test fixes it).
     pub entropy: Box<dyn crate::entropy::Entropy + Send>,
+    /// The board's temperature and the installed image, for the heartbeat.
+    pub machine: Box<dyn crate::machine::Machine>,
 }
 
 impl SyncSettings {
@@ -70,6 +74,7 @@ impl SyncSettings {
             probe_every: Duration::from_secs(5),
             station: config.station.id.as_str().to_owned(),
             paper_roll_mm: config.staff.paper_roll_m.map(|m| f64::from(m.0) * 1000.0),
+            brochures: config.staff.brochures.clone(),
             data_dir,
             directory_key: config
                 .directory
@@ -79,6 +84,7 @@ impl SyncSettings {
             on_bundle: None,
             on_alert: None,
             entropy: Box::new(crate::entropy::SystemEntropy),
+            machine: Box::new(crate::machine::Host::new()),
         }
     }
 }
@@ -278,8 +284,10 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
             let facts = heartbeat::HeartbeatFacts {
                 station: &self.settings.station,
                 paper_roll_mm: self.settings.paper_roll_mm,
+                brochures: &self.settings.brochures,
                 data_dir: &self.settings.data_dir,
                 directory: &directory,
+                machine: self.settings.machine.as_ref(),
             };
             let entropy: &dyn crate::entropy::Entropy = self.settings.entropy.as_ref();
             heartbeat::queue_heartbeat(&mut self.store, &self.clock, entropy, &facts)?;

@@ -29,7 +29,11 @@ pub(crate) struct FactsGatherer {
 
 impl FactsGatherer {
     /// Starts the thread for the database in `data_dir`; it ends when the gatherer is dropped.
-    pub(crate) fn start(data_dir: PathBuf, config: Config) -> FactsGatherer {
+    pub(crate) fn start(
+        data_dir: PathBuf,
+        config: Config,
+        machine: std::sync::Arc<dyn crate::machine::Machine>,
+    ) -> FactsGatherer {
         let (asks, asked) = std::sync::mpsc::channel::<Ask>();
         let (reply, replies) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -47,6 +51,7 @@ impl FactsGatherer {
                     Some(&data_dir),
                     &ask.clock,
                     ask.paper_sensor,
+                    machine.as_ref(),
                 );
                 if reply.send(facts).is_err() {
                     return;

@@ -52,6 +52,8 @@ pub struct KioskParts {
     pub printer: crate::printer::Opener,
     /// The resource directory to serve (`store::directory::active` on a kiosk).
     pub directory: crate::directory::Bundle,
+    /// The board's temperature and the installed image (`machine::Host` on a kiosk).
+    pub machine: std::sync::Arc<dyn crate::machine::Machine>,
 }
 
 /// The state behind the window, shared by the adapters' callbacks.
@@ -74,6 +76,7 @@ pub(crate) struct KioskState {
     pub(crate) directory: crate::directory::Bundle,
     /// Where the database lives (for the free space on the staff screen); None in memory.
     pub(crate) data_dir: Option<std::path::PathBuf>,
+    pub(crate) machine: std::sync::Arc<dyn crate::machine::Machine>,
     /// Wrong station PINs, restored from the store at start.
     pub(crate) pin_throttle: crate::staff::throttle::PinThrottle,
     /// When the hidden corner of the attract screen was pressed, while it is held.
@@ -176,6 +179,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         entropy: parts.entropy,
         directory: parts.directory,
         data_dir: None,
+        machine: parts.machine,
         pin_throttle: crate::staff::throttle::PinThrottle::restore(
             parts.store.pin_failures().unwrap_or(0),
             now,
@@ -406,7 +410,11 @@ impl Kiosk {
     /// Tells the kiosk where its database lives (for the free space shown to staff).
     pub fn set_data_dir(&self, dir: std::path::PathBuf) {
         let mut st = self.state.borrow_mut();
-        st.gatherer = Some(facts::FactsGatherer::start(dir.clone(), st.config.clone()));
+        st.gatherer = Some(facts::FactsGatherer::start(
+            dir.clone(),
+            st.config.clone(),
+            st.machine.clone(),
+        ));
         st.data_dir = Some(dir);
     }
 

@@ -228,6 +228,8 @@ pub fn prepare(
         // A screenshot never prints.
         printer: crate::printer::no_printer(),
         directory: crate::directory::Bundle::shipped(),
+        // The staff screen's pictures show example facts, never this machine's.
+        machine: std::sync::Arc::new(crate::machine::FakeMachine::default()),
     })
     .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
 
@@ -382,6 +384,7 @@ fn example_facts(problems: bool) -> crate::staff::status::Facts {
         version: env!("CARGO_PKG_VERSION").to_string(),
         uptime_s: 3 * 86_400 + 5 * 3600,
         disk_free_bytes: Some(if problems { 150 } else { 11_800 } * 1024 * 1024),
+        image_version: Some("2026.12.3".into()),
         temperature_c: Some(if problems { 74.0 } else { 51.0 }),
     }
 }

@@ -446,6 +446,7 @@ fn gather_facts(st: &mut KioskState) {
                 None,
                 &ask.clock,
                 ask.paper_sensor,
+                st.machine.as_ref(),
             );
             took_facts(st, facts);
         }

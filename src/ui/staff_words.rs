@@ -153,6 +153,8 @@ fn part(words: &StaffWords, said: &Said) -> SharedString {
         Said::Celsius(c) => format!("{c} °C").into(),
         Said::NotAvailable => plain(words, StatusPart::NotAvailable),
         Said::Version(version) => version.into(),
+        Said::Image(version) => with(words, StatusPart::Image, version, ""),
+        Said::NoImage => plain(words, StatusPart::NoImage),
         Said::Running(running) => span(words, *running),
     }
 }

@@ -673,6 +673,7 @@ fn facts_saying_everything() -> Vec<waystation::staff::status::Facts> {
         version: "0.1.0".into(),
         uptime_s: 3 * 86_400,
         disk_free_bytes: Some(100 * 1024 * 1024),
+        image_version: None,
         temperature_c: Some(83.0),
     };
     let mut unknown = problems.clone();
@@ -694,6 +695,7 @@ fn facts_saying_everything() -> Vec<waystation::staff::status::Facts> {
     quiet.directory_expires = date(30);
     quiet.disk_free_bytes = Some(20 * 1024 * 1024 * 1024);
     quiet.temperature_c = Some(52.0);
+    quiet.image_version = Some("2026.12.3".into());
     vec![problems, unknown, quiet]
 }
 
@@ -746,6 +748,8 @@ fn the_status_lines_are_in_the_catalogues_and_the_command_line_says_the_screens_
         "83 °C",
         "未连接（纸条只在屏幕上显示）",
         "宣传册：热线卡",
+        "0.1.0；不是从系统映像安装的",
+        "0.1.0；系统映像 2026.12.3",
         "请检查网络：时间要从网上获取。联网几分钟后会自动对时。",
     ] {
         assert!(chinese.contains(said), "{said} not in {chinese}");
@@ -755,6 +759,8 @@ fn the_status_lines_are_in_the_catalogues_and_the_command_line_says_the_screens_
         "40 added 1 day ago",
         "1 added 20 days ago",
         "about 1 m (3%)",
+        "0.1.0; not installed from an image",
+        "0.1.0; image 2026.12.3",
     ] {
         assert!(english.contains(said), "{said} not in {english}");
     }

@@ -638,11 +638,21 @@ fn heartbeats_wait_as_one_record() {
     let mut store = pair.store();
     let clock = FakeClock::new(chrono::Utc::now(), true);
     let directory = waystation::directory::Bundle::shipped();
+    // The demo station's two kinds of brochure, neither restocked yet: both due.
+    let brochures = waystation::config::Config::demo().staff.brochures;
     let facts = waystation::sync::heartbeat::HeartbeatFacts {
         station: "demo",
         paper_roll_mm: Some(20_000.0),
+        brochures: &brochures,
         data_dir: pair.kiosk_dir.path(),
         directory: &directory,
+        machine: &waystation::machine::FakeMachine {
+            temperature_c: Some(71.6),
+            image: Some(waystation::machine::ImageRelease {
+                version: "2026.12.3".into(),
+                ..Default::default()
+            }),
+        },
     };
     use waystation::store::sync::Heartbeat;
     use waystation::sync::heartbeat::queue_heartbeat;
@@ -664,6 +674,10 @@ fn heartbeats_wait_as_one_record() {
     assert_eq!(beat["clock_synced"], true);
     assert!(beat["disk_free_bytes"].as_u64().unwrap() > 0);
     assert_eq!(beat["printer"]["paper_left_mm"], 20_000.0);
+    assert_eq!(beat["temperature_c"], 72);
+    assert_eq!(beat["image_version"], "2026.12.3");
+    assert_eq!(beat["brochures_due"][0]["kind"], "hotline-card");
+    assert_eq!(beat["brochures_due"][1]["zh"], "睡眠小贴士（示例）");
     // The hub has it: the next heartbeat is a new record, not a change to the delivered one.
     let mut store = pair.store();
     assert_eq!(queue(&mut store), Heartbeat::Appended);

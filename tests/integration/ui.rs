@@ -73,6 +73,7 @@ pub(crate) fn kiosk_printing(
         entropy: Rc::new(waystation::entropy::FakeEntropy::new(16)),
         printer,
         directory: waystation::directory::Bundle::shipped(),
+        machine: std::sync::Arc::new(waystation::machine::FakeMachine::default()),
     })
     .unwrap();
     kiosk

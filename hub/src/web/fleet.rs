@@ -17,6 +17,9 @@ pub const WAITING_S: i64 = 86_400;
 pub const DISK_LOW_BYTES: u64 = 500_000_000;
 /// Less paper than this (a slip is about 11 cm) and the roll should be changed soon.
 pub const PAPER_LOW_MM: f64 = 3_000.0;
+/// From this board temperature (°C) a kiosk needs its vents looked at: the staff screen turns
+/// amber here too, and a Pi 4 slows itself down from 80 °C.
+pub const WARM_C: i64 = 70;
 
 /// What needs someone, most urgent first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -25,7 +28,9 @@ pub enum Problem {
     Silent,
     PaperOut,
     PrinterFault,
+    Hot,
     PaperLow,
+    BrochuresDue,
     UploadsWaiting,
     DirectoryExpired,
     DiskLow,
@@ -70,13 +75,20 @@ pub struct Kiosk {
     /// When its newest heartbeat arrived.
     pub last_seen_ms: Option<i64>,
     pub version: Option<String>,
+    /// The system image's version; None off Waystation's image (or from a kiosk too old to
+    /// say).
+    pub image_version: Option<String>,
     pub printer: Option<String>,
     pub paper_left_mm: Option<f64>,
+    /// The brochures due a restock, each named in Chinese and English as the station's
+    /// config names them.
+    pub brochures_due: Vec<(String, String)>,
     pub oldest_waiting_s: Option<i64>,
     pub directory_version: Option<String>,
     pub directory_expires: Option<String>,
     pub disk_free_bytes: Option<u64>,
     pub clock_synced: Option<bool>,
+    pub temperature_c: Option<i64>,
     pub problems: Vec<Problem>,
 }
 
@@ -86,6 +98,12 @@ fn text(value: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
+}
+
+/// A brochure's names from the heartbeat, in Chinese and English.
+fn brochure_names(brochure: &Value) -> Option<(String, String)> {
+    let name = |language: &str| brochure.get(language).and_then(text);
+    Some((name("zh")?, name("en")?))
 }
 
 /// A kiosk from its registration and its newest heartbeat, as of `now_ms` (and `today`, the
@@ -103,13 +121,19 @@ pub fn kiosk(device: &Device, heartbeat: Option<&StoredRecord>, now_ms: i64, tod
         revoked: device.revoked_ms.is_some(),
         last_seen_ms: heartbeat.map(|h| h.received_ms),
         version: field(&["version"]).and_then(text),
+        image_version: field(&["image_version"]).and_then(text),
         printer: field(&["printer", "last_status"]).and_then(text),
         paper_left_mm: field(&["printer", "paper_left_mm"]).and_then(Value::as_f64),
+        brochures_due: field(&["brochures_due"])
+            .and_then(Value::as_array)
+            .map(|due| due.iter().filter_map(brochure_names).collect())
+            .unwrap_or_default(),
         oldest_waiting_s: field(&["queue", "oldest_waiting_age_s"]).and_then(Value::as_i64),
         directory_version: field(&["directory", "version"]).and_then(text),
         directory_expires: field(&["directory", "expires"]).and_then(text),
         disk_free_bytes: field(&["disk_free_bytes"]).and_then(Value::as_u64),
         clock_synced: field(&["clock_synced"]).and_then(Value::as_bool),
+        temperature_c: field(&["temperature_c"]).and_then(Value::as_i64),
         problems: Vec::new(),
     };
     kiosk.problems = problems(&kiosk, now_ms, today);
@@ -145,11 +169,13 @@ fn problems(k: &Kiosk, now_ms: i64, today: &str) -> Vec<Problem> {
             matches!(printer, Some("cover open" | "offline" | "unknown")),
             Problem::PrinterFault,
         ),
+        (k.temperature_c.is_some_and(|c| c >= WARM_C), Problem::Hot),
         (
             printer == Some("paper near end")
                 || k.paper_left_mm.is_some_and(|mm| mm < PAPER_LOW_MM),
             Problem::PaperLow,
         ),
+        (!k.brochures_due.is_empty(), Problem::BrochuresDue),
         (
             k.oldest_waiting_s.is_some_and(|s| s > WAITING_S),
             Problem::UploadsWaiting,
@@ -219,6 +245,9 @@ mod tests {
     fn healthy() -> Value {
         json!({
             "version": "0.1.0",
+            "image_version": "2026.12.3",
+            "temperature_c": 52,
+            "brochures_due": [],
             "queue": { "oldest_waiting_age_s": 60 },
             "printer": { "last_status": "ready", "paper_left_mm": 40000.0 },
             "directory": { "version": "2026-11", "expires": "2027-01-31" },
@@ -239,6 +268,24 @@ mod tests {
         assert_eq!(k.version.as_deref(), Some("0.1.0"));
         assert_eq!(k.paper_left_mm, Some(40000.0));
         assert_eq!(k.directory_version.as_deref(), Some("2026-11"));
+        assert_eq!(k.image_version.as_deref(), Some("2026.12.3"));
+        assert_eq!(k.temperature_c, Some(52));
+    }
+
+    #[test]
+    fn a_heartbeat_from_before_the_image_and_temperature_fields_is_read_without_them() {
+        let mut payload = healthy();
+        for old in ["image_version", "temperature_c", "brochures_due"] {
+            payload.as_object_mut().unwrap().remove(old);
+        }
+        let k = kiosk(
+            &device(false),
+            Some(&beat(NOW - 60_000, payload)),
+            NOW,
+            "2026-11-18",
+        );
+        assert_eq!((k.image_version, k.temperature_c), (None, None));
+        assert_eq!(k.problems, []);
     }
 
     #[test]
@@ -250,6 +297,9 @@ mod tests {
         payload["directory"]["expires"] = json!("2026-11-01");
         payload["disk_free_bytes"] = json!(100_000_000u64);
         payload["clock_synced"] = json!(false);
+        payload["temperature_c"] = json!(WARM_C);
+        payload["brochures_due"] =
+            json!([{ "kind": "card", "zh": "热线卡", "en": "Hotline cards" }]);
         let k = kiosk(
             &device(false),
             Some(&beat(NOW - 2 * SILENT_MS, payload)),
@@ -261,13 +311,16 @@ mod tests {
             [
                 Problem::Silent,
                 Problem::PaperOut,
+                Problem::Hot,
                 Problem::PaperLow,
+                Problem::BrochuresDue,
                 Problem::UploadsWaiting,
                 Problem::DirectoryExpired,
                 Problem::DiskLow,
                 Problem::ClockNotSynced,
             ]
         );
+        assert_eq!(k.brochures_due, [("热线卡".into(), "Hotline cards".into())]);
     }
 
     #[test]

@@ -740,7 +740,8 @@ struct FleetPage<'a> {
 struct FleetRow {
     station: String,
     device_id: String,
-    cells: Vec<String>,
+    /// Each cell's lines.
+    cells: Vec<Vec<String>>,
     problems: Vec<&'static str>,
 }
 
@@ -1144,7 +1145,7 @@ async fn fleet_page(
         .collect();
     // The most urgent first; kiosks that are well last.
     kiosks.sort_by_key(|k| (k.problems.is_empty(), k.problems.first().copied()));
-    let kiosks = kiosks.into_iter().map(|k| fleet_row(k, w)).collect();
+    let kiosks = kiosks.into_iter().map(|k| fleet_row(k, language)).collect();
     let html = FleetPage {
         lang: language.code(),
         w,
@@ -1160,37 +1161,64 @@ async fn fleet_page(
 }
 
 /// A kiosk's cells in the fleet table's column order, in the page's language.
-fn fleet_row(k: fleet::Kiosk, w: &'static Words) -> FleetRow {
-    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_string());
+fn fleet_row(k: fleet::Kiosk, language: Language) -> FleetRow {
+    let w = language.words();
+    // Each cell is one or more lines; what a kiosk did not report is a dash. The table's
+    // cells may wrap, so a number and its unit are held together by a no-break space.
+    let lines = |v: Vec<Option<String>>| -> Vec<String> {
+        let present: Vec<String> = v.into_iter().flatten().collect();
+        if present.is_empty() {
+            vec!["-".to_string()]
+        } else {
+            present
+        }
+    };
     let last_seen = if k.revoked {
-        w.revoked.to_string()
+        vec![w.revoked.to_string()]
     } else {
+        // The date over the time, to keep the column narrow.
         k.last_seen_ms
             .and_then(crate::station_time::minute)
-            .unwrap_or_else(|| w.never.to_string())
+            .map_or_else(
+                || vec![w.never.to_string()],
+                |at| at.split(' ').map(str::to_string).collect(),
+            )
     };
-    let directory = match (k.directory_version, k.directory_expires) {
-        (Some(version), Some(expires)) => format!("{version} ({expires})"),
-        (version, _) => or_dash(version),
-    };
+    let brochures = k
+        .brochures_due
+        .into_iter()
+        .map(|(zh, en)| match language {
+            Language::Chinese => Some(zh),
+            Language::English => Some(en),
+        })
+        .collect();
     FleetRow {
         station: k.station,
         device_id: k.device_id,
         cells: vec![
             last_seen,
-            or_dash(k.version),
-            or_dash(k.printer.map(|p| w.printer_state(&p))),
-            or_dash(k.paper_left_mm.map(|mm| format!("{:.0}", mm / 1000.0))),
-            or_dash(k.oldest_waiting_s.map(|s| format!("{} h", s / 3600))),
-            directory,
-            or_dash(
+            lines(vec![k.version, k.image_version]),
+            lines(vec![
+                k.printer.map(|p| w.printer_state(&p)),
+                k.paper_left_mm
+                    .map(|mm| format!("{:.0}\u{a0}{}", mm / 1000.0, w.metres)),
+            ]),
+            lines(brochures),
+            lines(vec![
+                k.oldest_waiting_s.map(|s| format!("{}\u{a0}h", s / 3600)),
+            ]),
+            lines(vec![
+                k.directory_version,
+                k.directory_expires.map(|e| format!("({e})")),
+            ]),
+            // The machine itself, one line each: free disk, temperature, clock.
+            lines(vec![
                 k.disk_free_bytes
-                    .map(|b| format!("{:.1} GB", b as f64 / 1e9)),
-            ),
-            or_dash(
+                    .map(|b| format!("{:.1}\u{a0}GB", b as f64 / 1e9)),
+                k.temperature_c.map(|c| format!("{c}\u{a0}°C")),
                 k.clock_synced
                     .map(|s| if s { w.synced } else { w.not_synced }.to_string()),
-            ),
+            ]),
         ],
         problems: k.problems.iter().map(|&p| w.problem(p)).collect(),
     }

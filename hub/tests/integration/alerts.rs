@@ -317,8 +317,8 @@ fn the_fleet_watch_passes_on_a_kiosk_out_of_paper_once_closes_it_when_fixed_and_
     };
 
     heartbeat(1, "paper out");
-    // The running hub watches every 5 minutes (and once as it starts, before this heartbeat
-    // came); the command's pass finds the problem now.
+    // The running hub watches every 5 minutes and once as it starts, which may be before or
+    // after this heartbeat came: either way the problem is raised and posted once.
     waystation_hub::watch_fleet(setup.data()).unwrap();
     let posts = hook.posts();
     assert_eq!(posts.len(), 1, "{posts:?}");

@@ -312,6 +312,36 @@ fn in_chromium_an_operator_handles_an_alert_registers_and_revokes_a_kiosk_and_ex
     browser.sign_in(&base, "li.wei", "an operator's passphrase");
     browser.wait_for_url("/overview");
 
+    // The fleet page: each kiosk's image version and temperature from its heartbeat, the hot
+    // one named as such, and the filter leaving out the kiosk that is well.
+    browser.open(&format!("{base}/fleet?lang=en"));
+    browser.wait_for_heading("Fleet");
+    let rows: Value = browser.script(
+        "return [...document.querySelectorAll('#fleet tbody tr')]
+            .map(r => r.textContent.replace(/\\s+/g, ' '))",
+    );
+    let rows: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(rows.len(), 4, "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r.contains("demo 2026.12.1")),
+        "{rows:?}"
+    );
+    let hot = rows.iter().find(|r| r.contains("陆家嘴")).unwrap();
+    assert!(
+        hot.contains("74 °C") && hot.contains("Running hot"),
+        "{hot}"
+    );
+    browser.click("#attention");
+    browser.wait_for_url("/fleet?attention=1");
+    assert_eq!(browser.count("#fleet tbody tr"), 3);
+    browser.open(&format!("{base}/overview?lang=zh"));
+    browser.wait_for_heading("总览");
+
     // The overview's CSV holds what the page shows, opened the way Excel needs it.
     let page: Value = browser.script(
         "return [...document.querySelectorAll('#weekly tr')]

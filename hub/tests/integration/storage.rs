@@ -677,9 +677,16 @@ fn the_fleet_watch_raises_each_problem_once_and_closes_it_when_gone(storage: &mu
         kinds.sort();
         kinds
     };
+    // The pass is given the registered devices (and their heartbeats: none yet).
+    let mut seen = Vec::new();
     let raised = storage
-        .watch_fleet(&[problem("paper_out"), problem("kiosk_silent")], 1_000)
+        .watch_fleet(1_000, &mut |devices, heartbeats| {
+            seen.extend(devices.iter().map(|d| d.device_id.clone()));
+            assert!(heartbeats.is_empty());
+            vec![problem("paper_out"), problem("kiosk_silent")]
+        })
         .unwrap();
+    assert_eq!(seen, std::slice::from_ref(&id));
     assert_eq!(kinds(&raised), ["kiosk_silent", "paper_out"]);
     assert!(raised.iter().all(|a| a.via == Via::Watch
         && a.at_ms == 1_000
@@ -687,7 +694,9 @@ fn the_fleet_watch_raises_each_problem_once_and_closes_it_when_gone(storage: &mu
         && a.cleared_ms.is_none()));
     // Seen again, the same problems raise nothing; the silence ends, so its alert closes.
     assert_eq!(
-        storage.watch_fleet(&[problem("paper_out")], 2_000).unwrap(),
+        storage
+            .watch_fleet(2_000, &mut |_, _| vec![problem("paper_out")])
+            .unwrap(),
         []
     );
     let all = storage.alerts(None, 10).unwrap();
@@ -698,7 +707,9 @@ fn the_fleet_watch_raises_each_problem_once_and_closes_it_when_gone(storage: &mu
     assert_eq!(paper.cleared_ms, None);
     // A silence that comes back is a new alert; the closed one stays as it was.
     let again = storage
-        .watch_fleet(&[problem("paper_out"), problem("kiosk_silent")], 3_000)
+        .watch_fleet(3_000, &mut |_, _| {
+            vec![problem("paper_out"), problem("kiosk_silent")]
+        })
         .unwrap();
     assert_eq!(kinds(&again), ["kiosk_silent"]);
     assert_ne!(again[0].record_id, silent.record_id);
@@ -718,7 +729,10 @@ fn the_fleet_watch_raises_each_problem_once_and_closes_it_when_gone(storage: &mu
         (Some(3_500), Some((4_000, "王芳".to_string())))
     );
     // Nothing found: every open alert closes, and nothing is raised.
-    assert_eq!(storage.watch_fleet(&[], 5_000).unwrap(), []);
+    assert_eq!(
+        storage.watch_fleet(5_000, &mut |_, _| Vec::new()).unwrap(),
+        []
+    );
     assert!(
         storage
             .alerts(None, 10)
