@@ -739,6 +739,7 @@ mod tests {
                     version: "2026.12.3".into(),
                     ..Default::default()
                 }),
+                provision_result: None,
             },
         };
         crate::sync::heartbeat::queue_heartbeat(&mut store, &clock, &entropy, &facts).unwrap();

@@ -1,5 +1,6 @@
-//! The machine the kiosk runs on, as far as the staff status and the heartbeat need it: the
-//! board's temperature and the image the system was installed from. One small trait, like
+//! The machine the kiosk runs on, as far as the staff screens and the heartbeat need it: the
+//! board's temperature, the image the system was installed from, and how the last
+//! provisioning from the card's FAT partition went. One small trait, like
 //! [`crate::clock::Clock`], so that tests and screenshots say what they are given and a kiosk
 //! reads its own files.
 //!
@@ -9,6 +10,9 @@ use std::path::{Path, PathBuf};
 
 /// Where `deploy/image/build` records what an image was made from.
 pub const IMAGE_RELEASE: &str = "etc/waystation-image-release";
+/// Where `waystation provision --result` writes at each boot on the image (the FAT partition,
+/// readable by everyone: `deploy/debian/waystation-provision.service`).
+pub const PROVISION_RESULT: &str = "boot/firmware/waystation-provision-result.txt";
 /// The kernel's first thermal zone, in millidegrees; on a Pi it is the SoC's sensor.
 pub const THERMAL_ZONE: &str = "sys/class/thermal/thermal_zone0/temp";
 
@@ -56,6 +60,28 @@ impl ImageRelease {
     }
 }
 
+/// How the last provisioning went, from its result file: `ok` and the report, or `error` and
+/// the one-line error (file, line and column, and what is wrong).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProvisionResult {
+    Installed,
+    Failed(String),
+}
+
+impl ProvisionResult {
+    /// `None` for a file that is neither (cut short by a power cut, say).
+    pub fn parse(text: &str) -> Option<ProvisionResult> {
+        let mut lines = text.lines();
+        match lines.next()?.trim() {
+            "ok" => Some(ProvisionResult::Installed),
+            "error" => Some(ProvisionResult::Failed(
+                lines.next().unwrap_or_default().trim().to_string(),
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// What the kiosk asks of the machine it runs on.
 pub trait Machine: Send + Sync {
     /// The board's temperature in °C, or `None` where the machine has no sensor (a laptop
@@ -64,6 +90,9 @@ pub trait Machine: Send + Sync {
     /// The image the system was installed from, or `None` when it was not installed from
     /// Waystation's image (a developer's machine, a plain Debian with the package).
     fn image(&self) -> Option<ImageRelease>;
+    /// How the last provisioning went, or `None` where there is no result (no provision file
+    /// was ever on the card, or the kiosk is not on the image).
+    fn provision_result(&self) -> Option<ProvisionResult>;
 }
 
 /// The real machine, its files read below `root` (`/` on a kiosk; a test's folder in tests
@@ -107,6 +136,11 @@ impl Machine for Host {
             .map_err(|e| tracing::warn!("{}: {e}", path.display()))
             .ok()
     }
+
+    fn provision_result(&self) -> Option<ProvisionResult> {
+        let text = std::fs::read_to_string(self.root.join(PROVISION_RESULT)).ok()?;
+        ProvisionResult::parse(&text)
+    }
 }
 
 /// A machine that says what it is told.
@@ -114,6 +148,7 @@ impl Machine for Host {
 pub struct FakeMachine {
     pub temperature_c: Option<f32>,
     pub image: Option<ImageRelease>,
+    pub provision_result: Option<ProvisionResult>,
 }
 
 impl Machine for FakeMachine {
@@ -123,6 +158,10 @@ impl Machine for FakeMachine {
 
     fn image(&self) -> Option<ImageRelease> {
         self.image.clone()
+    }
+
+    fn provision_result(&self) -> Option<ProvisionResult> {
+        self.provision_result.clone()
     }
 }
 
@@ -162,6 +201,25 @@ mod tests {
         assert_eq!(host.image(), None);
         std::fs::write(&zone, "hot\n").unwrap();
         assert_eq!(host.temperature_c(), None);
+    }
+
+    #[test]
+    fn the_host_reads_the_provisioning_result_as_provision_writes_it() {
+        let root = tempfile::tempdir().unwrap();
+        let host = Host::under(root.path());
+        assert_eq!(host.provision_result(), None);
+        let result = root.path().join(PROVISION_RESULT);
+        std::fs::create_dir_all(result.parent().unwrap()).unwrap();
+        std::fs::write(&result, "ok\ndevice       ws-0123\n").unwrap();
+        assert_eq!(host.provision_result(), Some(ProvisionResult::Installed));
+        let error = "/boot/firmware/waystation-provision.toml:3:1: unknown field `statoin`";
+        std::fs::write(&result, format!("error\n{error}\n")).unwrap();
+        assert_eq!(
+            host.provision_result(),
+            Some(ProvisionResult::Failed(error.into()))
+        );
+        std::fs::write(&result, "").unwrap();
+        assert_eq!(host.provision_result(), None);
     }
 
     #[test]

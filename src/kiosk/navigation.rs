@@ -51,12 +51,15 @@ pub enum Screen {
     StaffRestock,
     /// Staff mode: recent errors and staff events.
     StaffErrors,
+    /// Staff mode: this kiosk's device id and key (as a QR code to register it at the
+    /// centre), and how the last provisioning went.
+    StaffDevice,
     /// "Someone is coming": a worker asked for a person (the staff-call button, or on screen).
     StaffCall,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 24] = [
+    pub const ALL: [Screen; 25] = [
         Screen::Attract,
         Screen::Home,
         Screen::Emergency,
@@ -80,6 +83,7 @@ impl Screen {
         Screen::Staff,
         Screen::StaffRestock,
         Screen::StaffErrors,
+        Screen::StaffDevice,
         Screen::StaffCall,
     ];
 
@@ -109,6 +113,7 @@ impl Screen {
             Screen::Staff => "staff",
             Screen::StaffRestock => "staff-restock",
             Screen::StaffErrors => "staff-errors",
+            Screen::StaffDevice => "staff-device",
             Screen::StaffCall => "staff-call",
         }
     }
@@ -127,7 +132,7 @@ impl Screen {
     pub fn is_staff_only(self) -> bool {
         matches!(
             self,
-            Screen::Staff | Screen::StaffRestock | Screen::StaffErrors
+            Screen::Staff | Screen::StaffRestock | Screen::StaffErrors | Screen::StaffDevice
         )
     }
 

@@ -231,7 +231,12 @@ mod tests {
     #[test]
     fn staff_screens_open_only_for_staff_who_signed_in() {
         let mut session = Session::new(SessionDefaults::default());
-        for screen in [Screen::Staff, Screen::StaffRestock, Screen::StaffErrors] {
+        for screen in [
+            Screen::Staff,
+            Screen::StaffRestock,
+            Screen::StaffErrors,
+            Screen::StaffDevice,
+        ] {
             assert!(
                 !session.open_requested(screen),
                 "{screen:?} opened for a worker"
@@ -241,7 +246,12 @@ mod tests {
         assert!(session.open_requested(Screen::StaffPin));
         assert!(session.open_requested(Screen::Emergency));
         session.staff.signed_in = true;
-        for screen in [Screen::Staff, Screen::StaffRestock, Screen::StaffErrors] {
+        for screen in [
+            Screen::Staff,
+            Screen::StaffRestock,
+            Screen::StaffErrors,
+            Screen::StaffDevice,
+        ] {
             assert!(session.open_requested(screen));
             assert_eq!(session.navigation.current(), screen);
         }

@@ -5,6 +5,7 @@
 //! I/O, and nothing here imports `crate::status`.
 
 pub mod alert;
+pub mod device;
 pub mod pin;
 pub mod status;
 pub mod throttle;

@@ -71,6 +71,7 @@ impl Shot {
                     Screen::Staff => "staff status, all well (example facts)",
                     Screen::StaffRestock => "staff: recording a restock",
                     Screen::StaffErrors => "staff: recent errors",
+                    Screen::StaffDevice => "staff: this kiosk's id and registration QR code",
                     Screen::StaffCall => {
                         "after the staff-call button, with no light, buzzer or hub: go and find the staff"
                     }
@@ -213,7 +214,11 @@ pub fn prepare(
         shot,
         Shot::StaffProblems
             | Shot::Screen(
-                Screen::StaffPin | Screen::Staff | Screen::StaffRestock | Screen::StaffErrors
+                Screen::StaffPin
+                    | Screen::Staff
+                    | Screen::StaffRestock
+                    | Screen::StaffErrors
+                    | Screen::StaffDevice
             )
     );
     if staff_shot {
@@ -417,7 +422,11 @@ fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
         Shot::CrisisAsked => Screen::Crisis,
     };
     match screen {
-        Screen::StaffPin | Screen::Staff | Screen::StaffRestock | Screen::StaffErrors => {
+        Screen::StaffPin
+        | Screen::Staff
+        | Screen::StaffRestock
+        | Screen::StaffErrors
+        | Screen::StaffDevice => {
             walk_to_staff(kiosk, screen);
         }
         // The staff-call button is pressed after the walk, on the attract screen.
@@ -472,6 +481,7 @@ fn walk_to_staff(kiosk: &Kiosk, screen: Screen) {
             restock.invoke_adjust(1, 1);
         }
         Screen::StaffErrors => super::StaffAdapter::get(window).invoke_errors(),
+        Screen::StaffDevice => super::StaffAdapter::get(window).invoke_device(),
         _ => {}
     }
 }
@@ -513,6 +523,7 @@ fn walk_through_visit(kiosk: &Kiosk, screen: Screen) {
         | Screen::Staff
         | Screen::StaffRestock
         | Screen::StaffErrors
+        | Screen::StaffDevice
         | Screen::StaffCall => {}
     }
 }

@@ -36,6 +36,7 @@ fn to_ui(screen: Screen) -> UiScreen {
         Screen::Staff => UiScreen::Staff,
         Screen::StaffRestock => UiScreen::StaffRestock,
         Screen::StaffErrors => UiScreen::StaffErrors,
+        Screen::StaffDevice => UiScreen::StaffDevice,
         Screen::StaffCall => UiScreen::StaffCall,
     }
 }
@@ -83,6 +84,7 @@ fn from_ui(screen: UiScreen) -> Screen {
         UiScreen::Staff => Screen::Staff,
         UiScreen::StaffRestock => Screen::StaffRestock,
         UiScreen::StaffErrors => Screen::StaffErrors,
+        UiScreen::StaffDevice => Screen::StaffDevice,
         UiScreen::StaffCall => Screen::StaffCall,
     }
 }

@@ -1,5 +1,6 @@
 //! Staff mode's adapter: the hidden corner that opens the PIN pad, the pad and its throttle,
-//! the status screen with its actions, restocking, recent errors, a worker's call for staff
+//! the status screen with its actions, restocking, recent errors, this kiosk's id and
+//! registration code, a worker's call for staff
 //! (the button, the light and buzzer, the alert through the hub and the staff-call screen)
 //! and the status LED.
 //!
@@ -15,9 +16,9 @@ use slint::{ComponentHandle, Global, Model, SharedString};
 
 use super::runtime::update;
 use super::{
-    AppWindow, CallState, ErrorRow, KioskState, PinPadNotice, RestockRow, Shell, StaffAdapter,
-    StaffCallAdapter, StaffError, StaffErrorsAdapter, StaffOutcome, StaffPinAdapter,
-    StaffRestockAdapter, StatusLevel, StatusRow, set_if_changed,
+    AppWindow, CallState, ErrorRow, KioskState, PinPadNotice, ProvisionState, RestockRow, Shell,
+    StaffAdapter, StaffCallAdapter, StaffDeviceAdapter, StaffError, StaffErrorsAdapter,
+    StaffOutcome, StaffPinAdapter, StaffRestockAdapter, StatusLevel, StatusRow, set_if_changed,
 };
 use crate::board::{ButtonEvent, Drive};
 use crate::keypad::PadKey;
@@ -89,6 +90,21 @@ fn connect_status(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
             st.session.navigation.open(Screen::StaffErrors);
         }
     }));
+    staff.on_device({
+        let (w, s) = (weak.clone(), state.clone());
+        move || {
+            update(&w, &s, |st| {
+                if st.session.staff.signed_in {
+                    st.session.navigation.open(Screen::StaffDevice);
+                }
+            });
+            if let Some(window) = w.upgrade()
+                && s.borrow().session.navigation.current() == Screen::StaffDevice
+            {
+                show_device(&window, &mut s.borrow_mut());
+            }
+        }
+    });
     staff.on_test_print(on(window, state, |st| {
         if st.session.staff.signed_in {
             super::slip::print_test(st);
@@ -114,6 +130,39 @@ fn connect_status(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
             })
         }
     });
+}
+
+/// Fills the "This kiosk" screen, once as it opens: none of it changes while it shows.
+fn show_device(window: &AppWindow, st: &mut KioskState) {
+    let adapter = StaffDeviceAdapter::get(window);
+    let hub = st.config.hub.url.as_ref().map(|url| &url.0);
+    match st.store.device_key() {
+        Ok(key) => {
+            let public = key.public_base64();
+            let code = crate::staff::device::registration_code(hub, &public);
+            adapter.set_qr(super::slip::qr_image(&code));
+            adapter.set_device_id(key.device_id().into());
+            adapter.set_public_key(public.into());
+        }
+        Err(e) => {
+            tracing::error!("no device key for the staff screen: {e}");
+            adapter.set_qr(slint::Image::default());
+            adapter.set_device_id("-".into());
+            adapter.set_public_key("-".into());
+        }
+    }
+    adapter.set_links_to_hub(hub.is_some());
+    adapter.set_hub(hub.map(|url| url.to_string()).unwrap_or_default().into());
+    adapter.set_station(st.config.station.id.as_str().into());
+    let (provision, error) = match st.machine.provision_result() {
+        None => (ProvisionState::None, String::new()),
+        Some(crate::machine::ProvisionResult::Installed) => {
+            (ProvisionState::Installed, String::new())
+        }
+        Some(crate::machine::ProvisionResult::Failed(error)) => (ProvisionState::Failed, error),
+    };
+    adapter.set_provision(provision);
+    adapter.set_provision_error(error.into());
 }
 
 /// The restock form: a paper roll, brochure counts, and recording them.

@@ -18,6 +18,15 @@ const PIN: &str = "246813";
 
 /// A kiosk on disk whose station PIN is 246813, with a fake board.
 fn staffed_kiosk() -> (waystation::Kiosk, FakeClock, tempfile::TempDir, FakeBoard) {
+    let (dir, store) = store_with_pin();
+    let (kiosk, clock) = kiosk_on(Config::demo(), store);
+    let board = FakeBoard::default();
+    kiosk.attach_board(Box::new(board.clone()));
+    (kiosk, clock, dir, board)
+}
+
+/// A store in a temporary folder, with the station PIN set.
+fn store_with_pin() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open(dir.path()).unwrap();
     let clock = FakeClock::new(
@@ -31,10 +40,7 @@ fn staffed_kiosk() -> (waystation::Kiosk, FakeClock, tempfile::TempDir, FakeBoar
             RecordStamp::now(&clock, &waystation::entropy::SystemEntropy).unwrap(),
         )
         .unwrap();
-    let (kiosk, clock) = kiosk_on(Config::demo(), store);
-    let board = FakeBoard::default();
-    kiosk.attach_board(Box::new(board.clone()));
-    (kiosk, clock, dir, board)
+    (dir, store)
 }
 
 /// Holds the attract screen's top-left corner for `held`, then lets go.
@@ -764,4 +770,76 @@ fn the_status_lines_are_in_the_catalogues_and_the_command_line_says_the_screens_
     ] {
         assert!(english.contains(said), "{said} not in {english}");
     }
+}
+
+/// Reads a QR code shown on screen with rqrr, as a phone's camera would.
+fn read_screen_qr(image: &slint::Image) -> String {
+    let pixels = image.to_rgb8().expect("the code is an RGB image");
+    let (w, h) = (pixels.width() as usize, pixels.height() as usize);
+    let data = pixels.as_slice();
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| data[y * w + x].r);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "expected one QR code");
+    grids[0].decode().expect("the QR code decodes").1
+}
+
+/// Signs in on the attract screen's hidden corner and opens "This kiosk".
+fn open_this_kiosk(kiosk: &waystation::Kiosk, clock: &FakeClock) {
+    hold_corner(kiosk, clock, Duration::from_millis(3100));
+    type_pin(kiosk, PIN);
+    assert_eq!(shown(kiosk), UiScreen::Staff);
+    touch(kiosk, "本机信息");
+    assert_eq!(shown(kiosk), UiScreen::StaffDevice);
+}
+
+#[test]
+fn this_kiosk_shows_its_id_and_a_code_that_opens_the_hubs_registration_form_with_its_key() {
+    let (dir, store) = store_with_pin();
+    let mut config = Config::demo();
+    config.hub.url = Some(waystation::config::HubUrl(
+        url::Url::parse("https://hub.example.org/").unwrap(),
+    ));
+    let error = "/boot/firmware/waystation-provision.toml:3:1: unknown field `statoin`";
+    let machine = waystation::machine::FakeMachine {
+        provision_result: Some(waystation::machine::ProvisionResult::Failed(error.into())),
+        ..Default::default()
+    };
+    let (kiosk, clock) =
+        crate::ui::kiosk_on_machine(config, store, waystation::printer::no_printer(), machine);
+    open_this_kiosk(&kiosk, &clock);
+    // The key the kiosk signs its uploads with, as `waystation device` reads it.
+    let key = Store::open(dir.path()).unwrap().device_key().unwrap();
+    let device = waystation::ui::StaffDeviceAdapter::get(kiosk.window());
+    let code = read_screen_qr(&device.get_qr());
+    let link = url::Url::parse(&code).unwrap();
+    assert_eq!(
+        link.as_str().split('?').next(),
+        Some("https://hub.example.org/kiosks")
+    );
+    let (name, value) = link.query_pairs().next().unwrap();
+    assert_eq!(
+        (name.as_ref(), value.as_ref()),
+        ("key", key.public_base64().as_str())
+    );
+    assert_eq!(device.get_device_id(), key.device_id().as_str());
+    assert!(device.get_links_to_hub());
+    assert_eq!(
+        device.get_provision(),
+        waystation::ui::ProvisionState::Failed
+    );
+    assert_eq!(device.get_provision_error(), error);
+    // Back is the status screen, still signed in.
+    waystation::ui::Shell::get(kiosk.window()).invoke_go_back();
+    assert_eq!(shown(&kiosk), UiScreen::Staff);
+}
+
+#[test]
+fn without_a_hub_the_code_is_the_public_key_alone() {
+    let (kiosk, clock, dir, _) = staffed_kiosk();
+    open_this_kiosk(&kiosk, &clock);
+    let key = Store::open(dir.path()).unwrap().device_key().unwrap();
+    let device = waystation::ui::StaffDeviceAdapter::get(kiosk.window());
+    assert_eq!(read_screen_qr(&device.get_qr()), key.public_base64());
+    assert!(!device.get_links_to_hub());
+    assert_eq!(device.get_provision(), waystation::ui::ProvisionState::None);
 }

@@ -652,6 +652,7 @@ fn heartbeats_wait_as_one_record() {
                 version: "2026.12.3".into(),
                 ..Default::default()
             }),
+            provision_result: None,
         },
     };
     use waystation::store::sync::Heartbeat;

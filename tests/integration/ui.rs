@@ -61,6 +61,17 @@ pub(crate) fn kiosk_printing(
     store: Store,
     printer: waystation::printer::Opener,
 ) -> (Kiosk, FakeClock) {
+    let machine = waystation::machine::FakeMachine::default();
+    kiosk_on_machine(config, store, printer, machine)
+}
+
+/// The same, on a machine that says what the test tells it (temperature, image, provisioning).
+pub(crate) fn kiosk_on_machine(
+    config: Config,
+    store: Store,
+    printer: waystation::printer::Opener,
+    machine: waystation::machine::FakeMachine,
+) -> (Kiosk, FakeClock) {
     i_slint_backend_testing::init_no_event_loop();
     let clock = FakeClock::new(
         chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
@@ -73,7 +84,7 @@ pub(crate) fn kiosk_printing(
         entropy: Rc::new(waystation::entropy::FakeEntropy::new(16)),
         printer,
         directory: waystation::directory::Bundle::shipped(),
-        machine: std::sync::Arc::new(waystation::machine::FakeMachine::default()),
+        machine: std::sync::Arc::new(machine),
     })
     .unwrap();
     kiosk
