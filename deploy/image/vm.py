@@ -311,6 +311,9 @@ def report_system(vm, name):
         ("ssh", "sshd -T 2>/dev/null | grep -E '^(passwordauthentication|kbdinteractiveauthentication|permitrootlogin) ' | tr '\\n' ' '; echo"),
         ("kiosk user", "id waystation"),
         ("kiosk process", "ps -o user=,args= -C waystation | head -n 1"),
+        ("magic sysrq", "cat /proc/sys/kernel/sysrq"),
+        ("ctrl-alt-del", "systemctl is-enabled ctrl-alt-del.target 2>&1"),
+        ("journal", "echo \"$(journalctl --list-boots --no-pager -q | wc -l) boot(s) kept, $(du -sh /var/lib/waystation/system/journal | cut -f1) on the data partition\""),
     ]
     for label, command in checks:
         _, out = vm.run(command, timeout=120)
@@ -373,6 +376,20 @@ def frozen_ui_is_restarted(vm):
     raise Failed("the frozen kiosk was not restarted within 300 s")
 
 
+def hardening_and_journal(vm):
+    """The second boot: the first boot's journal survived the power cut; no magic SysRq, no
+    Ctrl+Alt+Del."""
+    _, out = vm.run("journalctl --list-boots --no-pager -q | wc -l")
+    boots = int(out.strip().splitlines()[-1]) if out.strip() else 0
+    if boots < 2:
+        raise Failed(f"the journal keeps {boots} boot(s) after a reboot; the first boot's is lost")
+    _, out = vm.run("cat /proc/sys/kernel/sysrq; systemctl is-enabled ctrl-alt-del.target 2>&1")
+    lines = [l.strip() for l in out.strip().splitlines()]
+    if lines[-2:] != ["0", "masked"]:
+        raise Failed(f"magic SysRq or Ctrl+Alt+Del still on: {lines[-2:]}")
+    print(f"after the power cut: the journal kept {boots} boots; magic SysRq 0, ctrl-alt-del.target masked")
+
+
 def amd64_after_cut(args):
     with open(os.path.join(args.work, "acked.txt")) as f:
         acked = [l.strip() for l in f if l.strip()]
@@ -395,6 +412,7 @@ def amd64_after_cut(args):
         if not image or f"image {image}" not in out:
             raise Failed(f"waystation status does not name the image's version {image!r}")
         print(f"after the power cut: waystation status names the image, version {image}")
+        hardening_and_journal(vm)
         check_screen(vm, args.reference, args.work, "amd64-after-cut")
         frozen_ui_is_restarted(vm)
     finally:
