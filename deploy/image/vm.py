@@ -390,6 +390,39 @@ def hardening_and_journal(vm):
     print(f"after the power cut: the journal kept {boots} boots; magic SysRq 0, ctrl-alt-del.target masked")
 
 
+CHECK_INS = 30
+IDLE_SECONDS = 360
+
+
+def card_writes(vm):
+    """Bytes written to the card (QEMU's block statistics for the guest's disk): the kiosk
+    running idle on its attract screen for IDLE_SECONDS, then CHECK_INS mood check-ins (each
+    a process that opens the database and commits its day count, as a visit's does). Each
+    reading follows a `sync`, so what the guest still held in memory is counted."""
+    def written():
+        vm.run("sync", timeout=120)
+        out = vm.monitor("info blockstats")
+        m = re.search(r"disk0:[^\n]*?wr_bytes=(\d+)", out)
+        if not m:
+            raise Failed(f"no write count for disk0 in the monitor's blockstats: {out!r}")
+        return int(m.group(1)), time.time()
+    b0, t0 = written()
+    time.sleep(IDLE_SECONDS)
+    b1, t1 = written()
+    idle_per_hour = (b1 - b0) / (t1 - t0) * 3600
+    for _ in range(CHECK_INS):
+        status, out = vm.run("runuser -u waystation -- waystation mood add --quadrant blue "
+                             "--pleasantness -1 --energy -1 --word tired --tags sleep", timeout=120)
+        if status != 0:
+            raise Failed(f"a check-in failed: {out.strip()}")
+    b2, t2 = written()
+    # The idle rate runs on while the check-ins are made; what is left is theirs.
+    per_check_in = max(0.0, (b2 - b1) - idle_per_hour * (t2 - t1) / 3600) / CHECK_INS
+    print(f"card writes: idle {idle_per_hour / 1e6:.2f} MB/hour over {t1 - t0:.0f} s; "
+          f"{per_check_in / 1e3:.1f} kB per check-in ({CHECK_INS} in {t2 - t1:.0f} s, "
+          f"{(b2 - b1) / 1e3:.0f} kB in all)")
+
+
 def amd64_after_cut(args):
     with open(os.path.join(args.work, "acked.txt")) as f:
         acked = [l.strip() for l in f if l.strip()]
@@ -413,6 +446,7 @@ def amd64_after_cut(args):
             raise Failed(f"waystation status does not name the image's version {image!r}")
         print(f"after the power cut: waystation status names the image, version {image}")
         hardening_and_journal(vm)
+        card_writes(vm)
         check_screen(vm, args.reference, args.work, "amd64-after-cut")
         frozen_ui_is_restarted(vm)
     finally:
