@@ -87,6 +87,15 @@ pub(super) fn count_visit(state: &mut KioskState) {
 }
 
 /// The idle check: shows the countdown, or wipes the session when it has run out.
+/// Moves the attract screen's content to where `kiosk::drift` says it is by now; Slint
+/// redraws only when the value changes, once a minute.
+fn drift_attract(window: &AppWindow, st: &KioskState) {
+    let (x, y) = crate::kiosk::drift::offset(st.clock.monotonic());
+    let shell = Shell::get(window);
+    shell.set_attract_drift_x(x as f32);
+    shell.set_attract_drift_y(y as f32);
+}
+
 /// Staff mode leaves by itself after 60 s without a touch: 50 s, then a 10-second countdown.
 const STAFF_LIMITS: crate::kiosk::IdleLimits = crate::kiosk::IdleLimits {
     idle_after: std::time::Duration::from_secs(50),
@@ -95,6 +104,7 @@ const STAFF_LIMITS: crate::kiosk::IdleLimits = crate::kiosk::IdleLimits {
 
 pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     super::mood::tick(window, &state.borrow());
+    drift_attract(window, &state.borrow());
     let codes = {
         let mut st = state.borrow_mut();
         let done = st.code_checks.finished();

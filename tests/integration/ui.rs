@@ -447,3 +447,28 @@ fn every_button_is_at_least_72_px_high_at_800_by_480() {
     }
     assert!(checked >= 8, "only {checked} buttons found");
 }
+
+/// The attract screen's words as a passer-by reads them: where they are drawn now.
+fn invitation_at(kiosk: &Kiosk) -> slint::LogicalPosition {
+    let found: Vec<ElementHandle> =
+        ElementHandle::find_by_accessible_label(kiosk.window(), "歇一歇，照顾好自己。").collect();
+    assert_eq!(found.len(), 1, "the invitation on {:?}", shown(kiosk));
+    found[0].absolute_position()
+}
+
+#[test]
+fn the_attract_screens_words_move_a_pixel_a_minute_against_image_retention() {
+    use waystation::kiosk::drift::offset;
+    let (kiosk, clock) = kiosk();
+    kiosk.tick_idle();
+    let (start, then) = (invitation_at(&kiosk), offset(clock.monotonic()));
+    wait(&clock, Duration::from_secs(10 * 60));
+    kiosk.tick_idle();
+    let (moved, now) = (invitation_at(&kiosk), offset(clock.monotonic()));
+    assert_ne!(now, then, "ten minutes move the content");
+    // At 800×480 a theme unit is a pixel.
+    assert_eq!(
+        (moved.x - start.x, moved.y - start.y),
+        ((now.0 - then.0) as f32, (now.1 - then.1) as f32)
+    );
+}
