@@ -313,7 +313,7 @@ def report_system(vm, name):
         ("kiosk process", "ps -o user=,args= -C waystation | head -n 1"),
         ("magic sysrq", "cat /proc/sys/kernel/sysrq"),
         ("ctrl-alt-del", "systemctl is-enabled ctrl-alt-del.target 2>&1"),
-        ("journal", "echo \"$(journalctl --list-boots --no-pager -q | wc -l) boot(s) kept, $(du -sh /var/lib/waystation/system/journal | cut -f1) on the data partition\""),
+        ("journal", "echo \"$(journalctl -D /var/log/journal --list-boots --no-pager -q | wc -l) boot(s) kept, $(du -sh /var/lib/waystation/system/journal | cut -f1) on the data partition\""),
     ]
     for label, command in checks:
         _, out = vm.run(command, timeout=120)
@@ -379,7 +379,9 @@ def frozen_ui_is_restarted(vm):
 def hardening_and_journal(vm):
     """The second boot: the first boot's journal survived the power cut; no magic SysRq, no
     Ctrl+Alt+Del."""
-    _, out = vm.run("journalctl --list-boots --no-pager -q | wc -l")
+    # Each boot has a new machine id (the root is a RAM overlay), so the journal of each boot is
+    # in a folder of its own: read the whole folder.
+    _, out = vm.run("journalctl -D /var/log/journal --list-boots --no-pager -q | wc -l")
     boots = int(out.strip().splitlines()[-1]) if out.strip() else 0
     if boots < 2:
         raise Failed(f"the journal keeps {boots} boot(s) after a reboot; the first boot's is lost")
