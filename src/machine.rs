@@ -100,6 +100,9 @@ pub trait Machine: Send + Sync {
 #[derive(Debug, Clone)]
 pub struct Host {
     root: PathBuf,
+    /// The image's release file, read once: it changes only with a new image, which means a
+    /// reboot, and the staff facts ask for it every few seconds.
+    image: std::sync::Arc<std::sync::OnceLock<Option<ImageRelease>>>,
 }
 
 impl Host {
@@ -110,6 +113,7 @@ impl Host {
     pub fn under(root: &Path) -> Host {
         Host {
             root: root.to_path_buf(),
+            image: Default::default(),
         }
     }
 }
@@ -128,13 +132,17 @@ impl Machine for Host {
     }
 
     fn image(&self) -> Option<ImageRelease> {
-        let path = self.root.join(IMAGE_RELEASE);
-        let text = std::fs::read_to_string(&path).ok()?;
-        // A damaged file must not stop the kiosk; the fleet page then shows no image version,
-        // and the log says why.
-        ImageRelease::parse(&text)
-            .map_err(|e| tracing::warn!("{}: {e}", path.display()))
-            .ok()
+        self.image
+            .get_or_init(|| {
+                let path = self.root.join(IMAGE_RELEASE);
+                let text = std::fs::read_to_string(&path).ok()?;
+                // A damaged file must not stop the kiosk; the fleet page then shows no image
+                // version, and the log says why.
+                ImageRelease::parse(&text)
+                    .map_err(|e| tracing::warn!("{}: {e}", path.display()))
+                    .ok()
+            })
+            .clone()
     }
 
     fn provision_result(&self) -> Option<ProvisionResult> {
@@ -174,7 +182,7 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let host = Host::under(root.path());
         assert_eq!(host.temperature_c(), None);
-        assert_eq!(host.image(), None);
+        assert_eq!(Host::under(root.path()).image(), None);
         let zone = root.path().join(THERMAL_ZONE);
         std::fs::create_dir_all(zone.parent().unwrap()).unwrap();
         std::fs::write(&zone, "61234\n").unwrap();
@@ -188,7 +196,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            host.image(),
+            Host::under(root.path()).image(),
             Some(ImageRelease {
                 version: "2026.12.3".into(),
                 debian_suite: Some("trixie".into()),
@@ -196,9 +204,13 @@ mod tests {
                 kiosk_version: Some("0.1.0".into()),
             })
         );
+        // Read once per Host: the file changes only with a new image (a reboot).
+        assert_eq!(host.image().map(|i| i.version), Some("2026.12.3".into()));
+        std::fs::write(&release, "IMAGE_VERSION=other\n").unwrap();
+        assert_eq!(host.image().map(|i| i.version), Some("2026.12.3".into()));
         // A damaged file names no image rather than a wrong one.
         std::fs::write(&release, "DEBIAN_SUITE=trixie\n").unwrap();
-        assert_eq!(host.image(), None);
+        assert_eq!(Host::under(root.path()).image(), None);
         std::fs::write(&zone, "hot\n").unwrap();
         assert_eq!(host.temperature_c(), None);
     }
