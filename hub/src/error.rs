@@ -72,6 +72,16 @@ pub enum HubError {
     BadDeviceKey(String),
     #[error("bundle {path} is not JSON: {reason}")]
     BadBundle { path: PathBuf, reason: String },
+    #[error(
+        "not an image version: {0:?} (1 to 40 of 0-9 A-Z a-z . + ~ -, not starting with a dot)"
+    )]
+    BadVersion(String),
+    #[error(
+        "the hub already has an image of version {0}: a version names one bundle for good; give the new bundle a new version"
+    )]
+    ImageExists(String),
+    #[error("the hub has no image of version {0} (see `waystation-hub update list`)")]
+    NoSuchImage(String),
     #[error("storage: {0}")]
     Storage(String),
     /// Anything PostgreSQL refused or could not do, with its own words (never the address,
@@ -113,6 +123,9 @@ impl HubError {
                 | HubError::UnknownDevice(_)
                 | HubError::DeviceRevoked(_)
                 | HubError::BadBundle { .. }
+                | HubError::BadVersion(_)
+                | HubError::ImageExists(_)
+                | HubError::NoSuchImage(_)
                 | HubError::BadWebhook(_)
                 | HubError::BadUserName(_)
                 | HubError::BadPassword(_)

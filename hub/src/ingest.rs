@@ -186,6 +186,11 @@ impl Receiver {
         }
     }
 
+    /// The data folder (the image bundles are files in it).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
     pub fn forwarder(&self) -> &Forwarder {
         &self.forwarder
     }

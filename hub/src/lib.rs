@@ -37,6 +37,7 @@ pub mod station_time;
 pub mod storage;
 mod summaries;
 pub mod suppression;
+pub mod updates;
 pub mod users;
 pub mod web;
 
@@ -49,7 +50,10 @@ pub use keys::KeyInfo;
 pub use postgres::PostgresStorage;
 pub use server::{HEALTH_PATH, RunningHub, serve, start};
 pub use sqlite::SqliteStorage;
-pub use storage::{Device, HEARTBEAT_KIND, KindCount, Storage, StoredRecord, StoredSummary, Via};
+pub use storage::{
+    Device, HEARTBEAT_KIND, Image, KindCount, Rollout, Scope, Storage, StoredRecord, StoredSummary,
+    Via,
+};
 
 use ingest::{MAX_IMPORT_BYTES, Receiver, Refusal, Tally};
 use storage::NewDevice;
@@ -420,6 +424,40 @@ pub fn set_bundle(data: impl Into<Place>, file: &Path) -> Result<String, HubErro
     })?;
     data.into().storage()?.set_bundle(&bytes)?;
     Ok(server::etag(&bytes))
+}
+
+/// Copies an image bundle (a RAUC `.raucb`) into the data folder's `images/` as `version`,
+/// with its SHA-256 and size, ready to roll out. A version the hub has already is refused.
+pub fn add_image(data: impl Into<Place>, file: &Path, version: &str) -> Result<Image, HubError> {
+    updates::add_image(&data.into(), file, version.trim(), ingest::now_ms())
+}
+
+/// The image bundles the hub holds, oldest first.
+pub fn images(data: impl Into<Place>) -> Result<Vec<Image>, HubError> {
+    data.into().storage()?.images()
+}
+
+/// Rolls `version` out to each of `scopes`: from now on it is the version the kiosks they take
+/// in should run, until a newer rollout takes them in. The version must be an image the hub
+/// holds, and a named kiosk must be registered.
+pub fn rollout(data: impl Into<Place>, version: &str, scopes: &[Scope]) -> Result<(), HubError> {
+    let mut storage = data.into().storage()?;
+    if !storage.images()?.iter().any(|i| i.version == version) {
+        return Err(HubError::NoSuchImage(version.chars().take(60).collect()));
+    }
+    for scope in scopes {
+        if let Scope::Kiosk(id) = scope
+            && storage.device(id)?.is_none()
+        {
+            return Err(HubError::UnknownDevice(id.chars().take(64).collect()));
+        }
+    }
+    storage.add_rollout(version, scopes, ingest::now_ms())
+}
+
+/// Every rollout, oldest first.
+pub fn rollouts(data: impl Into<Place>) -> Result<Vec<Rollout>, HubError> {
+    data.into().storage()?.rollouts()
 }
 
 /// What an import did.

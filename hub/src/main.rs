@@ -96,6 +96,9 @@ enum Command {
     /// Set the signed resource bundle the kiosks download
     #[command(subcommand)]
     Bundle(BundleCommand),
+    /// Image updates: add RAUC bundles, roll them out to all kiosks, a district or named kiosks
+    #[command(subcommand)]
+    Update(UpdateCommand),
     /// Where workers' calls for station staff are passed on, and what became of them
     #[command(subcommand)]
     Alerts(AlertsCommand),
@@ -276,6 +279,45 @@ enum RecordsCommand {
         #[command(flatten)]
         data: Data,
         /// Print a JSON array of {device_id, kind, records} instead of a table
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum UpdateCommand {
+    /// Copy an image bundle (*.raucb) into the hub as VERSION, with its SHA-256 and size
+    Add {
+        #[command(flatten)]
+        data: Data,
+        /// The bundle file
+        file: PathBuf,
+        /// Its image version, as the kiosk's /etc/waystation-image-release names it
+        #[arg(long)]
+        version: String,
+    },
+    /// Make VERSION the image that all kiosks, a district's or the named ones should run
+    #[command(group(clap::ArgGroup::new("scope").required(true).args(["all", "district", "kiosk"])))]
+    Rollout {
+        #[command(flatten)]
+        data: Data,
+        /// A version added with `update add`
+        version: String,
+        /// Every kiosk
+        #[arg(long)]
+        all: bool,
+        /// The kiosks registered in this district (as `devices add --district` gave it)
+        #[arg(long, value_name = "NAME")]
+        district: Option<String>,
+        /// This kiosk (a device id); give --kiosk again for more
+        #[arg(long, value_name = "ID")]
+        kiosk: Vec<String>,
+    },
+    /// The images the hub holds and the rollouts made, oldest first
+    List {
+        #[command(flatten)]
+        data: Data,
+        /// As JSON
         #[arg(long)]
         json: bool,
     },
@@ -467,6 +509,7 @@ fn run(command: Command) -> Result<Done, Stop> {
             let etag = waystation_hub::set_bundle(data.place(), &file)?;
             outln!("serving {} as the bundle, ETag {etag}", file.display())?;
         }
+        Command::Update(command) => update(command)?,
         Command::Alerts(command) => return alerts(command),
         Command::Users(command) => users(command)?,
         Command::DemoData { data } => {
@@ -480,6 +523,93 @@ fn run(command: Command) -> Result<Done, Stop> {
         }
     }
     Ok(Done::Ok)
+}
+
+fn update(command: UpdateCommand) -> Result<(), Stop> {
+    use waystation_hub::Scope;
+    match command {
+        UpdateCommand::Add {
+            data,
+            file,
+            version,
+        } => {
+            let image = waystation_hub::add_image(data.place(), &file, &version)?;
+            outln!(
+                "added image {} ({} bytes, SHA-256 {}); roll it out with `waystation-hub update rollout {}`",
+                image.version,
+                image.size,
+                image.sha256,
+                image.version
+            )?;
+        }
+        UpdateCommand::Rollout {
+            data,
+            version,
+            all,
+            district,
+            kiosk,
+        } => {
+            let scopes: Vec<Scope> = if all {
+                vec![Scope::All]
+            } else if let Some(district) = district {
+                vec![Scope::District(district)]
+            } else {
+                kiosk.into_iter().map(Scope::Kiosk).collect()
+            };
+            waystation_hub::rollout(data.place(), &version, &scopes)?;
+            outln!(
+                "{version} rolled out to {}; kiosks download it at their next check and install it when idle",
+                scope_words(&scopes)
+            )?;
+        }
+        UpdateCommand::List { data, json } => {
+            let images = waystation_hub::images(data.place())?;
+            let rollouts = waystation_hub::rollouts(data.place())?;
+            if json {
+                print_json(&serde_json::json!({ "images": images, "rollouts": rollouts }))?;
+                return Ok(());
+            }
+            let rows: Vec<[String; 4]> = images
+                .iter()
+                .map(|i| {
+                    [
+                        i.version.clone(),
+                        i.size.to_string(),
+                        i.sha256.clone(),
+                        waystation_hub::day_of(i.added_ms),
+                    ]
+                })
+                .collect();
+            print_table(["VERSION", "BYTES", "SHA-256", "ADDED"], &rows)?;
+            outln!("")?;
+            let rows: Vec<[String; 3]> = rollouts
+                .iter()
+                .map(|r| {
+                    [
+                        r.version.clone(),
+                        scope_words(std::slice::from_ref(&r.scope)),
+                        waystation_hub::day_of(r.created_ms),
+                    ]
+                })
+                .collect();
+            print_table(["ROLLED OUT", "TO", "AT"], &rows)?;
+        }
+    }
+    Ok(())
+}
+
+/// A rollout's scopes in words, for the command's lines.
+fn scope_words(scopes: &[waystation_hub::Scope]) -> String {
+    use waystation_hub::Scope;
+    let words: Vec<String> = scopes
+        .iter()
+        .map(|scope| match scope {
+            Scope::All => "all kiosks".to_string(),
+            Scope::District(name) => format!("district {name}"),
+            Scope::Kiosk(id) => format!("kiosk {id}"),
+        })
+        .collect();
+    words.join(", ")
 }
 
 fn alerts(command: AlertsCommand) -> Result<Done, Stop> {

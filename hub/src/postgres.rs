@@ -17,9 +17,9 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
-    Device, FindProblems, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice,
-    NewRecord, OpenWatch, Storage, StoredRecord, StoredSummary, Via, parse_time_source,
-    time_source_name, watch_changes,
+    Device, FindProblems, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, Image, KindCount, NewDevice,
+    NewRecord, OpenWatch, Rollout, Scope, Storage, StoredRecord, StoredSummary, Via,
+    parse_time_source, time_source_name, watch_changes,
 };
 use crate::users::{AuditEntry, Role, Session, User};
 use crate::{HubError, summaries};
@@ -177,6 +177,22 @@ const MIGRATIONS: &[&str] = &[
     -- The overview counts the summaries that came after their week settled: an index it
     -- can answer from alone.
     CREATE INDEX day_summaries_by_received ON day_summaries (first_day, received_day);",
+    // 5: image updates (SQLite's migration 12): the bundles the hub holds (the bytes are
+    // files in the data folder's `images/`, as with SQLite) and the rollouts.
+    "CREATE TABLE images (
+        version TEXT PRIMARY KEY,
+        sha256 TEXT NOT NULL,
+        size BIGINT NOT NULL,
+        file_name TEXT NOT NULL,
+        added_ms BIGINT NOT NULL
+    );
+    CREATE TABLE rollouts (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        version TEXT NOT NULL REFERENCES images (version),
+        scope TEXT NOT NULL CHECK (scope IN ('all', 'district', 'kiosk')),
+        name TEXT,
+        created_ms BIGINT NOT NULL
+    );",
 ];
 
 pub struct PostgresStorage {
@@ -756,6 +772,84 @@ impl Storage for PostgresStorage {
             )
             .map(drop)
             .map_err(failed)
+    }
+
+    fn add_image(&mut self, image: &Image) -> Result<bool, HubError> {
+        self.client
+            .execute(
+                "INSERT INTO images (version, sha256, size, file_name, added_ms)
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (version) DO NOTHING",
+                &[
+                    &image.version,
+                    &image.sha256,
+                    &(image.size as i64),
+                    &image.file_name,
+                    &image.added_ms,
+                ],
+            )
+            .map(|inserted| inserted == 1)
+            .map_err(failed)
+    }
+
+    fn images(&mut self) -> Result<Vec<Image>, HubError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT version, sha256, size, file_name, added_ms FROM images
+                 ORDER BY added_ms, version",
+                &[],
+            )
+            .map_err(failed)?;
+        Ok(rows
+            .iter()
+            .map(|row| Image {
+                version: row.get(0),
+                sha256: row.get(1),
+                size: count(row.get(2)),
+                file_name: row.get(3),
+                added_ms: row.get(4),
+            })
+            .collect())
+    }
+
+    fn add_rollout(
+        &mut self,
+        version: &str,
+        scopes: &[Scope],
+        now_ms: i64,
+    ) -> Result<(), HubError> {
+        let mut tx = self.client.transaction().map_err(failed)?;
+        for scope in scopes {
+            let (kind, name) = scope.columns();
+            tx.execute(
+                "INSERT INTO rollouts (version, scope, name, created_ms) VALUES ($1, $2, $3, $4)",
+                &[&version, &kind, &name, &now_ms],
+            )
+            .map_err(failed)?;
+        }
+        tx.commit().map_err(failed)
+    }
+
+    fn rollouts(&mut self) -> Result<Vec<Rollout>, HubError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT id, version, scope, name, created_ms FROM rollouts ORDER BY created_ms, id",
+                &[],
+            )
+            .map_err(failed)?;
+        rows.iter()
+            .map(|row| {
+                let kind: String = row.get(2);
+                Ok(Rollout {
+                    id: row.get(0),
+                    version: row.get(1),
+                    scope: Scope::from_columns(&kind, row.get(3))
+                        .ok_or_else(|| bad("rollout scope", &kind))?,
+                    created_ms: row.get(4),
+                })
+            })
+            .collect()
     }
 
     fn webhook(&mut self) -> Result<Option<Webhook>, HubError> {

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use waystation_protocol::BatchReply;
 use waystation_protocol::request::{DEVICE_HEADER, SIGNATURE_HEADER};
+use waystation_protocol::update::{IMAGE_PATH_PREFIX, UPDATE_PATH, image_path, version_ok};
 use waystation_protocol::wire::{BATCH_PATH, BUNDLE_PATH, IMPORT_PATH, MAX_BATCH_BYTES};
 
 use crate::ingest::{
@@ -242,6 +243,8 @@ fn router(receiver: Arc<Receiver>) -> Router {
             post(post_import).layer(DefaultBodyLimit::max(MAX_IMPORT_BYTES)),
         )
         .route(BUNDLE_PATH, get(get_bundle))
+        .route(UPDATE_PATH, get(get_update))
+        .route(&format!("{IMAGE_PATH_PREFIX}{{version}}"), get(get_image))
         .route(HEALTH_PATH, get(|| async { "ok" }))
         .merge(crate::web::router())
         .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such endpoint") })
@@ -348,6 +351,135 @@ async fn get_bundle(State(hub): State<Arc<Receiver>>, headers: HeaderMap) -> Res
         bytes,
     )
         .into_response()
+}
+
+/// The image update meant for this kiosk: 200 with the offer, or 204 when there is none or
+/// its newest heartbeat says it runs that version already.
+async fn get_update(State(hub): State<Arc<Receiver>>, headers: HeaderMap) -> Response {
+    let (device, signature) = match credentials(&headers) {
+        Ok(credentials) => credentials,
+        Err(refusal) => return refuse("-", UPDATE_PATH, refusal),
+    };
+    let result = {
+        let device = device.clone();
+        blocking(move || {
+            hub.verify(&device, &signature, "GET", UPDATE_PATH, b"")?;
+            let mut storage = hub.storage();
+            let Some(found) = storage.device(&device)? else {
+                return Err(unknown_device(&device));
+            };
+            let running = storage
+                .latest_heartbeats()?
+                .into_iter()
+                .find(|beat| beat.device_id == device)
+                .and_then(|beat| beat.payload["image_version"].as_str().map(String::from));
+            Ok(crate::updates::offer_for(
+                storage.as_mut(),
+                &found,
+                running.as_deref(),
+            )?)
+        })
+        .await
+    };
+    match result {
+        Ok(Some(offer)) => {
+            tracing::info!(device, version = offer.version, "update: offered");
+            (StatusCode::OK, axum::Json(offer)).into_response()
+        }
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(refusal) => refuse(&device, UPDATE_PATH, refusal),
+    }
+}
+
+/// A bundle's bytes, whole (200) or the part a `Range: bytes=N-` or `bytes=N-M` asks for
+/// (206 with `Content-Range`; 416 past the end). Kiosks always ask for parts of at most a few
+/// MiB, so a part is read into memory; a whole bundle (a person with curl) is too.
+async fn get_image(
+    State(hub): State<Arc<Receiver>>,
+    axum::extract::Path(version): axum::extract::Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !version_ok(&version) {
+        return json_error(StatusCode::NOT_FOUND, "no such image");
+    }
+    let path = image_path(&version);
+    let (device, signature) = match credentials(&headers) {
+        Ok(credentials) => credentials,
+        Err(refusal) => return refuse("-", &path, refusal),
+    };
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|value| value.to_str().ok())
+        .map(String::from);
+    let result = {
+        let (device, path) = (device.clone(), path.clone());
+        blocking(move || {
+            hub.verify(&device, &signature, "GET", &path, b"")?;
+            let images = hub.storage().images()?;
+            let Some(image) = images.into_iter().find(|i| i.version == version) else {
+                return Ok(None);
+            };
+            let file = crate::updates::image_file(hub.data_dir(), &image);
+            let wanted = crate::updates::wanted(range.as_deref(), image.size);
+            let bytes = match wanted {
+                crate::updates::Wanted::Whole if image.size > 0 => {
+                    crate::updates::read_part(&file, 0, image.size - 1)?
+                }
+                crate::updates::Wanted::Part { first, last } => {
+                    crate::updates::read_part(&file, first, last)?
+                }
+                _ => Vec::new(),
+            };
+            Ok(Some((image.size, wanted, bytes)))
+        })
+        .await
+    };
+    match result {
+        Ok(Some((size, wanted, bytes))) => image_reply(&device, size, wanted, bytes),
+        Ok(None) => json_error(StatusCode::NOT_FOUND, "no such image at this hub"),
+        Err(refusal) => refuse(&device, &path, refusal),
+    }
+}
+
+fn image_reply(
+    device: &str,
+    size: u64,
+    wanted: crate::updates::Wanted,
+    bytes: Vec<u8>,
+) -> Response {
+    use crate::updates::Wanted;
+    let octets = (
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    let ranges = (header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    let content_range = |text: String| {
+        (
+            header::CONTENT_RANGE,
+            HeaderValue::from_str(&text).expect("digits and a dash are a valid header"),
+        )
+    };
+    match wanted {
+        Wanted::Whole => (StatusCode::OK, [octets, ranges], bytes).into_response(),
+        Wanted::Part { first, last } => {
+            tracing::debug!(device, first, last, "image: part sent");
+            (
+                StatusCode::PARTIAL_CONTENT,
+                [
+                    octets,
+                    ranges,
+                    content_range(format!("bytes {first}-{last}/{size}")),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Wanted::Unsatisfiable => (
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            [content_range(format!("bytes */{size}"))],
+        )
+            .into_response(),
+    }
 }
 
 /// The ETag the hub serves a bundle under: the SHA-256 of its bytes, quoted.

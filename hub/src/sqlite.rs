@@ -18,9 +18,9 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
-    Device, FindProblems, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, KindCount, NewDevice,
-    NewRecord, OpenWatch, Storage, StoredRecord, StoredSummary, Via, parse_time_source,
-    time_source_name, watch_changes,
+    Device, FindProblems, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, Image, KindCount, NewDevice,
+    NewRecord, OpenWatch, Rollout, Scope, Storage, StoredRecord, StoredSummary, Via,
+    parse_time_source, time_source_name, watch_changes,
 };
 use crate::users::{AuditEntry, Role, Session, User};
 use crate::{BUNDLE_FILE, DB_FILE, HubError, summaries};
@@ -296,6 +296,25 @@ const MIGRATIONS: &[M<'static>] = &[
         -- The overview counts the summaries that came after their week settled: an index it
         -- can answer from alone.
         CREATE INDEX day_summaries_by_received ON day_summaries (first_day, received_day);",
+    ),
+    // 12: image updates: the bundles the hub holds (the bytes are files in `images/`) and
+    // the rollouts that say which kiosks should run which.
+    M::up(
+        "CREATE TABLE images (
+            version TEXT PRIMARY KEY,
+            sha256 TEXT NOT NULL,
+            size BIGINT NOT NULL,
+            file_name TEXT NOT NULL,
+            added_ms BIGINT NOT NULL
+        );
+        CREATE TABLE rollouts (
+            id INTEGER PRIMARY KEY,
+            version TEXT NOT NULL REFERENCES images (version),
+            scope TEXT NOT NULL CHECK (scope IN ('all', 'district', 'kiosk')),
+            -- The district's or the kiosk's name; NULL for all.
+            name TEXT,
+            created_ms BIGINT NOT NULL
+        );",
     ),
 ];
 
@@ -742,6 +761,85 @@ impl Storage for SqliteStorage {
             bytes,
             None,
         )?)
+    }
+
+    fn add_image(&mut self, image: &Image) -> Result<bool, HubError> {
+        self.conn
+            .execute(
+                "INSERT INTO images (version, sha256, size, file_name, added_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (version) DO NOTHING",
+                params![
+                    image.version,
+                    image.sha256,
+                    image.size as i64,
+                    image.file_name,
+                    image.added_ms
+                ],
+            )
+            .map(|inserted| inserted == 1)
+            .map_err(|e| self.sqlite(e))
+    }
+
+    fn images(&mut self) -> Result<Vec<Image>, HubError> {
+        let read = || -> rusqlite::Result<Vec<Image>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT version, sha256, size, file_name, added_ms FROM images
+                 ORDER BY added_ms, version",
+            )?;
+            stmt.query_map([], |row| {
+                Ok(Image {
+                    version: row.get(0)?,
+                    sha256: row.get(1)?,
+                    size: row.get::<_, i64>(2)?.max(0) as u64,
+                    file_name: row.get(3)?,
+                    added_ms: row.get(4)?,
+                })
+            })?
+            .collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn add_rollout(
+        &mut self,
+        version: &str,
+        scopes: &[Scope],
+        now_ms: i64,
+    ) -> Result<(), HubError> {
+        let write = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = begin_write(conn)?;
+            for scope in scopes {
+                let (kind, name) = scope.columns();
+                tx.execute(
+                    "INSERT INTO rollouts (version, scope, name, created_ms)
+                     VALUES (?1, ?2, ?3, ?4)",
+                    params![version, kind, name, now_ms],
+                )?;
+            }
+            tx.commit()
+        };
+        write(&mut self.conn).map_err(|e| self.sqlite(e))
+    }
+
+    fn rollouts(&mut self) -> Result<Vec<Rollout>, HubError> {
+        let read = || -> rusqlite::Result<Vec<Rollout>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT id, version, scope, name, created_ms FROM rollouts
+                 ORDER BY created_ms, id",
+            )?;
+            stmt.query_map([], |row| {
+                let kind: String = row.get(2)?;
+                Ok(Rollout {
+                    id: row.get(0)?,
+                    version: row.get(1)?,
+                    scope: Scope::from_columns(&kind, row.get(3)?)
+                        .ok_or_else(|| bad_text(2, "rollout scope", &kind))?,
+                    created_ms: row.get(4)?,
+                })
+            })?
+            .collect()
+        };
+        read().map_err(|e| self.sqlite(e))
     }
 
     fn webhook(&mut self) -> Result<Option<Webhook>, HubError> {

@@ -93,6 +93,20 @@ pub trait Storage: Send {
     /// Replaces the bundle to serve, atomically: readers see the old bundle or the new one.
     fn set_bundle(&mut self, bytes: &[u8]) -> Result<(), HubError>;
 
+    /// Notes an image bundle whose file is already in the data folder's `images/`. Returns
+    /// false, writing nothing, when an image of that version is known already.
+    fn add_image(&mut self, image: &Image) -> Result<bool, HubError>;
+
+    /// Every image bundle, oldest first.
+    fn images(&mut self) -> Result<Vec<Image>, HubError>;
+
+    /// Rolls a known image out to each of `scopes` at `now_ms`, in one transaction.
+    fn add_rollout(&mut self, version: &str, scopes: &[Scope], now_ms: i64)
+    -> Result<(), HubError>;
+
+    /// Every rollout, oldest first (by time, then the order they were made in).
+    fn rollouts(&mut self) -> Result<Vec<Rollout>, HubError>;
+
     /// Where alerts are posted, if the centre set a webhook.
     fn webhook(&mut self) -> Result<Option<Webhook>, HubError>;
 
@@ -228,6 +242,61 @@ pub struct Device {
     pub added_ms: i64,
     /// When `devices revoke` refused its key (ms since the epoch), if it did.
     pub revoked_ms: Option<i64>,
+}
+
+/// An image bundle (a RAUC `.raucb`) the hub can serve. Its bytes are a file in the data
+/// folder's `images/`, not in the database, with either storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Image {
+    pub version: String,
+    /// SHA-256 of the file, lowercase hex.
+    pub sha256: String,
+    pub size: u64,
+    /// Its name inside `images/`.
+    pub file_name: String,
+    pub added_ms: i64,
+}
+
+/// Which kiosks a rollout is for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "scope", content = "name", rename_all = "snake_case")]
+pub enum Scope {
+    All,
+    /// The kiosks registered in this district (as `devices add --district` wrote it).
+    District(String),
+    /// One kiosk, by device id.
+    Kiosk(String),
+}
+
+impl Scope {
+    /// The scope's kind and name as the database keeps them.
+    pub(crate) fn columns(&self) -> (&'static str, Option<&str>) {
+        match self {
+            Scope::All => ("all", None),
+            Scope::District(name) => ("district", Some(name)),
+            Scope::Kiosk(id) => ("kiosk", Some(id)),
+        }
+    }
+
+    pub(crate) fn from_columns(kind: &str, name: Option<String>) -> Option<Scope> {
+        match (kind, name) {
+            ("all", _) => Some(Scope::All),
+            ("district", Some(name)) => Some(Scope::District(name)),
+            ("kiosk", Some(id)) => Some(Scope::Kiosk(id)),
+            _ => None,
+        }
+    }
+}
+
+/// A version rolled out to a scope. The newest rollout whose scope takes a kiosk in says
+/// which version it should run (`updates::target`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rollout {
+    /// The order rollouts were made in, for two made in the same millisecond.
+    pub id: i64,
+    pub version: String,
+    pub scope: Scope,
+    pub created_ms: i64,
 }
 
 /// How a record reached the hub.

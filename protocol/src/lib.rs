@@ -9,12 +9,14 @@ pub mod clock;
 pub mod request;
 pub mod sealing;
 pub mod summary;
+pub mod update;
 pub mod wire;
 
 pub use clock::{TimeSource, corrected_time};
 pub use request::{DeviceKey, SignatureError, device_id, sign_request, verify_request};
 pub use sealing::{CentrePublicKey, CentreSecretKey, KeyId, SealBinding, SealError, sealed_key_id};
 pub use summary::{DAY_SUMMARY_KIND, DaySummary, MIN_VISITS, Metric};
+pub use update::UpdateOffer;
 pub use wire::{
     Batch, BatchReply, ClockStamp, ExportFile, Outcome, RecordResult, SealedBody, WireError,
     WireRecord,

@@ -1,6 +1,7 @@
 //! Batches, refusals, the bundle and clock correction, over real HTTP.
 
 use serde_json::json;
+use sha2::Digest;
 use waystation_hub::{KindCount, Via};
 use waystation_protocol::request::{DEVICE_HEADER, SIGNATURE_HEADER};
 use waystation_protocol::wire::{BATCH_PATH, BUNDLE_PATH, MAX_BATCH_BYTES};
@@ -289,6 +290,68 @@ fn the_bundle_is_served_with_an_etag_and_not_again_while_unchanged() {
     let err = waystation_hub::set_bundle(setup.data(), &not_json).unwrap_err();
     assert!(err.is_bad_input(), "{err}");
     assert_eq!(kiosk.get_bundle(addr, Some(&new_etag)).status, 304);
+}
+
+#[test]
+fn an_image_is_offered_to_the_kiosks_of_its_rollout_and_served_in_ranges() {
+    use waystation_hub::Scope;
+    let setup = Setup::new();
+    let addr = setup.addr();
+    let kiosk = &setup.kiosk;
+    let other = setup.stranger(2);
+    waystation_hub::add_device(setup.data(), &other.key.public_base64(), None, None).unwrap();
+    assert_eq!(kiosk.get_signed(addr, "/v1/update", &[]).status, 204);
+
+    let bytes: Vec<u8> = (0..1000u32).map(|n| (n * 7 % 251) as u8).collect();
+    let file = setup.data().join("incoming.raucb");
+    std::fs::write(&file, &bytes).unwrap();
+    let image = waystation_hub::add_image(setup.data(), &file, "2026.12.3").unwrap();
+    assert_eq!(
+        kiosk.get_signed(addr, "/v1/update", &[]).status,
+        204,
+        "not rolled out yet"
+    );
+    waystation_hub::rollout(setup.data(), "2026.12.3", &[Scope::Kiosk(kiosk.id())]).unwrap();
+
+    let offer = kiosk.get_signed(addr, "/v1/update", &[]);
+    assert_eq!(offer.status, 200);
+    let expected_sha: String = sha2::Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        offer.json(),
+        serde_json::json!({"version": "2026.12.3", "sha256": expected_sha, "size": 1000})
+    );
+    assert_eq!(image.sha256, expected_sha);
+    assert_eq!(
+        other.get_signed(addr, "/v1/update", &[]).status,
+        204,
+        "not in the rollout"
+    );
+
+    let path = "/v1/images/2026.12.3";
+    let whole = kiosk.get_signed(addr, path, &[]);
+    assert_eq!(
+        (whole.status, whole.body.as_slice()),
+        (200, bytes.as_slice())
+    );
+    let part = kiosk.get_signed(addr, path, &[("Range", "bytes=990-")]);
+    assert_eq!(part.status, 206);
+    assert_eq!(part.header("content-range"), Some("bytes 990-999/1000"));
+    assert_eq!(part.body, bytes[990..]);
+    let part = kiosk.get_signed(addr, path, &[("Range", "bytes=100-199")]);
+    assert_eq!((part.status, part.body.as_slice()), (206, &bytes[100..200]));
+    let past = kiosk.get_signed(addr, path, &[("Range", "bytes=1000-")]);
+    assert_eq!(past.status, 416);
+    assert_eq!(past.header("content-range"), Some("bytes */1000"));
+    assert_eq!(kiosk.get_signed(addr, "/v1/images/9.9", &[]).status, 404);
+    // Signed for another path, or by a stranger: refused.
+    let id = kiosk.id();
+    let signature = sign_request(&kiosk.key, "GET", "/v1/images/other", b"");
+    let headers = [(DEVICE_HEADER, id.as_str()), (SIGNATURE_HEADER, &signature)];
+    assert_eq!(request(addr, "GET", path, &headers, b"").status, 401);
+    assert_eq!(setup.stranger(9).get_signed(addr, path, &[]).status, 401);
 }
 
 #[test]

@@ -62,6 +62,7 @@ on_both!(
     the_webhook_is_set_replaced_and_cleared,
     the_audit_log_is_newest_first_within_a_millisecond,
     the_bundle_is_replaced_whole,
+    images_are_kept_once_and_rollouts_in_the_order_made,
 );
 
 fn device() -> NewDevice {
@@ -990,4 +991,61 @@ fn a_hub_on_postgres_receives_batches_and_the_command_line_reads_them() {
     let counts = waystation_hub::counts(&place).unwrap();
     assert_eq!(counts.len(), 2, "{counts:?}");
     assert!(waystation_hub::counts(dir.path()).unwrap().is_empty());
+}
+
+fn images_are_kept_once_and_rollouts_in_the_order_made(storage: &mut dyn Storage) {
+    use waystation_hub::{Image, Scope};
+    storage.add_device(&device()).unwrap();
+    let image = |version: &str, added_ms| Image {
+        version: version.into(),
+        sha256: "ab".repeat(32),
+        size: 5_000_000_000,
+        file_name: format!("{version}.raucb"),
+        added_ms,
+    };
+    assert!(storage.add_image(&image("2026.12.3", 1)).unwrap());
+    assert!(
+        !storage.add_image(&image("2026.12.3", 2)).unwrap(),
+        "a version names one bundle for good"
+    );
+    assert!(storage.add_image(&image("2026.12.4", 3)).unwrap());
+    assert_eq!(
+        storage.images().unwrap(),
+        [image("2026.12.3", 1), image("2026.12.4", 3)],
+        "sizes past 4 GiB survive, the first of a version stays"
+    );
+    storage.add_rollout("2026.12.4", &[Scope::All], 10).unwrap();
+    storage
+        .add_rollout(
+            "2026.12.3",
+            &[
+                Scope::District("静安区".into()),
+                Scope::Kiosk(device().device_id),
+            ],
+            10,
+        )
+        .unwrap();
+    let rollouts = storage.rollouts().unwrap();
+    let seen: Vec<(&str, &Scope, i64)> = rollouts
+        .iter()
+        .map(|r| (r.version.as_str(), &r.scope, r.created_ms))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("2026.12.4", &Scope::All, 10),
+            ("2026.12.3", &Scope::District("静安区".into()), 10),
+            ("2026.12.3", &Scope::Kiosk(device().device_id), 10),
+        ]
+    );
+    assert!(rollouts.windows(2).all(|w| w[0].id < w[1].id));
+    // The newest rollout that takes the kiosk in, among those made in the same millisecond.
+    let registered = storage.device(&device().device_id).unwrap().unwrap();
+    let target = waystation_hub::updates::target(&registered, &rollouts).unwrap();
+    assert_eq!(target.scope, Scope::Kiosk(device().device_id));
+    assert!(
+        storage.add_rollout("9.9.9", &[Scope::All], 11).is_err(),
+        "a rollout names an image the hub holds"
+    );
+    assert_eq!(storage.rollouts().unwrap().len(), 3);
 }

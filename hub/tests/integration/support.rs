@@ -282,6 +282,15 @@ impl Kiosk {
         .unwrap()
     }
 
+    /// A signed GET of `path`, with extra headers.
+    pub fn get_signed(&self, addr: SocketAddr, path: &str, extra: &[(&str, &str)]) -> Response {
+        let signature = sign_request(&self.key, "GET", path, b"");
+        let id = self.id();
+        let mut headers = vec![(DEVICE_HEADER, id.as_str()), (SIGNATURE_HEADER, &signature)];
+        headers.extend_from_slice(extra);
+        request(addr, "GET", path, &headers, b"")
+    }
+
     /// Asks for the bundle, signed, optionally with an `If-None-Match`.
     pub fn get_bundle(&self, addr: SocketAddr, if_none_match: Option<&str>) -> Response {
         let signature = sign_request(&self.key, "GET", BUNDLE_PATH, b"");
