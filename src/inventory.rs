@@ -341,7 +341,10 @@ const OPERATIONS: Item = Item {
     name: "Operational records",
     column: Column::Leaves,
     what: "One record per event, with nothing about a worker: the kiosk started, heartbeats, \
-           staff actions, restocks, calls for staff and printer faults (fields below).",
+           staff actions, restocks, calls for staff and printer faults (fields below). A \
+           heartbeat's `update` is the system image's update (slot, last outcome, download \
+           progress), read from root's update-status.json and the kiosk's updates/ folder, \
+           which hold no worker data either.",
     kept: "Written to the waiting uploads, sealed, when they happen; the station's own copy is \
            in its operations (above).",
     how_long: "Until the hub acknowledges them.",
@@ -493,6 +496,14 @@ const UPLOADED: &[Uploaded] = &[
             "directory.version",
             "directory.expires",
             "image_version",
+            "update.slot",
+            "update.last.version",
+            "update.last.outcome",
+            "update.last.detail",
+            "update.downloading.version",
+            "update.downloading.bytes",
+            "update.downloading.of",
+            "update.unreadable",
             "temperature_c",
             "disk_free_bytes",
             "uptime_s",
@@ -702,6 +713,28 @@ mod tests {
         }
     }
 
+    /// The heartbeat's `update` of a kiosk with every part of it filled: a last update, and a
+    /// download under way.
+    fn update_report(dir: &std::path::Path) -> serde_json::Value {
+        std::fs::write(
+            dir.join(crate::update::STATUS_FILE),
+            r#"{"slot": "A", "last": {"version": "2026.12.2", "outcome": "rolled_back",
+                "detail": "the new slot did not come up", "at": "2026-12-03T14:00:00Z"}}"#,
+        )
+        .unwrap();
+        let updates = dir.join(crate::update::UPDATES_DIR);
+        std::fs::create_dir_all(&updates).unwrap();
+        std::fs::write(updates.join("2026.12.3.raucb.part"), [0u8; 10]).unwrap();
+        let offer = waystation_protocol::UpdateOffer {
+            version: "2026.12.3".into(),
+            sha256: "ab".repeat(32),
+            size: 100,
+        };
+        let report = crate::sync::update::report(dir, Some(&offer));
+        assert_eq!(report["downloading"]["bytes"], 10);
+        report
+    }
+
     /// Makes one record of every kind through the code that makes them on a kiosk, in a store
     /// without a centre key (so the payloads can be read), and compares each record's fields
     /// with the inventory's list. A field added to a record without the inventory, or a kind
@@ -741,6 +774,7 @@ mod tests {
                 }),
                 provision_result: None,
             },
+            update: update_report(dir.path()),
         };
         crate::sync::heartbeat::queue_heartbeat(&mut store, &clock, &entropy, &facts).unwrap();
         store

@@ -26,5 +26,6 @@ pub mod store;
 pub mod sync;
 pub mod systemd;
 pub mod ui;
+pub mod update;
 
 pub use ui::{Kiosk, KioskParts, init};

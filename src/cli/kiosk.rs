@@ -36,11 +36,13 @@ pub(super) fn run(
         // the UI through channels its event loop drains.
         let (bundles, new_bundles) = std::sync::mpsc::channel();
         let (alerts, alert_answers) = std::sync::mpsc::channel();
-        worker = crate::sync::spawn_worker(&config, &dir, bundles, alerts);
+        let idle = crate::update::IdleSignal::new();
+        worker = crate::sync::spawn_worker(&config, &dir, bundles, alerts, idle.clone());
         let uploader = worker.as_ref().map(|w| crate::ui::UploaderLinks {
             wake: w.wake.clone(),
             alert_answers,
             new_bundles,
+            idle,
         });
         let links = crate::ui::Links {
             data_dir: dir,

@@ -40,11 +40,12 @@ pub fn fetch_bundle(
     let etag = store.sync_state()?.bundle_etag;
     let request = HubRequest {
         method: Method::Get,
-        path: BUNDLE_PATH,
+        path: BUNDLE_PATH.into(),
         body: Vec::new(),
         device_id: uploader.device_id().to_owned(),
         signature: waystation_protocol::sign_request(uploader.key(), "GET", BUNDLE_PATH, b""),
         if_none_match: etag,
+        range: None,
     };
     let reply = match link.send(&request) {
         Ok(reply) => reply,

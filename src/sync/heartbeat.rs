@@ -17,6 +17,9 @@ pub struct HeartbeatFacts<'a> {
     pub directory: &'a crate::directory::Bundle,
     /// The board's temperature and the installed image.
     pub machine: &'a dyn crate::machine::Machine,
+    /// The image update's state (`sync::update::UpdateStep::report`): null on a kiosk not
+    /// installed from an A/B image.
+    pub update: serde_json::Value,
 }
 
 /// Builds and queues a heartbeat. Returns whether it replaced one still waiting.
@@ -73,6 +76,7 @@ pub fn queue_heartbeat(
                 "expires": facts.directory.expires.to_string(),
             },
             "image_version": facts.machine.image().map(|image| image.version),
+            "update": facts.update,
             // To the degree: the fleet page warns from 70 °C (`staff::status::WARM_C`).
             "temperature_c": facts.machine.temperature_c().map(|c| c.round() as i64),
             "disk_free_bytes": disk_free_bytes(facts.data_dir),

@@ -33,11 +33,13 @@ impl Method {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HubRequest {
     pub method: Method,
-    pub path: &'static str,
+    pub path: String,
     pub body: Vec<u8>,
     pub device_id: String,
     pub signature: String,
     pub if_none_match: Option<String>,
+    /// Bytes `first..=last` of the answer (`Range: bytes=first-last`), for a download in parts.
+    pub range: Option<(u64, u64)>,
 }
 
 /// What the hub answered.
@@ -46,6 +48,8 @@ pub struct HubReply {
     pub status: u16,
     pub retry_after: Option<String>,
     pub etag: Option<String>,
+    /// `Content-Range` of a 206 (`bytes first-last/size`).
+    pub content_range: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -160,6 +164,7 @@ impl HubLink for HttpsLink {
         let status = response.status().as_u16();
         let retry_after = header("retry-after");
         let etag = header("etag");
+        let content_range = header("content-range");
         // No size limit (ureq's default is 10 MB): the hub's bundle is as large as it is.
         let body = response
             .body_mut()
@@ -171,6 +176,7 @@ impl HubLink for HttpsLink {
             status,
             retry_after,
             etag,
+            content_range,
             body,
         })
     }
@@ -189,8 +195,8 @@ impl HubLink for HttpsLink {
     }
 }
 
-/// The request with the device's headers: who sends it, its signature, and the bundle's tag
-/// the kiosk already has.
+/// The request with the device's headers: who sends it, its signature, the bundle's tag the
+/// kiosk already has, and the part of an image it asks for.
 fn signed<B>(builder: ureq::RequestBuilder<B>, request: &HubRequest) -> ureq::RequestBuilder<B> {
     let builder = builder
         .header(
@@ -201,8 +207,12 @@ fn signed<B>(builder: ureq::RequestBuilder<B>, request: &HubRequest) -> ureq::Re
             waystation_protocol::request::SIGNATURE_HEADER,
             &request.signature,
         );
-    match &request.if_none_match {
+    let builder = match &request.if_none_match {
         Some(etag) => builder.header("if-none-match", etag),
+        None => builder,
+    };
+    match request.range {
+        Some((first, last)) => builder.header("range", format!("bytes={first}-{last}")),
         None => builder,
     }
 }

@@ -16,6 +16,7 @@ pub mod export;
 pub mod fetch;
 pub mod heartbeat;
 pub mod link;
+pub mod update;
 pub mod uploader;
 
 use std::path::PathBuf;
@@ -62,6 +63,9 @@ pub struct SyncSettings {
     pub entropy: Box<dyn crate::entropy::Entropy + Send>,
     /// The board's temperature and the installed image, for the heartbeat.
     pub machine: Box<dyn crate::machine::Machine>,
+    /// Whether a worker is using the kiosk, from the UI thread: an image update is installed
+    /// and rebooted into only while nobody is. `None` (`waystation sync` alone): never idle.
+    pub idle: Option<crate::update::IdleSignal>,
 }
 
 impl SyncSettings {
@@ -85,9 +89,13 @@ impl SyncSettings {
             on_alert: None,
             entropy: Box::new(crate::entropy::SystemEntropy),
             machine: Box::new(crate::machine::Host::new()),
+            idle: None,
         }
     }
 }
+
+/// The rest between two parts of an image download.
+const UPDATE_REST: Duration = Duration::from_secs(1);
 
 /// At most this many alert passes in a row: a hub that keeps leaving an alert out of its
 /// replies must not hold the uploader in a loop.
@@ -116,6 +124,7 @@ pub struct Syncer<L: HubLink, C: Clock> {
     backoff: Backoff,
     next_heartbeat: Duration,
     next_bundle: Duration,
+    update: update::UpdateStep,
 }
 
 impl<L: HubLink, C: Clock> Syncer<L, C> {
@@ -130,6 +139,7 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
         store.release_all_leases()?;
         let key = store.device_key()?;
         let uploader = Uploader::new(key, settings.batch_records);
+        let settings_dir = settings.data_dir.clone();
         Ok(Syncer {
             store,
             link,
@@ -139,6 +149,7 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
             backoff: Backoff::standard(),
             next_heartbeat: Duration::ZERO,
             next_bundle: Duration::ZERO,
+            update: update::UpdateStep::new(settings_dir),
         })
     }
 
@@ -288,6 +299,7 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
                 data_dir: &self.settings.data_dir,
                 directory: &directory,
                 machine: self.settings.machine.as_ref(),
+                update: self.update.report(),
             };
             let entropy: &dyn crate::entropy::Entropy = self.settings.entropy.as_ref();
             heartbeat::queue_heartbeat(&mut self.store, &self.clock, entropy, &facts)?;
@@ -327,12 +339,49 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
             }
         }
         match self.drain()? {
-            Drained::Empty { .. } => Ok((self.settings.idle_poll, false)),
+            Drained::Empty { .. } => {
+                // Records first: an image download waits until the queue is empty, and goes
+                // a part per turn so that the next turn (a staff alert first) comes soon.
+                let more = self.update_pass();
+                let rest = if more {
+                    UPDATE_REST
+                } else {
+                    self.settings.idle_poll
+                };
+                Ok((rest, false))
+            }
             Drained::Stopped { failure, .. } => {
                 let link_down = failure.link_down();
                 Ok((self.wait_after(&failure), link_down))
             }
         }
+    }
+
+    /// One pass of the image update step; returns whether a download is under way.
+    pub fn update_pass(&mut self) -> bool {
+        let running = self.settings.machine.image().map(|image| image.version);
+        let idle_since = self.settings.idle.as_ref().and_then(|idle| idle.since());
+        let now = self.clock.monotonic();
+        match self.update.pass(
+            &self.link,
+            &self.uploader,
+            running.as_deref(),
+            idle_since,
+            now,
+        ) {
+            Some(pass) => {
+                if update::worth_logging(&pass.action) {
+                    tracing::debug!(action = ?pass.action, "image update step");
+                }
+                pass.more
+            }
+            None => false,
+        }
+    }
+
+    /// The update step, for the heartbeat's report and the tests.
+    pub fn update_step(&self) -> &update::UpdateStep {
+        &self.update
     }
 
     /// Runs until `stop` is set or the wake channel closes (the kiosk is shutting down). A
@@ -390,12 +439,13 @@ pub struct Worker {
 /// Starts the uploader on its own thread with its own connection to the database, when a hub
 /// and the centre's key are configured; otherwise says why not and returns `None`. A newer
 /// resource bundle fetched from the hub is sent on `bundles`, and what the hub said about each
-/// staff alert on `alerts`.
+/// staff alert on `alerts`; `idle` says when nobody is using the kiosk (image updates).
 pub fn spawn_worker(
     config: &crate::config::Config,
     data_dir: &std::path::Path,
     bundles: std::sync::mpsc::Sender<crate::directory::Bundle>,
     alerts: std::sync::mpsc::Sender<HubAnswer>,
+    idle: crate::update::IdleSignal,
 ) -> Option<Worker> {
     let Some(centre) = config.hub.centre_key() else {
         tracing::info!(
@@ -424,6 +474,7 @@ pub fn spawn_worker(
     settings.on_alert = Some(Box::new(move |answer| {
         let _ = alerts.send(answer);
     }));
+    settings.idle = Some(idle);
     let (wake, wake_receiver) = std::sync::mpsc::channel();
     let stop = Arc::new(AtomicBool::new(false));
     let data_dir = data_dir.to_path_buf();
@@ -502,6 +553,7 @@ mod tests {
             status: 200,
             retry_after: None,
             etag: None,
+            content_range: None,
             body: serde_json::to_vec(&serde_json::json!({ "results": results })).unwrap(),
         })
     }

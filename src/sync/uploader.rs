@@ -215,11 +215,12 @@ impl Uploader {
         let body = batch_body(&self.device_id, sent_stamp(now, batch), batch);
         let request = HubRequest {
             method: Method::Post,
-            path: BATCH_PATH,
+            path: BATCH_PATH.into(),
             signature: waystation_protocol::sign_request(&self.key, "POST", BATCH_PATH, &body),
             body,
             device_id: self.device_id.clone(),
             if_none_match: None,
+            range: None,
         };
         let ids: Vec<&str> = batch.iter().map(|r| r.id.as_str()).collect();
         let reply = match link.send(&request) {
@@ -470,6 +471,7 @@ mod tests {
             status,
             retry_after: None,
             etag: None,
+            content_range: None,
             body: serde_json::to_vec(&body).unwrap(),
         })
     }

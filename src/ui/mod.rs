@@ -96,6 +96,9 @@ pub(crate) struct KioskState {
     pub(crate) call_wording: Option<crate::staff::alert::Wording>,
     /// Wakes the uploader thread ("sync now"); None without a hub.
     pub(crate) sync_now: Option<std::sync::mpsc::Sender<()>>,
+    /// Tells the uploader thread whether a worker is using the kiosk (an image update waits
+    /// for a quiet spell); None without a hub.
+    pub(crate) idle_signal: Option<crate::update::IdleSignal>,
     /// Example facts for the staff screen's screenshots; None on a real kiosk.
     pub(crate) staff_example: Option<crate::staff::status::Facts>,
     /// The staff status's latest facts, and the thread that gathers them (with a data folder).
@@ -194,6 +197,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         alert_answers: None,
         call_wording: None,
         sync_now: None,
+        idle_signal: None,
         staff_example: None,
         facts: None,
         gatherer: None,
@@ -416,6 +420,12 @@ impl Kiosk {
             st.machine.clone(),
         ));
         st.data_dir = Some(dir);
+    }
+
+    /// Gives the tick the signal through which the uploader thread learns whether the kiosk
+    /// is idle.
+    pub fn set_idle_signal(&self, signal: crate::update::IdleSignal) {
+        self.state.borrow_mut().idle_signal = Some(signal);
     }
 
     /// Gives staff mode's "sync now" the uploader thread's wake-up.

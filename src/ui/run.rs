@@ -33,6 +33,8 @@ pub struct UploaderLinks {
     pub wake: std::sync::mpsc::Sender<()>,
     pub alert_answers: Receiver<crate::staff::alert::HubAnswer>,
     pub new_bundles: Receiver<crate::directory::Bundle>,
+    /// Whether a worker is using the kiosk, for the uploader's image update step.
+    pub idle: crate::update::IdleSignal,
 }
 
 /// Chooses the display backend, then builds the kiosk from what `start` returns and runs its
@@ -51,6 +53,7 @@ pub fn run(
     if let Some(uploader) = links.uploader {
         kiosk.set_sync_now(uploader.wake);
         kiosk.set_alert_answers(uploader.alert_answers);
+        kiosk.set_idle_signal(uploader.idle);
         // A newer directory from the uploader reaches the UI here, on the event loop, so the
         // thread never touches the UI's state.
         let weak = Rc::downgrade(&kiosk);

@@ -96,6 +96,19 @@ fn drift_attract(window: &AppWindow, st: &KioskState) {
     shell.set_attract_drift_y(y as f32);
 }
 
+/// Tells the uploader thread whether the kiosk is idle: the attract screen, no visit (the
+/// same test as the idle countdown's). An image update is installed, and rebooted into, only
+/// after a quiet spell of that (`update::decide`).
+fn tell_the_uploader(st: &KioskState) {
+    if let Some(signal) = &st.idle_signal {
+        if st.session.is_active() {
+            signal.busy();
+        } else {
+            signal.idle(st.clock.monotonic());
+        }
+    }
+}
+
 /// Staff mode leaves by itself after 60 s without a touch: 50 s, then a 10-second countdown.
 const STAFF_LIMITS: crate::kiosk::IdleLimits = crate::kiosk::IdleLimits {
     idle_after: std::time::Duration::from_secs(50),
@@ -124,6 +137,7 @@ pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     }
     let phase = {
         let st = state.borrow();
+        tell_the_uploader(&st);
         if !st.session.is_active() {
             return;
         }

@@ -465,8 +465,14 @@ fn with_a_light_buzzer_and_a_hub_the_screen_says_told_and_the_webhook_gets_one_p
     kiosk.attach_board(Box::new(board.clone()));
     let (bundles, _) = std::sync::mpsc::channel();
     let (alerts, answers) = std::sync::mpsc::channel();
-    let worker =
-        waystation::sync::spawn_worker(&config, pair.kiosk_dir.path(), bundles, alerts).unwrap();
+    let worker = waystation::sync::spawn_worker(
+        &config,
+        pair.kiosk_dir.path(),
+        bundles,
+        alerts,
+        Default::default(),
+    )
+    .unwrap();
     kiosk.set_sync_now(worker.wake.clone());
     kiosk.set_alert_answers(answers);
 

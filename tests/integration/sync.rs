@@ -654,6 +654,7 @@ fn heartbeats_wait_as_one_record() {
             }),
             provision_result: None,
         },
+        update: serde_json::Value::Null,
     };
     use waystation::store::sync::Heartbeat;
     use waystation::sync::heartbeat::queue_heartbeat;
@@ -719,8 +720,14 @@ fn the_kiosk_worker_uploads_on_its_own_thread_wakes_on_demand_and_stops_cleanly(
     config.directory.public_key = Some(public);
     let (bundles, new_bundles) = std::sync::mpsc::channel();
     let (alerts, _) = std::sync::mpsc::channel();
-    let worker =
-        waystation::sync::spawn_worker(&config, pair.kiosk_dir.path(), bundles, alerts).unwrap();
+    let worker = waystation::sync::spawn_worker(
+        &config,
+        pair.kiosk_dir.path(),
+        bundles,
+        alerts,
+        Default::default(),
+    )
+    .unwrap();
     // The 20 records and the worker's first heartbeat.
     wait_for_hub(&pair, 21);
     let installed = new_bundles.recv_timeout(Duration::from_secs(30)).unwrap();
@@ -887,11 +894,12 @@ fn a_hub_signed_by_the_ca_in_ca_file_is_trusted_and_its_answer_read() {
     let mut config = pair.config(&format!("https://localhost:{port}"), 10);
     let request = waystation::sync::link::HubRequest {
         method: waystation::sync::link::Method::Get,
-        path: "/v1/bundle",
+        path: "/v1/bundle".into(),
         body: Vec::new(),
         device_id: "kiosk-7".into(),
         signature: "sig".into(),
         if_none_match: Some("\"b0\"".into()),
+        range: None,
     };
 
     let untrusted = HttpsLink::new(&config.hub).unwrap().send(&request);
