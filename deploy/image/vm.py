@@ -32,6 +32,9 @@ import threading
 import time
 import zlib
 
+# Debian's U-Boot builds for QEMU (package u-boot-qemu).
+UBOOT = {"amd64": "/usr/lib/u-boot/qemu-x86/u-boot.rom", "arm64": "/usr/lib/u-boot/qemu_arm64/u-boot.bin"}
+
 UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 
 
@@ -42,7 +45,7 @@ class Failed(Exception):
 class Vm:
     """One QEMU process with its serial console and monitor on Unix sockets."""
 
-    def __init__(self, arch, disk, kernel, initrd, cmdline, work, name):
+    def __init__(self, arch, disk, kernel, initrd, cmdline, work, name, extra_disk=None):
         self.work = work
         self.name = name
         self.serial_path = os.path.join(work, f"{name}.serial.sock")
@@ -52,15 +55,22 @@ class Vm:
             if os.path.exists(p):
                 os.unlink(p)
         if arch == "amd64":
-            machine = ["qemu-system-x86_64", "-M", "q35", "-cpu", "max"]
+            # The PC machine: Debian's 32-bit U-Boot for QEMU is built for it (it found no
+            # disk on q35).
+            machine = ["qemu-system-x86_64", "-M", "pc", "-cpu", "max"]
             gpu = "virtio-gpu-pci,xres=800,yres=480"
         else:
             machine = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72"]
             gpu = "virtio-gpu-pci,xres=800,yres=480"
+        if kernel is None:
+            # U-Boot as the firmware, so the card's own boot script picks the root slot.
+            firmware = ["-bios", UBOOT[arch]]
+        else:
+            firmware = ["-kernel", kernel, "-initrd", initrd, "-append", cmdline]
         # Software emulation only: KVM is not usable on these build machines.
         self.argv = machine + [
             "-accel", "tcg", "-m", "1024", "-smp", "2",
-            "-kernel", kernel, "-initrd", initrd, "-append", cmdline,
+        ] + firmware + [
             "-drive", f"file={disk},format=raw,if=none,id=disk0,cache=writeback",
             "-device", "virtio-blk-pci,drive=disk0",
             "-device", gpu,
@@ -75,6 +85,10 @@ class Vm:
             "-monitor", f"unix:{self.monitor_path},server=on,wait=off",
             "-no-reboot",
         ]
+        if extra_disk:
+            # A second, read-only disk: how a test hands the guest a big file.
+            self.argv += ["-drive", f"file={extra_disk},format=raw,if=none,id=disk1,readonly=on",
+                          "-device", "virtio-blk-pci,drive=disk1"]
         if arch == "amd64":
             # The kiosk's screen is the virtio GPU alone (q35 adds a VGA card otherwise).
             self.argv += ["-vga", "none"]
