@@ -39,6 +39,9 @@ pub enum Outcome {
     Installed,
     Installing,
     AwaitingReboot,
+    /// Booted into the new slot, not yet marked good (root's `waystation-update` waits until
+    /// the kiosk has been ready and steady for a while).
+    Trying,
     RolledBack,
     Failed,
 }
@@ -50,6 +53,7 @@ impl Outcome {
             Outcome::Installed => "installed",
             Outcome::Installing => "installing",
             Outcome::AwaitingReboot => "awaiting_reboot",
+            Outcome::Trying => "trying",
             Outcome::RolledBack => "rolled_back",
             Outcome::Failed => "failed",
         }
@@ -164,7 +168,7 @@ pub enum Action {
 pub enum Why {
     /// No offer, or the image offered is the one running (or installed).
     UpToDate,
-    /// Root is installing.
+    /// Root is installing, or trying the new slot before marking it good.
     Installing,
     /// Root has not picked up the kiosk's install request yet.
     InstallRequested,
@@ -198,7 +202,7 @@ pub fn decide(s: &Situation<'_>) -> Action {
                 Action::Wait(Why::NotIdle)
             };
         }
-        Some(Outcome::Installing) => return Action::Wait(Why::Installing),
+        Some(Outcome::Installing | Outcome::Trying) => return Action::Wait(Why::Installing),
         _ => {}
     }
     // Root may still be about to read the bundle an install request names: nothing is

@@ -115,6 +115,13 @@ fn an_install_request_is_written_once_and_waited_on() {
     assert_eq!(case.decide(), Action::Wait(Why::InstallRequested));
     case.status = status(Some(("2026.12.3", Outcome::Installing)));
     assert_eq!(case.decide(), Action::Wait(Why::Installing));
+    // Root moved the bundle away to install it; then the new slot is tried, and nothing is
+    // tidied or fetched meanwhile.
+    case.files = Files::default();
+    case.running = Some("2026.12.3");
+    case.status = status(Some(("2026.12.3", Outcome::Trying)));
+    case.files.strays = true;
+    assert_eq!(case.decide(), Action::Wait(Why::Installing));
 }
 
 #[test]
@@ -249,6 +256,7 @@ fn the_status_file_is_read_as_agreed_and_anything_else_refused() {
         "installed",
         "installing",
         "awaiting_reboot",
+        "trying",
         "rolled_back",
         "failed",
     ] {

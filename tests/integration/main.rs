@@ -15,6 +15,8 @@
 //! - `selfcheck`: the self-check screens end to end, with the day counts they leave.
 //! - `slip`: the slip image, its ESC/POS bytes and its QR code, read back.
 //! - `text`: translations complete, and every character of every string in the embedded font.
+//! - `update`: image updates through a real hub: rollouts, a download in parts with a cut,
+//!   the check, and root's request files written only while idle.
 
 mod architecture;
 mod cli;
@@ -33,3 +35,4 @@ mod sync;
 mod text;
 mod torture;
 mod ui;
+mod update;

@@ -70,7 +70,7 @@ impl Pair {
         store
     }
 
-    fn config(&self, url: &str, batch_records: u32) -> Config {
+    pub(crate) fn config(&self, url: &str, batch_records: u32) -> Config {
         let mut config = Config::demo();
         config.hub = toml::from_str(&format!(
             "url = '{url}'\npublic_key = '{}'\nbatch_records = {batch_records}",
