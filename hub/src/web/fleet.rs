@@ -33,6 +33,8 @@ pub enum Problem {
     BrochuresDue,
     UploadsWaiting,
     DirectoryExpired,
+    /// The last image update failed or was rolled back, or root's status file is unreadable.
+    UpdateFailed,
     DiskLow,
     ClockNotSynced,
 }
@@ -89,7 +91,65 @@ pub struct Kiosk {
     pub disk_free_bytes: Option<u64>,
     pub clock_synced: Option<bool>,
     pub temperature_c: Option<i64>,
+    /// The image update's state; None on a kiosk not installed from an A/B image.
+    pub update: Option<Update>,
+    /// The image version the rollouts say it should run (`updates::target`), set by the page.
+    pub target_version: Option<String>,
     pub problems: Vec<Problem>,
+}
+
+/// A kiosk's image update, from its heartbeat's `update`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Update {
+    pub slot: Option<String>,
+    /// The last update root tried: version, outcome (`installed`, `installing`,
+    /// `awaiting_reboot`, `trying`, `rolled_back`, `failed`) and root's words.
+    pub last: Option<(String, String, String)>,
+    /// A download under way: version, bytes so far, of how many.
+    pub downloading: Option<(String, u64, u64)>,
+    /// Why root's status file could not be read, if it could not.
+    pub unreadable: Option<String>,
+}
+
+impl Update {
+    fn read(value: &Value) -> Option<Update> {
+        let field = |path: &[&str]| -> Option<&Value> {
+            path.iter()
+                .try_fold(value, |v, key| v.get(key))
+                .filter(|v| !v.is_null())
+        };
+        let last = field(&["last"]).and_then(|last| {
+            let part = |name: &str| last.get(name).and_then(text);
+            Some((
+                part("version")?,
+                part("outcome")?,
+                part("detail").unwrap_or_default(),
+            ))
+        });
+        let downloading = field(&["downloading"]).and_then(|d| {
+            Some((
+                d.get("version").and_then(text)?,
+                d.get("bytes").and_then(Value::as_u64)?,
+                d.get("of").and_then(Value::as_u64)?,
+            ))
+        });
+        value.is_object().then(|| Update {
+            slot: field(&["slot"]).and_then(text),
+            last,
+            downloading,
+            unreadable: field(&["unreadable"]).and_then(text),
+        })
+    }
+
+    /// Whether someone should look: the last update failed or was rolled back, or the kiosk
+    /// cannot read root's status file.
+    pub fn failed(&self) -> bool {
+        self.unreadable.is_some()
+            || self
+                .last
+                .as_ref()
+                .is_some_and(|(_, outcome, _)| matches!(outcome.as_str(), "failed" | "rolled_back"))
+    }
 }
 
 fn text(value: &Value) -> Option<String> {
@@ -134,6 +194,8 @@ pub fn kiosk(device: &Device, heartbeat: Option<&StoredRecord>, now_ms: i64, tod
         disk_free_bytes: field(&["disk_free_bytes"]).and_then(Value::as_u64),
         clock_synced: field(&["clock_synced"]).and_then(Value::as_bool),
         temperature_c: field(&["temperature_c"]).and_then(Value::as_i64),
+        update: field(&["update"]).and_then(Update::read),
+        target_version: None,
         problems: Vec::new(),
     };
     kiosk.problems = problems(&kiosk, now_ms, today);
@@ -183,6 +245,10 @@ fn problems(k: &Kiosk, now_ms: i64, today: &str) -> Vec<Problem> {
         (
             k.directory_expires.as_deref().is_some_and(|e| e < today),
             Problem::DirectoryExpired,
+        ),
+        (
+            k.update.as_ref().is_some_and(Update::failed),
+            Problem::UpdateFailed,
         ),
         (
             k.disk_free_bytes.is_some_and(|b| b < DISK_LOW_BYTES),
@@ -300,6 +366,8 @@ mod tests {
         payload["temperature_c"] = json!(WARM_C);
         payload["brochures_due"] =
             json!([{ "kind": "card", "zh": "热线卡", "en": "Hotline cards" }]);
+        payload["update"] = json!({"slot": "A", "downloading": null, "unreadable": null,
+            "last": {"version": "2026.12.3", "outcome": "rolled_back", "detail": "no boot"}});
         let k = kiosk(
             &device(false),
             Some(&beat(NOW - 2 * SILENT_MS, payload)),
@@ -316,11 +384,40 @@ mod tests {
                 Problem::BrochuresDue,
                 Problem::UploadsWaiting,
                 Problem::DirectoryExpired,
+                Problem::UpdateFailed,
                 Problem::DiskLow,
                 Problem::ClockNotSynced,
             ]
         );
         assert_eq!(k.brochures_due, [("热线卡".into(), "Hotline cards".into())]);
+    }
+
+    #[test]
+    fn the_update_state_is_read_and_only_a_failure_or_an_unreadable_status_needs_someone() {
+        let with = |update: Value| {
+            let mut payload = healthy();
+            payload["update"] = update;
+            kiosk(&device(false), Some(&beat(NOW, payload)), NOW, "2026-11-18")
+        };
+        let k = with(json!(null));
+        assert_eq!((k.update, k.problems), (None, vec![]));
+        let k = with(json!({"slot": "B", "unreadable": null,
+            "last": {"version": "2026.12.2", "outcome": "installed", "detail": "ok"},
+            "downloading": {"version": "2026.12.3", "bytes": 5, "of": 10}}));
+        let update = k.update.unwrap();
+        assert_eq!(update.slot.as_deref(), Some("B"));
+        assert_eq!(
+            update.last,
+            Some(("2026.12.2".into(), "installed".into(), "ok".into()))
+        );
+        assert_eq!(update.downloading, Some(("2026.12.3".into(), 5, 10)));
+        assert_eq!(k.problems, []);
+        for bad in [
+            json!({"slot": "A", "last": {"version": "1", "outcome": "failed", "detail": "x"}}),
+            json!({"slot": null, "last": null, "unreadable": "expected value"}),
+        ] {
+            assert_eq!(with(bad).problems, [Problem::UpdateFailed]);
+        }
     }
 
     #[test]

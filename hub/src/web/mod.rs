@@ -1131,10 +1131,14 @@ async fn fleet_page(
     let language = language(&headers, &choice);
     let w = language.words();
     let read = on_storage(&hub, |storage| {
-        Ok((storage.devices()?, storage.latest_heartbeats()?))
+        Ok((
+            storage.devices()?,
+            storage.latest_heartbeats()?,
+            storage.rollouts()?,
+        ))
     })
     .await;
-    let (devices, heartbeats) = match read {
+    let (devices, heartbeats, rollouts) = match read {
         Ok(read) => read,
         Err(e) => return failed(e),
     };
@@ -1143,6 +1147,12 @@ async fn fleet_page(
         .into_iter()
         .filter(|k| !attention_only || !k.problems.is_empty())
         .collect();
+    for (kiosk, device) in kiosks.iter_mut().filter_map(|k| {
+        let device = devices.iter().find(|d| d.device_id == k.device_id)?;
+        Some((k, device))
+    }) {
+        kiosk.target_version = crate::updates::target(device, &rollouts).map(|r| r.version.clone());
+    }
     // The most urgent first; kiosks that are well last.
     kiosks.sort_by_key(|k| (k.problems.is_empty(), k.problems.first().copied()));
     let kiosks = kiosks.into_iter().map(|k| fleet_row(k, language)).collect();
@@ -1219,9 +1229,55 @@ fn fleet_row(k: fleet::Kiosk, language: Language) -> FleetRow {
                 k.clock_synced
                     .map(|s| if s { w.synced } else { w.not_synced }.to_string()),
             ]),
+            update_lines(k.update.as_ref(), k.target_version, w),
         ],
         problems: k.problems.iter().map(|&p| w.problem(p)).collect(),
     }
+}
+
+/// The fleet table's image update cell: the version to run, the last update's outcome with
+/// root's words when it went wrong, a download's progress, the slot.
+fn update_lines(update: Option<&fleet::Update>, target: Option<String>, w: &Words) -> Vec<String> {
+    const OUTCOMES: [&str; 6] = [
+        "installed",
+        "installing",
+        "awaiting_reboot",
+        "trying",
+        "rolled_back",
+        "failed",
+    ];
+    let mut lines: Vec<String> = target
+        .map(|v| format!("{} {v}", w.update_target))
+        .into_iter()
+        .collect();
+    let Some(update) = update else {
+        lines.push("-".into());
+        return lines;
+    };
+    if update.unreadable.is_some() {
+        lines.push(w.update_unreadable.into());
+    }
+    if let Some((version, outcome, detail)) = &update.last {
+        let said = OUTCOMES
+            .iter()
+            .position(|o| o == outcome)
+            .map_or(outcome.as_str(), |i| w.update_outcomes[i]);
+        lines.push(format!("{said} {version}"));
+        if update.failed() && !detail.is_empty() {
+            lines.push(format!("({detail})"));
+        }
+    }
+    if let Some((version, bytes, of)) = &update.downloading {
+        let percent = if *of == 0 { 0 } else { bytes * 100 / of };
+        lines.push(format!(
+            "{} {version}: {percent}\u{a0}%",
+            w.update_downloading
+        ));
+    }
+    if let Some(slot) = &update.slot {
+        lines.push(format!("{} {slot}", w.update_slot));
+    }
+    lines
 }
 
 /// A CSV download, and its line in the audit log.
@@ -1657,3 +1713,45 @@ async fn style_sheet() -> Response {
 }
 
 mod chart;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_update_cell_says_what_to_run_what_happened_and_how_far_a_download_is() {
+        let w = Language::English.words();
+        let update = fleet::Update {
+            slot: Some("A".into()),
+            last: Some((
+                "2026.12.3".into(),
+                "rolled_back".into(),
+                "slot B did not become healthy".into(),
+            )),
+            downloading: Some(("2026.12.4".into(), 25, 100)),
+            unreadable: None,
+        };
+        assert_eq!(
+            update_lines(Some(&update), Some("2026.12.4".into()), w),
+            [
+                "should run 2026.12.4",
+                "rolled back from 2026.12.3",
+                "(slot B did not become healthy)",
+                "downloading 2026.12.4: 25\u{a0}%",
+                "slot A",
+            ]
+        );
+        let zh = Language::Chinese.words();
+        let installed = fleet::Update {
+            last: Some(("2026.12.3".into(), "installed".into(), "ok".into())),
+            downloading: None,
+            ..update
+        };
+        assert_eq!(
+            update_lines(Some(&installed), None, zh),
+            ["已安装 2026.12.3", "分区 A"],
+            "root's words only when something went wrong"
+        );
+        assert_eq!(update_lines(None, None, w), ["-"]);
+    }
+}

@@ -74,8 +74,17 @@ pub struct Words {
     pub every_kiosk: &'static str,
     /// Kiosk, what needs doing, last seen, software and image version, printer and paper
     /// left, brochures due, oldest waiting upload, directory (valid to), and free disk,
-    /// temperature and clock.
-    pub fleet_columns: [&'static str; 9],
+    /// temperature and clock, and the image update.
+    pub fleet_columns: [&'static str; 10],
+    /// The image update's lines: before the version the rollouts say to run, before the slot,
+    /// before a download's version, and when root's status cannot be read.
+    pub update_target: &'static str,
+    pub update_slot: &'static str,
+    pub update_downloading: &'static str,
+    pub update_unreadable: &'static str,
+    /// Before the last update's version, by outcome: installed, installing, awaiting_reboot,
+    /// trying, rolled_back, failed.
+    pub update_outcomes: [&'static str; 6],
     /// After a length of paper in metres.
     pub metres: &'static str,
     /// The kiosk's printer states (`ready`, `paper near end`, `paper out`, `cover open`,
@@ -147,7 +156,7 @@ pub struct Words {
     pub weak_password: &'static str,
     pub name_taken: &'static str,
     /// In the order of `fleet::Problem`: what is wrong and what to do.
-    pub problems: [&'static str; 11],
+    pub problems: [&'static str; 12],
 }
 
 impl Words {
@@ -226,6 +235,19 @@ pub static CHINESE: Words = Words {
         "最久待上传",
         "服务目录（有效至）",
         "剩余空间 / 温度 / 时钟",
+        "系统更新",
+    ],
+    update_target: "应运行",
+    update_slot: "分区",
+    update_downloading: "正在下载",
+    update_unreadable: "更新状态无法读取",
+    update_outcomes: [
+        "已安装",
+        "正在安装",
+        "已安装，空闲时重启进入",
+        "正在试运行",
+        "已回退，未能运行",
+        "安装失败",
     ],
     metres: "米",
     printer_states: ["正常", "纸快用完", "缺纸", "盖子打开", "离线", "无应答"],
@@ -303,6 +325,7 @@ pub static CHINESE: Words = Words {
         "有宣传资料该补充了（见“待补资料”一栏）：下次去驿站时带上，补充后在终端的工作人员模式里登记。",
         "上传积压超过一天：终端连不上中心，请检查网络；数据都保存在终端上，不会丢失。",
         "服务目录已过期：上传一份新签名的目录（bundle set），终端会自动下载。",
+        "系统更新失败或已回退（见“系统更新”一栏）：终端仍运行原来的系统，不会再试这个版本。请根据说明修正后，用 update add 加入新版本号的更新包再发布（update rollout）；若显示“更新状态无法读取”，请联系技术支持。",
         "终端存储空间不足：请现场人员导出数据后联系技术支持。",
         "终端时钟未校准：检查网络能否访问时间服务器；时间不准时数据仍会保存。",
     ],
@@ -361,6 +384,19 @@ pub static ENGLISH: Words = Words {
         "Oldest waiting upload",
         "Directory (valid to)",
         "Free disk / temperature / clock",
+        "Image update",
+    ],
+    update_target: "should run",
+    update_slot: "slot",
+    update_downloading: "downloading",
+    update_unreadable: "update status unreadable",
+    update_outcomes: [
+        "installed",
+        "installing",
+        "installed, restarts when idle into",
+        "trying",
+        "rolled back from",
+        "failed to install",
     ],
     metres: "m",
     printer_states: [
@@ -445,6 +481,7 @@ pub static ENGLISH: Words = Words {
         "Brochures due a restock (see the Brochures due column): take them on the next visit and record the restock in staff mode.",
         "Uploads waiting more than a day: the kiosk cannot reach the hub; check its network. Nothing is lost: the kiosk keeps it.",
         "Directory expired: upload a newly signed directory (bundle set); kiosks fetch it themselves.",
+        "Image update failed or rolled back (see \"Image update\"): the kiosk still runs its old image and will not try this version again. Fix what the detail says, add the fixed bundle under a new version (update add) and roll that out; if the update status is unreadable, call technical support.",
         "Kiosk disk nearly full: ask someone on site to export its data and call technical support.",
         "Kiosk clock not synced: check that its network reaches a time server; records are still kept.",
     ],

@@ -306,6 +306,10 @@ fn in_chromium_an_operator_handles_an_alert_registers_and_revokes_a_kiosk_and_ex
     )
     .unwrap();
     waystation_hub::add_user(dir.path(), "王芳", Role::Viewer, "a viewer's passphrase\n").unwrap();
+    let bundle = dir.path().join("incoming.raucb");
+    std::fs::write(&bundle, b"any bytes").unwrap();
+    waystation_hub::add_image(dir.path(), &bundle, "2026.12.9").unwrap();
+    waystation_hub::rollout(dir.path(), "2026.12.9", &[waystation_hub::Scope::All]).unwrap();
     let hub = start(dir.path());
     let base = format!("http://127.0.0.1:{}", hub.addr().port());
     let browser = Browser::start();
@@ -329,6 +333,11 @@ fn in_chromium_an_operator_handles_an_alert_registers_and_revokes_a_kiosk_and_ex
     assert_eq!(rows.len(), 4, "{rows:?}");
     assert!(
         rows.iter().all(|r| r.contains("demo 2026.12.1")),
+        "{rows:?}"
+    );
+    // The image update column: the version the rollout to all says to run.
+    assert!(
+        rows.iter().all(|r| r.contains("should run 2026.12.9")),
         "{rows:?}"
     );
     let hot = rows.iter().find(|r| r.contains("陆家嘴")).unwrap();
