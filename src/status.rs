@@ -17,6 +17,9 @@ pub struct Status {
     pub data_dir: Option<PathBuf>,
     pub database: Option<DbState>,
     pub directory: DirectoryState,
+    /// The system image's A/B update, from root's `update-status.json`; None when the kiosk
+    /// was not installed from an A/B image (or has no data folder).
+    pub update: Option<UpdateState>,
     pub uploads: UploadState,
     /// The staff status at a glance (the same lines as the staff screen, in English), and the
     /// LED pattern.
@@ -238,6 +241,76 @@ impl UploadState {
     }
 }
 
+/// The system image's update as root's scripts last wrote it, and the kiosk's files for it.
+#[derive(Debug, serde::Serialize)]
+pub struct UpdateState {
+    pub slot: Option<String>,
+    pub last: Option<crate::update::LastUpdate>,
+    /// Why `update-status.json` cannot be read, if it cannot.
+    pub unreadable: Option<String>,
+    /// The bundles in `updates/` (`*.raucb` checked, `*.raucb.part` downloading), with their
+    /// sizes in bytes.
+    pub files: Vec<(String, u64)>,
+}
+
+impl UpdateState {
+    pub fn gather(dir: &Path) -> Option<UpdateState> {
+        let (slot, last, unreadable) = match crate::sync::update::read_status(dir) {
+            crate::update::StatusFile::Absent => return None,
+            crate::update::StatusFile::Unreadable(reason) => (None, None, Some(reason)),
+            crate::update::StatusFile::Read(status) => (Some(status.slot), status.last, None),
+        };
+        let mut files: Vec<(String, u64)> = std::fs::read_dir(dir.join(crate::update::UPDATES_DIR))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let bundle = name.ends_with(".raucb") || name.ends_with(".raucb.part");
+                bundle.then(|| (name, entry.metadata().map_or(0, |m| m.len())))
+            })
+            .collect();
+        files.sort();
+        Some(UpdateState {
+            slot,
+            last,
+            unreadable,
+            files,
+        })
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        if let Some(reason) = &self.unreadable {
+            out += &format!("update       update-status.json cannot be read: {reason}\n");
+        }
+        if let Some(slot) = &self.slot {
+            out += &format!("image slot   {slot}\n");
+        }
+        match &self.last {
+            Some(last) => {
+                let detail = if last.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", last.detail)
+                };
+                out += &format!(
+                    "last update  {} {} at {}{detail}\n",
+                    last.version,
+                    last.outcome.name(),
+                    last.at
+                );
+            }
+            None if self.unreadable.is_none() => out += "last update  none yet\n",
+            None => {}
+        }
+        for (name, bytes) in &self.files {
+            out += &format!("update file  {name} ({bytes} bytes)\n");
+        }
+        out
+    }
+}
+
 /// The resource directory being served, and whether it is past its expiry (still served,
 /// but staff should get the service centre's newer bundle installed).
 #[derive(Debug, serde::Serialize)]
@@ -282,6 +355,7 @@ impl Status {
             );
         }
         let uploads = UploadState::gather(&config, dir.as_deref(), database.as_ref(), now);
+        let update = dir.as_deref().and_then(UpdateState::gather);
         // The store is opened only when it exists at the current schema: `status` must not
         // create or migrate a database.
         let store = match (&dir, &database) {
@@ -306,6 +380,7 @@ impl Status {
             led,
             uploads,
             directory,
+            update,
             version: env!("CARGO_PKG_VERSION"),
             config_source: source.to_string(),
             station_id: config.station.id.as_str().to_string(),
@@ -360,6 +435,9 @@ impl Status {
             "directory    version {} ({origin}), expires {}{stale}\n",
             d.version, d.expires
         );
+        if let Some(update) = &self.update {
+            out += &update.to_text();
+        }
         out += &self.uploads.to_text();
         out += "\nstaff status (LED ";
         out += match self.led {

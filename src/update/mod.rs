@@ -12,7 +12,7 @@ pub mod idle;
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use waystation_protocol::UpdateOffer;
 use waystation_protocol::update::version_ok;
 
@@ -33,7 +33,7 @@ pub const INSTALL_AFTER_IDLE: Duration = Duration::from_secs(120);
 pub const REBOOT_AFTER_IDLE: Duration = Duration::from_secs(600);
 
 /// What became of the last update, as root's scripts write it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Installed,
@@ -61,7 +61,7 @@ impl Outcome {
 }
 
 /// The last update root's scripts tried.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LastUpdate {
     pub version: String,

@@ -334,6 +334,49 @@ fn status_reports_the_store_without_creating_it_and_honours_the_data_dir_variabl
 }
 
 #[test]
+fn status_shows_the_image_slot_and_the_last_update_and_says_when_root_s_file_is_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    let status = |dir: &Path| {
+        let output = waystation(&[
+            "status",
+            "--config",
+            &demo_config(),
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    assert!(
+        !status(dir.path()).contains("image slot"),
+        "no A/B image, no lines"
+    );
+    std::fs::write(
+        dir.path().join("update-status.json"),
+        r#"{"slot": "A", "last": {"version": "2026.12.3", "outcome": "rolled_back",
+            "detail": "slot B did not become healthy", "at": "2026-12-03T14:00:00Z"}}"#,
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.path().join("updates")).unwrap();
+    std::fs::write(dir.path().join("updates/2026.12.4.raucb.part"), b"12345").unwrap();
+    let text = status(dir.path());
+    assert!(text.contains("image slot   A\n"), "{text}");
+    assert!(
+        text.contains(
+            "last update  2026.12.3 rolled_back at 2026-12-03T14:00:00Z: slot B did not become healthy"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("update file  2026.12.4.raucb.part (5 bytes)"),
+        "{text}"
+    );
+    std::fs::write(dir.path().join("update-status.json"), "{\"slot\": 7}").unwrap();
+    let text = status(dir.path());
+    assert!(text.contains("update-status.json cannot be read"), "{text}");
+}
+
+#[test]
 fn run_without_a_display_fails_in_one_line_instead_of_panicking() {
     let dir = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_waystation"))
