@@ -423,3 +423,148 @@ fn request(dir: &Path, name: &str, version: &str) {
         Err(e) => tracing::error!(version, request = name, "cannot write the request: {e}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sync::link::{FakeLink, HubReply, LinkError};
+    use waystation_protocol::DeviceKey;
+
+    const NOW: Duration = Duration::from_secs(10_000);
+    const BYTES: &[u8] = b"0123456789";
+
+    fn reply(status: u16, content_range: Option<&str>, body: &[u8]) -> Result<HubReply, LinkError> {
+        Ok(HubReply {
+            status,
+            retry_after: None,
+            etag: None,
+            content_range: content_range.map(String::from),
+            body: body.to_vec(),
+        })
+    }
+
+    fn offer_reply(bytes: &[u8]) -> Result<HubReply, LinkError> {
+        let sha: String = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let body = serde_json::json!({"version": "7", "sha256": sha, "size": bytes.len()});
+        reply(200, None, body.to_string().as_bytes())
+    }
+
+    /// A data folder with root's status file, and a step for it.
+    fn kiosk() -> (tempfile::TempDir, UpdateStep, Uploader) {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(STATUS_FILE), r#"{"slot":"A","last":null}"#).unwrap();
+        let step = UpdateStep::new(dir.path().to_path_buf());
+        (
+            dir,
+            step,
+            Uploader::new(DeviceKey::from_secret([3; 32]), 10),
+        )
+    }
+
+    fn part(dir: &tempfile::TempDir) -> Option<Vec<u8>> {
+        fs::read(dir.path().join("updates/7.raucb.part")).ok()
+    }
+
+    #[test]
+    fn a_whole_answer_instead_of_a_part_starts_the_file_over() {
+        let (dir, mut step, uploader) = kiosk();
+        fs::create_dir_all(dir.path().join("updates")).unwrap();
+        fs::write(dir.path().join("updates/7.raucb.part"), b"XXXX").unwrap();
+        let link = FakeLink::new(vec![offer_reply(BYTES), reply(200, None, BYTES)]);
+        let pass = step.pass(&link, &uploader, Some("6"), None, NOW).unwrap();
+        assert_eq!(pass.action, Action::Download { from: 4 });
+        let sent = link.sent.borrow();
+        assert_eq!(sent[1].path, "/v1/images/7");
+        assert_eq!(sent[1].range, Some((4, 9)));
+        assert_eq!(part(&dir).unwrap(), BYTES, "not appended to the old bytes");
+    }
+
+    #[test]
+    fn a_part_from_elsewhere_than_asked_is_not_appended() {
+        let (dir, mut step, uploader) = kiosk();
+        let link = FakeLink::new(vec![
+            offer_reply(BYTES),
+            reply(206, Some("bytes 5-9/10"), &BYTES[5..]),
+            reply(206, Some("bytes 0-9/10"), BYTES),
+        ]);
+        let pass = step.pass(&link, &uploader, Some("6"), None, NOW).unwrap();
+        assert!(!pass.more);
+        assert_eq!(part(&dir), None);
+        let pass = step.pass(&link, &uploader, Some("6"), None, NOW).unwrap();
+        assert!(pass.more);
+        assert_eq!(part(&dir).unwrap(), BYTES);
+    }
+
+    #[test]
+    fn a_part_past_the_hubs_end_is_removed_and_a_gone_image_asks_for_the_offer_again() {
+        let (dir, mut step, uploader) = kiosk();
+        fs::create_dir_all(dir.path().join("updates")).unwrap();
+        fs::write(dir.path().join("updates/7.raucb.part"), b"012").unwrap();
+        let link = FakeLink::new(vec![
+            offer_reply(BYTES),
+            reply(416, Some("bytes */2"), b""),
+            reply(404, None, b"{}"),
+            reply(204, None, b""),
+        ]);
+        step.pass(&link, &uploader, Some("6"), None, NOW).unwrap();
+        assert_eq!(part(&dir), None, "416: started over");
+        step.pass(&link, &uploader, Some("6"), None, NOW).unwrap();
+        // The 404 dropped the offer: the next pass asks for it before anything else.
+        let pass = step.pass(&link, &uploader, Some("6"), None, NOW).unwrap();
+        assert_eq!(pass.action, Action::Wait(Why::UpToDate));
+        assert_eq!(link.sent.borrow()[3].path, UPDATE_PATH);
+    }
+
+    #[test]
+    fn bytes_that_fail_the_check_are_removed_and_not_fetched_again() {
+        let (dir, mut step, uploader) = kiosk();
+        fs::create_dir_all(dir.path().join("updates")).unwrap();
+        fs::write(dir.path().join("updates/7.raucb.part"), b"9876543210").unwrap();
+        let link = FakeLink::new(vec![offer_reply(BYTES)]);
+        let pass = step.pass(&link, &uploader, Some("6"), None, NOW).unwrap();
+        assert_eq!((pass.action, pass.more), (Action::Verify, false));
+        assert_eq!(part(&dir), None);
+        let pass = step.pass(&link, &uploader, Some("6"), None, NOW).unwrap();
+        assert_eq!(pass.action, Action::Wait(Why::BadBundle));
+        assert_eq!(
+            link.sent.borrow().len(),
+            1,
+            "the offer, once: nothing fetched again"
+        );
+    }
+
+    #[test]
+    fn the_request_is_one_line_naming_the_version_written_whole() {
+        let (dir, mut step, uploader) = kiosk();
+        fs::create_dir_all(dir.path().join("updates")).unwrap();
+        fs::write(dir.path().join("updates/7.raucb"), BYTES).unwrap();
+        fs::write(dir.path().join("updates/5.raucb"), b"old").unwrap();
+        let link = FakeLink::new(vec![offer_reply(BYTES)]);
+        let idle = Some(NOW - Duration::from_secs(3600));
+        let pass = step.pass(&link, &uploader, Some("6"), idle, NOW).unwrap();
+        assert_eq!(
+            pass.action,
+            Action::Tidy {
+                keep: Some("7".into())
+            }
+        );
+        step.pass(&link, &uploader, Some("6"), idle, NOW).unwrap();
+        let mut names: Vec<String> = fs::read_dir(dir.path().join("updates"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            ["7.raucb", "install-request"],
+            "no temporary file left"
+        );
+        assert_eq!(
+            fs::read_to_string(dir.path().join("updates/install-request")).unwrap(),
+            "7\n"
+        );
+    }
+}
