@@ -53,6 +53,8 @@ pub struct UpdateStep {
     next_offer: Duration,
     /// The SHA-256 of an offer whose bytes failed the check: not fetched again this run.
     refused: Option<String>,
+    /// The versions whose install this run asked for again after root said it failed.
+    retried: Vec<String>,
 }
 
 impl UpdateStep {
@@ -62,6 +64,7 @@ impl UpdateStep {
             offer: None,
             next_offer: Duration::ZERO,
             refused: None,
+            retried: Vec::new(),
         }
     }
 
@@ -101,15 +104,30 @@ impl UpdateStep {
             .offer
             .as_ref()
             .is_some_and(|o| self.refused.as_deref() == Some(o.sha256.as_str()));
+        let retry_failed = self
+            .offer
+            .as_ref()
+            .is_some_and(|o| !self.retried.contains(&o.version));
         let action = decide(&Situation {
             status: &status,
             running,
             offer: self.offer.as_ref(),
             files: &files,
             refused,
+            retry_failed,
             idle_since,
             now,
         });
+        let failed = status
+            .last
+            .as_ref()
+            .filter(|l| l.outcome == crate::update::Outcome::Failed)
+            .map(|l| l.version.clone());
+        if let Action::RequestInstall { version } = &action
+            && failed.as_ref() == Some(version)
+        {
+            self.retried.push(version.clone());
+        }
         let more = self.act(&action, link, uploader);
         Some(Pass { action, more })
     }
@@ -566,5 +584,29 @@ mod tests {
             fs::read_to_string(dir.path().join("updates/install-request")).unwrap(),
             "7\n"
         );
+    }
+
+    #[test]
+    fn an_install_that_failed_is_asked_for_once_more_per_run() {
+        let (dir, mut step, uploader) = kiosk();
+        let failed = r#"{"slot":"A","last":{"version":"7","outcome":"failed",
+            "detail":"cut off","at":"2026-12-03T14:00:00Z"}}"#;
+        fs::write(dir.path().join(STATUS_FILE), failed).unwrap();
+        fs::create_dir_all(dir.path().join("updates")).unwrap();
+        fs::write(dir.path().join("updates/7.raucb"), BYTES).unwrap();
+        let link = FakeLink::new(vec![offer_reply(BYTES)]);
+        let idle = Some(NOW - Duration::from_secs(3600));
+        let pass = step.pass(&link, &uploader, Some("6"), idle, NOW).unwrap();
+        assert!(matches!(pass.action, Action::RequestInstall { .. }));
+        // Root takes the request and the bundle, and fails again.
+        fs::remove_file(dir.path().join("updates/install-request")).unwrap();
+        fs::remove_file(dir.path().join("updates/7.raucb")).unwrap();
+        fs::write(
+            dir.path().join(STATUS_FILE),
+            failed.replace("14:00", "15:00"),
+        )
+        .unwrap();
+        let pass = step.pass(&link, &uploader, Some("6"), idle, NOW).unwrap();
+        assert_eq!(pass.action, Action::Wait(Why::FailedHere));
     }
 }

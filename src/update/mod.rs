@@ -136,6 +136,10 @@ pub struct Situation<'a> {
     pub files: &'a Files,
     /// Whether this offer's bytes already failed the size or SHA-256 check in this run.
     pub refused: bool,
+    /// Whether a version whose install failed here may be tried once more: the kiosk has not
+    /// asked for it again since it started. A failure is often passing (a power cut during the
+    /// install); one that is not must not cost a download at every pass.
+    pub retry_failed: bool,
     /// Since when (monotonic) the attract screen has shown with no visit; `None` during one.
     pub idle_since: Option<Duration>,
     pub now: Duration,
@@ -176,7 +180,8 @@ pub enum Why {
     RebootRequested,
     /// The kiosk waits for a quiet spell (a visit, or too short a pause).
     NotIdle,
-    /// This version was tried here and failed or was rolled back: a new rollout is needed.
+    /// This version was rolled back here, or failed to install again after a retry: a new
+    /// rollout is needed (or, for a failure, a restart of the kiosk).
     FailedHere,
     /// The hub's bytes for this offer do not match its size or SHA-256.
     BadBundle,
@@ -220,8 +225,12 @@ pub fn decide(s: &Situation<'_>) -> Action {
             Action::Wait(Why::UpToDate)
         };
     };
+    // A rollback means the new slot did not come up: never again. A failed install is tried
+    // once more per run of the kiosk.
     let failed_here = last.is_some_and(|l| {
-        l.version == offer.version && matches!(l.outcome, Outcome::RolledBack | Outcome::Failed)
+        l.version == offer.version
+            && (l.outcome == Outcome::RolledBack
+                || (l.outcome == Outcome::Failed && !s.retry_failed))
     });
     if failed_here {
         return Action::Wait(Why::FailedHere);

@@ -35,6 +35,7 @@ struct Case {
     offer: Option<UpdateOffer>,
     files: Files,
     refused: bool,
+    retry_failed: bool,
     idle: Option<Duration>,
 }
 
@@ -46,6 +47,7 @@ impl Case {
             offer: Some(offer("2026.12.3")),
             files: Files::default(),
             refused: false,
+            retry_failed: false,
             idle: Some(Duration::from_secs(3600)),
         }
     }
@@ -57,6 +59,7 @@ impl Case {
             offer: self.offer.as_ref(),
             files: &self.files,
             refused: self.refused,
+            retry_failed: self.retry_failed,
             idle_since: idle(self.idle),
             now: NOW,
         })
@@ -214,6 +217,22 @@ fn a_version_that_failed_or_rolled_back_here_is_not_tried_again() {
         case.files.bundle_ready = false;
         assert_eq!(case.decide(), Action::Download { from: 0 });
     }
+}
+
+#[test]
+fn a_failed_install_is_tried_once_more_and_a_rollback_never() {
+    let mut case = Case::new();
+    case.retry_failed = true;
+    case.status = status(Some(("2026.12.3", Outcome::Failed)));
+    assert_eq!(
+        case.decide(),
+        Action::Download { from: 0 },
+        "the bundle is gone: again"
+    );
+    case.files.bundle_ready = true;
+    assert!(matches!(case.decide(), Action::RequestInstall { .. }));
+    case.status = status(Some(("2026.12.3", Outcome::RolledBack)));
+    assert_eq!(case.decide(), Action::Wait(Why::FailedHere));
 }
 
 #[test]
