@@ -329,6 +329,21 @@ fn an_image_is_offered_to_the_kiosks_of_its_rollout_and_served_in_ranges() {
         204,
         "not in the rollout"
     );
+    // Once the kiosk's heartbeat says it runs the version, it is offered nothing.
+    let beat = kiosk.record(
+        1,
+        "heartbeat",
+        synced(NOV_2026, 1),
+        json!({"image_version": "2026.12.3"}),
+    );
+    kiosk
+        .post(addr, &kiosk.batch(vec![beat], synced(NOV_2026, 2)))
+        .reply();
+    assert_eq!(
+        kiosk.get_signed(addr, "/v1/update", &[]).status,
+        204,
+        "runs it already"
+    );
 
     let path = "/v1/images/2026.12.3";
     let whole = kiosk.get_signed(addr, path, &[]);
