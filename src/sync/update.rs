@@ -55,6 +55,9 @@ pub struct UpdateStep {
     refused: Option<String>,
     /// The versions whose install this run asked for again after root said it failed.
     retried: Vec<String>,
+    /// Why root's status file could not be read at the last pass, so that the log says it
+    /// once, not every half minute.
+    unreadable: Option<String>,
 }
 
 impl UpdateStep {
@@ -65,6 +68,7 @@ impl UpdateStep {
             next_offer: Duration::ZERO,
             refused: None,
             retried: Vec::new(),
+            unreadable: None,
         }
     }
 
@@ -86,10 +90,14 @@ impl UpdateStep {
             StatusFile::Read(status) => status,
             StatusFile::Absent => return None,
             StatusFile::Unreadable(reason) => {
-                tracing::warn!(%reason, "update-status.json cannot be read; no update steps");
+                if self.unreadable.as_ref() != Some(&reason) {
+                    tracing::warn!(%reason, "update-status.json cannot be read; no update steps");
+                }
+                self.unreadable = Some(reason);
                 return None;
             }
         };
+        self.unreadable = None;
         if now >= self.next_offer {
             match ask_offer(link, uploader) {
                 Ok(offer) => {
@@ -318,7 +326,7 @@ fn download(
     let reply = link.send(&request).map_err(|e| e.to_string())?;
     let path = part_path(dir, &offer.version);
     let write = |append: bool, bytes: &[u8]| -> Result<(), String> {
-        let mut file = fs::OpenOptions::new()
+        let file = fs::OpenOptions::new()
             .create(true)
             .append(append)
             .write(true)
@@ -326,7 +334,10 @@ fn download(
             .open(&path)
             .and_then(|mut file| file.write_all(bytes).map(|()| file))
             .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        file.flush().map_err(|e| e.to_string())
+        // On the card before the next part is asked for from its length: after a power cut
+        // the file ends where a part ended.
+        file.sync_data()
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
     };
     match reply.status {
         206 if reply.content_range.as_deref().and_then(range_start) == Some(from) => {
