@@ -10,6 +10,7 @@ pub mod csv;
 pub mod directory;
 pub mod figures;
 pub mod fleet;
+mod rollouts;
 pub mod words;
 
 use std::sync::Arc;
@@ -41,6 +42,10 @@ pub(crate) fn router() -> Router<Arc<Receiver>> {
         .route("/kiosks", get(kiosks_page))
         .route("/directory", get(directory_page).post(set_directory))
         .route("/accounts", get(accounts_page).post(add_account))
+        .route(
+            "/updates",
+            get(rollouts::updates_page).post(rollouts::roll_out),
+        )
         .route("/accounts/remove", axum::routing::post(remove_account))
         .route("/kiosks/register", axum::routing::post(register_kiosk))
         .route("/kiosks/revoke", axum::routing::post(revoke_kiosk))

@@ -438,7 +438,14 @@ fn in_chromium_an_operator_handles_an_alert_registers_and_revokes_a_kiosk_and_ex
         browser.count("nav a[href='/fleet'], nav a[href='/kiosks']"),
         0
     );
-    for page in ["/fleet", "/alerts", "/kiosks", "/directory", "/accounts"] {
+    for page in [
+        "/fleet",
+        "/alerts",
+        "/kiosks",
+        "/directory",
+        "/updates",
+        "/accounts",
+    ] {
         browser.open(&format!("{base}{page}"));
         assert_eq!(browser.text("#problem"), "你的账号无权查看此页。", "{page}");
     }

@@ -642,6 +642,85 @@ fn an_admin_publishes_a_signed_directory_that_kiosks_then_download() {
 }
 
 #[test]
+fn an_admin_rolls_an_image_out_from_the_page_with_its_audit_line() {
+    let (dir, hub) = demo_hub(&[("operator", Role::Operator), ("admin", Role::Admin)]);
+    let addr = hub.addr();
+    let bundle = dir.path().join("incoming.raucb");
+    std::fs::write(&bundle, b"any bytes").unwrap();
+    waystation_hub::add_image(dir.path(), &bundle, "2026.12.3").unwrap();
+    let operator = session_cookie(addr, "operator");
+    assert_eq!(
+        request(addr, "GET", "/updates", &[("Cookie", &operator)], b"").status,
+        403
+    );
+    let admin = format!("{}; ws_lang=en", session_cookie(addr, "admin"));
+    let page = body(&request(
+        addr,
+        "GET",
+        "/updates",
+        &[("Cookie", &admin)],
+        b"",
+    ));
+    assert!(page.contains("<option value=\"2026.12.3\">"), "{page}");
+    let csrf = form_csrf(&page);
+    let roll_out = |fields: &str, csrf: &str| {
+        request(
+            addr,
+            "POST",
+            "/updates",
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &admin),
+            ],
+            format!("csrf={}&{fields}", encode(csrf)).as_bytes(),
+        )
+    };
+    let forged = roll_out("version=2026.12.3&scope=all", "forged");
+    assert_eq!(forged.status, 403, "{}", body(&forged));
+    for (fields, problem) in [
+        (
+            "version=2026.12.3&scope=district&name=",
+            "give its name or id",
+        ),
+        ("version=9.9&scope=all", "no bundle of that version"),
+        (
+            "version=2026.12.3&scope=kiosk&name=ws-0000",
+            "No kiosk of that id",
+        ),
+    ] {
+        let refused = roll_out(fields, &csrf);
+        assert_eq!(refused.status, 400, "{fields}");
+        assert!(body(&refused).contains(problem), "{}", body(&refused));
+    }
+    assert!(waystation_hub::rollouts(dir.path()).unwrap().is_empty());
+    let district = encode("静安区");
+    let done = roll_out(
+        &format!("version=2026.12.3&scope=district&name={district}"),
+        &csrf,
+    );
+    assert_eq!(done.status, 303);
+    let rollouts = waystation_hub::rollouts(dir.path()).unwrap();
+    assert_eq!(rollouts.len(), 1);
+    assert_eq!(
+        rollouts[0].scope,
+        waystation_hub::Scope::District("静安区".into())
+    );
+    let shown = body(&request(
+        addr,
+        "GET",
+        "/updates?done=1",
+        &[("Cookie", &admin)],
+        b"",
+    ));
+    assert!(
+        shown.contains("Rolled out") && shown.contains("district 静安区"),
+        "{shown}"
+    );
+    let log = waystation_hub::audit_log(dir.path(), 1).unwrap();
+    assert_eq!(log[0].action, "image rolled out");
+}
+
+#[test]
 fn an_admin_adds_an_account_that_can_then_sign_in_and_others_cannot_add_one() {
     let (dir, hub) = demo_hub(&[("operator", Role::Operator), ("admin", Role::Admin)]);
     let addr = hub.addr();
