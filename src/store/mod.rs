@@ -13,6 +13,7 @@ pub mod outbox;
 pub mod queue;
 pub mod screening;
 pub mod slip;
+pub mod snapshot;
 pub mod staff;
 pub mod sync;
 
@@ -83,10 +84,38 @@ impl Store {
         })?;
         let path = data_dir.join(DB_FILE);
         let label = path.display().to_string();
-        let conn = Connection::open(&path).map_err(|source| StoreError::Sqlite {
+        let sqlite = |source| StoreError::Sqlite {
             path: label.clone(),
             source,
-        })?;
+        };
+        let mut conn = Connection::open(&path).map_err(sqlite)?;
+        let found = schema_version(&conn).map_err(sqlite)?;
+        let known = latest_schema_version();
+        match snapshot::plan(found, known) {
+            snapshot::Plan::TakeBack => {
+                // The card went back to an older image: take back the copy made before the
+                // newer version migrated, if there is one; otherwise `prepare` refuses.
+                drop(conn);
+                if let Some(restored) = snapshot::restore(data_dir, found, known)? {
+                    tracing::warn!(
+                        set_aside = %restored.set_aside.display(),
+                        carried = restored.carried,
+                        "the database was newer than this program (schema {found}, this knows \
+                         {known}): the copy made before it was migrated is back in use, with \
+                         the records still waiting to be sent carried over"
+                    );
+                }
+                conn = Connection::open(&path).map_err(sqlite)?;
+            }
+            snapshot::Plan::Copy => {
+                if let Err(e) = snapshot::take(&conn, data_dir, found) {
+                    tracing::error!(
+                        "no copy of {label} before migrating it from schema {found}: {e}"
+                    );
+                }
+            }
+            snapshot::Plan::Nothing => {}
+        }
         Store::prepare(conn, label)
     }
 
