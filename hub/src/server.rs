@@ -387,7 +387,7 @@ async fn get_update(State(hub): State<Arc<Receiver>>, headers: HeaderMap) -> Res
             (StatusCode::OK, axum::Json(offer)).into_response()
         }
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
-        Err(refusal) => refuse(&device, UPDATE_PATH, refusal),
+        Err(refusal) => refuse_read(&device, UPDATE_PATH, refusal),
     }
 }
 
@@ -437,7 +437,21 @@ async fn get_image(
     match result {
         Ok(Some((size, wanted, bytes))) => image_reply(&device, size, wanted, bytes),
         Ok(None) => json_error(StatusCode::NOT_FOUND, "no such image at this hub"),
-        Err(refusal) => refuse(&device, &path, refusal),
+        Err(refusal) => refuse_read(&device, &path, refusal),
+    }
+}
+
+/// [`refuse`] for a request that reads: the hub's own failure is not "could not store".
+fn refuse_read(device: &str, path: &str, refusal: Refusal) -> Response {
+    match refusal {
+        Refusal::Failed(e) => {
+            tracing::error!(device, path, "cannot read: {e}");
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the hub could not read what was asked; try again later",
+            )
+        }
+        other => refuse(device, path, other),
     }
 }
 

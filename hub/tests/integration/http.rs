@@ -367,6 +367,11 @@ fn an_image_is_offered_to_the_kiosks_of_its_rollout_and_served_in_ranges() {
     let headers = [(DEVICE_HEADER, id.as_str()), (SIGNATURE_HEADER, &signature)];
     assert_eq!(request(addr, "GET", path, &headers, b"").status, 401);
     assert_eq!(setup.stranger(9).get_signed(addr, path, &[]).status, 401);
+    // A bundle gone from the folder is the hub's failure, said as such.
+    std::fs::remove_file(setup.data().join("images/2026.12.3.raucb")).unwrap();
+    let lost = kiosk.get_signed(addr, path, &[("Range", "bytes=0-")]);
+    assert_eq!(lost.status, 500);
+    assert!(lost.error().contains("could not read"), "{}", lost.error());
 }
 
 #[test]
