@@ -145,10 +145,9 @@ impl UpdateStep {
         let dir = self.dir();
         let offer = match action {
             Action::Wait(_) => return false,
-            Action::Tidy { keep } => {
-                tidy(&dir, keep.as_deref());
-                return true;
-            }
+            // Soon again only when it worked: a file that cannot be removed must not make a
+            // loop of a pass a second.
+            Action::Tidy { keep } => return tidy(&dir, keep.as_deref()),
             Action::RequestInstall { version } => {
                 request(&dir, INSTALL_REQUEST, version);
                 return false;
@@ -182,7 +181,7 @@ impl UpdateStep {
                         version = offer.version,
                         "update bundle downloaded and checked"
                     );
-                    tidy(&dir, Some(&offer.version));
+                    let _ = tidy(&dir, Some(&offer.version));
                     true
                 }
                 Err(reason) => {
@@ -417,11 +416,12 @@ fn hash_file(path: &Path) -> Result<(u64, String), String> {
     Ok((size, hex))
 }
 
-/// Removes every `*.raucb` and `*.part` in `updates/` but `keep`'s.
-fn tidy(dir: &Path, keep: Option<&str>) {
+/// Removes every `*.raucb` and `*.part` in `updates/` but `keep`'s; says whether all went.
+fn tidy(dir: &Path, keep: Option<&str>) -> bool {
     let Ok(entries) = fs::read_dir(dir) else {
-        return;
+        return false;
     };
+    let mut all = true;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let kept =
@@ -429,10 +429,14 @@ fn tidy(dir: &Path, keep: Option<&str>) {
         if !kept && (name.ends_with(".raucb") || name.ends_with(".part")) {
             match fs::remove_file(entry.path()) {
                 Ok(()) => tracing::info!(file = name, "removed an update file no longer needed"),
-                Err(e) => tracing::warn!(file = name, "cannot remove an old update file: {e}"),
+                Err(e) => {
+                    tracing::warn!(file = name, "cannot remove an old update file: {e}");
+                    all = false;
+                }
             }
         }
     }
+    all
 }
 
 /// Writes a request file for root (`VERSION\n`), whole or not at all.
