@@ -45,7 +45,7 @@ class Failed(Exception):
 class Vm:
     """One QEMU process with its serial console and monitor on Unix sockets."""
 
-    def __init__(self, arch, disk, kernel, initrd, cmdline, work, name, extra_disk=None):
+    def __init__(self, arch, disk, kernel, initrd, cmdline, work, name):
         self.work = work
         self.name = name
         self.serial_path = os.path.join(work, f"{name}.serial.sock")
@@ -79,16 +79,15 @@ class Vm:
             # A PCI watchdog, so the image's hardware-watchdog setting has a device to drive
             # (the Pi's own is bcm2835_wdt, which QEMU does not emulate).
             "-device", "i6300esb",
-            "-netdev", "user,id=net0,restrict=on", "-device", "virtio-net-pci,netdev=net0",
+            # No way out but, when the smoke test runs a hub, 10.0.2.100:80 to it (a `cmd:` per
+            # connection: a `tcp:` guestfwd is one connection for QEMU's whole life).
+            "-netdev", "user,id=net0,restrict=on" + (f",guestfwd=tcp:10.0.2.100:80-cmd:nc 127.0.0.1 {HUB_PORT}" if HUB_PORT else ""),
+            "-device", "virtio-net-pci,netdev=net0",
             "-chardev", f"socket,id=ser0,path={self.serial_path},server=on,wait=on",
             "-serial", "chardev:ser0",
             "-monitor", f"unix:{self.monitor_path},server=on,wait=off",
             "-no-reboot",
         ]
-        if extra_disk:
-            # A second, read-only disk: how a test hands the guest a big file.
-            self.argv += ["-drive", f"file={extra_disk},format=raw,if=none,id=disk1,readonly=on",
-                          "-device", "virtio-blk-pci,drive=disk1"]
         if arch == "amd64":
             # The kiosk's screen is the virtio GPU alone (q35 adds a VGA card otherwise).
             self.argv += ["-vga", "none"]
@@ -302,7 +301,10 @@ def check_screen(vm, reference, work, prefix):
 
 
 def boot(args, arch, cmdline, name):
-    vm = Vm(arch, args.disk, args.kernel, args.initrd, cmdline, args.work, name)
+    if arch == "amd64":
+        vm = Vm(arch, args.disk, None, None, None, args.work, name)
+    else:
+        vm = Vm(arch, args.disk, args.kernel, args.initrd, cmdline, args.work, name)
     vm.start()
     vm.login(timeout=args.timeout)
     login = time.time() - vm.started
@@ -439,6 +441,213 @@ def card_writes(vm):
           f"{(b2 - b1) / 1e3:.0f} kB in all)")
 
 
+# A/B updates (amd64 through U-Boot, as the Pi boots), from the hub: the smoke test runs a
+# hub on this machine (QEMU forwards the guest's 10.0.2.100:80 to it) that holds the bundles;
+# this scenario rolls them out to the kiosk with the hub's own commands.
+
+UPDATES = "/var/lib/waystation/updates"
+HUB_PORT = None
+
+
+def ab_boot(args, name, max_boots=1):
+    """Powers the card on until the kiosk is ready. A guest reboot ends QEMU (-no-reboot), and
+    the next power-on is started here, up to max_boots. Returns (vm, slots booted)."""
+    slots = []
+    for n in range(1, max_boots + 1):
+        vm = Vm("amd64", args.disk, None, None, None, args.work, f"{name}-{n}")
+        vm.start()
+        try:
+            m = vm.expect(r"waystation: booting slot ([AB])", 120)
+            slots.append(m.group(1))
+            vm.login(args.timeout)
+            wait_for_kiosk(vm, args.timeout)
+            print(f"{name}: power-on {n} booted slot {slots[-1]}; kiosk ready {time.time() - vm.started:.0f} s after power-on")
+            return vm, slots
+        except Failed as failure:
+            # A slot that fails reboots itself (the kiosk's start limit, or the health check's
+            # deadline): wait for that, then power on again.
+            deadline = time.time() + args.timeout
+            while vm.proc.poll() is None and time.time() < deadline:
+                time.sleep(1)
+            if vm.proc.poll() is None:
+                vm.kill()
+                raise failure
+            print(f"{name}: power-on {n} booted slot {slots[-1] if slots else '?'}; it rebooted "
+                  f"{time.time() - vm.started:.0f} s after power-on without a ready kiosk")
+            vm.kill()
+    raise Failed(f"{name}: no ready kiosk in {max_boots} power-ons (slots {slots})")
+
+
+def update_status(vm):
+    _, out = vm.run("cat /var/lib/waystation/update-status.json")
+    text = out.strip().splitlines()[-1] if out.strip() else ""
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise Failed(f"update-status.json is not JSON: {text!r}")
+
+
+def wait_status(vm, outcome, timeout):
+    deadline = time.time() + timeout
+    status = None
+    while time.time() < deadline:
+        status = update_status(vm)
+        if (status.get("last") or {}).get("outcome") == outcome:
+            return status
+        time.sleep(5)
+    raise Failed(f"the update status never became {outcome!r} in {timeout} s: {status}")
+
+
+def wait_marked_good(vm, slot, timeout):
+    """RAUC's mark-good gives the slot its 3 boots back in U-Boot's state."""
+    deadline = time.time() + timeout
+    env = ""
+    while time.time() < deadline:
+        _, env = vm.run("fw_printenv")
+        if f"BOOT_{slot}_LEFT=3" in env:
+            return env.strip().replace("\n", " ")
+        time.sleep(5)
+    raise Failed(f"slot {slot} was not marked good: {env.strip()}")
+
+
+def image_version(vm):
+    _, out = vm.run("sed -n 's/^IMAGE_VERSION=//p' /etc/waystation-image-release")
+    return out.strip().splitlines()[-1] if out.strip() else ""
+
+
+def hub(args, *command):
+    result = subprocess.run([args.hub_bin] + list(command) + ["--data", args.hub_data],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        raise Failed(f"waystation-hub {' '.join(command)}: {result.stderr.strip()}")
+    return result.stdout
+
+
+def hub_reports(args, outcome, version, timeout):
+    """Waits for the kiosk's heartbeat at the hub to report the update's outcome."""
+    import sqlite3
+    deadline = time.time() + timeout
+    update = None
+    while time.time() < deadline:
+        db = sqlite3.connect(os.path.join(args.hub_data, "hub.db"))
+        row = db.execute("SELECT payload FROM heartbeat_latest WHERE device_id = ?", (args.device_id,)).fetchone()
+        db.close()
+        update = json.loads(row[0]).get("update") if row else None
+        last = (update or {}).get("last") or {}
+        if last.get("outcome") == outcome and last.get("version") == version:
+            return update
+        time.sleep(10)
+    raise Failed(f"the hub never heard {outcome} {version} from the kiosk: its latest update report is {update}")
+
+
+def restock_ids(vm, count):
+    ids = []
+    for _ in range(count):
+        status, out = vm.run("runuser -u waystation -- waystation restock paper", timeout=120)
+        found = UUID.findall(out)
+        if status != 0 or not found:
+            raise Failed(f"a restock failed: {out.strip()}")
+        ids.append(found[-1])
+    return ids
+
+
+def data_intact(vm, ids, when):
+    status, out = vm.run("runuser -u waystation -- waystation queue list --limit 1000000 --json", timeout=300)
+    if status != 0:
+        raise Failed(f"{when}: queue list failed: {out.strip()}")
+    entries, _ = json.JSONDecoder().raw_decode(out[out.index("["):])
+    missing = [i for i in ids if i not in {e["id"] for e in entries}]
+    if missing:
+        raise Failed(f"{when}: {len(missing)} record(s) written before the updates are gone: {missing}")
+    print(f"{when}: the data partition is intact ({len(ids)} records written before the first update all there)")
+
+
+def wait_power_off(vm, timeout, what):
+    try:
+        vm.proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise Failed(f"no reboot within {timeout} s {what}")
+
+
+def ab_updates(args):
+    """Three updates on one card, each rolled out from the hub: a good one (the kiosk
+    downloads and installs it while idle, asks for the reboot while idle, the new slot boots,
+    is marked good, and the hub hears so), a broken one cut off by a power cut in the middle of
+    its install (the old slot boots; the install is reported failed), and the same broken one
+    tried again (its kiosk never gets ready: the card comes back to the good slot by itself and
+    the hub hears of the rollback). The data partition survives all three."""
+    hub(args, "update", "rollout", args.version, "--kiosk", args.device_id)
+    vm, _ = ab_boot(args, "ab-boot1")
+    try:
+        old = image_version(vm)
+        print(f"ab-boot1: slot A runs image {old}; {wait_marked_good(vm, 'A', 300)}")
+        ids = restock_ids(vm, 3)
+        # The kiosk asks the hub at its start; nobody touches the screen from here on.
+        start = time.time()
+        wait_status(vm, "installing", 1800)
+        downloaded = time.time() - start
+        status = wait_status(vm, "awaiting_reboot", 1800)
+        print(f"update {args.version}: downloaded from the hub and asked for while idle "
+              f"{downloaded:.0f} s after the kiosk was ready ({os.path.getsize(args.bundle) / 2**20:.0f} MiB); "
+              f"installed {time.time() - start:.0f} s after: {status['last']['detail']}")
+        installed = time.time()
+        wait_power_off(vm, 1200, "after the install: the kiosk asks for it after 10 idle minutes")
+        print(f"update {args.version}: the kiosk asked for the reboot {time.time() - installed:.0f} s after the install")
+    finally:
+        vm.kill()
+
+    # 1. The good update: slot B boots, is marked good, and says so.
+    vm, slots = ab_boot(args, "ab-boot2")
+    try:
+        if slots != ["B"] or image_version(vm) != args.version:
+            raise Failed(f"after the update: slots {slots}, image {image_version(vm)!r}, not B and {args.version}")
+        wait_marked_good(vm, "B", 300)
+        status = wait_status(vm, "installed", 300)
+        print(f"update {args.version}: slot B booted, marked good and reported: {status['last']}")
+        report = hub_reports(args, "installed", args.version, 300)
+        print(f"update {args.version}: the hub's copy of the kiosk's heartbeat says {report['last']}")
+        data_intact(vm, ids, "after the good update")
+        # 2. The broken update, rolled out; the power is cut in the middle of its install. The
+        # kiosk asks the hub for its version hourly and at its start: restarted, it asks now.
+        hub(args, "update", "rollout", args.broken_version, "--kiosk", args.device_id)
+        vm.run("systemctl restart waystation.service")
+        wait_status(vm, "installing", 1800)
+        time.sleep(args.cut_after)
+        vm.kill()
+        print(f"power cut {args.cut_after} s into the install of {args.broken_version} into slot A")
+    finally:
+        vm.kill()
+    vm, slots = ab_boot(args, "ab-boot3")
+    try:
+        status = update_status(vm)
+        if slots != ["B"] or status["last"]["outcome"] != "failed" or image_version(vm) != args.version:
+            raise Failed(f"after the cut install: slots {slots}, status {status}")
+        print(f"after the cut install: slot B booted again, still {args.version}; reported: {status['last']}")
+        data_intact(vm, ids, "after the cut install")
+        # 3. The kiosk tries the failed install once more (a new run of it), and the broken
+        # slot is booted. The kiosk's own reboot request was shown above; here the test writes
+        # it as soon as the install is done rather than wait its 10 idle minutes again.
+        wait_status(vm, "awaiting_reboot", 1800)
+        vm.run(f"runuser -u waystation -- sh -c 'echo {args.broken_version} > {UPDATES}/.r && mv {UPDATES}/.r {UPDATES}/reboot-request'")
+        wait_power_off(vm, 300, "after the reboot request")
+    finally:
+        vm.kill()
+    started = time.time()
+    vm, slots = ab_boot(args, "ab-boot4", max_boots=6)
+    try:
+        status = update_status(vm)
+        if slots[-1] != "B" or status["last"]["outcome"] != "rolled_back" or image_version(vm) != args.version:
+            raise Failed(f"after the broken update: slots {slots}, image {image_version(vm)!r}, status {status}")
+        print(f"broken update {args.broken_version}: power-ons booted slots {' '.join(slots)}; back on slot B with "
+              f"{args.version} by itself, kiosk ready {time.time() - started:.0f} s after the reboot into the update; "
+              f"reported: {status['last']}")
+        report = hub_reports(args, "rolled_back", args.broken_version, 300)
+        print(f"broken update: the hub's copy of the kiosk's heartbeat says {report['last']}")
+        data_intact(vm, ids, "after the rollback")
+    finally:
+        vm.kill()
+
+
 def amd64_after_cut(args):
     with open(os.path.join(args.work, "acked.txt")) as f:
         acked = [l.strip() for l in f if l.strip()]
@@ -491,18 +700,30 @@ def arm64_boot(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("scenario", choices=["amd64-kiosk", "amd64-after-cut", "arm64-boot"])
+    p.add_argument("scenario", choices=["amd64-kiosk", "amd64-after-cut", "ab-updates", "arm64-boot"])
     p.add_argument("--disk", required=True)
-    p.add_argument("--kernel", required=True)
-    p.add_argument("--initrd", required=True)
-    p.add_argument("--cmdline", required=True)
+    # arm64 only: the amd64 card is booted by U-Boot, from its own boot script.
+    p.add_argument("--kernel")
+    p.add_argument("--initrd")
+    p.add_argument("--cmdline")
+    p.add_argument("--hub-port", type=int, help="the port of the hub on this machine, reached from the guest as 10.0.2.100:80")
+    p.add_argument("--hub-bin", help="ab-updates: the waystation-hub program")
+    p.add_argument("--hub-data", help="ab-updates: the hub's data folder")
+    p.add_argument("--device-id", help="ab-updates: the kiosk's device id at the hub")
+    p.add_argument("--bundle", help="ab-updates: the good update's bundle")
+    p.add_argument("--version", help="ab-updates: its image version")
+    p.add_argument("--broken-version")
+    p.add_argument("--cut-after", type=int, default=20, help="ab-updates: seconds into the install to cut the power")
     p.add_argument("--work", required=True)
     p.add_argument("--reference")
     p.add_argument("--writable-root", action="store_true")
     p.add_argument("--timeout", type=int, default=900)
     args = p.parse_args()
+    global HUB_PORT
+    HUB_PORT = args.hub_port
     try:
-        {"amd64-kiosk": amd64_kiosk, "amd64-after-cut": amd64_after_cut, "arm64-boot": arm64_boot}[args.scenario](args)
+        {"amd64-kiosk": amd64_kiosk, "amd64-after-cut": amd64_after_cut, "ab-updates": ab_updates,
+         "arm64-boot": arm64_boot}[args.scenario](args)
     except Failed as e:
         print(f"FAILED: {e}", file=sys.stderr)
         sys.exit(1)
