@@ -152,6 +152,20 @@ const OPERATIONAL: &[&str] = &[
 ];
 
 /// Every item, in the order the screens and the inventory list them.
+/// How long a thing kept in the kiosk's database lives, plus the one exception: the copy of the
+/// whole database made before a new image version migrates it, kept for a rollback until that
+/// version is marked good (`store::snapshot`; root deletes it then).
+macro_rules! in_database {
+    ($how_long:literal) => {
+        concat!(
+            $how_long,
+            " Before a new image version first opens the database, a copy of the whole file is \
+             kept on the card, for going back to the old version, until the new one is marked \
+             good (minutes to an hour; docs/deploy.md, \"Image updates\")."
+        )
+    };
+}
+
 pub const ITEMS: &[Item] = &[
     IDENTITY,
     SURROUNDINGS,
@@ -246,8 +260,10 @@ const DAY_COUNTS: Item = Item {
     what: "The same counts as the day summary, one set per day (Asia/Shanghai), with no time of \
            day.",
     kept: "SQLite on the kiosk's card.",
-    how_long: "Until the day is in a day summary and at least 14 days old (the station week a \
-               worker sees needs the last closed Monday–Sunday week); then deleted.",
+    how_long: in_database!(
+        "Until the day is in a day summary and at least 14 days old (the station week a \
+               worker sees needs the last closed Monday–Sunday week); then deleted."
+    ),
     leaves: Leaves::Within("only added up in day summaries"),
     seen_by: "Nobody as they are; the centre sees them only added up in day summaries.",
     sentences: &[about(
@@ -263,8 +279,10 @@ const WAITING_UPLOADS: Item = Item {
     what: "Records sealed for the service centre (day summaries and operational records) that \
            the hub has not acknowledged yet.",
     kept: "SQLite on the kiosk's card, sealed when written: the kiosk cannot read them again.",
-    how_long: "Until the hub acknowledges them; then their content is deleted (SQLite's \
-               `secure_delete` zeroes the freed pages).",
+    how_long: in_database!(
+        "Until the hub acknowledges them; then their content is deleted (SQLite's \
+               `secure_delete` zeroes the freed pages)."
+    ),
     leaves: Leaves::No,
     seen_by: "See the day summary and operational records.",
     sentences: &[about(
@@ -281,7 +299,7 @@ const MOOD_TREND: Item = Item {
            (day, quadrant, word).",
     kept: "SQLite on the kiosk's card, encrypted under a key derived from the code (Argon2id, \
            then HKDF; ChaCha20-Poly1305). The code, its hash and the key are not stored.",
-    how_long: "The last 12 per code; an older one is deleted when a new one comes.",
+    how_long: in_database!("The last 12 per code; an older one is deleted when a new one comes."),
     leaves: Leaves::No,
     seen_by: "Nobody: never uploaded, and nobody can read it without the code.",
     sentences: &[about(
@@ -297,8 +315,10 @@ const STATION_OPERATIONS: Item = Item {
     what: "The staff audit log, restocks, the printer's status, the staff PIN's Argon2id hash \
            and the kiosk's device key. Nothing about a worker.",
     kept: "SQLite on the kiosk's card.",
-    how_long: "No time limit: they describe the station, not a visitor. The PIN's hash until a \
-               new PIN replaces it.",
+    how_long: in_database!(
+        "No time limit: they describe the station, not a visitor. The PIN's hash until a \
+               new PIN replaces it."
+    ),
     leaves: Leaves::Within(
         "the PIN's hash and the device key never; each staff action, restock and printer fault \
          is also sent as an operational record (below)",
