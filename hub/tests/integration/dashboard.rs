@@ -645,6 +645,23 @@ fn an_admin_publishes_a_signed_directory_that_kiosks_then_download() {
 fn an_admin_rolls_an_image_out_from_the_page_with_its_audit_line() {
     let (dir, hub) = demo_hub(&[("operator", Role::Operator), ("admin", Role::Admin)]);
     let addr = hub.addr();
+    // Before any image: the page says how to add one, and offers no form.
+    let admin = format!("{}; ws_lang=en", session_cookie(addr, "admin"));
+    let empty = body(&request(
+        addr,
+        "GET",
+        "/updates",
+        &[("Cookie", &admin)],
+        b"",
+    ));
+    assert!(
+        empty.contains("id=\"no-images\"") && empty.contains("waystation-hub update add"),
+        "{empty}"
+    );
+    assert!(
+        empty.contains("id=\"no-rollouts\"") && !empty.contains("id=\"rollout\""),
+        "{empty}"
+    );
     let bundle = dir.path().join("incoming.raucb");
     std::fs::write(&bundle, b"any bytes").unwrap();
     waystation_hub::add_image(dir.path(), &bundle, "2026.12.3").unwrap();
