@@ -1,15 +1,22 @@
 #!/usr/bin/env python3
 """Drives a Waystation image in QEMU for deploy/image/smoke-test (standard library only).
 
-    vm.py amd64-kiosk  --disk D --kernel K --initrd I --cmdline C --reference R --work W
-    vm.py arm64-boot   --disk D --kernel K --initrd I --cmdline C --work W [--writable-root]
-                       [--reference R]
+    vm.py amd64-kiosk     --disk D --reference R --work W [--hub-port P]
+    vm.py amd64-after-cut --disk D --reference R --work W [--hub-port P]
+    vm.py ab-updates      --disk D --work W --hub-port P --hub-bin B --hub-data H --device-id ID
+                          --bundle F --version V --broken-version V2 [--cut-after S]
+    vm.py arm64-boot      --disk D --kernel K --initrd I --cmdline C --work W [--writable-root]
+                          [--reference R]
 
-amd64-kiosk boots the amd64 image, waits until systemd reports the kiosk ready (Type=notify, so
-"active" means the kiosk sent READY=1), compares QEMU's screendump of the kiosk's screen with the
-reference attract screen, then records restocks from the serial console and kills QEMU
-(a power cut) while they are being written. It leaves the acknowledged record ids in
-W/acked.txt for the caller, which checks the disk and boots again with `amd64-after-cut`.
+The amd64 card is booted through Debian's U-Boot for QEMU, which runs the card's own A/B boot
+script. amd64-kiosk waits until systemd reports the kiosk ready (Type=notify, so "active" means
+the kiosk sent READY=1), compares QEMU's screendump of the kiosk's screen with the reference
+attract screen, then records restocks from the serial console and kills QEMU (a power cut)
+while they are being written. It leaves the acknowledged record ids in W/acked.txt for the
+caller, which checks the disk and boots again with `amd64-after-cut`.
+
+ab-updates rolls updates out to the card from a hub running on this machine (ab_updates says
+which, and what is checked).
 
 arm64-boot boots the Pi card image on QEMU's virt machine with the kernel and initrd from its
 firmware partition, with the read-only root (the default) or --writable-root
