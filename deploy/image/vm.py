@@ -595,8 +595,9 @@ def ab_updates(args):
         downloaded = time.time() - start
         status = wait_status(vm, "awaiting_reboot", 1800)
         print(f"update {args.version}: downloaded from the hub and asked for while idle "
-              f"{downloaded:.0f} s after the kiosk was ready ({os.path.getsize(args.bundle) / 2**20:.0f} MiB); "
-              f"installed {time.time() - start:.0f} s after: {status['last']['detail']}")
+              f"{downloaded:.0f} s after the slot was marked good and 3 restocks made "
+              f"({os.path.getsize(args.bundle) / 2**20:.0f} MiB); installed {time.time() - start:.0f} s "
+              f"after that: {status['last']['detail']}")
         installed = time.time()
         wait_power_off(vm, 1200, "after the install: the kiosk asks for it after 10 idle minutes")
         print(f"update {args.version}: the kiosk asked for the reboot {time.time() - installed:.0f} s after the install")
