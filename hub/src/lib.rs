@@ -442,17 +442,7 @@ pub fn images(data: impl Into<Place>) -> Result<Vec<Image>, HubError> {
 /// holds, and a named kiosk must be registered.
 pub fn rollout(data: impl Into<Place>, version: &str, scopes: &[Scope]) -> Result<(), HubError> {
     let mut storage = data.into().storage()?;
-    if !storage.images()?.iter().any(|i| i.version == version) {
-        return Err(HubError::NoSuchImage(version.chars().take(60).collect()));
-    }
-    for scope in scopes {
-        if let Scope::Kiosk(id) = scope
-            && storage.device(id)?.is_none()
-        {
-            return Err(HubError::UnknownDevice(id.chars().take(64).collect()));
-        }
-    }
-    storage.add_rollout(version, scopes, ingest::now_ms())
+    updates::roll_out(storage.as_mut(), version, scopes, ingest::now_ms())
 }
 
 /// Every rollout, oldest first.

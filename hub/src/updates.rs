@@ -19,6 +19,27 @@ use crate::{HubError, Place};
 /// The folder of image bundles, inside the data folder.
 pub const IMAGES_DIR: &str = "images";
 
+/// Records a rollout of `version` to `scopes`, once the image is known and every named kiosk
+/// registered: the one check behind `update rollout` and the dashboard's form.
+pub fn roll_out(
+    storage: &mut dyn Storage,
+    version: &str,
+    scopes: &[Scope],
+    now_ms: i64,
+) -> Result<(), HubError> {
+    if !storage.images()?.iter().any(|i| i.version == version) {
+        return Err(HubError::NoSuchImage(version.chars().take(60).collect()));
+    }
+    for scope in scopes {
+        if let Scope::Kiosk(id) = scope
+            && storage.device(id)?.is_none()
+        {
+            return Err(HubError::UnknownDevice(id.chars().take(64).collect()));
+        }
+    }
+    storage.add_rollout(version, scopes, now_ms)
+}
+
 /// The newest rollout whose scope takes this kiosk in: the version it should run.
 pub fn target<'a>(device: &Device, rollouts: &'a [Rollout]) -> Option<&'a Rollout> {
     rollouts

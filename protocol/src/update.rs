@@ -15,6 +15,17 @@ pub const UPDATE_PATH: &str = "/v1/update";
 pub const IMAGE_PATH_PREFIX: &str = "/v1/images/";
 /// The longest version accepted.
 pub const MAX_VERSION_CHARS: usize = 40;
+/// What became of a kiosk's last update, as root's `update-status.json` and the heartbeat's
+/// `update.last.outcome` say it (the kiosk's `update::Outcome`, in its order; the hub's fleet
+/// page words them in this order).
+pub const OUTCOMES: [&str; 6] = [
+    "installed",
+    "installing",
+    "awaiting_reboot",
+    "trying",
+    "rolled_back",
+    "failed",
+];
 
 /// What the hub offers a kiosk: the image version it should run, and how to check the bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -316,7 +316,8 @@ mod tests {
     use crate::clock::{Clock, FakeClock};
     use chrono::DateTime;
 
-    fn record(clock: &FakeClock, n: u128) -> NewRecord {
+    /// A small record numbered `n` (also for `snapshot`'s tests).
+    pub(super) fn record(clock: &FakeClock, n: u128) -> NewRecord {
         NewRecord {
             kind: RecordKind::KioskStarted,
             stamp: RecordStamp {
@@ -327,7 +328,7 @@ mod tests {
         }
     }
 
-    fn clock() -> FakeClock {
+    pub(super) fn clock() -> FakeClock {
         FakeClock::new(DateTime::from_timestamp(1_790_000_000, 0).unwrap(), true)
     }
 

@@ -200,22 +200,10 @@ fn outbox_columns(conn: &Connection, schema: &str) -> rusqlite::Result<Vec<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::{Clock, FakeClock};
-    use crate::store::{NewRecord, RecordKind, RecordStamp, Store, latest_schema_version};
+    use crate::store::{NewRecord, Store, latest_schema_version};
 
     fn record(n: u128) -> NewRecord {
-        let clock = FakeClock::new(
-            chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
-            true,
-        );
-        NewRecord {
-            kind: RecordKind::KioskStarted,
-            stamp: RecordStamp {
-                id: uuid::Uuid::from_u128(n),
-                clock: clock.read(),
-            },
-            payload: serde_json::json!({ "n": n as u64 }),
-        }
+        crate::store::tests::record(&crate::store::tests::clock(), n)
     }
 
     fn user_version(path: &Path) -> usize {

@@ -271,14 +271,7 @@ fn the_status_file_is_read_as_agreed_and_anything_else_refused() {
     );
     // serde reads a missing `last` as null: a first boot's file may leave it out.
     assert_eq!(parse_status(r#"{"slot": "B"}"#).unwrap().last, None);
-    for outcome in [
-        "installed",
-        "installing",
-        "awaiting_reboot",
-        "trying",
-        "rolled_back",
-        "failed",
-    ] {
+    for outcome in waystation_protocol::update::OUTCOMES {
         let text = format!(
             r#"{{"slot":"A","last":{{"version":"1","outcome":"{outcome}","detail":"","at":""}}}}"#
         );

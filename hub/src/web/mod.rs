@@ -1243,14 +1243,6 @@ fn fleet_row(k: fleet::Kiosk, language: Language) -> FleetRow {
 /// The fleet table's image update cell: the version to run, the last update's outcome with
 /// root's words when it went wrong, a download's progress, the slot.
 fn update_lines(update: Option<&fleet::Update>, target: Option<String>, w: &Words) -> Vec<String> {
-    const OUTCOMES: [&str; 6] = [
-        "installed",
-        "installing",
-        "awaiting_reboot",
-        "trying",
-        "rolled_back",
-        "failed",
-    ];
     let mut lines: Vec<String> = target
         .map(|v| format!("{} {v}", w.update_target))
         .into_iter()
@@ -1263,7 +1255,7 @@ fn update_lines(update: Option<&fleet::Update>, target: Option<String>, w: &Word
         lines.push(w.update_unreadable.into());
     }
     if let Some((version, outcome, detail)) = &update.last {
-        let said = OUTCOMES
+        let said = waystation_protocol::update::OUTCOMES
             .iter()
             .position(|o| o == outcome)
             .map_or(outcome.as_str(), |i| w.update_outcomes[i]);

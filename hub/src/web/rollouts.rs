@@ -142,16 +142,8 @@ pub(super) async fn roll_out(
     };
     let version = form.version.trim().to_string();
     let done = on_storage(&hub, move |storage| {
-        if !storage.images()?.iter().any(|i| i.version == version) {
-            return Err(HubError::NoSuchImage(version));
-        }
-        if let Scope::Kiosk(id) = &scope
-            && storage.device(id)?.is_none()
-        {
-            return Err(HubError::UnknownDevice(id.clone()));
-        }
         let now = now_ms();
-        storage.add_rollout(&version, std::slice::from_ref(&scope), now)?;
+        crate::updates::roll_out(storage, &version, std::slice::from_ref(&scope), now)?;
         storage.audit(&AuditEntry {
             at_ms: now,
             actor: user.name,
