@@ -1248,7 +1248,10 @@ fn update_lines(update: Option<&fleet::Update>, target: Option<String>, w: &Word
         .into_iter()
         .collect();
     let Some(update) = update else {
-        lines.push("-".into());
+        // No report from the kiosk: the cell says so only when it says nothing else.
+        if lines.is_empty() {
+            lines.push("-".into());
+        }
         return lines;
     };
     if update.unreadable.is_some() {
@@ -1750,5 +1753,10 @@ mod tests {
             "root's words only when something went wrong"
         );
         assert_eq!(update_lines(None, None, w), ["-"]);
+        // A target and no report yet: the target alone, no dash under it.
+        assert_eq!(
+            update_lines(None, Some("2026.12.4".into()), w),
+            [format!("{} 2026.12.4", w.update_target)]
+        );
     }
 }
