@@ -82,6 +82,12 @@ pub enum HubError {
     ImageExists(String),
     #[error("the hub has no image of version {0} (see `waystation-hub update list`)")]
     NoSuchImage(String),
+    #[error("remote help is switched on for 1 to {max} minutes, not {0}", max = waystation_protocol::remote_help::MAX_MINUTES)]
+    BadMinutes(u32),
+    #[error(
+        "kiosk {0} cannot take remote help: its newest heartbeat says no jump host is configured (or it sent none yet); set [remote_help] in its provision file (docs/remote-help.md)"
+    )]
+    NoJumpHost(String),
     #[error("storage: {0}")]
     Storage(String),
     /// Anything PostgreSQL refused or could not do, with its own words (never the address,
@@ -126,6 +132,8 @@ impl HubError {
                 | HubError::BadVersion(_)
                 | HubError::ImageExists(_)
                 | HubError::NoSuchImage(_)
+                | HubError::BadMinutes(_)
+                | HubError::NoJumpHost(_)
                 | HubError::BadWebhook(_)
                 | HubError::BadUserName(_)
                 | HubError::BadPassword(_)

@@ -31,6 +31,7 @@ mod error;
 mod ingest;
 mod keys;
 mod postgres;
+pub mod remote_help;
 mod server;
 mod sqlite;
 pub mod station_time;
@@ -448,6 +449,53 @@ pub fn rollout(data: impl Into<Place>, version: &str, scopes: &[Scope]) -> Resul
 /// Every rollout, oldest first.
 pub fn rollouts(data: impl Into<Place>) -> Result<Vec<Rollout>, HubError> {
     data.into().storage()?.rollouts()
+}
+
+/// Switches remote help on for one kiosk for `minutes`, from the command line.
+pub fn remote_help_on(
+    data: impl Into<Place>,
+    device_id: &str,
+    minutes: u32,
+) -> Result<remote_help::RemoteHelp, HubError> {
+    let mut storage = data.into().storage()?;
+    remote_help::switch_on(
+        storage.as_mut(),
+        device_id,
+        minutes,
+        users::COMMAND_LINE,
+        ingest::now_ms(),
+    )
+}
+
+/// Switches remote help off for one kiosk, from the command line. Returns whether it was on.
+pub fn remote_help_off(data: impl Into<Place>, device_id: &str) -> Result<bool, HubError> {
+    let mut storage = data.into().storage()?;
+    remote_help::switch_off(
+        storage.as_mut(),
+        device_id,
+        users::COMMAND_LINE,
+        ingest::now_ms(),
+    )
+}
+
+/// Remote help in force now, with what each kiosk's newest heartbeat says of its tunnel.
+pub fn remote_help_list(
+    data: impl Into<Place>,
+) -> Result<Vec<(remote_help::RemoteHelp, remote_help::KioskSide)>, HubError> {
+    let mut storage = data.into().storage()?;
+    let helps = remote_help::in_force(storage.as_mut(), ingest::now_ms())?;
+    let beats = storage.latest_heartbeats()?;
+    Ok(helps
+        .into_iter()
+        .map(|help| {
+            let side = beats
+                .iter()
+                .find(|beat| beat.device_id == help.device_id)
+                .map(|beat| remote_help::kiosk_side(&beat.payload))
+                .unwrap_or_else(|| remote_help::kiosk_side(&serde_json::Value::Null));
+            (help, side)
+        })
+        .collect())
 }
 
 /// What an import did.

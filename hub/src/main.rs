@@ -99,6 +99,10 @@ enum Command {
     /// Image updates: add RAUC bundles, roll them out to all kiosks, a district or named kiosks
     #[command(subcommand)]
     Update(UpdateCommand),
+    /// Remote help for the field team: one kiosk connects out to the centre's jump host for a
+    /// bounded time (docs/remote-help.md)
+    #[command(subcommand)]
+    RemoteHelp(RemoteHelpCommand),
     /// Where workers' calls for station staff are passed on, and what became of them
     #[command(subcommand)]
     Alerts(AlertsCommand),
@@ -324,6 +328,36 @@ enum UpdateCommand {
 }
 
 #[derive(Subcommand)]
+enum RemoteHelpCommand {
+    /// Switch remote help on for KIOSK (a device id) for --minutes (at most 480); switching it
+    /// on again replaces the time
+    On {
+        #[command(flatten)]
+        data: Data,
+        /// The kiosk's device id
+        kiosk: String,
+        /// For how long, in minutes (1 to 480); it ends by itself after
+        #[arg(long, value_parser = clap::value_parser!(u32))]
+        minutes: u32,
+    },
+    /// Switch remote help off for KIOSK now
+    Off {
+        #[command(flatten)]
+        data: Data,
+        /// The kiosk's device id
+        kiosk: String,
+    },
+    /// The kiosks remote help is on for, until when, who switched it on and their tunnel
+    List {
+        #[command(flatten)]
+        data: Data,
+        /// As JSON
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum BundleCommand {
     /// Serve FILE (a signed bundle) from now on, replacing the one served before
     Set {
@@ -510,6 +544,7 @@ fn run(command: Command) -> Result<Done, Stop> {
             outln!("serving {} as the bundle, ETag {etag}", file.display())?;
         }
         Command::Update(command) => update(command)?,
+        Command::RemoteHelp(command) => remote_help(command)?,
         Command::Alerts(command) => return alerts(command),
         Command::Users(command) => users(command)?,
         Command::DemoData { data } => {
@@ -593,6 +628,57 @@ fn update(command: UpdateCommand) -> Result<(), Stop> {
                 })
                 .collect();
             print_table(["ROLLED OUT", "TO", "AT"], &rows)?;
+        }
+    }
+    Ok(())
+}
+
+fn remote_help(command: RemoteHelpCommand) -> Result<(), Stop> {
+    let minute = |ms: i64| waystation_hub::station_time::minute(ms).unwrap_or_default();
+    match command {
+        RemoteHelpCommand::On {
+            data,
+            kiosk,
+            minutes,
+        } => {
+            let help = waystation_hub::remote_help_on(data.place(), &kiosk, minutes)?;
+            outln!(
+                "remote help on for {} until {} (Shanghai); the kiosk connects to the jump host at its next check, within {} minutes",
+                help.device_id,
+                minute(help.until_ms),
+                waystation_protocol::remote_help::CHECK_MINUTES
+            )?;
+        }
+        RemoteHelpCommand::Off { data, kiosk } => {
+            if waystation_hub::remote_help_off(data.place(), &kiosk)? {
+                outln!(
+                    "remote help off for {kiosk}; the kiosk closes its tunnel at its next check"
+                )?;
+            } else {
+                outln!("remote help was not on for {kiosk}")?;
+            }
+        }
+        RemoteHelpCommand::List { data, json } => {
+            let list = waystation_hub::remote_help_list(data.place())?;
+            if json {
+                let rows: Vec<_> = list
+                    .iter()
+                    .map(|(help, side)| serde_json::json!({ "help": help, "kiosk": side }))
+                    .collect();
+                return print_json(&serde_json::json!(rows));
+            }
+            let rows: Vec<[String; 4]> = list
+                .iter()
+                .map(|(help, side)| {
+                    [
+                        help.device_id.clone(),
+                        minute(help.until_ms),
+                        help.granted_by.clone(),
+                        side.tunnel.clone().unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect();
+            print_table(["KIOSK", "UNTIL (SHANGHAI)", "BY", "TUNNEL"], &rows)?;
         }
     }
     Ok(())

@@ -18,8 +18,9 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
     Device, FindProblems, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, Image, KindCount, NewDevice,
-    NewRecord, OpenWatch, Rollout, Scope, Storage, StoredRecord, StoredSummary, Via,
-    parse_time_source, time_source_name, watch_changes,
+    NewRecord, OpenWatch, RemoteHelp, Rollout, Scope, Storage, StoredRecord, StoredSummary, Via,
+    parse_time_source, remote_help_off_audit, remote_help_on_audit, time_source_name,
+    watch_changes,
 };
 use crate::users::{AuditEntry, Role, Session, User};
 use crate::{HubError, summaries};
@@ -192,6 +193,13 @@ const MIGRATIONS: &[&str] = &[
         scope TEXT NOT NULL CHECK (scope IN ('all', 'district', 'kiosk')),
         name TEXT,
         created_ms BIGINT NOT NULL
+    );",
+    // 6: remote help (SQLite's migration 13): switched on for a kiosk, until when and by whom.
+    "CREATE TABLE remote_help (
+        device_id TEXT PRIMARY KEY REFERENCES devices (device_id),
+        until_ms BIGINT NOT NULL,
+        granted_by TEXT NOT NULL,
+        granted_ms BIGINT NOT NULL
     );",
 ];
 
@@ -850,6 +858,71 @@ impl Storage for PostgresStorage {
                 })
             })
             .collect()
+    }
+
+    fn set_remote_help(&mut self, help: &RemoteHelp) -> Result<(), HubError> {
+        let mut tx = self.client.transaction().map_err(failed)?;
+        tx.execute(
+            "INSERT INTO remote_help (device_id, until_ms, granted_by, granted_ms)
+             VALUES ($1, $2, $3, $4)
+             ON CONFLICT (device_id) DO UPDATE SET until_ms = excluded.until_ms,
+                 granted_by = excluded.granted_by, granted_ms = excluded.granted_ms",
+            &[
+                &help.device_id,
+                &help.until_ms,
+                &help.granted_by,
+                &help.granted_ms,
+            ],
+        )
+        .map_err(failed)?;
+        insert_audit(&mut tx, &remote_help_on_audit(help))?;
+        tx.commit().map_err(failed)
+    }
+
+    fn end_remote_help(
+        &mut self,
+        device_id: &str,
+        by: &str,
+        now_ms: i64,
+    ) -> Result<bool, HubError> {
+        let mut tx = self.client.transaction().map_err(failed)?;
+        let in_force = tx
+            .execute(
+                "DELETE FROM remote_help WHERE device_id = $1 AND until_ms > $2",
+                &[&device_id, &now_ms],
+            )
+            .map_err(failed)?
+            == 1;
+        tx.execute(
+            "DELETE FROM remote_help WHERE device_id = $1",
+            &[&device_id],
+        )
+        .map_err(failed)?;
+        if in_force {
+            insert_audit(&mut tx, &remote_help_off_audit(device_id, by, now_ms))?;
+        }
+        tx.commit().map_err(failed)?;
+        Ok(in_force)
+    }
+
+    fn remote_helps(&mut self) -> Result<Vec<RemoteHelp>, HubError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT device_id, until_ms, granted_by, granted_ms FROM remote_help
+                 ORDER BY device_id",
+                &[],
+            )
+            .map_err(failed)?;
+        Ok(rows
+            .iter()
+            .map(|row| RemoteHelp {
+                device_id: row.get(0),
+                until_ms: row.get(1),
+                granted_by: row.get(2),
+                granted_ms: row.get(3),
+            })
+            .collect())
     }
 
     fn webhook(&mut self) -> Result<Option<Webhook>, HubError> {

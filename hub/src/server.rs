@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use waystation_protocol::BatchReply;
+use waystation_protocol::remote_help::REMOTE_HELP_PATH;
 use waystation_protocol::request::{DEVICE_HEADER, SIGNATURE_HEADER};
 use waystation_protocol::update::{IMAGE_PATH_PREFIX, UPDATE_PATH, image_path, version_ok};
 use waystation_protocol::wire::{BATCH_PATH, BUNDLE_PATH, IMPORT_PATH, MAX_BATCH_BYTES};
@@ -244,6 +245,7 @@ fn router(receiver: Arc<Receiver>) -> Router {
         )
         .route(BUNDLE_PATH, get(get_bundle))
         .route(UPDATE_PATH, get(get_update))
+        .route(REMOTE_HELP_PATH, get(get_remote_help))
         .route(&format!("{IMAGE_PATH_PREFIX}{{version}}"), get(get_image))
         .route(HEALTH_PATH, get(|| async { "ok" }))
         .merge(crate::web::router())
@@ -388,6 +390,33 @@ async fn get_update(State(hub): State<Arc<Receiver>>, headers: HeaderMap) -> Res
         }
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
         Err(refusal) => refuse_read(&device, UPDATE_PATH, refusal),
+    }
+}
+
+/// Whether remote help is on for this kiosk: 200 with the grant (until when, seconds left)
+/// while it is in force, 204 when it is off or its time is up.
+async fn get_remote_help(State(hub): State<Arc<Receiver>>, headers: HeaderMap) -> Response {
+    let (device, signature) = match credentials(&headers) {
+        Ok(credentials) => credentials,
+        Err(refusal) => return refuse("-", REMOTE_HELP_PATH, refusal),
+    };
+    let result = {
+        let device = device.clone();
+        blocking(move || {
+            hub.verify(&device, &signature, "GET", REMOTE_HELP_PATH, b"")?;
+            let mut storage = hub.storage();
+            let now = now_ms();
+            Ok(crate::remote_help::in_force(storage.as_mut(), now)?
+                .into_iter()
+                .find(|help| help.device_id == device)
+                .and_then(|help| crate::remote_help::grant(&help, now)))
+        })
+        .await
+    };
+    match result {
+        Ok(Some(grant)) => (StatusCode::OK, axum::Json(grant)).into_response(),
+        Ok(None) => StatusCode::NO_CONTENT.into_response(),
+        Err(refusal) => refuse_read(&device, REMOTE_HELP_PATH, refusal),
     }
 }
 

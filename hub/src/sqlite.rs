@@ -19,8 +19,9 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome};
 use crate::alerts::{Alert, Webhook, WebhookFormat};
 use crate::storage::{
     Device, FindProblems, ForwardNote, HEARTBEAT_KIND, HeartbeatDay, Image, KindCount, NewDevice,
-    NewRecord, OpenWatch, Rollout, Scope, Storage, StoredRecord, StoredSummary, Via,
-    parse_time_source, time_source_name, watch_changes,
+    NewRecord, OpenWatch, RemoteHelp, Rollout, Scope, Storage, StoredRecord, StoredSummary, Via,
+    parse_time_source, remote_help_off_audit, remote_help_on_audit, time_source_name,
+    watch_changes,
 };
 use crate::users::{AuditEntry, Role, Session, User};
 use crate::{BUNDLE_FILE, DB_FILE, HubError, summaries};
@@ -314,6 +315,16 @@ const MIGRATIONS: &[M<'static>] = &[
             -- The district's or the kiosk's name; NULL for all.
             name TEXT,
             created_ms BIGINT NOT NULL
+        );",
+    ),
+    // 13: remote help switched on for a kiosk, until when and by whom (docs/remote-help.md);
+    // switching it off deletes the row, and the audit log keeps both.
+    M::up(
+        "CREATE TABLE remote_help (
+            device_id TEXT PRIMARY KEY REFERENCES devices (device_id),
+            until_ms BIGINT NOT NULL,
+            granted_by TEXT NOT NULL,
+            granted_ms BIGINT NOT NULL
         );",
     ),
 ];
@@ -835,6 +846,68 @@ impl Storage for SqliteStorage {
                     scope: Scope::from_columns(&kind, row.get(3)?)
                         .ok_or_else(|| bad_text(2, "rollout scope", &kind))?,
                     created_ms: row.get(4)?,
+                })
+            })?
+            .collect()
+        };
+        read().map_err(|e| self.sqlite(e))
+    }
+
+    fn set_remote_help(&mut self, help: &RemoteHelp) -> Result<(), HubError> {
+        let write = |conn: &mut Connection| -> rusqlite::Result<()> {
+            let tx = begin_write(conn)?;
+            tx.execute(
+                "INSERT INTO remote_help (device_id, until_ms, granted_by, granted_ms)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (device_id) DO UPDATE SET until_ms = excluded.until_ms,
+                     granted_by = excluded.granted_by, granted_ms = excluded.granted_ms",
+                params![
+                    help.device_id,
+                    help.until_ms,
+                    help.granted_by,
+                    help.granted_ms
+                ],
+            )?;
+            insert_audit(&tx, &remote_help_on_audit(help))?;
+            tx.commit()
+        };
+        write(&mut self.conn).map_err(|e| self.sqlite(e))
+    }
+
+    fn end_remote_help(
+        &mut self,
+        device_id: &str,
+        by: &str,
+        now_ms: i64,
+    ) -> Result<bool, HubError> {
+        let write = |conn: &mut Connection| -> rusqlite::Result<bool> {
+            let tx = begin_write(conn)?;
+            let in_force = tx.execute(
+                "DELETE FROM remote_help WHERE device_id = ?1 AND until_ms > ?2",
+                params![device_id, now_ms],
+            )? == 1;
+            tx.execute("DELETE FROM remote_help WHERE device_id = ?1", [device_id])?;
+            if in_force {
+                insert_audit(&tx, &remote_help_off_audit(device_id, by, now_ms))?;
+            }
+            tx.commit()?;
+            Ok(in_force)
+        };
+        write(&mut self.conn).map_err(|e| self.sqlite(e))
+    }
+
+    fn remote_helps(&mut self) -> Result<Vec<RemoteHelp>, HubError> {
+        let read = || -> rusqlite::Result<Vec<RemoteHelp>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT device_id, until_ms, granted_by, granted_ms FROM remote_help
+                 ORDER BY device_id",
+            )?;
+            stmt.query_map([], |row| {
+                Ok(RemoteHelp {
+                    device_id: row.get(0)?,
+                    until_ms: row.get(1)?,
+                    granted_by: row.get(2)?,
+                    granted_ms: row.get(3)?,
                 })
             })?
             .collect()

@@ -10,6 +10,7 @@ use waystation_protocol::{ClockStamp, DaySummary, Outcome, TimeSource};
 
 use crate::HubError;
 use crate::alerts::{Alert, Webhook};
+pub use crate::remote_help::RemoteHelp;
 use crate::users::{AuditEntry, Session, User};
 
 /// What the hub stores and reads. Every method is one short unit of work; a method that writes
@@ -106,6 +107,19 @@ pub trait Storage: Send {
 
     /// Every rollout, oldest first (by time, then the order they were made in).
     fn rollouts(&mut self) -> Result<Vec<Rollout>, HubError>;
+
+    /// Switches remote help on for its device (replacing the time and name of one already
+    /// on), with its audit line (`granted_by` switched it on), in one transaction.
+    fn set_remote_help(&mut self, help: &RemoteHelp) -> Result<(), HubError>;
+
+    /// Switches remote help off for a device at `now_ms`, with its audit line (`by`), in one
+    /// transaction. Returns whether it was in force (a switch whose time was up is removed
+    /// quietly, with no audit line).
+    fn end_remote_help(&mut self, device_id: &str, by: &str, now_ms: i64)
+    -> Result<bool, HubError>;
+
+    /// Every remote help switched on and not switched off, its time up or not, by device id.
+    fn remote_helps(&mut self) -> Result<Vec<RemoteHelp>, HubError>;
 
     /// Where alerts are posted, if the centre set a webhook.
     fn webhook(&mut self) -> Result<Option<Webhook>, HubError>;
@@ -469,6 +483,30 @@ pub(crate) fn parse_time_source(text: &str) -> Option<TimeSource> {
     ]
     .into_iter()
     .find(|source| time_source_name(*source) == text)
+}
+
+/// The audit line of remote help switched on.
+pub(crate) fn remote_help_on_audit(help: &RemoteHelp) -> AuditEntry {
+    AuditEntry {
+        at_ms: help.granted_ms,
+        actor: help.granted_by.clone(),
+        action: "remote help on".into(),
+        detail: format!(
+            "{} until {}",
+            help.device_id,
+            crate::station_time::minute(help.until_ms).unwrap_or_default()
+        ),
+    }
+}
+
+/// The audit line of remote help switched off.
+pub(crate) fn remote_help_off_audit(device_id: &str, by: &str, now_ms: i64) -> AuditEntry {
+    AuditEntry {
+        at_ms: now_ms,
+        actor: by.to_string(),
+        action: "remote help off".into(),
+        detail: device_id.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! generation). The protocol itself is described for people in `docs/protocol.md`.
 
 pub mod clock;
+pub mod remote_help;
 pub mod request;
 pub mod sealing;
 pub mod summary;
@@ -13,6 +14,7 @@ pub mod update;
 pub mod wire;
 
 pub use clock::{TimeSource, corrected_time};
+pub use remote_help::RemoteHelpGrant;
 pub use request::{DeviceKey, SignatureError, device_id, sign_request, verify_request};
 pub use sealing::{CentrePublicKey, CentreSecretKey, KeyId, SealBinding, SealError, sealed_key_id};
 pub use summary::{DAY_SUMMARY_KIND, DaySummary, MIN_VISITS, Metric};

@@ -10,6 +10,7 @@ pub mod csv;
 pub mod directory;
 pub mod figures;
 pub mod fleet;
+mod remote_help;
 mod rollouts;
 pub mod words;
 
@@ -45,6 +46,14 @@ pub(crate) fn router() -> Router<Arc<Receiver>> {
         .route(
             "/updates",
             get(rollouts::updates_page).post(rollouts::roll_out),
+        )
+        .route(
+            "/remote-help",
+            get(remote_help::remote_help_page).post(remote_help::switch_on),
+        )
+        .route(
+            "/remote-help/off",
+            axum::routing::post(remote_help::switch_off),
         )
         .route("/accounts/remove", axum::routing::post(remove_account))
         .route("/kiosks/register", axum::routing::post(register_kiosk))

@@ -635,3 +635,102 @@ fn staff_accounts_are_added_with_a_password_from_standard_input_and_audited() {
     let needle = b"a long enough passphrase";
     assert!(!db.windows(needle.len()).any(|w| w == needle));
 }
+
+#[test]
+fn remote_help_is_switched_on_listed_and_off_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let centre = waystation_hub::keygen(dir.path()).unwrap();
+    let kiosk = Kiosk::new(4, &centre);
+    let id =
+        waystation_hub::add_device(dir.path(), &kiosk.key.public_base64(), None, None).unwrap();
+    // No heartbeat says the kiosk has a jump host: refused, in one line.
+    let refused = hub(&["remote-help", "on", &id, "--minutes", "60", "--data", data]);
+    assert!(assert_fails(&refused, 2).contains("no jump host"));
+    let running = crate::support::start(dir.path());
+    let beat = kiosk.record(
+        1,
+        "heartbeat",
+        synced(NOV_2026, 1),
+        json!({"remote_help": {"available": true, "tunnel": "up", "client_key": null}}),
+    );
+    kiosk
+        .post(
+            running.addr(),
+            &kiosk.batch(vec![beat], synced(NOV_2026, 2)),
+        )
+        .reply();
+    running.stop();
+    for minutes in ["0", "481"] {
+        let bad = hub(&[
+            "remote-help",
+            "on",
+            &id,
+            "--minutes",
+            minutes,
+            "--data",
+            data,
+        ]);
+        assert!(assert_fails(&bad, 2).contains("1 to 480 minutes"));
+    }
+    // Not a number: clap's own refusal, status 2 as for every bad argument.
+    let soon = hub(&[
+        "remote-help",
+        "on",
+        &id,
+        "--minutes",
+        "soon",
+        "--data",
+        data,
+    ]);
+    assert_eq!(soon.status.code(), Some(2));
+    let unknown = hub(&[
+        "remote-help",
+        "on",
+        "ws-ffffffffffffffff",
+        "--minutes",
+        "5",
+        "--data",
+        data,
+    ]);
+    assert!(assert_fails(&unknown, 2).contains("no device"));
+
+    let on = hub(&["remote-help", "on", &id, "--minutes", "90", "--data", data]);
+    assert!(on.status.success(), "{}", text(&on.stderr));
+    assert!(text(&on.stdout).contains(&format!("remote help on for {id} until")));
+    let list = hub(&["remote-help", "list", "--data", data]);
+    let listed = text(&list.stdout);
+    assert!(
+        listed.contains(&id) && listed.contains("command line") && listed.contains("up"),
+        "{listed}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&hub(&["remote-help", "list", "--json", "--data", data]).stdout)
+            .unwrap();
+    assert_eq!(json[0]["help"]["device_id"], id.as_str());
+    let left = json[0]["help"]["until_ms"].as_i64().unwrap()
+        - json[0]["help"]["granted_ms"].as_i64().unwrap();
+    assert_eq!(left, 90 * 60_000);
+
+    let off = hub(&["remote-help", "off", &id, "--data", data]);
+    assert!(
+        text(&off.stdout).contains("remote help off"),
+        "{}",
+        text(&off.stdout)
+    );
+    let again = hub(&["remote-help", "off", &id, "--data", data]);
+    assert!(
+        text(&again.stdout).contains("was not on"),
+        "{}",
+        text(&again.stdout)
+    );
+    assert!(
+        text(&hub(&["remote-help", "list", "--data", data]).stdout)
+            .lines()
+            .count()
+            <= 1
+    );
+    let audit = waystation_hub::audit_log(dir.path(), 5).unwrap();
+    let actions: Vec<&str> = audit.iter().map(|a| a.action.as_str()).collect();
+    assert_eq!(actions, ["remote help off", "remote help on"]);
+}

@@ -931,3 +931,146 @@ fn a_kiosk_key_scanned_before_signing_in_comes_back_filled_in_after() {
         "the scanned kiosk's id is shown"
     );
 }
+
+#[test]
+fn an_admin_switches_remote_help_on_and_off_from_the_page_with_its_audit_lines() {
+    use crate::support::{Kiosk, NOV_2026, synced};
+    let (dir, hub) = demo_hub(&[("operator", Role::Operator), ("admin", Role::Admin)]);
+    let addr = hub.addr();
+    let centre = std::fs::read_to_string(dir.path().join(waystation_hub::PUB_FILE)).unwrap();
+    let with_jump = Kiosk::new(41, &centre);
+    let without = Kiosk::new(42, &centre);
+    for (kiosk, available) in [(&with_jump, true), (&without, false)] {
+        waystation_hub::add_device(dir.path(), &kiosk.key.public_base64(), None, None).unwrap();
+        let beat = kiosk.record(
+            1,
+            "heartbeat",
+            synced(NOV_2026, 1),
+            serde_json::json!({"remote_help": {"available": available, "tunnel": "error",
+                "detail": "Connection refused", "client_key": null}}),
+        );
+        kiosk
+            .post(addr, &kiosk.batch(vec![beat], synced(NOV_2026, 2)))
+            .reply();
+    }
+    let operator = session_cookie(addr, "operator");
+    assert_eq!(
+        request(addr, "GET", "/remote-help", &[("Cookie", &operator)], b"").status,
+        403
+    );
+    let admin = format!("{}; ws_lang=en", session_cookie(addr, "admin"));
+    let page = body(&request(
+        addr,
+        "GET",
+        "/remote-help",
+        &[("Cookie", &admin)],
+        b"",
+    ));
+    assert!(
+        page.contains("id=\"no-remote-help\"") && page.contains("id=\"switch-on\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("href=\"/remote-help\""),
+        "in the admin's menu"
+    );
+    let csrf = form_csrf(&page);
+    let post = |path: &str, fields: &str, csrf: &str| {
+        request(
+            addr,
+            "POST",
+            path,
+            &[
+                ("Content-Type", "application/x-www-form-urlencoded"),
+                ("Cookie", &admin),
+            ],
+            format!("csrf={}&{fields}", encode(csrf)).as_bytes(),
+        )
+    };
+    let forged = post(
+        "/remote-help",
+        &format!("kiosk={}&minutes=60", with_jump.id()),
+        "forged",
+    );
+    assert_eq!(forged.status, 403, "{}", body(&forged));
+    for (fields, problem) in [
+        (
+            format!("kiosk={}&minutes=0", with_jump.id()),
+            "Give 1 to 480 minutes",
+        ),
+        (
+            format!("kiosk={}&minutes=an+hour", with_jump.id()),
+            "Give 1 to 480 minutes",
+        ),
+        (
+            "kiosk=ws-0000&minutes=60".to_string(),
+            "No kiosk of that id",
+        ),
+        (
+            format!("kiosk={}&minutes=60", without.id()),
+            "names no jump host",
+        ),
+    ] {
+        let refused = post("/remote-help", &fields, &csrf);
+        assert_eq!(refused.status, 400, "{fields}");
+        assert!(body(&refused).contains(problem), "{}", body(&refused));
+    }
+    assert!(
+        waystation_hub::remote_help_list(dir.path())
+            .unwrap()
+            .is_empty()
+    );
+
+    let done = post(
+        "/remote-help",
+        &format!("kiosk={}&minutes=45", with_jump.id()),
+        &csrf,
+    );
+    assert_eq!(done.status, 303);
+    let listed = waystation_hub::remote_help_list(dir.path()).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(
+        (
+            listed[0].0.device_id.as_str(),
+            listed[0].0.granted_by.as_str()
+        ),
+        (with_jump.id().as_str(), "admin")
+    );
+    assert_eq!(listed[0].0.until_ms - listed[0].0.granted_ms, 45 * 60_000);
+    let shown = body(&request(
+        addr,
+        "GET",
+        "/remote-help?done=on",
+        &[("Cookie", &admin)],
+        b"",
+    ));
+    assert!(
+        shown.contains("Switched on") && shown.contains(&with_jump.id()),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("error: Connection refused"),
+        "the tunnel as last heard: {shown}"
+    );
+
+    let off = post(
+        "/remote-help/off",
+        &format!("kiosk={}", with_jump.id()),
+        &csrf,
+    );
+    assert_eq!(off.status, 303);
+    assert!(
+        waystation_hub::remote_help_list(dir.path())
+            .unwrap()
+            .is_empty()
+    );
+    let log = waystation_hub::audit_log(dir.path(), 2).unwrap();
+    let actions: Vec<(&str, &str)> = log
+        .iter()
+        .map(|l| (l.actor.as_str(), l.action.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [("admin", "remote help off"), ("admin", "remote help on")]
+    );
+}

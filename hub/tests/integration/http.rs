@@ -489,3 +489,54 @@ fn stopping_does_not_wait_for_an_idle_kept_alive_connection() {
         began.elapsed()
     );
 }
+
+#[test]
+fn remote_help_is_answered_to_the_one_kiosk_it_is_on_for_and_ends_with_its_time() {
+    let setup = Setup::new();
+    let addr = setup.addr();
+    let kiosk = &setup.kiosk;
+    let other = setup.stranger(2);
+    waystation_hub::add_device(setup.data(), &other.key.public_base64(), None, None).unwrap();
+    let path = waystation_protocol::remote_help::REMOTE_HELP_PATH;
+    assert_eq!(kiosk.get_signed(addr, path, &[]).status, 204);
+    // A kiosk is helped only once its heartbeat says it has a jump host.
+    let refused = waystation_hub::remote_help_on(setup.data(), &kiosk.id(), 60).unwrap_err();
+    assert!(
+        refused.is_bad_input() && refused.to_string().contains("jump host"),
+        "{refused}"
+    );
+    let beat = kiosk.record(
+        1,
+        "heartbeat",
+        synced(NOV_2026, 1),
+        json!({"remote_help": {"available": true, "client_key": "ssh-ed25519 AAAA x", "tunnel": null}}),
+    );
+    kiosk
+        .post(addr, &kiosk.batch(vec![beat], synced(NOV_2026, 2)))
+        .reply();
+    waystation_hub::remote_help_on(setup.data(), &kiosk.id(), 60).unwrap();
+
+    let on = kiosk.get_signed(addr, path, &[]);
+    assert_eq!(on.status, 200);
+    let grant = waystation_protocol::RemoteHelpGrant::parse(&on.body).unwrap();
+    assert!((3590..=3600).contains(&grant.seconds_left), "{grant:?}");
+    assert!(grant.until.ends_with('Z'), "{grant:?}");
+    assert_eq!(
+        other.get_signed(addr, path, &[]).status,
+        204,
+        "another kiosk"
+    );
+    // Signed for another path, or by a stranger: refused.
+    let id = kiosk.id();
+    let signature = sign_request(&kiosk.key, "GET", "/v1/update", b"");
+    let headers = [(DEVICE_HEADER, id.as_str()), (SIGNATURE_HEADER, &signature)];
+    assert_eq!(request(addr, "GET", path, &headers, b"").status, 401);
+    assert_eq!(setup.stranger(9).get_signed(addr, path, &[]).status, 401);
+
+    assert!(waystation_hub::remote_help_off(setup.data(), &kiosk.id()).unwrap());
+    assert_eq!(
+        kiosk.get_signed(addr, path, &[]).status,
+        204,
+        "switched off"
+    );
+}

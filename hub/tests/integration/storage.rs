@@ -63,6 +63,7 @@ on_both!(
     the_audit_log_is_newest_first_within_a_millisecond,
     the_bundle_is_replaced_whole,
     images_are_kept_once_and_rollouts_in_the_order_made,
+    remote_help_is_switched_for_one_kiosk_that_can_take_it_with_its_audit_lines,
 );
 
 fn device() -> NewDevice {
@@ -1048,4 +1049,105 @@ fn images_are_kept_once_and_rollouts_in_the_order_made(storage: &mut dyn Storage
         "a rollout names an image the hub holds"
     );
     assert_eq!(storage.rollouts().unwrap().len(), 3);
+}
+
+fn remote_help_is_switched_for_one_kiosk_that_can_take_it_with_its_audit_lines(
+    storage: &mut dyn Storage,
+) {
+    use waystation_hub::remote_help::{self, RemoteHelp};
+    storage.add_device(&device()).unwrap();
+    let id = device().device_id;
+    let now = 1_795_000_000_000;
+    let beat = |seq: i64, available: bool| NewRecord {
+        seq,
+        payload: serde_json::json!({ "remote_help": { "available": available, "tunnel": null } }),
+        ..record(&format!("beat-{seq}"), waystation_hub::HEARTBEAT_KIND)
+    };
+    // No heartbeat yet, then one from a kiosk without a jump host: refused.
+    let no_jump = |storage: &mut dyn Storage| {
+        matches!(
+            remote_help::switch_on(storage, &id, 60, "王芳", now),
+            Err(HubError::NoJumpHost(_))
+        )
+    };
+    assert!(no_jump(storage));
+    storage.ingest(&[beat(1, false)]).unwrap();
+    assert!(no_jump(storage));
+    storage.ingest(&[beat(2, true)]).unwrap();
+    for minutes in [0, 481] {
+        assert!(matches!(
+            remote_help::switch_on(storage, &id, minutes, "王芳", now),
+            Err(HubError::BadMinutes(m)) if m == minutes
+        ));
+    }
+    assert!(matches!(
+        remote_help::switch_on(storage, "ws-ffffffffffffffff", 60, "王芳", now),
+        Err(HubError::UnknownDevice(_))
+    ));
+    assert!(storage.remote_helps().unwrap().is_empty());
+    assert!(
+        storage.audit_log(10).unwrap().is_empty(),
+        "refusals write nothing"
+    );
+
+    let help = remote_help::switch_on(storage, &id, 60, "王芳", now).unwrap();
+    let expected = RemoteHelp {
+        device_id: id.clone(),
+        until_ms: now + 3_600_000,
+        granted_by: "王芳".into(),
+        granted_ms: now,
+    };
+    assert_eq!(help, expected);
+    assert_eq!(storage.remote_helps().unwrap(), [expected.clone()]);
+    assert_eq!(
+        remote_help::in_force(storage, now + 3_599_999).unwrap(),
+        [expected]
+    );
+    assert!(
+        remote_help::in_force(storage, now + 3_600_000)
+            .unwrap()
+            .is_empty(),
+        "ends by itself"
+    );
+    // Switched on again: the time and the name replaced, one row still.
+    remote_help::switch_on(storage, &id, 30, "li", now + 1000).unwrap();
+    let helps = storage.remote_helps().unwrap();
+    assert_eq!(helps.len(), 1);
+    assert_eq!(
+        (helps[0].until_ms, helps[0].granted_by.as_str()),
+        (now + 1000 + 1_800_000, "li")
+    );
+
+    assert!(remote_help::switch_off(storage, &id, "王芳", now + 2000).unwrap());
+    assert!(!remote_help::switch_off(storage, &id, "王芳", now + 3000).unwrap());
+    assert!(storage.remote_helps().unwrap().is_empty());
+    let log = storage.audit_log(10).unwrap();
+    let lines: Vec<(&str, &str)> = log
+        .iter()
+        .map(|l| (l.actor.as_str(), l.action.as_str()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            ("王芳", "remote help off"),
+            ("li", "remote help on"),
+            ("王芳", "remote help on"),
+        ]
+    );
+    assert!(
+        log[2].detail.starts_with(&id) && log[2].detail.contains("until"),
+        "{}",
+        log[2].detail
+    );
+    // A switch whose time is up goes quietly when switched off: no audit line for nothing.
+    remote_help::switch_on(storage, &id, 1, "li", now).unwrap();
+    assert!(!remote_help::switch_off(storage, &id, "li", now + 60_000).unwrap());
+    assert!(storage.remote_helps().unwrap().is_empty());
+    assert_eq!(storage.audit_log(10).unwrap().len(), 4);
+    // A revoked kiosk is never helped again.
+    storage.revoke_device(&id, now).unwrap();
+    assert!(matches!(
+        remote_help::switch_on(storage, &id, 60, "li", now),
+        Err(HubError::DeviceRevoked(_))
+    ));
 }
