@@ -1098,7 +1098,10 @@ fn remote_help_is_switched_for_one_kiosk_that_can_take_it_with_its_audit_lines(
         granted_ms: now,
     };
     assert_eq!(help, expected);
-    assert_eq!(storage.remote_helps().unwrap(), [expected.clone()]);
+    assert_eq!(
+        storage.remote_helps().unwrap(),
+        std::slice::from_ref(&expected)
+    );
     assert_eq!(
         remote_help::in_force(storage, now + 3_599_999).unwrap(),
         [expected]
