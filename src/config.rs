@@ -42,6 +42,10 @@ pub struct Config {
     pub board: Board,
     #[serde(default)]
     pub network: Network,
+    /// The centre's jump host for remote help (docs/remote-help.md); without it remote help
+    /// is unavailable and the kiosk never asks the hub about it.
+    #[serde(default)]
+    pub remote_help: Option<crate::remote_help::JumpHost>,
 }
 
 /// How the kiosk reaches the hub beyond its wired port, and its time servers

@@ -364,7 +364,10 @@ const OPERATIONS: Item = Item {
            staff actions, restocks, calls for staff and printer faults (fields below). A \
            heartbeat's `update` is the system image's update (slot, last outcome, download \
            progress), read from root's update-status.json and the kiosk's updates/ folder, \
-           which hold no worker data either.",
+           which hold no worker data either; its `remote_help` says whether the kiosk can take \
+           remote help for the field team, the public line of root's SSH client key for the \
+           centre's jump host, until when remote help is on and how root's tunnel stands, from \
+           the kiosk's remote-help/ folder (docs/remote-help.md), none of it about a worker.",
     kept: "Written to the waiting uploads, sealed, when they happen; the station's own copy is \
            in its operations (above).",
     how_long: "Until the hub acknowledges them.",
@@ -524,6 +527,11 @@ const UPLOADED: &[Uploaded] = &[
             "update.downloading.bytes",
             "update.downloading.of",
             "update.unreadable",
+            "remote_help.available",
+            "remote_help.client_key",
+            "remote_help.until",
+            "remote_help.tunnel",
+            "remote_help.detail",
             "temperature_c",
             "disk_free_bytes",
             "uptime_s",
@@ -755,6 +763,33 @@ mod tests {
         report
     }
 
+    /// The heartbeat's `remote_help` of a kiosk with every part of it filled: a request written
+    /// and root's key and tunnel status.
+    fn remote_help_report(dir: &std::path::Path) -> serde_json::Value {
+        use crate::remote_help::{CLIENT_KEY_FILE, FOLDER, REQUEST_FILE, STATUS_FILE};
+        let folder = dir.join(FOLDER);
+        std::fs::create_dir_all(&folder).unwrap();
+        let key =
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBtSJIDA5TRR/SvyIhGj4+VYe9Nl8nemsKyJ8spatEOr";
+        std::fs::write(folder.join(CLIENT_KEY_FILE), format!("{key} root@ws\n")).unwrap();
+        std::fs::write(
+            folder.join(REQUEST_FILE),
+            format!(
+                "until=2026-12-03T20:00:00Z\ndevice=ws-0011223344556677\nhost=jump.example\n\
+                 port=22\nuser=tunnel\nhost_key={key}\nsocket_dir=/run/waystation-help\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            folder.join(STATUS_FILE),
+            r#"{"tunnel": "error", "detail": "Connection refused", "at": "2026-12-03T12:00:00Z"}"#,
+        )
+        .unwrap();
+        let report = crate::sync::remote_help::report(&folder, true);
+        assert_eq!(report["until"], "2026-12-03T20:00:00Z");
+        report
+    }
+
     /// Makes one record of every kind through the code that makes them on a kiosk, in a store
     /// without a centre key (so the payloads can be read), and compares each record's fields
     /// with the inventory's list. A field added to a record without the inventory, or a kind
@@ -795,6 +830,7 @@ mod tests {
                 provision_result: None,
             },
             update: update_report(dir.path()),
+            remote_help: remote_help_report(dir.path()),
         };
         crate::sync::heartbeat::queue_heartbeat(&mut store, &clock, &entropy, &facts).unwrap();
         store

@@ -17,6 +17,7 @@ pub mod machine;
 pub mod mood;
 pub mod network;
 pub mod printer;
+pub mod remote_help;
 pub mod screening;
 pub mod slip;
 pub mod staff;

@@ -20,6 +20,9 @@ pub struct Status {
     /// The system image's A/B update, from root's `update-status.json`; None when the kiosk
     /// was not installed from an A/B image (or has no data folder).
     pub update: Option<UpdateState>,
+    /// Remote help (`sync::remote_help::report`, the heartbeat's field, with the jump host);
+    /// None when the config names no jump host.
+    pub remote_help: Option<serde_json::Value>,
     pub uploads: UploadState,
     /// The staff status at a glance (the same lines as the staff screen, in English), and the
     /// LED pattern.
@@ -241,6 +244,33 @@ impl UploadState {
     }
 }
 
+/// The remote help lines of `waystation status`, from the heartbeat's report.
+fn remote_help_text(report: &serde_json::Value) -> String {
+    let text = |name: &str| report[name].as_str().unwrap_or_default().to_string();
+    let mut out = format!("jump host    {}\n", text("jump_host"));
+    if report["available"] != true {
+        out += "remote help  unavailable: no remote-help/ folder (not installed from the image)\n";
+        return out;
+    }
+    out += &match report["until"].as_str() {
+        Some(until) => format!("remote help  on until {until} (UTC)\n"),
+        None => "remote help  off\n".to_string(),
+    };
+    if let Some(tunnel) = report["tunnel"].as_str() {
+        let detail = text("detail");
+        let detail = if detail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({detail})")
+        };
+        out += &format!("tunnel       {tunnel}{detail}\n");
+    }
+    if report["client_key"].is_null() {
+        out += "WARNING      root's remote help key is missing (remote-help/client-key.pub)\n";
+    }
+    out
+}
+
 /// The system image's update as root's scripts last wrote it, and the kiosk's files for it.
 #[derive(Debug, serde::Serialize)]
 pub struct UpdateState {
@@ -356,6 +386,19 @@ impl Status {
         }
         let uploads = UploadState::gather(&config, dir.as_deref(), database.as_ref(), now);
         let update = dir.as_deref().and_then(UpdateState::gather);
+        let remote_help = config.remote_help.as_ref().map(|jump| {
+            let folder = dir
+                .as_deref()
+                .map(|dir| dir.join(crate::remote_help::FOLDER))
+                .unwrap_or_default();
+            let mut report = crate::sync::remote_help::report(&folder, folder.is_dir());
+            report["jump_host"] = format!(
+                "{}@{}:{}",
+                jump.jump_user.0, jump.jump_host.0, jump.jump_port
+            )
+            .into();
+            report
+        });
         // The store is opened only when it exists at the current schema: `status` must not
         // create or migrate a database.
         let store = match (&dir, &database) {
@@ -381,6 +424,7 @@ impl Status {
             uploads,
             directory,
             update,
+            remote_help,
             version: env!("CARGO_PKG_VERSION"),
             config_source: source.to_string(),
             station_id: config.station.id.as_str().to_string(),
@@ -437,6 +481,9 @@ impl Status {
         );
         if let Some(update) = &self.update {
             out += &update.to_text();
+        }
+        if let Some(report) = &self.remote_help {
+            out += &remote_help_text(report);
         }
         out += &self.uploads.to_text();
         out += "\nstaff status (LED ";

@@ -22,6 +22,7 @@ pub(crate) mod kiosk;
 mod mood;
 mod privacy;
 mod provision;
+mod remote_help;
 mod resources;
 mod slip;
 mod staff;
@@ -173,6 +174,11 @@ pub enum Command {
     Config {
         #[command(subcommand)]
         action: ConfigAction,
+    },
+    /// Remote help for the field team (docs/remote-help.md): what root's side runs
+    RemoteHelp {
+        #[command(subcommand)]
+        action: RemoteHelpAction,
     },
     /// Install a station's waystation-provision.toml as this kiosk's config, create the device
     /// key and print it for registering at the hub (docs/deploy.md)
@@ -352,6 +358,24 @@ fn parse_topic(text: &str) -> Result<crate::directory::Topic, String> {
     serde_json::from_value(serde_json::Value::String(text.to_string())).map_err(|_| {
         format!("unknown topic '{text}' (emotional_distress, personal_development, family_relationships, crisis)")
     })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemoteHelpAction {
+    /// Check the kiosk's request file, write root's known_hosts for the jump host, and print
+    /// the tunnel's end (seconds since the epoch) and then ssh's arguments, one a line (run by
+    /// the image's waystation-remote-help, as root)
+    Plan {
+        /// The request file (remote-help/request in the data folder)
+        #[arg(long, value_name = "FILE")]
+        request: PathBuf,
+        /// Root's private key for the tunnel
+        #[arg(long, value_name = "FILE")]
+        identity: PathBuf,
+        /// Where to write the known_hosts file holding the jump host's key alone
+        #[arg(long, value_name = "FILE")]
+        known_hosts: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -554,6 +578,14 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Resources { action }) => {
             resources::resources(cli.config.as_deref(), cli.data_dir.as_deref(), action)
         }
+        Some(Command::RemoteHelp {
+            action:
+                RemoteHelpAction::Plan {
+                    request,
+                    identity,
+                    known_hosts,
+                },
+        }) => remote_help::plan(&request, &identity, &known_hosts),
         Some(Command::Status { json }) => {
             status_command(cli.config.as_deref(), cli.data_dir.as_deref(), json)
         }

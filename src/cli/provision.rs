@@ -439,6 +439,7 @@ fn provision_and_report(request: &Request<'_>) -> Result<String, Failure> {
         format!("removed from {origin}")
     };
 
+    let remote_help = remote_help_line(&config, &dir);
     let station = config.station.id.as_str();
     debug_assert_eq!(station, provision.station);
     let report = format!(
@@ -449,6 +450,7 @@ fn provision_and_report(request: &Request<'_>) -> Result<String, Failure> {
          public key   {}\n\
          staff PIN    {pin}\n\
          network      {network}\n\
+         remote help  {remote_help}\n\
          secrets      {secrets}\n\
          register it at the hub with: waystation-hub devices add --data DIR --key {} --station {station}\n",
         target.display(),
@@ -464,6 +466,24 @@ fn provision_and_report(request: &Request<'_>) -> Result<String, Failure> {
     }
     tracing::info!(station, device = %key.device_id(), "provisioned");
     Ok(report)
+}
+
+/// The report's remote help line: the jump host, and the public line of root's client key that
+/// the centre puts in the jump host's authorized_keys (made by the image at boot, before
+/// provisioning; docs/remote-help.md).
+fn remote_help_line(config: &Config, dir: &Path) -> String {
+    let Some(jump) = &config.remote_help else {
+        return "unavailable (no [remote_help] jump host)".into();
+    };
+    let folder = dir.join(crate::remote_help::FOLDER);
+    let key = std::fs::read_to_string(folder.join(crate::remote_help::CLIENT_KEY_FILE))
+        .ok()
+        .and_then(|text| text.lines().next().map(|line| line.trim().to_string()))
+        .unwrap_or_else(|| "no root key yet (the image makes it at boot)".into());
+    format!(
+        "jump host {}@{}:{}; root's key for it: {key}",
+        jump.jump_user.0, jump.jump_host.0, jump.jump_port
+    )
 }
 
 #[cfg(test)]

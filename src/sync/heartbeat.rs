@@ -20,6 +20,9 @@ pub struct HeartbeatFacts<'a> {
     /// The image update's state (`sync::update::UpdateStep::report`): null on a kiosk not
     /// installed from an A/B image.
     pub update: serde_json::Value,
+    /// Remote help (`sync::remote_help::RemoteHelpStep::report`): whether the kiosk can take
+    /// it, root's client key and the tunnel.
+    pub remote_help: serde_json::Value,
 }
 
 /// Builds and queues a heartbeat. Returns whether it replaced one still waiting.
@@ -77,6 +80,7 @@ pub fn queue_heartbeat(
             },
             "image_version": facts.machine.image().map(|image| image.version),
             "update": facts.update,
+            "remote_help": facts.remote_help,
             // To the degree: the fleet page warns from 70 °C (`staff::status::WARM_C`).
             "temperature_c": facts.machine.temperature_c().map(|c| c.round() as i64),
             "disk_free_bytes": disk_free_bytes(facts.data_dir),

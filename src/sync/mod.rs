@@ -16,6 +16,7 @@ pub mod export;
 pub mod fetch;
 pub mod heartbeat;
 pub mod link;
+pub mod remote_help;
 pub mod update;
 pub mod uploader;
 
@@ -66,6 +67,8 @@ pub struct SyncSettings {
     /// Whether a worker is using the kiosk, from the UI thread: an image update is installed
     /// and rebooted into only while nobody is. `None` (`waystation sync` alone): never idle.
     pub idle: Option<crate::update::IdleSignal>,
+    /// The centre's jump host for remote help, if the config names one.
+    pub remote_help: Option<crate::remote_help::JumpHost>,
 }
 
 impl SyncSettings {
@@ -90,6 +93,7 @@ impl SyncSettings {
             entropy: Box::new(crate::entropy::SystemEntropy),
             machine: Box::new(crate::machine::Host::new()),
             idle: None,
+            remote_help: config.remote_help.clone(),
         }
     }
 }
@@ -125,6 +129,7 @@ pub struct Syncer<L: HubLink, C: Clock> {
     next_heartbeat: Duration,
     next_bundle: Duration,
     update: update::UpdateStep,
+    remote_help: remote_help::RemoteHelpStep,
 }
 
 impl<L: HubLink, C: Clock> Syncer<L, C> {
@@ -140,6 +145,8 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
         let key = store.device_key()?;
         let uploader = Uploader::new(key, settings.batch_records);
         let settings_dir = settings.data_dir.clone();
+        let remote_help =
+            remote_help::RemoteHelpStep::new(&settings_dir, settings.remote_help.clone());
         Ok(Syncer {
             store,
             link,
@@ -150,6 +157,7 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
             next_heartbeat: Duration::ZERO,
             next_bundle: Duration::ZERO,
             update: update::UpdateStep::new(settings_dir),
+            remote_help,
         })
     }
 
@@ -300,6 +308,7 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
                 directory: &directory,
                 machine: self.settings.machine.as_ref(),
                 update: self.update.report(),
+                remote_help: self.remote_help.report(),
             };
             let entropy: &dyn crate::entropy::Entropy = self.settings.entropy.as_ref();
             heartbeat::queue_heartbeat(&mut self.store, &self.clock, entropy, &facts)?;
@@ -338,6 +347,8 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
                 _ => {}
             }
         }
+        // Before the drain: a backlog of records must not keep the field team waiting.
+        self.remote_help_pass(now);
         match self.drain()? {
             Drained::Empty { .. } => {
                 // Records first: an image download waits until the queue is empty, and goes
@@ -355,6 +366,13 @@ impl<L: HubLink, C: Clock> Syncer<L, C> {
                 Ok((self.wait_after(&failure), link_down))
             }
         }
+    }
+
+    /// One pass of the remote help step: the hub asked when it is due, the request file for
+    /// root kept in step (`sync::remote_help`).
+    fn remote_help_pass(&mut self, now: Duration) {
+        let wall = self.clock.read().wall;
+        self.remote_help.pass(&self.link, &self.uploader, wall, now);
     }
 
     /// One pass of the image update step; returns whether a download is under way.

@@ -655,6 +655,7 @@ fn heartbeats_wait_as_one_record() {
             provision_result: None,
         },
         update: serde_json::Value::Null,
+        remote_help: serde_json::Value::Null,
     };
     use waystation::store::sync::Heartbeat;
     use waystation::sync::heartbeat::queue_heartbeat;
