@@ -80,6 +80,28 @@ impl TryFrom<String> for SshUser {
     }
 }
 
+/// The jump host's SSH port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct JumpPort(pub u16);
+
+impl TryFrom<i64> for JumpPort {
+    type Error = String;
+
+    fn try_from(value: i64) -> Result<Self, Self::Error> {
+        match u16::try_from(value) {
+            Ok(port) if port > 0 => Ok(JumpPort(port)),
+            _ => Err(format!("port {value} is not between 1 and 65535")),
+        }
+    }
+}
+
+impl fmt::Display for JumpPort {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// The key types a jump host's key may be.
 const HOST_KEY_TYPES: [&str; 5] = [
     "ssh-ed25519",
@@ -154,15 +176,15 @@ impl TryFrom<String> for SocketDir {
 pub struct JumpHost {
     pub jump_host: JumpHostName,
     #[serde(default = "default_port")]
-    pub jump_port: std::num::NonZeroU16,
+    pub jump_port: JumpPort,
     pub jump_user: SshUser,
     pub jump_host_key: HostKey,
     #[serde(default = "default_socket_dir")]
     pub socket_dir: SocketDir,
 }
 
-fn default_port() -> std::num::NonZeroU16 {
-    std::num::NonZeroU16::new(22).expect("22 is not zero")
+fn default_port() -> JumpPort {
+    JumpPort(22)
 }
 
 fn default_socket_dir() -> SocketDir {
@@ -229,8 +251,9 @@ impl Request {
         let jump = JumpHost {
             jump_host: JumpHostName::try_from(take("host")?)?,
             jump_port: port
-                .parse()
-                .map_err(|_| format!("port '{port}' is not 1 to 65535"))?,
+                .parse::<i64>()
+                .map_err(|_| format!("port '{port}' is not a number"))
+                .and_then(JumpPort::try_from)?,
             jump_user: SshUser::try_from(take("user")?)?,
             jump_host_key: HostKey::try_from(take("host_key")?)?,
             socket_dir: SocketDir::try_from(take("socket_dir")?)?,

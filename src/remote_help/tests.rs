@@ -12,7 +12,7 @@ fn at(text: &str) -> DateTime<Utc> {
 fn jump() -> JumpHost {
     JumpHost {
         jump_host: JumpHostName::try_from("jump.centre.example".to_string()).unwrap(),
-        jump_port: std::num::NonZeroU16::new(2222).unwrap(),
+        jump_port: JumpPort(2222),
         jump_user: SshUser::try_from("kiosk-tunnel".to_string()).unwrap(),
         jump_host_key: HostKey::try_from(format!("{KEY} root@jump")).unwrap(),
         socket_dir: SocketDir::try_from("/run/waystation-help/".to_string()).unwrap(),
@@ -186,4 +186,50 @@ fn config_values_are_checked_with_a_reason() {
             .unwrap_err()
             .contains("at most 80")
     );
+}
+
+#[test]
+fn a_bad_jump_host_in_the_config_is_named_with_its_line() {
+    let parse = |text: &str| crate::config::Config::parse(text, "station.toml");
+    let good = format!(
+        "{}\n[remote_help]\njump_host = \"jump.example\"\njump_user = \"tunnel\"\n\
+         jump_host_key = \"{KEY}\"\n",
+        crate::config::DEMO_CONFIG
+    );
+    let jump = parse(&good).unwrap().remote_help.unwrap();
+    assert_eq!(
+        (jump.jump_port.0, jump.socket_dir.0.as_str()),
+        (22, DEFAULT_SOCKET_DIR)
+    );
+    for (text, bad, says) in [
+        (
+            format!("{good}jump_port = 0\n"),
+            "jump_port = 0",
+            "between 1 and 65535",
+        ),
+        (
+            format!("{good}jump_proxy = \"x\"\n"),
+            "jump_proxy = \"x\"",
+            "jump_proxy",
+        ),
+        (
+            good.replace(
+                "jump_host = \"jump.example\"",
+                "jump_host = \"-oProxyCommand=x\"",
+            ),
+            "jump_host = \"-oProxyCommand=x\"",
+            "not a host name",
+        ),
+    ] {
+        let line = text.lines().position(|l| l == bad).unwrap() + 1;
+        let error = parse(&text).unwrap_err().to_string();
+        assert!(error.contains(says), "{error}");
+        assert!(
+            error.starts_with(&format!("station.toml:{line}:")),
+            "{error}"
+        );
+    }
+    let missing = good.replace("jump_user = \"tunnel\"\n", "");
+    let error = parse(&missing).unwrap_err().to_string();
+    assert!(error.contains("jump_user"), "{error}");
 }

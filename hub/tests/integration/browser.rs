@@ -444,9 +444,76 @@ fn in_chromium_an_operator_handles_an_alert_registers_and_revokes_a_kiosk_and_ex
         "/kiosks",
         "/directory",
         "/updates",
+        "/remote-help",
         "/accounts",
     ] {
         browser.open(&format!("{base}{page}"));
         assert_eq!(browser.text("#problem"), "你的账号无权查看此页。", "{page}");
     }
+}
+
+#[test]
+fn in_chromium_an_admin_switches_remote_help_on_for_a_kiosk_and_off_again() {
+    use crate::support::{Kiosk, NOV_2026, synced};
+    let dir = tempfile::tempdir().unwrap();
+    let centre = waystation_hub::keygen(dir.path()).unwrap();
+    waystation_hub::add_user(dir.path(), "li.wei", Role::Admin, "the right passphrase\n").unwrap();
+    let kiosk = Kiosk::new(7, &centre);
+    waystation_hub::add_device(dir.path(), &kiosk.key.public_base64(), None, None).unwrap();
+    let hub = start(dir.path());
+    // The kiosk's heartbeat says it has a jump host and how its tunnel stands.
+    let beat = kiosk.record(
+        1,
+        "heartbeat",
+        synced(NOV_2026, 1),
+        json!({"remote_help": {"available": true, "tunnel": "up", "detail": "", "client_key": null}}),
+    );
+    kiosk
+        .post(hub.addr(), &kiosk.batch(vec![beat], synced(NOV_2026, 2)))
+        .reply();
+    let base = format!("http://127.0.0.1:{}", hub.addr().port());
+    let browser = Browser::start();
+    browser.sign_in(&base, "li.wei", "the right passphrase");
+    browser.wait_for_url("/overview");
+    browser.click("nav a[href='/remote-help']");
+    browser.wait_for_heading("远程协助");
+    assert_eq!(browser.count("#remote-help"), 0, "nothing on yet");
+
+    // Too long first: the page says so and switches nothing on.
+    browser.type_into("#switch-on input[name=kiosk]", &kiosk.id());
+    browser
+        .script("document.querySelector('#switch-on input[name=minutes]').max = ''; return null");
+    browser
+        .script("document.querySelector('#switch-on input[name=minutes]').value = ''; return null");
+    browser.type_into("#switch-on input[name=minutes]", "600");
+    browser.click("#switch-on button");
+    assert_eq!(browser.text("#problem"), "时长须为 1 到 480 分钟。");
+    assert!(
+        waystation_hub::remote_help_list(dir.path())
+            .unwrap()
+            .is_empty()
+    );
+
+    browser.type_into("#switch-on input[name=kiosk]", &kiosk.id());
+    browser
+        .script("document.querySelector('#switch-on input[name=minutes]').value = ''; return null");
+    browser.type_into("#switch-on input[name=minutes]", "30");
+    browser.click("#switch-on button");
+    browser.wait_for_url("/remote-help?done=on");
+    assert!(browser.text("#notice").starts_with("已开启"));
+    assert_eq!(browser.text("#remote-help tbody th"), kiosk.id());
+    let row = browser.text("#remote-help tbody tr");
+    assert!(row.contains("li.wei") && row.contains("已连通"), "{row}");
+    let listed = waystation_hub::remote_help_list(dir.path()).unwrap();
+    assert_eq!(listed[0].0.until_ms - listed[0].0.granted_ms, 30 * 60_000);
+
+    browser.click("#remote-help tbody button");
+    browser.wait_for_url("/remote-help?done=off");
+    assert!(browser.text("#notice").starts_with("已关闭"));
+    assert_eq!(browser.count("#remote-help"), 0);
+    assert!(
+        waystation_hub::remote_help_list(dir.path())
+            .unwrap()
+            .is_empty()
+    );
 }
