@@ -671,3 +671,135 @@ fn mood_add_refuses_bad_values_with_status_2() {
         "bad input must not even open the store"
     );
 }
+
+/// A jump host's public key for the remote help tests (any valid ed25519 key).
+const JUMP_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBtSJIDA5TRR/SvyIhGj4+VYe9Nl8nemsKyJ8spatEOr";
+
+fn remote_help_request(until: &str, host: &str) -> String {
+    format!(
+        "until={until}\ndevice=ws-0011223344556677\nhost={host}\nport=2222\nuser=tunnel\n\
+         host_key={JUMP_KEY}\nsocket_dir=/run/waystation-help\n"
+    )
+}
+
+#[test]
+fn remote_help_plan_checks_the_request_for_root_and_prints_the_ssh_command() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let request = dir.path().join("request");
+    let known_hosts = dir.path().join("known_hosts");
+    let plan = |request: &Path| {
+        waystation(&[
+            "remote-help",
+            "plan",
+            "--request",
+            request.to_str().unwrap(),
+            "--identity",
+            "/var/lib/waystation/system/ssh/remote_help_ed25519",
+            "--known-hosts",
+            known_hosts.to_str().unwrap(),
+        ])
+    };
+    std::fs::write(
+        &request,
+        remote_help_request("2026-12-03T20:00:00Z", "jump.example"),
+    )
+    .unwrap();
+    let output = plan(&request);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = stdout(&output);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(
+        lines[0], "1796328000",
+        "the end, in seconds since the epoch"
+    );
+    assert!(lines.contains(&"/run/waystation-help/ws-0011223344556677.sock:127.0.0.1:22"));
+    assert_eq!(lines[lines.len() - 2..], ["--", "jump.example"]);
+    assert_eq!(
+        std::fs::read_to_string(&known_hosts).unwrap(),
+        format!("waystation-jump {JUMP_KEY}\n")
+    );
+    let mode = std::fs::metadata(&known_hosts)
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+
+    // A host ssh would read as an option: refused in one line, nothing printed.
+    std::fs::write(
+        &request,
+        remote_help_request("2026-12-03T20:00:00Z", "-oProxyCommand=sh"),
+    )
+    .unwrap();
+    let refused = plan(&request);
+    assert_one_line_error(&refused, "not a host name");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(refused.stdout.is_empty());
+    // A link in the kiosk's folder is not followed, whatever it points at.
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink("/etc/hostname", &link).unwrap();
+    assert_one_line_error(&plan(&link), "cannot read");
+}
+
+#[test]
+fn status_says_whether_remote_help_is_on_and_how_roots_tunnel_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("station.toml");
+    let demo = std::fs::read_to_string(demo_config()).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            "{demo}\n[remote_help]\njump_host = \"jump.example\"\njump_user = \"tunnel\"\n\
+             jump_host_key = \"{JUMP_KEY}\"\n"
+        ),
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let status = || {
+        let output = waystation(&[
+            "status",
+            "--config",
+            config.to_str().unwrap(),
+            "--data-dir",
+            data.to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    std::fs::create_dir_all(&data).unwrap();
+    let text = status();
+    assert!(
+        text.contains("jump host    tunnel@jump.example:22"),
+        "{text}"
+    );
+    assert!(text.contains("remote help  unavailable"), "{text}");
+
+    let folder = data.join("remote-help");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::write(
+        folder.join("client-key.pub"),
+        format!("{JUMP_KEY} root@ws\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("request"),
+        remote_help_request("2026-12-03T20:00:00Z", "jump.example"),
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("status"),
+        r#"{"tunnel": "error", "detail": "Connection refused", "at": "2026-12-03T12:00:00Z"}"#,
+    )
+    .unwrap();
+    let text = status();
+    assert!(
+        text.contains("remote help  on until 2026-12-03T20:00:00Z (UTC)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("tunnel       error (Connection refused)"),
+        "{text}"
+    );
+    assert!(!text.contains("key is missing"), "{text}");
+}
