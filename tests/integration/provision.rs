@@ -476,3 +476,51 @@ fn the_boot_partition_gets_the_result_and_is_written_only_when_it_changes() {
     );
     assert_eq!(lines.next(), None);
 }
+
+#[test]
+fn the_remote_help_key_made_by_the_image_is_written_beside_the_device_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let (etc, data, fat) = (
+        dir.path().join("etc"),
+        dir.path().join("data"),
+        dir.path().join("fat"),
+    );
+    for d in [&etc, &data, &fat, &data.join("remote-help")] {
+        std::fs::create_dir_all(d).unwrap();
+    }
+    let jump_key =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBtSJIDA5TRR/SvyIhGj4+VYe9Nl8nemsKyJ8spatEOr";
+    let root_key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDyK1hjb3Mq2Lw2bWs6F4mG6S0u0qg6u9wYb6F6H9vXb waystation-remote-help";
+    // As waystation-system-setup leaves it at boot, before provisioning.
+    std::fs::write(
+        data.join("remote-help/client-key.pub"),
+        format!("{root_key}\n"),
+    )
+    .unwrap();
+    let from = fat.join("waystation-provision.toml");
+    let file = format!(
+        "{}\n[remote_help]\njump_host = \"jump.example.org\"\njump_user = \"waystation-tunnel\"\njump_host_key = \"{jump_key}\"\n",
+        provision_file(&dir.path().join("hub"))
+    );
+    std::fs::write(&from, file).unwrap();
+    let info = fat.join("waystation-device.txt");
+    let out = waystation(&[
+        "--data-dir",
+        data.to_str().unwrap(),
+        "provision",
+        "--from",
+        from.to_str().unwrap(),
+        "--etc",
+        etc.to_str().unwrap(),
+        "--device-info",
+        info.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let written = std::fs::read_to_string(&info).unwrap();
+    assert!(
+        written.contains(&format!(
+            "remote help  jump host waystation-tunnel@jump.example.org:22; root's key for it: {root_key}\n"
+        )),
+        "{written}"
+    );
+}
