@@ -16,8 +16,7 @@ use waystation_protocol::remote_help::MAX_MINUTES;
 use super::words::Words;
 use super::{LanguageChoice, allowed, failed, language, on_storage, rendered, see_other};
 use crate::HubError;
-use crate::ingest::Receiver;
-use crate::ingest::now_ms;
+use crate::ingest::{Receiver, now_ms};
 use crate::remote_help::{KioskSide, RemoteHelp};
 use crate::users::Role;
 
