@@ -40,6 +40,8 @@ pub enum Shot {
     StaffCallNotified,
     /// Crisis help after the worker asked for station staff, with no board and no hub.
     CrisisAsked,
+    /// `waystation out-of-service`: the screen of a kiosk that keeps failing.
+    OutOfService,
 }
 
 impl Shot {
@@ -103,6 +105,10 @@ impl Shot {
             Shot::CrisisAsked,
             "crisis help after asking for staff, with no light, buzzer or hub",
         ));
+        shots.push((
+            Shot::OutOfService,
+            "out of service after a crash loop: the emergency lines, and when it tries again",
+        ));
         shots
     }
 
@@ -115,6 +121,7 @@ impl Shot {
             Shot::MoodDistress => "mood-distress",
             Shot::StaffCallNotified => "staff-call-notified",
             Shot::CrisisAsked => "crisis-asked",
+            Shot::OutOfService => "out-of-service",
         }
     }
 
@@ -259,6 +266,12 @@ pub fn prepare(
                 });
             }
             kiosk.tick_idle();
+        }
+        Shot::OutOfService => {
+            let now = clock.monotonic();
+            let mut mode = super::out_of_service::OutOfService::new(now);
+            mode.language = language;
+            super::out_of_service::render(kiosk.window(), &mode, now);
         }
         _ => {}
     }
@@ -420,6 +433,8 @@ fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
         // The staff-call button is pressed after the walk, on the attract screen.
         Shot::StaffCallNotified => return,
         Shot::CrisisAsked => Screen::Crisis,
+        // Its own mode's screen, over the attract screen (see `prepare`).
+        Shot::OutOfService => return,
     };
     match screen {
         Screen::StaffPin
