@@ -364,7 +364,10 @@ const OPERATIONS: Item = Item {
            staff actions, restocks, calls for staff and printer faults (fields below). A \
            heartbeat's `update` is the system image's update (slot, last outcome, download \
            progress), read from root's update-status.json and the kiosk's updates/ folder, \
-           which hold no worker data either.",
+           which hold no worker data either. Its `health` is the machine's: how this boot began \
+           (after an orderly stop, a power cut or reset, a crash-loop reboot or an update's \
+           reboot), how often the kiosk program started in this boot, and how often it kept \
+           failing (crash loops) in the last day and week, from root's health-status.json.",
     kept: "Written to the waiting uploads, sealed, when they happen; the station's own copy is \
            in its operations (above).",
     how_long: "Until the hub acknowledges them.",
@@ -527,6 +530,11 @@ const UPLOADED: &[Uploaded] = &[
             "temperature_c",
             "disk_free_bytes",
             "uptime_s",
+            "health.boot_reason",
+            "health.starts_this_boot",
+            "health.crash_loops_24h",
+            "health.crash_loops_7d",
+            "health.unreadable",
             "clock_synced",
         ],
         about_workers: false,
@@ -796,6 +804,11 @@ mod tests {
             },
             update: update_report(dir.path()),
         };
+        std::fs::write(
+            dir.path().join(crate::health::STATUS_FILE),
+            r#"{"boot_reason": "unclean", "starts_this_boot": 3, "crash_loops": [1789999000000]}"#,
+        )
+        .unwrap();
         crate::sync::heartbeat::queue_heartbeat(&mut store, &clock, &entropy, &facts).unwrap();
         store
             .audit(
