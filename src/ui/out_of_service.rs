@@ -40,7 +40,13 @@ pub fn render(window: &AppWindow, mode: &OutOfService, now: Duration) {
     let adapter = OutOfServiceAdapter::get(window);
     adapter.set_shown(true);
     adapter.set_english(mode.language == Language::English);
-    adapter.set_lines(Rc::new(slint::VecModel::from(line_models(mode.lines.iter(), mode.language))).into());
+    adapter.set_lines(
+        Rc::new(slint::VecModel::from(line_models(
+            mode.lines.iter(),
+            mode.language,
+        )))
+        .into(),
+    );
     adapter.set_minutes_left(mode.retry.minutes_left(now) as i32);
     adapter.set_asking(mode.retry.asking(now));
 }
@@ -50,22 +56,21 @@ pub fn run(display: Display) -> Result<(), String> {
     super::run::select_backend()?;
     super::register_fonts();
     let window = AppWindow::new().map_err(|e| e.to_string())?;
-    let clock = Rc::new(SystemClock::new());
+    let clock: Rc<dyn Clock> = Rc::new(SystemClock::new());
     let mode = Rc::new(RefCell::new(OutOfService::new(clock.monotonic())));
+    let leave: Rc<dyn Fn()> = Rc::new(|| {
+        let _ = slint::quit_event_loop();
+    });
     render(&window, &mode.borrow(), clock.monotonic());
-    connect(&window, &mode, &clock);
+    attach(&window, &mode, &clock, &leave);
     // Every few seconds: the minutes left, a question left unanswered, and the end.
-    let tick = slint::Timer::default();
-    tick.start(slint::TimerMode::Repeated, Duration::from_secs(5), {
+    let timer = slint::Timer::default();
+    timer.start(slint::TimerMode::Repeated, Duration::from_secs(5), {
         let (weak, mode, clock) = (window.as_weak(), mode.clone(), clock.clone());
         move || {
-            let Some(window) = weak.upgrade() else { return };
-            let now = clock.monotonic();
-            if mode.borrow().retry.due(now) {
-                tracing::info!("out of service for an hour: trying the kiosk again");
-                let _ = slint::quit_event_loop();
+            if let Some(window) = weak.upgrade() {
+                tick(&window, &mode.borrow(), clock.monotonic(), leave.as_ref());
             }
-            render(&window, &mode.borrow(), now);
         }
     });
     super::run::show_window(window.window(), display);
@@ -76,25 +81,49 @@ pub fn run(display: Display) -> Result<(), String> {
     result
 }
 
-fn connect(window: &AppWindow, mode: &Rc<RefCell<OutOfService>>, clock: &Rc<SystemClock>) {
+/// The screen's clock tick: shows the minutes left, and leaves once the retry is due.
+pub fn tick(window: &AppWindow, mode: &OutOfService, now: Duration, leave: &dyn Fn()) {
+    if mode.retry.due(now) {
+        tracing::info!("out of service for an hour: trying the kiosk again");
+        leave();
+    }
+    render(window, mode, now);
+}
+
+/// Connects the screen's buttons: each changes the state, then shows it; a confirmed "start
+/// again" calls `leave` (in the real mode, the end of the event loop and a status of 0).
+pub fn attach(
+    window: &AppWindow,
+    mode: &Rc<RefCell<OutOfService>>,
+    clock: &Rc<dyn Clock>,
+    leave: &Rc<dyn Fn()>,
+) {
     let adapter = OutOfServiceAdapter::get(window);
-    // Each callback changes the state, then shows it.
-    let on = |change: fn(&mut OutOfService, Duration)| {
-        let (weak, mode, clock) = (window.as_weak(), mode.clone(), clock.clone());
+    let on = |change: fn(&mut OutOfService, Duration) -> bool| {
+        let (weak, mode, clock, leave) =
+            (window.as_weak(), mode.clone(), clock.clone(), leave.clone());
         move || {
             let Some(window) = weak.upgrade() else { return };
             let now = clock.monotonic();
-            change(&mut mode.borrow_mut(), now);
+            let leaving = change(&mut mode.borrow_mut(), now);
             render(&window, &mode.borrow(), now);
+            if leaving {
+                tracing::info!("staff asked to try the kiosk again");
+                leave();
+            }
         }
     };
-    adapter.on_switch_language(on(|m, _| m.language = m.language.other()));
-    adapter.on_try_again(on(|m, now| m.retry.ask(now)));
-    adapter.on_cancel(on(|m, _| m.retry.cancel()));
-    adapter.on_confirm(on(|m, now| {
-        if m.retry.confirm(now) {
-            tracing::info!("staff asked to try the kiosk again");
-            let _ = slint::quit_event_loop();
-        }
+    adapter.on_switch_language(on(|m, _| {
+        m.language = m.language.other();
+        false
     }));
+    adapter.on_try_again(on(|m, now| {
+        m.retry.ask(now);
+        false
+    }));
+    adapter.on_cancel(on(|m, _| {
+        m.retry.cancel();
+        false
+    }));
+    adapter.on_confirm(on(|m, now| m.retry.confirm(now)));
 }

@@ -251,11 +251,26 @@ pub fn prepare(
         _ => {}
     }
     walk_to(&kiosk, shot, language);
+    after_walk(&kiosk, shot, language, &clock);
+    if shot == Shot::IdleCountdown {
+        clock.advance(idle_after + Duration::from_millis(100));
+        kiosk.tick_idle();
+    }
+    kiosk
+        .window()
+        .show()
+        .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
+    Ok((kiosk, clock))
+}
+
+/// What a shot does once the walk has reached its screen: a press or an answer that only
+/// happens there, or the out of service mode's screen put over the window.
+fn after_walk(kiosk: &Kiosk, shot: Shot, language: Language, clock: &FakeClock) {
     match shot {
         Shot::CrisisAsked => super::CrisisAdapter::get(kiosk.window()).invoke_ask_staff(),
-        Shot::Screen(Screen::StaffCall) => press_staff_call(&kiosk, FakeBoard::without_outputs()),
+        Shot::Screen(Screen::StaffCall) => press_staff_call(kiosk, FakeBoard::without_outputs()),
         Shot::StaffCallNotified => {
-            press_staff_call(&kiosk, FakeBoard::default());
+            press_staff_call(kiosk, FakeBoard::default());
             // The hub's answer, through the same channel the uploader uses.
             let (tell, answers) = std::sync::mpsc::channel();
             kiosk.set_alert_answers(answers);
@@ -275,15 +290,6 @@ pub fn prepare(
         }
         _ => {}
     }
-    if shot == Shot::IdleCountdown {
-        clock.advance(idle_after + Duration::from_millis(100));
-        kiosk.tick_idle();
-    }
-    kiosk
-        .window()
-        .show()
-        .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
-    Ok((kiosk, clock))
 }
 
 /// Presses the staff-call button of `board` (a pretend board, for the picture only) for half a
@@ -404,6 +410,19 @@ fn example_facts(problems: bool) -> crate::staff::status::Facts {
         disk_free_bytes: Some(if problems { 150 } else { 11_800 } * 1024 * 1024),
         image_version: Some("2026.12.3".into()),
         temperature_c: Some(if problems { 74.0 } else { 51.0 }),
+        update: crate::update::StatusFile::Read(crate::update::UpdateStatus {
+            slot: if problems { "A" } else { "B" }.into(),
+            last: Some(crate::update::LastUpdate {
+                version: "2026.12.4".into(),
+                outcome: if problems {
+                    crate::update::Outcome::RolledBack
+                } else {
+                    crate::update::Outcome::Installed
+                },
+                detail: String::new(),
+                at: "2026-12-03T14:00:00Z".into(),
+            }),
+        }),
     }
 }
 
