@@ -47,7 +47,10 @@ pub(super) fn health(data_dir: Option<&Path>, action: HealthAction) -> Result<()
             message: format!("{}: {e}", health::STATUS_FILE),
             code: 2,
         })?;
-        outln!("{}", serde_json::to_string_pretty(&status).unwrap_or_default())?;
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&status).unwrap_or_default()
+        )?;
         return Ok(());
     }
     let mut state = read_state(&dir)?;
@@ -76,7 +79,10 @@ pub(super) fn health(data_dir: Option<&Path>, action: HealthAction) -> Result<()
             CrashLoopAction::Reboot => "reboot",
             CrashLoopAction::OutOfService => "out-of-service",
         };
-        tracing::warn!(decided = word, "the kiosk hit its start limit (a crash loop)");
+        tracing::warn!(
+            decided = word,
+            "the kiosk hit its start limit (a crash loop)"
+        );
         outln!("{word}")?;
         if act {
             perform(action)?;
@@ -111,8 +117,7 @@ fn write_state(dir: &Path, state: &RootState, now_ms: i64) -> Result<(), Failure
         })
         .map_err(|e| format!("cannot make {}: {e}", parent.display()))?;
     let bytes = serde_json::to_vec(state).map_err(|e| e.to_string())?;
-    waystation_durable::write_atomically(&path, &bytes, Some(0o600))
-        .map_err(|e| e.to_string())?;
+    waystation_durable::write_atomically(&path, &bytes, Some(0o600)).map_err(|e| e.to_string())?;
     let mut status = serde_json::to_vec(&state.status(now_ms)).map_err(|e| e.to_string())?;
     status.push(b'\n');
     waystation_durable::write_atomically(&dir.join(health::STATUS_FILE), &status, Some(0o644))
@@ -124,7 +129,9 @@ fn write_state(dir: &Path, state: &RootState, now_ms: i64) -> Result<(), Failure
 fn perform(action: CrashLoopAction) -> Result<(), Failure> {
     let args: &[&str] = match action {
         CrashLoopAction::Reboot => &["--no-block", "reboot"],
-        CrashLoopAction::OutOfService => &["--no-block", "start", "waystation-out-of-service.service"],
+        CrashLoopAction::OutOfService => {
+            &["--no-block", "start", "waystation-out-of-service.service"]
+        }
     };
     let status = std::process::Command::new("systemctl")
         .args(args)

@@ -608,9 +608,12 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         }),
         Some(Command::Privacy) => privacy::privacy(),
         Some(Command::Health { action }) => health::health(cli.data_dir.as_deref(), action),
-        Some(Command::OutOfService { windowed, size }) => Ok(crate::ui::out_of_service::run(
-            crate::ui::Display { windowed, size },
-        )?),
+        Some(Command::OutOfService { windowed, size }) => {
+            Ok(crate::ui::out_of_service::run(crate::ui::Display {
+                windowed,
+                size,
+            })?)
+        }
         Some(Command::Config {
             action: ConfigAction::Check { file },
         }) => config_check(&file),

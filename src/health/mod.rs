@@ -154,7 +154,12 @@ impl RootState {
         HealthStatus {
             boot_reason: self.boot.as_ref().map(|b| b.reason),
             starts_this_boot: self.starts,
-            crash_loops: self.crash_loops.iter().copied().filter(|&t| t > from).collect(),
+            crash_loops: self
+                .crash_loops
+                .iter()
+                .copied()
+                .filter(|&t| t > from)
+                .collect(),
         }
     }
 }

@@ -67,7 +67,10 @@ fn a_second_crash_loop_within_the_window_goes_out_of_service_by_either_clock() {
     // By the wall clock.
     let mut state = RootState::default();
     state.booted("b1", false);
-    assert_eq!(state.crash_loop(NOW, Duration::from_secs(60)), CrashLoopAction::Reboot);
+    assert_eq!(
+        state.crash_loop(NOW, Duration::from_secs(60)),
+        CrashLoopAction::Reboot
+    );
     state.stopped();
     state.booted("b2", false);
     assert_eq!(
@@ -113,7 +116,11 @@ fn crash_loops_are_counted_over_a_day_and_a_week_and_forgotten_after_a_month() {
     state.crash_loop(NOW, REBOOT_WINDOW);
     let status = state.status(NOW);
     assert_eq!(status.crash_loops.len(), 3, "the last week's");
-    assert_eq!(state.crash_loops.len(), 3, "the one 40 days old is forgotten");
+    assert_eq!(
+        state.crash_loops.len(),
+        3,
+        "the one 40 days old is forgotten"
+    );
     let report = status.report(NOW);
     assert_eq!(
         report,
@@ -157,7 +164,9 @@ fn the_names_are_the_protocols() {
 
 #[test]
 fn an_update_waiting_or_being_tried_is_read_from_roots_record() {
-    assert!(update_pending("VERSION=2026.12.3\nSLOT=B\nSTATE=awaiting_reboot\n"));
+    assert!(update_pending(
+        "VERSION=2026.12.3\nSLOT=B\nSTATE=awaiting_reboot\n"
+    ));
     assert!(update_pending("STATE=trying"));
     assert!(!update_pending("VERSION=1\nSTATE=installing\n"));
     assert!(!update_pending(""));

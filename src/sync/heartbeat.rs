@@ -160,7 +160,13 @@ mod tests {
         let report = health_report(dir.path(), 14 * day_ms + 1);
         assert_eq!(report["boot_reason"], "crash_loop");
         assert_eq!(report["starts_this_boot"], 6);
-        assert_eq!((report["crash_loops_24h"].as_u64(), report["crash_loops_7d"].as_u64()), (Some(1), Some(2)));
+        assert_eq!(
+            (
+                report["crash_loops_24h"].as_u64(),
+                report["crash_loops_7d"].as_u64()
+            ),
+            (Some(1), Some(2))
+        );
         assert!(report["unreadable"].is_null());
     }
 }

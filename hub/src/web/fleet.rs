@@ -476,7 +476,11 @@ mod tests {
         let health = k.health.unwrap();
         assert_eq!(health.boot_reason.as_deref(), Some("unclean"));
         assert_eq!(
-            (health.starts_this_boot, health.crash_loops_24h, health.crash_loops_7d),
+            (
+                health.starts_this_boot,
+                health.crash_loops_24h,
+                health.crash_loops_7d
+            ),
             (Some(2), Some(0), Some(3))
         );
         assert_eq!(k.problems, [], "older crash loops are shown, not raised");
