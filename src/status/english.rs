@@ -137,6 +137,19 @@ fn advice(advice: Advice) -> &'static str {
     }
 }
 
+/// The last update's outcome, with `{}` for its version: the screen's words.
+fn update_outcome(outcome: crate::update::Outcome) -> &'static str {
+    use crate::update::Outcome;
+    match outcome {
+        Outcome::Installed => "{} installed",
+        Outcome::Installing => "installing {}",
+        Outcome::AwaitingReboot => "{} installed, restarts when idle",
+        Outcome::Trying => "trying {}",
+        Outcome::RolledBack => "{} rolled back",
+        Outcome::Failed => "{} failed to install",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,18 +165,5 @@ mod tests {
         assert_eq!(said(1), "40 added 1 day ago");
         assert_eq!(said(3), "40 added 3 days ago");
         assert_eq!(said(0), "40 added 0 days ago");
-    }
-}
-
-/// The last update's outcome, with `{}` for its version: the screen's words.
-fn update_outcome(outcome: crate::update::Outcome) -> &'static str {
-    use crate::update::Outcome;
-    match outcome {
-        Outcome::Installed => "{} installed",
-        Outcome::Installing => "installing {}",
-        Outcome::AwaitingReboot => "{} installed, restarts when idle",
-        Outcome::Trying => "trying {}",
-        Outcome::RolledBack => "{} rolled back",
-        Outcome::Failed => "{} failed to install",
     }
 }
