@@ -367,7 +367,10 @@ const OPERATIONS: Item = Item {
            which hold no worker data either; its `remote_help` says whether the kiosk can take \
            remote help for the field team, the public line of root's SSH client key for the \
            centre's jump host, until when remote help is on and how root's tunnel stands, from \
-           the kiosk's remote-help/ folder (docs/remote-help.md), none of it about a worker.",
+           the kiosk's remote-help/ folder (docs/remote-help.md), none of it about a worker. Its `health` is the machine's: how this boot began \
+           (after an orderly stop, a power cut or reset, a crash-loop reboot or an update's \
+           reboot), how often the kiosk program started in this boot, and how often it kept \
+           failing (crash loops) in the last day and week, from root's health-status.json.",
     kept: "Written to the waiting uploads, sealed, when they happen; the station's own copy is \
            in its operations (above).",
     how_long: "Until the hub acknowledges them.",
@@ -535,6 +538,11 @@ const UPLOADED: &[Uploaded] = &[
             "temperature_c",
             "disk_free_bytes",
             "uptime_s",
+            "health.boot_reason",
+            "health.starts_this_boot",
+            "health.crash_loops_24h",
+            "health.crash_loops_7d",
+            "health.unreadable",
             "clock_synced",
         ],
         about_workers: false,
@@ -832,6 +840,11 @@ mod tests {
             update: update_report(dir.path()),
             remote_help: remote_help_report(dir.path()),
         };
+        std::fs::write(
+            dir.path().join(crate::health::STATUS_FILE),
+            r#"{"boot_reason": "unclean", "starts_this_boot": 3, "crash_loops": [1789999000000]}"#,
+        )
+        .unwrap();
         crate::sync::heartbeat::queue_heartbeat(&mut store, &clock, &entropy, &facts).unwrap();
         store
             .audit(

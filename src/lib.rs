@@ -9,6 +9,7 @@ pub mod directory;
 pub mod emergency;
 pub mod entropy;
 pub mod fonts;
+pub mod health;
 pub mod inventory;
 pub mod keypad;
 pub mod kiosk;

@@ -113,6 +113,10 @@ pub fn staff_facts(
         disk_free_bytes: data_dir.and_then(crate::sync::heartbeat::disk_free_bytes),
         image_version: machine.image().map(|image| image.version),
         temperature_c: machine.temperature_c(),
+        update: data_dir.map_or(
+            crate::update::StatusFile::Absent,
+            crate::sync::update::read_status,
+        ),
     }
 }
 

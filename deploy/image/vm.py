@@ -5,11 +5,11 @@
     vm.py amd64-after-cut --disk D --reference R --work W [--hub-port P]
     vm.py ab-updates      --disk D --work W --hub-port P --hub-bin B --hub-data H --device-id ID
                           --bundle F --version V --broken-version V2 [--cut-after S]
-    vm.py arm64-boot      --disk D --kernel K --initrd I --cmdline C --work W [--writable-root]
-                          [--reference R]
+                          [--arch amd64|arm64] [--reboot-at-once]
+    vm.py arm64-boot      --disk D --work W [--writable-root] [--reference R] [--hub-port P]
 
-The amd64 card is booted through Debian's U-Boot for QEMU, which runs the card's own A/B boot
-script. amd64-kiosk waits until systemd reports the kiosk ready (Type=notify, so "active" means
+Both cards are booted through Debian's U-Boot for QEMU (the PC's for amd64, the virt
+machine's for arm64), which runs the card's own A/B boot script. amd64-kiosk waits until systemd reports the kiosk ready (Type=notify, so "active" means
 the kiosk sent READY=1), compares QEMU's screendump of the kiosk's screen with the reference
 attract screen, then records restocks from the serial console and kills QEMU (a power cut)
 while they are being written. It leaves the acknowledged record ids in W/acked.txt for the
@@ -18,9 +18,9 @@ caller, which checks the disk and boots again with `amd64-after-cut`.
 ab-updates rolls updates out to the card from a hub running on this machine (ab_updates says
 which, and what is checked).
 
-arm64-boot boots the Pi card image on QEMU's virt machine with the kernel and initrd from its
-firmware partition, with the read-only root (the default) or --writable-root
-(overlayroot=disabled), and checks that the kiosk service runs.
+arm64-boot boots the Pi card image on QEMU's virt machine and checks the kiosk service runs
+and its root is the read-only one (the default) or, with --writable-root, the writable ext4
+(the caller put overlayroot=disabled in the card's boot-options.txt).
 
 Each scenario prints its measurements as `name: value` lines and exits non-zero on failure.
 The serial console needs a test image (deploy/image/build --serial-autologin).
@@ -52,7 +52,7 @@ class Failed(Exception):
 class Vm:
     """One QEMU process with its serial console and monitor on Unix sockets."""
 
-    def __init__(self, arch, disk, kernel, initrd, cmdline, work, name):
+    def __init__(self, arch, disk, work, name):
         self.work = work
         self.name = name
         self.serial_path = os.path.join(work, f"{name}.serial.sock")
@@ -69,11 +69,8 @@ class Vm:
         else:
             machine = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72"]
             gpu = "virtio-gpu-pci,xres=800,yres=480"
-        if kernel is None:
-            # U-Boot as the firmware, so the card's own boot script picks the root slot.
-            firmware = ["-bios", UBOOT[arch]]
-        else:
-            firmware = ["-kernel", kernel, "-initrd", initrd, "-append", cmdline]
+        # U-Boot as the firmware, so the card's own boot script picks the root slot.
+        firmware = ["-bios", UBOOT[arch]]
         # Software emulation only: KVM is not usable on these build machines.
         self.argv = machine + [
             "-accel", "tcg", "-m", "1024", "-smp", "2",
@@ -307,11 +304,8 @@ def check_screen(vm, reference, work, prefix):
                  f"{best[1]}/4 dominant colours shared, background {'same' if best[2] else 'different'} ({shot})")
 
 
-def boot(args, arch, cmdline, name):
-    if arch == "amd64":
-        vm = Vm(arch, args.disk, None, None, None, args.work, name)
-    else:
-        vm = Vm(arch, args.disk, args.kernel, args.initrd, cmdline, args.work, name)
+def boot(args, arch, name):
+    vm = Vm(arch, args.disk, args.work, name)
     vm.start()
     vm.login(timeout=args.timeout)
     login = time.time() - vm.started
@@ -345,7 +339,7 @@ def report_system(vm, name):
 
 
 def amd64_kiosk(args):
-    vm = boot(args, "amd64", args.cmdline, "amd64-boot1")
+    vm = boot(args, "amd64", "amd64-boot1")
     try:
         report_system(vm, "amd64-boot1")
         _, out = vm.run("systemctl is-active waystation-provision.service; cat /boot/firmware/waystation-device.txt 2>/dev/null | head -n 5")
@@ -448,7 +442,7 @@ def card_writes(vm):
           f"{(b2 - b1) / 1e3:.0f} kB in all)")
 
 
-# A/B updates (amd64 through U-Boot, as the Pi boots), from the hub: the smoke test runs a
+# A/B updates (through U-Boot, as the Pi boots), from the hub: the smoke test runs a
 # hub on this machine (QEMU forwards the guest's 10.0.2.100:80 to it) that holds the bundles;
 # this scenario rolls them out to the kiosk with the hub's own commands.
 
@@ -460,8 +454,10 @@ def ab_boot(args, name, max_boots=1):
     """Powers the card on until the kiosk is ready. A guest reboot ends QEMU (-no-reboot), and
     the next power-on is started here, up to max_boots. Returns (vm, slots booted)."""
     slots = []
+    if args.arch != "amd64":
+        name = f"{args.arch}-{name}"
     for n in range(1, max_boots + 1):
-        vm = Vm("amd64", args.disk, None, None, None, args.work, f"{name}-{n}")
+        vm = Vm(args.arch, args.disk, args.work, f"{name}-{n}")
         vm.start()
         try:
             m = vm.expect(r"waystation: booting slot ([AB])", 120)
@@ -569,6 +565,11 @@ def data_intact(vm, ids, when):
     print(f"{when}: the data partition is intact ({len(ids)} records written before the first update all there)")
 
 
+def ask_for_reboot(vm, version):
+    """Writes the reboot request the kiosk writes after its idle spell, as the kiosk's user."""
+    vm.run(f"runuser -u waystation -- sh -c 'echo {version} > {UPDATES}/.r && mv {UPDATES}/.r {UPDATES}/reboot-request'")
+
+
 def wait_power_off(vm, timeout, what):
     try:
         vm.proc.wait(timeout=timeout)
@@ -599,8 +600,13 @@ def ab_updates(args):
               f"({os.path.getsize(args.bundle) / 2**20:.0f} MiB); installed {time.time() - start:.0f} s "
               f"after that: {status['last']['detail']}")
         installed = time.time()
-        wait_power_off(vm, 1200, "after the install: the kiosk asks for it after 10 idle minutes")
-        print(f"update {args.version}: the kiosk asked for the reboot {time.time() - installed:.0f} s after the install")
+        if args.reboot_at_once:
+            ask_for_reboot(vm, args.version)
+            wait_power_off(vm, 300, "after the reboot request")
+            print(f"update {args.version}: rebooted at the test's request {time.time() - installed:.0f} s after the install")
+        else:
+            wait_power_off(vm, 1200, "after the install: the kiosk asks for it after 10 idle minutes")
+            print(f"update {args.version}: the kiosk asked for the reboot {time.time() - installed:.0f} s after the install")
     finally:
         vm.kill()
 
@@ -636,7 +642,7 @@ def ab_updates(args):
         # slot is booted. The kiosk's own reboot request was shown above; here the test writes
         # it as soon as the install is done rather than wait its 10 idle minutes again.
         wait_status(vm, "awaiting_reboot", 1800)
-        vm.run(f"runuser -u waystation -- sh -c 'echo {args.broken_version} > {UPDATES}/.r && mv {UPDATES}/.r {UPDATES}/reboot-request'")
+        ask_for_reboot(vm, args.broken_version)
         wait_power_off(vm, 300, "after the reboot request")
     finally:
         vm.kill()
@@ -659,7 +665,7 @@ def ab_updates(args):
 def amd64_after_cut(args):
     with open(os.path.join(args.work, "acked.txt")) as f:
         acked = [l.strip() for l in f if l.strip()]
-    vm = boot(args, "amd64", args.cmdline, "amd64-boot2")
+    vm = boot(args, "amd64", "amd64-boot2")
     try:
         status, out = vm.run("runuser -u waystation -- waystation queue list --limit 1000000 --json", timeout=300)
         if status != 0:
@@ -687,9 +693,8 @@ def amd64_after_cut(args):
 
 
 def arm64_boot(args):
-    cmdline = args.cmdline + (" overlayroot=disabled" if args.writable_root else "")
     name = "arm64-" + ("writable-root" if args.writable_root else "read-only-root")
-    vm = boot(args, "arm64", cmdline, name)
+    vm = boot(args, "arm64", name)
     try:
         _, out = vm.run("findmnt -n -o FSTYPE,OPTIONS / | cut -c1-60; findmnt -n -o FSTYPE /var/lib/waystation; "
                         "systemctl is-active waystation.service waystation-system.service systemd-timesyncd.service")
@@ -710,10 +715,10 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", choices=["amd64-kiosk", "amd64-after-cut", "ab-updates", "arm64-boot"])
     p.add_argument("--disk", required=True)
-    # arm64 only: the amd64 card is booted by U-Boot, from its own boot script.
-    p.add_argument("--kernel")
-    p.add_argument("--initrd")
-    p.add_argument("--cmdline")
+    p.add_argument("--arch", choices=["amd64", "arm64"], default="amd64", help="ab-updates: the card's architecture")
+    p.add_argument("--reboot-at-once", action="store_true",
+                   help="ab-updates: ask for the first update's reboot as soon as it is installed, "
+                        "instead of waiting for the kiosk's own request after 10 idle minutes")
     p.add_argument("--hub-port", type=int, help="the port of the hub on this machine, reached from the guest as 10.0.2.100:80")
     p.add_argument("--hub-bin", help="ab-updates: the waystation-hub program")
     p.add_argument("--hub-data", help="ab-updates: the hub's data folder")

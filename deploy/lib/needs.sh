@@ -58,7 +58,9 @@ need_binfmt() {
         amd64) name=qemu-x86_64 ;;
         *) die "no binfmt handler known for $1" ;;
     esac
-    need_packages qemu-user-static binfmt-support
+    # arch-test: mmdebstrap uses it to check the foreign architecture can run, and stops
+    # ("install arch-test for foreign architecture support") without it.
+    need_packages qemu-user-static binfmt-support arch-test
     if [ ! -e /proc/sys/fs/binfmt_misc/status ]; then
         mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc 2>/dev/null \
             || die "binfmt_misc is not mounted and cannot be (a container without it cannot build an $1 root)"

@@ -6,6 +6,7 @@
 //! generation). The protocol itself is described for people in `docs/protocol.md`.
 
 pub mod clock;
+pub mod health;
 pub mod remote_help;
 pub mod request;
 pub mod sealing;

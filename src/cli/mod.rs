@@ -18,6 +18,7 @@ macro_rules! outln {
 }
 
 mod assess;
+mod health;
 pub(crate) mod kiosk;
 mod mood;
 mod privacy;
@@ -170,6 +171,22 @@ pub enum Command {
     },
     /// Print the data inventory as Markdown: what is kept, for how long, what leaves the kiosk
     Privacy,
+    /// Root's side of the kiosk's health: boot reason, starts and crash loops (systemd units;
+    /// the data folder is --data-dir, else /var/lib/waystation)
+    Health {
+        #[command(subcommand)]
+        action: health::HealthAction,
+    },
+    /// The out of service screen, with the emergency lines, shown when the kiosk keeps failing;
+    /// reads no config and no database, and ends (status 0) when the kiosk should be tried again
+    OutOfService {
+        /// Show a normal window instead of full screen
+        #[arg(long)]
+        windowed: bool,
+        /// Window size in pixels, e.g. 800x480 (with --windowed)
+        #[arg(long, value_name = "WxH", value_parser = parse_size)]
+        size: Option<(u32, u32)>,
+    },
     /// Work with configuration files
     Config {
         #[command(subcommand)]
@@ -408,7 +425,10 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(matches!(
         cli.command,
-        None | Some(Command::Run { .. }) | Some(Command::Sync { once: false })
+        None | Some(Command::Run { .. })
+            | Some(Command::Sync { once: false })
+            | Some(Command::Health { .. })
+            | Some(Command::OutOfService { .. })
     ));
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -619,6 +639,13 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
             result: result.as_deref(),
         }),
         Some(Command::Privacy) => privacy::privacy(),
+        Some(Command::Health { action }) => health::health(cli.data_dir.as_deref(), action),
+        Some(Command::OutOfService { windowed, size }) => {
+            Ok(crate::ui::out_of_service::run(crate::ui::Display {
+                windowed,
+                size,
+            })?)
+        }
         Some(Command::Config {
             action: ConfigAction::Check { file },
         }) => config_check(&file),

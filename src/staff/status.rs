@@ -44,6 +44,8 @@ pub enum Item {
     Clock,
     Directory,
     Software,
+    /// The system image's update, from root's `update-status.json`.
+    Update,
     Uptime,
     Disk,
     Temperature,
@@ -125,6 +127,15 @@ pub enum Said {
     NoImage,
     /// How long the kiosk has been running.
     Running(Span),
+    /// The image slot the kiosk runs from.
+    UpdateSlot(String),
+    /// The last image update and what became of it.
+    UpdateLast {
+        version: String,
+        outcome: crate::update::Outcome,
+    },
+    /// Root's `update-status.json` is there but cannot be read.
+    UpdateUnreadable,
 }
 
 /// A printer fault as stored with a print attempt: a printer status (said in the staff's
@@ -183,6 +194,8 @@ pub enum Advice {
     Directory,
     DiskLow,
     Hot,
+    /// The last image update failed or was rolled back, or its status cannot be read.
+    UpdateFailed,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -248,6 +261,8 @@ pub struct Facts {
     /// The version of the image the system was installed from; None off the image.
     pub image_version: Option<String>,
     pub temperature_c: Option<f32>,
+    /// Root's `update-status.json` as `waystation status` reads it (`sync::update::read_status`).
+    pub update: crate::update::StatusFile,
 }
 
 impl StatusLine {
@@ -288,6 +303,7 @@ pub fn lines(facts: &Facts) -> Vec<StatusLine> {
         vec![version, image],
         None,
     ));
+    out.extend(update_line(&facts.update));
     let running = Said::Running(Span::of(facts.uptime_s as i64));
     out.push(StatusLine::new(
         Item::Uptime,
@@ -298,6 +314,37 @@ pub fn lines(facts: &Facts) -> Vec<StatusLine> {
     out.push(disk_line(facts.disk_free_bytes));
     out.push(temperature_line(facts.temperature_c));
     out
+}
+
+/// The image update: the slot, and the last update with what became of it; amber when it
+/// failed, was rolled back or cannot be read (the centre sees it too; the old system runs on).
+/// No line off an A/B image.
+fn update_line(file: &crate::update::StatusFile) -> Option<StatusLine> {
+    use crate::update::{Outcome, StatusFile};
+    let (level, value) = match file {
+        StatusFile::Absent => return None,
+        StatusFile::Unreadable(_) => (Level::Amber, vec![Said::UpdateUnreadable]),
+        StatusFile::Read(status) => {
+            let mut value = vec![Said::UpdateSlot(status.slot.clone())];
+            let mut level = Level::Green;
+            if let Some(last) = &status.last {
+                if matches!(last.outcome, Outcome::Failed | Outcome::RolledBack) {
+                    level = Level::Amber;
+                }
+                value.push(Said::UpdateLast {
+                    version: last.version.clone(),
+                    outcome: last.outcome,
+                });
+            }
+            (level, value)
+        }
+    };
+    Some(StatusLine::new(
+        Item::Update,
+        level,
+        value,
+        Some(Advice::UpdateFailed),
+    ))
 }
 
 /// The printer's last status, and its last fault when that says something more.
@@ -644,6 +691,7 @@ mod tests {
             disk_free_bytes: Some(20 * 1024 * 1024 * 1024),
             image_version: Some("2026.12.3".into()),
             temperature_c: Some(52.0),
+            update: crate::update::StatusFile::Absent,
         }
     }
 
@@ -664,6 +712,66 @@ mod tests {
                 metres: 15,
                 percent: 75
             }]
+        );
+    }
+
+    #[test]
+    fn the_update_line_says_the_slot_and_the_last_update_and_is_amber_when_it_went_wrong() {
+        use crate::update::{LastUpdate, Outcome, StatusFile, UpdateStatus};
+        let mut facts = healthy();
+        assert!(
+            lines(&facts).iter().all(|l| l.item != Item::Update),
+            "no line off the image"
+        );
+        let read = |outcome: Option<Outcome>| {
+            StatusFile::Read(UpdateStatus {
+                slot: "B".into(),
+                last: outcome.map(|outcome| LastUpdate {
+                    version: "2026.12.4".into(),
+                    outcome,
+                    detail: "x".into(),
+                    at: "2026-12-03T14:00:00Z".into(),
+                }),
+            })
+        };
+        let update = |facts: &Facts| {
+            lines(facts)
+                .into_iter()
+                .find(|l| l.item == Item::Update)
+                .unwrap()
+        };
+        facts.update = read(None);
+        let line = update(&facts);
+        assert_eq!(
+            (line.level, line.value),
+            (Level::Green, vec![Said::UpdateSlot("B".into())])
+        );
+        for (outcome, level) in [
+            (Outcome::Installed, Level::Green),
+            (Outcome::Installing, Level::Green),
+            (Outcome::AwaitingReboot, Level::Green),
+            (Outcome::Trying, Level::Green),
+            (Outcome::RolledBack, Level::Amber),
+            (Outcome::Failed, Level::Amber),
+        ] {
+            facts.update = read(Some(outcome));
+            let line = update(&facts);
+            assert_eq!(line.level, level, "{outcome:?}");
+            assert_eq!(
+                line.value[1],
+                Said::UpdateLast {
+                    version: "2026.12.4".into(),
+                    outcome
+                }
+            );
+            assert_eq!(line.advice.is_some(), level == Level::Amber);
+            assert!(!line.needs_staff, "nothing for staff to fix at the kiosk");
+        }
+        facts.update = StatusFile::Unreadable("expected value".into());
+        let line = update(&facts);
+        assert_eq!(
+            (line.level, line.advice),
+            (Level::Amber, Some(Advice::UpdateFailed))
         );
     }
 

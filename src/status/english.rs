@@ -41,6 +41,7 @@ fn label(line: &StatusLine) -> String {
         Item::Clock => "Clock".into(),
         Item::Directory => "Service directory".into(),
         Item::Software => "Software version".into(),
+        Item::Update => "System update".into(),
         Item::Uptime => "Running for".into(),
         Item::Disk => "Storage".into(),
         Item::Temperature => "Board temperature".into(),
@@ -96,6 +97,9 @@ fn said(said: &Said) -> String {
         Said::Image(version) => format!("image {version}"),
         Said::NoImage => "not installed from an image".into(),
         Said::Running(running) => span(*running),
+        Said::UpdateSlot(slot) => format!("slot {slot}"),
+        Said::UpdateLast { version, outcome } => update_outcome(*outcome).replace("{}", version),
+        Said::UpdateUnreadable => "update status cannot be read".into(),
     }
 }
 
@@ -127,6 +131,22 @@ fn advice(advice: Advice) -> &'static str {
             "Storage is nearly full: call the field team now. No record will be deleted."
         }
         Advice::Hot => "The kiosk is too hot: check its vents are not blocked.",
+        Advice::UpdateFailed => {
+            "The kiosk still runs its old system. The service centre sees this too; nothing to do here."
+        }
+    }
+}
+
+/// The last update's outcome, with `{}` for its version: the screen's words.
+fn update_outcome(outcome: crate::update::Outcome) -> &'static str {
+    use crate::update::Outcome;
+    match outcome {
+        Outcome::Installed => "{} installed",
+        Outcome::Installing => "installing {}",
+        Outcome::AwaitingReboot => "{} installed, restarts when idle",
+        Outcome::Trying => "trying {}",
+        Outcome::RolledBack => "{} rolled back",
+        Outcome::Failed => "{} failed to install",
     }
 }
 

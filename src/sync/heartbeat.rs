@@ -85,6 +85,7 @@ pub fn queue_heartbeat(
             "temperature_c": facts.machine.temperature_c().map(|c| c.round() as i64),
             "disk_free_bytes": disk_free_bytes(facts.data_dir),
             "uptime_s": stamp.clock.since_boot.as_secs(),
+            "health": health_report(facts.data_dir, now_ms),
             "clock_synced": stamp.clock.synced,
         }),
         stamp,
@@ -110,6 +111,26 @@ fn brochures_due(
         .collect())
 }
 
+/// The heartbeat's `health`, from root's `health-status.json` (`crate::health`): how this boot
+/// began, the kiosk's starts in it and its crash loops in the last day and week as of `now_ms`.
+/// Null where no root-side unit writes the file (a developer's machine); a file not as agreed
+/// is reported as unreadable with its reason, never a failed heartbeat.
+pub fn health_report(data_dir: &Path, now_ms: i64) -> serde_json::Value {
+    let text = match std::fs::read_to_string(data_dir.join(crate::health::STATUS_FILE)) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return serde_json::Value::Null,
+        Err(e) => return serde_json::json!({ "unreadable": e.to_string() }),
+    };
+    match crate::health::parse_status(&text) {
+        Ok(status) => {
+            let mut report = status.report(now_ms);
+            report["unreadable"] = serde_json::Value::Null;
+            report
+        }
+        Err(reason) => serde_json::json!({ "unreadable": reason }),
+    }
+}
+
 /// Free space for the kiosk's data, from statvfs; `None` when it cannot be read.
 pub fn disk_free_bytes(path: &Path) -> Option<u64> {
     use std::os::unix::ffi::OsStrExt;
@@ -120,4 +141,36 @@ pub fn disk_free_bytes(path: &Path) -> Option<u64> {
     // The field types are narrower on 32-bit targets, hence the conversions.
     #[allow(clippy::useless_conversion)]
     (result == 0).then(|| u64::from(stats.f_bavail).saturating_mul(u64::from(stats.f_frsize)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::health_report;
+
+    #[test]
+    fn the_health_report_is_null_without_roots_file_and_says_why_it_cannot_be_read() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(health_report(dir.path(), 0), serde_json::Value::Null);
+        let file = dir.path().join(crate::health::STATUS_FILE);
+        std::fs::write(&file, "{\"boot_reason\": \"sideways\"}").unwrap();
+        let report = health_report(dir.path(), 0);
+        assert!(report["unreadable"].as_str().unwrap().contains("sideways"));
+        let day_ms = 86_400_000;
+        std::fs::write(
+            &file,
+            format!(r#"{{"boot_reason": "crash_loop", "starts_this_boot": 6, "crash_loops": [{}, {}]}}"#, 10 * day_ms, 14 * day_ms),
+        )
+        .unwrap();
+        let report = health_report(dir.path(), 14 * day_ms + 1);
+        assert_eq!(report["boot_reason"], "crash_loop");
+        assert_eq!(report["starts_this_boot"], 6);
+        assert_eq!(
+            (
+                report["crash_loops_24h"].as_u64(),
+                report["crash_loops_7d"].as_u64()
+            ),
+            (Some(1), Some(2))
+        );
+        assert!(report["unreadable"].is_null());
+    }
 }

@@ -13,6 +13,7 @@ mod facts;
 mod home;
 mod mood;
 mod notice;
+pub mod out_of_service;
 mod resources;
 mod run;
 mod runtime;
@@ -135,7 +136,7 @@ const IDLE_TICK: Duration = Duration::from_millis(250);
 /// registering a face twice would list its family twice. The window imports no font file (that
 /// would embed a second copy of the bytes), so without this the screens would fall back to
 /// whatever fonts the system has.
-fn register_fonts() {
+pub(super) fn register_fonts() {
     use slint::fontique_011::fontique::Blob;
     thread_local! {
         static REGISTERED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };

@@ -77,7 +77,11 @@ pub fn run(
 }
 
 fn show(kiosk: &Kiosk, display: Display) {
-    let window = kiosk.window().window();
+    show_window(kiosk.window().window(), display);
+}
+
+/// Full screen, or a desktop window of the size asked for.
+pub(super) fn show_window(window: &slint::Window, display: Display) {
     if display.windowed {
         let (w, h) = display.size.unwrap_or((800, 480));
         window.set_size(slint::LogicalSize::new(w as f32, h as f32));
@@ -90,7 +94,7 @@ fn show(kiosk: &Kiosk, display: Display) {
 /// shown, then watchdog pings from a timer on the same loop, so a frozen UI stops the pings and
 /// systemd restarts the kiosk. Outside systemd these calls do nothing. The timers live as long
 /// as what this returns.
-fn feed_systemd() -> [slint::Timer; 2] {
+pub(super) fn feed_systemd() -> [slint::Timer; 2] {
     let ready = slint::Timer::default();
     ready.start(slint::TimerMode::SingleShot, Duration::ZERO, || {
         if let Err(e) = crate::systemd::ready() {
@@ -115,7 +119,7 @@ fn feed_systemd() -> [slint::Timer; 2] {
 /// Picks the Slint backend. `SLINT_BACKEND` in the environment wins; otherwise the Pi build
 /// (feature `kms`) draws straight to the display when no desktop session is around, and
 /// everything else opens a winit window. The software renderer always: it needs no GPU driver.
-fn select_backend() -> Result<(), String> {
+pub(super) fn select_backend() -> Result<(), String> {
     if std::env::var_os("SLINT_BACKEND").is_some() {
         return Ok(());
     }

@@ -40,6 +40,8 @@ pub enum Shot {
     StaffCallNotified,
     /// Crisis help after the worker asked for station staff, with no board and no hub.
     CrisisAsked,
+    /// `waystation out-of-service`: the screen of a kiosk that keeps failing.
+    OutOfService,
 }
 
 impl Shot {
@@ -103,6 +105,10 @@ impl Shot {
             Shot::CrisisAsked,
             "crisis help after asking for staff, with no light, buzzer or hub",
         ));
+        shots.push((
+            Shot::OutOfService,
+            "out of service after a crash loop: the emergency lines, and when it tries again",
+        ));
         shots
     }
 
@@ -115,6 +121,7 @@ impl Shot {
             Shot::MoodDistress => "mood-distress",
             Shot::StaffCallNotified => "staff-call-notified",
             Shot::CrisisAsked => "crisis-asked",
+            Shot::OutOfService => "out-of-service",
         }
     }
 
@@ -244,11 +251,26 @@ pub fn prepare(
         _ => {}
     }
     walk_to(&kiosk, shot, language);
+    after_walk(&kiosk, shot, language, &clock);
+    if shot == Shot::IdleCountdown {
+        clock.advance(idle_after + Duration::from_millis(100));
+        kiosk.tick_idle();
+    }
+    kiosk
+        .window()
+        .show()
+        .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
+    Ok((kiosk, clock))
+}
+
+/// What a shot does once the walk has reached its screen: a press or an answer that only
+/// happens there, or the out of service mode's screen put over the window.
+fn after_walk(kiosk: &Kiosk, shot: Shot, language: Language, clock: &FakeClock) {
     match shot {
         Shot::CrisisAsked => super::CrisisAdapter::get(kiosk.window()).invoke_ask_staff(),
-        Shot::Screen(Screen::StaffCall) => press_staff_call(&kiosk, FakeBoard::without_outputs()),
+        Shot::Screen(Screen::StaffCall) => press_staff_call(kiosk, FakeBoard::without_outputs()),
         Shot::StaffCallNotified => {
-            press_staff_call(&kiosk, FakeBoard::default());
+            press_staff_call(kiosk, FakeBoard::default());
             // The hub's answer, through the same channel the uploader uses.
             let (tell, answers) = std::sync::mpsc::channel();
             kiosk.set_alert_answers(answers);
@@ -260,17 +282,14 @@ pub fn prepare(
             }
             kiosk.tick_idle();
         }
+        Shot::OutOfService => {
+            let now = clock.monotonic();
+            let mut mode = super::out_of_service::OutOfService::new(now);
+            mode.language = language;
+            super::out_of_service::render(kiosk.window(), &mode, now);
+        }
         _ => {}
     }
-    if shot == Shot::IdleCountdown {
-        clock.advance(idle_after + Duration::from_millis(100));
-        kiosk.tick_idle();
-    }
-    kiosk
-        .window()
-        .show()
-        .map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
-    Ok((kiosk, clock))
 }
 
 /// Presses the staff-call button of `board` (a pretend board, for the picture only) for half a
@@ -391,6 +410,19 @@ fn example_facts(problems: bool) -> crate::staff::status::Facts {
         disk_free_bytes: Some(if problems { 150 } else { 11_800 } * 1024 * 1024),
         image_version: Some("2026.12.3".into()),
         temperature_c: Some(if problems { 74.0 } else { 51.0 }),
+        update: crate::update::StatusFile::Read(crate::update::UpdateStatus {
+            slot: if problems { "A" } else { "B" }.into(),
+            last: Some(crate::update::LastUpdate {
+                version: "2026.12.4".into(),
+                outcome: if problems {
+                    crate::update::Outcome::RolledBack
+                } else {
+                    crate::update::Outcome::Installed
+                },
+                detail: String::new(),
+                at: "2026-12-03T14:00:00Z".into(),
+            }),
+        }),
     }
 }
 
@@ -420,6 +452,8 @@ fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
         // The staff-call button is pressed after the walk, on the attract screen.
         Shot::StaffCallNotified => return,
         Shot::CrisisAsked => Screen::Crisis,
+        // Its own mode's screen, over the attract screen (see `prepare`).
+        Shot::OutOfService => return,
     };
     match screen {
         Screen::StaffPin

@@ -52,6 +52,7 @@ fn item(item: Item) -> StatusItem {
         Item::Clock => StatusItem::Clock,
         Item::Directory => StatusItem::Directory,
         Item::Software => StatusItem::Software,
+        Item::Update => StatusItem::Update,
         Item::Uptime => StatusItem::Uptime,
         Item::Disk => StatusItem::Disk,
         Item::Temperature => StatusItem::Temperature,
@@ -74,6 +75,7 @@ fn advice(advice: Advice) -> StatusAdvice {
         Advice::Directory => StatusAdvice::Directory,
         Advice::DiskLow => StatusAdvice::DiskLow,
         Advice::Hot => StatusAdvice::Hot,
+        Advice::UpdateFailed => StatusAdvice::UpdateFailed,
     }
 }
 
@@ -93,6 +95,18 @@ fn fault(words: &StaffWords, fault: &Fault) -> SharedString {
     match fault {
         Fault::Status(status) => plain(words, printer(*status)),
         Fault::Other(text) => text.into(),
+    }
+}
+
+fn update_outcome(outcome: crate::update::Outcome) -> StatusPart {
+    use crate::update::Outcome;
+    match outcome {
+        Outcome::Installed => StatusPart::UpdateInstalled,
+        Outcome::Installing => StatusPart::UpdateInstalling,
+        Outcome::AwaitingReboot => StatusPart::UpdateAwaitingReboot,
+        Outcome::Trying => StatusPart::UpdateTrying,
+        Outcome::RolledBack => StatusPart::UpdateRolledBack,
+        Outcome::Failed => StatusPart::UpdateFailed,
     }
 }
 
@@ -156,5 +170,8 @@ fn part(words: &StaffWords, said: &Said) -> SharedString {
         Said::Image(version) => with(words, StatusPart::Image, version, ""),
         Said::NoImage => plain(words, StatusPart::NoImage),
         Said::Running(running) => span(words, *running),
+        Said::UpdateSlot(slot) => with(words, StatusPart::UpdateSlot, slot, ""),
+        Said::UpdateLast { version, outcome } => with(words, update_outcome(*outcome), version, ""),
+        Said::UpdateUnreadable => plain(words, StatusPart::UpdateUnreadable),
     }
 }

@@ -77,6 +77,7 @@ fn screens_lists_every_screen_and_each_one_renders() {
         "mood-distress",
         "staff-call-notified",
         "crisis-asked",
+        "out-of-service",
     ] {
         expected.push(extra.into());
     }
@@ -802,4 +803,90 @@ fn status_says_whether_remote_help_is_on_and_how_roots_tunnel_stands() {
         "{text}"
     );
     assert!(!text.contains("key is missing"), "{text}");
+}
+
+/// `waystation health …` in a data folder of its own, with systemd's word about the kiosk's
+/// failure in the environment when given.
+fn health(dir: &Path, args: &[&str], service_result: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_waystation"));
+    command
+        .arg("--data-dir")
+        .arg(dir)
+        .arg("health")
+        .args(args)
+        .env_remove("MONITOR_SERVICE_RESULT");
+    if let Some(result) = service_result {
+        command.env("MONITOR_SERVICE_RESULT", result);
+    }
+    command.output().expect("the waystation binary runs")
+}
+
+fn shown_health(dir: &Path) -> serde_json::Value {
+    let output = health(dir, &["show"], None);
+    assert!(output.status.success(), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+#[test]
+fn health_tells_the_boots_apart_counts_starts_and_decides_about_crash_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    for args in [&["boot"][..], &["start"], &["start"]] {
+        assert!(health(dir, args, None).status.success());
+    }
+    let shown = shown_health(dir);
+    assert_eq!(shown["boot_reason"], "first");
+    assert_eq!(shown["starts_this_boot"], 2);
+    // Root's own state is closed to the kiosk's user; its copy is readable.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &str| std::fs::metadata(dir.join(p)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(
+        (mode("system/health"), mode("health-status.json")),
+        (0o700, 0o644)
+    );
+    // An orderly stop, then the next boot (the same boot id here: a stop ended it).
+    assert!(health(dir, &["stop"], None).status.success());
+    assert!(health(dir, &["boot"], None).status.success());
+    assert_eq!(shown_health(dir)["boot_reason"], "orderly");
+    assert_eq!(shown_health(dir)["starts_this_boot"], 0);
+    // A failure between restarts is not a crash loop.
+    let output = health(dir, &["crash-loop"], Some("exit-code"));
+    assert!(
+        stdout(&output).starts_with("restart"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(shown_health(dir)["crash_loops"], serde_json::json!([]));
+    // The start limit: the first reboots, the next within hours goes out of service.
+    let output = health(dir, &["crash-loop"], Some("start-limit-hit"));
+    assert_eq!(stdout(&output).trim(), "reboot");
+    let output = health(dir, &["crash-loop"], None);
+    assert_eq!(stdout(&output).trim(), "out-of-service");
+    assert_eq!(
+        shown_health(dir)["crash_loops"].as_array().unwrap().len(),
+        2
+    );
+    // A boot whose "running" mark another boot left behind ended without a stop.
+    let state = dir.join("system/health/state.json");
+    let text = std::fs::read_to_string(&state).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    value["running"] = serde_json::json!("an-earlier-boot");
+    std::fs::write(&state, value.to_string()).unwrap();
+    assert!(health(dir, &["boot"], None).status.success());
+    assert_eq!(shown_health(dir)["boot_reason"], "unclean");
+}
+
+#[test]
+fn health_with_a_bad_status_file_fails_in_one_line_and_bad_state_starts_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    assert_one_line_error(&health(dir, &["show"], None), "health-status.json");
+    std::fs::write(dir.join("health-status.json"), "{\"boot_reason\": 7}").unwrap();
+    let output = health(dir, &["show"], None);
+    assert_one_line_error(&output, "health-status.json");
+    assert_eq!(output.status.code(), Some(2));
+    std::fs::create_dir_all(dir.join("system/health")).unwrap();
+    std::fs::write(dir.join("system/health/state.json"), "garbage").unwrap();
+    assert!(health(dir, &["boot"], None).status.success());
+    assert_eq!(shown_health(dir)["boot_reason"], "first");
 }

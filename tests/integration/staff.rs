@@ -644,6 +644,7 @@ fn a_pin_is_checked_off_the_ui_thread_and_leaving_at_once_changes_nothing() {
 fn facts_saying_everything() -> Vec<waystation::staff::status::Facts> {
     use waystation::printer::PrinterStatus;
     use waystation::staff::status::{BrochureFacts, Facts, NetworkFacts, PaperFacts, PrinterFacts};
+    use waystation::update::{Outcome, StatusFile};
     let name = |zh: &str, en: &str| waystation::slip::Pair {
         zh: zh.into(),
         en: en.into(),
@@ -687,6 +688,7 @@ fn facts_saying_everything() -> Vec<waystation::staff::status::Facts> {
         disk_free_bytes: Some(100 * 1024 * 1024),
         image_version: None,
         temperature_c: Some(83.0),
+        update: update_status("A", Some(("2026.12.4", Outcome::RolledBack))),
     };
     let mut unknown = problems.clone();
     unknown.printer.status = None;
@@ -697,6 +699,7 @@ fn facts_saying_everything() -> Vec<waystation::staff::status::Facts> {
     unknown.uptime_s = 30 * 60;
     unknown.disk_free_bytes = None;
     unknown.temperature_c = None;
+    unknown.update = StatusFile::Unreadable("expected value".into());
     let mut quiet = problems.clone();
     quiet.printer.configured = false;
     quiet.network.hub_configured = false;
@@ -708,7 +711,38 @@ fn facts_saying_everything() -> Vec<waystation::staff::status::Facts> {
     quiet.disk_free_bytes = Some(20 * 1024 * 1024 * 1024);
     quiet.temperature_c = Some(52.0);
     quiet.image_version = Some("2026.12.3".into());
-    vec![problems, unknown, quiet]
+    quiet.update = update_status("B", Some(("2026.12.3", Outcome::Installed)));
+    let mut waiting = quiet.clone();
+    waiting.update = update_status("B", Some(("2026.12.4", Outcome::AwaitingReboot)));
+    let mut trying = quiet.clone();
+    trying.update = update_status("A", Some(("2026.12.4", Outcome::Trying)));
+    let mut installing = quiet.clone();
+    installing.update = update_status("B", Some(("2026.12.4", Outcome::Installing)));
+    let mut failed = quiet.clone();
+    failed.update = update_status("B", Some(("2026.12.4", Outcome::Failed)));
+    let mut never = quiet.clone();
+    never.update = update_status("A", None);
+    let mut off_image = quiet.clone();
+    off_image.update = StatusFile::Absent;
+    vec![
+        problems, unknown, quiet, waiting, trying, installing, failed, never, off_image,
+    ]
+}
+
+/// Root's `update-status.json` as the kiosk reads it: the slot and the last update.
+fn update_status(
+    slot: &str,
+    last: Option<(&str, waystation::update::Outcome)>,
+) -> waystation::update::StatusFile {
+    waystation::update::StatusFile::Read(waystation::update::UpdateStatus {
+        slot: slot.into(),
+        last: last.map(|(version, outcome)| waystation::update::LastUpdate {
+            version: version.into(),
+            outcome,
+            detail: String::new(),
+            at: "2026-12-03T14:00:00Z".into(),
+        }),
+    })
 }
 
 /// The staff screen's lines as shown: label, value and advice.
@@ -763,6 +797,11 @@ fn the_status_lines_are_in_the_catalogues_and_the_command_line_says_the_screens_
         "0.1.0；不是从系统映像安装的",
         "0.1.0；系统映像 2026.12.3",
         "请检查网络：时间要从网上获取。联网几分钟后会自动对时。",
+        "分区 A；2026.12.4 已回退",
+        "更新状态无法读取",
+        "分区 B；已安装 2026.12.3",
+        "分区 B；已安装 2026.12.4，空闲时重启进入",
+        "终端仍在运行原来的系统。服务中心也能看到这一情况，这里无需处理。",
     ] {
         assert!(chinese.contains(said), "{said} not in {chinese}");
     }
@@ -773,6 +812,12 @@ fn the_status_lines_are_in_the_catalogues_and_the_command_line_says_the_screens_
         "about 1 m (3%)",
         "0.1.0; not installed from an image",
         "0.1.0; image 2026.12.3",
+        "slot A; 2026.12.4 rolled back",
+        "update status cannot be read",
+        "slot B; 2026.12.3 installed",
+        "slot A; trying 2026.12.4",
+        "slot B; installing 2026.12.4",
+        "slot B; 2026.12.4 failed to install",
     ] {
         assert!(english.contains(said), "{said} not in {english}");
     }

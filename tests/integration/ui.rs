@@ -472,3 +472,100 @@ fn the_attract_screens_words_move_a_pixel_a_minute_against_image_retention() {
         ((now.0 - then.0) as f32, (now.1 - then.1) as f32)
     );
 }
+
+/// The out of service mode's screen over a kiosk's window, on the test's clock; the flag says
+/// whether it asked to leave (to try the real kiosk again).
+fn out_of_service(
+    kiosk: &Kiosk,
+    clock: &FakeClock,
+) -> (
+    std::rc::Rc<std::cell::RefCell<waystation::ui::out_of_service::OutOfService>>,
+    std::rc::Rc<std::cell::Cell<bool>>,
+) {
+    use waystation::ui::out_of_service::{OutOfService, attach, render};
+    let mode = std::rc::Rc::new(std::cell::RefCell::new(OutOfService::new(
+        clock.monotonic(),
+    )));
+    let left = std::rc::Rc::new(std::cell::Cell::new(false));
+    let leave: std::rc::Rc<dyn Fn()> = std::rc::Rc::new({
+        let left = left.clone();
+        move || left.set(true)
+    });
+    let clock: std::rc::Rc<dyn Clock> = std::rc::Rc::new(clock.clone());
+    render(kiosk.window(), &mode.borrow(), clock.monotonic());
+    attach(kiosk.window(), &mode, &clock, &leave);
+    (mode, left)
+}
+
+#[test]
+fn out_of_service_shows_every_built_in_line_in_both_languages_and_starts_again_only_when_confirmed()
+{
+    let (kiosk, clock) = kiosk();
+    let (mode, left) = out_of_service(&kiosk, &clock);
+    assert!(visible(&kiosk, "暂停服务，请告诉驿站工作人员"));
+    let lines = waystation::emergency::builtin();
+    for line in &lines {
+        assert!(
+            visible(&kiosk, &format!("{} {}", line.number, line.name_zh)),
+            "{}",
+            line.number
+        );
+    }
+    // The attract screen below has a language button of its own; this screen's is drawn last.
+    ElementHandle::find_by_accessible_label(kiosk.window(), "English")
+        .last()
+        .expect("a language button")
+        .mock_single_click(PointerEventButton::Left);
+    assert!(visible(
+        &kiosk,
+        "Out of service — please tell the station staff"
+    ));
+    for line in &lines {
+        assert!(
+            visible(&kiosk, &format!("{} {}", line.number, line.name_en)),
+            "{}",
+            line.number
+        );
+    }
+    assert!(visible(
+        &kiosk,
+        "The kiosk will try to start again in 60 minutes."
+    ));
+    // Asked and left unanswered, asked and declined: the screen stays.
+    touch(&kiosk, "Staff: start again now");
+    assert!(visible(
+        &kiosk,
+        "Start the kiosk again now? It may stop again."
+    ));
+    touch(&kiosk, "Not now");
+    assert!(visible(&kiosk, "Staff: start again now"));
+    assert!(!left.get());
+    touch(&kiosk, "Staff: start again now");
+    clock.advance(Duration::from_secs(20));
+    touch(&kiosk, "Start again");
+    assert!(
+        !left.get(),
+        "a confirmation after the question went is not one"
+    );
+    touch(&kiosk, "Staff: start again now");
+    touch(&kiosk, "Start again");
+    assert!(left.get());
+    // Left alone, it tries again after an hour by itself.
+    left.set(false);
+    let tick = |kiosk: &Kiosk| {
+        let now = clock.monotonic();
+        waystation::ui::out_of_service::tick(kiosk.window(), &mode.borrow(), now, &|| {
+            left.set(true)
+        });
+    };
+    clock.advance(Duration::from_secs(30 * 60));
+    tick(&kiosk);
+    assert!(!left.get());
+    assert!(visible(
+        &kiosk,
+        "The kiosk will try to start again in 30 minutes."
+    ));
+    clock.advance(Duration::from_secs(30 * 60));
+    tick(&kiosk);
+    assert!(left.get());
+}

@@ -28,6 +28,8 @@ pub enum Problem {
     Silent,
     PaperOut,
     PrinterFault,
+    /// The kiosk hit its start limit (a crash loop) in the last day.
+    CrashLoop,
     Hot,
     PaperLow,
     BrochuresDue,
@@ -93,6 +95,8 @@ pub struct Kiosk {
     pub temperature_c: Option<i64>,
     /// The image update's state; None on a kiosk not installed from an A/B image.
     pub update: Option<Update>,
+    /// Boot reason, starts and crash loops; None where root keeps no health record.
+    pub health: Option<Health>,
     /// The image version the rollouts say it should run (`updates::target`), set by the page.
     pub target_version: Option<String>,
     pub problems: Vec<Problem>,
@@ -152,6 +156,36 @@ impl Update {
     }
 }
 
+/// A kiosk's health, from its heartbeat's `health`: operational facts about the machine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Health {
+    /// One of `waystation_protocol::health::BOOT_REASONS`, or a newer kiosk's word as it came.
+    pub boot_reason: Option<String>,
+    pub starts_this_boot: Option<u64>,
+    pub crash_loops_24h: Option<u64>,
+    pub crash_loops_7d: Option<u64>,
+    /// Why root's health file could not be read, if it could not.
+    pub unreadable: Option<String>,
+}
+
+impl Health {
+    fn read(value: &Value) -> Option<Health> {
+        let field = |name: &str| value.get(name).filter(|v| !v.is_null());
+        value.is_object().then(|| Health {
+            boot_reason: field("boot_reason").and_then(text),
+            starts_this_boot: field("starts_this_boot").and_then(Value::as_u64),
+            crash_loops_24h: field("crash_loops_24h").and_then(Value::as_u64),
+            crash_loops_7d: field("crash_loops_7d").and_then(Value::as_u64),
+            unreadable: field("unreadable").and_then(text),
+        })
+    }
+
+    /// A crash loop in the last day: the kiosk rebooted itself or showed out of service.
+    pub fn crash_looped(&self) -> bool {
+        self.crash_loops_24h.is_some_and(|n| n > 0)
+    }
+}
+
 fn text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
@@ -195,6 +229,7 @@ pub fn kiosk(device: &Device, heartbeat: Option<&StoredRecord>, now_ms: i64, tod
         clock_synced: field(&["clock_synced"]).and_then(Value::as_bool),
         temperature_c: field(&["temperature_c"]).and_then(Value::as_i64),
         update: field(&["update"]).and_then(Update::read),
+        health: field(&["health"]).and_then(Health::read),
         target_version: None,
         problems: Vec::new(),
     };
@@ -230,6 +265,10 @@ fn problems(k: &Kiosk, now_ms: i64, today: &str) -> Vec<Problem> {
         (
             matches!(printer, Some("cover open" | "offline" | "unknown")),
             Problem::PrinterFault,
+        ),
+        (
+            k.health.as_ref().is_some_and(Health::crash_looped),
+            Problem::CrashLoop,
         ),
         (k.temperature_c.is_some_and(|c| c >= WARM_C), Problem::Hot),
         (
@@ -368,6 +407,8 @@ mod tests {
             json!([{ "kind": "card", "zh": "热线卡", "en": "Hotline cards" }]);
         payload["update"] = json!({"slot": "A", "downloading": null, "unreadable": null,
             "last": {"version": "2026.12.3", "outcome": "rolled_back", "detail": "no boot"}});
+        payload["health"] = json!({"boot_reason": "crash_loop", "starts_this_boot": 6,
+            "crash_loops_24h": 1, "crash_loops_7d": 2, "unreadable": null});
         let k = kiosk(
             &device(false),
             Some(&beat(NOW - 2 * SILENT_MS, payload)),
@@ -379,6 +420,7 @@ mod tests {
             [
                 Problem::Silent,
                 Problem::PaperOut,
+                Problem::CrashLoop,
                 Problem::Hot,
                 Problem::PaperLow,
                 Problem::BrochuresDue,
@@ -418,6 +460,33 @@ mod tests {
         ] {
             assert_eq!(with(bad).problems, [Problem::UpdateFailed]);
         }
+    }
+
+    #[test]
+    fn the_health_is_read_and_only_a_crash_loop_in_the_last_day_needs_someone() {
+        let with = |health: Value| {
+            let mut payload = healthy();
+            payload["health"] = health;
+            kiosk(&device(false), Some(&beat(NOW, payload)), NOW, "2026-11-18")
+        };
+        let k = with(json!(null));
+        assert_eq!((k.health, k.problems), (None, vec![]));
+        let k = with(json!({"boot_reason": "unclean", "starts_this_boot": 2,
+            "crash_loops_24h": 0, "crash_loops_7d": 3, "unreadable": null}));
+        let health = k.health.unwrap();
+        assert_eq!(health.boot_reason.as_deref(), Some("unclean"));
+        assert_eq!(
+            (
+                health.starts_this_boot,
+                health.crash_loops_24h,
+                health.crash_loops_7d
+            ),
+            (Some(2), Some(0), Some(3))
+        );
+        assert_eq!(k.problems, [], "older crash loops are shown, not raised");
+        let k = with(json!({"boot_reason": "crash_loop", "starts_this_boot": 5,
+            "crash_loops_24h": 1, "crash_loops_7d": 1}));
+        assert_eq!(k.problems, [Problem::CrashLoop]);
     }
 
     #[test]

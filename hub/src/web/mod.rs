@@ -1244,6 +1244,7 @@ fn fleet_row(k: fleet::Kiosk, language: Language) -> FleetRow {
                     .map(|s| if s { w.synced } else { w.not_synced }.to_string()),
             ]),
             update_lines(k.update.as_ref(), k.target_version, w),
+            health_lines(k.health.as_ref(), w),
         ],
         problems: k.problems.iter().map(|&p| w.problem(p)).collect(),
     }
@@ -1285,6 +1286,35 @@ fn update_lines(update: Option<&fleet::Update>, target: Option<String>, w: &Word
     }
     if let Some(slot) = &update.slot {
         lines.push(format!("{} {slot}", w.update_slot));
+    }
+    lines
+}
+
+/// The fleet table's health cell: how the boot began, the program's starts in it, and the
+/// crash loops in the last day and week.
+fn health_lines(health: Option<&fleet::Health>, w: &Words) -> Vec<String> {
+    let Some(health) = health else {
+        return vec!["-".into()];
+    };
+    let mut lines = Vec::new();
+    if health.unreadable.is_some() {
+        lines.push(w.health_unreadable.to_string());
+    }
+    if let Some(reason) = &health.boot_reason {
+        let said = waystation_protocol::health::BOOT_REASONS
+            .iter()
+            .position(|r| r == reason)
+            .map_or(reason.as_str(), |i| w.boot_reasons[i]);
+        lines.push(said.to_string());
+    }
+    if let Some(starts) = health.starts_this_boot {
+        lines.push(format!("{}: {starts}", w.starts_this_boot));
+    }
+    if let (Some(day), Some(week)) = (health.crash_loops_24h, health.crash_loops_7d) {
+        lines.push(format!("{}: {day} / {week}", w.crash_loops));
+    }
+    if lines.is_empty() {
+        lines.push("-".into());
     }
     lines
 }
@@ -1726,6 +1756,52 @@ mod chart;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_health_cell_says_how_the_boot_began_and_counts_starts_and_crash_loops() {
+        let w = Language::English.words();
+        let health = fleet::Health {
+            boot_reason: Some("crash_loop".into()),
+            starts_this_boot: Some(6),
+            crash_loops_24h: Some(1),
+            crash_loops_7d: Some(2),
+            unreadable: None,
+        };
+        assert_eq!(
+            health_lines(Some(&health), w),
+            [
+                "after its own reboot for a crash loop",
+                "program starts this boot: 6",
+                "crash loops (24 h / 7 days): 1 / 2",
+            ]
+        );
+        let zh = Language::Chinese.words();
+        let unclean = fleet::Health {
+            boot_reason: Some("unclean".into()),
+            ..health.clone()
+        };
+        assert_eq!(
+            health_lines(Some(&unclean), zh)[0],
+            "上次非正常结束（断电、强制重启或看门狗）"
+        );
+        // A newer kiosk's word is shown as it came; nothing reported is a dash.
+        let newer = fleet::Health {
+            boot_reason: Some("sideways".into()),
+            starts_this_boot: None,
+            crash_loops_24h: None,
+            crash_loops_7d: None,
+            unreadable: Some("expected value".into()),
+        };
+        assert_eq!(
+            health_lines(Some(&newer), w),
+            ["health status unreadable", "sideways"]
+        );
+        assert_eq!(health_lines(None, w), ["-"]);
+        assert_eq!(
+            w.boot_reasons.len(),
+            waystation_protocol::health::BOOT_REASONS.len()
+        );
+    }
 
     #[test]
     fn the_update_cell_says_what_to_run_what_happened_and_how_far_a_download_is() {

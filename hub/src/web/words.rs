@@ -75,7 +75,7 @@ pub struct Words {
     /// Kiosk, what needs doing, last seen, software and image version, printer and paper
     /// left, brochures due, oldest waiting upload, directory (valid to), and free disk,
     /// temperature and clock, and the image update.
-    pub fleet_columns: [&'static str; 10],
+    pub fleet_columns: [&'static str; 11],
     /// The image update's lines: before the version the rollouts say to run, before the slot,
     /// before a download's version, and when root's status cannot be read.
     pub update_target: &'static str,
@@ -85,6 +85,11 @@ pub struct Words {
     /// Before the last update's version, by outcome: installed, installing, awaiting_reboot,
     /// trying, rolled_back, failed.
     pub update_outcomes: [&'static str; 6],
+    /// In the order of `waystation_protocol::health::BOOT_REASONS`: how the kiosk's boot began.
+    pub boot_reasons: [&'static str; 5],
+    pub starts_this_boot: &'static str,
+    pub crash_loops: &'static str,
+    pub health_unreadable: &'static str,
     /// After a length of paper in metres.
     pub metres: &'static str,
     /// The kiosk's printer states (`ready`, `paper near end`, `paper out`, `cover open`,
@@ -189,7 +194,7 @@ pub struct Words {
     pub weak_password: &'static str,
     pub name_taken: &'static str,
     /// In the order of `fleet::Problem`: what is wrong and what to do.
-    pub problems: [&'static str; 12],
+    pub problems: [&'static str; 13],
 }
 
 impl Words {
@@ -269,6 +274,7 @@ pub static CHINESE: Words = Words {
         "服务目录（有效至）",
         "剩余空间 / 温度 / 时钟",
         "系统更新",
+        "启动 / 反复崩溃",
     ],
     update_target: "应运行",
     update_slot: "分区",
@@ -282,6 +288,16 @@ pub static CHINESE: Words = Words {
         "已回退，未能运行",
         "安装失败",
     ],
+    boot_reasons: [
+        "首次开机",
+        "上次正常关机或重启",
+        "上次因反复崩溃自动重启",
+        "上次为系统更新重启",
+        "上次非正常结束（断电、强制重启或看门狗）",
+    ],
+    starts_this_boot: "本次开机后程序启动次数",
+    crash_loops: "反复崩溃（24 小时 / 7 天）",
+    health_unreadable: "健康状态无法读取",
     metres: "米",
     printer_states: ["正常", "纸快用完", "缺纸", "盖子打开", "离线", "无应答"],
     all_well: "正常",
@@ -381,6 +397,7 @@ pub static CHINESE: Words = Words {
         "超过一天没有联系：请驿站工作人员看看终端是否开着、网线或 Wi-Fi 是否正常。",
         "打印机缺纸：请驿站工作人员换上新纸卷，并在终端的工作人员模式里登记补纸。",
         "打印机故障（盖子打开、离线或无应答）：请工作人员检查打印机的盖子和连线。",
+        "过去 24 小时内终端程序反复崩溃（5 分钟内启动失败 5 次）：第一次会自动重启一次，再次发生则显示“暂停服务”画面，每小时重试。请驿站工作人员告知屏幕现在的样子，并联系技术支持查看日志（见“启动 / 反复崩溃”一栏）。",
         "终端温度过高（70 °C 或以上）：请驿站工作人员看看通风口有没有被挡住、终端是否被太阳直晒；到 80 °C 它会自动降速。",
         "纸快用完：下次去驿站时带一卷新纸。",
         "有宣传资料该补充了（见“待补资料”一栏）：下次去驿站时带上，补充后在终端的工作人员模式里登记。",
@@ -446,6 +463,7 @@ pub static ENGLISH: Words = Words {
         "Directory (valid to)",
         "Free disk / temperature / clock",
         "Image update",
+        "Boot / crash loops",
     ],
     update_target: "should run",
     update_slot: "slot",
@@ -459,6 +477,16 @@ pub static ENGLISH: Words = Words {
         "rolled back from",
         "failed to install",
     ],
+    boot_reasons: [
+        "first boot",
+        "after an orderly shutdown or reboot",
+        "after its own reboot for a crash loop",
+        "after an update's reboot",
+        "after an unclean end (power cut, reset or watchdog)",
+    ],
+    starts_this_boot: "program starts this boot",
+    crash_loops: "crash loops (24 h / 7 days)",
+    health_unreadable: "health status unreadable",
     metres: "m",
     printer_states: [
         "ready",
@@ -565,6 +593,7 @@ pub static ENGLISH: Words = Words {
         "Silent for more than a day: ask the station's staff whether the kiosk is on and its cable or Wi-Fi works.",
         "Printer out of paper: ask the station's staff to put in a new roll and record the restock in staff mode.",
         "Printer fault (cover open, offline or not answering): ask the staff to check the printer's cover and cable.",
+        "Crash loop in the last 24 hours (the kiosk program failed to start 5 times in 5 minutes): the first reboots the kiosk once, another shows the \"out of service\" screen, which tries again every hour. Ask the station's staff what the screen shows now and call technical support to read its log (see \"Boot / crash loops\").",
         "Running hot (70 °C or more): ask the station's staff to check that its vents are not blocked and it is out of direct sun; from 80 °C it slows itself down.",
         "Paper running low: take a new roll on the next visit.",
         "Brochures due a restock (see the Brochures due column): take them on the next visit and record the restock in staff mode.",
