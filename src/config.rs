@@ -41,11 +41,22 @@ pub struct Config {
     #[serde(default)]
     pub board: Board,
     #[serde(default)]
+    pub screen: Screen,
+    #[serde(default)]
     pub network: Network,
     /// The centre's jump host for remote help (docs/remote-help.md); without it remote help
     /// is unavailable and the kiosk never asks the hub about it.
     #[serde(default)]
     pub remote_help: Option<crate::remote_help::JumpHost>,
+}
+
+/// The display (docs/config.md, `[screen]`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Screen {
+    /// The station's night hours (station time) and the attract screen's brightness in them
+    /// (`crate::kiosk::backlight`). Without them the backlight is never touched.
+    pub night: Option<crate::kiosk::backlight::NightHours>,
 }
 
 /// How the kiosk reaches the hub beyond its wired port, and its time servers
@@ -771,6 +782,48 @@ mod tests {
             message.contains("'静安' is not a Shanghai district id") && message.contains("jingan"),
             "{message}"
         );
+        assert!(!message.contains('\n'));
+    }
+
+    #[test]
+    fn night_hours_are_optional_and_read_in_station_time() {
+        assert_eq!(Config::parse(MINIMAL, "t.toml").unwrap().screen.night, None);
+        let text = format!(
+            "{MINIMAL}[screen.night]\nstart = \"22:30\"\nend = \"06:00\"\nbrightness_percent = 30\n"
+        );
+        let night = Config::parse(&text, "t.toml")
+            .unwrap()
+            .screen
+            .night
+            .unwrap();
+        assert_eq!(
+            (night.start.minutes(), night.end.minutes()),
+            (22 * 60 + 30, 360)
+        );
+        let at_23 = chrono::DateTime::parse_from_rfc3339("2026-12-03T23:00:00+08:00").unwrap();
+        assert_eq!(
+            crate::kiosk::backlight::wanted(Some(&night), at_23.to_utc(), true, false).get(),
+            30
+        );
+    }
+
+    #[test]
+    fn bad_night_hours_are_named_with_their_line() {
+        let night = |body: &str| err(&format!("{MINIMAL}[screen.night]\n{body}"));
+        let message = night("start = \"22:00\"\nend = \"6:00\"\nbrightness_percent = 30\n");
+        assert!(message.starts_with("t.toml:8:7: "), "{message}");
+        assert!(message.contains("'6:00' is not a time of day"), "{message}");
+        let message = night("start = \"22:00\"\nend = \"06:00\"\nbrightness_percent = 5\n");
+        assert!(message.starts_with("t.toml:9:22: "), "{message}");
+        assert!(message.contains("between 10 and 100"), "{message}");
+        let message = night("start = \"22:00\"\nend = \"06:00\"\n");
+        assert!(message.contains("brightness_percent"), "{message}");
+        let message = night("start = \"22:00\"\nend = \"22:00\"\nbrightness_percent = 30\n");
+        assert!(message.contains("same time"), "{message}");
+        let message = night("start = \"22:00\"\nend = \"06:00\"\nbrightness = 30\n");
+        assert!(message.contains("brightness"), "{message}");
+        let message = err(&format!("{MINIMAL}[screen]\ndim = true\n"));
+        assert!(message.starts_with("t.toml:7:1: "), "{message}");
         assert!(!message.contains('\n'));
     }
 

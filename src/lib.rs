@@ -1,6 +1,7 @@
 //! Waystation: the software of a touchscreen kiosk in the rest stations of Shanghai's delivery
 //! riders, couriers and drivers. ARCHITECTURE.md at the repository root is the map.
 
+pub mod backlight;
 pub mod board;
 pub mod cli;
 pub mod clock;

@@ -45,6 +45,7 @@ pub(super) fn run(
             idle,
         });
         let links = crate::ui::Links {
+            backlight: crate::backlight::open(&config.screen, &dir),
             data_dir: dir,
             board: crate::board::open(&config.board),
             uploader,

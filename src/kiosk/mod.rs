@@ -7,6 +7,7 @@
 // Leaf modules of their own (`crate::emergency`, `crate::language`), so that the pure modules
 // the session holds (mood, screening, slip, staff) need not import this one.
 pub use crate::emergency;
+pub mod backlight;
 pub mod drift;
 pub mod idle;
 pub mod navigation;

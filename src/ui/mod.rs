@@ -113,6 +113,10 @@ pub(crate) struct KioskState {
     pub(crate) code_checks: slow::SlowWork<(mood::CodeJob, crate::mood::personal::CodeKeys)>,
     /// Randomness: slip numbers, personal codes and their salt, nonces, record ids.
     pub(crate) entropy: Rc<dyn crate::entropy::Entropy>,
+    /// The display's backlight, with night hours configured (`Kiosk::attach_backlight`), and
+    /// the level last asked of it.
+    pub(crate) backlight: Option<Box<dyn crate::backlight::Backlight>>,
+    pub(crate) dimmer: crate::kiosk::backlight::Dimmer,
     /// The station day on which closed days were last summarised: once at start, then again
     /// when the day changes.
     pub(crate) summarised_on: Option<chrono::NaiveDate>,
@@ -178,6 +182,8 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         printing: slip::Printing::new(parts.printer),
         language_selected: std::cell::Cell::new(false),
         summarised_on: None,
+        backlight: None,
+        dimmer: Default::default(),
         pin_checks: slow::SlowWork::new(),
         code_checks: slow::SlowWork::new(),
         entropy: parts.entropy,
@@ -282,10 +288,32 @@ fn summarise_closed_days(st: &mut KioskState) {
 }
 
 /// The kiosk's quarter-second tick: the day's summaries when the day changed, then the idle
-/// check, breathing, print outcomes and staff mode (`runtime::tick_idle`).
+/// check, breathing, print outcomes and staff mode (`runtime::tick_idle`), then the backlight
+/// (after the idle check, so that a visit wiped in this tick dims in this tick).
 fn tick(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     summarise_closed_days(&mut state.borrow_mut());
     runtime::tick_idle(window, state);
+    dim_at_night(&mut state.borrow_mut());
+}
+
+/// Asks the backlight for the level `kiosk::backlight::wanted` gives now, only when it
+/// changed: the attract screen dims in the night hours, a visit is at full brightness. The
+/// request is handed to the backlight's own thread, so the tick never waits for the card.
+fn dim_at_night(st: &mut KioskState) {
+    let Some(backlight) = st.backlight.as_mut() else {
+        return;
+    };
+    let reading = st.clock.read();
+    let wanted = crate::kiosk::backlight::wanted(
+        st.config.screen.night.as_ref(),
+        reading.wall,
+        reading.synced,
+        st.session.is_active(),
+    );
+    if let Some(level) = st.dimmer.change(wanted) {
+        tracing::info!(percent = level.get(), "backlight");
+        backlight.set(level);
+    }
 }
 
 /// Shows the current state on every screen. Called after every change.
@@ -410,6 +438,11 @@ impl Kiosk {
     /// Connects the station's board (LED, paper sensor, staff-call button).
     pub fn attach_board(&self, board: Box<dyn crate::board::Board>) {
         self.state.borrow_mut().board = board;
+    }
+
+    /// Connects the display's backlight, dimmed in the config's night hours.
+    pub fn attach_backlight(&self, backlight: Box<dyn crate::backlight::Backlight>) {
+        self.state.borrow_mut().backlight = Some(backlight);
     }
 
     /// Tells the kiosk where its database lives (for the free space shown to staff).

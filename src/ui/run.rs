@@ -24,6 +24,8 @@ pub struct Display {
 pub struct Links {
     pub data_dir: PathBuf,
     pub board: Box<dyn crate::board::Board>,
+    /// The display's backlight when the config has night hours.
+    pub backlight: Option<Box<dyn crate::backlight::Backlight>>,
     pub uploader: Option<UploaderLinks>,
 }
 
@@ -49,6 +51,9 @@ pub fn run(
     let kiosk = Rc::new(super::init(parts).map_err(|e| e.to_string())?);
     kiosk.set_data_dir(links.data_dir);
     kiosk.attach_board(links.board);
+    if let Some(backlight) = links.backlight {
+        kiosk.attach_backlight(backlight);
+    }
     let bundle_timer = slint::Timer::default();
     if let Some(uploader) = links.uploader {
         kiosk.set_sync_now(uploader.wake);

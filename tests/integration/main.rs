@@ -1,6 +1,8 @@
 //! Waystation's integration tests, in one binary so they build once.
 //!
 //! - `architecture`: the invariants of ARCHITECTURE.md a reading of the source can check.
+//! - `backlight`: night dimming: the tick's requests through a night and a visit, and root's
+//!   script applying a request to a stand-in for /sys.
 //! - `ui`: the kiosk window driven through Slint's testing backend (no display).
 //! - `cli`: the `waystation` binary as the field team and scripts use it.
 //! - `directory`: the resource directory: list, signed bundles, install and refusals, screens.
@@ -19,6 +21,7 @@
 //!   the check, and root's request files written only while idle.
 
 mod architecture;
+mod backlight;
 mod cli;
 mod directory;
 mod faults;
