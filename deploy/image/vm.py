@@ -330,6 +330,9 @@ def report_system(vm, name):
         ("kiosk process", "ps -o user=,args= -C waystation | head -n 1"),
         ("magic sysrq", "cat /proc/sys/kernel/sysrq"),
         ("ctrl-alt-del", "systemctl is-enabled ctrl-alt-del.target 2>&1"),
+        # Every socket listening for TCP or UDP: the kiosk opens no port to the network, so
+        # only loopback addresses should be here.
+        ("listening", "ss -Hltnu | awk '{print $1 \" \" $5}' | sort -u | tr '\\n' ' '; echo"),
         ("journal", "echo \"$(journalctl -D /var/log/journal --list-boots --no-pager -q | wc -l) boot(s) kept, $(du -sh /var/lib/waystation/system/journal | cut -f1) on the data partition\""),
     ]
     for label, command in checks:
@@ -701,10 +704,10 @@ def arm64_boot(args):
         lines = [l.strip() for l in out.strip().splitlines()]
         print(f"{name} root and services: " + " | ".join(lines))
         report_system(vm, name)
-        root_type = lines[0].split()[0] if lines else ""
+        root_type, root_options = (lines[0].split() + ["", ""])[:2] if lines else ("", "")
         want = "ext4" if args.writable_root else "overlay"
-        if root_type != want:
-            raise Failed(f"{name}: the root is {root_type!r}, expected {want}")
+        if root_type != want or not root_options.startswith("rw"):
+            raise Failed(f"{name}: the root is {root_type!r} mounted {root_options[:20]!r}, expected {want} read-write")
         if args.reference:
             check_screen(vm, args.reference, args.work, name)
     finally:
