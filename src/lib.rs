@@ -30,5 +30,6 @@ pub mod sync;
 pub mod systemd;
 pub mod ui;
 pub mod update;
+pub mod usb_stick;
 
 pub use ui::{Kiosk, KioskParts, init};

@@ -303,6 +303,14 @@ pub enum QueueAction {
         #[arg(long)]
         json: bool,
     },
+    /// The same onto a USB stick on the deployment image: asks root to mount the stick (put it
+    /// in within two minutes), writes the files in its waystation-export folder, and waits
+    /// until root has unmounted it
+    ExportUsb {
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

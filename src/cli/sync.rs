@@ -118,6 +118,7 @@ pub(super) fn queue(
             }
         }
         QueueAction::Export { dir, json } => export(config_file, data_dir, &dir, json),
+        QueueAction::ExportUsb { json } => export_usb(config_file, data_dir, json),
     }
 }
 
@@ -228,6 +229,62 @@ fn export(
             summary.records,
             summary.files.len(),
             dir.display()
+        )?;
+    }
+    Ok(())
+}
+
+/// `queue export-usb`: the same export files, on a USB stick that root's side mounts for the
+/// length of the export (`crate::sync::export::to_stick`).
+fn export_usb(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+    json: bool,
+) -> Result<(), Failure> {
+    let (config, dir, mut store) = open_configured(config_file, data_dir)?;
+    if !store.sealing_enabled() {
+        return Err(bad_input(
+            "no centre key is configured ([hub] public_key): records cannot be sealed for export"
+                .into(),
+        ));
+    }
+    let key = store.device_key().map_err(|e| e.to_string())?;
+    let clock = SystemClock::new();
+    let mount = Path::new(crate::usb_stick::MOUNT_POINT);
+    if !json {
+        outln!("put the USB stick in (FAT or exFAT); waiting for it to be mounted…")?;
+    }
+    let mut files = Vec::new();
+    let records = crate::sync::export::to_stick(
+        &dir,
+        mount,
+        &clock,
+        std::time::Duration::from_millis(500),
+        crate::sync::export::next_stick_request(&dir),
+        &mut |mount| {
+            let folder = mount.join(crate::sync::export::STICK_FOLDER);
+            let summary = crate::sync::export::export(
+                &store,
+                &key,
+                &clock,
+                &folder,
+                config.hub.batch_records(),
+            )?;
+            files = summary.files;
+            Ok(summary.records)
+        },
+    )?;
+    if json {
+        let summary = crate::sync::export::ExportSummary { files, records };
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
+        )?;
+    } else {
+        outln!(
+            "{records} record(s) in {} file(s) on the stick's {} folder; it is unmounted and safe to remove",
+            files.len(),
+            crate::sync::export::STICK_FOLDER
         )?;
     }
     Ok(())

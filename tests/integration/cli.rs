@@ -890,3 +890,22 @@ fn health_with_a_bad_status_file_fails_in_one_line_and_bad_state_starts_afresh()
     assert!(health(dir, &["boot"], None).status.success());
     assert_eq!(shown_health(dir)["boot_reason"], "first");
 }
+
+/// Without the centre's key nothing can be sealed, so `queue export-usb` refuses before it asks
+/// root for a stick (no request is left behind for root to act on).
+#[test]
+fn export_usb_without_a_centre_key_refuses_before_asking_for_a_stick() {
+    let data = tempfile::tempdir().unwrap();
+    let config = demo_config();
+    let output = waystation(&[
+        "--config",
+        &config,
+        "--data-dir",
+        data.path().to_str().unwrap(),
+        "queue",
+        "export-usb",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_one_line_error(&output, "no centre key is configured");
+    assert!(!data.path().join("usb-stick/request").exists());
+}

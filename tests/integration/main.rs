@@ -17,6 +17,8 @@
 //! - `selfcheck`: the self-check screens end to end, with the day counts they leave.
 //! - `slip`: the slip image, its ESC/POS bytes and its QR code, read back.
 //! - `text`: translations complete, and every character of every string in the embedded font.
+//! - `usb_stick`: root's `waystation-usb-stick` against a stand-in for /sys and a logging
+//!   `mount`: a stick mounted nodev, nosuid, noexec while asked, then unmounted.
 //! - `update`: image updates through a real hub: rollouts, a download in parts with a cut,
 //!   the check, and root's request files written only while idle.
 
@@ -39,3 +41,4 @@ mod text;
 mod torture;
 mod ui;
 mod update;
+mod usb_stick;
