@@ -2,7 +2,7 @@
 //! foreground, the queue for staff and the field team, and the device's identity for
 //! registering it at the hub.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
@@ -11,9 +11,10 @@ use super::kiosk::{open_configured, open_store};
 use super::{Failure, QueueAction, bad_input};
 use crate::clock::SystemClock;
 use crate::config::Config;
-use crate::store::RecordState;
+use crate::store::{RecordState, Store};
 use crate::sync::link::HttpsLink;
 use crate::sync::{Drained, SyncSettings, Syncer};
+use waystation_protocol::DeviceKey;
 
 /// Exit status of `sync --once` when records are still waiting because the hub could not be
 /// reached or refused them for now.
@@ -196,14 +197,13 @@ fn print_entries(entries: &[crate::store::sync::QueueEntry], json: bool) -> Resu
     Ok(())
 }
 
-/// `queue export`: the sealed records written to export files for a USB stick.
-fn export(
+/// The configured store for an export, and the device key its files are signed with; refused
+/// before anything is written when records cannot be sealed to the centre.
+fn open_for_export(
     config_file: Option<&Path>,
     data_dir: Option<&Path>,
-    dir: &Path,
-    json: bool,
-) -> Result<(), Failure> {
-    let (config, _, mut store) = open_configured(config_file, data_dir)?;
+) -> Result<(Config, PathBuf, Store, DeviceKey), Failure> {
+    let (config, dir, mut store) = open_configured(config_file, data_dir)?;
     if !store.sealing_enabled() {
         return Err(bad_input(
             "no centre key is configured ([hub] public_key): records cannot be sealed for export"
@@ -211,6 +211,17 @@ fn export(
         ));
     }
     let key = store.device_key().map_err(|e| e.to_string())?;
+    Ok((config, dir, store, key))
+}
+
+/// `queue export`: the sealed records written to export files for a USB stick.
+fn export(
+    config_file: Option<&Path>,
+    data_dir: Option<&Path>,
+    dir: &Path,
+    json: bool,
+) -> Result<(), Failure> {
+    let (config, _, store, key) = open_for_export(config_file, data_dir)?;
     let summary = crate::sync::export::export(
         &store,
         &key,
@@ -241,14 +252,7 @@ fn export_usb(
     data_dir: Option<&Path>,
     json: bool,
 ) -> Result<(), Failure> {
-    let (config, dir, mut store) = open_configured(config_file, data_dir)?;
-    if !store.sealing_enabled() {
-        return Err(bad_input(
-            "no centre key is configured ([hub] public_key): records cannot be sealed for export"
-                .into(),
-        ));
-    }
-    let key = store.device_key().map_err(|e| e.to_string())?;
+    let (config, dir, store, key) = open_for_export(config_file, data_dir)?;
     let clock = SystemClock::new();
     let mount = Path::new(crate::usb_stick::MOUNT_POINT);
     if !json {
