@@ -57,6 +57,8 @@ pub enum Stick {
     Mounted,
     /// Synced and unmounted: safe to pull out.
     Unmounted,
+    /// No stick was put in while root waited for one.
+    Missing,
     /// No stick could be mounted (`detail` says why).
     Failed,
 }
@@ -80,7 +82,7 @@ impl RootStatus {
 /// Why an export did not reach the stick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Why {
-    /// No stick was mounted within [`WAIT_FOR_STICK`].
+    /// No stick was put in while root waited, or none was mounted within [`WAIT_FOR_STICK`].
     NoStick,
     /// Root found a stick but could not mount it (an unknown file system, say).
     NotMountable,
@@ -128,6 +130,7 @@ impl Export {
             Export::Waiting { request, since } => match answer(request) {
                 Some(Stick::Mounted) => (Export::Writing { request }, Action::StartExport),
                 Some(Stick::Failed) => (Export::Failed(Why::NotMountable), Action::RemoveRequest),
+                Some(Stick::Missing) => (Export::Failed(Why::NoStick), Action::RemoveRequest),
                 _ if now.saturating_sub(since) >= WAIT_FOR_STICK => {
                     (Export::Failed(Why::NoStick), Action::RemoveRequest)
                 }
@@ -230,7 +233,12 @@ mod tests {
             request: 8,
             since: T0,
         };
-        for stick in [Stick::Mounted, Stick::Failed, Stick::Unmounted] {
+        for stick in [
+            Stick::Mounted,
+            Stick::Failed,
+            Stick::Missing,
+            Stick::Unmounted,
+        ] {
             assert_eq!(start.on_status(Some(&status(7, stick)), T0).0, start);
         }
         let unmounting = Export::Unmounting {
@@ -261,6 +269,11 @@ mod tests {
         assert_eq!(
             start.on_status(Some(&status(1, Stick::Failed)), T0),
             (Export::Failed(Why::NotMountable), Action::RemoveRequest)
+        );
+        // Root gave up waiting for a stick before the kiosk did: no stick, not a bad one.
+        assert_eq!(
+            start.on_status(Some(&status(1, Stick::Missing)), T0),
+            (Export::Failed(Why::NoStick), Action::RemoveRequest)
         );
         let writing = Export::Writing { request: 1 };
         assert_eq!(

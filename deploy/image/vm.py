@@ -52,7 +52,7 @@ class Failed(Exception):
 class Vm:
     """One QEMU process with its serial console and monitor on Unix sockets."""
 
-    def __init__(self, arch, disk, work, name):
+    def __init__(self, arch, disk, work, name, usb=False):
         self.work = work
         self.name = name
         self.serial_path = os.path.join(work, f"{name}.serial.sock")
@@ -95,6 +95,10 @@ class Vm:
         if arch == "amd64":
             # The kiosk's screen is the virtio GPU alone (q35 adds a VGA card otherwise).
             self.argv += ["-vga", "none"]
+        if usb:
+            # A USB 3 controller, as the Pi 4's VL805, for a stick plugged in later
+            # (`plug_stick`).
+            self.argv += ["-device", "qemu-xhci,id=xhci"]
         self.buffer = ""
         self.lock = threading.Lock()
         self.proc = None
@@ -187,6 +191,13 @@ class Vm:
                 raise Failed("QEMU's screendump wrote nothing")
             time.sleep(0.2)
         time.sleep(0.5)
+
+    def plug_stick(self, image):
+        """Puts a USB stick (a raw FAT image) into the running machine."""
+        self.monitor(f"drive_add 0 if=none,id=stick,format=raw,file={image}")
+        out = self.monitor("device_add usb-storage,bus=xhci.0,drive=stick,id=stick-device")
+        if "Error" in out or "error" in out:
+            raise Failed(f"QEMU did not plug the stick in: {out.strip()}")
 
     def kill(self):
         """Pulls the plug: no shutdown, no flush beyond what the guest already made."""
@@ -305,7 +316,7 @@ def check_screen(vm, reference, work, prefix):
 
 
 def boot(args, arch, name):
-    vm = Vm(arch, args.disk, args.work, name)
+    vm = Vm(arch, args.disk, args.work, name, usb=bool(getattr(args, "stick", None)))
     vm.start()
     vm.login(timeout=args.timeout)
     login = time.time() - vm.started
@@ -339,6 +350,18 @@ def report_system(vm, name):
         _, out = vm.run(command, timeout=120)
         lines = [l.strip() for l in out.strip().splitlines() if l.strip()]
         print(f"{name} {label}: {lines[-1] if lines else '(nothing)'}")
+    units_are_sound(vm, name)
+
+
+def units_are_sound(vm, name):
+    """No unit failed, and systemd skipped none for an ordering cycle (a skipped unit is not a
+    failed one: a path unit ordered after a service was skipped at every boot unseen)."""
+    _, failed = vm.run("systemctl list-units --state=failed --plain --no-legend | awk '{print $1}'")
+    if failed.strip():
+        raise Failed(f"{name}: failed units: {' '.join(failed.split())}")
+    _, cycles = vm.run("journalctl -b -o cat --no-pager | grep -i 'ordering cycle' | head -n 5")
+    if cycles.strip():
+        raise Failed(f"{name}: systemd found an ordering cycle: {cycles.strip()}")
 
 
 def amd64_kiosk(args):
@@ -689,10 +712,66 @@ def amd64_after_cut(args):
         print(f"after the power cut: waystation status names the image, version {image}")
         hardening_and_journal(vm)
         card_writes(vm)
+        if args.stick:
+            exported = usb_stick_export(vm, args.stick)
         check_screen(vm, args.reference, args.work, "amd64-after-cut")
         frozen_ui_is_restarted(vm)
     finally:
         vm.kill()
+    if args.stick:
+        stick_holds(args.stick, exported)
+
+
+def usb_stick_export(vm, stick):
+    """A stick put in gets no driver until staff ask for an export (`waystation queue
+    export-usb`, as the staff screen's button runs it); then root loads the drivers, mounts it,
+    the kiosk writes the records, root unmounts it and unloads the drivers again."""
+    vm.plug_stick(stick)
+    interfaces = "grep -l '^08$' /sys/bus/usb/devices/*/bInterfaceClass 2>/dev/null | wc -l"
+    driven = "echo $(lsmod | grep -c -E '^(usb_storage|uas) ') $(ls /sys/class/block | grep -c '^sd')"
+    deadline = time.time() + 60
+    while True:
+        _, out = vm.run(interfaces)
+        if out.strip().splitlines()[-1] != "0":
+            break
+        if time.time() > deadline:
+            raise Failed("the USB stick never showed up on the guest's USB bus")
+        time.sleep(2)
+    time.sleep(5)
+    _, out = vm.run(driven)
+    if out.strip().splitlines()[-1] != "0 0":
+        raise Failed(f"a stick put in without an export got a driver or a block device (modules, sd disks: {out.strip()})")
+    print("usb stick: put in, on the USB bus, no storage driver loaded and no block device")
+    # Run inside the kiosk's own mount namespace (its unit's read-only system, private /tmp…),
+    # as the staff screen's button runs it: root's mount must reach the kiosk there, writable.
+    status, out = vm.run("nsenter -t \"$(systemctl show -p MainPID --value waystation.service)\" -m -- "
+                         "runuser -u waystation -- waystation queue export-usb --json", timeout=400)
+    if status != 0:
+        raise Failed(f"queue export-usb failed: {out.strip()}")
+    summary, _ = json.JSONDecoder().raw_decode(out[out.index("{"):])
+    if summary["records"] < 1:
+        raise Failed(f"the export to the stick wrote no records: {summary}")
+    _, after = vm.run(driven + "; findmnt -n /media/waystation-usb | wc -l")
+    lines = after.strip().splitlines()
+    if lines[-2:] != ["0 0", "0"]:
+        raise Failed(f"after the export the stick is still driven or mounted (modules, sd disks / mounts: {lines[-2:]})")
+    _, journal = vm.run("journalctl -b -u waystation-usb-stick -o cat --no-pager | grep -c 'waystation-usb-stick: request'")
+    print(f"usb stick: {summary['records']} records in {len(summary['files'])} files, then unmounted and the "
+          f"drivers unloaded ({journal.strip().splitlines()[-1]} status lines from root's side)")
+    return summary
+
+
+def stick_holds(stick, summary):
+    """Reads the stick back on this machine: the export's files, each a batch the hub imports."""
+    out = subprocess.run(["mdir", "-b", "-i", stick, "::/waystation-export"], capture_output=True, text=True)
+    names = sorted(os.path.basename(l.strip()) for l in out.stdout.splitlines() if l.strip().endswith(".json"))
+    wanted = sorted(os.path.basename(f) for f in summary["files"])
+    if names != wanted:
+        raise Failed(f"the stick holds {names}, the export said {wanted}")
+    first = subprocess.run(["mtype", "-i", stick, f"::/waystation-export/{names[0]}"], capture_output=True, text=True).stdout
+    if json.loads(first).get("format") is None:
+        raise Failed(f"{names[0]} on the stick is not an export file")
+    print(f"usb stick read back on this machine: {len(names)} export files, as the kiosk said")
 
 
 def arm64_boot(args):
@@ -733,6 +812,7 @@ def main():
     p.add_argument("--work", required=True)
     p.add_argument("--reference")
     p.add_argument("--writable-root", action="store_true")
+    p.add_argument("--stick", help="amd64-after-cut: a FAT image to plug in as a USB stick and export to")
     p.add_argument("--timeout", type=int, default=900)
     args = p.parse_args()
     global HUB_PORT

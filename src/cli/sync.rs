@@ -246,48 +246,35 @@ fn export(
 }
 
 /// `queue export-usb`: the same export files, on a USB stick that root's side mounts for the
-/// length of the export (`crate::sync::export::to_stick`).
+/// length of the export (`crate::sync::export::export_to_stick`, as the staff screen's button).
 fn export_usb(
     config_file: Option<&Path>,
     data_dir: Option<&Path>,
     json: bool,
 ) -> Result<(), Failure> {
-    let (config, dir, store, key) = open_for_export(config_file, data_dir)?;
-    let clock = SystemClock::new();
-    let mount = Path::new(crate::usb_stick::MOUNT_POINT);
-    if !json {
-        outln!("put the USB stick in (FAT or exFAT); waiting for it to be mounted…")?;
-    }
-    let mut files = Vec::new();
-    let records = crate::sync::export::to_stick(
+    let (config, dir, _, _) = open_for_export(config_file, data_dir)?;
+    let summary = crate::sync::export::export_to_stick(
         &dir,
-        mount,
-        &clock,
-        std::time::Duration::from_millis(500),
-        crate::sync::export::next_stick_request(&dir),
-        &mut |mount| {
-            let folder = mount.join(crate::sync::export::STICK_FOLDER);
-            let summary = crate::sync::export::export(
-                &store,
-                &key,
-                &clock,
-                &folder,
-                config.hub.batch_records(),
-            )?;
-            files = summary.files;
-            Ok(summary.records)
+        Path::new(crate::usb_stick::MOUNT_POINT),
+        config.hub.centre_key(),
+        config.hub.batch_records(),
+        &mut |step| {
+            if !json && matches!(step, crate::usb_stick::Export::Waiting { .. }) {
+                let _ =
+                    outln!("put the USB stick in (FAT or exFAT); waiting for it to be mounted…");
+            }
         },
     )?;
     if json {
-        let summary = crate::sync::export::ExportSummary { files, records };
         outln!(
             "{}",
             serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?
         )?;
     } else {
         outln!(
-            "{records} record(s) in {} file(s) on the stick's {} folder; it is unmounted and safe to remove",
-            files.len(),
+            "{} record(s) in {} file(s) on the stick's {} folder; it is unmounted and safe to remove",
+            summary.records,
+            summary.files.len(),
             crate::sync::export::STICK_FOLDER
         )?;
     }

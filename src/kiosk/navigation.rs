@@ -54,12 +54,14 @@ pub enum Screen {
     /// Staff mode: this kiosk's device id and key (as a QR code to register it at the
     /// centre), and how the last provisioning went.
     StaffDevice,
+    /// Staff mode: the records waiting to upload copied onto a USB stick.
+    StaffUsb,
     /// "Someone is coming": a worker asked for a person (the staff-call button, or on screen).
     StaffCall,
 }
 
 impl Screen {
-    pub const ALL: [Screen; 25] = [
+    pub const ALL: [Screen; 26] = [
         Screen::Attract,
         Screen::Home,
         Screen::Emergency,
@@ -84,6 +86,7 @@ impl Screen {
         Screen::StaffRestock,
         Screen::StaffErrors,
         Screen::StaffDevice,
+        Screen::StaffUsb,
         Screen::StaffCall,
     ];
 
@@ -114,6 +117,7 @@ impl Screen {
             Screen::StaffRestock => "staff-restock",
             Screen::StaffErrors => "staff-errors",
             Screen::StaffDevice => "staff-device",
+            Screen::StaffUsb => "staff-usb",
             Screen::StaffCall => "staff-call",
         }
     }
@@ -132,7 +136,11 @@ impl Screen {
     pub fn is_staff_only(self) -> bool {
         matches!(
             self,
-            Screen::Staff | Screen::StaffRestock | Screen::StaffErrors | Screen::StaffDevice
+            Screen::Staff
+                | Screen::StaffRestock
+                | Screen::StaffErrors
+                | Screen::StaffDevice
+                | Screen::StaffUsb
         )
     }
 

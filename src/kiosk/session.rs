@@ -236,6 +236,7 @@ mod tests {
             Screen::StaffRestock,
             Screen::StaffErrors,
             Screen::StaffDevice,
+            Screen::StaffUsb,
         ] {
             assert!(
                 !session.open_requested(screen),
@@ -251,6 +252,7 @@ mod tests {
             Screen::StaffRestock,
             Screen::StaffErrors,
             Screen::StaffDevice,
+            Screen::StaffUsb,
         ] {
             assert!(session.open_requested(screen));
             assert_eq!(session.navigation.current(), screen);

@@ -21,6 +21,8 @@ pub enum Action {
     SignOut,
     /// A worker's call for staff was answered at the kiosk (detail: `button` or `sign_in`).
     CallAnswered,
+    /// An export to a USB stick ended (detail: `N records`, or `failed: ` and a fixed word).
+    UsbExport,
 }
 
 impl Action {
@@ -34,6 +36,7 @@ impl Action {
             Action::SyncNow => "sync_now",
             Action::SignOut => "sign_out",
             Action::CallAnswered => "call_answered",
+            Action::UsbExport => "usb_export",
         }
     }
 }

@@ -89,6 +89,7 @@ pub fn to_stick(
     poll: std::time::Duration,
     request: u32,
     write: &mut dyn FnMut(&Path) -> Result<usize, String>,
+    progress: &mut dyn FnMut(crate::usb_stick::Export),
 ) -> Result<usize, String> {
     use crate::usb_stick::{self, Action, Export};
     let folder = data_dir.join(usb_stick::FOLDER);
@@ -104,6 +105,7 @@ pub fn to_stick(
         request,
         since: clock.monotonic(),
     };
+    progress(step);
     let mut write_error = None;
     loop {
         let status = std::fs::read_to_string(folder.join(usb_stick::STATUS_FILE))
@@ -112,11 +114,15 @@ pub fn to_stick(
         let (next, action) = step.on_status(status.as_ref(), clock.monotonic());
         let (next, action) = match action {
             Action::StartExport => {
+                progress(next);
                 let written = write(mount).map_err(|e| write_error = Some(e));
                 next.on_exported(written, clock.monotonic())
             }
             other => (next, other),
         };
+        if next != step {
+            progress(next);
+        }
         if action == Action::RemoveRequest {
             let _ = std::fs::remove_file(&request_file);
         }
@@ -136,6 +142,54 @@ pub fn next_stick_request(data_dir: &Path) -> u32 {
         .ok()
         .and_then(|text| crate::usb_stick::RootStatus::parse(&text));
     crate::usb_stick::next_request(last.as_ref())
+}
+
+/// The store in `data_dir`, sealing to the centre's key, and the device key that signs the
+/// export files; refused before anything is asked of a stick when records cannot be sealed.
+pub fn sealed_store(
+    data_dir: &Path,
+    centre: Option<waystation_protocol::CentrePublicKey>,
+) -> Result<(Store, DeviceKey), String> {
+    let centre = centre.ok_or(
+        "no centre key is configured ([hub] public_key): records cannot be sealed for export",
+    )?;
+    let mut store = Store::open(data_dir).map_err(|e| e.to_string())?;
+    store.enable_sealing(centre).map_err(|e| e.to_string())?;
+    let key = store.device_key().map_err(|e| e.to_string())?;
+    Ok((store, key))
+}
+
+/// How often the export looks at root's status while it waits.
+const STICK_POLL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// A staff export to a USB stick from start to end, as `waystation queue export-usb` and the
+/// staff screen's button run it: the records waiting in the store in `data_dir`, `per_file` to
+/// a file, into the stick's `STICK_FOLDER`, with each step told to `progress`. Blocks for up to
+/// a few minutes (the wait for a stick): run it off the UI thread.
+pub fn export_to_stick(
+    data_dir: &Path,
+    mount: &Path,
+    centre: Option<waystation_protocol::CentrePublicKey>,
+    per_file: usize,
+    progress: &mut dyn FnMut(crate::usb_stick::Export),
+) -> Result<ExportSummary, String> {
+    let (store, key) = sealed_store(data_dir, centre)?;
+    let clock = crate::clock::SystemClock::new();
+    let mut files = Vec::new();
+    let records = to_stick(
+        data_dir,
+        mount,
+        &clock,
+        STICK_POLL,
+        next_stick_request(data_dir),
+        &mut |mount| {
+            let summary = export(&store, &key, &clock, &mount.join(STICK_FOLDER), per_file)?;
+            files = summary.files;
+            Ok(summary.records)
+        },
+        progress,
+    )?;
+    Ok(ExportSummary { files, records })
 }
 
 /// One line on why an export to a stick failed.
@@ -163,7 +217,7 @@ fn failure(
 mod tests {
     use super::*;
     use crate::clock::FakeClock;
-    use crate::usb_stick::{FOLDER, REQUEST_FILE, STATUS_FILE, parse_request};
+    use crate::usb_stick::{Export, FOLDER, REQUEST_FILE, STATUS_FILE, parse_request};
     use std::time::Duration;
 
     /// Root's side, played by a thread: answers each request as `answer` says, mounting by
@@ -223,7 +277,37 @@ mod tests {
             chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
             true,
         );
-        let result = to_stick(&data, &mount, &clock, Duration::from_millis(5), 5, write);
+        let mut steps = Vec::new();
+        let result = to_stick(
+            &data,
+            &mount,
+            &clock,
+            Duration::from_millis(5),
+            5,
+            write,
+            &mut |step| steps.push(step),
+        );
+        // Told of every step, in order, from the wait to its end.
+        assert!(
+            matches!(steps[0], Export::Waiting { request: 5, .. }),
+            "{steps:?}"
+        );
+        assert!(steps.windows(2).all(|w| w[0] != w[1]), "{steps:?}");
+        match &result {
+            Ok(records) => assert_eq!(
+                steps[1..],
+                [
+                    Export::Writing { request: 5 },
+                    Export::Unmounting {
+                        request: 5,
+                        records: *records,
+                        since: clock.monotonic()
+                    },
+                    Export::Done { records: *records }
+                ]
+            ),
+            Err(_) => assert!(matches!(steps.last(), Some(Export::Failed(_))), "{steps:?}"),
+        }
         root.join().unwrap();
         assert!(
             !data.join(FOLDER).join(REQUEST_FILE).exists(),
@@ -270,6 +354,7 @@ mod tests {
             Duration::ZERO,
             1,
             &mut |_| Ok(1),
+            &mut |_| {},
         );
         assert!(result.unwrap_err().starts_with("no USB stick was mounted"));
         assert!(!dir.path().join(FOLDER).join(REQUEST_FILE).exists());

@@ -24,6 +24,7 @@ mod slip;
 mod slow;
 mod staff;
 mod staff_words;
+mod usb_export;
 
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
@@ -117,6 +118,8 @@ pub(crate) struct KioskState {
     /// the level last asked of it.
     pub(crate) backlight: Option<Box<dyn crate::backlight::Backlight>>,
     pub(crate) dimmer: crate::kiosk::backlight::Dimmer,
+    /// Staff's export to a USB stick: kiosk-wide, it outlives the staff visit that started it.
+    pub(crate) usb_export: usb_export::UsbExport,
     /// The station day on which closed days were last summarised: once at start, then again
     /// when the day changes.
     pub(crate) summarised_on: Option<chrono::NaiveDate>,
@@ -182,6 +185,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         printing: slip::Printing::new(parts.printer),
         language_selected: std::cell::Cell::new(false),
         summarised_on: None,
+        usb_export: Default::default(),
         backlight: None,
         dimmer: Default::default(),
         pin_checks: slow::SlowWork::new(),
@@ -221,6 +225,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
     slip::connect(&window, &state);
     resources::connect(&window, &state);
     staff::connect(&window, &state);
+    usb_export::connect(&window, &state);
     render(&window, &state.borrow());
 
     let idle_timer = start_tick(&window, &state);
@@ -329,6 +334,7 @@ pub(crate) fn render(window: &AppWindow, state: &KioskState) {
     slip::render(window, state);
     resources::render(window, state);
     staff::render(window, state);
+    usb_export::render(window, state);
 }
 
 /// Key presses as the `Keypad` widget gives them, for driving a pad from Rust (screenshots,
@@ -445,7 +451,14 @@ impl Kiosk {
         self.state.borrow_mut().backlight = Some(backlight);
     }
 
-    /// Tells the kiosk where its database lives (for the free space shown to staff).
+    /// Where root's side mounts a USB stick for the staff's export (the image's
+    /// `usb_stick::MOUNT_POINT` unless told otherwise: tests point it at a folder of theirs).
+    pub fn set_usb_stick_mount(&self, mount: std::path::PathBuf) {
+        self.state.borrow_mut().usb_export.mount = mount;
+    }
+
+    /// Tells the kiosk where its database lives (for the free space shown to staff, and the
+    /// export to a USB stick, which opens it on a thread of its own).
     pub fn set_data_dir(&self, dir: std::path::PathBuf) {
         let mut st = self.state.borrow_mut();
         st.gatherer = Some(facts::FactsGatherer::start(
@@ -484,6 +497,12 @@ impl Kiosk {
     /// Shows example facts on the staff screen (for screenshots only).
     pub fn show_example_staff_status(&self, facts: crate::staff::status::Facts) {
         self.state.borrow_mut().staff_example = Some(facts);
+        render(&self.window, &self.state.borrow());
+    }
+
+    /// Shows the USB export as finished with `records` on the stick (screenshots only).
+    pub fn show_example_usb_export_done(&self, records: usize) {
+        self.state.borrow_mut().usb_export.shown = usb_export::Shown::Done { records };
         render(&self.window, &self.state.borrow());
     }
 

@@ -132,7 +132,8 @@ pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     }
     let printed = super::slip::poll(&mut state.borrow_mut());
     let staff = super::staff::tick(&mut state.borrow_mut());
-    if printed || staff {
+    let usb = super::usb_export::tick(&mut state.borrow_mut());
+    if printed || staff || usb {
         super::render(window, &state.borrow());
     }
     let phase = {

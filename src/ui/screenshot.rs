@@ -42,6 +42,8 @@ pub enum Shot {
     CrisisAsked,
     /// `waystation out-of-service`: the screen of a kiosk that keeps failing.
     OutOfService,
+    /// Staff's export to a USB stick, finished (an example number of records).
+    StaffUsbDone,
 }
 
 impl Shot {
@@ -74,6 +76,7 @@ impl Shot {
                     Screen::StaffRestock => "staff: recording a restock",
                     Screen::StaffErrors => "staff: recent errors",
                     Screen::StaffDevice => "staff: this kiosk's id and registration QR code",
+                    Screen::StaffUsb => "staff: export to a USB stick, before it starts",
                     Screen::StaffCall => {
                         "after the staff-call button, with no light, buzzer or hub: go and find the staff"
                     }
@@ -106,6 +109,10 @@ impl Shot {
             "crisis help after asking for staff, with no light, buzzer or hub",
         ));
         shots.push((
+            Shot::StaffUsbDone,
+            "staff: export to a USB stick, done and safe to pull out",
+        ));
+        shots.push((
             Shot::OutOfService,
             "out of service after a crash loop: the emergency lines, and when it tries again",
         ));
@@ -122,6 +129,7 @@ impl Shot {
             Shot::StaffCallNotified => "staff-call-notified",
             Shot::CrisisAsked => "crisis-asked",
             Shot::OutOfService => "out-of-service",
+            Shot::StaffUsbDone => "staff-usb-done",
         }
     }
 
@@ -220,12 +228,14 @@ pub fn prepare(
     let staff_shot = matches!(
         shot,
         Shot::StaffProblems
+            | Shot::StaffUsbDone
             | Shot::Screen(
                 Screen::StaffPin
                     | Screen::Staff
                     | Screen::StaffRestock
                     | Screen::StaffErrors
                     | Screen::StaffDevice
+                    | Screen::StaffUsb
             )
     );
     if staff_shot {
@@ -268,6 +278,7 @@ pub fn prepare(
 fn after_walk(kiosk: &Kiosk, shot: Shot, language: Language, clock: &FakeClock) {
     match shot {
         Shot::CrisisAsked => super::CrisisAdapter::get(kiosk.window()).invoke_ask_staff(),
+        Shot::StaffUsbDone => kiosk.show_example_usb_export_done(128),
         Shot::Screen(Screen::StaffCall) => press_staff_call(kiosk, FakeBoard::without_outputs()),
         Shot::StaffCallNotified => {
             press_staff_call(kiosk, FakeBoard::default());
@@ -439,6 +450,7 @@ fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
         Shot::Screen(screen) => screen,
         Shot::IdleCountdown => Screen::Home,
         Shot::StaffProblems => Screen::Staff,
+        Shot::StaffUsbDone => Screen::StaffUsb,
         Shot::ResultAfterCrisis => {
             shell.invoke_start();
             walk_to_result_after_crisis(window);
@@ -460,7 +472,8 @@ fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
         | Screen::Staff
         | Screen::StaffRestock
         | Screen::StaffErrors
-        | Screen::StaffDevice => {
+        | Screen::StaffDevice
+        | Screen::StaffUsb => {
             walk_to_staff(kiosk, screen);
         }
         // The staff-call button is pressed after the walk, on the attract screen.
@@ -516,6 +529,7 @@ fn walk_to_staff(kiosk: &Kiosk, screen: Screen) {
         }
         Screen::StaffErrors => super::StaffAdapter::get(window).invoke_errors(),
         Screen::StaffDevice => super::StaffAdapter::get(window).invoke_device(),
+        Screen::StaffUsb => super::StaffAdapter::get(window).invoke_usb_export(),
         _ => {}
     }
 }
@@ -558,6 +572,7 @@ fn walk_through_visit(kiosk: &Kiosk, screen: Screen) {
         | Screen::StaffRestock
         | Screen::StaffErrors
         | Screen::StaffDevice
+        | Screen::StaffUsb
         | Screen::StaffCall => {}
     }
 }

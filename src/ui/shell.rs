@@ -37,6 +37,7 @@ fn to_ui(screen: Screen) -> UiScreen {
         Screen::StaffRestock => UiScreen::StaffRestock,
         Screen::StaffErrors => UiScreen::StaffErrors,
         Screen::StaffDevice => UiScreen::StaffDevice,
+        Screen::StaffUsb => UiScreen::StaffUsb,
         Screen::StaffCall => UiScreen::StaffCall,
     }
 }
@@ -85,6 +86,7 @@ fn from_ui(screen: UiScreen) -> Screen {
         UiScreen::StaffRestock => Screen::StaffRestock,
         UiScreen::StaffErrors => Screen::StaffErrors,
         UiScreen::StaffDevice => Screen::StaffDevice,
+        UiScreen::StaffUsb => Screen::StaffUsb,
         UiScreen::StaffCall => Screen::StaffCall,
     }
 }

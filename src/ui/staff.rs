@@ -105,6 +105,11 @@ fn connect_status(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
             }
         }
     });
+    staff.on_usb_export(on(window, state, |st| {
+        if st.session.staff.signed_in {
+            super::usb_export::open(st);
+        }
+    }));
     staff.on_test_print(on(window, state, |st| {
         if st.session.staff.signed_in {
             super::slip::print_test(st);

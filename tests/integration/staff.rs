@@ -14,7 +14,7 @@ use waystation::ui::{PinPadNotice, Screen as UiScreen};
 
 use crate::ui::{kiosk_on, press_key, said_by, shown, touch, visible, visible_id, wait};
 
-const PIN: &str = "246813";
+pub(crate) const PIN: &str = "246813";
 
 /// A kiosk on disk whose station PIN is 246813, with a fake board.
 fn staffed_kiosk() -> (waystation::Kiosk, FakeClock, tempfile::TempDir, FakeBoard) {
@@ -44,7 +44,7 @@ fn store_with_pin() -> (tempfile::TempDir, Store) {
 }
 
 /// Holds the attract screen's top-left corner for `held`, then lets go.
-fn hold_corner(kiosk: &waystation::Kiosk, clock: &FakeClock, held: Duration) {
+pub(crate) fn hold_corner(kiosk: &waystation::Kiosk, clock: &FakeClock, held: Duration) {
     let window = kiosk.window().window();
     let position = slint::LogicalPosition::new(20.0, 20.0);
     window.dispatch_event(WindowEvent::PointerPressed {
@@ -59,7 +59,7 @@ fn hold_corner(kiosk: &waystation::Kiosk, clock: &FakeClock, held: Duration) {
     });
 }
 
-fn type_pin(kiosk: &waystation::Kiosk, pin: &str) {
+pub(crate) fn type_pin(kiosk: &waystation::Kiosk, pin: &str) {
     for digit in pin.chars() {
         press_key(kiosk, &digit.to_string());
     }
@@ -79,7 +79,7 @@ fn records(dir: &std::path::Path) -> Vec<(String, String)> {
         .collect()
 }
 
-fn audit(dir: &std::path::Path) -> Vec<String> {
+pub(crate) fn audit(dir: &std::path::Path) -> Vec<String> {
     let store = Store::open(dir).unwrap();
     let mut actions: Vec<String> = store
         .recent_audit(100)
