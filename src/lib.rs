@@ -28,6 +28,7 @@ pub mod status;
 pub mod store;
 pub mod sync;
 pub mod systemd;
+pub mod tree_hole;
 pub mod ui;
 pub mod update;
 pub mod usb_stick;
