@@ -4,5 +4,8 @@
 //!
 //! - `despair`: the phrases of despair that bring up the help card beside the text, matched on
 //!   the kiosk only (`assets/care/despair-phrases.toml`, every phrase with its source).
+//! - `page`: one page's text, held in memory only and overwritten when it ends; the card at
+//!   most once per page; how the page ended, the only thing that may be counted.
 
 pub mod despair;
+pub mod page;
