@@ -12,6 +12,7 @@ pub mod entropy;
 pub mod fonts;
 pub mod health;
 pub mod inventory;
+pub mod keyboard;
 pub mod keypad;
 pub mod kiosk;
 pub mod language;
