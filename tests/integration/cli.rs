@@ -77,6 +77,7 @@ fn screens_lists_every_screen_and_each_one_renders() {
         "mood-distress",
         "staff-call-notified",
         "crisis-asked",
+        "staff-usb-done",
         "out-of-service",
     ] {
         expected.push(extra.into());
