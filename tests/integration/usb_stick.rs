@@ -242,8 +242,8 @@ fn staff_at_kiosk(root: &Root) -> (waystation::Kiosk, waystation::clock::FakeClo
 
 /// Presses Start export, then plays systemd's path unit: starts root's script once the
 /// kiosk's request is there. Ticks the kiosk until the screen's first line is `until` (or
-/// twenty seconds pass), and returns the script, finished.
-fn export_until(kiosk: &waystation::Kiosk, root: &Root, until: &str) -> Child {
+/// twenty seconds pass), and waits for the script to finish.
+fn export_until(kiosk: &waystation::Kiosk, root: &Root, until: &str) {
     use crate::ui::{said_by, touch};
     touch(kiosk, "开始导出");
     let request = root.data.join("usb-stick/request");
@@ -261,7 +261,6 @@ fn export_until(kiosk: &waystation::Kiosk, root: &Root, until: &str) -> Child {
     assert_eq!(said_by(kiosk, "StaffUsbScreen::step"), until);
     let mut script = script.expect("the kiosk asked root for a stick");
     assert!(finished(&mut script));
-    script
 }
 
 /// Staff's button, end to end with root's real script: the kiosk asks, root loads the drivers
@@ -277,7 +276,7 @@ fn the_staff_screen_s_usb_export_writes_the_records_and_says_when_to_pull_the_st
     assert_eq!(shown(&kiosk), waystation::ui::Screen::StaffUsb);
     assert!(visible(&kiosk, "1. 按“开始导出”。"));
     // The two records waiting: the PIN set, and staff signing in.
-    let _ = export_until(&kiosk, &root, "U盘上已有 2 条记录，现在可以拔出。");
+    export_until(&kiosk, &root, "U盘上已有 2 条记录，现在可以拔出。");
     assert!(visible(&kiosk, "再导出一次"));
     let folder = root.data.join("mnt").join("waystation-export");
     let files: Vec<_> = std::fs::read_dir(&folder).unwrap().collect();
@@ -314,7 +313,7 @@ fn the_staff_screen_says_when_no_stick_came() {
     let root = machine(false, "ok");
     let (kiosk, _clock) = staff_at_kiosk(&root);
     touch(&kiosk, "U盘导出");
-    let _ = export_until(&kiosk, &root, "导出没有成功。");
+    export_until(&kiosk, &root, "导出没有成功。");
     assert!(
         said_by(&kiosk, "StaffUsbScreen::advice").starts_with("两分钟内没有找到U盘"),
         "{}",
