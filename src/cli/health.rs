@@ -65,7 +65,8 @@ pub(super) fn health(data_dir: Option<&Path>, action: HealthAction) -> Result<()
         HealthAction::Start => state.kiosk_starting(),
         HealthAction::CrashLoop { act } => {
             let result = std::env::var("MONITOR_SERVICE_RESULT").ok();
-            if !health::is_crash_loop(result.as_deref()) {
+            let kiosk = kiosk_state();
+            if !health::is_crash_loop(result.as_deref(), kiosk.as_deref()) {
                 outln!("restart (the kiosk failed with {result:?}, and systemd restarts it)")?;
                 return Ok(());
             }
@@ -123,6 +124,22 @@ fn write_state(dir: &Path, state: &RootState, now_ms: i64) -> Result<(), Failure
     waystation_durable::write_atomically(&dir.join(health::STATUS_FILE), &status, Some(0o644))
         .map_err(|e| e.to_string())?;
     Ok(())
+}
+
+/// The kiosk unit's `ActiveState` as systemd says it (`failed` once it gave up restarting),
+/// or None where systemctl cannot say (not under systemd).
+fn kiosk_state() -> Option<String> {
+    let out = std::process::Command::new("systemctl")
+        .args([
+            "show",
+            "--property=ActiveState",
+            "--value",
+            "waystation.service",
+        ])
+        .output()
+        .ok()?;
+    let state = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    (out.status.success() && !state.is_empty()).then_some(state)
 }
 
 /// systemd does what was decided; `--no-block`, as this runs inside a unit systemd waits for.

@@ -251,9 +251,13 @@ pub fn update_pending(attempt: &str) -> bool {
 
 /// Whether the kiosk's failure that started the crash-loop unit is a crash loop. systemd tells
 /// an `OnFailure=` unit why the kiosk failed (`$MONITOR_SERVICE_RESULT`, systemd 251 and
-/// later); some versions start it between restarts too (systemd issue 27594), and only the
-/// start limit is a crash loop. Without the variable (an older systemd), the unit was started
-/// only once restarts were used up, which is one.
-pub fn is_crash_loop(service_result: Option<&str>) -> bool {
-    service_result.is_none_or(|result| result == "start-limit-hit")
+/// later), and starts it between restarts too (systemd issue 27594): then the kiosk is
+/// `activating` (waiting to restart), and that is no crash loop. When systemd gives up
+/// restarting it, the kiosk is left `failed`, and the result is not always `start-limit-hit`:
+/// under trixie's systemd 257 the fifth failed start in five minutes leaves the result
+/// `exit-code` (seen under QEMU, the kiosk's config spoiled: it stayed dark). So a crash loop is
+/// the start limit, or a kiosk left `failed` (`kiosk_state`, its `ActiveState`), or no word
+/// from systemd at all (an older systemd starts the unit only once restarts are used up).
+pub fn is_crash_loop(service_result: Option<&str>, kiosk_state: Option<&str>) -> bool {
+    service_result.is_none_or(|result| result == "start-limit-hit") || kiosk_state == Some("failed")
 }

@@ -193,10 +193,14 @@ fn the_out_of_service_screen_tries_again_after_an_hour_or_a_confirmed_touch() {
 }
 
 #[test]
-fn only_the_start_limit_is_a_crash_loop() {
-    assert!(is_crash_loop(Some("start-limit-hit")));
-    assert!(is_crash_loop(None));
-    for between_restarts in ["exit-code", "signal", "watchdog", "core-dump"] {
-        assert!(!is_crash_loop(Some(between_restarts)));
+fn a_crash_loop_is_the_start_limit_or_a_kiosk_systemd_gave_up_on() {
+    assert!(is_crash_loop(Some("start-limit-hit"), None));
+    assert!(is_crash_loop(None, None));
+    for result in ["exit-code", "signal", "watchdog", "core-dump"] {
+        // Between restarts: the kiosk waits to be started again.
+        assert!(!is_crash_loop(Some(result), Some("activating")));
+        assert!(!is_crash_loop(Some(result), None));
+        // Restarts used up: systemd left it failed, whatever the last result said.
+        assert!(is_crash_loop(Some(result), Some("failed")));
     }
 }
