@@ -20,8 +20,38 @@ need_packages() {
         apt-get update -qq || die "apt-get update failed"
         _waystation_apt_updated=1
     fi
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-        || die "apt-get could not install: ${missing[*]}"
+    local plain=() qemu=()
+    for p in "${missing[@]}"; do
+        case "$p" in qemu-system-*|qemu-user-static) qemu+=("$p") ;; *) plain+=("$p") ;; esac
+    done
+    if [ ${#plain[@]} -gt 0 ]; then
+        apt-get install -y -qq --no-install-recommends "${plain[@]}" >/dev/null \
+            || die "apt-get could not install: ${plain[*]}"
+    fi
+    [ ${#qemu[@]} -eq 0 ] || install_qemu "${qemu[@]}"
+}
+
+# QEMU's emulators must come from the release of the qemu-utils already installed: these build
+# machines come with qemu-utils from bookworm-backports, which breaks bookworm's own
+# qemu-system-common, and apt-get then refuses ("held broken packages"). So when qemu-utils is
+# a backport, the emulators come from backports too (the suite is added when missing).
+install_qemu() {
+    local utils target=() codename
+    utils="$(dpkg-query -W -f='${Version}' qemu-utils 2>/dev/null || true)"
+    case "$utils" in
+        *~bpo*)
+            codename="$(. /etc/os-release && echo "$VERSION_CODENAME")"
+            if ! apt-cache policy 2>/dev/null | grep -q "$codename-backports"; then
+                echo "adding $codename-backports (qemu-utils $utils is a backport)" >&2
+                printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+                    "$codename" >/etc/apt/sources.list.d/waystation-backports.sources
+                apt-get update -qq || die "apt-get update failed"
+            fi
+            target=(-t "$codename-backports")
+            ;;
+    esac
+    apt-get install -y -qq --no-install-recommends "${target[@]}" "$@" >/dev/null \
+        || die "apt-get could not install: $* ${target[*]}"
 }
 
 # The architecture's packages become installable (for libudev-dev:arm64 and the like).
