@@ -1,6 +1,7 @@
 //! The worst frame while the kiosk does something slow: a staff PIN check and a personal code
-//! check (Argon2id, 19 MiB, two passes), and a slip sent to print (rasterising the slip). Each
-//! runs off the UI thread; this measures every UI-thread step from the touch until the result
+//! check (Argon2id, 19 MiB, two passes), a slip sent to print (rasterising the slip), and on
+//! the tree hole's page typing pinyin (a dictionary lookup per key) and a handwritten character
+//! (zinnia). All but the typing run off the UI thread; this measures every UI-thread step from the touch until the result
 //! is on screen (the callback and a full repaint, then each tick and repaint while waiting),
 //! and prints the longest beside the time of the slow work itself, which is what one frame
 //! took when the work ran inside the callback. A frame at 60 Hz is 16.7 ms.
@@ -9,11 +10,14 @@
 
 use std::time::{Duration, Instant};
 
-use slint::{Global, Rgb8Pixel};
+use slint::{Global, Model, Rgb8Pixel};
 use waystation::config::Config;
 use waystation::kiosk::{Language, Screen};
 use waystation::ui::screenshot::{Shot, draw, install, prepare};
-use waystation::ui::{KeypadKey, MoodCodeAdapter, SlipAdapter, SlipPrintState, StaffPinAdapter};
+use waystation::ui::{
+    KeyCap, KeyRole, KeypadKey, MoodCodeAdapter, SlipAdapter, SlipPrintState, StaffPinAdapter,
+    WritingAdapter,
+};
 
 const RUNS: usize = 5;
 
@@ -128,6 +132,94 @@ fn main() {
         frames.until(&kiosk, || adapter.get_state() != SlipPrintState::Printing);
     }
     report("a slip print", frames.worst, raster);
+
+    typing(&mut frames);
+    handwriting(&mut frames);
+}
+
+/// A key of the on-screen keyboard, as its model gives it to the callback.
+fn key(role: KeyRole, text: &str) -> KeyCap {
+    KeyCap {
+        text: text.into(),
+        role,
+        ..KeyCap::default()
+    }
+}
+
+/// Pinyin typed letter by letter on the tree hole's page: every letter looks the composition
+/// up in the dictionary on the UI thread, then the bar shows the candidates; a word is picked.
+fn typing(frames: &mut Frames) {
+    let engine = waystation_pinyin::Engine::builtin();
+    let lookup = time(|| {
+        engine.candidates("xiangjiale", waystation_pinyin::Options::default());
+    });
+    frames.worst = Duration::ZERO;
+    for _ in 0..RUNS {
+        let (kiosk, _) = prepare(
+            Config::demo(),
+            Shot::Screen(Screen::Writing),
+            Language::Chinese,
+        )
+        .expect("kiosk");
+        let page = WritingAdapter::get(kiosk.window());
+        for word in ["xiangjiale", "jintianhenlei", "buzhidaozenmeban"] {
+            for letter in word.chars() {
+                frames.step(|| page.invoke_key(key(KeyRole::Letter, &letter.to_string())));
+            }
+            frames.step(|| page.invoke_candidate(0));
+            frames.step(|| page.invoke_key(key(KeyRole::Space, "")));
+            frames.step(|| page.invoke_key(key(KeyRole::Text, "，")));
+        }
+    }
+    report("typing pinyin", frames.worst, lookup);
+}
+
+/// The character 大 drawn on the handwriting pad (three strokes, a point every few pixels):
+/// the ink shows at every point, and the recogniser runs off the UI thread after each stroke.
+fn handwriting(frames: &mut Frames) {
+    let strokes: [&[(f32, f32)]; 3] = [
+        &[(60.0, 130.0), (150.0, 125.0), (240.0, 120.0)],
+        &[(150.0, 40.0), (148.0, 130.0), (120.0, 200.0), (60.0, 260.0)],
+        &[(155.0, 140.0), (200.0, 200.0), (250.0, 255.0)],
+    ];
+    let Ok(recogniser) = waystation_handwriting::Recogniser::open_default() else {
+        println!(
+            "{:<22} (zinnia or its model is not installed)",
+            "handwriting"
+        );
+        return;
+    };
+    let mut ink = waystation_handwriting::Ink::new(300.0, 300.0);
+    ink.strokes = strokes.iter().map(|s| s.to_vec()).collect();
+    let recognise = time(|| {
+        recogniser.candidates(&ink, 12);
+    });
+    frames.worst = Duration::ZERO;
+    for _ in 0..RUNS {
+        let (kiosk, _) = prepare(
+            Config::demo(),
+            Shot::Screen(Screen::Writing),
+            Language::Chinese,
+        )
+        .expect("kiosk");
+        let page = WritingAdapter::get(kiosk.window());
+        frames.step(|| page.invoke_key(key(KeyRole::Handwriting, "")));
+        for stroke in strokes {
+            let (x, y) = stroke[0];
+            frames.step(|| page.invoke_ink_down(x, y, 300.0, 300.0));
+            for pair in stroke.windows(2) {
+                // A point every 5 pixels, as a finger moving on the screen reports them.
+                let ((x0, y0), (x1, y1)) = (pair[0], pair[1]);
+                for i in 1..=20 {
+                    let t = i as f32 / 20.0;
+                    frames.step(|| page.invoke_ink_move(x0 + (x1 - x0) * t, y0 + (y1 - y0) * t));
+                }
+            }
+            frames.step(|| page.invoke_ink_up());
+        }
+        frames.until(&kiosk, || page.get_candidates().row_count() > 0);
+    }
+    report("handwriting", frames.worst, recognise);
 }
 
 /// The median of five runs of `work`.

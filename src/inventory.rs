@@ -171,6 +171,7 @@ pub const ITEMS: &[Item] = &[
     SURROUNDINGS,
     VISIT,
     SLIP_NUMBER,
+    WRITTEN_PAGE,
     DAY_COUNTS,
     WAITING_UPLOADS,
     MOOD_TREND,
@@ -250,6 +251,29 @@ const SLIP_NUMBER: Item = Item {
     sentences: &[about(
         "纸条编号：只印在纸条上。",
         "Your slip's number: on the slip only.",
+    )],
+};
+
+const WRITTEN_PAGE: Item = Item {
+    id: "written_page",
+    name: "What a worker writes (写下来)",
+    column: Column::Never,
+    what: "The text written on the tree hole's page, with the on-screen keyboard or by hand.",
+    kept: "In the kiosk's memory during the visit only; the page's buffer is overwritten when \
+           the page is torn, printed, left for the help lines or the visit ends (the copies the \
+           screen draws from are freed, not overwritten). Never written to the database, a \
+           file, the log, a crash report or the outbox; printed only when the worker asks, on \
+           a slip with the text and one hotline and nothing else. The page's phrases of despair \
+           are looked for on the kiosk itself.",
+    how_long: "Until the page ends or the visit does, whichever comes first.",
+    leaves: Leaves::Within(
+        "never; only that a page was opened, how it ended (torn, printed, help, left) and that \
+         the help card was shown are added into the day counts",
+    ),
+    seen_by: "Nobody: only inside a day summary's totals, how many pages and how they ended.",
+    sentences: &[about(
+        "你在“写下来”里写的字：不保存、不发送，撕掉或离开就没了。",
+        "What you write: never saved or sent, gone when you tear it up or leave.",
     )],
 };
 
@@ -474,6 +498,10 @@ pub const METRICS: &[MetricWords] = &[
     MetricWords {
         name: "staff_call",
         keys: "`button`, `screen`",
+    },
+    MetricWords {
+        name: "writing",
+        keys: "`opened`, `torn`, `printed`, `help`, `left`, `despair_card`",
     },
 ];
 

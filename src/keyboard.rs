@@ -62,7 +62,7 @@ struct Offer {
     consumed: usize,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Keyboard {
     layout: Layout,
     /// Pinyin letters not yet turned into characters.
@@ -70,18 +70,44 @@ pub struct Keyboard {
     offers: Vec<Offer>,
     page: usize,
     options: Options,
+    /// Which candidates may be offered: the screen's font must be able to draw them (a word
+    /// the font lacks would show as empty boxes).
+    drawable: fn(&str) -> bool,
+}
+
+impl Default for Keyboard {
+    fn default() -> Keyboard {
+        Keyboard::new(Options::default(), |_| true)
+    }
 }
 
 impl Keyboard {
-    pub fn new(options: Options) -> Keyboard {
+    pub fn new(options: Options, drawable: fn(&str) -> bool) -> Keyboard {
         Keyboard {
+            layout: Layout::default(),
+            composing: String::new(),
+            offers: Vec::new(),
+            page: 0,
             options,
-            ..Keyboard::default()
+            drawable,
         }
     }
 
     pub fn layout(&self) -> Layout {
         self.layout
+    }
+
+    pub fn options(&self) -> Options {
+        self.options
+    }
+
+    /// Reads pinyin with other options from now on (fuzzy pairs switched on or off); the
+    /// letters being composed are looked up again.
+    pub fn set_options(&mut self, options: Options, engine: &Engine) {
+        self.options = options;
+        if self.layout == Layout::Pinyin {
+            self.look_up(engine);
+        }
     }
 
     /// The pinyin letters typed and not yet turned into characters.
@@ -109,8 +135,10 @@ impl Keyboard {
     /// The characters the handwriting pad's strokes may be, best first (from the recogniser).
     pub fn offer_handwriting(&mut self, candidates: Vec<String>) {
         if self.layout == Layout::Handwriting {
+            let drawable = self.drawable;
             self.offers = candidates
                 .into_iter()
+                .filter(|text| drawable(text))
                 .map(|text| Offer { text, consumed: 0 })
                 .collect();
             self.page = 0;
@@ -248,6 +276,7 @@ impl Keyboard {
             engine
                 .candidates(&self.composing, self.options)
                 .into_iter()
+                .filter(|c| (self.drawable)(&c.text))
                 .map(|c| Offer {
                     text: c.text,
                     consumed: c.consumed,
@@ -309,6 +338,18 @@ mod tests {
         assert_eq!(edits, [Edit::Insert("想家".into())]);
         assert_eq!(keyboard.composing(), "");
         assert_eq!(keyboard.candidates().count(), 0);
+    }
+
+    #[test]
+    fn fuzzy_pinyin_switched_on_mid_word_looks_the_letters_up_again() {
+        let mut keyboard = Keyboard::default();
+        type_letters(&mut keyboard, "zongguo");
+        assert!(!keyboard.candidates().any(|c| c == "中国"));
+        let fuzzy = waystation_pinyin::FuzzySet::all();
+        keyboard.set_options(Options { fuzzy }, engine());
+        assert_eq!(keyboard.options().fuzzy, fuzzy);
+        assert_eq!(keyboard.composing(), "zongguo");
+        place(&keyboard, "中国");
     }
 
     #[test]
@@ -409,5 +450,18 @@ mod tests {
         keyboard.press(Key::Switch(Layout::Pinyin), engine());
         keyboard.offer_handwriting(vec!["一".into()]);
         assert_eq!(keyboard.candidates().count(), 0);
+    }
+
+    #[test]
+    fn only_words_the_screen_can_draw_are_offered() {
+        fn no_jia(word: &str) -> bool {
+            !word.contains('家')
+        }
+        let mut keyboard = Keyboard::new(Options::default(), no_jia);
+        type_letters(&mut keyboard, "xiangjia");
+        assert!(keyboard.candidates().all(|c| !c.contains('家')));
+        keyboard.press(Key::Switch(Layout::Handwriting), engine());
+        keyboard.offer_handwriting(vec!["家".into(), "字".into()]);
+        assert_eq!(keyboard.candidates().collect::<Vec<_>>(), ["字"]);
     }
 }

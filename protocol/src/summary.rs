@@ -50,10 +50,14 @@ pub enum Metric {
     EntryOpened,
     /// Calls for station staff: `button` or `screen`.
     StaffCall,
+    /// The tree hole (写下来): pages `opened`, and how each ended: `torn`, `printed`, `help`,
+    /// `left` (the visit ended with the page open); `despair_card`, the help card shown beside
+    /// a page. Nothing of what was written.
+    Writing,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 13] = [
+    pub const ALL: [Metric; 14] = [
         Metric::Visit,
         Metric::MoodWord,
         Metric::MoodTag,
@@ -67,6 +71,7 @@ impl Metric {
         Metric::SlipEntry,
         Metric::EntryOpened,
         Metric::StaffCall,
+        Metric::Writing,
     ];
 
     pub fn name(self) -> &'static str {
@@ -84,6 +89,7 @@ impl Metric {
             Metric::SlipEntry => "slip_entry",
             Metric::EntryOpened => "entry_opened",
             Metric::StaffCall => "staff_call",
+            Metric::Writing => "writing",
         }
     }
 

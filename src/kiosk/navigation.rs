@@ -39,6 +39,9 @@ pub enum Screen {
     MoodCode,
     /// The referral slip on screen, with "print" when a printer is fitted.
     Slip,
+    /// The tree hole (写下来): a page to write on, with the on-screen keyboard; the text never
+    /// leaves the session.
+    Writing,
     /// The resource directory, ranked for this station and visit.
     Resources,
     /// One directory entry in full.
@@ -61,7 +64,7 @@ pub enum Screen {
 }
 
 impl Screen {
-    pub const ALL: [Screen; 26] = [
+    pub const ALL: [Screen; 27] = [
         Screen::Attract,
         Screen::Home,
         Screen::Emergency,
@@ -79,6 +82,7 @@ impl Screen {
         Screen::MoodWeek,
         Screen::MoodCode,
         Screen::Slip,
+        Screen::Writing,
         Screen::Resources,
         Screen::ResourceDetail,
         Screen::StaffPin,
@@ -110,6 +114,7 @@ impl Screen {
             Screen::MoodWeek => "mood-week",
             Screen::MoodCode => "mood-code",
             Screen::Slip => "slip",
+            Screen::Writing => "writing",
             Screen::Resources => "resources",
             Screen::ResourceDetail => "resource",
             Screen::StaffPin => "staff-pin",

@@ -30,6 +30,13 @@ fn font() -> &'static fontdue::Font {
     })
 }
 
+/// Whether the embedded font draws every character of `text` (the screens and the slip use
+/// the same faces). The on-screen keyboard offers only words it draws.
+pub fn has_glyphs(text: &str) -> bool {
+    let font = font();
+    text.chars().all(|c| font.lookup_glyph_index(c) != 0)
+}
+
 /// A 1-bit image, rows top to bottom, each row most-significant bit first, 1 = black: exactly
 /// the bit order of ESC/POS `GS v 0`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,6 +162,8 @@ impl Style {
     const STRONG: Style = Style::new(24.0, true, false);
     /// A counselling line's note: what to press, the hours.
     const BODY: Style = Style::new(22.0, false, false);
+    /// The worker's own words on a printed tree-hole page.
+    const PAGE: Style = Style::new(24.0, false, false).spaced(0, 4);
     /// A chosen service's note: the address, what to press, the hours.
     const SMALL: Style = Style::new(20.0, false, false);
     /// The safety plan's heading.
@@ -441,6 +450,25 @@ pub fn render(slip: &Slip, words: &SlipText, width: u32) -> Bitmap {
         safety_plan(&mut c, words, lang);
     }
     footer(&mut c, slip, words);
+    c.finish()
+}
+
+/// Lays a tree-hole page out at `width` dots: the worker's text as they wrote it (a line for
+/// each line they began), a dashed rule, and the one line to call.
+pub fn render_page(page: &super::PageSlip, width: u32) -> Bitmap {
+    let mut c = Cursor::new(width);
+    for paragraph in page.text.split('\n') {
+        if paragraph.trim().is_empty() {
+            c.gap(space::AFTER_ENTRY);
+        } else {
+            c.text(paragraph, Style::PAGE);
+        }
+    }
+    c.gap(space::AFTER_BLOCK);
+    c.rule(Rule::Dashed);
+    c.gap(space::AFTER_BLOCK);
+    c.text(&page.heading, Style::HEADING);
+    entry(&mut c, &page.line, Style::NUMBER, Style::BODY);
     c.finish()
 }
 

@@ -62,6 +62,38 @@ pub struct SlipLine {
     pub note: String,
 }
 
+/// A tree-hole page printed for the worker who wrote it (写下来, "打印给自己"): their text and
+/// one line to call, and nothing else: no station, no time, no number, no QR code, so the
+/// paper says nothing of where or when it was written (docs/care.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageSlip {
+    pub text: String,
+    pub heading: String,
+    pub line: SlipLine,
+}
+
+impl PageSlip {
+    /// The page with the psychological assistance line (12356), from the shipped lines. None
+    /// when the shipped lines have no such line (the data says so, and a test checks it has).
+    pub fn new(
+        language: Language,
+        text: &str,
+        lines: &[EmergencyLine],
+        words: &SlipText,
+    ) -> Option<PageSlip> {
+        let t = lines.iter().find(|l| l.number == "12356")?.text(language);
+        Some(PageSlip {
+            text: text.to_string(),
+            heading: words.talk_heading.get(language).to_string(),
+            line: SlipLine {
+                number: t.number.into(),
+                name: t.name.into(),
+                note: join_given(&[t.then, t.hours]),
+            },
+        })
+    }
+}
+
 /// Everything printed on one slip, in one language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Slip {

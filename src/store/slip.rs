@@ -37,6 +37,29 @@ pub fn commit_print(
     outcome: &PrintOutcome,
     paper_mm: f32,
 ) -> Result<(), StoreError> {
+    commit_job(store, stamp, &printed_counts(slip), outcome, paper_mm)
+}
+
+/// Records the print attempt of a tree-hole page: `writing printed` when it printed, and the
+/// printer's fault and paper use as for a slip. Nothing of the page: it is not even passed in.
+pub fn commit_page_print(
+    store: &mut Store,
+    stamp: RecordStamp,
+    outcome: &PrintOutcome,
+    paper_mm: f32,
+) -> Result<(), StoreError> {
+    let counts = [Count::new(Metric::Writing, &["printed"])];
+    commit_job(store, stamp, &counts, outcome, paper_mm)
+}
+
+/// One print attempt, whatever was printed: `counts` when it printed.
+fn commit_job(
+    store: &mut Store,
+    stamp: RecordStamp,
+    counts: &[Count],
+    outcome: &PrintOutcome,
+    paper_mm: f32,
+) -> Result<(), StoreError> {
     let day = day_string(stamp.clock.wall);
     let wall = stamp.clock.wall;
     let wall_ms = wall.timestamp_millis();
@@ -63,7 +86,7 @@ pub fn commit_print(
             rusqlite::params![status, fault, if fault.is_some() { wall_ms } else { 0 }],
         )?;
         if printed {
-            super::counts::add(tx, wall, &printed_counts(slip))?;
+            super::counts::add(tx, wall, counts)?;
         }
         Ok(())
     };

@@ -96,22 +96,63 @@ impl DespairPhrases {
     /// The first phrase of despair in `text` that is not part of a near miss, if any.
     pub fn find(&self, text: &str) -> Option<&Phrase> {
         let folded = self.fold(text);
-        self.phrases
-            .iter()
-            .find(|phrase| self.occurs_outside_near_misses(&folded, &phrase.text))
+        self.first_before(&folded, folded.len())
     }
 
-    /// Whether `phrase` occurs in `folded` at least once where no near miss covers it.
-    fn occurs_outside_near_misses(&self, folded: &str, phrase: &str) -> bool {
-        folded.match_indices(phrase).any(|(at, _)| {
-            !self.near_misses.iter().any(|near| {
-                near.match_indices(phrase).any(|(offset, _)| {
-                    at.checked_sub(offset)
-                        .and_then(|start| folded.get(start..))
-                        .is_some_and(|from| from.starts_with(near.as_str()))
+    /// As `find`, for text still being typed: a phrase at the very end of the text that may
+    /// yet become a near miss waits for what follows (想死 typed on its way to 想死你了). A text
+    /// that ends in a space or a mark is finished as it stands; so is one the worker stopped
+    /// typing (the caller asks `find` then).
+    pub fn find_while_typing(&self, text: &str) -> Option<&Phrase> {
+        let folded = self.fold(text);
+        let open_end = text.chars().next_back().is_some_and(char::is_alphanumeric);
+        let held = if open_end {
+            self.unfinished_near_miss(&folded)
+        } else {
+            0
+        };
+        self.first_before(&folded, folded.len() - held)
+    }
+
+    /// The first phrase that occurs outside the near misses and starts before byte `end`.
+    fn first_before(&self, folded: &str, end: usize) -> Option<&Phrase> {
+        self.phrases
+            .iter()
+            .find(|phrase| self.occurs_outside_near_misses(folded, &phrase.text, end))
+    }
+
+    /// How many bytes at the end of `folded` are the beginning of a near miss with a phrase
+    /// already in it (the longest such beginning), or 0.
+    fn unfinished_near_miss(&self, folded: &str) -> usize {
+        self.near_misses
+            .iter()
+            .flat_map(|near| {
+                near.char_indices()
+                    .skip(1)
+                    .map(|(cut, _)| &near[..cut])
+                    .filter(|begun| folded.ends_with(begun))
+                    .filter(|begun| self.phrases.iter().any(|p| begun.contains(&p.text)))
+            })
+            .map(str::len)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Whether `phrase` occurs in `folded`, starting before byte `end`, at least once where no
+    /// near miss covers it.
+    fn occurs_outside_near_misses(&self, folded: &str, phrase: &str, end: usize) -> bool {
+        folded
+            .match_indices(phrase)
+            .filter(|(at, _)| *at < end)
+            .any(|(at, _)| {
+                !self.near_misses.iter().any(|near| {
+                    near.match_indices(phrase).any(|(offset, _)| {
+                        at.checked_sub(offset)
+                            .and_then(|start| folded.get(start..))
+                            .is_some_and(|from| from.starts_with(near.as_str()))
+                    })
                 })
             })
-        })
     }
 }
 
@@ -165,6 +206,8 @@ mod tests {
             "結束自己",
             "ｗｏ 想 自殺",
             "沒有我，大家會更好",
+            "Some nights I just WANT TO DIE.",
+            "maybe everyone is better off-dead without me",
         ] {
             assert!(list.find(text).is_some(), "{text:?} was not caught");
         }
@@ -213,7 +256,9 @@ mod tests {
         .into_iter()
         .collect();
         let list = DespairPhrases::builtin();
-        for phrase in &list.phrases {
+        // The English phrases have no traditional spelling: letters only.
+        let chinese = |p: &&Phrase| !p.text.is_ascii();
+        for phrase in list.phrases.iter().filter(chinese) {
             let spelled = traditional
                 .get(phrase.text.as_str())
                 .unwrap_or_else(|| panic!("{} has no traditional spelling here", phrase.text));
@@ -236,10 +281,32 @@ mod tests {
             "笑死我了",
             "不要伤害自己的身体，多休息",
             "送餐太赶了，今天被差评",
+            "I don't want to die on this road, so I ride slowly",
+            "Rain all day, orders late, dead tired",
         ] {
             assert_eq!(list.find(text), None, "{text:?} was caught");
         }
         // A near miss covers only its own occurrence: the phrase said elsewhere still counts.
         assert!(list.find("想死你了。但我真的想死").is_some());
+    }
+
+    #[test]
+    fn a_phrase_still_being_typed_into_a_near_miss_waits_for_the_next_character() {
+        let list = DespairPhrases::builtin();
+        // 想死 may become 想死你了, 跳楼 跳楼价, "dont want to" … "dont want to die" is whole.
+        for typing in ["好久不见，想死", "今天跳楼", "我不想活"] {
+            assert_eq!(list.find_while_typing(typing), None, "{typing:?}");
+        }
+        assert!(list.find("好久不见，想死").is_some());
+        // The next character decides: a near miss, or the phrase after all.
+        assert_eq!(list.find_while_typing("好久不见，想死你"), None);
+        assert!(list.find_while_typing("我真的想死了").is_some());
+        // A mark or a space at the end finishes the text as it stands.
+        assert!(list.find_while_typing("我真的想死。").is_some());
+        assert!(list.find_while_typing("i want to die ").is_some());
+        // Only the end waits: a phrase earlier in the text counts at once.
+        assert!(list.find_while_typing("不想活了，想死").is_some());
+        // A phrase that no near miss begins with never waits.
+        assert!(list.find_while_typing("活着没意思").is_some());
     }
 }

@@ -76,17 +76,54 @@ impl Page {
         self.card
     }
 
-    /// The page's text is now `text` (the field on screen changed). Returns true when this
-    /// change brings the help card up: the first phrase of despair on this page. The card stays
-    /// up, and the text with it, until the worker closes it or the page ends.
+    /// The page's text is now `text`. Returns true when this change brings the help card up:
+    /// the first phrase of despair on this page. The card stays up, and the text with it, until
+    /// the worker closes it or the page ends.
     pub fn write(&mut self, text: &str, phrases: &DespairPhrases) -> bool {
-        let end = text
-            .char_indices()
-            .nth(MAX_CHARS)
-            .map_or(text.len(), |(at, _)| at);
         // Overwritten in place, within the capacity reserved: never moved, never reallocated.
         self.text.zeroize();
+        self.insert(text, phrases)
+    }
+
+    /// `text` added at the end of the page (as much of it as the page has room for); true when
+    /// it brings the help card up, as `write`.
+    pub fn insert(&mut self, text: &str, phrases: &DespairPhrases) -> bool {
+        let room = MAX_CHARS.saturating_sub(self.text.chars().count());
+        let end = text
+            .char_indices()
+            .nth(room)
+            .map_or(text.len(), |(at, _)| at);
         self.text.push_str(&text[..end]);
+        self.look_for_despair(phrases)
+    }
+
+    /// The page's last character taken back. Its bytes are overwritten, not only forgotten,
+    /// in the same buffer.
+    pub fn delete_back(&mut self) {
+        let Some((at, _)) = self.text.char_indices().next_back() else {
+            return;
+        };
+        let mut bytes = std::mem::take(&mut self.text).into_bytes();
+        bytes[at..].zeroize();
+        bytes.truncate(at);
+        // A prefix that ends at a character's start is valid UTF-8: this cannot fail, and it
+        // keeps the buffer (an empty page would only lose its reserved room).
+        self.text = String::from_utf8(bytes).unwrap_or_default();
+    }
+
+    /// While typing, a phrase at the very end that may still become a near miss waits
+    /// (`DespairPhrases::find_while_typing`); `settle` looks again once the worker stops.
+    fn look_for_despair(&mut self, phrases: &DespairPhrases) -> bool {
+        if self.card == Card::NotShown && phrases.find_while_typing(&self.text).is_some() {
+            self.card = Card::Showing;
+            return true;
+        }
+        false
+    }
+
+    /// The worker stopped typing (a pause, or the keyboard put away): the text is looked at as
+    /// it stands, a phrase at its end included. True when this brings the card up.
+    pub fn settle(&mut self, phrases: &DespairPhrases) -> bool {
         if self.card == Card::NotShown && phrases.find(&self.text).is_some() {
             self.card = Card::Showing;
             return true;
@@ -136,6 +173,28 @@ mod tests {
         assert_eq!(page.end(Ending::Torn), Ending::Torn);
         assert_eq!(page.text(), "");
         assert!(page.write("活着没意思", &phrases));
+    }
+
+    #[test]
+    fn typing_and_taking_back_stay_in_the_one_buffer() {
+        let phrases = DespairPhrases::builtin();
+        let mut page = Page::default();
+        let buffer = page.text.as_ptr();
+        assert!(!page.insert("今天", &phrases));
+        assert!(!page.insert("好累", &phrases));
+        page.delete_back();
+        assert_eq!(page.text(), "今天好");
+        // The taken-back character's bytes are zero behind the text's end.
+        let behind = unsafe { std::slice::from_raw_parts(page.text.as_ptr(), 12) };
+        assert_eq!(&behind[9..12], &[0, 0, 0]);
+        assert!(page.insert("，不想活了", &phrases));
+        assert_eq!(page.card(), Card::Showing);
+        page.delete_back();
+        page.delete_back();
+        assert_eq!(page.text.as_ptr(), buffer);
+        let mut empty = Page::default();
+        empty.delete_back();
+        assert_eq!(empty.text(), "");
     }
 
     #[test]

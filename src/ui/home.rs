@@ -14,6 +14,7 @@ fn tiles(_state: &KioskState) -> Vec<TileKind> {
     vec![
         TileKind::Mood,
         TileKind::Check,
+        TileKind::Writing,
         TileKind::Resources,
         TileKind::Emergency,
         TileKind::About,
@@ -24,6 +25,7 @@ fn destination(tile: TileKind) -> Screen {
     match tile {
         TileKind::Mood => Screen::MoodFeel,
         TileKind::Check => Screen::CheckNotice,
+        TileKind::Writing => Screen::Writing,
         TileKind::Resources => Screen::Resources,
         TileKind::Emergency => Screen::Emergency,
         TileKind::About => Screen::About,

@@ -25,6 +25,7 @@ mod slow;
 mod staff;
 mod staff_words;
 mod usb_export;
+mod writing;
 
 use std::cell::{Ref, RefCell};
 use std::rc::Rc;
@@ -120,6 +121,9 @@ pub(crate) struct KioskState {
     pub(crate) dimmer: crate::kiosk::backlight::Dimmer,
     /// Staff's export to a USB stick: kiosk-wide, it outlives the staff visit that started it.
     pub(crate) usb_export: usb_export::UsbExport,
+    /// The tree hole's page, keyboard and pad: kiosk-wide so the text has one owner, ended
+    /// with every visit (`writing::wipe`).
+    pub(crate) writing: writing::Desk,
     /// The station day on which closed days were last summarised: once at start, then again
     /// when the day changes.
     pub(crate) summarised_on: Option<chrono::NaiveDate>,
@@ -186,6 +190,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
         language_selected: std::cell::Cell::new(false),
         summarised_on: None,
         usb_export: Default::default(),
+        writing: Default::default(),
         backlight: None,
         dimmer: Default::default(),
         pin_checks: slow::SlowWork::new(),
@@ -226,6 +231,7 @@ pub fn init(parts: KioskParts) -> Result<Kiosk, slint::PlatformError> {
     resources::connect(&window, &state);
     staff::connect(&window, &state);
     usb_export::connect(&window, &state);
+    writing::connect(&window, &state);
     render(&window, &state.borrow());
 
     let idle_timer = start_tick(&window, &state);
@@ -335,6 +341,7 @@ pub(crate) fn render(window: &AppWindow, state: &KioskState) {
     resources::render(window, state);
     staff::render(window, state);
     usb_export::render(window, state);
+    writing::render(window, state);
 }
 
 /// Key presses as the `Keypad` widget gives them, for driving a pad from Rust (screenshots,
@@ -425,7 +432,8 @@ impl Kiosk {
         tick(&self.window, &self.state);
     }
 
-    /// Waits until the work running off the UI thread (a PIN or code check) has come back and the
+    /// Waits until the work running off the UI thread (a PIN or code check, a handwritten
+    /// character being recognised) has come back and the
     /// tick has taken it in, for tests and screenshots that look at what follows. Gives up
     /// after ten seconds.
     pub fn settle(&self) {
@@ -434,6 +442,7 @@ impl Kiosk {
             st.pin_checks.busy()
                 || st.code_checks.busy()
                 || st.gatherer.as_ref().is_some_and(|g| g.waiting())
+                || writing::recognising(st)
         };
         while busy(&self.state.borrow()) && started.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(5));

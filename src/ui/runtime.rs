@@ -29,6 +29,7 @@ pub(super) fn update(
         change(&mut st);
         super::selfcheck::leave_if_away(&mut st);
         super::staff::leave_if_away(&mut st);
+        super::writing::leave_if_away(&mut st);
         super::slip::prepare(&mut st);
     }
     super::render(&window, &state.borrow());
@@ -36,6 +37,7 @@ pub(super) fn update(
 
 pub(super) fn wipe(state: &mut KioskState, reason: WipeReason) {
     super::selfcheck::abandon_running(state);
+    super::writing::wipe(state);
     if state.session.counted {
         super::count(state, &[Count::new(Metric::Visit, &[reason.name()])]);
     }
@@ -133,7 +135,8 @@ pub(super) fn tick_idle(window: &AppWindow, state: &Rc<RefCell<KioskState>>) {
     let printed = super::slip::poll(&mut state.borrow_mut());
     let staff = super::staff::tick(&mut state.borrow_mut());
     let usb = super::usb_export::tick(&mut state.borrow_mut());
-    if printed || staff || usb {
+    let writing = super::writing::tick(&mut state.borrow_mut());
+    if printed || staff || usb || writing {
         super::render(window, &state.borrow());
     }
     let phase = {

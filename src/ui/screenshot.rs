@@ -44,7 +44,73 @@ pub enum Shot {
     OutOfService,
     /// Staff's export to a USB stick, finished (an example number of records).
     StaffUsbDone,
+    /// The tree hole's page with the English layout, the symbols, the handwriting pad (a
+    /// character drawn on it), the help card after words of despair, and the page with the
+    /// keyboard put away (its three ways out), and pinyin with fuzzy pinyin switched on.
+    WritingEnglish,
+    WritingSymbols,
+    WritingHandwriting,
+    WritingCard,
+    WritingPage,
+    WritingFuzzy,
 }
+
+/// The pictures other than a screen as a visit first shows it, listed after the screens.
+const VARIANTS: &[(Shot, &str)] = &[
+    (
+        Shot::IdleCountdown,
+        "the home screen under the idle countdown",
+    ),
+    (
+        Shot::StaffProblems,
+        "staff status with several problems (example facts)",
+    ),
+    (
+        Shot::ResultAfterCrisis,
+        "the result after crisis help (PHQ-9, only item 9 answered)",
+    ),
+    (
+        Shot::MoodDistress,
+        "mood check-in done with a distress word (快撑不住了): help lines too",
+    ),
+    (
+        Shot::StaffCallNotified,
+        "after the staff-call button: light and buzzer on, message passed on by the hub",
+    ),
+    (
+        Shot::CrisisAsked,
+        "crisis help after asking for staff, with no light, buzzer or hub",
+    ),
+    (
+        Shot::StaffUsbDone,
+        "staff: export to a USB stick, done and safe to pull out",
+    ),
+    (Shot::WritingEnglish, "write it down: the English layout"),
+    (
+        Shot::WritingSymbols,
+        "write it down: digits and punctuation",
+    ),
+    (
+        Shot::WritingHandwriting,
+        "write it down: a character drawn on the handwriting pad, with its guesses",
+    ),
+    (
+        Shot::WritingCard,
+        "write it down: the help card beside words of despair",
+    ),
+    (
+        Shot::WritingPage,
+        "write it down: the keyboard put away, the three ways out",
+    ),
+    (
+        Shot::WritingFuzzy,
+        "write it down: pinyin with fuzzy pinyin (模糊音) switched on",
+    ),
+    (
+        Shot::OutOfService,
+        "out of service after a crash loop: the emergency lines, and when it tries again",
+    ),
+];
 
 impl Shot {
     pub fn all() -> Vec<(Shot, &'static str)> {
@@ -69,6 +135,7 @@ impl Shot {
                     Screen::MoodWeek => "this station last week (example check-ins)",
                     Screen::MoodCode => "the personal code keypad",
                     Screen::Slip => "the slip on screen after a crisis (QR and lines)",
+                    Screen::Writing => "write it down: a page, pinyin typed (xiangjia) with its words",
                     Screen::Resources => "the directory as the configured station lists it",
                     Screen::ResourceDetail => "one directory entry with its QR code",
                     Screen::StaffPin => "the station PIN pad after a wrong PIN",
@@ -84,38 +151,7 @@ impl Shot {
                 (Shot::Screen(s), what)
             })
             .collect();
-        shots.push((
-            Shot::IdleCountdown,
-            "the home screen under the idle countdown",
-        ));
-        shots.push((
-            Shot::StaffProblems,
-            "staff status with several problems (example facts)",
-        ));
-        shots.push((
-            Shot::ResultAfterCrisis,
-            "the result after crisis help (PHQ-9, only item 9 answered)",
-        ));
-        shots.push((
-            Shot::MoodDistress,
-            "mood check-in done with a distress word (快撑不住了): help lines too",
-        ));
-        shots.push((
-            Shot::StaffCallNotified,
-            "after the staff-call button: light and buzzer on, message passed on by the hub",
-        ));
-        shots.push((
-            Shot::CrisisAsked,
-            "crisis help after asking for staff, with no light, buzzer or hub",
-        ));
-        shots.push((
-            Shot::StaffUsbDone,
-            "staff: export to a USB stick, done and safe to pull out",
-        ));
-        shots.push((
-            Shot::OutOfService,
-            "out of service after a crash loop: the emergency lines, and when it tries again",
-        ));
+        shots.extend_from_slice(VARIANTS);
         shots
     }
 
@@ -130,6 +166,12 @@ impl Shot {
             Shot::CrisisAsked => "crisis-asked",
             Shot::OutOfService => "out-of-service",
             Shot::StaffUsbDone => "staff-usb-done",
+            Shot::WritingEnglish => "writing-english",
+            Shot::WritingSymbols => "writing-symbols",
+            Shot::WritingHandwriting => "writing-handwriting",
+            Shot::WritingCard => "writing-card",
+            Shot::WritingPage => "writing-page",
+            Shot::WritingFuzzy => "writing-fuzzy",
         }
     }
 
@@ -241,6 +283,12 @@ pub fn prepare(
     if staff_shot {
         example_staff(&mut store, &clock).map_err(|e| ScreenshotError::Kiosk(e.to_string()))?;
     }
+    let mut config = config;
+    if shot == Shot::WritingPage {
+        // The page's picture is of a station with a printer, so that it shows all three ways
+        // out (the button is there only when one is fitted); nothing is printed.
+        config.printer.transport = crate::config::PrinterTransport::Usb;
+    }
     let kiosk: Kiosk = init(KioskParts {
         config,
         store,
@@ -279,6 +327,13 @@ fn after_walk(kiosk: &Kiosk, shot: Shot, language: Language, clock: &FakeClock) 
     match shot {
         Shot::CrisisAsked => super::CrisisAdapter::get(kiosk.window()).invoke_ask_staff(),
         Shot::StaffUsbDone => kiosk.show_example_usb_export_done(128),
+        Shot::Screen(Screen::Writing)
+        | Shot::WritingEnglish
+        | Shot::WritingSymbols
+        | Shot::WritingHandwriting
+        | Shot::WritingCard
+        | Shot::WritingPage
+        | Shot::WritingFuzzy => example_writing(kiosk, shot, language),
         Shot::Screen(Screen::StaffCall) => press_staff_call(kiosk, FakeBoard::without_outputs()),
         Shot::StaffCallNotified => {
             press_staff_call(kiosk, FakeBoard::default());
@@ -301,6 +356,84 @@ fn after_walk(kiosk: &Kiosk, shot: Shot, language: Language, clock: &FakeClock) 
         }
         _ => {}
     }
+}
+
+/// Writes an example page through the keyboard's own callbacks: words as a text key would put
+/// them in, pinyin letter by letter, a character drawn on the pad. The words exist only in the
+/// picture.
+fn example_writing(kiosk: &Kiosk, shot: Shot, language: Language) {
+    use super::{KeyCap, KeyRole, WritingAdapter};
+    let writing = WritingAdapter::get(kiosk.window());
+    let key = |role: KeyRole, text: &str| {
+        writing.invoke_key(KeyCap {
+            text: text.into(),
+            role,
+            row: 0,
+            column: 0.0,
+            span: 1.0,
+            active: false,
+        })
+    };
+    let english = language == Language::English;
+    let page = match shot {
+        Shot::WritingCard if english => {
+            "Forty orders today in the rain, and a bad rating for being late. Some nights I just want to die."
+        }
+        Shot::WritingCard => "今天下雨跑了四十单，还被差评。有时候真的不想活了。",
+        _ if english => "Forty orders today in the rain, and a bad rating for being late. ",
+        _ => "今天下雨跑了四十单，还被差评，",
+    };
+    key(KeyRole::Text, page);
+    match shot {
+        Shot::Screen(Screen::Writing) => {
+            for c in "xiangjia".chars() {
+                key(KeyRole::Letter, &c.to_string());
+            }
+        }
+        Shot::WritingEnglish => {
+            key(KeyRole::English, "");
+            key(KeyRole::Shift, "");
+        }
+        Shot::WritingSymbols => key(KeyRole::Symbols, ""),
+        Shot::WritingHandwriting => {
+            key(KeyRole::Handwriting, "");
+            draw_example_character(kiosk);
+        }
+        Shot::WritingPage => key(KeyRole::Hide, ""),
+        Shot::WritingFuzzy => writing.invoke_toggle_fuzzy(),
+        _ => {}
+    }
+}
+
+/// 大, drawn on the pad in three strokes as a finger would (the pad's size at 800×480; a
+/// slightly different size only stretches the picture).
+fn draw_example_character(kiosk: &Kiosk) {
+    use super::WritingAdapter;
+    let writing = WritingAdapter::get(kiosk.window());
+    let (width, height) = (547.0, 150.0);
+    let strokes: [&[(f32, f32)]; 3] = [
+        &[(0.25, 0.40), (0.50, 0.37), (0.75, 0.35)],
+        &[
+            (0.50, 0.12),
+            (0.49, 0.40),
+            (0.44, 0.62),
+            (0.36, 0.80),
+            (0.28, 0.90),
+        ],
+        &[(0.51, 0.45), (0.57, 0.62), (0.65, 0.78), (0.75, 0.90)],
+    ];
+    let (side, left) = (height, (width - height) / 2.0);
+    for stroke in strokes {
+        let at = |(x, y): (f32, f32)| (left + x * side, y * side);
+        let (x, y) = at(stroke[0]);
+        writing.invoke_ink_down(x, y, width, height);
+        for point in &stroke[1..] {
+            let (x, y) = at(*point);
+            writing.invoke_ink_move(x, y);
+        }
+        writing.invoke_ink_up();
+    }
+    kiosk.settle();
 }
 
 /// Presses the staff-call button of `board` (a pretend board, for the picture only) for half a
@@ -451,6 +584,12 @@ fn walk_to(kiosk: &Kiosk, shot: Shot, language: Language) {
         Shot::IdleCountdown => Screen::Home,
         Shot::StaffProblems => Screen::Staff,
         Shot::StaffUsbDone => Screen::StaffUsb,
+        Shot::WritingEnglish
+        | Shot::WritingSymbols
+        | Shot::WritingHandwriting
+        | Shot::WritingCard
+        | Shot::WritingPage
+        | Shot::WritingFuzzy => Screen::Writing,
         Shot::ResultAfterCrisis => {
             shell.invoke_start();
             walk_to_result_after_crisis(window);
@@ -563,6 +702,7 @@ fn walk_through_visit(kiosk: &Kiosk, screen: Screen) {
             shell.invoke_open(UiScreen::Slip);
         }
         Screen::Resources => shell.invoke_open(UiScreen::Resources),
+        Screen::Writing => shell.invoke_open(UiScreen::Writing),
         Screen::ResourceDetail => {
             shell.invoke_open(UiScreen::Resources);
             ResourcesAdapter::get(window).invoke_open_entry(1);

@@ -13,12 +13,14 @@ use super::runtime::update;
 use super::{AppWindow, KioskState, SlipAdapter, SlipPrintState, SlipRow, set_if_changed};
 use crate::kiosk::Screen;
 use crate::printer::{Opener, PrintOutcome, PrinterStatus};
-use crate::slip::layout::{length_mm, qr_matrix, render as render_slip};
-use crate::slip::{PrintState, Slip, SlipText, escpos, printed_at, slip_code};
+use crate::slip::layout::{length_mm, qr_matrix, render as render_slip, render_page};
+use crate::slip::{PageSlip, PrintState, Slip, SlipText, escpos, printed_at, slip_code};
+use zeroize::Zeroize;
 
-/// What a print job's thread sends back.
+/// What a print job's thread sends back: the slip it printed, or None for a tree-hole page
+/// (whose text the thread overwrote once it was drawn: it never comes back).
 pub(crate) struct PrintDone {
-    slip: Slip,
+    slip: Option<Slip>,
     outcome: PrintOutcome,
     paper_mm: f32,
 }
@@ -139,20 +141,44 @@ fn send_job(st: &mut KioskState, slip: Slip) -> u64 {
         // Rasterising a long slip (fonts, QR, a crisis slip's safety plan) takes long enough
         // to drop frames: it happens here, never on the UI thread.
         let image = render_slip(&slip, &text, width);
-        let job = escpos::encode(&image);
-        let paper_mm = length_mm(&image);
-        let _one_at_a_time = PRINTER.lock();
-        let outcome = match opener() {
-            Ok(Some(mut transport)) => crate::printer::print(transport.as_mut(), &job),
-            Ok(None) => PrintOutcome::NoPrinter,
-            Err(e) => PrintOutcome::Failed(e.to_string()),
-        };
+        let (outcome, paper_mm) = print_image(&opener, &image);
         PrintDone {
-            slip,
+            slip: Some(slip),
             outcome,
             paper_mm,
         }
     })
+}
+
+/// Hands a tree-hole page to the printing thread (`crate::slip::PageSlip`: the text and one
+/// line); returns the job's number. The thread overwrites the text as soon as it is drawn.
+pub(super) fn send_page(st: &mut KioskState, mut page: PageSlip) -> u64 {
+    let opener = st.printing.opener.clone();
+    let width = st.config.printer.width.0;
+    st.printing.jobs.spawn(move || {
+        let image = render_page(&page, width);
+        page.text.zeroize();
+        let (outcome, paper_mm) = print_image(&opener, &image);
+        PrintDone {
+            slip: None,
+            outcome,
+            paper_mm,
+        }
+    })
+}
+
+/// Sends a drawn slip or page to the printer, one job at a time; the outcome and the paper
+/// it took.
+fn print_image(opener: &Opener, image: &crate::slip::layout::Bitmap) -> (PrintOutcome, f32) {
+    let job = escpos::encode(image);
+    let paper_mm = length_mm(image);
+    let _one_at_a_time = PRINTER.lock();
+    let outcome = match opener() {
+        Ok(Some(mut transport)) => crate::printer::print(transport.as_mut(), &job),
+        Ok(None) => PrintOutcome::NoPrinter,
+        Err(e) => PrintOutcome::Failed(e.to_string()),
+    };
+    (outcome, paper_mm)
 }
 
 /// Takes in finished jobs: records each, and shows the outcome if its visit is still here.
@@ -160,14 +186,20 @@ fn send_job(st: &mut KioskState, slip: Slip) -> u64 {
 pub(super) fn poll(st: &mut KioskState) -> bool {
     let mut changed = false;
     for (id, done) in st.printing.jobs.finished() {
-        let recorded = st.stamp().and_then(|stamp| {
-            crate::store::slip::commit_print(
+        let recorded = st.stamp().and_then(|stamp| match &done.slip {
+            Some(slip) => crate::store::slip::commit_print(
                 &mut st.store,
                 stamp,
-                &done.slip,
+                slip,
                 &done.outcome,
                 done.paper_mm,
-            )
+            ),
+            None => crate::store::slip::commit_page_print(
+                &mut st.store,
+                stamp,
+                &done.outcome,
+                done.paper_mm,
+            ),
         });
         if let Err(e) = recorded {
             tracing::error!("cannot record a print job: {e}");
@@ -191,6 +223,7 @@ pub(super) fn poll(st: &mut KioskState) -> bool {
             st.session.staff.test_print = state;
             changed = true;
         }
+        changed |= super::writing::printed(st, id, state);
     }
     changed
 }

@@ -284,6 +284,52 @@ fn the_pure_capabilities_import_nothing_above_them() {
     }
 }
 
+/// "What a worker writes never leaves the session": the page's text is read in the tree
+/// hole's adapter only, the page's module can write nowhere, and no log call in the adapter
+/// names the page or the keyboard's letters.
+#[test]
+fn the_written_page_is_read_in_one_adapter_and_never_logged() {
+    let readers = offenders(
+        "src",
+        &["page.text()"],
+        &["src/ui/writing.rs", "src/tree_hole"],
+    );
+    assert!(
+        readers.is_empty(),
+        "the page's text is read outside src/ui/writing.rs:\n{}",
+        readers.join("\n")
+    );
+    let writers = offenders(
+        "src/tree_hole",
+        &[
+            "std::fs",
+            "std::io",
+            "tracing::",
+            "crate::store",
+            "println!",
+            "eprintln!",
+        ],
+        &[],
+    );
+    assert!(
+        writers.is_empty(),
+        "the tree hole writes:\n{}",
+        writers.join("\n")
+    );
+    let adapter = root().join("src/ui/writing.rs");
+    let code = std::fs::read_to_string(&adapter).unwrap();
+    let logged: Vec<String> = ["tracing::", "println!", "eprintln!", "dbg!"]
+        .iter()
+        .flat_map(|n| uses(Path::new("src/ui/writing.rs"), &code, n))
+        .filter(|line| line.contains("page") || line.contains("text") || line.contains("composing"))
+        .collect();
+    assert!(
+        logged.is_empty(),
+        "a log line names the page:\n{}",
+        logged.join("\n")
+    );
+}
+
 /// The name of the `fn` that `line` declares (after any visibility and qualifiers), if any.
 fn fn_name(line: &str) -> Option<&str> {
     let mut rest = line.trim_start();

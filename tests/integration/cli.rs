@@ -78,6 +78,12 @@ fn screens_lists_every_screen_and_each_one_renders() {
         "staff-call-notified",
         "crisis-asked",
         "staff-usb-done",
+        "writing-english",
+        "writing-symbols",
+        "writing-handwriting",
+        "writing-card",
+        "writing-page",
+        "writing-fuzzy",
         "out-of-service",
     ] {
         expected.push(extra.into());

@@ -21,6 +21,8 @@
 //!   `mount`: a stick mounted nodev, nosuid, noexec while asked, then unmounted.
 //! - `update`: image updates through a real hub: rollouts, a download in parts with a cut,
 //!   the check, and root's request files written only while idle.
+//! - `writing`: the tree hole (写下来): pinyin, handwriting from recorded strokes, English,
+//!   tearing, printing, the help card, and the text found nowhere afterwards.
 
 mod architecture;
 mod backlight;
@@ -42,3 +44,4 @@ mod torture;
 mod ui;
 mod update;
 mod usb_stick;
+mod writing;
