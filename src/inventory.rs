@@ -273,7 +273,7 @@ const WRITTEN_PAGE: Item = Item {
     seen_by: "Nobody: only inside a day summary's totals, how many pages and how they ended.",
     sentences: &[about(
         "你在“写下来”里写的字：不保存、不发送，撕掉或离开就没了。",
-        "What you write: never saved or sent, gone when you tear it up or leave.",
+        "What you write: never kept, never sent.",
     )],
 };
 
