@@ -76,12 +76,7 @@ fn main() {
     });
     frames.worst = Duration::ZERO;
     for _ in 0..RUNS {
-        let (kiosk, _) = prepare(
-            Config::demo(),
-            Shot::Screen(Screen::StaffPin),
-            Language::Chinese,
-        )
-        .expect("kiosk");
+        let kiosk = at(Screen::StaffPin);
         let pin = StaffPinAdapter::get(kiosk.window());
         for digit in "135792".chars() {
             frames.step(|| pin.invoke_pressed(KeypadKey::character(digit)));
@@ -98,12 +93,7 @@ fn main() {
     });
     frames.worst = Duration::ZERO;
     for _ in 0..RUNS {
-        let (kiosk, _) = prepare(
-            Config::demo(),
-            Shot::Screen(Screen::MoodCode),
-            Language::Chinese,
-        )
-        .expect("kiosk");
+        let kiosk = at(Screen::MoodCode);
         let pad = MoodCodeAdapter::get(kiosk.window());
         for key in "X2P".chars() {
             frames.step(|| pad.invoke_pressed(KeypadKey::character(key)));
@@ -121,12 +111,7 @@ fn main() {
     });
     frames.worst = Duration::ZERO;
     for _ in 0..RUNS {
-        let (kiosk, _) = prepare(
-            Config::demo(),
-            Shot::Screen(Screen::Slip),
-            Language::Chinese,
-        )
-        .expect("kiosk");
+        let kiosk = at(Screen::Slip);
         let adapter = SlipAdapter::get(kiosk.window());
         frames.step(|| adapter.invoke_print());
         frames.until(&kiosk, || adapter.get_state() != SlipPrintState::Printing);
@@ -155,12 +140,7 @@ fn typing(frames: &mut Frames) {
     });
     frames.worst = Duration::ZERO;
     for _ in 0..RUNS {
-        let (kiosk, _) = prepare(
-            Config::demo(),
-            Shot::Screen(Screen::Writing),
-            Language::Chinese,
-        )
-        .expect("kiosk");
+        let kiosk = at(Screen::Writing);
         let page = WritingAdapter::get(kiosk.window());
         for word in ["xiangjiale", "jintianhenlei", "buzhidaozenmeban"] {
             for letter in word.chars() {
@@ -196,12 +176,7 @@ fn handwriting(frames: &mut Frames) {
     });
     frames.worst = Duration::ZERO;
     for _ in 0..RUNS {
-        let (kiosk, _) = prepare(
-            Config::demo(),
-            Shot::Screen(Screen::Writing),
-            Language::Chinese,
-        )
-        .expect("kiosk");
+        let kiosk = at(Screen::Writing);
         let page = WritingAdapter::get(kiosk.window());
         frames.step(|| page.invoke_key(key(KeyRole::Handwriting, "")));
         for stroke in strokes {
@@ -220,6 +195,13 @@ fn handwriting(frames: &mut Frames) {
         frames.until(&kiosk, || page.get_candidates().row_count() > 0);
     }
     report("handwriting", frames.worst, recognise);
+}
+
+/// A fresh kiosk on `screen`, in Chinese, as the screenshots reach it.
+fn at(screen: Screen) -> waystation::Kiosk {
+    prepare(Config::demo(), Shot::Screen(screen), Language::Chinese)
+        .expect("kiosk")
+        .0
 }
 
 /// The median of five runs of `work`.

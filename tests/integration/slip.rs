@@ -167,31 +167,11 @@ mod on_screen {
     use std::time::{Duration, Instant};
 
     use slint::Global;
-    use waystation::config::{Config, PrinterTransport};
-    use waystation::printer::{FakeBehaviour, FakePrinter, fake_opener};
-    use waystation::store::{self, Store};
+    use waystation::printer::{FakeBehaviour, FakePrinter};
+    use waystation::store;
     use waystation::ui::{Screen as UiScreen, SlipAdapter, SlipPrintState};
 
-    use crate::ui::{kiosk_printing, said_by, shown, touch, visible, visible_id, wait};
-
-    /// A kiosk whose config says it has a printer, reaching the fake one given.
-    fn kiosk(
-        printer: &FakePrinter,
-    ) -> (
-        waystation::Kiosk,
-        waystation::clock::FakeClock,
-        tempfile::TempDir,
-    ) {
-        let dir = tempfile::tempdir().unwrap();
-        let mut config = Config::demo();
-        config.printer.transport = PrinterTransport::Usb;
-        let (kiosk, clock) = kiosk_printing(
-            config,
-            Store::open(dir.path()).unwrap(),
-            fake_opener(printer.clone()),
-        );
-        (kiosk, clock, dir)
-    }
+    use crate::ui::{kiosk_with_fake_printer, said_by, shown, touch, visible, visible_id, wait};
 
     /// Lets the printing thread finish and the UI's tick take its outcome in.
     fn settle(kiosk: &waystation::Kiosk, clock: &waystation::clock::FakeClock) -> SlipPrintState {
@@ -260,7 +240,7 @@ mod on_screen {
     #[test]
     fn a_ready_printer_prints_the_crisis_slip_and_it_is_recorded_without_answers() {
         let printer = FakePrinter::new(FakeBehaviour::Ready);
-        let (kiosk, clock, dir) = kiosk(&printer);
+        let (kiosk, clock, dir) = kiosk_with_fake_printer(&printer);
         crisis_slip(&kiosk);
         touch(&kiosk, "打印纸条");
         assert_eq!(settle(&kiosk, &clock), SlipPrintState::Printed);
@@ -285,7 +265,7 @@ mod on_screen {
     #[test]
     fn paper_out_tells_the_worker_and_sends_nothing() {
         let printer = FakePrinter::new(FakeBehaviour::PaperOut);
-        let (kiosk, clock, dir) = kiosk(&printer);
+        let (kiosk, clock, dir) = kiosk_with_fake_printer(&printer);
         crisis_slip(&kiosk);
         touch(&kiosk, "打印纸条");
         assert_eq!(settle(&kiosk, &clock), SlipPrintState::NoPaper);
@@ -305,7 +285,7 @@ mod on_screen {
 
     fn not_printed(behaviour: FakeBehaviour, status: &str) {
         let printer = FakePrinter::new(behaviour);
-        let (kiosk, clock, dir) = kiosk(&printer);
+        let (kiosk, clock, dir) = kiosk_with_fake_printer(&printer);
         crisis_slip(&kiosk);
         touch(&kiosk, "打印纸条");
         assert_eq!(
@@ -336,7 +316,7 @@ mod on_screen {
     #[test]
     fn a_printer_that_cannot_answer_is_unknown_and_the_worker_is_told_to_check() {
         let printer = FakePrinter::new(FakeBehaviour::Silent);
-        let (kiosk, clock, dir) = kiosk(&printer);
+        let (kiosk, clock, dir) = kiosk_with_fake_printer(&printer);
         crisis_slip(&kiosk);
         touch(&kiosk, "打印纸条");
         assert_eq!(settle(&kiosk, &clock), SlipPrintState::Sent);
@@ -362,7 +342,7 @@ mod on_screen {
     #[test]
     fn a_slip_taken_before_a_crisis_becomes_a_crisis_slip_after_it() {
         let printer = FakePrinter::new(FakeBehaviour::Ready);
-        let (kiosk, clock, dir) = kiosk(&printer);
+        let (kiosk, clock, dir) = kiosk_with_fake_printer(&printer);
         touch(&kiosk, "点击开始");
         touch(&kiosk, "马上求助");
         touch(&kiosk, "带走这些号码");

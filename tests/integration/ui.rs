@@ -65,6 +65,22 @@ pub(crate) fn kiosk_printing(
     kiosk_on_machine(config, store, printer, machine)
 }
 
+/// A kiosk whose config says it has a printer, reaching the fake one given, with its store in
+/// a temporary directory (returned, so tests can read the records).
+pub(crate) fn kiosk_with_fake_printer(
+    printer: &waystation::printer::FakePrinter,
+) -> (Kiosk, FakeClock, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::demo();
+    config.printer.transport = waystation::config::PrinterTransport::Usb;
+    let (kiosk, clock) = kiosk_printing(
+        config,
+        Store::open(dir.path()).unwrap(),
+        waystation::printer::fake_opener(printer.clone()),
+    );
+    (kiosk, clock, dir)
+}
+
 /// The same, on a machine that says what the test tells it (temperature, image, provisioning).
 pub(crate) fn kiosk_on_machine(
     config: Config,

@@ -10,14 +10,12 @@ use std::time::{Duration, Instant};
 use i_slint_backend_testing::ElementHandle;
 use slint::platform::{PointerEventButton, WindowEvent};
 use slint::{ComponentHandle, Global, LogicalPosition, Model};
-use waystation::config::{Config, PrinterTransport};
 use waystation::kiosk::Language;
-use waystation::printer::{FakeBehaviour, FakePrinter, fake_opener};
+use waystation::printer::{FakeBehaviour, FakePrinter};
 use waystation::slip::{PageSlip, SlipText, escpos, layout};
-use waystation::store::Store;
 use waystation::ui::{PagePrint, Screen as UiScreen, WritingAdapter};
 
-use crate::ui::{day_counts, kiosk_printing, shown, touch, visible, wait};
+use crate::ui::{day_counts, kiosk_with_fake_printer, shown, touch, visible, wait};
 
 /// Every log line of this test process, at every level and from every thread (the printing
 /// and recognition threads included), kept in memory for the tests to search.
@@ -69,14 +67,7 @@ fn at_the_page(
     tempfile::TempDir,
 ) {
     log();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::demo();
-    config.printer.transport = PrinterTransport::Usb;
-    let (kiosk, clock) = kiosk_printing(
-        config,
-        Store::open(dir.path()).unwrap(),
-        fake_opener(printer.clone()),
-    );
+    let (kiosk, clock, dir) = kiosk_with_fake_printer(printer);
     touch(&kiosk, "点击开始");
     touch(&kiosk, "写下来");
     assert_eq!(shown(&kiosk), UiScreen::Writing);
