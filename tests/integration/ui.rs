@@ -277,6 +277,19 @@ fn the_privacy_page_and_the_notice_say_the_inventory_s_sentences_in_the_session_
         all_visible(&kiosk, &columns);
         let promise: Vec<String> = promise.into_iter().map(|(_, t)| t).collect();
         all_visible(&kiosk, &[promise.join(language.pick("", " "))]);
+        // The line saying nothing here is a diagnosis stays on the 800×480 screen below them
+        // (a longer sentence in a column once pushed it off).
+        let opening = language.pick("这里的任何内容都不是诊断", "Nothing here is a diagnosis");
+        let footer = ElementQuery::from_root(kiosk.window())
+            .match_descendants()
+            .match_predicate(move |e| {
+                e.accessible_label()
+                    .is_some_and(|l| l.starts_with(opening))
+            })
+            .find_first()
+            .expect("the line about diagnosis");
+        let bottom = footer.absolute_position().y + footer.size().height;
+        assert!(bottom <= 480.0, "{language:?}: it ends at {bottom} px");
         Shell::get(kiosk.window()).invoke_open(UiScreen::CheckNotice);
         all_visible(&kiosk, &notice_sentences(language, idle));
         touch(&kiosk, switch);
