@@ -432,8 +432,8 @@ impl Kiosk {
         tick(&self.window, &self.state);
     }
 
-    /// Waits until the work running off the UI thread (a PIN or code check, a handwritten
-    /// character being recognised) has come back and the
+    /// Waits until the work running off the UI thread (a PIN or code check, the keyboard's
+    /// dictionary being built, a handwritten character being recognised) has come back and the
     /// tick has taken it in, for tests and screenshots that look at what follows. Gives up
     /// after ten seconds.
     pub fn settle(&self) {
@@ -442,7 +442,7 @@ impl Kiosk {
             st.pin_checks.busy()
                 || st.code_checks.busy()
                 || st.gatherer.as_ref().is_some_and(|g| g.waiting())
-                || writing::recognising(st)
+                || writing::busy(st)
         };
         while busy(&self.state.borrow()) && started.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(5));

@@ -74,6 +74,9 @@ pub(crate) struct Desk {
     recogniser: Arc<Mutex<Option<Recogniser>>>,
     handwriting_missing: Option<String>,
     tearing_since: Option<Duration>,
+    /// The pinyin dictionary and the phrase list being built at start, off the UI thread
+    /// (tens of milliseconds here, more on a Pi: too long for the first keystroke's frame).
+    warm_up: Option<std::thread::JoinHandle<()>>,
     /// When the page last changed, until the pause after it has been looked at.
     typed_at: Option<Duration>,
     print: PrintState,
@@ -94,6 +97,7 @@ impl Default for Desk {
             recogniser: Arc::new(Mutex::new(None)),
             handwriting_missing: None,
             tearing_since: None,
+            warm_up: None,
             typed_at: None,
             print: PrintState::Idle,
         }
@@ -101,6 +105,12 @@ impl Default for Desk {
 }
 
 pub(super) fn connect(window: &AppWindow, state: &std::rc::Rc<std::cell::RefCell<KioskState>>) {
+    // A key pressed before this is done waits for it (`OnceLock`), but a worker reaches the
+    // page seconds after the kiosk starts.
+    state.borrow_mut().writing.warm_up = Some(std::thread::spawn(|| {
+        engine();
+        phrases();
+    }));
     let adapter = WritingAdapter::get(window);
     let on = |f: fn(&mut KioskState)| {
         let (w, s) = (window.as_weak(), state.clone());
@@ -395,9 +405,15 @@ pub(super) fn tick(st: &mut KioskState) -> bool {
     changed
 }
 
-/// Whether a recognition job is still running (tests wait for it).
-pub(super) fn recognising(st: &KioskState) -> bool {
-    st.writing.recognition.busy()
+/// Whether the keyboard is still being built or a recognition job is still running (tests
+/// and benches wait for them).
+pub(super) fn busy(st: &KioskState) -> bool {
+    let warming = st
+        .writing
+        .warm_up
+        .as_ref()
+        .is_some_and(|h| !h.is_finished());
+    warming || st.writing.recognition.busy()
 }
 
 /// The ink as path commands in the pad's pixels.
