@@ -788,9 +788,12 @@ def crash_loop(args):
     try:
         # Root's crash-loop history is cleared first: a card whose kiosk looped in the last 6
         # hours (the broken update's slot, say) goes out of service at its first loop, and this
-        # scenario is to see the whole sequence.
+        # scenario is to see the whole sequence. The provision file goes from the FAT partition
+        # (kept aside), as a field team may remove it once the station is set up: while it is
+        # there, every boot installs its config again, which would mend the spoiled one.
         status, out = vm.run("rm -f /var/lib/waystation/system/health/state.json; "
-                             "f=$(readlink -f /etc/waystation/config.toml); cp \"$f\" /root/config.good; "
+                             "mv /boot/firmware/waystation-provision.toml /var/lib/waystation/smoke-provision.kept; "
+                             "f=$(readlink -f /etc/waystation/config.toml); cp \"$f\" /var/lib/waystation/smoke-config.good; "
                              "echo 'this line is not TOML [' >>\"$f\"; echo \"$f\"; systemctl kill waystation.service")
         spoiled = out.strip().splitlines()[-1] if out.strip() else ""
         if status != 0 or not spoiled.startswith("/var/lib/waystation/"):
@@ -822,7 +825,9 @@ def crash_loop(args):
         print(f"crash loop: health-status.json: {health.strip().splitlines()[-1] if health.strip() else '(none)'}")
         check_screen(vm, args.out_of_service, args.work, "amd64-out-of-service")
         units_are_sound(vm, "amd64-crash-2", allowed={"waystation.service"})
-        vm.run("cp /root/config.good \"$(readlink -f /etc/waystation/config.toml)\" 2>/dev/null || true")
+        status, out = vm.run("cp /var/lib/waystation/smoke-config.good \"$(readlink -f /etc/waystation/config.toml)\"")
+        if status != 0:
+            raise Failed(f"could not mend the kiosk's config: {out.strip()}")
         # The mended card: the staff's confirmed touch (or the hour) would try the kiosk again;
         # here root starts it, which stops the out of service screen (they conflict).
         vm.run("systemctl reset-failed waystation.service; systemctl start --no-block waystation.service")
