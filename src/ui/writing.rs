@@ -396,11 +396,13 @@ pub(super) fn tick(st: &mut KioskState) -> bool {
             changed = true;
         }
     }
-    if let Some(since) = st.writing.tearing_since {
-        if st.clock.monotonic().saturating_sub(since) >= TEARING {
-            st.writing.tearing_since = None;
-            changed = true;
-        }
+    if st
+        .writing
+        .tearing_since
+        .is_some_and(|since| now.saturating_sub(since) >= TEARING)
+    {
+        st.writing.tearing_since = None;
+        changed = true;
     }
     changed
 }
