@@ -282,10 +282,7 @@ fn the_privacy_page_and_the_notice_say_the_inventory_s_sentences_in_the_session_
         let opening = language.pick("这里的任何内容都不是诊断", "Nothing here is a diagnosis");
         let footer = ElementQuery::from_root(kiosk.window())
             .match_descendants()
-            .match_predicate(move |e| {
-                e.accessible_label()
-                    .is_some_and(|l| l.starts_with(opening))
-            })
+            .match_predicate(move |e| e.accessible_label().is_some_and(|l| l.starts_with(opening)))
             .find_first()
             .expect("the line about diagnosis");
         let bottom = footer.absolute_position().y + footer.size().height;
