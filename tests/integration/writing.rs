@@ -317,6 +317,25 @@ fn a_printed_page_holds_the_text_and_one_line_and_then_the_text_is_nowhere() {
 }
 
 #[test]
+fn a_page_that_did_not_print_stays_with_the_reason_and_is_not_counted_as_printed() {
+    let printer = FakePrinter::new(FakeBehaviour::PaperOut);
+    let (kiosk, clock, dir) = at_the_page(&printer);
+    type_word(&kiosk, "xiangjia", "想家");
+    touch(&kiosk, "收起键盘");
+    touch(&kiosk, "打印给自己");
+    assert_eq!(printed(&kiosk, &clock), PagePrint::NoPaper);
+    assert!(visible(&kiosk, "打印机没纸了。你写的还在这里。"));
+    assert_eq!(page(&kiosk), "想家");
+    assert!(printer.received().is_empty());
+    assert_eq!(day_counts(dir.path()).get("writing printed"), None);
+    // The printer fault is recorded (outbox), without the page; tearing up ends it as usual.
+    touch(&kiosk, "撕掉");
+    assert_eq!(page(&kiosk), "");
+    assert_eq!(day_counts(dir.path()).get("writing torn"), Some(&1));
+    nowhere(&dir, "想家");
+}
+
+#[test]
 fn quick_hide_ends_the_page_and_the_next_visitor_finds_it_empty() {
     let (kiosk, _, dir) = at_the_page(&FakePrinter::new(FakeBehaviour::Ready));
     type_word(&kiosk, "xiangjia", "想家");
