@@ -329,6 +329,8 @@ fn a_page_that_did_not_print_stays_with_the_reason_and_is_not_counted_as_printed
     assert!(printer.received().is_empty());
     assert_eq!(day_counts(dir.path()).get("writing printed"), None);
     // The printer fault is recorded (outbox), without the page; tearing up ends it as usual.
+    let kinds = crate::ui::outbox_kinds(dir.path());
+    assert!(kinds.iter().any(|k| k == "printer_fault"), "{kinds:?}");
     touch(&kiosk, "撕掉");
     assert_eq!(page(&kiosk), "");
     assert_eq!(day_counts(dir.path()).get("writing torn"), Some(&1));
