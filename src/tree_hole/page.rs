@@ -114,17 +114,19 @@ impl Page {
     /// While typing, a phrase at the very end that may still become a near miss waits
     /// (`DespairPhrases::find_while_typing`); `settle` looks again once the worker stops.
     fn look_for_despair(&mut self, phrases: &DespairPhrases) -> bool {
-        if self.card == Card::NotShown && phrases.find_while_typing(&self.text).is_some() {
-            self.card = Card::Showing;
-            return true;
-        }
-        false
+        self.show_card_if(|text| phrases.find_while_typing(text).is_some())
     }
 
     /// The worker stopped typing (a pause, or the keyboard put away): the text is looked at as
     /// it stands, a phrase at its end included. True when this brings the card up.
     pub fn settle(&mut self, phrases: &DespairPhrases) -> bool {
-        if self.card == Card::NotShown && phrases.find(&self.text).is_some() {
+        self.show_card_if(|text| phrases.find(text).is_some())
+    }
+
+    /// The card comes up when `found` finds a phrase in the text, unless this page has shown it
+    /// already (then the text is not even looked at).
+    fn show_card_if(&mut self, found: impl FnOnce(&str) -> bool) -> bool {
+        if self.card == Card::NotShown && found(&self.text) {
             self.card = Card::Showing;
             return true;
         }

@@ -46,6 +46,11 @@ fn engine() -> &'static Engine {
     ENGINE.get_or_init(Engine::builtin)
 }
 
+/// A keyboard as a visit finds it: pinyin, exact, offering only words the embedded font draws.
+fn fresh_keyboard() -> Keyboard {
+    Keyboard::new(Options::default(), crate::slip::layout::has_glyphs)
+}
+
 fn phrases() -> &'static DespairPhrases {
     static PHRASES: OnceLock<DespairPhrases> = OnceLock::new();
     PHRASES.get_or_init(DespairPhrases::builtin)
@@ -86,7 +91,7 @@ impl Default for Desk {
     fn default() -> Desk {
         Desk {
             page: Page::default(),
-            keyboard: Keyboard::new(Options::default(), crate::slip::layout::has_glyphs),
+            keyboard: fresh_keyboard(),
             keyboard_shown: true,
             shift: false,
             prompt: 0,
@@ -106,10 +111,12 @@ impl Default for Desk {
 
 pub(super) fn connect(window: &AppWindow, state: &std::rc::Rc<std::cell::RefCell<KioskState>>) {
     // A key pressed before this is done waits for it (`OnceLock`), but a worker reaches the
-    // page seconds after the kiosk starts.
+    // page seconds after the kiosk starts. The embedded font is parsed here too: every lookup
+    // asks it which words it can draw.
     state.borrow_mut().writing.warm_up = Some(std::thread::spawn(|| {
         engine();
         phrases();
+        crate::slip::layout::has_glyphs("字");
     }));
     let adapter = WritingAdapter::get(window);
     let on = |f: fn(&mut KioskState)| {
@@ -177,7 +184,7 @@ pub(super) fn wipe(st: &mut KioskState) {
         end(st, Ending::Left);
     }
     let prompt = st.writing.prompt;
-    st.writing.keyboard = Keyboard::new(Options::default(), crate::slip::layout::has_glyphs);
+    st.writing.keyboard = fresh_keyboard();
     st.writing.keyboard_shown = true;
     st.writing.shift = false;
     st.writing.print = PrintState::Idle;

@@ -74,6 +74,14 @@ fn at_the_page(
     (kiosk, clock, dir)
 }
 
+/// The visit ends (quick hide) and a new one opens the page again.
+fn next_visit(kiosk: &waystation::Kiosk) {
+    touch(kiosk, "快速隐藏：清除全部内容并离开");
+    assert_eq!(shown(kiosk), UiScreen::Attract);
+    touch(kiosk, "点击开始");
+    touch(kiosk, "写下来");
+}
+
 fn adapter(kiosk: &waystation::Kiosk) -> WritingAdapter<'_> {
     WritingAdapter::get(kiosk.window())
 }
@@ -148,9 +156,7 @@ fn fuzzy_pinyin_is_a_switch_on_the_bar_and_off_for_the_next_visitor() {
     type_word(&kiosk, "lihao", "你好");
     assert_eq!(page(&kiosk), "zongguo中国你好");
     // The next visit starts with exact pinyin again.
-    touch(&kiosk, "快速隐藏：清除全部内容并离开");
-    touch(&kiosk, "点击开始");
-    touch(&kiosk, "写下来");
+    next_visit(&kiosk);
     assert!(visible(&kiosk, "模糊音：关"));
 }
 
@@ -378,7 +384,7 @@ fn words_of_despair_bring_the_card_beside_the_text_once_per_page() {
     type_word(&kiosk, "xiangsi", "想死");
     assert!(!card(&kiosk));
     assert_eq!(day_counts(dir.path()).get("writing despair_card"), Some(&1));
-    // "Yes, show me who" leads to the help lines; the page ends there.
+    // "Talk to someone" leads to the help lines; the page ends there.
     touch(&kiosk, "收起键盘");
     touch(&kiosk, "想找人聊聊");
     assert_eq!(shown(&kiosk), UiScreen::Emergency);
@@ -408,6 +414,10 @@ fn a_phrase_that_may_become_an_everyday_expression_waits_for_the_next_word_or_a_
     wait(&clock, Duration::from_secs(2));
     assert!(card(&kiosk), "a pause after 想死 brings the card");
     assert_eq!(day_counts(dir.path()).get("writing despair_card"), Some(&1));
+    // The card's own "Yes, show me who" leads to the help lines too.
+    touch(&kiosk, "想，告诉我找谁");
+    assert_eq!(shown(&kiosk), UiScreen::Emergency);
+    assert_eq!(day_counts(dir.path()).get("writing help"), Some(&1));
 }
 
 #[test]
@@ -420,9 +430,7 @@ fn english_phrases_of_despair_bring_the_card_and_near_misses_do_not() {
         ("i am tired of work", false),
     ] {
         // Each in a visit of its own (a kiosk per thread: one, visited again).
-        touch(&kiosk, "快速隐藏：清除全部内容并离开");
-        touch(&kiosk, "点击开始");
-        touch(&kiosk, "写下来");
+        next_visit(&kiosk);
         touch(&kiosk, "ABC");
         for (i, word) in words.split(' ').enumerate() {
             if i > 0 {
