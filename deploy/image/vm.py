@@ -372,7 +372,8 @@ def amd64_kiosk(args):
     vm = boot(args, "amd64", "amd64-boot1")
     try:
         report_system(vm, "amd64-boot1")
-        _, out = vm.run("systemctl is-active waystation-provision.service; cat /boot/firmware/waystation-device.txt 2>/dev/null | head -n 5")
+        _, out = vm.run("systemctl is-active waystation-provision.service; cat /boot/firmware/waystation-device.txt 2>/dev/null | head -n 5; "
+                        "test -e /boot/firmware/waystation-provision.toml && echo 'provision file still on the card' || echo 'provision file removed'")
         print("amd64-boot1 provisioning: " + " | ".join(l.strip() for l in out.strip().splitlines()))
         check_screen(vm, args.reference, args.work, "amd64")
         # Restocks from the serial console, as the kiosk's user, until the power goes: each is an
@@ -714,6 +715,14 @@ def amd64_after_cut(args):
         if not image or f"image {image}" not in out:
             raise Failed(f"waystation status does not name the image's version {image!r}")
         print(f"after the power cut: waystation status names the image, version {image}")
+        # The provision file was applied at the first boot and removed: this boot must not have
+        # read the FAT partition for settings (the unit's condition found no file).
+        _, out = vm.run("systemctl show -p ConditionResult --value waystation-provision.service; "
+                        "test -e /boot/firmware/waystation-provision.toml && echo present || echo absent")
+        said = out.split()
+        if said[-2:] != ["no", "absent"]:
+            raise Failed(f"the second boot provisioned again or the provision file is back: {out.strip()}")
+        print("after the power cut: no provision file on the card, provisioning skipped at this boot")
         hardening_and_journal(vm)
         card_writes(vm)
         if args.stick:
@@ -788,11 +797,13 @@ def crash_loop(args):
     try:
         # Root's crash-loop history is cleared first: a card whose kiosk looped in the last 6
         # hours (the broken update's slot, say) goes out of service at its first loop, and this
-        # scenario is to see the whole sequence. The provision file goes from the FAT partition
-        # (kept aside), as a field team may remove it once the station is set up: while it is
-        # there, every boot installs its config again, which would mend the spoiled one.
+        # scenario is to see the whole sequence. The provision file left the FAT partition at the
+        # first boot: were it there, the reboot would install its config again and mend the
+        # spoiled one.
+        _, out = vm.run("test -e /boot/firmware/waystation-provision.toml && echo present || echo absent")
+        if out.split()[-1:] != ["absent"]:
+            raise Failed(f"the provision file is still on the FAT partition: {out.strip()}")
         status, out = vm.run("rm -f /var/lib/waystation/system/health/state.json; "
-                             "mv /boot/firmware/waystation-provision.toml /var/lib/waystation/smoke-provision.kept; "
                              "f=$(readlink -f /etc/waystation/config.toml); cp \"$f\" /var/lib/waystation/smoke-config.good; "
                              "echo 'this line is not TOML [' >>\"$f\"; echo \"$f\"; systemctl kill waystation.service")
         spoiled = out.strip().splitlines()[-1] if out.strip() else ""

@@ -22,8 +22,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// A write that failed: what was being done, to which file, and why.
 #[derive(Debug)]
 pub struct WriteError {
-    /// What failed: "write" (the new content), "replace" (the rename), "sync" (the folder or
-    /// file system), or what a caller did around the write (e.g. "create" for a folder).
+    /// What failed: "write" (the new content), "replace" (the rename), "remove", "sync" (the
+    /// folder or file system), or what a caller did around the write (e.g. "create" for a folder).
     pub action: &'static str,
     /// The file being replaced; never the temporary file, which nobody asked about.
     pub path: PathBuf,
@@ -58,6 +58,33 @@ pub fn write_atomically(path: &Path, bytes: &[u8], mode: Option<u32>) -> Result<
     write_watched(path, bytes, mode, &mut |_| Ok(()))
 }
 
+/// Removes `path` so that a power cut afterwards cannot bring it back: the folder is synced, and
+/// on FAT the whole file system (a provision file taken from the boot partition must stay gone,
+/// or the next boot would apply it again). A file already gone is not an error.
+pub fn remove_durably(path: &Path) -> Result<(), WriteError> {
+    remove_watched(path, &mut |_| Ok(()))
+}
+
+fn remove_watched(
+    path: &Path,
+    after: &mut dyn FnMut(Step) -> io::Result<()>,
+) -> Result<(), WriteError> {
+    let fail = |action| {
+        move |source| WriteError {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    };
+    match std::fs::remove_file(path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(fail("remove")(e)),
+    }
+    after(Step::Removed).map_err(fail("remove"))?;
+    sync_folder(folder_of(path), after).map_err(fail("sync"))
+}
+
 /// The steps of a write, declared (and so ordered) as they happen. The tests watch them, read
 /// the target between them, and make each one fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -65,6 +92,8 @@ enum Step {
     Written,
     FileSynced,
     Renamed,
+    /// (A removal's first step, in place of the three above.)
+    Removed,
     FolderSynced,
     FileSystemSynced,
 }

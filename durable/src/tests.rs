@@ -103,6 +103,7 @@ fn a_failure_at_any_step_leaves_one_whole_file_and_no_temporary() {
         let (content, action) = match failing {
             Step::Written | Step::FileSynced => ("old", "write"),
             Step::Renamed => ("new", "replace"),
+            Step::Removed => unreachable!("a write removes nothing"),
             Step::FolderSynced | Step::FileSystemSynced => ("new", "sync"),
         };
         assert_eq!(
@@ -198,4 +199,31 @@ fn fat_and_exfat_need_the_whole_file_system_synced_and_journalled_ones_do_not() 
     assert!(!needs_syncfs(Some(0xef53)), "ext4");
     assert!(!needs_syncfs(Some(0x5846_5342)), "xfs");
     assert!(!needs_syncfs(Some(0x0102_1994)), "tmpfs");
+}
+
+#[test]
+fn a_removed_file_is_gone_once_the_folder_is_synced_and_a_missing_one_is_no_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("waystation-provision.toml");
+    std::fs::write(&path, "[station]\n").unwrap();
+    let mut seen = Vec::new();
+    remove_watched(&path, &mut |step| {
+        // Gone from the folder before the folder is synced, so the sync makes the removal last.
+        assert!(!path.exists(), "{step:?}");
+        seen.push(step);
+        Ok(())
+    })
+    .unwrap();
+    let mut expected = expected_steps(dir.path());
+    expected.splice(0..3, [Step::Removed]);
+    assert_eq!(seen, expected);
+    remove_durably(&path).unwrap();
+    // Anything else that stops the removal is named: here a folder in the file's place.
+    std::fs::create_dir(&path).unwrap();
+    let err = remove_durably(&path).unwrap_err();
+    assert_eq!(err.action, "remove");
+    assert!(
+        err.to_string().contains("waystation-provision.toml"),
+        "{err}"
+    );
 }

@@ -200,15 +200,16 @@ pub enum Command {
     /// Install a station's waystation-provision.toml as this kiosk's config, create the device
     /// key and print it for registering at the hub (docs/deploy.md)
     Provision {
-        /// The provision file (the config plus a [staff] section with the PIN's hash)
+        /// The provision file (the config plus a [secrets] section: the PIN's hash, the Wi-Fi passphrase)
         #[arg(long, value_name = "FILE")]
         from: PathBuf,
         /// Where config.toml goes (written behind it when it is a symbolic link)
         #[arg(long, value_name = "DIR", default_value = "/etc/waystation")]
         etc: PathBuf,
-        /// Rewrite the provision file without its secrets once they are stored
+        /// Remove the provision file once it is applied and the result written (the image's
+        /// boot service does: the card keeps no settings or secrets to apply again)
         #[arg(long)]
-        remove_secrets: bool,
+        remove_after: bool,
         /// Also write the device id and public key to this file (e.g. on the boot partition)
         #[arg(long, value_name = "FILE")]
         device_info: Option<PathBuf>,
@@ -635,14 +636,14 @@ fn dispatch(cli: Cli) -> Result<(), Failure> {
         Some(Command::Provision {
             from,
             etc,
-            remove_secrets,
+            remove_after,
             device_info,
             result,
         }) => provision::provision(provision::Request {
             from: &from,
             etc: &etc,
             data_dir: cli.data_dir.as_deref(),
-            remove_secrets,
+            remove_after,
             device_info: device_info.as_deref(),
             result: result.as_deref(),
         }),

@@ -1,6 +1,8 @@
 //! `waystation provision`: turns the field team's `waystation-provision.toml` into this
 //! kiosk's configuration, creates the device key and prints what the hub needs to register the
-//! kiosk.
+//! kiosk. On the image the file is applied once and then removed from the card (`--remove-after`):
+//! nothing on the FAT partition, which anyone with a card reader can change, is read again at
+//! later boots, and the secrets in it do not stay there.
 //!
 //! The provision file is the kiosk's own configuration (docs/config.md) plus one section that
 //! must never reach the config file or the logs:
@@ -34,7 +36,8 @@ pub(super) struct Request<'a> {
     pub from: &'a Path,
     pub etc: &'a Path,
     pub data_dir: Option<&'a Path>,
-    pub remove_secrets: bool,
+    /// Remove the provision file once everything in it is applied and the result is written.
+    pub remove_after: bool,
     pub device_info: Option<&'a Path>,
     /// Where to say how it went: `ok` and the report, or `error` and the one-line error.
     pub result: Option<&'a Path>,
@@ -46,8 +49,6 @@ pub(crate) struct Provision {
     /// The file's text with the `[secrets]` section blanked out line for line, so that line
     /// numbers still match the file the field team wrote.
     pub config_text: String,
-    /// The file's text with the `[secrets]` section replaced by a note, for `--remove-secrets`.
-    pub without_secrets: String,
     pub has_secrets: bool,
     pub pin_hash: Option<PinHash>,
     pub wifi_passphrase: Option<WifiPassphrase>,
@@ -101,7 +102,7 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Provision, String> {
             e.message().trim().replace('\n', " ")
         )
     })?;
-    let (config_text, without_secrets, has_secrets) = split_secrets(text);
+    let (config_text, has_secrets) = split_secrets(text);
     // The section was cut out line by line; make sure that removed exactly `[secrets]` and
     // nothing else (a dotted `secrets.pin_hash` key elsewhere or an inline table would not be).
     let mut expected = whole.clone();
@@ -155,7 +156,6 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Provision, String> {
     crate::network::system_files(&config.network, wifi).map_err(|e| format!("{origin}: {e}"))?;
     Ok(Provision {
         config_text,
-        without_secrets,
         has_secrets,
         pin_hash,
         wifi_passphrase,
@@ -163,34 +163,24 @@ pub(crate) fn parse(text: &str, origin: &str) -> Result<Provision, String> {
     })
 }
 
-/// Splits the text at the `[secrets]` table: the text with its lines blanked (same line
-/// numbers), the text with the section replaced by a one-line note, and whether it was there.
-fn split_secrets(text: &str) -> (String, String, bool) {
+/// Blanks the lines of the `[secrets]` table (so line numbers still match the file) and says
+/// whether it was there.
+fn split_secrets(text: &str) -> (String, bool) {
     let mut blanked = String::with_capacity(text.len());
-    let mut noted = String::with_capacity(text.len());
     let mut inside = false;
     let mut found = false;
     for line in text.split_inclusive('\n') {
         if let Some(name) = table_header(line) {
-            let entering = name == SECRET_SECTION;
-            if entering && !inside {
-                noted.push_str(
-                    "# [secrets] was removed by `waystation provision`: the kiosk keeps the staff PIN's hash in its database and the Wi-Fi passphrase in its network settings.\n",
-                );
-            }
-            inside = entering;
-            found |= entering;
+            inside = name == SECRET_SECTION;
+            found |= inside;
         }
-        if inside {
-            if line.ends_with('\n') {
-                blanked.push('\n');
-            }
-        } else {
+        if !inside {
             blanked.push_str(line);
-            noted.push_str(line);
+        } else if line.ends_with('\n') {
+            blanked.push('\n');
         }
     }
-    (blanked, noted, found)
+    (blanked, found)
 }
 
 /// The name of the table a line opens (`[name]` or `[[name]]`, quotes and comments allowed),
@@ -282,8 +272,8 @@ struct NetworkPlan {
     summary: String,
 }
 
-/// Without a passphrase in the file (removed after an earlier boot), the supplicant file
-/// written then is kept if it is for the same network.
+/// Without a passphrase in the file (a later file that changes other settings need not repeat
+/// it), the supplicant file written earlier is kept if it is for the same network.
 fn plan_network(
     config: &Config,
     passphrase: Option<&WifiPassphrase>,
@@ -374,22 +364,41 @@ fn write_if_changed(path: &Path, text: &str, mode: u32) -> Result<(), String> {
 }
 
 pub(super) fn provision(request: Request<'_>) -> Result<(), Failure> {
-    let outcome = provision_and_report(&request);
-    if let Some(path) = request.result {
-        let said = match &outcome {
-            Ok(report) => format!("ok\n{report}"),
-            Err(failure) => format!("error\n{}\n", failure.message),
-        };
-        // The provisioning's own error comes first; a result that cannot be written is then
-        // only logged beside it.
-        match (write_if_changed(path, &said, 0o644), &outcome) {
-            (Err(e), Ok(_)) => return Err(e.into()),
-            (Err(e), Err(_)) => tracing::error!("cannot write {}: {e}", path.display()),
-            (Ok(()), _) => {}
-        }
+    let mut outcome = provision_and_report(&request);
+    write_result(&request, &outcome)?;
+    // Removed last: a power cut before this leaves the file, which the next boot applies again
+    // (harmlessly); removed first, a cut could leave a card with no file and no result. A file
+    // with a mistake stays, for the field team to mend.
+    if request.remove_after
+        && outcome.is_ok()
+        && let Err(e) = waystation_durable::remove_durably(request.from)
+    {
+        outcome = Err(format!("applied, but {e}").into());
+        write_result(&request, &outcome)?;
     }
     let report = outcome?;
     out!("{report}")
+}
+
+/// Writes `--result`: "ok" and the report, or "error" and the error.
+fn write_result(request: &Request<'_>, outcome: &Result<String, Failure>) -> Result<(), Failure> {
+    let Some(path) = request.result else {
+        return Ok(());
+    };
+    let said = match outcome {
+        Ok(report) => format!("ok\n{report}"),
+        Err(failure) => format!("error\n{}\n", failure.message),
+    };
+    // The provisioning's own error comes first; a result that cannot be written is then only
+    // logged beside it.
+    match (write_if_changed(path, &said, 0o644), outcome) {
+        (Err(e), Ok(_)) => Err(e.into()),
+        (Err(e), Err(_)) => {
+            tracing::error!("cannot write {}: {e}", path.display());
+            Ok(())
+        }
+        (Ok(()), _) => Ok(()),
+    }
 }
 
 /// Provisions and returns the report (also written to `--device-info`).
@@ -410,8 +419,9 @@ fn provision_and_report(request: &Request<'_>) -> Result<String, Failure> {
     // Read back through the same path the kiosk uses, so what was written is what runs.
     let (config, dir, mut store) = open_configured(Some(&config_path), request.data_dir)?;
     let key = store.device_key().map_err(|e| e.to_string())?;
-    // The report says what the kiosk now has, not only what the file held: after the first
-    // boot the file has no secrets left, and the field team reads this to know staff mode works.
+    // The report says what the kiosk now has, not only what the file held: a later file that
+    // only changes settings need not repeat the secrets, and the field team reads this to know
+    // staff mode works.
     let pin = match &provision.pin_hash {
         Some(hash) => {
             store_pin_hash(&mut store, hash)?;
@@ -427,16 +437,12 @@ fn provision_and_report(request: &Request<'_>) -> Result<String, Failure> {
     write_network(&network)?;
     let network = &network.summary;
 
-    let secrets = if !provision.has_secrets {
-        "none in the provision file".to_string()
-    } else if !request.remove_secrets {
-        format!("left in {origin} (use --remove-secrets)")
+    let the_file = if request.remove_after {
+        "removed once applied (with its secrets); a new file there is applied at the next boot"
+    } else if provision.has_secrets {
+        "kept, with its secrets (--remove-after removes it once applied)"
     } else {
-        let mode = std::fs::metadata(request.from)
-            .map(|m| std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o777)
-            .unwrap_or(0o600);
-        write_atomically(request.from, &provision.without_secrets, mode)?;
-        format!("removed from {origin}")
+        "kept"
     };
 
     let remote_help = remote_help_line(&config, &dir);
@@ -451,7 +457,7 @@ fn provision_and_report(request: &Request<'_>) -> Result<String, Failure> {
          staff PIN    {pin}\n\
          network      {network}\n\
          remote help  {remote_help}\n\
-         secrets      {secrets}\n\
+         file         {origin}: {the_file}\n\
          register it at the hub with: waystation-hub devices add --data DIR --key {} --station {station}\n",
         target.display(),
         dir.display(),
@@ -506,8 +512,6 @@ mod tests {
         let p = parse(&text, "p.toml").unwrap();
         assert_eq!(p.config_text.lines().count(), text.lines().count());
         assert!(!p.config_text.contains("argon2"));
-        assert!(!p.without_secrets.contains("argon2"));
-        assert!(p.without_secrets.contains("[printer]"));
         assert!(p.has_secrets);
         assert_eq!(p.pin_hash.as_ref().unwrap().as_str(), HASH);
         assert_eq!(p.station, "s-1");

@@ -330,6 +330,40 @@ fn the_written_page_is_read_in_one_adapter_and_never_logged() {
     );
 }
 
+/// "Nothing on the card's FAT partition is applied twice": every command the image runs on the
+/// provision file there removes it once applied, and `authorized_keys` is removed from there by
+/// the script that takes it.
+#[test]
+fn the_card_s_settings_and_keys_are_taken_once() {
+    let provision_file = "/boot/firmware/waystation-provision.toml";
+    let mut runs = Vec::new();
+    for dir in ["deploy/debian", "deploy/image/rootfs"] {
+        for (path, text) in files(&root().join(dir), "service") {
+            for line in text.lines() {
+                if line.contains("waystation provision") && line.contains(provision_file) {
+                    runs.push((path.clone(), line.to_string()));
+                }
+            }
+        }
+    }
+    assert!(!runs.is_empty(), "no unit provisions from {provision_file}");
+    for (path, line) in &runs {
+        assert!(
+            line.contains("--remove-after"),
+            "{}: provisions without removing the file: {line}",
+            path.display()
+        );
+    }
+    let setup = "deploy/image/rootfs/usr/local/sbin/waystation-system-setup";
+    let script = std::fs::read_to_string(root().join(setup)).unwrap();
+    let read = script.find("install -m 0600 /boot/firmware/authorized_keys");
+    let removed = script.find("rm -f /boot/firmware/authorized_keys");
+    assert!(
+        matches!((read, removed), (Some(r), Some(m)) if r < m),
+        "{setup} does not remove authorized_keys from the FAT partition after taking it"
+    );
+}
+
 /// The name of the `fn` that `line` declares (after any visibility and qualifiers), if any.
 fn fn_name(line: &str) -> Option<&str> {
     let mut rest = line.trim_start();

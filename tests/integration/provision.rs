@@ -1,6 +1,6 @@
-//! `waystation provision` as the deployment image's first-boot service runs it: a provision
-//! file in, the kiosk's config, the device key and the registration line out, and the secret
-//! kept out of the config, the output and (once stored) the provision file.
+//! `waystation provision` as the deployment image's boot service runs it: a provision file in,
+//! the kiosk's config, the device key and the registration line out, the secrets kept out of
+//! the config and the output, and the file itself removed from the card once applied.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -78,7 +78,7 @@ fn a_provision_file_becomes_the_config_and_the_device_key_is_printed() {
         from.to_str().unwrap(),
         "--etc",
         etc.to_str().unwrap(),
-        "--remove-secrets",
+        "--remove-after",
         "--device-info",
         info.to_str().unwrap(),
     ]);
@@ -122,15 +122,25 @@ fn a_provision_file_becomes_the_config_and_the_device_key_is_printed() {
     assert!(stdout.contains(device["device_id"].as_str().unwrap()));
     assert_eq!(std::fs::read_to_string(&info).unwrap(), stdout);
 
-    // The secret leaves the provision file only once the kiosk has stored it in its database.
-    let after = std::fs::read_to_string(&from).unwrap();
+    // The file, secrets and all, leaves the card once the kiosk has stored what it said.
     assert!(stdout.contains("staff PIN    stored"), "{stdout}");
-    assert!(!after.contains("argon2"), "{after}");
-    assert!(after.contains("[secrets] was removed") && after.contains("[printer]"));
+    assert!(!from.exists(), "the provision file is still on the card");
+    assert!(
+        stdout.contains(&format!(
+            "file         {}: removed once applied",
+            from.display()
+        )),
+        "{stdout}"
+    );
     let store = waystation::store::Store::open(&data).unwrap();
     assert_eq!(store.pin_hash().unwrap().as_deref(), Some(PIN_HASH));
+    drop(store);
 
-    // Provisioning again (the boot service runs at every boot) is harmless: same key.
+    // Later the field team changes a setting with a new file, without the secrets: the config
+    // follows it, the device key stays, the PIN is still set, and that file goes too.
+    let change = without_secrets(&provision_file(&dir.path().join("hub")))
+        .replace("Test waystation", "Renamed waystation");
+    std::fs::write(&from, change).unwrap();
     let again = waystation(&[
         "--data-dir",
         data.to_str().unwrap(),
@@ -139,29 +149,37 @@ fn a_provision_file_becomes_the_config_and_the_device_key_is_printed() {
         from.to_str().unwrap(),
         "--etc",
         etc.to_str().unwrap(),
-        "--remove-secrets",
+        "--remove-after",
     ]);
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert!(text(&again.stdout).contains(&format!("public key   {key}")));
-    // The file has no secrets left, and the report says the kiosk still has its PIN.
     assert!(
         text(&again.stdout).contains("staff PIN    already set in the kiosk"),
         "{}",
         text(&again.stdout)
     );
+    assert!(
+        std::fs::read_to_string(data.join("config.toml"))
+            .unwrap()
+            .contains("Renamed waystation")
+    );
+    assert!(!from.exists());
+}
+
+/// A provision file with its `[secrets]` section left out.
+fn without_secrets(file: &str) -> String {
+    file.lines()
+        .filter(|l| !l.contains("pin_hash") && *l != "[secrets]" && !l.starts_with("# The PIN"))
+        .map(|l| format!("{l}\n"))
+        .collect()
 }
 
 #[test]
-fn secrets_are_removed_from_a_file_that_has_only_settings_left() {
+fn without_remove_after_the_file_is_left_as_it_was() {
     let dir = tempfile::tempdir().unwrap();
     let from = dir.path().join("p.toml");
-    let original = provision_file(&dir.path().join("hub"));
-    // Without [secrets], --remove-secrets has nothing to remove and leaves the file alone.
-    let plain: String = original
-        .lines()
-        .filter(|l| !l.contains("pin_hash") && *l != "[secrets]" && !l.starts_with("# The PIN"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    // As a field team checks a file on a laptop before it goes on a card.
+    let plain = without_secrets(&provision_file(&dir.path().join("hub")));
     std::fs::write(&from, &plain).unwrap();
     let out = waystation(&[
         "--data-dir",
@@ -171,10 +189,13 @@ fn secrets_are_removed_from_a_file_that_has_only_settings_left() {
         from.to_str().unwrap(),
         "--etc",
         dir.path().to_str().unwrap(),
-        "--remove-secrets",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("secrets      none in the provision file"));
+    assert!(
+        text(&out.stdout).contains(&format!("file         {}: kept\n", from.display())),
+        "{}",
+        text(&out.stdout)
+    );
     // A kiosk without any PIN says so plainly: its staff mode cannot be opened.
     assert!(
         text(&out.stdout).contains("staff PIN    NOT SET"),
@@ -234,7 +255,7 @@ fn provision(data: &Path, etc: &Path, from: &Path) -> Output {
         from.to_str().unwrap(),
         "--etc",
         etc.to_str().unwrap(),
-        "--remove-secrets",
+        "--remove-after",
     ])
 }
 
@@ -247,11 +268,8 @@ fn the_network_section_becomes_system_files_and_the_passphrase_stays_in_one_root
     std::fs::create_dir_all(&data).unwrap();
     let from = dir.path().join("waystation-provision.toml");
     let passphrase = "a long wifi passphrase";
-    std::fs::write(
-        &from,
-        with_network(&dir.path().join("hub"), Some(passphrase)),
-    )
-    .unwrap();
+    let hub = dir.path().join("hub");
+    std::fs::write(&from, with_network(&hub, Some(passphrase))).unwrap();
 
     let out = provision(&data, &etc, &from);
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -273,29 +291,30 @@ fn the_network_section_becomes_system_files_and_the_passphrase_stays_in_one_root
     assert!(read("timesyncd.conf").contains("NTP=ntp.aliyun.com time.example.org"));
     assert!(read("modem.env").contains("WAYSTATION_MODEM_APN=cmnet"));
     assert!(read("30-wifi.network").contains("Type=wlan"));
-    // The passphrase is nowhere else: not in the config, the output, or the file once used.
+    // The passphrase is nowhere else: not in the config or the output, and the file is gone.
     for elsewhere in [
         std::fs::read_to_string(etc.join("config.toml")).unwrap(),
         stdout.clone(),
         text(&out.stderr),
-        std::fs::read_to_string(&from).unwrap(),
     ] {
         assert!(!elsewhere.contains(passphrase), "{elsewhere}");
     }
+    assert!(!from.exists());
 
-    // The next boot: the file has no passphrase left, and the Wi-Fi stays as it was.
+    // A later file for the same network need not repeat the passphrase: the Wi-Fi stays.
+    let same_network = with_network(&hub, None);
+    std::fs::write(&from, &same_network).unwrap();
     let again = provision(&data, &etc, &from);
     assert!(again.status.success(), "{}", text(&again.stderr));
     assert!(read("wpa_supplicant-wlan0.conf").contains(&format!("psk=\"{passphrase}\"")));
 
-    // Another network without its passphrase is refused, and nothing is changed.
+    // Another network without its passphrase is refused, nothing is changed, and the file
+    // stays on the card to be mended.
     let config_before = std::fs::read_to_string(etc.join("config.toml")).unwrap();
-    let other = std::fs::read_to_string(&from)
-        .unwrap()
-        .replace("驿站-WiFi", "another-network");
-    std::fs::write(&from, other).unwrap();
+    std::fs::write(&from, same_network.replace("驿站-WiFi", "another-network")).unwrap();
     let refused = provision(&data, &etc, &from);
     assert_eq!(refused.status.code(), Some(2));
+    assert!(from.exists());
     let error = text(&refused.stderr);
     assert!(error.contains("wifi_passphrase is not"), "{error}");
     assert_eq!(error.trim().lines().count(), 1, "{error}");
@@ -305,7 +324,7 @@ fn the_network_section_becomes_system_files_and_the_passphrase_stays_in_one_root
     );
     assert!(read("wpa_supplicant-wlan0.conf").contains("psk="));
 
-    // Wi-Fi and modem taken out of the file: their files go at the next boot.
+    // Wi-Fi and modem taken out of the file: their files go.
     let wired = std::fs::read_to_string(&from)
         .unwrap()
         .replace("wifi_ssid = \"another-network\"\n", "")
@@ -421,7 +440,6 @@ fn the_boot_partition_gets_the_result_and_is_written_only_when_it_changes() {
         std::fs::create_dir_all(d).unwrap();
     }
     let from = fat.join("waystation-provision.toml");
-    std::fs::write(&from, provision_file(&dir.path().join("hub"))).unwrap();
     let (info, result) = (
         fat.join("waystation-device.txt"),
         fat.join("waystation-provision-result.txt"),
@@ -435,37 +453,39 @@ fn the_boot_partition_gets_the_result_and_is_written_only_when_it_changes() {
             from.to_str().unwrap(),
             "--etc",
             etc.to_str().unwrap(),
-            "--remove-secrets",
+            "--remove-after",
             "--device-info",
             info.to_str().unwrap(),
             "--result",
             result.to_str().unwrap(),
         ])
     };
+    let file = provision_file(&dir.path().join("hub"));
+    std::fs::write(&from, &file).unwrap();
     assert!(boot().status.success());
     let said = std::fs::read_to_string(&result).unwrap();
     assert!(said.starts_with("ok\nstation      pudong-0042\n"), "{said}");
-    // The second boot removes nothing more, so it says what the first said after it; from the
-    // third on nothing on the FAT partition is written again (a rewrite is a new file).
-    assert!(boot().status.success());
+    assert!(
+        !from.exists(),
+        "the provision file was not taken off the card"
+    );
+    // The same file put back: the kiosk already says all it says, so the report files are not
+    // written again (a rewrite would be a new file); only the provision file goes.
     let inode = |path: &Path| std::fs::metadata(path).unwrap().ino();
     let (info_file, result_file) = (inode(&info), inode(&result));
-    let provision_file_itself = inode(&from);
+    std::fs::write(&from, &file).unwrap();
     assert!(boot().status.success());
     assert_eq!(inode(&info), info_file, "waystation-device.txt rewritten");
     assert_eq!(inode(&result), result_file, "the result rewritten");
-    assert_eq!(
-        inode(&from),
-        provision_file_itself,
-        "the provision file rewritten"
-    );
+    assert!(!from.exists());
 
-    // A mistake: the result says so, with the file and line, and the exit status too.
-    let text = std::fs::read_to_string(&from).unwrap();
-    let line = 1 + text.lines().position(|l| l == "width = 576").unwrap();
-    std::fs::write(&from, text.replace("width = 576", "width = \"wide\"")).unwrap();
+    // A mistake: the result says so, with the file and line, and the exit status too; the
+    // file stays for the field team to mend.
+    let line = 1 + file.lines().position(|l| l == "width = 576").unwrap();
+    std::fs::write(&from, file.replace("width = 576", "width = \"wide\"")).unwrap();
     let out = boot();
     assert_eq!(out.status.code(), Some(2));
+    assert!(from.exists());
     let said = std::fs::read_to_string(&result).unwrap();
     let mut lines = said.lines();
     assert_eq!(lines.next(), Some("error"));
