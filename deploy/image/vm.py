@@ -793,7 +793,7 @@ def crash_loop(args):
     crash loop brings the out of service screen (with the emergency lines) instead of another
     reboot. Then the config is mended and the kiosk started again. Runs on an overlay of the
     card (--disk *.qcow2), which it spoils."""
-    vm = boot(args, "amd64", "amd64-crash-1")
+    vm = boot(args, args.arch, f"{args.arch}-crash-1")
     try:
         # Root's crash-loop history is cleared first: a card whose kiosk looped in the last 6
         # hours (the broken update's slot, say) goes out of service at its first loop, and this
@@ -819,7 +819,7 @@ def crash_loop(args):
         print(f"crash loop: the spoiled kiosk's first crash loop rebooted the machine {time.time() - started:.0f} s after its config was spoiled")
     finally:
         vm.kill()
-    vm = Vm("amd64", args.disk, args.work, "amd64-crash-2")
+    vm = Vm(args.arch, args.disk, args.work, f"{args.arch}-crash-2")
     vm.start()
     try:
         vm.login(args.timeout)
@@ -834,8 +834,8 @@ def crash_loop(args):
         print(f"crash loop: the second crash loop showed the out of service screen {time.time() - vm.started:.0f} s after power-on, with no second reboot")
         _, health = vm.run("cat /var/lib/waystation/health-status.json")
         print(f"crash loop: health-status.json: {health.strip().splitlines()[-1] if health.strip() else '(none)'}")
-        check_screen(vm, args.out_of_service, args.work, "amd64-out-of-service")
-        units_are_sound(vm, "amd64-crash-2", allowed={"waystation.service"})
+        check_screen(vm, args.out_of_service, args.work, f"{args.arch}-out-of-service")
+        units_are_sound(vm, f"{args.arch}-crash-2", allowed={"waystation.service"})
         status, out = vm.run("cp /var/lib/waystation/smoke-config.good \"$(readlink -f /etc/waystation/config.toml)\"")
         if status != 0:
             raise Failed(f"could not mend the kiosk's config: {out.strip()}")
@@ -871,7 +871,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", choices=["amd64-kiosk", "amd64-after-cut", "crash-loop", "ab-updates", "arm64-boot"])
     p.add_argument("--disk", required=True)
-    p.add_argument("--arch", choices=["amd64", "arm64"], default="amd64", help="ab-updates: the card's architecture")
+    p.add_argument("--arch", choices=["amd64", "arm64"], default="amd64", help="ab-updates, crash-loop: the card's architecture")
     p.add_argument("--reboot-at-once", action="store_true",
                    help="ab-updates: ask for the first update's reboot as soon as it is installed, "
                         "instead of waiting for the kiosk's own request after 10 idle minutes")
