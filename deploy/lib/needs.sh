@@ -97,6 +97,13 @@ need_binfmt() {
     fi
     if ! grep -qx enabled "/proc/sys/fs/binfmt_misc/$name" 2>/dev/null; then
         update-binfmts --enable "$name" >/dev/null 2>&1 || true
+        # QEMU 10 (bookworm-backports, trixie) registers through systemd's binfmt.d instead of
+        # update-binfmts; without systemd running (a container, a build chroot) nothing loads it,
+        # so its own file is loaded here.
+        if ! grep -qx enabled "/proc/sys/fs/binfmt_misc/$name" 2>/dev/null \
+            && [ -f "/usr/lib/binfmt.d/$name.conf" ]; then
+            /usr/lib/systemd/systemd-binfmt "/usr/lib/binfmt.d/$name.conf" >/dev/null 2>&1 || true
+        fi
         grep -qx enabled "/proc/sys/fs/binfmt_misc/$name" 2>/dev/null \
             || die "could not enable the $name binfmt handler (update-binfmts --enable $name)"
     fi
