@@ -42,6 +42,17 @@ impl fmt::Display for WriteError {
     }
 }
 
+impl WriteError {
+    /// For `map_err`: the I/O error of `action` on `path`.
+    fn at<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> WriteError + 'a {
+        move |source| WriteError {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 impl std::error::Error for WriteError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
@@ -69,13 +80,7 @@ fn remove_watched(
     path: &Path,
     after: &mut dyn FnMut(Step) -> io::Result<()>,
 ) -> Result<(), WriteError> {
-    let fail = |action| {
-        move |source| WriteError {
-            action,
-            path: path.to_path_buf(),
-            source,
-        }
-    };
+    let fail = |action| WriteError::at(action, path);
     match std::fs::remove_file(path) {
         Ok(()) => {}
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
@@ -106,13 +111,7 @@ fn write_watched(
     mode: Option<u32>,
     after: &mut dyn FnMut(Step) -> io::Result<()>,
 ) -> Result<(), WriteError> {
-    let fail = |action| {
-        move |source| WriteError {
-            action,
-            path: path.to_path_buf(),
-            source,
-        }
-    };
+    let fail = |action| WriteError::at(action, path);
     let folder = folder_of(path);
     let (temporary, mut file) = create_temporary(path, folder, mode).map_err(fail("write"))?;
     let placed = write_and_sync(&mut file, bytes, after)
